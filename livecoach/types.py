@@ -1,0 +1,298 @@
+"""The data that crosses module boundaries: frozen dataclasses only.
+
+Flow: a frame source yields :class:`Frame`; the pose adapter turns it into a
+:class:`PoseFrame` (or ``None`` when nobody is found); the analysis logic turns pose
+frames into :class:`Features`, :class:`RepRecord` s, :class:`Fault` s and :class:`Cue` s,
+and reports each processed frame as one :class:`LogicStep`.
+
+Times are always ``t_s``: seconds from the start of the source, taken from the frame
+(video position, or monotonic clock at capture for a camera). Logic never reads the wall
+clock, so replaying recorded landmarks reproduces a session exactly.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Optional, Tuple, Union
+
+import numpy as np
+
+from .landmarks import NUM_LANDMARKS, Landmark
+
+NAN = math.nan
+
+#: Fault names used in events, config and reports. Stable: other tools depend on them.
+FAULT_NAMES: Tuple[str, ...] = (
+    "hip_sag",
+    "hip_pike",
+    "shallow",
+    "no_lockout",
+    "elbow_flare",
+    "shrug",
+    "head_drop",
+    "knees_bent",
+    "asymmetry",
+    "rushed_negative",
+)
+
+
+def _readonly(array: np.ndarray, dtype=np.float32) -> np.ndarray:
+    out = np.array(array, dtype=dtype, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One image from a frame source.
+
+    ``captured_monotonic_s`` is the wall-clock (``time.monotonic``) moment the capture
+    thread got the frame; it is used only to measure latency, never by coaching logic.
+    """
+
+    index: int
+    t_s: float
+    image: np.ndarray  # BGR, uint8, H x W x 3
+    captured_monotonic_s: float = 0.0
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+@dataclass(frozen=True)
+class PoseFrame:
+    """33 named landmarks of one person in one frame; model-independent.
+
+    * ``image_xyz``: (33, 3) float32. x, y in pixels of the source image; z is the model's
+      relative depth in the same scale as x (smaller = nearer the camera).
+    * ``visibility``: (33,) float32 in [0, 1], how likely the landmark is visible.
+    * ``world_xyz``: (33, 3) float32, metres, origin between the hips, y down (MediaPipe
+      world landmarks). Angles that must not depend on the camera angle use these.
+    """
+
+    t_s: float
+    frame_index: int
+    width: int
+    height: int
+    image_xyz: np.ndarray
+    visibility: np.ndarray
+    world_xyz: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name, shape in (("image_xyz", (NUM_LANDMARKS, 3)), ("visibility", (NUM_LANDMARKS,)),
+                            ("world_xyz", (NUM_LANDMARKS, 3))):
+            value = getattr(self, name)
+            if np.shape(value) != shape:
+                raise ValueError(f"PoseFrame.{name} must have shape {shape}, got {np.shape(value)}")
+            object.__setattr__(self, name, _readonly(value))
+
+    def xy(self, landmark: Landmark) -> np.ndarray:
+        """Pixel position (x, y) of ``landmark``."""
+        return self.image_xyz[int(landmark), :2]
+
+    def world(self, landmark: Landmark) -> np.ndarray:
+        """World position (x, y, z) of ``landmark`` in metres."""
+        return self.world_xyz[int(landmark)]
+
+    def vis(self, landmark: Landmark) -> float:
+        """Visibility of ``landmark`` in [0, 1]."""
+        return float(self.visibility[int(landmark)])
+
+
+class Phase(str, Enum):
+    """Where the person is in the push-up cycle."""
+
+    NOT_IN_POSITION = "not in position"  # standing, kneeling, resting, nobody in view
+    TOP = "top"
+    DESCENT = "descent"
+    BOTTOM = "bottom"
+    ASCENT = "ascent"
+
+
+class View(str, Enum):
+    """How the camera sees the body; decides which rules can be judged."""
+
+    UNKNOWN = "unknown"
+    SIDE_LEFT = "side_left"  # the person's left side faces the camera
+    SIDE_RIGHT = "side_right"
+    FRONT = "front"  # head toward the camera (or camera above, looking down the body)
+    ANGLED = "angled"
+
+
+@dataclass(frozen=True)
+class Features:
+    """Per-frame measurements derived from one :class:`PoseFrame` (units in the names).
+
+    Values that cannot be measured in this frame are ``nan``. ``hip_offset_frac`` is
+    positive when the hips are below the shoulder-ankle line (sag), negative above (pike),
+    as a fraction of body length.
+    """
+
+    t_s: float
+    frame_index: int
+    view: View = View.UNKNOWN
+    in_plank: bool = False
+    elbow_angle_deg: float = NAN
+    elbow_angle_left_deg: float = NAN
+    elbow_angle_right_deg: float = NAN
+    depth_frac: float = NAN
+    hip_offset_frac: float = NAN
+    knee_angle_deg: float = NAN
+    body_angle_deg: float = NAN
+    elbow_flare_deg: float = NAN
+    shrug_ratio: float = NAN
+    neck_angle_deg: float = NAN
+    asymmetry_deg: float = NAN
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A form fault found in one rep.
+
+    ``value`` is what was measured and ``threshold`` the config limit it crossed, in the
+    rule's own unit; ``joints`` are the landmarks the overlay highlights.
+    """
+
+    name: str
+    cue_key: str
+    t_s: float
+    value: float
+    threshold: float
+    joints: Tuple[Landmark, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.name not in FAULT_NAMES:
+            raise ValueError(f"unknown fault name {self.name!r}")
+
+
+@dataclass(frozen=True)
+class RepRecord:
+    """One rep cycle: a counted rep (``full``) or a no-rep with its reason."""
+
+    index: int  # 1-based; counted reps and no-reps are numbered separately
+    full: bool
+    t_start_s: float
+    t_bottom_s: float
+    t_end_s: float
+    depth_frac: float  # 0 = top, 1 = the person's calibrated full depth
+    min_elbow_angle_deg: float
+    seconds_down: float
+    seconds_up: float
+    faults: Tuple[Fault, ...] = ()
+    not_judged: Tuple[str, ...] = ()  # fault names this view cannot judge
+    score: int = 100
+    no_rep_reason: Optional[str] = None
+
+    @property
+    def fault_names(self) -> Tuple[str, ...]:
+        return tuple(f.name for f in self.faults)
+
+
+class CueKind(str, Enum):
+    CORRECTION = "correction"
+    PRAISE = "praise"
+    COUNT = "count"
+    ANNOUNCEMENT = "announcement"
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Something to say. ``fault`` is the fault it corrects, ``None`` for counts and praise."""
+
+    t_s: float
+    key: str
+    text: str
+    kind: CueKind
+    priority: int
+    fault: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class RepEvent:
+    """A rep (``record.full``) or a no-rep ended at ``record.t_end_s``."""
+
+    record: RepRecord
+
+
+@dataclass(frozen=True)
+class FaultEvent:
+    t_s: float
+    rep_index: int
+    full: bool
+    fault: Fault
+
+
+@dataclass(frozen=True)
+class CueEvent:
+    cue: Cue
+
+
+@dataclass(frozen=True)
+class SessionEnd:
+    t_s: float
+    reps: int
+    no_reps: int
+    frames: int
+    frames_with_pose: int
+    fps: float
+    dropped_frames: int = 0
+    form_verdict: str = "correct"  # or "incorrect"
+    reason: str = "end_of_source"  # quit | end_of_source | interrupted | camera_lost | error
+
+
+Event = Union[RepEvent, FaultEvent, CueEvent, SessionEnd]
+
+
+@dataclass(frozen=True)
+class LogicStep:
+    """What the logic made of one frame: everything the overlay, the recorder and the
+    event writers need, so none of them re-derives state."""
+
+    t_s: float
+    frame_index: int
+    pose: Optional[PoseFrame]
+    features: Optional[Features]
+    phase: Phase
+    reps: int
+    no_reps: int
+    events: Tuple[Event, ...] = ()
+    highlight: Tuple[Landmark, ...] = ()  # joints of the faults of the last rep
+    last_cue: Optional[Cue] = None
+    rep_progress: float = 0.0  # 0 at the top, 1 at full depth (for the overlay bar)
+
+
+@dataclass(frozen=True)
+class RepWindow:
+    """Everything the fault rules need to judge one finished rep cycle.
+
+    Built by the rep state machine when a cycle ends; ``frames`` are the smoothed features
+    of every frame from the start of the descent to the return to the top (frames without
+    a pose are left out). ``top_frames`` are the frames of the lockout before the descent.
+    """
+
+    t_start_s: float
+    t_bottom_s: float
+    t_end_s: float
+    frames: Tuple[Features, ...]
+    top_frames: Tuple[Features, ...]
+    view: View
+    variant: str
+    depth_frac: float
+    min_elbow_angle_deg: float
+    seconds_down: float
+    seconds_up: float
+
+
+@dataclass(frozen=True)
+class RepJudgement:
+    """The fault rules' verdict on one :class:`RepWindow`."""
+
+    faults: Tuple[Fault, ...]
+    not_judged: Tuple[str, ...]
+    score: int
