@@ -1,0 +1,131 @@
+"""SessionAnalyzer end to end: synthetic poses with injected fakes, and real recorded clips."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from livecoach.analysis import SessionAnalyzer
+from livecoach.config import load_config
+from livecoach.features import pose_from_points
+from livecoach.landmarks import Landmark as L
+from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Phase, RepEvent, RepJudgement,
+                             SessionEnd, View)
+from livecoach.view import ViewTracker, classify_view, judgeable
+
+CFG = load_config()
+LMCACHE = Path(__file__).resolve().parents[1].parent / "lmcache"
+
+
+def side_pose(t: float, depth: float):
+    """A side-view plank whose shoulders drop toward the hands with ``depth`` (0..1)."""
+    drop = 130.0 * depth
+    sh = np.array([150.0, 150.0 + drop])
+    wr = np.array([150.0, 330.0])
+    el = np.array([150.0 + 70.0 * math.sin(math.radians(80 * depth)), (sh[1] + wr[1]) / 2])
+    ankle = np.array([470.0, 300.0])
+    hip = (sh + ankle) / 2
+    pts = {}
+    for side, z in (("LEFT", -10.0), ("RIGHT", 10.0)):
+        for name, p in (("SHOULDER", sh), ("ELBOW", el), ("WRIST", wr), ("HIP", hip), ("KNEE", (hip + ankle) / 2),
+                        ("ANKLE", ankle), ("EAR", sh + [-40, -5])):
+            pts[L[f"{side}_{name}"]] = (p[0], p[1], z)
+    return pose_from_points(pts, t_s=t, frame_index=int(round(t * 30)), height=400)
+
+
+class FakeChecker:
+    def __init__(self):
+        self.windows = []
+
+    def judge(self, window):
+        self.windows.append(window)
+        fault = Fault("hip_sag", "hip_sag", window.t_bottom_s, 0.1, 0.05, (L.LEFT_HIP,))
+        return RepJudgement(faults=(fault,), not_judged=("elbow_flare",), score=70)
+
+
+class FakePolicy:
+    def __init__(self):
+        self.calls = 0
+
+    def on_events(self, t_s, events):
+        self.calls += 1
+        return [Cue(t_s, "hip_sag", "Tuck your tailbone", CueKind.CORRECTION, 90, "hip_sag")
+                for e in events if isinstance(e, FaultEvent)]
+
+
+def test_analyzer_counts_judges_and_cues_synthetic_reps():
+    checker, policy = FakeChecker(), FakePolicy()
+    an = SessionAnalyzer(CFG, cue_policy=policy, fault_checker=checker)
+    steps = []
+    t = np.arange(0, 1.0 + 3 * 1.5 + 1.0, 1 / 30)
+    for i, tt in enumerate(t):
+        d = (1 - math.cos(2 * math.pi * np.clip((tt - 1.0) / 1.5, 0, 3))) / 2
+        steps.append(an.update(float(tt), i, side_pose(float(tt), d)))
+    steps.append(an.update(float(t[-1]) + 1 / 30, len(t), None))
+    rep_events = [e for s in steps for e in s.events if isinstance(e, RepEvent)]
+    assert [e.record.index for e in rep_events] == [1, 2, 3]
+    assert all(e.record.full and e.record.score == 70 and e.record.fault_names == ("hip_sag",) for e in rep_events)
+    assert sum(isinstance(e, FaultEvent) for s in steps for e in s.events) == 3
+    assert sum(isinstance(e, CueEvent) for s in steps for e in s.events) == 3
+    assert policy.calls == len(steps)
+    assert steps[-2].reps == 3 and steps[-2].highlight == (L.LEFT_HIP,)
+    assert steps[-2].last_cue is not None and steps[-2].last_cue.key == "hip_sag"
+    assert {s.phase for s in steps} >= {Phase.TOP, Phase.DESCENT, Phase.BOTTOM, Phase.ASCENT}
+    assert max(s.rep_progress for s in steps) > 0.9 and min(s.rep_progress for s in steps) == 0.0
+    assert all(w.view in (View.SIDE_LEFT, View.SIDE_RIGHT) for w in checker.windows)
+    end = an.finish(t[-1], len(t), len(t), 30.0, 0, "end_of_source")
+    assert isinstance(end, SessionEnd) and end.reps == 3 and end.no_reps == 0
+    assert end.form_verdict in ("correct", "incorrect")
+    an.reset_count()
+    assert an.reps == 0
+
+
+def test_unknown_variant_is_a_clear_error():
+    with pytest.raises(ValueError, match="variant"):
+        SessionAnalyzer(CFG, variant="handstand", fault_checker=FakeChecker())
+
+
+def test_view_classification_and_judgeable_table():
+    pose = side_pose(0.0, 0.0)
+    assert classify_view(pose, CFG.view) == View.SIDE_LEFT  # left side has the smaller z
+    tracker = ViewTracker(CFG.view)
+    for i in range(10):
+        tracker.update(i / 30, pose)
+    assert tracker.update(0.5, None) == View.SIDE_LEFT
+    assert judgeable("hip_sag", View.SIDE_LEFT) and not judgeable("hip_sag", View.FRONT)
+    assert judgeable("elbow_flare", View.FRONT) and not judgeable("elbow_flare", View.SIDE_RIGHT)
+    assert not judgeable("asymmetry", View.SIDE_LEFT)
+    with pytest.raises(ValueError):
+        judgeable("bad_fault", View.FRONT)
+
+
+CLIPS = [("tayyab__pushup.mp4", "standard"), ("pushfit__wrong58.mp4", "standard"),
+         ("calimiro__push-up_12.mp4", "standard"), ("vraj__pushups.mp4", "standard")]
+
+
+@pytest.mark.parametrize("name,variant", CLIPS)
+def test_real_recorded_clips_count_within_the_labelled_range(shared_videos, name, variant):
+    from livecoach.recording import read_recording
+
+    path = LMCACHE / f"{name}.jsonl.gz"
+    if not path.is_file():
+        pytest.skip(f"no recorded landmarks for {name} ({path} is absent)")
+    clip = {c["file"]: c for c in json.loads((shared_videos / "manifest.json").read_text())["clips"]}[name]
+    _, frames = read_recording(path)
+    an = SessionAnalyzer(CFG, variant=variant, fault_checker=FakeCheckerClean())
+    records = []
+    for fr in frames:
+        for e in an.update(fr.t_s, fr.frame_index, fr.pose).events:
+            if isinstance(e, RepEvent):
+                records.append(e.record)
+    assert clip["count_min"] <= len(records) <= clip["count_max"]
+    lo, hi = clip["active_span_s"]
+    assert all(lo - 0.5 <= r.t_bottom_s <= hi + 0.5 for r in records)
+
+
+class FakeCheckerClean:
+    def judge(self, window):
+        return RepJudgement(faults=(), not_judged=(), score=100)

@@ -1,0 +1,146 @@
+"""Feature functions on hand-built poses, the One-Euro filter and the extractor."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from livecoach.config import load_config
+from livecoach.features import (FeatureExtractor, OneEuroFilter, angle_deg, asymmetry_deg, body_angle_deg,
+                                combine_sides, elbow_angle_side_deg, elbow_flare_deg, hip_offset_frac,
+                                knee_angle_deg, neck_angle_deg, pose_from_points, shoulder_above_wrist_px,
+                                shrug_ratio, wrist_along_torso_frac)
+from livecoach.landmarks import Landmark as L
+
+CFG = load_config()
+V = CFG.features.min_visibility
+
+
+def side_plank(hip_dy: float = 0.0, elbow_deg: float = 180.0, head_dy: float = 0.0,
+               knee_dy: float = 0.0, facing: str = "left") -> dict:
+    """A person in a plank seen from the side, head to the left; +dy = toward the floor."""
+    sh = np.array([150.0, 150.0])
+    # arm hangs down from the shoulder; bend the elbow by moving the wrist back under it
+    upper = 60.0
+    el = sh + [0.0, upper]
+    bend = math.radians(180.0 - elbow_deg)
+    wr = el + [upper * math.sin(bend), upper * math.cos(bend)]
+    ankle = np.array([450.0, 170.0])
+    hip = (sh + ankle) / 2 + [0.0, hip_dy]
+    knee = (hip + ankle) / 2 + [0.0, knee_dy]
+    ear = sh + [-40.0, -10.0 + head_dy]
+    near, far = ("LEFT", "RIGHT") if facing == "left" else ("RIGHT", "LEFT")
+    pts = {}
+    for prefix, z in ((near, -10.0), (far, 10.0)):
+        for name, p in (("SHOULDER", sh), ("ELBOW", el), ("WRIST", wr), ("HIP", hip), ("KNEE", knee),
+                        ("ANKLE", ankle), ("EAR", ear)):
+            pts[L[f"{prefix}_{name}"]] = (p[0], p[1], z)
+    pts[L.NOSE] = (ear[0] - 10, ear[1] + 5, 0.0)
+    return pts
+
+
+def test_angle_deg_right_angle_and_degenerate():
+    assert angle_deg(np.array([1, 0]), np.array([0, 0]), np.array([0, 1])) == pytest.approx(90.0)
+    assert math.isnan(angle_deg(np.array([0, 0]), np.array([0, 0]), np.array([0, 1])))
+
+
+@pytest.mark.parametrize("elbow", [180.0, 120.0, 90.0, 60.0])
+def test_elbow_angle_matches_built_pose(elbow):
+    pose = pose_from_points(side_plank(elbow_deg=elbow))
+    assert elbow_angle_side_deg(pose, "left", V) == pytest.approx(elbow, abs=0.5)
+
+
+def test_elbow_angle_nan_when_arm_hidden():
+    pose = pose_from_points(side_plank(), hidden=(L.LEFT_WRIST,))
+    assert math.isnan(elbow_angle_side_deg(pose, "left", V))
+
+
+def test_combine_sides_prefers_visible_side_and_averages_when_equal():
+    assert combine_sides(100.0, 160.0, 0.9, 0.2) == 100.0
+    assert combine_sides(100.0, 160.0, 0.2, 0.9) == 160.0
+    assert combine_sides(100.0, 160.0, 0.9, 0.85) == 130.0
+    assert combine_sides(math.nan, 160.0, 0.9, 0.9) == 160.0
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_hip_offset_sign_sag_positive_pike_negative(facing):
+    straight = hip_offset_frac(pose_from_points(side_plank(facing=facing)), V)
+    sag = hip_offset_frac(pose_from_points(side_plank(hip_dy=30.0, facing=facing)), V)
+    pike = hip_offset_frac(pose_from_points(side_plank(hip_dy=-30.0, facing=facing)), V)
+    assert abs(straight) < 0.01
+    assert sag == pytest.approx(30.0 / np.hypot(300, 20), rel=0.05)
+    assert pike < -0.08
+
+
+def test_hip_offset_sign_does_not_depend_on_head_direction():
+    pts = side_plank(hip_dy=30.0)
+    mirrored = {lm: (640 - p[0], p[1], p[2]) for lm, p in pts.items()}
+    assert hip_offset_frac(pose_from_points(mirrored), V) > 0.08
+
+
+def test_knee_angle_straight_and_bent():
+    assert knee_angle_deg(pose_from_points(side_plank()), V) == pytest.approx(180.0, abs=1.0)
+    assert knee_angle_deg(pose_from_points(side_plank(knee_dy=40.0)), V) < 150.0
+
+
+def test_body_angle_flat_plank_and_standing():
+    assert body_angle_deg(pose_from_points(side_plank()), V) < 10.0
+    standing = {L.LEFT_SHOULDER: (300, 100), L.RIGHT_SHOULDER: (340, 100), L.LEFT_HIP: (305, 220),
+                L.RIGHT_HIP: (335, 220), L.LEFT_ANKLE: (305, 340), L.RIGHT_ANKLE: (335, 340),
+                L.LEFT_WRIST: (290, 220), L.RIGHT_WRIST: (350, 220), L.LEFT_ELBOW: (292, 160),
+                L.RIGHT_ELBOW: (348, 160)}
+    pose = pose_from_points(standing)
+    assert body_angle_deg(pose, V) > 80.0
+    assert wrist_along_torso_frac(pose, V) == pytest.approx(1.0, abs=0.05)
+
+
+def test_shoulder_height_above_wrists_drops_with_depth():
+    top = shoulder_above_wrist_px(pose_from_points(side_plank(elbow_deg=180)), V)
+    bottom = shoulder_above_wrist_px(pose_from_points(side_plank(elbow_deg=70)), V)
+    assert top == pytest.approx(120.0, abs=0.5)
+    assert bottom < top * 0.7
+
+
+def test_neck_angle_sign_drop_positive_crane_negative():
+    drop = neck_angle_deg(pose_from_points(side_plank(head_dy=40.0)), V)
+    crane = neck_angle_deg(pose_from_points(side_plank(head_dy=-40.0)), V)
+    assert drop > 20.0
+    assert crane < -20.0
+
+
+def test_flare_shrug_asymmetry_from_world():
+    # front-ish pose in the world: torso along y, arms out at 90 deg (a T) vs along the body
+    def pose(arm_dir):
+        pts = {L.LEFT_SHOULDER: (280, 100, 0), L.RIGHT_SHOULDER: (360, 100, 0), L.LEFT_HIP: (290, 250, 0),
+               L.RIGHT_HIP: (350, 250, 0), L.LEFT_EAR: (300, 60, 0), L.RIGHT_EAR: (340, 60, 0)}
+        for side, sx in (("LEFT", -1), ("RIGHT", 1)):
+            sh = np.array(pts[L[f"{side}_SHOULDER"]], dtype=float)
+            d = np.array([sx * arm_dir[0], arm_dir[1], 0.0])
+            pts[L[f"{side}_ELBOW"]] = tuple(sh + 60 * d)
+            pts[L[f"{side}_WRIST"]] = tuple(sh + 120 * d)
+        return pose_from_points(pts)
+    t_pose = pose((1.0, 0.0))
+    tucked = pose((0.0, 1.0))
+    assert elbow_flare_deg(t_pose, V) == pytest.approx(90.0, abs=5.0)
+    assert elbow_flare_deg(tucked, V) < 10.0
+    assert shrug_ratio(t_pose, V) == pytest.approx(np.hypot(20, 40) / np.hypot(10, 150), rel=0.02)
+    assert asymmetry_deg(t_pose, V) == pytest.approx(0.0, abs=0.5)
+
+
+def test_one_euro_filter_smooths_jitter_and_follows_steps():
+    f = OneEuroFilter(min_cutoff_hz=1.0, beta=0.0, d_cutoff_hz=1.0)
+    rng = np.random.default_rng(0)
+    out = [f(i / 30.0, 100.0 + rng.normal(0, 2.0)) for i in range(60)]
+    assert np.std(out[30:]) < 1.0
+    assert math.isnan(f(2.1, math.nan))
+    # after a long gap the filter restarts at the new value instead of gliding to it
+    assert f(10.0, 50.0) == 50.0
+
+
+def test_feature_extractor_outputs_features_and_none_for_no_pose():
+    ex = FeatureExtractor(CFG.features)
+    assert ex.update(None) is None
+    f = ex.update(pose_from_points(side_plank(elbow_deg=90), t_s=0.0))
+    assert f is not None and f.elbow_angle_deg == pytest.approx(90.0, abs=1.0)
+    assert f.body_angle_deg < 10.0 and not f.body_upright_in_image

@@ -1,0 +1,186 @@
+"""The rep state machine fed synthetic feature sequences, asserting the event per frame."""
+from __future__ import annotations
+
+import math
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import pytest
+
+from livecoach.config import load_config
+from livecoach.reps import NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter, plank_posture
+from livecoach.types import Features, Phase
+
+CFG = load_config().reps
+FPS = 30.0
+
+
+def plank(t: float, depth: float, rng: Optional[np.random.Generator] = None, **over) -> Features:
+    """Features of a side-view plank at ``depth`` (0 top .. 1 chest at the floor)."""
+    j = (lambda s: rng.normal(0.0, s)) if rng is not None else (lambda s: 0.0)
+    values = dict(
+        t_s=t, frame_index=int(round(t * FPS)), body_angle_deg=10.0 + j(1.0), hip_angle_deg=175.0,
+        wrist_along_torso_frac=0.2, shoulder_above_wrist_px=200.0 * (1.0 - 0.75 * depth) + j(2.0),
+        elbow_angle_deg=170.0 - 105.0 * depth + j(2.0), body_scale_px=300.0, body_upright_in_image=False,
+    )
+    values.update(over)
+    return Features(**values)
+
+
+def standing(t: float) -> Features:
+    return Features(t_s=t, frame_index=int(round(t * FPS)), body_angle_deg=85.0, hip_angle_deg=175.0,
+                    wrist_along_torso_frac=1.0, shoulder_above_wrist_px=150.0, elbow_angle_deg=170.0,
+                    body_scale_px=300.0, body_upright_in_image=True)
+
+
+def depth_profile(period_s: float, reps: int, lead_s: float = 1.0, tail_s: float = 1.0,
+                  depth: float = 1.0) -> Tuple[np.ndarray, np.ndarray]:
+    """Times and depths: a top hold, ``reps`` cosine cycles, a top hold."""
+    t = np.arange(0.0, lead_s + reps * period_s + tail_s, 1.0 / FPS)
+    phase = np.clip((t - lead_s) / period_s, 0.0, reps)
+    d = depth * (1.0 - np.cos(2 * math.pi * phase)) / 2.0
+    return t, d
+
+
+def run(frames: Sequence[Optional[Features]], times: Optional[Sequence[float]] = None):
+    counter = RepCounter(CFG)
+    events = []  # (frame number, finished cycle)
+    phases = []
+    for i, f in enumerate(frames):
+        t = f.t_s if f is not None else times[i]  # type: ignore[index]
+        out = counter.update(f, t_s=t)
+        phases.append(out.phase)
+        if out.finished is not None:
+            events.append((i, out.finished))
+    return counter, events, phases
+
+
+def test_plank_posture_rules():
+    assert plank_posture(plank(0, 0), CFG)
+    assert not plank_posture(standing(0), CFG)
+    assert not plank_posture(plank(0, 0, hip_angle_deg=90.0), CFG)  # downward dog
+    assert not plank_posture(plank(0, 0, wrist_along_torso_frac=1.0), CFG)  # lying, arms by the sides
+    assert not plank_posture(plank(0, 0, body_angle_deg=70.0), CFG)  # kneeling up / sitting
+
+
+@pytest.mark.parametrize("period_s,reps", [(1.5, 5), (3.0, 3), (0.5, 8)])
+def test_counts_slow_and_fast_reps_with_jitter(period_s, reps):
+    rng = np.random.default_rng(1)
+    t, d = depth_profile(period_s, reps)
+    counter, events, phases = run([plank(tt, dd, rng) for tt, dd in zip(t, d)])
+    assert counter.reps == reps and counter.no_reps == 0
+    assert [c.index for _, c in events] == list(range(1, reps + 1))
+    # each rep is reported once, on the frame the body gets back near the top
+    for k, (i, cycle) in enumerate(events):
+        rep_end_t = 1.0 + (k + 1) * period_s
+        assert abs(t[i] - rep_end_t) < 0.3 * period_s
+        assert cycle.full and cycle.window.seconds_down > 0 and cycle.window.seconds_up > 0
+        assert abs(cycle.window.t_bottom_s - (1.0 + (k + 0.5) * period_s)) < 0.2 * period_s + 0.1
+    assert Phase.DESCENT in phases and Phase.BOTTOM in phases and Phase.ASCENT in phases
+
+
+def test_event_only_on_the_counting_frames():
+    t, d = depth_profile(1.2, 2)
+    counter, events, _ = run([plank(tt, dd) for tt, dd in zip(t, d)])
+    frames_with_events = [i for i, _ in events]
+    assert len(frames_with_events) == 2
+    assert all(0.75 * 1.2 <= t[i] - 1.0 - k * 1.2 <= 1.2 for k, i in enumerate(frames_with_events))
+
+
+def test_short_gaps_are_tolerated_long_gaps_abandon_the_cycle():
+    t, d = depth_profile(1.5, 3)
+    frames: List[Optional[Features]] = [plank(tt, dd) for tt, dd in zip(t, d)]
+    # 0.3 s without a pose in the middle of rep 1: still counted
+    for i in range(len(t)):
+        if 1.5 <= t[i] < 1.8:
+            frames[i] = None
+    # 2 s without a pose in rep 3 (longer than max_gap_s): that cycle is dropped
+    gap_t = np.arange(t[-1] + 1 / FPS, t[-1] + 2.0, 1 / FPS)
+    t2, d2 = depth_profile(1.5, 1, lead_s=0.0, tail_s=1.0)
+    tail: List[Optional[Features]] = []
+    times = list(t)
+    t0 = t[-1] + 1 / FPS
+    for k, (tt, dd) in enumerate(zip(t2, d2)):
+        if tt < 0.75:
+            tail.append(plank(t0 + tt, dd))
+        elif tt < 0.75 + 2.0:
+            tail.append(None)
+        times.append(t0 + tt)
+    counter, events, phases = run(frames + tail, times + [])
+    assert counter.reps == 3
+    assert phases[-1] in (Phase.NOT_IN_POSITION, Phase.TOP)
+    del gap_t
+
+
+def test_partial_dip_is_a_no_rep_not_deep_enough():
+    t, d = depth_profile(1.5, 3)
+    t_p, d_p = depth_profile(1.5, 1, lead_s=0.0, depth=0.5)
+    frames = [plank(tt, dd) for tt, dd in zip(t, d)] + [plank(t[-1] + 1 / FPS + tt, dd) for tt, dd in zip(t_p, d_p)]
+    counter, events, _ = run(frames)
+    assert counter.reps == 3 and counter.no_reps == 1
+    last = events[-1][1]
+    assert not last.full and last.no_rep_reason == NO_REP_NOT_DEEP and last.index == 1
+
+
+def test_shallow_reps_from_the_start_are_no_reps():
+    t, d = depth_profile(1.2, 4, depth=0.4)  # shoulders drop only 30 % of their height
+    counter, events, _ = run([plank(tt, dd) for tt, dd in zip(t, d)])
+    assert counter.reps == 0 and counter.no_reps == 4
+    assert {c.no_rep_reason for _, c in events} == {NO_REP_NOT_DEEP}
+
+
+def test_no_lockout_between_reps():
+    # full rep, then down, up only 70 % of the way, down again, up to the top
+    seg = [(0.0, 1.0, 0.0), (1.0, 1.6, 1.0), (1.6, 2.2, 0.0), (2.2, 2.8, 1.0), (2.8, 3.3, 0.3),
+           (3.3, 3.9, 1.0), (3.9, 4.5, 0.0), (4.5, 5.5, 0.0)]
+    times, depths = [], []
+    prev = 0.0
+    for a, b, target in seg:
+        for tt in np.arange(a, b, 1 / FPS):
+            times.append(tt)
+            depths.append(prev + (target - prev) * (tt - a) / (b - a))
+        prev = target
+    counter, events, _ = run([plank(tt, dd) for tt, dd in zip(times, depths)])
+    reasons = [(c.full, c.no_rep_reason) for _, c in events]
+    assert reasons == [(True, None), (False, NO_REP_NO_LOCKOUT), (True, None)]
+
+
+def test_holds_count_nothing():
+    rng = np.random.default_rng(2)
+    t = np.arange(0, 10, 1 / FPS)
+    counter, events, phases = run([plank(tt, 0.0, rng) for tt in t])
+    assert counter.reps == 0 and counter.no_reps == 0 and events == []
+    assert phases[-1] == Phase.TOP
+    # downward dog: hips folded; bending the arms there is not a push-up
+    tt, d = depth_profile(1.5, 3)
+    counter, events, phases = run([plank(a, b, rng, hip_angle_deg=95.0) for a, b in zip(tt, d)])
+    assert counter.reps == 0 and set(phases) == {Phase.NOT_IN_POSITION}
+
+
+def test_getting_into_position_and_standing_up_count_nothing():
+    t_stand = np.arange(0, 2, 1 / FPS)
+    frames = [standing(tt) for tt in t_stand]
+    # kneel down onto the hands: body angle falls, arms bend and straighten while settling
+    t_in = np.arange(2, 3, 1 / FPS)
+    frames += [plank(tt, 0.6 * (1 - (tt - 2)), body_angle_deg=80 - 70 * (tt - 2)) for tt in t_in]
+    t_reps, d_reps = depth_profile(1.5, 2, lead_s=1.0)
+    frames += [plank(3 + tt, dd) for tt, dd in zip(t_reps, d_reps)]
+    end = 3 + t_reps[-1]
+    frames += [standing(end + tt) for tt in np.arange(1 / FPS, 3, 1 / FPS)]
+    counter, events, phases = run(frames)
+    assert counter.reps == 2 and counter.no_reps == 0
+    assert phases[0] == Phase.NOT_IN_POSITION and phases[-1] == Phase.NOT_IN_POSITION
+
+
+def test_clip_starting_at_the_bottom_does_not_count_the_half_rep():
+    t, d = depth_profile(2.0, 2, lead_s=0.0)
+    t, d = t[t >= 1.0] - 1.0, d[t >= 1.0]  # starts at the bottom of a rep
+    counter, events, _ = run([plank(tt, dd) for tt, dd in zip(t, d)])
+    assert counter.reps == 1
+
+
+def test_reset_count_starts_from_zero():
+    t, d = depth_profile(1.2, 2)
+    counter, _, _ = run([plank(tt, dd) for tt, dd in zip(t, d)])
+    counter.reset_count()
+    assert counter.reps == 0 and counter.no_reps == 0
