@@ -14,6 +14,7 @@ import numpy as np
 
 from .config import PoseConfig
 from .landmarks import NUM_LANDMARKS
+from .native import native_stderr_captured
 from .types import Frame, PoseFrame
 
 
@@ -53,15 +54,22 @@ class MediaPipePoseEstimator:
             raise PoseModelError(f"MediaPipe is not installed ({exc}); run: pip install -e .") from None
         self._cv2 = cv2
         self._max_width = max_width
+        # The graph logs a screenful of TFLite/absl warnings while it starts and when its
+        # landmark model first runs (the first frame with a person); none of it is actionable.
+        self._quiet = True
         try:
-            self._pose = mp.solutions.pose.Pose(
-                static_image_mode=False,
-                model_complexity=config.model_complexity,
-                smooth_landmarks=config.smooth_landmarks,
-                enable_segmentation=False,
-                min_detection_confidence=config.min_detection_confidence,
-                min_tracking_confidence=config.min_tracking_confidence,
-            )
+            with native_stderr_captured():
+                self._pose = mp.solutions.pose.Pose(
+                    static_image_mode=False,
+                    model_complexity=config.model_complexity,
+                    smooth_landmarks=config.smooth_landmarks,
+                    enable_segmentation=False,
+                    min_detection_confidence=config.min_detection_confidence,
+                    min_tracking_confidence=config.min_tracking_confidence,
+                )
+                # The graph loads its models on its own threads, logging as it goes; one
+                # frame through it now keeps that inside this quiet window.
+                self._pose.process(np.zeros((256, 256, 3), dtype=np.uint8))
         except Exception as exc:  # model file missing or unreadable
             raise PoseModelError(f"cannot load the BlazePose model: {exc}") from None
 
@@ -73,7 +81,12 @@ class MediaPipePoseEstimator:
             image = self._cv2.resize(image, (self._max_width, max(1, round(height * scale))),
                                      interpolation=self._cv2.INTER_AREA)
         rgb = self._cv2.cvtColor(image, self._cv2.COLOR_BGR2RGB)
-        result = self._pose.process(rgb)
+        if self._quiet:
+            with native_stderr_captured():
+                result = self._pose.process(rgb)
+            self._quiet = result.pose_landmarks is None
+        else:
+            result = self._pose.process(rgb)
         if result.pose_landmarks is None or result.pose_world_landmarks is None:
             return None
         image_xyz = np.empty((NUM_LANDMARKS, 3), dtype=np.float32)

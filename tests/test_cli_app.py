@@ -1,0 +1,289 @@
+"""The command line and the session loop: exit codes, one-line errors, and a session that
+always closes cleanly (end of source, quit, Ctrl-C, a failing thread) without losing reps."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator, List, Optional
+
+import pytest
+
+from livecoach.app import CoachSession, SessionOptions, Tick
+from livecoach.cli import main
+from livecoach.config import load_config
+from livecoach.recording import read_recording
+from livecoach.types import CueEvent, Frame, RepEvent
+
+from conftest import FIXTURES, REPO_ROOT
+
+RECORDING = FIXTURES / "landmarks" / "vraj__pushups.mp4.jsonl.gz"
+EXPECTED = json.loads((FIXTURES / "expected" / "vraj__pushups.mp4.json").read_text())
+
+
+def run_cli(*args: str, timeout: float = 120, env: Optional[dict] = None) -> subprocess.CompletedProcess:
+    environment = dict(os.environ)
+    environment.pop("DISPLAY", None)  # never let a test open a real window
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "livecoach", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=environment)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 1, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("livecoach: error:"), lines[0]
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+# -- bad input: one line, exit 1 --------------------------------------------------------
+
+def test_no_camera_names_the_fixes(tmp_path: Path) -> None:
+    result = run_cli("train", "--headless", "--camera", "7", "--data-dir", str(tmp_path))
+    assert_one_line_error(result, "camera", "--video", "doctor")
+
+
+def test_window_without_display_is_refused_before_any_window_call(tmp_path: Path) -> None:
+    result = run_cli("train", "--video", str(RECORDING), "--data-dir", str(tmp_path))
+    assert_one_line_error(result, "display", "--headless")
+
+
+def test_missing_video(tmp_path: Path) -> None:
+    result = run_cli("analyze", str(tmp_path / "nope.mp4"), "--data-dir", str(tmp_path))
+    assert_one_line_error(result, "not found")
+
+
+def test_non_video_file(tmp_path: Path) -> None:
+    fake = tmp_path / "clip.mp4"
+    fake.write_text("this is not a video\n" * 50)
+    result = run_cli("train", "--headless", "--video", str(fake), "--data-dir", str(tmp_path))
+    assert_one_line_error(result, "not a video")
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ("[reps]\nmin_rep_s = -1\n", "reps.min_rep_s"),
+    ("[nonsense]\nx = 1\n", "unknown key 'nonsense'"),
+    ("[speech]\nrate_wpm = 'fast'\n", "speech.rate_wpm"),
+    ("this is = = not toml", "not valid TOML"),
+])
+def test_bad_config_names_file_and_key(tmp_path: Path, body: str, fragment: str) -> None:
+    config = tmp_path / "mine.toml"
+    config.write_text(body)
+    result = run_cli("replay", str(RECORDING), "--config", str(config), "--no-history")
+    assert_one_line_error(result, str(config), fragment)
+
+
+def test_bad_recording(tmp_path: Path) -> None:
+    bogus = tmp_path / "x.jsonl"
+    bogus.write_text('{"hello": 1}\n')
+    result = run_cli("replay", str(bogus), "--no-history")
+    assert_one_line_error(result, "not a LiveCoach landmark recording")
+
+
+def test_unknown_variant_is_a_usage_error() -> None:
+    result = run_cli("replay", str(RECORDING), "--variant", "one-armed")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+# -- replay: the same logic as live, deterministic ---------------------------------------
+
+def test_replay_writes_the_documented_event_stream(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    result = run_cli("replay", str(RECORDING), "--events", str(events), "--data-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    assert lines[0]["type"] == "session_start" and lines[-1]["type"] == "session_end"
+    assert all(line["v"] == 1 and "t" in line for line in lines)
+    reps = [line for line in lines if line["type"] == "rep"]
+    assert len(reps) == EXPECTED["reps"]
+    for rep in reps:
+        assert {"index", "t_start", "t_bottom", "t_end", "full", "faults", "score"} <= rep.keys()
+        assert rep["t_start"] <= rep["t_bottom"] <= rep["t_end"]
+    end = lines[-1]
+    assert end["reps"] == EXPECTED["reps"] and end["frames"] == EXPECTED["frames"]
+    assert end["frames_with_pose"] == EXPECTED["frames_with_pose"]
+    assert end["form_verdict"] in ("correct", "incorrect")
+    # The human summary went to stdout and the session is in the history.
+    assert "Reps 4" in result.stdout
+    assert (tmp_path / "livecoach.db").exists()
+
+
+def test_replay_is_deterministic(tmp_path: Path) -> None:
+    outputs = []
+    for run in range(2):
+        path = tmp_path / f"events{run}.jsonl"
+        assert run_cli("replay", str(RECORDING), "--events", str(path), "--no-history").returncode == 0
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        lines[-1].pop("fps")  # processing speed: the one wall-clock figure in the stream
+        outputs.append(lines)
+    assert outputs[0] == outputs[1]
+
+
+def test_events_to_stdout_is_pure_json(tmp_path: Path) -> None:
+    result = run_cli("replay", str(RECORDING), "--events", "-", "--no-history")
+    assert result.returncode == 0
+    for line in result.stdout.splitlines():
+        json.loads(line)
+
+
+def test_record_landmarks_round_trip(tmp_path: Path) -> None:
+    copy = tmp_path / "copy.jsonl"
+    assert run_cli("replay", str(RECORDING), "--record-landmarks", str(copy), "--no-history").returncode == 0
+    header_a, frames_a = read_recording(RECORDING)
+    header_b, frames_b = read_recording(copy)
+    assert (header_b.width, header_b.height) == (header_a.width, header_a.height)
+    assert len(frames_a) == len(frames_b)
+    for a, b in zip(frames_a, frames_b):
+        assert a.frame_index == b.frame_index and a.t_s == pytest.approx(b.t_s, abs=1e-4)
+        assert (a.pose is None) == (b.pose is None)
+        if a.pose is not None:
+            assert abs(a.pose.image_xyz - b.pose.image_xyz).max() < 0.01
+            assert abs(a.pose.world_xyz - b.pose.world_xyz).max() < 1e-3
+
+
+# -- the session loop with fakes ---------------------------------------------------------
+
+class FakeSpeaker:
+    def __init__(self) -> None:
+        self.said: List[str] = []
+        self.muted = False
+        self.stopped = False
+
+    def say(self, cue: Any) -> bool:
+        self.said.append(cue.text)
+        return True
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        self.stopped = True
+        return True
+
+
+class FakeRecorder:
+    def __init__(self) -> None:
+        self.reps: List[Any] = []
+        self.finished: Any = None
+
+    def on_step(self, step: Any, image: Any) -> None:
+        self.reps += [e.record for e in step.events if isinstance(e, RepEvent)]
+
+    def finish(self, end: Any) -> None:
+        self.finished = end
+
+
+def recorded_ticks(limit: Optional[int] = None, fail_at: Optional[int] = None) -> Iterator[Tick]:
+    _, frames = read_recording(RECORDING)
+    for n, recorded in enumerate(frames):
+        if limit is not None and n >= limit:
+            return
+        if fail_at is not None and n == fail_at:
+            raise OSError("camera thread died")
+        yield Tick(recorded.t_s, recorded.frame_index, None, recorded.pose, pose_known=True)
+
+
+def make_session(ticks: Iterator[Tick], **kwargs: Any) -> CoachSession:
+    options = SessionOptions(mode="replay", headless=True, quiet=True)
+    return CoachSession(load_config(), options, "test", ticks, **kwargs)
+
+
+def test_session_speaks_every_cue_the_policy_emits_and_records_every_rep() -> None:
+    speaker, recorder = FakeSpeaker(), FakeRecorder()
+    session = make_session(recorded_ticks(), speaker=speaker, recorder=recorder)
+    cues: List[str] = []
+    original = session.analyzer.update
+
+    def spy(*args: Any) -> Any:
+        step = original(*args)
+        cues.extend(e.cue.text for e in step.events if isinstance(e, CueEvent))
+        return step
+
+    session.analyzer.update = spy  # type: ignore[assignment]
+    end = session.run()
+    assert end.reason == "end_of_source" and end.reps == EXPECTED["reps"]
+    assert speaker.said == cues and speaker.stopped
+    assert [r.index for r in recorder.reps if r.full] == list(range(1, EXPECTED["reps"] + 1))
+    assert recorder.finished is end
+
+
+def test_a_failing_source_still_closes_and_keeps_completed_reps() -> None:
+    recorder = FakeRecorder()
+    fail_at = 300  # after the third rep of the clip
+    session = make_session(recorded_ticks(fail_at=fail_at), recorder=recorder, speaker=FakeSpeaker())
+    with pytest.raises(OSError, match="camera thread died"):
+        session.run()
+    assert recorder.finished is not None and recorder.finished.reason == "error"
+    assert recorder.finished.frames == fail_at
+    assert recorder.finished.reps == len([r for r in recorder.reps if r.full]) >= 2
+
+
+class QuitAfter:
+    """A fake window: quits after ``n`` frames; records what it was shown."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.shown = 0
+        self.closed = False
+
+    def show(self, image: Any) -> Any:
+        from livecoach.window import KeyAction
+
+        self.shown += 1
+        return KeyAction.QUIT if self.shown >= self.n else KeyAction.NONE
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class NullRenderer:
+    def render(self, image: Any, step: Any, **kwargs: Any) -> Any:
+        return image
+
+
+def test_quitting_from_the_window_ends_the_session_as_quit() -> None:
+    import numpy as np
+
+    def frames() -> Iterator[Tick]:
+        for tick in recorded_ticks():
+            yield Tick(tick.t_s, tick.frame_index, Frame(tick.frame_index, tick.t_s, np.zeros((4, 4, 3), np.uint8)),
+                       tick.pose, pose_known=True)
+
+    window = QuitAfter(50)
+    session = make_session(frames(), window=window, renderer=NullRenderer())
+    end = session.run()
+    assert end.reason == "quit" and end.frames == 50 and window.closed
+
+
+# -- signals: Ctrl-C mid-session keeps everything ---------------------------------------
+
+def test_ctrl_c_ends_cleanly_with_summary_and_history(tmp_path: Path, shared_videos: Path) -> None:
+    clip = shared_videos / "calimiro__videoplayback.mp4"
+    events = tmp_path / "events.jsonl"
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    proc = subprocess.Popen([sys.executable, "-m", "livecoach", "train", "--headless", "--video", str(clip),
+                             "--no-voice", "--data-dir", str(tmp_path), "--events", str(events), "--no-report"],
+                            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    # Wait until at least two reps were counted, then press Ctrl-C.
+    while time.monotonic() < deadline:
+        if events.exists() and events.read_text().count('"type": "rep"') >= 2:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    end = lines[-1]
+    assert end["type"] == "session_end" and end["reason"] == "interrupted"
+    reps = [line for line in lines if line["type"] == "rep"]
+    assert end["reps"] == len(reps) >= 2
+    assert f"Reps {len(reps)}" in out
+    summary = run_cli("summary", "last", "--data-dir", str(tmp_path))
+    assert summary.returncode == 0 and f"Reps {len(reps)}" in summary.stdout
