@@ -1,0 +1,328 @@
+"""The HTML reports: self-contained, with real plots and pictures; rendered in headless
+Chromium (screenshot + DOM) for a synthetic session and for a real clip."""
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+import pytest
+
+from livecoach import review
+from livecoach.config import load_config
+from livecoach.imaging import decode_jpeg
+from livecoach.report import _Frame, _polyline_path, nice_ticks, pick_frames
+from livecoach.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
+
+from test_store_fakes import session_end, synthetic_steps
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_VIDEOS = REPO.parent / "shared" / "videos"
+LANDMARK_CACHE = REPO.parent / "lmcache"
+REAL_CLIP = "tayyab__pushup.mp4"  # side view, good form, then a sagging-hips demonstration
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config()
+
+
+class _Dom(HTMLParser):
+    """Collects svg plots (class, paths, rects, circles) and images from a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.svgs: List[Dict[str, object]] = []
+        self.imgs: List[str] = []
+        self.external: List[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        a = dict(attrs)
+        for key in ("src", "href"):
+            value = a.get(key) or ""
+            if value and not value.startswith(("data:", "#")):
+                self.external.append(value)
+        if tag in ("script", "link", "iframe", "object"):
+            self.scripts += 1
+        if tag == "svg":
+            self.svgs.append({"class": a.get("class", ""), "paths": [], "rects": 0, "circles": 0})
+        elif self.svgs and tag == "path":
+            self.svgs[-1]["paths"].append(a.get("d") or "")
+        elif self.svgs and tag == "rect":
+            self.svgs[-1]["rects"] += 1
+        elif self.svgs and tag == "circle":
+            self.svgs[-1]["circles"] += 1
+        if tag == "img":
+            self.imgs.append(a.get("src") or "")
+
+
+def parse(page: str) -> _Dom:
+    dom = _Dom()
+    dom.feed(page)
+    return dom
+
+
+def plot(dom: _Dom, name: str) -> Dict[str, object]:
+    found = [s for s in dom.svgs if name in str(s["class"]).split()]
+    assert len(found) == 1, f"expected one {name}, found {len(found)}"
+    return found[0]
+
+
+def check_session_page(page: str, cycles: int, faulty_cycles: int, pictures: int, thumb_width: int) -> _Dom:
+    dom = parse(page)
+    assert dom.external == [] and dom.scripts == 0  # self-contained
+    for name in ("elbow-plot", "body-plot"):
+        p = plot(dom, name)
+        assert any(len(d) > 200 and d.startswith("M") for d in p["paths"]), f"{name} has no curve"
+        assert p["rects"] >= cycles  # one band per rep cycle
+    assert plot(dom, "elbow-plot")["circles"] + plot(dom, "body-plot")["circles"] == faulty_cycles
+    assert plot(dom, "tempo-plot")["rects"] >= cycles  # down/up bars (+ legend)
+    assert plot(dom, "score-plot")["rects"] == cycles
+    jpegs = [src for src in dom.imgs if src.startswith("data:image/jpeg;base64,")]
+    assert len(jpegs) == pictures == len(dom.imgs)
+    for src in jpegs:
+        image = decode_jpeg(base64.b64decode(src.split(",", 1)[1]))
+        assert image.shape[1] == thumb_width and image.std() > 10
+    return dom
+
+
+def record_synthetic(tmp_path: Path, config, **kwargs) -> Tuple[Path, int]:
+    steps = list(synthetic_steps(**kwargs))
+    rec = SessionRecorder(tmp_path / DB_FILENAME, config)
+    sid = rec.start(SessionMeta(source="synthetic.mp4", mode="analyze", app_version="0.1.0"))
+    for step, image in steps:
+        rec.on_step(step, image)
+    rec.finish(session_end(steps))
+    rec.close()
+    return tmp_path / DB_FILENAME, sid
+
+
+def expected_pictures(db: Path, sid: int, config) -> int:
+    with SessionStore(db) as store:
+        best, worst = pick_frames(store.load_session(sid).reps, config.session.report_best_reps,
+                                  config.session.report_worst_reps)
+    return len(best) + len(worst)
+
+
+def test_session_report_is_self_contained_with_plots_and_pictures(tmp_path, config):
+    db, sid = record_synthetic(tmp_path, config, reps=7, faults={2: ("hip_sag",), 3: ("hip_sag", "elbow_flare"),
+                                                                 6: ("rushed_negative",)}, no_reps=(4,))
+    out = tmp_path / "report.html"
+    path = review.end_of_session(db, sid, config, out=out, stream=io.StringIO())
+    assert path == out
+    page = out.read_text(encoding="utf-8")
+    # 7 cycles; rep 3 has a body fault and an arm fault -> one mark on each plot.
+    assert expected_pictures(db, sid, config) >= 2
+    check_session_page(page, cycles=7, faulty_cycles=5, pictures=expected_pictures(db, sid, config),
+                       thumb_width=config.session.thumbnail_width)
+    assert "Coach&#x27;s advice" in page or "Coach's advice" in page
+    assert config.advice.some_reps["hip_sag"].split(":")[0] in page
+    assert "no-rep: not deep enough" in page
+
+
+def test_pick_frames_best_and_worst(tmp_path, config):
+    db, sid = record_synthetic(tmp_path, config, reps=5, faults={2: ("hip_sag",), 4: ("hip_sag", "elbow_flare")})
+    with SessionStore(db) as store:
+        reps = store.load_session(sid).reps
+    best, worst = pick_frames(reps, best=1, worst=2)
+    assert [r.record.score for r in worst] == [40, 70]
+    assert best[0].record.score == 100 and best[0].record.index == 1
+    # All reps clean: no "worst" pictures that would repeat the best ones.
+    db2, sid2 = record_synthetic(tmp_path / "b", config, reps=3)
+    with SessionStore(db2) as store:
+        best, worst = pick_frames(store.load_session(sid2).reps, best=1, worst=3)
+    assert len(best) == 1 and worst == []
+
+
+def test_plot_helpers():
+    assert nice_ticks(0, 100, 4) == [0, 25, 50, 75, 100]
+    assert nice_ticks(40, 185, 5) == [50, 100, 150]
+    assert nice_ticks(-12, 12, 4) == [-10, 0, 10]
+    frame = _Frame(0, 10, 0, 1, 500, 200)
+    t = np.arange(11, dtype=float)
+    y = np.array([0.1, 0.2, math.nan, 0.4, 0.5, 0.6, math.nan, math.nan, 0.9, 1.0, 0.5])
+    d = _polyline_path(frame, t, y)
+    assert d.count("M") == 3 and d.count("L") == 5  # a gap lifts the pen
+
+
+# --------------------------------------------------------------------------- Chromium
+
+def _chromium() -> Optional[str]:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def render_in_chromium(page: Path, tmp_path: Path, height: int = 2600) -> Tuple[str, np.ndarray]:
+    """The page's DOM as Chromium built it, and a screenshot (BGR array)."""
+    import cv2  # test-side only: reading the screenshot
+
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("headless Chromium is not installed")
+    common = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--hide-scrollbars", f"--user-data-dir={tmp_path / 'chromium-profile'}"]
+    url = page.resolve().as_uri()
+    dom = subprocess.run(common + ["--dump-dom", url], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    png = tmp_path / (page.stem + ".png")
+    shot = subprocess.run(common + [f"--screenshot={png}", f"--window-size=1280,{height}", url],
+                          capture_output=True, text=True, timeout=120)
+    assert shot.returncode == 0 and png.exists(), shot.stderr[-2000:]
+    image = cv2.imread(str(png))
+    assert image is not None and image.shape[:2] == (height, 1280)
+    return dom.stdout, image
+
+
+def check_screenshot(image: np.ndarray) -> None:
+    """Not blank: many colours, varied brightness, and ink (text, plots, pictures) all the
+    way down the page, not only in its header."""
+    small = image[::2, ::2].reshape(-1, 3)
+    colours = np.unique(small[:, 0].astype(np.int32) << 16 | small[:, 1].astype(np.int32) << 8 | small[:, 2])
+    assert len(colours) > 2000, f"only {len(colours)} colours: a blank or broken page"
+    assert image.std() > 25
+    pixels = image.astype(int)
+    background = np.array([250, 247, 245])  # the page's #f5f7fa in BGR
+    ink = ((np.abs(pixels - background).sum(axis=2) > 40) & (np.abs(pixels - 255).sum(axis=2) > 40))
+    rows_with_ink = ink.sum(axis=1) > 20
+    for i, band in enumerate(np.array_split(rows_with_ink, 4)):
+        assert band.mean() > 0.15, f"quarter {i + 1} of the page is nearly empty ({band.mean():.0%} rows with ink)"
+
+
+def test_session_report_in_headless_chromium(tmp_path, config):
+    db, sid = record_synthetic(tmp_path, config, reps=8, faults={2: ("hip_sag",), 3: ("hip_sag",),
+                                                                 5: ("elbow_flare",)}, no_reps=(6,))
+    out = tmp_path / "session.html"
+    review.end_of_session(db, sid, config, out=out, stream=io.StringIO())
+    dom, image = render_in_chromium(out, tmp_path)
+    check_session_page(dom, cycles=8, faulty_cycles=4, pictures=expected_pictures(db, sid, config),
+                       thumb_width=config.session.thumbnail_width)
+    check_screenshot(image)
+
+
+def test_history_report_in_headless_chromium(tmp_path, config, capsys):
+    import argparse
+    from datetime import datetime, timedelta
+
+    now = datetime.now().astimezone()
+    for weeks_ago, reps in ((2, 3), (1, 5), (0, 7)):
+        steps = list(synthetic_steps(reps=reps, faults={1: ("hip_sag",)}, with_images=False))
+        rec = SessionRecorder(tmp_path / DB_FILENAME, config)
+        rec.start(SessionMeta(source="cam 0", mode="train", started_at=now - timedelta(weeks=weeks_ago)))
+        for step, image in steps:
+            rec.on_step(step, image)
+        rec.finish(session_end(steps))
+        rec.close()
+    parser = argparse.ArgumentParser()
+    review.register(parser.add_subparsers())
+    out = tmp_path / "history.html"
+    args = parser.parse_args(["history", "--data-dir", str(tmp_path), "--out", str(out)])
+    assert args.func(args) == 0
+    dom_text, image = render_in_chromium(out, tmp_path, height=1400)
+    dom = parse(dom_text)
+    trend = plot(dom, "trend-plot")
+    assert trend["rects"] >= 3 and trend["circles"] == 3 and any(d.count("L") == 2 for d in trend["paths"])
+    assert image.std() > 20
+
+
+def record_real_clip(db: Path, config, clip: str) -> int:
+    """Record a real clip as a session: every frame's pose (recorded landmarks, or live
+    MediaPipe when the landmark cache is absent) through the real SessionAnalyzer, with the
+    clip's own frames for the bottom-of-rep pictures. Streams: no frame is kept."""
+    import cv2
+
+    video = SHARED_VIDEOS / clip
+    if not video.is_file():
+        pytest.skip(f"real videos not available ({SHARED_VIDEOS} is absent)")
+    try:
+        from livecoach.analysis import SessionAnalyzer
+    except ImportError as exc:
+        pytest.skip(f"the session logic is not available yet ({exc})")
+    try:
+        from livecoach.cues import CuePolicy
+        policy = CuePolicy(config)
+    except Exception:  # the cue policy is optional for the report
+        policy = None
+    cached = LANDMARK_CACHE / f"{clip}.jsonl.gz"
+    poses = None
+    if cached.is_file():
+        from livecoach.recording import read_recording
+
+        _header, frames = read_recording(cached)
+        poses = [(f.t_s, f.pose) for f in frames]
+    cap = cv2.VideoCapture(str(video))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    analyzer = SessionAnalyzer(config, cue_policy=policy)
+    estimator = None
+    if poses is None:
+        from livecoach.pose import MediaPipePoseEstimator
+        estimator = MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
+    recorder = SessionRecorder(db, config)
+    sid = recorder.start(SessionMeta(source=clip, mode="analyze", app_version="test"))
+    index = with_pose = 0
+    t_s = 0.0
+    try:
+        while True:
+            ok, image = cap.read()
+            if not ok or (poses is not None and index >= len(poses)):
+                break
+            if poses is not None:
+                t_s, pose = poses[index]
+            else:
+                from livecoach.types import Frame
+                t_s = index / fps
+                pose = estimator.estimate(Frame(index=index, t_s=t_s, image=image))
+            recorder.on_step(analyzer.update(t_s, index, pose), image)
+            with_pose += pose is not None
+            index += 1
+    finally:
+        cap.release()
+        if estimator is not None:
+            estimator.close()
+    recorder.finish(analyzer.finish(t_s, index, with_pose, fps, 0, "end_of_source"))
+    recorder.close()
+    return sid
+
+
+def test_real_clip_report_in_headless_chromium(tmp_path, config):
+    sid = record_real_clip(tmp_path / DB_FILENAME, config, REAL_CLIP)
+    with SessionStore(tmp_path / DB_FILENAME) as store:
+        data = store.load_session(sid)
+    # The clip has 14 labelled reps (good form, then sagging hips).
+    assert 12 <= data.info.reps <= 16
+    assert all(r.bottom_jpeg for r in data.reps)
+    # Each picture is the rep's own bottom: inside the rep cycle.
+    for rep in data.reps:
+        r = rep.record
+        assert r.t_start_s - 0.3 <= rep.bottom_t_s <= r.t_end_s + 0.3
+    out = tmp_path / "real.html"
+    review.end_of_session(tmp_path / DB_FILENAME, sid, config, out=out, stream=io.StringIO())
+    page = out.read_text(encoding="utf-8")
+    sess = config.session
+    best, worst = pick_frames(data.reps, sess.report_best_reps, sess.report_worst_reps)
+    assert best and worst
+    dom_text, image = render_in_chromium(out, tmp_path)
+    check_session_page(dom_text, cycles=len(data.reps), faulty_cycles=_marked_cycles(data),
+                       pictures=len(best) + len(worst), thumb_width=sess.thumbnail_width)
+    check_screenshot(image)
+    assert "hip sag" in page  # the sagging-hips half of the clip is flagged
+
+
+def _marked_cycles(data) -> int:
+    body = ("hip_sag", "hip_pike", "knees_bent")
+    n = 0
+    for rep in data.reps:
+        names = rep.record.fault_names
+        n += any(f in body for f in names) + any(f not in body for f in names)
+    return n

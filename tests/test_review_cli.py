@@ -1,0 +1,204 @@
+"""``summary``, ``history`` and ``export``: output, trends across sessions, formats, errors."""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from livecoach import review
+from livecoach.config import load_config
+from livecoach.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
+from livecoach.types import RepEvent
+
+from test_store_fakes import session_end, synthetic_steps
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config()
+
+
+def run(argv, capsys):
+    parser = argparse.ArgumentParser(prog="livecoach")
+    review.register(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    code = args.func(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def add_session(data_dir, config, started_at=None, reps=5, faults=None, no_reps=(), save_frames="bottom"):
+    steps = list(synthetic_steps(reps=reps, faults=faults, no_reps=no_reps))
+    rec = SessionRecorder(data_dir / DB_FILENAME, config, save_frames=save_frames)
+    sid = rec.start(SessionMeta(source="synthetic.mp4", mode="analyze", app_version="0.1.0", started_at=started_at))
+    for step, image in steps:
+        rec.on_step(step, image)
+    rec.finish(session_end(steps))
+    rec.close()
+    return sid, steps
+
+
+def test_summary_prints_table_and_advice_and_writes_report(tmp_path, capsys, config):
+    sid, steps = add_session(tmp_path, config, reps=6, faults={k: ("hip_sag",) for k in (1, 2, 3, 5)},
+                             no_reps=(4,))
+    code, out, err = run(["summary", "--data-dir", str(tmp_path)], capsys)
+    assert code == 0 and err == ""
+    assert f"Session #{sid}" in out
+    assert "Reps 5   No-reps 1" in out
+    assert "(not deep enough)" in out
+    # hip_sag on 4 of 6 cycles = most reps -> the regression advice from [advice.most_reps].
+    assert "hip sag (4 of 6 cycles)" in out
+    assert "regress to incline push-ups" in " ".join(out.split())  # the text is wrapped
+    # The per-rep table has one line per cycle.
+    table = [line for line in out.splitlines() if line.strip().split(" ")[0] in {"1", "2", "3", "4", "5", "no-rep"}]
+    assert len(table) == 6
+    reports = list((tmp_path / "reports").glob("session-*.html"))
+    assert len(reports) == 1 and f"Report: {reports[0]}" in out
+
+
+def test_advice_some_reps_versus_most_reps_and_clean(tmp_path, config):
+    add_session(tmp_path, config, reps=6, faults={2: ("elbow_flare",)})
+    add_session(tmp_path, config, reps=3)
+    with SessionStore(tmp_path / DB_FILENAME) as store:
+        some = review.summarize(store.load_session(1), config)
+        clean = review.summarize(store.load_session(2), config)
+    assert [(a.fault, a.count, a.most) for a in some.advice] == [("elbow_flare", 1, False)]
+    assert some.advice[0].text == config.advice.some_reps["elbow_flare"]
+    assert "45" in some.advice[0].text
+    assert clean.advice[0].fault is None and clean.advice[0].text == config.advice.clean
+    assert clean.mean_score == 100 and clean.reps == 3
+
+
+def test_summary_of_a_given_session_and_errors(tmp_path, capsys, config):
+    code, out, err = run(["summary", "last", "--data-dir", str(tmp_path / "empty")], capsys)
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1 and "no session history" in err
+    SessionStore(tmp_path / DB_FILENAME).close()  # an empty database
+    code, _out, err = run(["summary", "--data-dir", str(tmp_path)], capsys)
+    assert code == 1 and "no sessions recorded yet" in err and len(err.strip().splitlines()) == 1
+    first, _ = add_session(tmp_path, config, reps=2)
+    add_session(tmp_path, config, reps=3)
+    code, out, _ = run(["summary", str(first), "--data-dir", str(tmp_path), "--out", str(tmp_path / "r.html")],
+                       capsys)
+    assert code == 0 and f"Session #{first}" in out and "Reps 2" in out
+    assert (tmp_path / "r.html").stat().st_size > 1000
+    code, _out, err = run(["summary", "42", "--data-dir", str(tmp_path)], capsys)
+    assert code == 1 and "no session 42" in err and len(err.strip().splitlines()) == 1
+
+
+def test_export_csv_and_json(tmp_path, capsys, config):
+    sid, steps = add_session(tmp_path, config, reps=4, faults={2: ("hip_sag", "elbow_flare")}, no_reps=(3,))
+    sent = [e.record for s, _ in steps for e in s.events if isinstance(e, RepEvent)]
+    code, out, err = run(["export", "last", "--format", "csv", "--data-dir", str(tmp_path)], capsys)
+    assert code == 0 and err == ""
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == len(sent)
+    assert rows[1]["faults"] == "hip_sag;elbow_flare" and rows[1]["full"] == "1"
+    assert rows[2]["full"] == "0" and rows[2]["no_rep_reason"] == "not deep enough"
+    assert float(rows[0]["depth"]) == pytest.approx(sent[0].depth_frac, abs=1e-3)
+    assert [int(r["score"]) for r in rows] == [r.score for r in sent]
+
+    target = tmp_path / "out" / "s.json"
+    code, out, err = run(["export", str(sid), "--format", "json", "--out", str(target), "--data-dir",
+                          str(tmp_path)], capsys)
+    assert code == 0 and out == "" and "Exported session" in err
+    doc = json.loads(target.read_text())
+    assert doc["format"] == "livecoach-session" and doc["session"]["id"] == sid
+    assert doc["session"]["status"] == "finished" and doc["session"]["reps"] == 3
+    assert [r["faults"] for r in doc["reps"]][1] == ["hip_sag", "elbow_flare"]
+    assert doc["reps"][1]["fault_details"][0]["joints"] == ["LEFT_HIP"]
+    assert len(doc["series"]["t"]) == len(steps) == len(doc["series"]["elbow_angle_deg"])
+    assert doc["summary"]["fault_counts"]["hip_sag"] == 1
+    assert doc["cues"][0]["text"] == "cue for hip_sag"
+    assert doc["config"]["session"]["thumbnail_width"] == config.session.thumbnail_width
+
+    code, _out, err = run(["export", "7", "--format", "csv", "--data-dir", str(tmp_path)], capsys)
+    assert code == 1 and "no session 7" in err
+
+
+def test_history_trends_over_several_weeks(tmp_path, capsys, config):
+    now = datetime.now().astimezone()
+    # Four weeks of training: more reps and less sagging each week.
+    plan = [(3, 4, {1: ("hip_sag",), 2: ("hip_sag",), 3: ("hip_sag",)}),
+            (2, 5, {1: ("hip_sag",), 3: ("hip_sag",)}),
+            (1, 6, {2: ("hip_sag",)}),
+            (0, 8, {})]
+    for weeks_ago, reps, faults in plan:
+        when = now - timedelta(weeks=weeks_ago)
+        add_session(tmp_path, config, started_at=when, reps=reps, faults=faults)
+        add_session(tmp_path, config, started_at=when - timedelta(hours=1), reps=reps, faults=faults)
+    old = now - timedelta(weeks=30)
+    add_session(tmp_path, config, started_at=old, reps=2, faults={1: ("elbow_flare",)})
+
+    with SessionStore(tmp_path / DB_FILENAME) as store:
+        sessions = [s for s in store.list_sessions() if s.started_at > now - timedelta(weeks=5)]
+        weeks = review.weekly_stats(sessions, review.fault_counts_by_session(store))
+    assert [w.sessions for w in weeks] == [2, 2, 2, 2]
+    assert [w.reps for w in weeks] == [8, 10, 12, 16]
+    assert [round(w.mean_score) for w in weeks] == [round(100 - 30 * 3 / 4), 88, 95, 100]
+    assert [w.top_fault for w in weeks] == ["hip_sag", "hip_sag", "hip_sag", None]
+    trend = review.trend_lines(weeks)
+    assert "Mean score up: 78 → 100." in trend
+    assert any("Hip sag" in t and "75%" in t and "0%" in t for t in trend)
+
+    code, out, err = run(["history", "--weeks", "6", "--data-dir", str(tmp_path)], capsys)
+    assert code == 0 and err == ""
+    assert "8 sessions" in out  # the 30-week-old session is outside --weeks 6
+    assert "elbow flare" not in out
+    page = (tmp_path / "reports" / "history.html").read_text()
+    assert 'class="plot trend-plot"' in page and page.count("<circle") >= 4
+
+    code, out, _ = run(["history", "--weeks", "52", "--data-dir", str(tmp_path), "--out",
+                        str(tmp_path / "h.html")], capsys)
+    assert code == 0 and "9 sessions" in out and "elbow flare" in out
+    assert (tmp_path / "h.html").exists()
+
+
+def test_history_errors(tmp_path, capsys, config):
+    code, _out, err = run(["history", "--data-dir", str(tmp_path)], capsys)
+    assert code == 1 and "no session history" in err
+    SessionStore(tmp_path / DB_FILENAME).close()
+    code, _out, err = run(["history", "--data-dir", str(tmp_path)], capsys)
+    assert code == 1 and "no sessions recorded yet" in err
+    add_session(tmp_path, config, started_at=datetime.now().astimezone() - timedelta(weeks=40), reps=1)
+    code, out, err = run(["history", "--weeks", "2", "--data-dir", str(tmp_path)], capsys)
+    assert code == 0 and "No sessions in the last 2 weeks" in out and "--weeks" in out
+
+
+def test_bad_config_is_one_line(tmp_path, capsys, config):
+    add_session(tmp_path, config, reps=1)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[advice]\nmost_reps_share = 3\n")
+    code, _out, err = run(["summary", "--data-dir", str(tmp_path), "--config", str(bad)], capsys)
+    assert code == 1 and "advice.most_reps_share" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_session_with_no_push_ups_says_how_to_set_up(tmp_path, capsys, config):
+    from livecoach.types import SessionEnd
+
+    rec = SessionRecorder(tmp_path / DB_FILENAME, config)
+    rec.start(SessionMeta(source="camera 0", mode="train"))
+    rec.finish(SessionEnd(t_s=3.0, reps=0, no_reps=0, frames=90, frames_with_pose=0, fps=30.0, reason="quit"))
+    rec.close()
+    code, out, err = run(["summary", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r.html")], capsys)
+    assert code == 0 and err == ""
+    assert "Reps 0   No-reps 0" in out and "Form: —" in out
+    assert config.advice.nothing.split(".")[0] in " ".join(out.split())
+    page = (tmp_path / "r.html").read_text()
+    assert "no push-ups seen" in page and "no elbow angle was measured" in page
+    code, out, _ = run(["export", "last", "--format", "csv", "--data-dir", str(tmp_path)], capsys)
+    assert code == 0 and out.strip() == ",".join(review.EXPORT_FIELDS)
+
+
+def test_summary_open_uses_the_browser(tmp_path, capsys, config, monkeypatch):
+    add_session(tmp_path, config, reps=1)
+    opened = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url) or True)
+    code, out, _ = run(["summary", "--open", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r.html")], capsys)
+    assert code == 0 and opened == [(tmp_path / "r.html").resolve().as_uri()]
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: False)  # no browser on this machine
+    code, out, _ = run(["summary", "--open", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r.html")], capsys)
+    assert code == 0 and "no browser could be opened" in out

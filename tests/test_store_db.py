@@ -1,0 +1,223 @@
+"""The history database: round trip, schema versioning, WAL, interrupted sessions, pictures."""
+from __future__ import annotations
+
+import math
+import sqlite3
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+
+from livecoach.config import load_config
+from livecoach.imaging import decode_jpeg
+from livecoach.store import (DB_FILENAME, SCHEMA_VERSION, SessionMeta, SessionRecorder, SessionStore, StoreError,
+                             default_data_dir, db_path_for)
+from livecoach.types import RepEvent
+
+from test_store_fakes import session_end, synthetic_steps
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config()
+
+
+def record(db_path, config, steps, save_frames="bottom", finish=True, **meta):
+    rec = SessionRecorder(db_path, config, save_frames=save_frames)
+    sid = rec.start(SessionMeta(source=meta.pop("source", "synthetic.mp4"), mode="analyze", variant="standard",
+                                app_version="0.1.0", **meta))
+    for step, image in steps:
+        rec.on_step(step, image)
+    if finish:
+        rec.finish(session_end(steps))
+    rec.close()
+    return sid
+
+
+def test_round_trip_keeps_every_field(tmp_path, config):
+    steps = list(synthetic_steps(reps=5, faults={2: ("hip_sag",), 4: ("hip_sag", "elbow_flare")}, no_reps=(3,)))
+    sent = [e.record for s, _ in steps for e in s.events if isinstance(e, RepEvent)]
+    db = tmp_path / DB_FILENAME
+    sid = record(db, config, steps)
+    with SessionStore(db) as store:
+        assert store.journal_mode == "wal"
+        assert store.schema_version == SCHEMA_VERSION
+        data = store.load_session(sid)
+    got = [r.record for r in data.reps]
+    assert got == sent  # RepRecord equality: every field, faults with joints, not_judged, reasons
+    assert [r.seq for r in data.reps] == [1, 2, 3, 4, 5]
+    info = data.info
+    assert (info.status, info.end_reason, info.reps, info.no_reps) == ("finished", "end_of_source", 4, 1)
+    assert info.verdict == "incorrect" and info.frames == len(steps) and info.fps == pytest.approx(30.0)
+    assert info.top_fault == "hip_sag"
+    assert info.mean_score == pytest.approx(np.mean([r.score for r in sent if r.full]))
+    assert data.config["session"]["jpeg_quality"] == config.session.jpeg_quality  # resolved config saved
+    assert [c.text for c in data.cues] == ["cue for hip_sag", "cue for shallow", "cue for hip_sag"]
+    # Every frame's features are kept (series_every_n_frames = 1 in the defaults).
+    assert len(data.series) == len(steps)
+    assert np.allclose(data.series.t_s, [s.t_s for s, _ in steps], atol=1e-4)
+    assert np.allclose(data.series.elbow_angle_deg, [s.features.elbow_angle_deg for s, _ in steps], atol=1e-3)
+    assert np.allclose(data.series.hip_offset_frac, [s.features.hip_offset_frac for s, _ in steps], atol=1e-6)
+
+
+def test_bottom_picture_is_the_deepest_frame_with_the_skeleton(tmp_path, config):
+    steps = list(synthetic_steps(reps=2, faults={2: ("hip_sag",)}))
+    db = tmp_path / DB_FILENAME
+    sid = record(db, config, steps)
+    with SessionStore(db) as store:
+        data = store.load_session(sid)
+    for rep in data.reps:
+        r = rep.record
+        # The synthetic bottom is the middle frame of the cycle: within one frame of it.
+        assert rep.bottom_t_s == pytest.approx(r.t_bottom_s, abs=1.5 / 30)
+        image = decode_jpeg(rep.bottom_jpeg)
+        assert image.shape[1] == config.session.thumbnail_width
+        assert len(rep.bottom_jpeg) < 40_000
+    # The skeleton is drawn: light-blue bones on the clean rep, red joints on the sagging one.
+    clean = decode_jpeg(data.reps[0].bottom_jpeg).astype(int)
+    sag = decode_jpeg(data.reps[1].bottom_jpeg).astype(int)
+    bone_blue = (clean[:, :, 0] > 200) & (clean[:, :, 1] > 170) & (clean[:, :, 2] > 110) & (clean[:, :, 2] < 170)
+    assert bone_blue.sum() > 50
+    red = (sag[:, :, 2] > 200) & (sag[:, :, 1] < 110) & (sag[:, :, 0] < 110)
+    red_clean = (clean[:, :, 2] > 200) & (clean[:, :, 1] < 110) & (clean[:, :, 0] < 110)
+    assert red.sum() > red_clean.sum() + 20
+
+
+def test_save_frames_off_keeps_no_picture(tmp_path, config):
+    steps = list(synthetic_steps(reps=2))
+    db = tmp_path / DB_FILENAME
+    sid = record(db, config, steps, save_frames="off")
+    with SessionStore(db) as store:
+        data = store.load_session(sid)
+        assert data.info.save_frames == "off"
+        assert all(r.bottom_jpeg is None for r in data.reps)
+        assert all(r.bottom_t_s is not None for r in data.reps)
+
+
+def test_bad_save_frames_value_is_refused(tmp_path, config):
+    with pytest.raises(ValueError, match="save_frames"):
+        SessionRecorder(tmp_path / DB_FILENAME, config, save_frames="all")
+
+
+def test_each_rep_is_committed_as_it_ends(tmp_path, config):
+    """Another connection sees rep N (and the series up to it) before the session ends."""
+    steps = list(synthetic_steps(reps=3))
+    db = tmp_path / DB_FILENAME
+    rec = SessionRecorder(db, config)
+    sid = rec.start(SessionMeta(source="cam", mode="train"))
+    seen = []
+    for step, image in steps:
+        rec.on_step(step, image)
+        if any(isinstance(e, RepEvent) for e in step.events):
+            reader = sqlite3.connect(str(db))
+            seen.append((reader.execute("SELECT COUNT(*) FROM reps").fetchone()[0],
+                         reader.execute("SELECT COALESCE(SUM(n), 0) FROM frame_series").fetchone()[0]))
+            reader.close()
+    assert [n for n, _ in seen] == [1, 2, 3]
+    assert all(frames > 0 for _, frames in seen) and seen[0][1] < seen[-1][1]
+    with SessionStore(db) as other:
+        info = other.session_info(sid)
+    assert info.status == "running"  # this process is alive and has not finished it
+    rec.finish(session_end(steps))
+    assert rec.finish(session_end(steps)) == sid  # idempotent
+    rec.close()
+
+
+def test_unfinished_session_of_a_dead_process_reads_as_interrupted(tmp_path, config):
+    steps = list(synthetic_steps(reps=3, faults={1: ("hip_sag",)}))
+    db = tmp_path / DB_FILENAME
+    sid = record(db, config, steps, finish=False)
+    with SessionStore(db) as store:
+        store.connection.execute("UPDATE sessions SET pid = 999999999 WHERE id = ?", (sid,))
+        store.commit()
+        info = store.session_info(sid)
+    assert (info.status, info.end_reason, info.reps, info.no_reps, info.verdict) == ("interrupted", "interrupted",
+                                                                                     3, 0, None)
+    assert info.ended_at is None
+    # Frames after the last completed rep were not flushed yet: the session lasted at least
+    # until that rep ended.
+    last_rep_end = [e.record.t_end_s for s, _ in steps for e in s.events if isinstance(e, RepEvent)][-1]
+    assert info.duration_s == pytest.approx(last_rep_end, abs=0.05)
+
+
+def test_newer_schema_is_refused_with_one_line(tmp_path, config):
+    db = tmp_path / DB_FILENAME
+    SessionStore(db).close()
+    raw = sqlite3.connect(str(db))
+    raw.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    raw.commit()
+    raw.close()
+    with pytest.raises(StoreError) as err:
+        SessionStore(db)
+    message = str(err.value)
+    assert "\n" not in message and "newer LiveCoach" in message and str(SCHEMA_VERSION + 1) in message
+    # The database was not touched.
+    raw = sqlite3.connect(str(db))
+    assert raw.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION + 1)
+    raw.close()
+
+
+def test_foreign_files_are_refused(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="not a LiveCoach history database"):
+        SessionStore(junk)
+    other = tmp_path / "other.db"
+    raw = sqlite3.connect(str(other))
+    raw.execute("CREATE TABLE customers (id INTEGER)")
+    raw.commit()
+    raw.close()
+    with pytest.raises(StoreError, match="not a LiveCoach history database"):
+        SessionStore(other)
+
+
+def test_missing_history_is_one_line_when_not_creating(tmp_path):
+    with pytest.raises(StoreError, match="no session history"):
+        SessionStore(tmp_path / "nothing" / DB_FILENAME, create=False)
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_resolve_last_numbers_and_errors(tmp_path, config):
+    db = tmp_path / DB_FILENAME
+    with SessionStore(db) as store:
+        with pytest.raises(StoreError, match="no sessions recorded yet"):
+            store.resolve("last")
+    ids = [record(db, config, list(synthetic_steps(reps=1))) for _ in range(3)]
+    with SessionStore(db) as store:
+        assert store.resolve("last") == ids[-1]
+        assert store.resolve(None) == ids[-1]
+        assert store.resolve(str(ids[0])) == ids[0]
+        assert store.resolve(f"#{ids[1]}") == ids[1]
+        with pytest.raises(StoreError, match="no session 99"):
+            store.resolve("99")
+        with pytest.raises(StoreError, match="not a session number"):
+            store.resolve("yesterday")
+
+
+def test_sparse_series_and_started_at(tmp_path, config):
+    steps = list(synthetic_steps(reps=2))
+    db = tmp_path / DB_FILENAME
+    when = datetime(2026, 3, 2, 18, 30, tzinfo=timezone.utc)
+    sid = record(db, config, steps, started_at=when)
+    with SessionStore(db) as store:
+        data = store.load_session(sid)
+    assert data.info.started_at == when
+    assert all(math.isfinite(v) for v in data.series.phase)
+
+
+def test_default_data_dir_follows_the_platform_rules(monkeypatch, tmp_path):
+    monkeypatch.delenv("LIVECOACH_DATA_DIR", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_data_dir() == tmp_path / "xdg" / "livecoach"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_data_dir() == tmp_path / ".local" / "share" / "livecoach"
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert default_data_dir() == tmp_path / "Library" / "Application Support" / "LiveCoach"
+    monkeypatch.setattr("sys.platform", "win32")
+    monkeypatch.setenv("APPDATA", str(tmp_path / "roaming"))
+    assert default_data_dir() == tmp_path / "roaming" / "LiveCoach"
+    monkeypatch.setenv("LIVECOACH_DATA_DIR", str(tmp_path / "mine"))
+    assert db_path_for(None) == tmp_path / "mine" / DB_FILENAME
+    assert db_path_for(tmp_path / "x") == tmp_path / "x" / DB_FILENAME

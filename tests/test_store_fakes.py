@@ -1,0 +1,139 @@
+"""Synthetic sessions for the store / review / report tests (helpers, plus a check of them).
+
+``synthetic_steps`` makes a realistic stream of :class:`LogicStep` s: a side-view plank
+whose elbows bend and straighten ``reps`` times, with phases, features, a pose per frame
+(so the bottom picture gets a skeleton), a :class:`RepEvent` at the end of each cycle,
+faults on chosen reps and a cue after a faulty rep.
+"""
+from __future__ import annotations
+
+import math
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from livecoach.landmarks import Landmark as L
+from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Features, LogicStep, Phase, PoseFrame,
+                             RepEvent, RepRecord, SessionEnd, View)
+
+FPS = 30.0
+WIDTH, HEIGHT = 640, 360
+
+
+def plank_pose(t_s: float, frame_index: int, bend: float, sag: float = 0.0) -> PoseFrame:
+    """A side-view push-up pose: ``bend`` 0 = arms straight, 1 = chest near the floor."""
+    xyz = np.zeros((33, 3), np.float32)
+    ground = 300.0
+    wrist = np.array([200.0, ground])
+    shoulder = np.array([200.0, ground - 130.0 + 80.0 * bend])
+    ankle = np.array([520.0, ground - 10.0])
+    hip = (shoulder + ankle) / 2 + np.array([0.0, sag * 60.0])
+    knee = (hip + ankle) / 2
+    elbow = np.array([200.0 + 55.0 * math.sin(bend * 1.2), (shoulder[1] + wrist[1]) / 2])
+    head = shoulder + np.array([-45.0, -12.0])
+    points = {L.NOSE: head + [-10, 5], L.LEFT_EAR: head, L.RIGHT_EAR: head, L.LEFT_SHOULDER: shoulder,
+              L.RIGHT_SHOULDER: shoulder + [2, 2], L.LEFT_ELBOW: elbow, L.RIGHT_ELBOW: elbow + [2, 2],
+              L.LEFT_WRIST: wrist, L.RIGHT_WRIST: wrist + [2, 0], L.LEFT_HIP: hip, L.RIGHT_HIP: hip + [2, 2],
+              L.LEFT_KNEE: knee, L.RIGHT_KNEE: knee + [2, 2], L.LEFT_ANKLE: ankle, L.RIGHT_ANKLE: ankle + [2, 2],
+              L.LEFT_FOOT_INDEX: ankle + [15, 8], L.RIGHT_FOOT_INDEX: ankle + [17, 8]}
+    for lm, p in points.items():
+        xyz[int(lm), :2] = p
+    vis = np.full(33, 0.95, np.float32)
+    return PoseFrame(t_s=t_s, frame_index=frame_index, width=WIDTH, height=HEIGHT, image_xyz=xyz,
+                     visibility=vis, world_xyz=np.zeros((33, 3), np.float32))
+
+
+def fake_image(frame_index: int, bend: float) -> np.ndarray:
+    """A BGR frame with a gradient and a moving block (non-trivial JPEG content)."""
+    img = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    img[:, :, 0] = np.linspace(40, 120, WIDTH, dtype=np.uint8)[None, :]
+    img[:, :, 1] = np.linspace(30, 90, HEIGHT, dtype=np.uint8)[:, None]
+    y = int(150 + 80 * bend)
+    img[y:y + 30, 180:520, 1] = 200
+    img[300:310, :, :] = 160
+    return img
+
+
+def synthetic_steps(reps: int = 5, faults: Optional[Dict[int, Sequence[str]]] = None, no_reps: Sequence[int] = (),
+                    rep_s: float = 2.0, rest_s: float = 1.0, t0: float = 0.0, frame0: int = 0,
+                    with_images: bool = True) -> Iterator[Tuple[LogicStep, Optional[np.ndarray]]]:
+    """Steps of ``reps`` cycles (1-based cycle numbers in ``no_reps`` are shallow no-reps)."""
+    faults = dict(faults or {})
+    dt = 1.0 / FPS
+    t = t0
+    frame = frame0
+    counted = 0
+    missed = 0
+    for _ in range(int(rest_s * FPS)):  # getting into position
+        yield _step(t, frame, Phase.TOP, 0.0, counted, missed, ()), (fake_image(frame, 0.0) if with_images else None)
+        t += dt
+        frame += 1
+    for cycle in range(1, reps + 1):
+        shallow = cycle in no_reps
+        depth_max = 0.45 if shallow else 1.0
+        n = int(rep_s * FPS)
+        t_start = t
+        sag = 0.4 if "hip_sag" in faults.get(cycle, ()) else 0.0
+        for k in range(n):
+            u = k / (n - 1)
+            bend = depth_max * math.sin(math.pi * u)
+            phase = Phase.DESCENT if u < 0.45 else Phase.BOTTOM if u < 0.55 else Phase.ASCENT
+            events = ()
+            if k == n - 1:
+                if shallow:
+                    missed += 1
+                    rec = RepRecord(index=missed, full=False, t_start_s=t_start, t_bottom_s=t_start + rep_s / 2,
+                                    t_end_s=t, depth_frac=depth_max, min_elbow_angle_deg=170 - 90 * depth_max,
+                                    seconds_down=rep_s / 2, seconds_up=rep_s / 2,
+                                    faults=(Fault("shallow", "shallow", t_start + rep_s / 2, 0.45, 0.7,
+                                                  (L.LEFT_ELBOW,)),), score=40,
+                                    no_rep_reason="not deep enough")
+                else:
+                    counted += 1
+                    fs = tuple(Fault(name, name, t_start + rep_s / 2, 0.1, 0.05,
+                                     (L.LEFT_HIP,) if name == "hip_sag" else (L.LEFT_ELBOW,))
+                               for name in faults.get(cycle, ()))
+                    rec = RepRecord(index=counted, full=True, t_start_s=t_start, t_bottom_s=t_start + rep_s / 2,
+                                    t_end_s=t, depth_frac=depth_max - 0.02 * cycle,
+                                    min_elbow_angle_deg=80 + cycle, seconds_down=rep_s / 2 + 0.05 * cycle,
+                                    seconds_up=rep_s / 2 - 0.05 * cycle, faults=fs, score=100 - 30 * len(fs),
+                                    not_judged=("shrug",))
+                ev: List = [RepEvent(rec)]
+                ev += [FaultEvent(t, rec.index, rec.full, f) for f in rec.faults]
+                if rec.faults:
+                    name = rec.faults[0].name
+                    ev.append(CueEvent(Cue(t, name, f"cue for {name}", CueKind.CORRECTION, 50, name)))
+                events = tuple(ev)
+            pose = plank_pose(t, frame, bend, sag * math.sin(math.pi * u))
+            step = _step(t, frame, phase, bend, counted, missed, events, pose=pose,
+                         hip=sag * 0.15 * math.sin(math.pi * u))
+            yield step, (fake_image(frame, bend) if with_images else None)
+            t += dt
+            frame += 1
+        for _ in range(int(0.3 * FPS)):
+            yield _step(t, frame, Phase.TOP, 0.0, counted, missed, ()), None
+            t += dt
+            frame += 1
+
+
+def _step(t: float, frame: int, phase: Phase, bend: float, reps: int, no_reps: int, events: tuple,
+          pose: Optional[PoseFrame] = None, hip: float = 0.0) -> LogicStep:
+    pose = pose if pose is not None else plank_pose(t, frame, bend)
+    feats = Features(t_s=t, frame_index=frame, view=View.SIDE_LEFT, in_plank=True,
+                     elbow_angle_deg=170.0 - 90.0 * bend, depth_frac=bend, hip_offset_frac=0.01 + hip)
+    return LogicStep(t_s=t, frame_index=frame, pose=pose, features=feats, phase=phase, reps=reps, no_reps=no_reps,
+                     events=events)
+
+
+def session_end(steps: List[Tuple[LogicStep, Optional[np.ndarray]]], reason: str = "end_of_source") -> SessionEnd:
+    last = steps[-1][0]
+    return SessionEnd(t_s=last.t_s, reps=last.reps, no_reps=last.no_reps, frames=len(steps),
+                      frames_with_pose=len(steps), fps=FPS, form_verdict="incorrect", reason=reason)
+
+
+def test_synthetic_session_has_the_cycles_asked_for():
+    steps = list(synthetic_steps(reps=4, faults={2: ("hip_sag",)}, no_reps=(3,)))
+    recs = [e.record for s, _ in steps for e in s.events if isinstance(e, RepEvent)]
+    assert [r.full for r in recs] == [True, True, False, True]
+    assert [r.fault_names for r in recs][1] == ("hip_sag",)
+    assert steps[-1][0].reps == 3 and steps[-1][0].no_reps == 1
