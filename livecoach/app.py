@@ -197,7 +197,7 @@ class CoachSession:
         if image is not None and self._raw_video_writer is not None:
             self._raw_video_writer.write(image)
         if self._recorder is not None:
-            self._recorder.on_step(step, image)
+            self._record(step, image)
         for event in step.events:
             if self._events:
                 self._events.write(event)
@@ -215,6 +215,17 @@ class CoachSession:
             if self._window is not None:
                 return self._show(drawn, step, already_drawn=True)
         return None
+
+    def _record(self, step: LogicStep, image: Any) -> None:
+        from .store import StoreError
+
+        try:
+            self._recorder.on_step(step, image)
+        except StoreError as exc:
+            # The disk filled up or the database went away: the person is mid-set, so the
+            # coaching goes on; what was committed before stays in the history.
+            print(f"livecoach: warning: {exc}; going on without the history", file=sys.stderr)
+            self._recorder = None
 
     def _show(self, image: Any, step: Optional[LogicStep], already_drawn: bool = False) -> Optional[str]:
         from .window import KeyAction

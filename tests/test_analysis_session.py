@@ -17,7 +17,7 @@ from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Phase, R
 from livecoach.view import ViewTracker, classify_view, judgeable
 
 CFG = load_config()
-LMCACHE = Path(__file__).resolve().parents[1].parent / "lmcache"
+LMCACHE = Path(__file__).resolve().parent / "fixtures" / "landmarks"  # committed recordings of real clips
 
 
 def side_pose(t: float, depth: float):

@@ -25,7 +25,7 @@ from test_store_fakes import session_end, synthetic_steps
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_VIDEOS = REPO.parent / "shared" / "videos"
-LANDMARK_CACHE = REPO.parent / "lmcache"
+LANDMARK_CACHE = REPO / "tests" / "fixtures" / "landmarks"  # committed recordings of real clips
 REAL_CLIP = "tayyab__pushup.mp4"  # side view, good form, then a sagging-hips demonstration
 
 
@@ -245,15 +245,10 @@ def record_real_clip(db: Path, config, clip: str) -> int:
     video = SHARED_VIDEOS / clip
     if not video.is_file():
         pytest.skip(f"real videos not available ({SHARED_VIDEOS} is absent)")
-    try:
-        from livecoach.analysis import SessionAnalyzer
-    except ImportError as exc:
-        pytest.skip(f"the session logic is not available yet ({exc})")
-    try:
-        from livecoach.cues import CuePolicy
-        policy = CuePolicy(config)
-    except Exception:  # the cue policy is optional for the report
-        policy = None
+    from livecoach.analysis import SessionAnalyzer
+    from livecoach.cues import CuePolicy
+
+    policy = CuePolicy(config)
     cached = LANDMARK_CACHE / f"{clip}.jsonl.gz"
     poses = None
     if cached.is_file():
