@@ -1,0 +1,383 @@
+"""Push-up fault rules: one small class per fault, thresholds from ``[faults]`` in config.
+
+Each rule looks at one finished rep cycle (a :class:`~livecoach.types.RepWindow`: the
+smoothed :class:`~livecoach.types.Features` of every frame of the cycle and of the lockout
+before it) and answers with a :class:`~livecoach.types.Fault`, ``None`` (no fault) or
+:data:`NOT_JUDGED` (this camera view, or too few measured frames, cannot tell).
+
+Every rule compares a robust statistic of the cycle -- a percentile over its frames,
+never a single frame -- with its threshold, so one jittery frame never fires a fault.
+:class:`FaultChecker` runs the enabled rules and scores the rep 0-100 from the weights of
+the faults found.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .config import Config
+from .landmarks import Landmark
+from .types import FAULT_NAMES, Fault, Features, RepJudgement, RepWindow, View
+from .view import judgeable
+
+__all__ = [
+    "NOT_JUDGED", "FaultRule", "FaultChecker", "RULES", "Verdict", "rule_applies_to_view",
+    "HipSagRule", "HipPikeRule", "ShallowRule", "NoLockoutRule", "ElbowFlareRule", "ShrugRule",
+    "HeadDropRule", "KneesBentRule", "AsymmetryRule", "RushedNegativeRule",
+]
+
+L = Landmark
+
+
+class _NotJudged:
+    """Sentinel: the rule cannot judge this rep (view hides it, or too little was measured)."""
+
+    _instance: Optional["_NotJudged"] = None
+
+    def __new__(cls) -> "_NotJudged":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_JUDGED"
+
+    def __bool__(self) -> bool:  # so `if result:` means "a fault was found"
+        return False
+
+
+NOT_JUDGED = _NotJudged()
+
+#: What a rule answers: a fault, no fault, or not judged.
+Verdict = Union[Fault, None, _NotJudged]
+
+
+def rule_applies_to_view(fault_name: str, view: View, config: Optional[Config] = None) -> bool:
+    """Whether ``fault_name`` can be judged from ``view``: the ``[view.judgeable]`` table,
+    owned by :mod:`livecoach.view` (side views hide the arms' spread, front views flatten
+    the body line)."""
+    return bool(judgeable(fault_name, view, config))
+
+
+# ---------------------------------------------------------------------------------------
+# Robust statistics over a rep's frames (pure functions)
+# ---------------------------------------------------------------------------------------
+
+def finite_values(frames: Sequence[Features], attr: str) -> List[Tuple[float, float]]:
+    """``(t_s, value)`` of every frame whose ``attr`` is a finite number."""
+    out = []
+    for f in frames:
+        value = getattr(f, attr)
+        if value is not None and math.isfinite(value):
+            out.append((f.t_s, float(value)))
+    return out
+
+
+def percentile_with_time(samples: Sequence[Tuple[float, float]], q: float) -> Tuple[float, float]:
+    """The ``q``-th percentile of the values and the time of the sample closest to it."""
+    values = np.array([v for _, v in samples], dtype=float)
+    stat = float(np.percentile(values, q))
+    i = int(np.argmin(np.abs(values - stat)))
+    return stat, samples[i][0]
+
+
+def lower_half(frames: Sequence[Features]) -> List[Features]:
+    """Frames of the cycle's lower half (near the bottom), by elbow angle.
+
+    The cycle's own elbow range decides: frames at or below the midpoint between its most
+    bent and its straightest measured elbow angle. Falls back to ``depth_frac >= 0.5``
+    when the elbow angle was not measured.
+    """
+    elbows = [f.elbow_angle_deg for f in frames if math.isfinite(f.elbow_angle_deg)]
+    if len(elbows) >= 2:
+        mid = (min(elbows) + max(elbows)) / 2.0
+        return [f for f in frames if math.isfinite(f.elbow_angle_deg) and f.elbow_angle_deg <= mid]
+    return [f for f in frames if math.isfinite(f.depth_frac) and f.depth_frac >= 0.5]
+
+
+# ---------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------
+
+class FaultRule:
+    """Base of the rules: view gating and the minimum-frames check live here.
+
+    A subclass sets ``name`` and ``joints`` and implements :meth:`measure`, which returns
+    ``(value, threshold, t_s, fired)`` or ``None`` when it measured too little.
+    """
+
+    name: str = ""
+    joints: Tuple[Landmark, ...] = ()
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.min_frames = config.faults.min_frames
+        self.rule_config = getattr(config.faults, self.name)
+
+    def applies(self, window: RepWindow) -> bool:
+        """False when the rule is off for this rep (e.g. knees_bent on knee push-ups)."""
+        return True
+
+    def judge(self, window: RepWindow) -> Verdict:
+        """A :class:`Fault`, ``None`` (clean) or :data:`NOT_JUDGED`."""
+        if not rule_applies_to_view(self.name, window.view, self.config):
+            return NOT_JUDGED
+        measured = self.measure(window)
+        if measured is None:
+            return NOT_JUDGED
+        value, threshold, t_s, fired = measured
+        if not fired:
+            return None
+        return Fault(name=self.name, cue_key=self.name, t_s=t_s, value=value, threshold=threshold,
+                     joints=self.joints)
+
+    def measure(self, window: RepWindow) -> Optional[Tuple[float, float, float, bool]]:
+        raise NotImplementedError
+
+    def _samples(self, frames: Sequence[Features], attr: str) -> Optional[List[Tuple[float, float]]]:
+        samples = finite_values(frames, attr)
+        return samples if len(samples) >= self.min_frames else None
+
+
+def body_line_measurable(window: RepWindow) -> bool:
+    """Whether ``hip_offset_frac`` (hips against the shoulder-ankle line) is the body line.
+
+    On knee push-ups the line runs shoulder-hip-knee and the feet rest behind or above the
+    knees, so the shoulder-ankle line passes above the hips even with a perfect line: the
+    measurement would read a sag that is not there. Such reps are not judged.
+    """
+    return window.variant != "knee"
+
+
+class HipSagRule(FaultRule):
+    """Hips below the shoulder-ankle line through the rep (``hip_offset_frac`` > 0)."""
+
+    name = "hip_sag"
+    joints = (L.LEFT_HIP, L.RIGHT_HIP)
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(window.frames, "hip_offset_frac")
+        if samples is None or not body_line_measurable(window):
+            return None
+        cfg = self.rule_config
+        stat, t_s = percentile_with_time(samples, cfg.percentile)
+        return stat, cfg.min_offset_frac, t_s, stat >= cfg.min_offset_frac
+
+
+class HipPikeRule(FaultRule):
+    """Hips clearly above the shoulder-ankle line (``hip_offset_frac`` < 0)."""
+
+    name = "hip_pike"
+    joints = (L.LEFT_HIP, L.RIGHT_HIP)
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(window.frames, "hip_offset_frac")
+        if samples is None or not body_line_measurable(window):
+            return None
+        cfg = self.rule_config
+        # Pike is the mirror of sag: the hips' height *above* the line.
+        stat, t_s = percentile_with_time([(t, -v) for t, v in samples], cfg.percentile)
+        return stat, cfg.min_offset_frac, t_s, stat >= cfg.min_offset_frac
+
+
+def value_range(samples: Sequence[Tuple[float, float]]) -> float:
+    """How much the values of ``samples`` vary: 95th minus 5th percentile."""
+    values = [v for _, v in samples]
+    return float(np.percentile(values, 95) - np.percentile(values, 5))
+
+
+class _ElbowAngleRule(FaultRule):
+    """A rule reading the image elbow angle: it only judges when the angle visibly moves
+    over the cycle (seen end-on from above, the arm hardly seems to bend)."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.min_elbow_range_deg = config.faults.min_elbow_range_deg
+
+    def _elbow_samples(self, frames: Sequence[Features]) -> Optional[List[Tuple[float, float]]]:
+        samples = self._samples(frames, "elbow_angle_deg")
+        if samples is None or value_range(samples) < self.min_elbow_range_deg:
+            return None
+        return samples
+
+
+class ShallowRule(_ElbowAngleRule):
+    """The bottom of the cycle stays high.
+
+    Judged on how far the shoulders drop toward the hands (``depth_raw_frac``, absolute:
+    0 at the top, about 0.5 with the upper arms parallel to the floor); where that is not
+    measured (camera above the back) on the bend of the elbows instead.
+    """
+
+    name = "shallow"
+    joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+    def measure(self, window: RepWindow):
+        cfg = self.rule_config
+        drops = self._samples(window.frames, "depth_raw_frac")
+        if drops is not None:
+            drop, t_s = percentile_with_time(drops, cfg.drop_percentile)
+            return drop, cfg.min_shoulder_drop_frac, t_s, drop < cfg.min_shoulder_drop_frac
+        samples = self._elbow_samples(window.frames)
+        if samples is None:
+            return None
+        bottom, t_s = percentile_with_time(samples, cfg.bottom_percentile)
+        return bottom, cfg.max_bottom_elbow_deg, t_s, bottom > cfg.max_bottom_elbow_deg
+
+
+class NoLockoutRule(_ElbowAngleRule):
+    """The arms never nearly straighten at the top, before or after the cycle."""
+
+    name = "no_lockout"
+    joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW)
+
+    def measure(self, window: RepWindow):
+        samples = self._elbow_samples(tuple(window.top_frames) + tuple(window.frames))
+        if samples is None:
+            return None
+        cfg = self.rule_config
+        top, t_s = percentile_with_time(samples, cfg.top_percentile)
+        return top, cfg.min_top_elbow_deg, t_s, top < cfg.min_top_elbow_deg
+
+
+class ElbowFlareRule(FaultRule):
+    """Upper arms spread toward a "T" in the lower half of the cycle, where it loads the shoulder."""
+
+    name = "elbow_flare"
+    joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(lower_half(window.frames), "elbow_flare_deg")
+        if samples is None:
+            return None
+        cfg = self.rule_config
+        stat, t_s = percentile_with_time(samples, cfg.percentile)
+        return stat, cfg.max_flare_deg, t_s, stat > cfg.max_flare_deg
+
+
+class ShrugRule(FaultRule):
+    """Shoulders pulled toward the ears near the bottom, relative to the person's own top."""
+
+    name = "shrug"
+    joints = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_EAR, L.RIGHT_EAR)
+
+    def measure(self, window: RepWindow):
+        top = self._samples(window.top_frames, "shrug_ratio")
+        if top is None:  # no lockout frames: use the cycle's own upper half as reference
+            low = set(id(f) for f in lower_half(window.frames))
+            top = self._samples([f for f in window.frames if id(f) not in low], "shrug_ratio")
+        bottom = self._samples(lower_half(window.frames), "shrug_ratio")
+        if top is None or bottom is None:
+            return None
+        cfg = self.rule_config
+        top_ratio = float(np.median([v for _, v in top]))
+        if top_ratio <= 0:
+            return None
+        stat, t_s = percentile_with_time(bottom, cfg.percentile)
+        share = stat / top_ratio
+        return share, cfg.min_ratio_of_top, t_s, share < cfg.min_ratio_of_top
+
+
+class HeadDropRule(FaultRule):
+    """Head hanging or craning: the neck out of line with the torso."""
+
+    name = "head_drop"
+    joints = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
+
+    def measure(self, window: RepWindow):
+        cfg = self.rule_config
+        samples = [(t, abs(v)) for t, v in finite_values(window.frames, "neck_angle_deg")
+                   if abs(v) <= cfg.max_plausible_deg]
+        if len(samples) < self.min_frames:
+            return None
+        stat, t_s = percentile_with_time(samples, cfg.percentile)
+        return stat, cfg.max_neck_angle_deg, t_s, stat > cfg.max_neck_angle_deg
+
+
+class KneesBentRule(FaultRule):
+    """Bent knees on a standard push-up; off for knee push-ups, where they are the point."""
+
+    name = "knees_bent"
+    joints = (L.LEFT_KNEE, L.RIGHT_KNEE)
+
+    def applies(self, window: RepWindow) -> bool:
+        return window.variant != "knee"
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(window.frames, "knee_angle_deg")
+        if samples is None:
+            return None
+        cfg = self.rule_config
+        stat, t_s = percentile_with_time(samples, cfg.percentile)
+        return stat, cfg.min_knee_angle_deg, t_s, stat < cfg.min_knee_angle_deg
+
+
+class AsymmetryRule(FaultRule):
+    """Left and right arms out of sync: their elbow angles differ through the cycle."""
+
+    name = "asymmetry"
+    joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST)
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(window.frames, "asymmetry_deg")
+        if samples is None:
+            return None
+        cfg = self.rule_config
+        stat, t_s = percentile_with_time([(t, abs(v)) for t, v in samples], cfg.percentile)
+        return stat, cfg.max_asymmetry_deg, t_s, stat > cfg.max_asymmetry_deg
+
+
+class RushedNegativeRule(FaultRule):
+    """The lowering phase (eccentric) is faster than the configured minimum."""
+
+    name = "rushed_negative"
+    joints = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW)
+
+    def measure(self, window: RepWindow):
+        cfg = self.rule_config
+        seconds = window.seconds_down
+        if not math.isfinite(seconds) or not math.isfinite(window.depth_frac):
+            return None
+        if window.depth_frac < cfg.min_depth_frac:
+            return None  # a twitch is not a negative
+        return seconds, cfg.min_seconds_down, window.t_bottom_s, seconds < cfg.min_seconds_down
+
+
+#: Every rule class, by fault name, in the order of :data:`~livecoach.types.FAULT_NAMES`.
+RULES: Dict[str, Callable[[Config], FaultRule]] = {
+    cls.name: cls for cls in (HipSagRule, HipPikeRule, ShallowRule, NoLockoutRule, ElbowFlareRule,
+                              ShrugRule, HeadDropRule, KneesBentRule, AsymmetryRule, RushedNegativeRule)
+}
+assert tuple(RULES) == FAULT_NAMES, "every fault name needs exactly one rule"
+
+
+class FaultChecker:
+    """Runs the enabled rules on a finished rep cycle and scores it.
+
+    ``judge(window)`` returns a :class:`RepJudgement`: the faults found, the names of the
+    rules that could not judge this rep, and a score of 100 minus the weights of the
+    faults found (not below 0). Rules that are off for the rep (disabled in config, or
+    knees_bent on knee push-ups) appear in neither list.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.rules: List[FaultRule] = [RULES[name](config) for name in FAULT_NAMES
+                                       if name in config.faults.enabled]
+
+    def judge(self, window: RepWindow) -> RepJudgement:
+        faults: List[Fault] = []
+        not_judged: List[str] = []
+        penalty = 0
+        for rule in self.rules:
+            if not rule.applies(window):
+                continue
+            result = rule.judge(window)
+            if result is NOT_JUDGED:
+                not_judged.append(rule.name)
+            elif isinstance(result, Fault):
+                faults.append(result)
+                penalty += rule.rule_config.weight
+        return RepJudgement(faults=tuple(faults), not_judged=tuple(not_judged), score=max(0, 100 - penalty))

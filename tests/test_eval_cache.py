@@ -1,0 +1,72 @@
+"""The landmark cache of ``livecoach eval`` and a whole run on a tiny manifest, without the model."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+from livecoach.config import load_config
+from livecoach.evaluation import ClipSpec, cache_key, ensure_landmarks, file_sha256, run_eval
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "landmarks"
+CONFIG = load_config()
+
+
+def test_cache_key_depends_on_video_pose_settings_and_width():
+    key = cache_key("abc", CONFIG)
+    assert key == cache_key("abc", CONFIG)
+    assert key != cache_key("abd", CONFIG)
+    other_pose = dataclasses.replace(CONFIG, pose=dataclasses.replace(CONFIG.pose, model_complexity=2))
+    assert key != cache_key("abc", other_pose)
+    narrow = dataclasses.replace(CONFIG, capture=dataclasses.replace(CONFIG.capture, inference_max_width=320))
+    assert key != cache_key("abc", narrow)
+
+
+def test_seeded_recording_is_cached_and_reused(tmp_path):
+    video = tmp_path / "v" / "clip.mp4"
+    video.parent.mkdir()
+    video.write_bytes(b"not really a video, but hashed like one")
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    shutil.copy(FIXTURES / "vraj__pushups.mp4.jsonl.gz", seed / "clip.mp4.jsonl.gz")
+    clip = ClipSpec(file="clip.mp4", path=video, kind="detailed")
+    cache = tmp_path / "cache"
+    first = ensure_landmarks([clip], CONFIG, cache, jobs=1, seed_dir=seed, log=lambda m: None)
+    path, error = first["clip.mp4"]
+    assert error is None and path.parent == cache and cache_key(file_sha256(video), CONFIG) in path.name
+    (seed / "clip.mp4.jsonl.gz").unlink()  # now only the cache has it
+    again = ensure_landmarks([clip], CONFIG, cache, jobs=1, log=lambda m: None)
+    assert again["clip.mp4"] == (path, None)
+    video.write_bytes(b"edited video")  # new content -> new key -> a miss (here: no seed, so extraction)
+    missing = ensure_landmarks([ClipSpec(file="gone.mp4", path=tmp_path / "gone.mp4", kind="detailed")],
+                               CONFIG, cache, jobs=1, log=lambda m: None)
+    assert "video not found" in missing["gone.mp4"][1]
+
+
+def test_run_eval_on_a_tiny_manifest_scores_counts_faults_and_baseline(tmp_path):
+    (tmp_path / "clips").mkdir()
+    seed = tmp_path / "seed"
+    (seed / "clips").mkdir(parents=True)  # the seed folder mirrors the manifest's relative paths
+    entries = []
+    for name, count, sag in (("vraj__pushups.mp4", 4, "no"), ("tayyab__pushup.mp4", 14, "yes")):
+        (tmp_path / "clips" / name).write_bytes(name.encode())  # stands in for the video (hashed only)
+        shutil.copy(FIXTURES / f"{name}.jsonl.gz", seed / "clips" / f"{name}.jsonl.gz")
+        entries.append({"file": f"clips/{name}", "count": count, "count_min": count, "count_max": count,
+                        "full_reps": count, "partial_reps": 0, "active_span_s": [0.0, 60.0],
+                        "faults": {"hip_sag": sag}, "variant": "standard"})
+    (tmp_path / "manifest.json").write_text(json.dumps({"clips": entries}))
+    out = tmp_path / "out"
+    summary = run_eval(tmp_path / "manifest.json", CONFIG, out_dir=out, cache_dir=tmp_path / "cache", jobs=1,
+                       seed_dir=seed, log=lambda m: None)
+    assert not summary["errors"]
+    counting = summary["counting"]
+    assert counting["livecoach"]["clips"] == 2 and counting["baseline"]["clips"] == 2
+    rows = {r["file"]: r for r in summary["clips"]}
+    for row in rows.values():
+        assert row["count_error"] == abs(row["cycles"] - row["count_range"][0])  # range error of a 1-wide range
+    hip = summary["faults"]["hip_sag"]
+    assert hip["tp"] + hip["fp"] + hip["fn"] + hip["tn"] == 2
+    md = (out / "eval.md").read_text()
+    assert "naive baseline" in md and "hip_sag" in md and "clips/vraj__pushups.mp4" in md
+    assert json.loads((out / "eval.json").read_text())["counting"] == counting

@@ -1,0 +1,51 @@
+"""The evaluation harness on one real clip: decode every frame, run MediaPipe, cache, replay.
+
+Marked ``model`` (runs the real pose model); skipped when ../shared/videos is absent.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from livecoach.config import load_config
+from livecoach.evaluation import run_eval
+from livecoach.recording import read_recording
+
+CLIP = "pushfit__wrong58.mp4"  # 84 frames at 320x240: the shortest clip with a committed fixture
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "landmarks" / f"{CLIP}.jsonl.gz"
+
+
+@pytest.mark.model
+def test_eval_extracts_caches_and_scores_one_real_clip(shared_videos, tmp_path):
+    config = load_config()
+    cache = tmp_path / "cache"
+    out = tmp_path / "out"
+    summary = run_eval(shared_videos / "manifest.json", config, out_dir=out, cache_dir=cache, jobs=1,
+                       only=[CLIP], log=lambda msg: None)
+    assert not summary["errors"]
+    row = summary["clips"][0]
+    manifest = {c["file"]: c for c in json.loads((shared_videos / "manifest.json").read_text())["clips"]}
+    assert row["frames"] == manifest[CLIP]["frames"]  # every frame decoded and analysed
+    assert row["frames_with_pose"] > 0.8 * row["frames"]
+    assert row["cycles"] >= 1 and row["baseline"] >= 0
+    assert (out / "eval.json").is_file() and "PushFit" not in (out / "eval.md").read_text()
+
+    # the recording in the cache matches the committed fixture made the same way
+    (recording,) = list(cache.glob("*.jsonl.gz"))
+    _, fresh = read_recording(recording)
+    _, stored = read_recording(FIXTURE)
+    assert len(fresh) == len(stored)
+    both = [(a.pose, b.pose) for a, b in zip(fresh, stored) if a.pose is not None and b.pose is not None]
+    assert len(both) > 0.8 * len(fresh)
+    error_px = np.median([np.abs(a.image_xyz[:, :2] - b.image_xyz[:, :2]).max() for a, b in both])
+    assert error_px < 5.0
+
+    # a second run is a cache hit: the recording is not rewritten
+    mtime = recording.stat().st_mtime_ns
+    again = run_eval(shared_videos / "manifest.json", config, cache_dir=cache, jobs=1, only=[CLIP],
+                     log=lambda msg: pytest.fail(f"unexpected extraction: {msg}"))
+    assert recording.stat().st_mtime_ns == mtime
+    assert again["clips"][0]["cycles"] == row["cycles"]

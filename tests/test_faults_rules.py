@@ -1,0 +1,255 @@
+"""Each fault rule on hand-built rep windows: fires, stays quiet, or is not judged."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import List
+
+import pytest
+
+from livecoach.config import load_config
+from livecoach.faults import (NOT_JUDGED, RULES, AsymmetryRule, ElbowFlareRule, FaultChecker, HeadDropRule,
+                              HipPikeRule, HipSagRule, KneesBentRule, NoLockoutRule, RushedNegativeRule,
+                              ShallowRule, ShrugRule, lower_half, percentile_with_time)
+from livecoach.landmarks import Landmark
+from livecoach.types import FAULT_NAMES, Fault, Features, RepWindow, View
+
+CONFIG = load_config()
+SIDE = View.SIDE_LEFT
+NAN = math.nan
+
+
+def clean_frame(t: float, elbow: float) -> Features:
+    """A textbook frame: straight body line, neutral neck, straight legs, tucked elbows."""
+    return Features(t_s=t, frame_index=int(round(t * 30)), view=SIDE, in_plank=True, elbow_angle_deg=elbow,
+                    elbow_angle_left_deg=elbow, elbow_angle_right_deg=elbow, depth_frac=(170 - elbow) / 90,
+                    hip_offset_frac=0.0, knee_angle_deg=172.0, body_angle_deg=5.0, elbow_flare_deg=45.0,
+                    shrug_ratio=0.40, neck_angle_deg=10.0, asymmetry_deg=3.0)
+
+
+def elbow_cycle(n: int = 30, top: float = 170.0, bottom: float = 75.0) -> List[float]:
+    """Elbow angles of one cycle: top -> bottom -> top (cosine)."""
+    return [bottom + (top - bottom) * (0.5 + 0.5 * math.cos(2 * math.pi * i / (n - 1))) for i in range(n)]
+
+
+def window(view: View = SIDE, variant: str = "standard", seconds_down: float = 1.0, depth: float = 1.0,
+           top: float = 170.0, bottom: float = 75.0, **overrides) -> RepWindow:
+    """A 30-frame rep (1 s) with optional per-field overrides: a value, or a list of per-frame values."""
+    frames = []
+    for i, elbow in enumerate(elbow_cycle(30, top, bottom)):
+        f = clean_frame(i / 30.0, elbow)
+        changes = {k: (v[i] if isinstance(v, (list, tuple)) else v) for k, v in overrides.items()}
+        frames.append(dataclasses.replace(f, view=view, **changes))
+    top_frames = tuple(dataclasses.replace(clean_frame(-0.3 + i / 30.0, top), view=view,
+                                           **{k: (v[0] if isinstance(v, (list, tuple)) else v)
+                                              for k, v in overrides.items()}) for i in range(8))
+    min_elbow = min(f.elbow_angle_deg for f in frames)
+    return RepWindow(t_start_s=0.0, t_bottom_s=0.5, t_end_s=1.0, frames=tuple(frames), top_frames=top_frames,
+                     view=view, variant=variant, depth_frac=depth, min_elbow_angle_deg=min_elbow,
+                     seconds_down=seconds_down, seconds_up=0.5)
+
+
+def rule(cls):
+    return cls(CONFIG)
+
+
+# --- the checker as a whole ---------------------------------------------------------------
+
+def test_clean_rep_has_no_fault_and_full_score():
+    judgement = FaultChecker(CONFIG).judge(window())
+    assert judgement.faults == ()
+    assert judgement.score == 100
+    # a side view hides the arms' spread and the left/right comparison
+    assert set(judgement.not_judged) == {"elbow_flare", "asymmetry"}
+
+
+def test_every_fault_name_has_one_rule_with_its_cue_key():
+    assert tuple(RULES) == FAULT_NAMES
+    w = window(hip_offset_frac=0.12)
+    fault = rule(HipSagRule).judge(w)
+    assert isinstance(fault, Fault) and fault.cue_key == "hip_sag"
+    assert Landmark.LEFT_HIP in fault.joints
+
+
+def test_score_subtracts_the_weights_of_the_faults_found():
+    w = window(hip_offset_frac=0.12, knee_angle_deg=110.0)
+    judgement = FaultChecker(CONFIG).judge(w)
+    assert {f.name for f in judgement.faults} == {"hip_sag", "knees_bent"}
+    expected = 100 - CONFIG.faults.hip_sag.weight - CONFIG.faults.knees_bent.weight
+    assert judgement.score == max(0, expected)
+
+
+def test_disabled_rule_neither_fires_nor_is_reported_not_judged():
+    cfg = dataclasses.replace(CONFIG, faults=dataclasses.replace(CONFIG.faults, enabled=("hip_pike",)))
+    judgement = FaultChecker(cfg).judge(window(hip_offset_frac=0.2))
+    assert judgement.faults == () and judgement.not_judged == ()
+
+
+# --- hip sag / pike -----------------------------------------------------------------------
+
+def test_hip_sag_fires_on_sagging_rep_and_not_on_straight_line():
+    thr = CONFIG.faults.hip_sag.min_offset_frac
+    fault = rule(HipSagRule).judge(window(hip_offset_frac=thr * 2))
+    assert isinstance(fault, Fault) and fault.value == pytest.approx(thr * 2)
+    assert fault.threshold == thr
+    assert rule(HipSagRule).judge(window(hip_offset_frac=thr * 0.5)) is None
+    assert rule(HipSagRule).judge(window(hip_offset_frac=-thr * 2)) is None  # a pike is not a sag
+
+
+def test_one_jittery_frame_does_not_fire_hip_sag():
+    values = [0.0] * 30
+    values[14] = 0.5  # one wild frame at the bottom
+    values[15] = NAN  # and one unmeasured
+    assert rule(HipSagRule).judge(window(hip_offset_frac=values)) is None
+
+
+def test_hip_sag_not_judged_from_the_front_or_without_measurements():
+    assert rule(HipSagRule).judge(window(view=View.FRONT, hip_offset_frac=0.2)) is NOT_JUDGED
+    assert rule(HipSagRule).judge(window(hip_offset_frac=NAN)) is NOT_JUDGED
+
+
+def test_body_line_is_not_judged_on_knee_push_ups():
+    # the shoulder-ankle line is not the body line when the knees are the pivot
+    assert rule(HipSagRule).judge(window(variant="knee", hip_offset_frac=0.2)) is NOT_JUDGED
+    assert rule(HipPikeRule).judge(window(variant="knee", hip_offset_frac=-0.2)) is NOT_JUDGED
+    judgement = FaultChecker(CONFIG).judge(window(variant="knee", hip_offset_frac=0.2))
+    assert {"hip_sag", "hip_pike"} <= set(judgement.not_judged) and judgement.faults == ()
+
+
+def test_hip_pike_fires_when_hips_are_high():
+    thr = CONFIG.faults.hip_pike.min_offset_frac
+    fault = rule(HipPikeRule).judge(window(hip_offset_frac=-thr * 1.5))
+    assert isinstance(fault, Fault) and fault.name == "hip_pike"
+    assert rule(HipPikeRule).judge(window(hip_offset_frac=-thr * 0.5)) is None
+    assert rule(HipPikeRule).judge(window(hip_offset_frac=thr * 2)) is None
+    assert rule(HipPikeRule).judge(window(view=View.FRONT, hip_offset_frac=-0.3)) is NOT_JUDGED
+
+
+# --- range of motion ----------------------------------------------------------------------
+
+def test_shallow_judges_the_shoulder_drop_when_it_is_measured():
+    limit = CONFIG.faults.shallow.min_shoulder_drop_frac
+    angles = elbow_cycle()
+    deep = [limit + 0.2 * (170 - a) / 95 for a in angles]  # peaks at limit + 0.2 at the bottom
+    shallow = [0.6 * limit * (170 - a) / 95 for a in angles]  # peaks at 60 % of the limit
+    fault = rule(ShallowRule).judge(window(depth_raw_frac=shallow))
+    assert isinstance(fault, Fault) and fault.value < limit and fault.threshold == limit
+    assert rule(ShallowRule).judge(window(depth_raw_frac=deep)) is None
+    # the shoulder drop wins over a misleading elbow angle (e.g. a slightly angled camera)
+    assert rule(ShallowRule).judge(window(depth_raw_frac=deep, bottom=130)) is None
+
+
+def test_shallow_threshold_matches_the_counters_no_rep_depth():
+    """A "not deep enough" no-rep must also carry the shallow fault (and its "Go lower" cue)."""
+    assert CONFIG.faults.shallow.min_shoulder_drop_frac >= CONFIG.reps.full_depth_min_frac
+
+
+def test_elbow_rules_are_not_judged_when_the_arm_is_seen_end_on():
+    # camera above the back: the image elbow angle barely moves over the whole cycle
+    flat = [30.0 + 5 * math.sin(i / 5) for i in range(30)]
+    w = window(view=View.FRONT, elbow_angle_deg=flat)
+    assert rule(ShallowRule).judge(w) is NOT_JUDGED
+    assert rule(NoLockoutRule).judge(w) is NOT_JUDGED
+
+
+def test_shallow_fires_when_elbows_stay_bent_little():
+    limit = CONFIG.faults.shallow.max_bottom_elbow_deg
+    assert isinstance(rule(ShallowRule).judge(window(bottom=limit + 20)), Fault)
+    assert rule(ShallowRule).judge(window(bottom=limit - 30)) is None
+
+
+def test_shallow_is_robust_to_one_deep_glitch():
+    angles = elbow_cycle(30, 170, CONFIG.faults.shallow.max_bottom_elbow_deg + 25)
+    angles[15] = 40.0  # one impossible frame
+    assert isinstance(rule(ShallowRule).judge(window(elbow_angle_deg=angles)), Fault)
+
+
+def test_no_lockout_fires_when_arms_never_straighten():
+    limit = CONFIG.faults.no_lockout.min_top_elbow_deg
+    fault = rule(NoLockoutRule).judge(window(top=limit - 20))
+    assert isinstance(fault, Fault) and fault.value < limit
+    assert rule(NoLockoutRule).judge(window(top=175)) is None
+
+
+# --- arms and shoulders -------------------------------------------------------------------
+
+def test_elbow_flare_fires_from_the_front_and_is_not_judged_from_the_side():
+    limit = CONFIG.faults.elbow_flare.max_flare_deg
+    assert isinstance(rule(ElbowFlareRule).judge(window(view=View.FRONT, elbow_flare_deg=limit + 15)), Fault)
+    assert rule(ElbowFlareRule).judge(window(view=View.FRONT, elbow_flare_deg=limit - 25)) is None
+    assert rule(ElbowFlareRule).judge(window(view=SIDE, elbow_flare_deg=limit + 15)) is NOT_JUDGED
+
+
+def test_elbow_flare_looks_at_the_bottom_half_only():
+    # flared near the top (arms point at the floor there: meaningless), tucked at the bottom
+    angles = elbow_cycle()
+    flare = [100.0 if a > 130 else 40.0 for a in angles]
+    assert rule(ElbowFlareRule).judge(window(view=View.FRONT, elbow_flare_deg=flare)) is None
+
+
+def test_shrug_fires_when_ears_and_shoulders_close_in_at_the_bottom():
+    angles = elbow_cycle()
+    ratio = [0.40 if a > 120 else 0.40 * (CONFIG.faults.shrug.min_ratio_of_top - 0.2) for a in angles]
+    assert isinstance(rule(ShrugRule).judge(window(view=View.FRONT, shrug_ratio=ratio)), Fault)
+    assert rule(ShrugRule).judge(window(view=View.FRONT)) is None
+
+
+def test_asymmetry_fires_from_the_front_only():
+    limit = CONFIG.faults.asymmetry.max_asymmetry_deg
+    assert isinstance(rule(AsymmetryRule).judge(window(view=View.FRONT, asymmetry_deg=limit + 10)), Fault)
+    assert rule(AsymmetryRule).judge(window(view=View.FRONT, asymmetry_deg=limit / 3)) is None
+    assert rule(AsymmetryRule).judge(window(view=SIDE, asymmetry_deg=limit + 10)) is NOT_JUDGED
+
+
+# --- head and legs ------------------------------------------------------------------------
+
+def test_head_drop_fires_for_hanging_and_craning_head():
+    limit = CONFIG.faults.head_drop.max_neck_angle_deg
+    assert isinstance(rule(HeadDropRule).judge(window(neck_angle_deg=limit + 15)), Fault)
+    assert isinstance(rule(HeadDropRule).judge(window(neck_angle_deg=-(limit + 15))), Fault)
+    assert rule(HeadDropRule).judge(window(neck_angle_deg=limit / 3)) is None
+    assert rule(HeadDropRule).judge(window(view=View.FRONT, neck_angle_deg=limit + 30)) is NOT_JUDGED
+
+
+def test_head_drop_ignores_implausible_neck_angles_from_a_foreshortened_view():
+    cfg = CONFIG.faults.head_drop
+    assert rule(HeadDropRule).judge(window(view=View.ANGLED, neck_angle_deg=cfg.max_plausible_deg + 20)) is NOT_JUDGED
+    mixed = [cfg.max_plausible_deg + 20 if i % 3 == 0 else 10.0 for i in range(30)]
+    assert rule(HeadDropRule).judge(window(view=View.ANGLED, neck_angle_deg=mixed)) is None
+
+
+def test_knees_bent_fires_on_standard_and_is_off_for_knee_push_ups():
+    limit = CONFIG.faults.knees_bent.min_knee_angle_deg
+    assert isinstance(rule(KneesBentRule).judge(window(knee_angle_deg=limit - 30)), Fault)
+    assert rule(KneesBentRule).judge(window(knee_angle_deg=175.0)) is None
+    knee = window(variant="knee", knee_angle_deg=90.0)
+    judgement = FaultChecker(CONFIG).judge(knee)
+    assert "knees_bent" not in [f.name for f in judgement.faults]
+    assert "knees_bent" not in judgement.not_judged  # off, not hidden by the view
+    # the same rep on a standard push-up is a fault
+    standard = FaultChecker(CONFIG).judge(window(knee_angle_deg=90.0))
+    assert "knees_bent" in [f.name for f in standard.faults]
+
+
+# --- tempo --------------------------------------------------------------------------------
+
+def test_rushed_negative_fires_on_a_fast_deep_descent_only():
+    limit = CONFIG.faults.rushed_negative.min_seconds_down
+    assert isinstance(rule(RushedNegativeRule).judge(window(seconds_down=limit / 2)), Fault)
+    assert rule(RushedNegativeRule).judge(window(seconds_down=limit * 3)) is None
+    shallow_twitch = window(seconds_down=limit / 2, depth=CONFIG.faults.rushed_negative.min_depth_frac / 2)
+    assert rule(RushedNegativeRule).judge(shallow_twitch) is NOT_JUDGED
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def test_percentile_with_time_returns_the_time_of_the_nearest_sample():
+    stat, t = percentile_with_time([(0.0, 1.0), (1.0, 5.0), (2.0, 3.0)], 50)
+    assert stat == 3.0 and t == 2.0
+
+
+def test_lower_half_keeps_the_frames_near_the_bottom():
+    w = window()
+    low = lower_half(w.frames)
+    assert 0 < len(low) < len(w.frames)
+    assert max(f.elbow_angle_deg for f in low) <= (170 + 75) / 2 + 1e-6

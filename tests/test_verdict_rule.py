@@ -1,0 +1,54 @@
+"""The clip-level correct/incorrect verdict."""
+from __future__ import annotations
+
+import dataclasses
+
+from livecoach.config import load_config
+from livecoach.types import Fault, RepRecord
+from livecoach.verdict import CORRECT, INCORRECT, fault_shares, form_verdict, judge_session
+
+CONFIG = load_config()
+
+
+def rec(i: int, faults=(), not_judged=(), score=100, full=True) -> RepRecord:
+    return RepRecord(index=i, full=full, t_start_s=i, t_bottom_s=i + 0.5, t_end_s=i + 1, depth_frac=1.0,
+                     min_elbow_angle_deg=70, seconds_down=0.8, seconds_up=0.6,
+                     faults=tuple(Fault(n, n, i + 0.5, 1.0, 0.5) for n in faults),
+                     not_judged=tuple(not_judged), score=score)
+
+
+def cfg(**kw):
+    return dataclasses.replace(CONFIG, verdict=dataclasses.replace(CONFIG.verdict, **kw))
+
+
+def test_no_fault_is_correct():
+    assert form_verdict([rec(1), rec(2), rec(3)], CONFIG) == CORRECT
+
+
+def test_a_verdict_fault_on_enough_reps_is_incorrect_with_reason():
+    c = cfg(min_fault_share=0.5, faults=("hip_sag",), min_mean_score=0)
+    records = [rec(1, ["hip_sag"]), rec(2, ["hip_sag"]), rec(3)]
+    result = judge_session(records, c)
+    assert result.verdict == INCORRECT and result.deciding_fault == "hip_sag"
+    assert "hip_sag" in result.reason
+
+
+def test_a_fault_on_too_few_reps_or_not_in_the_list_stays_correct():
+    c = cfg(min_fault_share=0.5, faults=("hip_sag",), min_mean_score=0)
+    assert form_verdict([rec(1, ["hip_sag"]), rec(2), rec(3)], c) == CORRECT
+    assert form_verdict([rec(1, ["rushed_negative"]), rec(2, ["rushed_negative"])], c) == CORRECT
+
+
+def test_not_judged_cycles_leave_the_denominator():
+    records = [rec(1, ["elbow_flare"]), rec(2, not_judged=["elbow_flare"]), rec(3, not_judged=["elbow_flare"])]
+    assert fault_shares(records) == {"elbow_flare": 1.0}
+
+
+def test_low_mean_score_is_incorrect():
+    c = cfg(min_fault_share=1.0, faults=(), min_mean_score=60)
+    assert form_verdict([rec(1, score=50), rec(2, score=60)], c) == INCORRECT
+    assert form_verdict([rec(1, score=90), rec(2, score=60)], c) == CORRECT
+
+
+def test_no_cycles_is_correct_and_accepts_the_section_alone():
+    assert form_verdict([], CONFIG.verdict) == CORRECT
