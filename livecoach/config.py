@@ -54,6 +54,11 @@ class FeaturesConfig:
                                                   doc="average both arms when their visibilities differ less")
     upright_torso_min_deg: float = setting(0.0, 90.0,
                                            doc="torso steeper than this in the image = camera above / standing")
+    upper_arm_shoulder_widths: float = setting(0.3, 2.0, doc="image length of an upper arm held out "
+                                               "sideways, in shoulder widths (anthropometry); turns the elbows' "
+                                               "sideways reach into an abduction angle in front views")
+    flare_max_shoulder_yaw_deg: float = setting(0.0, 90.0, doc="elbow flare is measured only while the "
+                                                 "shoulder line is within this angle of the image plane")
 
 
 @dataclass(frozen=True)
@@ -196,9 +201,13 @@ class AsymmetryRuleConfig:
 class RushedNegativeRuleConfig:
     """``[faults.rushed_negative]``: the lowering phase is too fast."""
 
-    min_seconds_down: float = setting(0.0, 10.0, doc="fault when the descent takes less than this")
+    min_seconds_down: float = setting(0.0, 10.0, doc="fault when the descent (timed from descent_start_frac to "
+                                      "descent_end_frac of the rep's depth) takes less than this")
     min_depth_frac: float = setting(0.0, 2.0, doc="judged only on reps at least this deep (a twitch is not a "
                                     "negative)")
+    descent_start_frac: float = setting(0.0, 0.5, doc="the descent is timed from the last frame at most this "
+                                        "share of the rep's depth (a clear top)")
+    descent_end_frac: float = setting(0.5, 1.0, doc="... to the first frame at this share of the rep's depth")
     weight: int = setting(0, 100)
 
 

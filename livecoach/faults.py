@@ -141,25 +141,27 @@ class FaultRule:
         return samples if len(samples) >= self.min_frames else None
 
 
-def body_line_measurable(window: RepWindow) -> bool:
-    """Whether ``hip_offset_frac`` (hips against the shoulder-ankle line) is the body line.
+def body_line_attr(window: RepWindow) -> str:
+    """The Features field that holds the body line for this rep's variant.
 
-    On knee push-ups the line runs shoulder-hip-knee and the feet rest behind or above the
-    knees, so the shoulder-ankle line passes above the hips even with a perfect line: the
-    measurement would read a sag that is not there. Such reps are not judged.
+    A standard push-up is one straight line head to heels: the hips against the shoulder-ankle
+    line (``hip_offset_frac``). On knee push-ups the knees are the pivot and the feet rest behind
+    or above them, so the shoulder-ankle line passes above the hips even with a perfect line;
+    there the hips are judged against the shoulder-knee line (``hip_offset_knee_frac``).
     """
-    return window.variant != "knee"
+    return "hip_offset_knee_frac" if window.variant == "knee" else "hip_offset_frac"
 
 
 class HipSagRule(FaultRule):
-    """Hips below the shoulder-ankle line through the rep (``hip_offset_frac`` > 0)."""
+    """Hips below the body line through the rep (offset > 0): shoulder-ankle line, or
+    shoulder-knee line on knee push-ups."""
 
     name = "hip_sag"
     joints = (L.LEFT_HIP, L.RIGHT_HIP)
 
     def measure(self, window: RepWindow):
-        samples = self._samples(window.frames, "hip_offset_frac")
-        if samples is None or not body_line_measurable(window):
+        samples = self._samples(window.frames, body_line_attr(window))
+        if samples is None:
             return None
         cfg = self.rule_config
         stat, t_s = percentile_with_time(samples, cfg.percentile)
@@ -167,14 +169,14 @@ class HipSagRule(FaultRule):
 
 
 class HipPikeRule(FaultRule):
-    """Hips clearly above the shoulder-ankle line (``hip_offset_frac`` < 0)."""
+    """Hips clearly above the body line (offset < 0), same line as :class:`HipSagRule`."""
 
     name = "hip_pike"
     joints = (L.LEFT_HIP, L.RIGHT_HIP)
 
     def measure(self, window: RepWindow):
-        samples = self._samples(window.frames, "hip_offset_frac")
-        if samples is None or not body_line_measurable(window):
+        samples = self._samples(window.frames, body_line_attr(window))
+        if samples is None:
             return None
         cfg = self.rule_config
         # Pike is the mirror of sag: the hips' height *above* the line.
@@ -329,19 +331,52 @@ class AsymmetryRule(FaultRule):
         return stat, cfg.max_asymmetry_deg, t_s, stat > cfg.max_asymmetry_deg
 
 
+def descent_seconds(window: RepWindow, start_frac: float, end_frac: float) -> Optional[float]:
+    """Time the shoulders take from leaving a clear top to reaching the bottom of this rep.
+
+    Measured on the absolute shoulder drop (``depth_raw_frac``: 0 at the person's top height,
+    independent of the counter's running calibration, which saturates on a first rep) or, where
+    that is not measured (camera above), on the normalised depth. The descent runs from the
+    last frame at most ``start_frac`` of the rep's own depth (a clear top) to the first frame at
+    ``end_frac`` of it -- the 10-90 % time of the movement, so neither a slow first centimetre
+    nor a pause at the bottom counts; a running median of three frames keeps one jittery
+    frame from deciding either end. ``None`` when the rep did not start from a clear top (e.g.
+    right after a rep without lockout) or too few frames were measured.
+    """
+    frames = [f for f in tuple(window.top_frames) + tuple(window.frames) if f.t_s <= window.t_bottom_s + 1e-9]
+    raw = [f for f in frames if math.isfinite(f.depth_raw_frac)]
+    attr, frames = ("depth_raw_frac", raw) if len(raw) >= 3 else \
+        ("depth_frac", [f for f in frames if math.isfinite(f.depth_frac)])
+    if len(frames) < 3:
+        return None
+    raw_values = [float(getattr(f, attr)) for f in frames]
+    # a running median of 3: one jittery frame can neither reach the bottom early nor fake a top
+    values = [raw_values[0]] + [float(np.median(raw_values[i - 1:i + 2])) for i in range(1, len(raw_values) - 1)] \
+        + [raw_values[-1]]
+    peak = max(values)
+    if peak <= 0:
+        return None
+    end = next(i for i, v in enumerate(values) if v >= end_frac * peak)
+    tops = [i for i in range(end) if values[i] <= start_frac * peak]
+    if not tops:
+        return None
+    return frames[end].t_s - frames[tops[-1]].t_s
+
+
 class RushedNegativeRule(FaultRule):
-    """The lowering phase (eccentric) is faster than the configured minimum."""
+    """The lowering phase (eccentric) is faster than the configured minimum: a drop, not a
+    controlled negative. Timed from a clear top to the bottom (:func:`descent_seconds`)."""
 
     name = "rushed_negative"
     joints = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW)
 
     def measure(self, window: RepWindow):
         cfg = self.rule_config
-        seconds = window.seconds_down
-        if not math.isfinite(seconds) or not math.isfinite(window.depth_frac):
-            return None
-        if window.depth_frac < cfg.min_depth_frac:
+        if not math.isfinite(window.depth_frac) or window.depth_frac < cfg.min_depth_frac:
             return None  # a twitch is not a negative
+        seconds = descent_seconds(window, cfg.descent_start_frac, cfg.descent_end_frac)
+        if seconds is None:
+            return None
         return seconds, cfg.min_seconds_down, window.t_bottom_s, seconds < cfg.min_seconds_down
 
 

@@ -8,7 +8,8 @@ per frame.
 Conventions: image y grows downward; "toward the floor" is +y in the image for an upright
 camera, so a sagging hip (below the shoulder-ankle line) gives a positive offset whichever
 way the person faces. World landmarks (metres, y down) are used for angles that must not
-depend on the camera angle (elbow flare, asymmetry, body angle).
+depend on the camera angle (asymmetry, body angle); elbow flare is read in the image, in
+the views where the torso's frontal plane faces the camera.
 """
 from __future__ import annotations
 
@@ -154,6 +155,17 @@ def hip_offset_frac(pose: PoseFrame, min_visibility: float) -> float:
     return NAN
 
 
+def hip_offset_knee_frac(pose: PoseFrame, min_visibility: float) -> float:
+    """Hip offset from the shoulder-knee line as a fraction of its length (+ = sag, - = pike).
+
+    The body line of a knee push-up: the knees are the pivot and the feet rest behind or
+    above them, so the shoulder-ankle line is not the line the hips should hold."""
+    side = SIDES[facing_side(pose)]
+    if not _visible(pose, min_visibility, side["shoulder"], side["hip"], side["knee"]):
+        return NAN
+    return signed_offset_from_line_frac(pose.xy(side["shoulder"]), pose.xy(side["knee"]), pose.xy(side["hip"]))
+
+
 def knee_angle_deg(pose: PoseFrame, min_visibility: float) -> float:
     """Hip-knee-ankle angle of the side facing the camera (180 = straight legs)."""
     side = SIDES[facing_side(pose)]
@@ -236,15 +248,81 @@ def torso_upright_in_image(pose: PoseFrame, min_visibility: float, min_upright_d
     return steep and float(np.linalg.norm(d)) > width
 
 
-def elbow_flare_deg(pose: PoseFrame, min_visibility: float) -> float:
-    """Angle between upper arm and torso (shoulder->elbow vs shoulder->hip) from world
-    landmarks, mean of visible sides: ~45 tucked, ~90 a "T"."""
+def elbow_spread_frac(pose: PoseFrame, min_visibility: float) -> float:
+    """How far each elbow sits outside its shoulder along the shoulder line in the image, in
+    image shoulder widths (mean of the visible sides; negative = elbow inside the shoulder).
+
+    Meaningful when the shoulder line is parallel to the image (camera in front of the head or
+    above the back): then the arm's sideways reach is seen at full length whatever the depth.
+    """
+    if not _visible(pose, min_visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+        return NAN
+    across = pose.xy(L.LEFT_SHOULDER).astype(float) - pose.xy(L.RIGHT_SHOULDER).astype(float)
+    width = float(np.linalg.norm(across))
+    if width <= 1e-6:
+        return NAN
+    outward = {"left": across / width, "right": -across / width}
+    vals = []
+    for name, s in SIDES.items():
+        if _visible(pose, min_visibility, s["elbow"]):
+            reach = pose.xy(s["elbow"]).astype(float) - pose.xy(s["shoulder"]).astype(float)
+            vals.append(float(np.dot(reach, outward[name])) / width)
+    return float(np.mean(vals)) if vals else NAN
+
+
+def elbow_abduction_image_deg(pose: PoseFrame, min_visibility: float) -> float:
+    """Angle in the image between each upper arm (shoulder->elbow) and the torso midline
+    (mid-shoulder->mid-hip), mean of the visible sides: 0 = arm along the body, 90 = a "T".
+
+    This is the abduction in the torso's frontal plane only when the camera looks down on the
+    back (the image plane is then the frontal plane); other views foreshorten the torso.
+    """
+    if not _visible(pose, min_visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP):
+        return NAN
+    sh = (pose.xy(L.LEFT_SHOULDER).astype(float) + pose.xy(L.RIGHT_SHOULDER).astype(float)) / 2.0
+    hp = (pose.xy(L.LEFT_HIP).astype(float) + pose.xy(L.RIGHT_HIP).astype(float)) / 2.0
     vals = []
     for s in SIDES.values():
-        if _visible(pose, min_visibility, s["shoulder"], s["elbow"], s["hip"]):
-            vals.append(vectors_angle_deg(pose.world(s["elbow"]) - pose.world(s["shoulder"]),
-                                          pose.world(s["hip"]) - pose.world(s["shoulder"])))
+        if _visible(pose, min_visibility, s["elbow"]):
+            ang = vectors_angle_deg(pose.xy(s["elbow"]).astype(float) - pose.xy(s["shoulder"]).astype(float),
+                                    hp - sh)
+            if not math.isnan(ang):
+                vals.append(ang)
     return float(np.mean(vals)) if vals else NAN
+
+
+def shoulder_yaw_deg(pose: PoseFrame) -> float:
+    """How far the shoulder line turns out of the image plane (world landmarks): ~0 when the
+    camera faces the chest/back square-on or looks straight down, ~90 side-on."""
+    d = pose.world(L.LEFT_SHOULDER).astype(float) - pose.world(L.RIGHT_SHOULDER).astype(float)
+    return math.degrees(math.atan2(abs(float(d[2])), math.hypot(float(d[0]), float(d[1]))))
+
+
+def elbow_flare_deg(pose: PoseFrame, min_visibility: float, upper_arm_shoulder_widths: float,
+                    min_upright_deg: float, max_shoulder_yaw_deg: float) -> float:
+    """Abduction of the upper arms in the torso's frontal plane -- what a trainer standing at
+    the head or above the back sees: ~45 = the "arrow" trainers teach, 90 = a "T".
+
+    * Camera above the back (torso long and upright in the image): measured directly, the
+      image angle between upper arm and torso midline (:func:`elbow_abduction_image_deg`).
+    * Otherwise (camera in front of the head, torso foreshortened): from the elbows' sideways
+      reach, ``asin(spread / upper_arm_shoulder_widths)``, where the upper arm's image length in
+      shoulder widths is an anthropometric constant from the config.
+
+    World landmarks are not used: their depth (the torso axis, seen head-on) is too noisy to
+    separate a tucked arm from a flared one. ``nan`` when the shoulder line is turned more than
+    ``max_shoulder_yaw_deg`` out of the image plane (a 3/4 view: the shoulder width shrinks and
+    the arms' backward reach shows as sideways reach).
+    """
+    if not _visible(pose, min_visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) \
+            or shoulder_yaw_deg(pose) > max_shoulder_yaw_deg:
+        return NAN
+    if torso_upright_in_image(pose, min_visibility, min_upright_deg):
+        return elbow_abduction_image_deg(pose, min_visibility)
+    spread = elbow_spread_frac(pose, min_visibility)
+    if math.isnan(spread) or upper_arm_shoulder_widths <= 0:
+        return NAN
+    return math.degrees(math.asin(max(0.0, min(1.0, spread / upper_arm_shoulder_widths))))
 
 
 def shrug_ratio(pose: PoseFrame, min_visibility: float) -> float:
@@ -331,7 +409,7 @@ _SMOOTHED: Tuple[str, ...] = (
     "elbow_angle_deg", "elbow_angle_left_deg", "elbow_angle_right_deg", "hip_offset_frac",
     "knee_angle_deg", "body_angle_deg", "elbow_flare_deg", "shrug_ratio", "neck_angle_deg",
     "asymmetry_deg", "shoulder_above_wrist_px", "body_scale_px", "wrist_along_torso_frac",
-    "hip_angle_deg",
+    "hip_angle_deg", "elbow_spread_frac", "hip_offset_knee_frac",
 )
 
 
@@ -348,7 +426,10 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
         hip_offset_frac=hip_offset_frac(pose, v),
         knee_angle_deg=knee_angle_deg(pose, v),
         body_angle_deg=body_angle_deg(pose, v),
-        elbow_flare_deg=elbow_flare_deg(pose, v),
+        elbow_flare_deg=elbow_flare_deg(pose, v, config.upper_arm_shoulder_widths, config.upright_torso_min_deg,
+                                        config.flare_max_shoulder_yaw_deg),
+        elbow_spread_frac=elbow_spread_frac(pose, v),
+        hip_offset_knee_frac=hip_offset_knee_frac(pose, v),
         shrug_ratio=shrug_ratio(pose, v),
         neck_angle_deg=neck_angle_deg(pose, v),
         asymmetry_deg=asymmetry_deg(pose, v),

@@ -8,13 +8,16 @@ import pytest
 
 from livecoach.config import load_config
 from livecoach.features import (FeatureExtractor, OneEuroFilter, angle_deg, asymmetry_deg, body_angle_deg,
-                                combine_sides, elbow_angle_side_deg, elbow_flare_deg, hip_offset_frac,
+                                combine_sides, elbow_abduction_image_deg, elbow_angle_side_deg,
+                                elbow_flare_deg, elbow_spread_frac, hip_offset_frac, hip_offset_knee_frac,
                                 knee_angle_deg, neck_angle_deg, pose_from_points, shoulder_above_wrist_px,
-                                shrug_ratio, wrist_along_torso_frac)
+                                shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
 from livecoach.landmarks import Landmark as L
 
 CFG = load_config()
 V = CFG.features.min_visibility
+FLARE_ARGS = (CFG.features.upper_arm_shoulder_widths, CFG.features.upright_torso_min_deg,
+              CFG.features.flare_max_shoulder_yaw_deg)
 
 
 def side_plank(hip_dy: float = 0.0, elbow_deg: float = 180.0, head_dy: float = 0.0,
@@ -122,8 +125,9 @@ def test_flare_shrug_asymmetry_from_world():
         return pose_from_points(pts)
     t_pose = pose((1.0, 0.0))
     tucked = pose((0.0, 1.0))
-    assert elbow_flare_deg(t_pose, V) == pytest.approx(90.0, abs=5.0)
-    assert elbow_flare_deg(tucked, V) < 10.0
+    # torso long and upright in the image: a camera above the back sees the abduction directly
+    assert elbow_flare_deg(t_pose, V, *FLARE_ARGS) == pytest.approx(90.0, abs=5.0)
+    assert elbow_flare_deg(tucked, V, *FLARE_ARGS) < 10.0
     assert shrug_ratio(t_pose, V) == pytest.approx(np.hypot(20, 40) / np.hypot(10, 150), rel=0.02)
     assert asymmetry_deg(t_pose, V) == pytest.approx(0.0, abs=0.5)
 
@@ -144,3 +148,107 @@ def test_feature_extractor_outputs_features_and_none_for_no_pose():
     f = ex.update(pose_from_points(side_plank(elbow_deg=90), t_s=0.0))
     assert f is not None and f.elbow_angle_deg == pytest.approx(90.0, abs=1.0)
     assert f.body_angle_deg < 10.0 and not f.body_upright_in_image
+
+
+# --- elbow flare from the views that show it ---------------------------------------------
+
+def front_bottom(abduction_deg: float, yaw_deg: float = 0.0) -> "PoseFrame":
+    """Bottom of a push-up seen from the head end, camera at floor level: shoulders across the
+    image, torso running away from the camera (hips hidden behind the shoulders), upper arms
+    horizontal at ``abduction_deg`` from the torso axis. World coordinates are built in 3-D
+    (x across, y down, z away from the camera); the image is their orthographic view, with
+    the shoulder line turned ``yaw_deg`` out of the image plane."""
+    width = 0.36  # metres between the shoulder landmarks
+    arm = CFG.features.upper_arm_shoulder_widths * width
+    a = math.radians(abduction_deg)
+    world = {}
+    for side, sx in (("LEFT", -1.0), ("RIGHT", 1.0)):
+        sh = np.array([sx * width / 2, 0.0, 0.0])
+        world[L[f"{side}_SHOULDER"]] = sh
+        world[L[f"{side}_ELBOW"]] = sh + [sx * arm * math.sin(a), 0.0, arm * math.cos(a)]
+        world[L[f"{side}_WRIST"]] = world[L[f"{side}_ELBOW"]] + [0.0, 0.25, 0.0]
+        world[L[f"{side}_HIP"]] = np.array([sx * 0.15, -0.05, 0.5])
+        world[L[f"{side}_EAR"]] = np.array([sx * 0.07, -0.02, -0.15])
+    y = math.radians(yaw_deg)
+    rot = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
+    pts = {}
+    for lm, w in world.items():
+        r = rot @ w
+        pts[lm] = (320 + 400 * r[0], 250 + 400 * r[1], 400 * r[2])
+    pose = pose_from_points(pts, world_scale=1.0 / 400)
+    # pose_from_points puts the world origin at the hips from the image; z is kept (depth)
+    return pose
+
+
+def test_elbow_flare_from_the_front_reads_the_abduction_from_the_sideways_reach():
+    for deg in (20.0, 45.0, 70.0, 90.0):
+        pose = front_bottom(deg)
+        assert not torso_upright_in_image(pose, V, CFG.features.upright_torso_min_deg)
+        assert elbow_spread_frac(pose, V) == pytest.approx(CFG.features.upper_arm_shoulder_widths
+                                                            * math.sin(math.radians(deg)), abs=0.01)
+        assert elbow_flare_deg(pose, V, *FLARE_ARGS) == pytest.approx(deg, abs=1.0)
+
+
+def test_elbow_flare_is_not_measured_in_a_three_quarter_view():
+    limit = CFG.features.flare_max_shoulder_yaw_deg
+    assert math.isfinite(elbow_flare_deg(front_bottom(45.0, yaw_deg=limit / 2), V, *FLARE_ARGS))
+    assert math.isnan(elbow_flare_deg(front_bottom(45.0, yaw_deg=limit + 15), V, *FLARE_ARGS))
+
+
+def test_elbow_flare_from_above_is_the_image_angle_to_the_torso_midline():
+    # camera above the back: torso runs down the image, arms out at 60 degrees from it
+    pts = {L.LEFT_SHOULDER: (280, 100, 0), L.RIGHT_SHOULDER: (360, 100, 0), L.LEFT_HIP: (295, 260, 0),
+           L.RIGHT_HIP: (345, 260, 0)}
+    for side, sx in (("LEFT", -1), ("RIGHT", 1)):
+        sh = np.array(pts[L[f"{side}_SHOULDER"]][:2], dtype=float)
+        el = sh + 70 * np.array([sx * math.sin(math.radians(60)), math.cos(math.radians(60))])
+        pts[L[f"{side}_ELBOW"]] = (el[0], el[1], 0)
+        pts[L[f"{side}_WRIST"]] = (el[0], el[1] - 60, 0)
+    pose = pose_from_points(pts)
+    assert torso_upright_in_image(pose, V, CFG.features.upright_torso_min_deg)
+    assert elbow_abduction_image_deg(pose, V) == pytest.approx(60.0, abs=0.5)
+    assert elbow_flare_deg(pose, V, *FLARE_ARGS) == pytest.approx(60.0, abs=0.5)
+
+
+def test_elbow_flare_nan_without_shoulders_or_elbows():
+    pose = front_bottom(60.0)
+    hidden = pose_from_points({lm: tuple(pose.image_xyz[int(lm)]) for lm in L if pose.vis(lm) > 0},
+                              hidden=(L.LEFT_ELBOW, L.RIGHT_ELBOW))
+    assert math.isnan(elbow_spread_frac(hidden, V))
+    assert math.isnan(elbow_flare_deg(hidden, V, *FLARE_ARGS))
+
+
+# --- knee push-ups: the shoulder-knee line ---------------------------------------------------
+
+def knee_push_up(hip_dy: float = 0.0) -> dict:
+    """Side view of a knee push-up: shoulder-hip-knee in line, shins and feet raised behind."""
+    pts = side_plank()
+    sh = np.array(pts[L.LEFT_SHOULDER][:2])
+    knee = np.array([380.0, 170.0])
+    hip = (sh + knee) / 2 + [0.0, hip_dy]
+    ankle = knee + [60.0, -70.0]  # lower legs kicked up behind
+    for prefix, z in (("LEFT", -10.0), ("RIGHT", 10.0)):
+        pts[L[f"{prefix}_HIP"]] = (hip[0], hip[1], z)
+        pts[L[f"{prefix}_KNEE"]] = (knee[0], knee[1], z)
+        pts[L[f"{prefix}_ANKLE"]] = (ankle[0], ankle[1], z)
+    return pts
+
+
+def test_knee_push_up_body_line_uses_the_knees():
+    straight = pose_from_points(knee_push_up())
+    # against the ankles (raised behind) a straight knee push-up would read as a pike...
+    assert abs(hip_offset_frac(straight, V)) > 0.08
+    # ...against the knees it is straight
+    assert abs(hip_offset_knee_frac(straight, V)) < 0.01
+    sag = hip_offset_knee_frac(pose_from_points(knee_push_up(hip_dy=25.0)), V)
+    pike = hip_offset_knee_frac(pose_from_points(knee_push_up(hip_dy=-25.0)), V)
+    assert sag > 0.08 and pike < -0.08
+    assert math.isnan(hip_offset_knee_frac(pose_from_points(knee_push_up(), hidden=(L.LEFT_KNEE, L.RIGHT_KNEE)), V))
+
+
+def test_feature_extractor_fills_the_new_fields():
+    ex = FeatureExtractor(CFG.features)
+    f = ex.update(pose_from_points(knee_push_up(), t_s=0.0))
+    assert f is not None and abs(f.hip_offset_knee_frac) < 0.01
+    g = FeatureExtractor(CFG.features).update(front_bottom(70.0))
+    assert g is not None and g.elbow_flare_deg == pytest.approx(70.0, abs=1.0)

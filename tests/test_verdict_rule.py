@@ -52,3 +52,18 @@ def test_low_mean_score_is_incorrect():
 
 def test_no_cycles_is_correct_and_accepts_the_section_alone():
     assert form_verdict([], CONFIG.verdict) == CORRECT
+
+
+def test_default_verdict_counts_flared_elbows():
+    """The trainers' form faults make a set incorrect; cue-only faults (lockout, shrug,
+    asymmetry, tempo) do not on their own."""
+    for fault in ("elbow_flare", "hip_sag"):
+        assert form_verdict([rec(1, [fault]), rec(2, [fault]), rec(3)], CONFIG) == INCORRECT
+    for fault in ("shrug", "rushed_negative"):
+        assert form_verdict([rec(1, [fault]), rec(2, [fault]), rec(3)], CONFIG) == CORRECT
+
+
+def test_a_fault_the_view_hides_does_not_dilute_the_share():
+    records = [rec(1, ["elbow_flare"]), rec(2, not_judged=["elbow_flare"]), rec(3, not_judged=["elbow_flare"]),
+               rec(4, not_judged=["elbow_flare"])]
+    assert form_verdict(records, CONFIG) == INCORRECT
