@@ -21,7 +21,7 @@ from typing import Any, Callable, Deque, Iterator, List, Optional, TextIO
 from . import __version__
 from .config import Config, config_as_dict
 from .events import EventWriter, describe, session_start_dict
-from .types import CueEvent, Frame, LogicStep, PoseFrame, RepEvent, SessionEnd
+from .types import CueEvent, Frame, LogicStep, PoseFrame, SessionEnd
 
 
 class SessionError(Exception):

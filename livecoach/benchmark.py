@@ -31,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from .app import CoachSession, SessionOptions, Tick, _capture_ticks, _SourceClock
+from .app import CoachSession, SessionOptions, _capture_ticks, _SourceClock
 from .capture import CaptureThread, FrameSource, VideoFileSource
 from .config import Config, load_config
 from .pose import MediaPipePoseEstimator

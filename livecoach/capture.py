@@ -24,11 +24,9 @@ from __future__ import annotations
 import math
 import os
 import sys
-import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -37,6 +35,7 @@ from typing import Any, Callable, Iterator, List, Optional, Union
 import cv2
 
 from .config import CaptureConfig
+from .native import native_stderr_captured
 from .types import Frame
 
 __all__ = [
@@ -133,33 +132,6 @@ class FrameSource(ABC):
         self.close()
 
 
-@contextmanager
-def _native_stderr_captured(sink: List[str]) -> Iterator[None]:
-    """Collect what native code (FFmpeg, OpenCV's logger) writes to fd 2 meanwhile.
-
-    Opening a bad file or a missing camera makes FFmpeg and OpenCV print several lines of
-    warnings straight to the C-level stderr; the user should see our one-line error instead.
-    The captured text is handed back so the error can quote the decoder's reason.
-    """
-    stderr_fd = 2  # native code writes to fd 2 whatever Python's sys.stderr is
-    try:
-        if sys.stderr is not None:
-            sys.stderr.flush()
-        saved = os.dup(stderr_fd)
-    except (OSError, ValueError):  # fd 2 closed (some GUI launchers): nothing to protect
-        yield
-        return
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        os.dup2(tmp.fileno(), stderr_fd)
-        try:
-            yield
-        finally:
-            os.dup2(saved, stderr_fd)
-            os.close(saved)
-            tmp.seek(0)
-            sink.append(tmp.read().decode("utf-8", "replace"))
-
-
 def _decoder_reason(captured: str) -> str:
     """The most telling line FFmpeg printed (e.g. ``moov atom not found``), or ``''``."""
     for line in captured.splitlines():
@@ -238,7 +210,7 @@ class CameraSource(FrameSource):
             return
         captured: List[str] = []
         cap = None
-        with _native_stderr_captured(captured):
+        with native_stderr_captured(captured):
             for api in dict.fromkeys((self._backend, cv2.CAP_ANY)):  # preferred, then any
                 cap = self._factory(self._index, api)
                 if cap is not None and cap.isOpened():
@@ -397,7 +369,7 @@ class VideoFileSource(FrameSource):
         if path.stat().st_size == 0:
             raise CaptureError(f"{path} is empty (0 bytes), not a video")
         captured: List[str] = []
-        with _native_stderr_captured(captured):
+        with native_stderr_captured(captured):
             cap = self._factory(str(path))
             opened = cap is not None and cap.isOpened()
             ok, image = cap.read() if opened else (False, None)

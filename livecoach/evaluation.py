@@ -560,7 +560,7 @@ def summarise(clips: Sequence[ClipSpec], results: Dict[str, ClipResult], config:
 
 def render_markdown(summary: Dict[str, Any], manifest: str) -> str:
     """The human-readable report: per-clip table, counting, faults, verdict."""
-    lines = [f"# LiveCoach evaluation", "", f"Manifest: `{manifest}`", ""]
+    lines = ["# LiveCoach evaluation", "", f"Manifest: `{manifest}`", ""]
     detailed = [row for row in summary["clips"] if row["kind"] == "detailed"]
     if detailed:
         lines += ["## Detailed clips", "",

@@ -14,7 +14,6 @@ the views where the torso's frontal plane faces the camera.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np

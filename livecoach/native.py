@@ -21,24 +21,26 @@ _FD2_LOCK = threading.RLock()
 @contextmanager
 def native_stderr_captured(sink: Optional[List[str]] = None) -> Iterator[None]:
     """Collect what native code writes to fd 2 meanwhile (appended to ``sink`` if given)."""
-    try:
-        stderr_fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stderr (embedded, pytest capture)
-        yield
-        return
-    sys.stderr.flush()
-    with _FD2_LOCK, tempfile.TemporaryFile(mode="w+b") as tmp:
-        saved = os.dup(stderr_fd)
-        os.dup2(tmp.fileno(), stderr_fd)
+    stderr_fd = 2  # native code writes to fd 2 whatever Python's sys.stderr is
+    with _FD2_LOCK:
         try:
+            if sys.stderr is not None:
+                sys.stderr.flush()
+            saved = os.dup(stderr_fd)
+        except (OSError, ValueError):  # fd 2 closed (some GUI launchers): nothing to protect
             yield
-        finally:
-            _flush_c_stdio()  # text a library left in C's stdio buffer belongs to this window
-            os.dup2(saved, stderr_fd)
-            os.close(saved)
-            if sink is not None:
-                tmp.seek(0)
-                sink.append(tmp.read().decode("utf-8", "replace"))
+            return
+        with tempfile.TemporaryFile(mode="w+b") as tmp:
+            os.dup2(tmp.fileno(), stderr_fd)
+            try:
+                yield
+            finally:
+                _flush_c_stdio()  # text a library left in C's stdio buffer belongs to this window
+                os.dup2(saved, stderr_fd)
+                os.close(saved)
+                if sink is not None:
+                    tmp.seek(0)
+                    sink.append(tmp.read().decode("utf-8", "replace"))
 
 
 def _flush_c_stdio() -> None:

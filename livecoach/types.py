@@ -12,7 +12,7 @@ clock, so replaying recorded landmarks reproduces a session exactly.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Optional, Tuple, Union
 

@@ -14,7 +14,7 @@ from typing import Any, Iterator, List, Optional
 import pytest
 
 from livecoach.app import CoachSession, SessionOptions, Tick
-from livecoach.cli import main
+
 from livecoach.config import load_config
 from livecoach.recording import read_recording
 from livecoach.types import CueEvent, Frame, RepEvent

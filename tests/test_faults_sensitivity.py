@@ -1,7 +1,7 @@
 """The threshold sensitivity check (livecoach.sensitivity) on hand-built rep windows."""
 from __future__ import annotations
 
-import dataclasses
+
 import json
 from pathlib import Path
 
@@ -9,7 +9,7 @@ import pytest
 
 from livecoach.config import load_config
 from livecoach.evaluation import ClipSpec
-from livecoach.sensitivity import (THRESHOLDS, ReplayedClip, pushfit_halves, render_markdown, rescore,
+from livecoach.sensitivity import (THRESHOLDS, ReplayedClip, render_markdown, rescore,
                                    scaled_config, sensitivity_table)
 from livecoach.types import RepRecord, View
 

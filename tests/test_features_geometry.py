@@ -13,6 +13,7 @@ from livecoach.features import (FeatureExtractor, OneEuroFilter, angle_deg, asym
                                 knee_angle_deg, neck_angle_deg, pose_from_points, shoulder_above_wrist_px,
                                 shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
 from livecoach.landmarks import Landmark as L
+from livecoach.types import PoseFrame
 
 CFG = load_config()
 V = CFG.features.min_visibility
@@ -152,7 +153,7 @@ def test_feature_extractor_outputs_features_and_none_for_no_pose():
 
 # --- elbow flare from the views that show it ---------------------------------------------
 
-def front_bottom(abduction_deg: float, yaw_deg: float = 0.0) -> "PoseFrame":
+def front_bottom(abduction_deg: float, yaw_deg: float = 0.0) -> PoseFrame:
     """Bottom of a push-up seen from the head end, camera at floor level: shoulders across the
     image, torso running away from the camera (hips hidden behind the shoulders), upper arms
     horizontal at ``abduction_deg`` from the torso axis. World coordinates are built in 3-D

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import math
-import re
+
 import shutil
 import subprocess
 from html.parser import HTMLParser
