@@ -1,7 +1,13 @@
 """Shared fixtures: where the real videos live, and skipping cleanly when they don't."""
 from __future__ import annotations
 
+import os
+import random
+import shutil
+import subprocess
+import time
 from pathlib import Path
+from typing import Iterator, Tuple
 
 import pytest
 
@@ -16,3 +22,41 @@ def shared_videos() -> Path:
     if not (SHARED_VIDEOS / "manifest.json").is_file():
         pytest.skip(f"real videos not available ({SHARED_VIDEOS} is absent)")
     return SHARED_VIDEOS
+
+
+def _start_xvfb() -> Tuple[subprocess.Popen, str]:
+    """Xvfb on a free display number, once it accepts connections."""
+    from livecoach.window import display_problem as _display_problem
+
+    rng = random.Random()
+    for _ in range(20):
+        number = rng.randrange(200, 2000)
+        if os.path.exists(f"/tmp/.X{number}-lock") or os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            continue
+        display = f":{number}"
+        proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _display_problem("linux", {"DISPLAY": display}) is None:  # a live server is detected
+                return proc, display
+            time.sleep(0.05)
+        proc.kill()
+        proc.wait()
+    pytest.skip("could not start Xvfb")
+
+
+@pytest.fixture
+def xvfb() -> Iterator[str]:
+    """A private Xvfb for one test; yields its DISPLAY."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt install xvfb)")
+    proc, display = _start_xvfb()
+    try:
+        yield display
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -10,7 +10,6 @@ import ctypes
 import ctypes.util
 import os
 import queue
-import random
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Iterator, List
+from typing import List
 
 import cv2
 import numpy as np
@@ -70,42 +69,6 @@ def test_wayland_only_depends_on_whether_this_opencv_needs_x11(monkeypatch):
 
 
 # -- under Xvfb --------------------------------------------------------------------------
-
-def _start_xvfb() -> "tuple[subprocess.Popen, str]":
-    """Xvfb on a free display number, once it accepts connections."""
-    rng = random.Random()
-    for _ in range(20):
-        number = rng.randrange(200, 2000)
-        if os.path.exists(f"/tmp/.X{number}-lock") or os.path.exists(f"/tmp/.X11-unix/X{number}"):
-            continue
-        display = f":{number}"
-        proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while proc.poll() is None and time.monotonic() < deadline:
-            if display_problem("linux", {"DISPLAY": display}) is None:  # a live server is detected
-                return proc, display
-            time.sleep(0.05)
-        proc.kill()
-        proc.wait()
-    pytest.skip("could not start Xvfb")
-
-
-@pytest.fixture
-def xvfb() -> Iterator[str]:
-    """A private Xvfb for one test; yields its DISPLAY."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt install xvfb)")
-    proc, display = _start_xvfb()
-    try:
-        yield display
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
 
 # The child shows a real overlay frame and reports every key action on stdout.
 _CHILD = r"""
