@@ -1,9 +1,5 @@
-"""cv2 adapter for session pictures: JPEG encode/decode, resizing, and the skeleton drawn on
-the small bottom-of-rep pictures kept for the report.
-
-The live overlay (``livecoach.overlay``) is separate: this module only draws what a still
-picture in the report needs (bones, joints, the rep's faulty joints in red).
-"""
+"""cv2 adapter for session pictures: JPEG encode/decode, resizing, and the small
+bottom-of-rep pictures kept for the report (skeleton drawn by ``livecoach.overlay``)."""
 from __future__ import annotations
 
 from typing import Iterable, Optional
@@ -11,14 +7,8 @@ from typing import Iterable, Optional
 import cv2
 import numpy as np
 
-from .landmarks import SKELETON_EDGES, SKELETON_JOINTS, Landmark
+from .landmarks import Landmark
 from .types import PoseFrame
-
-# BGR colours of the report pictures (presentation, not coaching thresholds).
-_BONE = (235, 206, 135)      # light sky blue
-_JOINT = (255, 255, 255)
-_FAULT = (60, 60, 235)       # red
-_OUTLINE = (40, 40, 40)
 
 
 class ImagingError(ValueError):
@@ -59,51 +49,13 @@ def shrink_fast(image: np.ndarray, width: int) -> np.ndarray:
     return cv2.resize(image, (int(width), max(1, int(round(h * width / w)))), interpolation=cv2.INTER_LINEAR)
 
 
-def draw_skeleton(image: np.ndarray, pose: PoseFrame, min_visibility: float,
-                  highlight: Iterable[Landmark] = ()) -> np.ndarray:
-    """A copy of ``image`` with ``pose``'s skeleton drawn, ``highlight`` joints (and their
-    bones) in red. Pose pixel coordinates are scaled from the pose's frame size to the
-    image's, so a downscaled picture gets the same skeleton."""
-    out = image.copy()
-    h, w = out.shape[:2]
-    sx = w / float(pose.width) if pose.width else 1.0
-    sy = h / float(pose.height) if pose.height else 1.0
-    thickness = max(1, int(round(w / 200.0)))
-    radius = max(2, int(round(w / 130.0)))
-    marked = {Landmark(j) for j in highlight}
-
-    def point(lm: Landmark) -> Optional[tuple]:
-        if pose.vis(lm) < min_visibility:
-            return None
-        x, y = pose.xy(lm)
-        if not (np.isfinite(x) and np.isfinite(y)):
-            return None
-        return int(round(x * sx)), int(round(y * sy))
-
-    # Faulty bones and joints last, so the other side's bones never hide them.
-    edges = sorted(SKELETON_EDGES, key=lambda e: e[0] in marked or e[1] in marked)
-    for a, b in edges:
-        pa, pb = point(a), point(b)
-        if pa is None or pb is None:
-            continue
-        faulty = a in marked or b in marked
-        width = thickness + (1 if faulty else 0)
-        cv2.line(out, pa, pb, _OUTLINE, width + 2, cv2.LINE_AA)
-        cv2.line(out, pa, pb, _FAULT if faulty else _BONE, width, cv2.LINE_AA)
-    for lm in sorted(SKELETON_JOINTS, key=lambda j: j in marked):
-        p = point(lm)
-        if p is None:
-            continue
-        faulty = lm in marked
-        cv2.circle(out, p, radius + (3 if faulty else 0), _OUTLINE, -1, cv2.LINE_AA)
-        cv2.circle(out, p, radius + (2 if faulty else -1), _FAULT if faulty else _JOINT, -1, cv2.LINE_AA)
-    return out
-
-
 def bottom_picture(image: np.ndarray, pose: Optional[PoseFrame], width: int, min_visibility: float,
                    highlight: Iterable[Landmark] = ()) -> np.ndarray:
     """The small picture kept for a rep: ``image`` scaled to ``width`` with the skeleton."""
     small = resize_to_width(image, width)
     if pose is None:
         return small
-    return draw_skeleton(small, pose, min_visibility, highlight)
+    # The same drawing as the live window, so the report shows what the person saw.
+    from .overlay import draw_skeleton
+
+    return draw_skeleton(small, pose, highlight, min_visibility=min_visibility)
