@@ -511,15 +511,18 @@ def _run_session(args: argparse.Namespace, config: Config, options: SessionOptio
             raw_writer = VideoOut(options.record_video, fps_of_source)
             resources.append(raw_writer)
 
+    if not options.quiet:
+        print(f"LiveCoach {__version__}: {source_name} ({options.mode}, {options.variant} push-ups)",
+              file=sys.stderr)
     speaker = None
     if options.voice:
         from .speech import start_speaker
 
         speaker = start_speaker(config.speech, clock=clock,
                                 notify=None if options.quiet else _notice)
-    if not options.quiet:
-        print(f"LiveCoach {__version__}: {source_name} ({options.mode}, {options.variant} push-ups)",
-              file=sys.stderr)
+        # Let it choose its backend before the first frame: its one line saying which (and
+        # why) must not land while the pose model's start-up logs are being kept off fd 2.
+        speaker.wait_ready(timeout=config.speech.probe_timeout_s)
 
     session = CoachSession(config, options, source_name, ticks, estimator=estimator, speaker=speaker,
                            window=window, renderer=renderer, recorder=recorder,

@@ -117,7 +117,8 @@ def describe(event: Event) -> str:
     if isinstance(event, CueEvent):
         return f"[{event.cue.t_s:7.2f}s]   cue: \"{event.cue.text}\""
     if isinstance(event, SessionEnd):
+        dropped = f", {event.dropped_frames} dropped" if event.dropped_frames else ""
         return (f"[{event.t_s:7.2f}s] session end: {event.reps} reps, {event.no_reps} no-reps, "
-                f"{event.frames} frames ({event.frames_with_pose} with a person), "
+                f"{event.frames} frames ({event.frames_with_pose} with a person{dropped}), "
                 f"{event.fps:.1f} fps, form {event.form_verdict}")
     return repr(event)
