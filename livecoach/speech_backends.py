@@ -641,9 +641,15 @@ def pyttsx3_child_main() -> None:  # pragma: no cover - runs in the child proces
             if op == "setup":
                 reply(ok=True)
             elif op == "render":
-                engine.save_to_file(req["text"], req["path"])
-                engine.runAndWait()
-                ok = os.path.exists(req["path"]) and os.path.getsize(req["path"]) > 44
+                # pyttsx3's espeak driver now and then writes a wav with a header and no
+                # samples (audio that arrives in the same callback as the end-of-message
+                # event is dropped); one more render gets the audio.
+                for _attempt in range(2):
+                    engine.save_to_file(req["text"], req["path"])
+                    engine.runAndWait()
+                    ok = os.path.exists(req["path"]) and os.path.getsize(req["path"]) > 44
+                    if ok:
+                        break
                 reply(ok=ok, error="" if ok else "pyttsx3 wrote no audio")
             elif op == "speak":
                 engine.say(req["text"])
