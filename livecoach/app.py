@@ -391,8 +391,8 @@ def _options_from_args(args: argparse.Namespace, mode: str) -> SessionOptions:
 def _run(args: argparse.Namespace, config: Config, mode: str) -> int:
     options = _options_from_args(args, mode)
     if options.voice:
-        from .speech import speech_config_with
         from .config import ConfigError
+        from .speech import speech_config_with
 
         try:
             config = _replace_speech(config, speech_config_with(config.speech, voice=args.voice, rate=args.rate))
@@ -405,56 +405,104 @@ def _run(args: argparse.Namespace, config: Config, mode: str) -> int:
         if problem:
             raise SessionError(f"{problem} (see `livecoach doctor`)")
 
+    resources: List[Any] = []  # closed last, whatever happens
     capture = None
-    replay = None
-    last_size: List[Any] = [0, 0]
-    clock = _SourceClock()
-    if mode == "replay":
-        from .recording import RecordingError, ReplaySource
-
-        try:
-            replay = ReplaySource(args.recording)
-        except RecordingError as exc:
-            raise SessionError(str(exc)) from None
-        source_name = str(args.recording)
-        ticks: Iterator[Tick] = _replay_ticks(replay)
-        last_size[:] = [replay.header.width, replay.header.height]
-        fps_of_source = replay.header.fps
-        total = len(replay)
-    else:
-        from .capture import CameraSource, CaptureError, CaptureThread, VideoFileSource
-
-        if mode == "analyze":
-            source = VideoFileSource(args.video, paced=False)
-            source_name = str(args.video)
-        elif args.video is not None:
-            source = VideoFileSource(args.video, paced=True)
-            source_name = str(args.video)
-        else:
-            source = CameraSource(args.camera, config.capture)
-            source_name = f"camera {args.camera}"
-        capture = CaptureThread.for_config(source, config.capture)
-        try:
-            capture.start()
-        except CaptureError as exc:
-            capture.stop()
-            raise SessionError(str(exc)) from None
-        ticks = _capture_ticks(capture, clock, last_size)
-        fps_of_source = source.fps
-        total = source.frame_count
-
-    resources: List[Any] = []
     try:
-        return _run_session(args, config, options, source_name, ticks, capture, replay, clock, last_size,
+        clock = _SourceClock()
+        last_size: List[Any] = [0, 0]
+        estimator = speaker = None
+        if mode == "replay":
+            from .recording import RecordingError, ReplaySource
+
+            try:
+                replay = ReplaySource(args.recording)
+            except RecordingError as exc:
+                raise SessionError(str(exc)) from None
+            source_name = str(args.recording)
+            ticks: Iterator[Tick] = _replay_ticks(replay)
+            last_size[:] = [replay.header.width, replay.header.height]
+            fps_of_source, total = replay.header.fps, len(replay)
+        else:
+            from .capture import CameraSource, CaptureError, CaptureThread, VideoFileSource
+
+            if mode == "analyze" or args.video is not None:
+                source = VideoFileSource(args.video, paced=mode == "train")
+                source_name = str(args.video)
+            else:
+                source = CameraSource(args.camera, config.capture)
+                source_name = f"camera {args.camera}"
+            if not options.quiet:
+                _banner(source_name, options)
+            # Everything slow to start comes before the capture: a camera (or a video paced
+            # like one) delivers from the moment it starts, and what it delivers while the
+            # model loads is lost — often the first rep.
+            estimator = _start_estimator(config)
+            resources.append(estimator)
+            speaker = _start_speaker(config, options, clock)
+            capture = CaptureThread.for_config(source, config.capture)
+            try:
+                capture.start()
+            except CaptureError as exc:
+                raise SessionError(str(exc)) from None
+            ticks = _capture_ticks(capture, clock, last_size)
+            fps_of_source, total = source.fps, source.frame_count
+        if mode == "replay" and not options.quiet:
+            _banner(source_name, options)
+        return _run_session(config, options, source_name, ticks, estimator, speaker, capture, last_size,
                             fps_of_source, total, resources)
     finally:
         if capture is not None:
             capture.stop(timeout=1.0)
-        for resource in resources:
+        for resource in reversed(resources):
             try:
                 resource.close()
             except Exception:  # noqa: BLE001 - closing must not mask the session's outcome
                 pass
+
+
+def _banner(source_name: str, options: SessionOptions) -> None:
+    print(f"LiveCoach {__version__}: {source_name} ({options.mode}, {options.variant} push-ups)",
+          file=sys.stderr)
+
+
+def _start_estimator(config: Config) -> Any:
+    from .pose import MediaPipePoseEstimator, PoseModelError
+
+    try:
+        return MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
+    except PoseModelError as exc:
+        raise SessionError(str(exc)) from None
+
+
+def _start_speaker(config: Config, options: SessionOptions, clock: _SourceClock) -> Any:
+    if not options.voice:
+        return None
+    from .speech import start_speaker
+
+    speaker = start_speaker(config.speech, clock=clock, notify=None if options.quiet else _notice)
+    # Let it choose its backend now: its one line saying which (and why) must not land
+    # while the pose model's start-up logs are being kept off fd 2.
+    speaker.wait_ready(timeout=config.speech.probe_timeout_s)
+    return _StoppingOnClose(speaker)
+
+
+class _StoppingOnClose:
+    """The speaker, closable like the other resources if the session never starts."""
+
+    def __init__(self, speaker: Any) -> None:
+        self.speaker = speaker
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.speaker, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "speaker":
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.speaker, name, value)
+
+    def close(self) -> None:
+        self.speaker.stop(timeout=1.0)
 
 
 def _replace_speech(config: Config, speech: Any) -> Config:
@@ -463,20 +511,11 @@ def _replace_speech(config: Config, speech: Any) -> Config:
     return dataclasses.replace(config, speech=speech)
 
 
-def _run_session(args: argparse.Namespace, config: Config, options: SessionOptions, source_name: str,
-                 ticks: Iterator[Tick], capture: Any, replay: Any, clock: _SourceClock,
-                 last_size: List[Any], fps_of_source: float, total: Optional[int],
-                 resources: List[Any]) -> int:
-    estimator = None
-    if replay is None:
-        from .pose import MediaPipePoseEstimator, PoseModelError
-
-        try:
-            estimator = MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
-        except PoseModelError as exc:
-            raise SessionError(str(exc)) from None
-        resources.append(estimator)
-
+def _run_session(config: Config, options: SessionOptions, source_name: str, ticks: Iterator[Tick],
+                 estimator: Any, speaker: Any, capture: Any, last_size: List[Any], fps_of_source: float,
+                 total: Optional[int], resources: List[Any]) -> int:
+    if speaker is not None:
+        resources.append(speaker)
     recorder = None
     if options.history:
         from .store import SessionMeta, SessionRecorder, StoreError, db_path_for
@@ -511,19 +550,6 @@ def _run_session(args: argparse.Namespace, config: Config, options: SessionOptio
             raw_writer = VideoOut(options.record_video, fps_of_source)
             resources.append(raw_writer)
 
-    if not options.quiet:
-        print(f"LiveCoach {__version__}: {source_name} ({options.mode}, {options.variant} push-ups)",
-              file=sys.stderr)
-    speaker = None
-    if options.voice:
-        from .speech import start_speaker
-
-        speaker = start_speaker(config.speech, clock=clock,
-                                notify=None if options.quiet else _notice)
-        # Let it choose its backend before the first frame: its one line saying which (and
-        # why) must not land while the pose model's start-up logs are being kept off fd 2.
-        speaker.wait_ready(timeout=config.speech.probe_timeout_s)
-
     session = CoachSession(config, options, source_name, ticks, estimator=estimator, speaker=speaker,
                            window=window, renderer=renderer, recorder=recorder,
                            landmark_writer=landmark_writer, video_writer=video_writer,
@@ -551,9 +577,9 @@ def _run_session(args: argparse.Namespace, config: Config, options: SessionOptio
         except Exception as exc:  # noqa: BLE001 - the data is saved; only the summary failed
             print(f"livecoach: warning: could not write the summary: {exc}", file=sys.stderr)
     if failure is not None:
-        from .capture import CameraLost, CaptureError
+        from .capture import CaptureError
 
-        if isinstance(failure, (CameraLost, CaptureError)):
+        if isinstance(failure, CaptureError):  # CameraLost included
             print(f"livecoach: error: {failure} (the session so far is saved)", file=sys.stderr)
             return 1
         if _debug():
