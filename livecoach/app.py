@@ -422,32 +422,42 @@ def _run(args: argparse.Namespace, config: Config, mode: str) -> int:
             ticks: Iterator[Tick] = _replay_ticks(replay)
             last_size[:] = [replay.header.width, replay.header.height]
             fps_of_source, total = replay.header.fps, len(replay)
+            if not options.quiet:
+                _banner(source_name, options)
         else:
             from .capture import CameraSource, CaptureError, CaptureThread, VideoFileSource
 
             if mode == "analyze" or args.video is not None:
                 source = VideoFileSource(args.video, paced=mode == "train")
                 source_name = str(args.video)
+                try:
+                    source.open()  # a bad path says so now, not after the model loaded
+                except CaptureError as exc:
+                    raise SessionError(str(exc)) from None
             else:
+                # A camera is opened by the capture thread, which then reads it: some
+                # backends want both on one thread.
                 source = CameraSource(args.camera, config.capture)
                 source_name = f"camera {args.camera}"
-            if not options.quiet:
-                _banner(source_name, options)
             # Everything slow to start comes before the capture: a camera (or a video paced
             # like one) delivers from the moment it starts, and what it delivers while the
             # model loads is lost — often the first rep.
             estimator = _start_estimator(config)
             resources.append(estimator)
-            speaker = _start_speaker(config, options, clock)
+            notices = _HeldNotices(enabled=not options.quiet)
+            speaker = _start_speaker(config, options, clock, notices)
+            if speaker is not None:
+                resources.append(speaker)
             capture = CaptureThread.for_config(source, config.capture)
             try:
                 capture.start()
             except CaptureError as exc:
                 raise SessionError(str(exc)) from None
+            if not options.quiet:
+                _banner(source_name, options)
+            notices.release()  # the speech backend's line, now that the session is on
             ticks = _capture_ticks(capture, clock, last_size)
             fps_of_source, total = source.fps, source.frame_count
-        if mode == "replay" and not options.quiet:
-            _banner(source_name, options)
         return _run_session(config, options, source_name, ticks, estimator, speaker, capture, last_size,
                             fps_of_source, total, resources)
     finally:
@@ -474,16 +484,41 @@ def _start_estimator(config: Config) -> Any:
         raise SessionError(str(exc)) from None
 
 
-def _start_speaker(config: Config, options: SessionOptions, clock: _SourceClock) -> Any:
+def _start_speaker(config: Config, options: SessionOptions, clock: _SourceClock, notices: "_HeldNotices") -> Any:
     if not options.voice:
         return None
     from .speech import start_speaker
 
-    speaker = start_speaker(config.speech, clock=clock, notify=None if options.quiet else _notice)
-    # Let it choose its backend now: its one line saying which (and why) must not land
-    # while the pose model's start-up logs are being kept off fd 2.
+    speaker = start_speaker(config.speech, clock=clock, notify=notices)
+    # Let it choose its backend now, while nothing else is starting.
     speaker.wait_ready(timeout=config.speech.probe_timeout_s)
     return _StoppingOnClose(speaker)
+
+
+class _HeldNotices:
+    """The speech thread's one-line notices: held until the session has started (so a
+    camera error stays the only line, and no notice lands while the pose model's start-up
+    logs are kept off fd 2), printed as they come afterwards."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._held: Optional[List[str]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, message: str) -> None:
+        with self._lock:
+            if self._held is not None:
+                self._held.append(message)
+                return
+        if self._enabled:
+            _notice(message)
+
+    def release(self) -> None:
+        with self._lock:
+            held, self._held = self._held or [], None
+        if self._enabled:
+            for message in held:
+                _notice(message)
 
 
 class _StoppingOnClose:
@@ -514,8 +549,6 @@ def _replace_speech(config: Config, speech: Any) -> Config:
 def _run_session(config: Config, options: SessionOptions, source_name: str, ticks: Iterator[Tick],
                  estimator: Any, speaker: Any, capture: Any, last_size: List[Any], fps_of_source: float,
                  total: Optional[int], resources: List[Any]) -> int:
-    if speaker is not None:
-        resources.append(speaker)
     recorder = None
     if options.history:
         from .store import SessionMeta, SessionRecorder, StoreError, db_path_for
