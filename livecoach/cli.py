@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--data-dir", type=Path, metavar="DIR")
     doctor.set_defaults(func=_cmd_doctor)
 
+    show = sub.add_parser("config", help="print every setting: its value, allowed range and meaning",
+                          description="The resolved configuration (defaults + --config FILE), key by key.")
+    show.add_argument("--config", type=Path, metavar="FILE")
+    show.set_defaults(func=_cmd_config)
+
     for module_name in ("evaluation", "speech", "review"):
         module = _optional_module(module_name)
         if module is not None and hasattr(module, "register"):
@@ -117,6 +122,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UserFacingError as exc:
         print(f"livecoach: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # `livecoach config | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 class UserFacingError(Exception):
@@ -149,6 +159,30 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from .app import run_from_args
 
     return run_from_args(args, _load_config(args), mode="replay")
+
+
+def _toml_value(value: object) -> str:
+    import json
+
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value, ensure_ascii=False)  # strings, numbers, booleans, lists: same in TOML
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from .configio import describe_fields
+
+    config = _load_config(args)
+    section = None
+    for key, value, allowed, meaning in describe_fields(config):
+        head = key.rsplit(".", 1)[0]
+        if head != section:
+            section = head
+            print(f"\n[{section}]")
+        text = _toml_value(value)
+        extra = "  ".join(part for part in (f"({allowed})" if allowed else "", meaning) if part)
+        print(f"{key.rsplit('.', 1)[1]} = {text}" + (f"    # {extra}" if extra else ""))
+    return EXIT_OK
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

@@ -34,9 +34,9 @@ class PoseConfig:
     """Used by ``livecoach.pose``."""
 
     model_complexity: int = setting(0, 2, doc="BlazePose model: 0 lite, 1 full, 2 heavy")
-    min_detection_confidence: float = setting(0.0, 1.0)
-    min_tracking_confidence: float = setting(0.0, 1.0)
-    smooth_landmarks: bool = setting()
+    min_detection_confidence: float = setting(0.0, 1.0, doc="how sure the detector must be that a person is there")
+    min_tracking_confidence: float = setting(0.0, 1.0, doc="below this the person is searched for again")
+    smooth_landmarks: bool = setting(doc="MediaPipe's own landmark smoothing across frames")
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ class FeaturesConfig:
     """Used by ``livecoach.features`` (smoothing and visibility gating)."""
 
     min_visibility: float = setting(0.0, 1.0, doc="landmarks below this visibility are not trusted")
-    one_euro_min_cutoff_hz: float = setting(0.01, 30.0)
-    one_euro_beta: float = setting(0.0, 10.0)
-    one_euro_d_cutoff_hz: float = setting(0.01, 30.0)
+    one_euro_min_cutoff_hz: float = setting(0.01, 30.0, doc="One-Euro filter cutoff when still: lower = smoother")
+    one_euro_beta: float = setting(0.0, 10.0, doc="One-Euro speed coefficient: higher = less lag when moving")
+    one_euro_d_cutoff_hz: float = setting(0.01, 30.0, doc="One-Euro cutoff of the speed estimate")
     filter_reset_after_s: float = setting(0.05, 10.0, doc="a gap longer than this restarts the smoothing")
     wrist_min_visibility: float = setting(0.0, 1.0, doc="hands under the body are often half-hidden: their "
                                           "rough position (plank gate) is trusted down to this visibility")
@@ -116,7 +116,7 @@ class HipPikeRuleConfig:
     min_offset_frac: float = setting(0.0, 0.5, doc="fault when the hips are at least this fraction of body "
                                      "length above the line")
     percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
-    weight: int = setting(0, 100)
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ class ShallowRuleConfig:
                                           "stays above this")
     bottom_percentile: float = setting(0.0, 100.0, doc="low percentile of the rep's elbow angles taken as "
                                        "its bottom")
-    weight: int = setting(0, 100)
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class NoLockoutRuleConfig:
 
     min_top_elbow_deg: float = setting(90.0, 180.0, doc="fault when the elbow angle at the top stays below this")
     top_percentile: float = setting(0.0, 100.0, doc="high percentile of the rep's elbow angles taken as its top")
-    weight: int = setting(0, 100)
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ class ElbowFlareRuleConfig:
 
     max_flare_deg: float = setting(0.0, 180.0, doc="fault when upper arm vs torso exceeds this near the bottom")
     percentile: float = setting(0.0, 100.0, doc="percentile of the lower-half frames compared")
-    weight: int = setting(0, 100)
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,8 @@ class ShrugRuleConfig:
 
     min_ratio_of_top: float = setting(0.0, 1.0, doc="fault when the ear-shoulder distance in the lower half "
                                       "of the rep falls below this share of its value at the top")
-    percentile: float = setting(0.0, 100.0)
-    weight: int = setting(0, 100)
+    percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 
 
 @dataclass(frozen=True)
@@ -175,8 +175,8 @@ class HeadDropRuleConfig:
                                         "by more than this")
     max_plausible_deg: float = setting(0.0, 180.0, doc="frames reading more than this are not anatomy but a "
                                        "foreshortened view (head toward the camera) and are left out")
-    percentile: float = setting(0.0, 100.0)
-    weight: int = setting(0, 100)
+    percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 
 
 @dataclass(frozen=True)
@@ -184,8 +184,8 @@ class KneesBentRuleConfig:
     """``[faults.knees_bent]``: knees bent on a standard push-up (off for knee push-ups)."""
 
     min_knee_angle_deg: float = setting(90.0, 180.0, doc="fault when the knee angle stays below this")
-    percentile: float = setting(0.0, 100.0)
-    weight: int = setting(0, 100)
+    percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 
 
 @dataclass(frozen=True)
@@ -193,8 +193,8 @@ class AsymmetryRuleConfig:
     """``[faults.asymmetry]``: left and right arms out of sync."""
 
     max_asymmetry_deg: float = setting(0.0, 180.0, doc="fault when left/right elbow angles differ by more")
-    percentile: float = setting(0.0, 100.0)
-    weight: int = setting(0, 100)
+    percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ class RushedNegativeRuleConfig:
     descent_start_frac: float = setting(0.0, 0.5, doc="the descent is timed from the last frame at most this "
                                         "share of the rep's depth (a clear top)")
     descent_end_frac: float = setting(0.5, 1.0, doc="... to the first frame at this share of the rep's depth")
-    weight: int = setting(0, 100)
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 
 
 @dataclass(frozen=True)
@@ -276,8 +276,9 @@ class CuesConfig:
 class SpeechConfig:
     """Used by ``livecoach.speech``."""
 
-    backend: str = setting(choices=("auto", "pyttsx3", "espeak-ng", "say", "text"))
-    rate_wpm: int = setting(80, 400)
+    backend: str = setting(choices=("auto", "pyttsx3", "espeak-ng", "say", "text"),
+                           doc="speech engine; auto picks the platform's best and falls back")
+    rate_wpm: int = setting(80, 400, doc="speaking rate, words per minute")
     voice: str = setting(doc="voice id or name; empty = the backend's default")
     stale_after_s: float = setting(0.1, 10.0, doc="a cue not started this long after it was made is dropped")
     volume: float = setting(0.0, 1.0, doc="speech volume, 1 = full")
@@ -289,7 +290,7 @@ class OverlayConfig:
     """Used by ``livecoach.overlay``."""
 
     cue_display_s: float = setting(0.5, 10.0, doc="how long a cue stays on screen")
-    window_title: str = setting()
+    window_title: str = setting(doc="title of the training window")
     no_person_hint: str = setting(doc="shown while nobody is in a plank in view")
     dim_below_visibility: float = setting(0.0, 1.0, doc="joints less visible than this are drawn dimmed")
 

@@ -180,3 +180,24 @@ def to_plain(obj: Any) -> Any:
     if isinstance(obj, tuple):
         return [to_plain(v) for v in obj]
     return obj
+
+
+def describe_fields(config: Any, prefix: str = "") -> "list[tuple[str, Any, str, str]]":
+    """``(key, value, allowed, meaning)`` for every setting of a config dataclass, in order."""
+    rows = []
+    for fld in dataclasses.fields(config):
+        value = getattr(config, fld.name)
+        key = f"{prefix}{fld.name}"
+        if dataclasses.is_dataclass(value):
+            rows.extend(describe_fields(value, key + "."))
+            continue
+        meta = fld.metadata
+        lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
+        if choices and not isinstance(value, Mapping):
+            allowed = " | ".join(map(str, choices))
+        elif lo is not None or hi is not None:
+            allowed = f"{'' if lo is None else lo} .. {'' if hi is None else hi}"
+        else:
+            allowed = ""
+        rows.append((key, to_plain(value), allowed, meta.get("doc", "")))
+    return rows

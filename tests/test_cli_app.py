@@ -287,3 +287,17 @@ def test_ctrl_c_ends_cleanly_with_summary_and_history(tmp_path: Path, shared_vid
     assert f"Reps {len(reps)}" in out
     summary = run_cli("summary", "last", "--data-dir", str(tmp_path))
     assert summary.returncode == 0 and f"Reps {len(reps)}" in summary.stdout
+
+
+def test_config_command_prints_every_setting_as_loadable_toml(tmp_path: Path) -> None:
+    from livecoach.configio import read_toml
+    from livecoach.config import config_as_dict
+
+    result = run_cli("config")
+    assert result.returncode == 0, result.stderr
+    printed = tmp_path / "printed.toml"
+    printed.write_text(result.stdout)
+    # What it prints is a complete config file: loading it gives the defaults back.
+    assert read_toml(printed) == config_as_dict(load_config())
+    assert load_config(printed) == load_config()
+    assert "# (0.0 .. 1.0)" in result.stdout  # ranges and meanings ride along as comments
