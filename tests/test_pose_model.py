@@ -1,0 +1,77 @@
+"""The pose adapter on real frames (runs MediaPipe: marker `model`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from livecoach.capture import VideoFileSource
+from livecoach.config import load_config
+from livecoach.landmarks import Landmark as L
+from livecoach.pose import MediaPipePoseEstimator
+from livecoach.types import Frame
+
+pytestmark = pytest.mark.model
+
+
+def frame_at(path: Path, index: int) -> Frame:
+    source = VideoFileSource(path, paced=False)
+    source.open()
+    try:
+        for _ in range(index + 1):
+            frame = source.read()
+        assert frame is not None
+        return frame
+    finally:
+        source.close()
+
+
+@pytest.fixture(scope="module")
+def estimator():
+    config = load_config()
+    with MediaPipePoseEstimator(config.pose, config.capture.inference_max_width) as est:
+        yield est
+
+
+def test_real_side_view_frame_gives_33_named_landmarks_on_the_person(shared_videos: Path, estimator) -> None:
+    frame = frame_at(shared_videos / "tayyab__pushup.mp4", 60)  # 2 s in: in a plank, side-on
+    pose = estimator.estimate(frame)
+    assert pose is not None
+    assert pose.image_xyz.shape == (33, 3) and pose.world_xyz.shape == (33, 3)
+    assert (pose.width, pose.height) == (frame.width, frame.height) == (1280, 720)
+    # The body joints are seen and inside the picture.
+    for lm in (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_HIP, L.LEFT_ANKLE):
+        x, y = pose.xy(lm)
+        assert 0 <= x < frame.width and 0 <= y < frame.height
+    assert pose.vis(L.LEFT_SHOULDER) > 0.5 or pose.vis(L.RIGHT_SHOULDER) > 0.5
+    # A side-on plank: head to heels runs across the image, the wrists are below the shoulders.
+    span_x = abs(pose.xy(L.LEFT_ANKLE)[0] - pose.xy(L.NOSE)[0])
+    assert span_x > 0.4 * frame.width
+    assert pose.xy(L.LEFT_WRIST)[1] > pose.xy(L.LEFT_SHOULDER)[1]
+    # World landmarks are metres around the hips: a body is 1-2.5 m from head to ankle.
+    height_m = np.linalg.norm(pose.world(L.NOSE) - pose.world(L.LEFT_ANKLE))
+    assert 1.0 < height_m < 2.5
+    assert pose.t_s == frame.t_s and pose.frame_index == frame.index
+
+
+def test_frames_larger_than_the_inference_width_keep_source_pixel_coordinates(shared_videos: Path) -> None:
+    """A 1080p frame is downscaled for the model; landmarks still come in 1080p pixels."""
+    import cv2
+
+    frame = frame_at(shared_videos / "calimiro__push-up_37.mp4", 30)
+    assert frame.width == 1920
+    config = load_config()
+    with MediaPipePoseEstimator(config.pose, 640) as est:
+        full = est.estimate(frame)
+    small = Frame(frame.index, frame.t_s, cv2.resize(frame.image, (640, 360), interpolation=cv2.INTER_AREA))
+    with MediaPipePoseEstimator(config.pose, 640) as est:
+        reference = est.estimate(small)
+    assert full is not None and reference is not None
+    body = [int(lm) for lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW)]
+    assert np.allclose(full.image_xyz[body, :2], reference.image_xyz[body, :2] * 3.0, atol=3.0)
+
+
+def test_nobody_in_the_frame_is_none(estimator) -> None:
+    empty = Frame(0, 0.0, np.full((360, 640, 3), 90, dtype=np.uint8))
+    assert estimator.estimate(empty) is None
