@@ -137,6 +137,8 @@ class CoachSession:
         self._frame_times: Deque[float] = deque(maxlen=30)  # for the fps shown on the overlay
         self.latencies_s: List[float] = []
         self._progress_shown_at = 0.0
+        self._nobody_since: Optional[float] = None
+        self._nobody_said = False
 
     def run(self, stop: Optional[_StopFlag] = None) -> SessionEnd:
         """Process ticks until the source ends, the user quits or a stop is requested."""
@@ -189,6 +191,8 @@ class CoachSession:
         self._frame_times.append(time.monotonic())
         self.frames += 1
         self.frames_with_pose += pose is not None
+        if self._print_lines:
+            self._say_if_nobody_in_view(tick.t_s, pose is not None)
         self.last_t_s = tick.t_s
         self._last_step = step
         if self._landmarks is not None:
@@ -215,6 +219,20 @@ class CoachSession:
             if self._window is not None:
                 return self._show(drawn, step, already_drawn=True)
         return None
+
+    def _say_if_nobody_in_view(self, t_s: float, person: bool) -> None:
+        """Without a window nothing shows the no-person hint: one line per absence."""
+        if person:
+            if self._nobody_since is not None and self._nobody_said:
+                print(f"[{t_s:7.2f}s] person in view again", file=self._out, flush=True)
+            self._nobody_since, self._nobody_said = None, False
+            return
+        if self._nobody_since is None:
+            self._nobody_since = t_s
+        elif not self._nobody_said and t_s - self._nobody_since >= self.config.overlay.no_person_notice_s:
+            self._nobody_said = True
+            print(f"[{t_s:7.2f}s] nobody in view — {self.config.overlay.no_person_hint.lower()}",
+                  file=self._out, flush=True)
 
     def _record(self, step: LogicStep, image: Any) -> None:
         from .store import StoreError

@@ -293,6 +293,8 @@ class OverlayConfig:
     window_title: str = setting(doc="title of the training window")
     no_person_hint: str = setting(doc="shown while nobody is in a plank in view")
     dim_below_visibility: float = setting(0.0, 1.0, doc="joints less visible than this are drawn dimmed")
+    no_person_notice_s: float = setting(0.5, 60.0, doc="without a window: say so once nobody has been "
+                                                       "seen for this long")
 
 
 @dataclass(frozen=True)

@@ -358,3 +358,21 @@ def test_analyze_writes_an_annotated_video(tmp_path: Path, shared_videos: Path) 
     finally:
         written.close()
         original.close()
+
+
+def test_headless_says_once_when_nobody_is_in_view() -> None:
+    import io
+
+    def ticks() -> Iterator[Tick]:
+        _, frames = read_recording(RECORDING)
+        for n, recorded in enumerate(frames[:200]):
+            gone = 50 <= n < 170  # the person walks out for 4 s (30 fps), then comes back
+            yield Tick(recorded.t_s, recorded.frame_index, None, None if gone else recorded.pose, pose_known=True)
+
+    out = io.StringIO()
+    options = SessionOptions(mode="replay", headless=True)
+    CoachSession(load_config(), options, "test", ticks(), out=out).run()
+    lines = out.getvalue().splitlines()
+    nobody = [line for line in lines if "nobody in view" in line]
+    assert len(nobody) == 1 and "get into a plank" in nobody[0]
+    assert sum("person in view again" in line for line in lines) == 1
