@@ -539,7 +539,10 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
         items.append(f'<li class="{kind}"><span class="what">{_esc(what)}</span>{share}<br>{_esc(item.text)}</li>')
     body.append('<section class="card advice-card"><h2>Coach\'s advice</h2>'
                 '<p class="note">From trainers\' guidance, for your most frequent faults.</p>'
-                f'<ul class="advice">{"".join(items) or "<li class=clean>No rep cycles to judge.</li>"}</ul></section>')
+                f'<ul class="advice">{"".join(items) or "<li class=clean>No rep cycles to judge.</li>"}</ul>'
+                + (f'<p class="note">Not judged from this camera view: '
+                   f'{_esc(", ".join(fault_label(n) for n in summary.not_judged))}.</p>' if summary.not_judged else '')
+                + '</section>')
 
     body.append('<section class="card"><h2>Elbow angle</h2><p class="note">Green bands are counted reps (number '
                 'on top), grey bands no-reps (×); red dots mark faults at the bottom of the rep.</p>'

@@ -54,6 +54,7 @@ class SessionSummary:
     mean_up_s: Optional[float]
     fault_counts: Tuple[Tuple[str, int], ...]  # most frequent first, over all cycles
     advice: Tuple[AdviceItem, ...]
+    not_judged: Tuple[str, ...] = ()  # faults the camera's view could not judge on most cycles
 
 
 def _mean(values: Sequence[float]) -> Optional[float]:
@@ -81,7 +82,10 @@ def summarize(data: SessionData, config: Any) -> SessionSummary:
         items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=adv.no_reps))
     elif not cycles:
         items.append(AdviceItem(fault=None, count=0, judged=0, most=False, text=adv.nothing))
+    unjudged: Counter = Counter(name for r in cycles for name in r.not_judged)
+    not_judged = tuple(sorted(name for name, n in unjudged.items() if 2 * n > len(cycles)))
     return SessionSummary(
+        not_judged=not_judged,
         reps=len(full), no_reps=len(cycles) - len(full),
         mean_score=_mean([r.score for r in full]), mean_depth=_mean([r.depth_frac for r in full]),
         mean_down_s=_mean([r.seconds_down for r in full]), mean_up_s=_mean([r.seconds_up for r in full]),
@@ -132,6 +136,10 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88) 
             lines.append(f"  {name:<8}{_clock(r.t_bottom_s):>7}{_f(r.depth_frac, 2):>7}"
                          f"{_f(r.min_elbow_angle_deg, 0, '°'):>7}{_f(r.seconds_down, 1):>7}{_f(r.seconds_up, 1):>6}"
                          f"{r.score:>7}  {faults}")
+    if summary.not_judged:
+        lines.append("")
+        lines.append("  Not judged from this camera view: "
+                     + ", ".join(fault_label_plain(n) for n in summary.not_judged))
     if summary.advice:
         lines.append("")
         lines.append("  Coach's advice:")

@@ -202,3 +202,20 @@ def test_summary_open_uses_the_browser(tmp_path, capsys, config, monkeypatch):
     monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: False)  # no browser on this machine
     code, out, _ = run(["summary", "--open", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r.html")], capsys)
     assert code == 0 and "no browser could be opened" in out
+
+
+def test_summary_names_the_faults_the_view_could_not_judge(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES, REPO_ROOT
+
+    recording = FIXTURES / "landmarks" / "vraj__pushups.mp4.jsonl.gz"  # side view
+    result = subprocess.run([sys.executable, "-m", "livecoach", "replay", str(recording), "--data-dir",
+                             str(tmp_path), "--quiet"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if "Not judged from this camera view" in line)
+    # From the side, neither elbow flare nor left/right balance can be seen; hips can.
+    assert "elbow flare" in line and "asymmetry" in line and "hip" not in line
+    report = next((tmp_path / "reports").glob("*.html")).read_text()
+    assert "Not judged from this camera view" in report
