@@ -88,20 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--config", type=Path, metavar="FILE")
     show.set_defaults(func=_cmd_config)
 
-    for module_name in ("evaluation", "speech", "review"):
-        module = _optional_module(module_name)
-        if module is not None and hasattr(module, "register"):
-            module.register(sub)
+    # Commands owned by their modules (each adds its parser with set_defaults(func=...)).
+    from . import evaluation, review, speech
+
+    for module in (evaluation, speech, review):
+        module.register(sub)
     return parser
-
-
-def _optional_module(name: str):
-    import importlib
-
-    try:
-        return importlib.import_module(f"livecoach.{name}")
-    except ImportError:
-        return None
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
