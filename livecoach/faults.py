@@ -136,6 +136,14 @@ class FaultRule:
     def measure(self, window: RepWindow) -> Optional[Tuple[float, float, float, bool]]:
         raise NotImplementedError
 
+    @staticmethod
+    def _percentile_check(samples: Sequence[Tuple[float, float]], q: float, threshold: float,
+                          fires_above: bool) -> Tuple[float, float, float, bool]:
+        """``(value, threshold, t_s, fired)`` for the ``q``-th percentile of ``samples``:
+        fired when it is above (``fires_above``) or below the threshold."""
+        stat, t_s = percentile_with_time(samples, q)
+        return stat, threshold, t_s, (stat > threshold) if fires_above else (stat < threshold)
+
     def _samples(self, frames: Sequence[Features], attr: str) -> Optional[List[Tuple[float, float]]]:
         samples = finite_values(frames, attr)
         return samples if len(samples) >= self.min_frames else None
@@ -240,8 +248,7 @@ class NoLockoutRule(_ElbowAngleRule):
         if samples is None:
             return None
         cfg = self.rule_config
-        top, t_s = percentile_with_time(samples, cfg.top_percentile)
-        return top, cfg.min_top_elbow_deg, t_s, top < cfg.min_top_elbow_deg
+        return self._percentile_check(samples, cfg.top_percentile, cfg.min_top_elbow_deg, fires_above=False)
 
 
 class ElbowFlareRule(FaultRule):
@@ -255,8 +262,7 @@ class ElbowFlareRule(FaultRule):
         if samples is None:
             return None
         cfg = self.rule_config
-        stat, t_s = percentile_with_time(samples, cfg.percentile)
-        return stat, cfg.max_flare_deg, t_s, stat > cfg.max_flare_deg
+        return self._percentile_check(samples, cfg.percentile, cfg.max_flare_deg, fires_above=True)
 
 
 class ShrugRule(FaultRule):
@@ -294,8 +300,7 @@ class HeadDropRule(FaultRule):
                    if abs(v) <= cfg.max_plausible_deg]
         if len(samples) < self.min_frames:
             return None
-        stat, t_s = percentile_with_time(samples, cfg.percentile)
-        return stat, cfg.max_neck_angle_deg, t_s, stat > cfg.max_neck_angle_deg
+        return self._percentile_check(samples, cfg.percentile, cfg.max_neck_angle_deg, fires_above=True)
 
 
 class KneesBentRule(FaultRule):
@@ -312,8 +317,7 @@ class KneesBentRule(FaultRule):
         if samples is None:
             return None
         cfg = self.rule_config
-        stat, t_s = percentile_with_time(samples, cfg.percentile)
-        return stat, cfg.min_knee_angle_deg, t_s, stat < cfg.min_knee_angle_deg
+        return self._percentile_check(samples, cfg.percentile, cfg.min_knee_angle_deg, fires_above=False)
 
 
 class AsymmetryRule(FaultRule):
@@ -327,8 +331,8 @@ class AsymmetryRule(FaultRule):
         if samples is None:
             return None
         cfg = self.rule_config
-        stat, t_s = percentile_with_time([(t, abs(v)) for t, v in samples], cfg.percentile)
-        return stat, cfg.max_asymmetry_deg, t_s, stat > cfg.max_asymmetry_deg
+        return self._percentile_check([(t, abs(v)) for t, v in samples], cfg.percentile, cfg.max_asymmetry_deg,
+                                      fires_above=True)
 
 
 def descent_seconds(window: RepWindow, start_frac: float, end_frac: float) -> Optional[float]:
