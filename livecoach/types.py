@@ -18,7 +18,7 @@ from typing import Optional, Tuple, Union
 
 import numpy as np
 
-from .landmarks import NUM_LANDMARKS, Landmark
+from livecoach.landmarks import NUM_LANDMARKS, Landmark
 
 NAN = math.nan
 

@@ -26,7 +26,7 @@ def shared_videos() -> Path:
 
 def _start_xvfb() -> Tuple[subprocess.Popen, str]:
     """Xvfb on a free display number, once it accepts connections."""
-    from livecoach.window import display_problem as _display_problem
+    from livecoach.render.window import display_problem as _display_problem
 
     rng = random.Random()
     for _ in range(20):

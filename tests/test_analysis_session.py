@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from livecoach.analysis import SessionAnalyzer
-from livecoach.config import load_config
-from livecoach.features import pose_from_points
+from livecoach.logic.analysis import SessionAnalyzer
+from livecoach.config.schema import load_config
+from livecoach.logic.features import pose_from_points
 from livecoach.landmarks import Landmark as L
 from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Phase, RepEvent, RepJudgement,
                              SessionEnd, View)
-from livecoach.view import ViewTracker, classify_view, judgeable
+from livecoach.logic.view import ViewTracker, classify_view, judgeable
 
 CFG = load_config()
 LMCACHE = Path(__file__).resolve().parent / "fixtures" / "landmarks"  # committed recordings of real clips
@@ -108,7 +108,7 @@ CLIPS = [("tayyab__pushup.mp4", "standard"), ("pushfit__wrong58.mp4", "standard"
 
 @pytest.mark.parametrize("name,variant", CLIPS)
 def test_real_recorded_clips_count_within_the_labelled_range(shared_videos, name, variant):
-    from livecoach.recording import read_recording
+    from livecoach.formats.recording import read_recording
 
     path = LMCACHE / f"{name}.jsonl.gz"
     if not path.is_file():

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from livecoach.capture import CaptureThread, VideoFileSource
-from livecoach.config import load_config
+from livecoach.capture.sources import CaptureThread, VideoFileSource
+from livecoach.config.schema import load_config
 
 CLIPS = ("kaiakol__pushup_correct_001.mp4", "pushfit/correct1.mp4")
 

@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 import pytest
 
-from livecoach.capture import (CameraLost, CameraSource, CaptureError, CaptureThread, VideoFileSource,
+from livecoach.capture.sources import (CameraLost, CameraSource, CaptureError, CaptureThread, VideoFileSource,
                                camera_backend_for, probe_camera)
-from livecoach.config import load_config
+from livecoach.config.schema import load_config
 
 CAPTURE = load_config().capture
 

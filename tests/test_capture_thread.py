@@ -11,7 +11,7 @@ from typing import List, Optional
 import numpy as np
 import pytest
 
-from livecoach.capture import (CameraLost, CaptureError, CaptureThread, EndOfStream, FrameSource,
+from livecoach.capture.sources import (CameraLost, CaptureError, CaptureThread, EndOfStream, FrameSource,
                                WorkerState)
 from livecoach.types import Frame
 

@@ -13,10 +13,10 @@ from typing import Any, Iterator, List, Optional
 
 import pytest
 
-from livecoach.app import CoachSession, SessionOptions, Tick
+from livecoach.session.app import CoachSession, SessionOptions, Tick
 
-from livecoach.config import load_config
-from livecoach.recording import read_recording
+from livecoach.config.schema import load_config
+from livecoach.formats.recording import read_recording
 from livecoach.types import CueEvent, Frame, RepEvent
 
 from conftest import FIXTURES, REPO_ROOT
@@ -231,7 +231,7 @@ class QuitAfter:
         self.closed = False
 
     def show(self, image: Any) -> Any:
-        from livecoach.window import KeyAction
+        from livecoach.render.window import KeyAction
 
         self.shown += 1
         return KeyAction.QUIT if self.shown >= self.n else KeyAction.NONE
@@ -290,8 +290,8 @@ def test_ctrl_c_ends_cleanly_with_summary_and_history(tmp_path: Path, shared_vid
 
 
 def test_config_command_prints_every_setting_as_loadable_toml(tmp_path: Path) -> None:
-    from livecoach.configio import read_toml
-    from livecoach.config import config_as_dict
+    from livecoach.config.toml_io import read_toml
+    from livecoach.config.schema import config_as_dict
 
     result = run_cli("config")
     assert result.returncode == 0, result.stderr
@@ -343,7 +343,7 @@ def test_analyze_writes_an_annotated_video(tmp_path: Path, shared_videos: Path) 
     result = run_cli("analyze", str(clip), "--annotated-video", str(out), "--no-history", "--events",
                      str(tmp_path / "ev.jsonl"))
     assert result.returncode == 0, result.stderr
-    from livecoach.capture import VideoFileSource
+    from livecoach.capture.sources import VideoFileSource
 
     written, original = VideoFileSource(out, paced=False), VideoFileSource(clip, paced=False)
     written.open()

@@ -7,8 +7,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import pytest
 
-from livecoach.config import ConfigError, load_config
-from livecoach.cues import CuePolicy
+from livecoach.config.schema import ConfigError, load_config
+from livecoach.logic.cues import CuePolicy
 from livecoach.types import FAULT_NAMES, Cue, CueKind, Fault, FaultEvent, RepEvent, RepRecord, SessionEnd
 
 BASE = load_config()

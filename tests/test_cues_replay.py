@@ -9,7 +9,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from livecoach.config import load_config
+from livecoach.config.schema import load_config
 from livecoach.types import Cue, CueEvent, CueKind, RepEvent, RepRecord
 
 LANDMARKS = Path(__file__).resolve().parent / "fixtures" / "landmarks"
@@ -17,9 +17,9 @@ CLIPS = ["tayyab__pushup.mp4", "vraj__pushups.mp4", "pushfit__wrong49.mp4", "fit
 
 
 def replay(name: str, config) -> Tuple[List[RepRecord], List[Tuple[float, Cue]], Dict[float, RepRecord]]:
-    analysis = pytest.importorskip("livecoach.analysis")
-    from livecoach.cues import CuePolicy
-    from livecoach.recording import read_recording
+    analysis = pytest.importorskip("livecoach.logic.analysis")
+    from livecoach.logic.cues import CuePolicy
+    from livecoach.formats.recording import read_recording
 
     path = LANDMARKS / f"{name}.jsonl.gz"
     if not path.is_file():

@@ -6,8 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from livecoach.config import load_config
-from livecoach.evaluation import ClipSpec, cache_key, ensure_landmarks, file_sha256, run_eval
+from livecoach.config.schema import load_config
+from livecoach.evaluation.harness import ClipSpec, cache_key, ensure_landmarks, file_sha256, run_eval
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "landmarks"
 CONFIG = load_config()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from livecoach.baseline import NaiveElbowCounter, count_angles
-from livecoach.config import load_config
-from livecoach.evaluation import (ClipResult, ClipSpec, EvalError, clip_fault_prediction, count_metrics,
+from livecoach.evaluation.baseline import NaiveElbowCounter, count_angles
+from livecoach.config.schema import load_config
+from livecoach.evaluation.harness import (ClipResult, ClipSpec, EvalError, clip_fault_prediction, count_metrics,
                                   fault_metrics, handle_eval, load_manifest, range_error, register,
                                   reps_outside_span, split_agreement, variant_from_text, verdict_metrics)
 from livecoach.types import Fault, RepRecord

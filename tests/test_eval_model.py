@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from livecoach.config import load_config
-from livecoach.evaluation import run_eval
-from livecoach.recording import read_recording
+from livecoach.config.schema import load_config
+from livecoach.evaluation.harness import run_eval
+from livecoach.formats.recording import read_recording
 
 CLIP = "pushfit__wrong58.mp4"  # 84 frames at 320x240: the shortest clip with a committed fixture
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "landmarks" / f"{CLIP}.jsonl.gz"

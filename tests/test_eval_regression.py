@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from livecoach.config import load_config
-from livecoach.evaluation import replay_summary
+from livecoach.config.schema import load_config
+from livecoach.evaluation.harness import replay_summary
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLIPS = json.loads((FIXTURES / "clips.json").read_text())["clips"]

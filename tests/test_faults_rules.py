@@ -7,8 +7,8 @@ from typing import List
 
 import pytest
 
-from livecoach.config import load_config
-from livecoach.faults import (NOT_JUDGED, RULES, AsymmetryRule, ElbowFlareRule, FaultChecker, HeadDropRule,
+from livecoach.config.schema import load_config
+from livecoach.logic.faults import (NOT_JUDGED, RULES, AsymmetryRule, ElbowFlareRule, FaultChecker, HeadDropRule,
                               HipPikeRule, HipSagRule, KneesBentRule, NoLockoutRule, RushedNegativeRule,
                               ShallowRule, ShrugRule, descent_seconds, lower_half, percentile_with_time)
 from livecoach.landmarks import Landmark

@@ -1,4 +1,4 @@
-"""The threshold sensitivity check (livecoach.sensitivity) on hand-built rep windows."""
+"""The threshold sensitivity check (tools.sensitivity) on hand-built rep windows."""
 from __future__ import annotations
 
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from livecoach.config import load_config
-from livecoach.evaluation import ClipSpec
-from livecoach.sensitivity import (THRESHOLDS, ReplayedClip, render_markdown, rescore,
+from livecoach.config.schema import load_config
+from livecoach.evaluation.harness import ClipSpec
+from tools.sensitivity import (THRESHOLDS, ReplayedClip, render_markdown, rescore,
                                    scaled_config, sensitivity_table)
 from livecoach.types import RepRecord, View
 

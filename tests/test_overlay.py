@@ -11,9 +11,9 @@ from typing import Dict, Tuple
 import numpy as np
 import pytest
 
-from livecoach.config import load_config
+from livecoach.config.schema import load_config
 from livecoach.landmarks import NUM_LANDMARKS, Landmark as L
-from livecoach.overlay import OverlayRenderer, draw_skeleton
+from livecoach.render.overlay import OverlayRenderer, draw_skeleton
 from livecoach.types import Cue, CueKind, LogicStep, Phase, PoseFrame
 
 CONFIG = load_config().overlay

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from livecoach.capture import VideoFileSource
-from livecoach.config import load_config
+from livecoach.capture.sources import VideoFileSource
+from livecoach.config.schema import load_config
 from livecoach.landmarks import Landmark as L
-from livecoach.pose import MediaPipePoseEstimator
+from livecoach.capture.pose import MediaPipePoseEstimator
 from livecoach.types import Frame
 
 pytestmark = pytest.mark.model

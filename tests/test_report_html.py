@@ -15,11 +15,11 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import pytest
 
-from livecoach import review
-from livecoach.config import load_config
-from livecoach.imaging import decode_jpeg
-from livecoach.report import _Frame, _polyline_path, nice_ticks, pick_frames
-from livecoach.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
+from livecoach.history import review
+from livecoach.config.schema import load_config
+from livecoach.render.imaging import decode_jpeg
+from livecoach.history.report import _Frame, _polyline_path, nice_ticks, pick_frames
+from livecoach.history.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
 
 from test_store_fakes import session_end, synthetic_steps
 
@@ -245,14 +245,14 @@ def record_real_clip(db: Path, config, clip: str) -> int:
     video = SHARED_VIDEOS / clip
     if not video.is_file():
         pytest.skip(f"real videos not available ({SHARED_VIDEOS} is absent)")
-    from livecoach.analysis import SessionAnalyzer
-    from livecoach.cues import CuePolicy
+    from livecoach.logic.analysis import SessionAnalyzer
+    from livecoach.logic.cues import CuePolicy
 
     policy = CuePolicy(config)
     cached = LANDMARK_CACHE / f"{clip}.jsonl.gz"
     poses = None
     if cached.is_file():
-        from livecoach.recording import read_recording
+        from livecoach.formats.recording import read_recording
 
         _header, frames = read_recording(cached)
         poses = [(f.t_s, f.pose) for f in frames]
@@ -261,7 +261,7 @@ def record_real_clip(db: Path, config, clip: str) -> int:
     analyzer = SessionAnalyzer(config, cue_policy=policy)
     estimator = None
     if poses is None:
-        from livecoach.pose import MediaPipePoseEstimator
+        from livecoach.capture.pose import MediaPipePoseEstimator
         estimator = MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     recorder = SessionRecorder(db, config)
     sid = recorder.start(SessionMeta(source=clip, mode="analyze", app_version="test"))

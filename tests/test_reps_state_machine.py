@@ -7,8 +7,8 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 import pytest
 
-from livecoach.config import load_config
-from livecoach.reps import NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter, plank_posture
+from livecoach.config.schema import load_config
+from livecoach.logic.reps import NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter, plank_posture
 from livecoach.types import Features, Phase
 
 CFG = load_config().reps

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from livecoach import review
-from livecoach.config import load_config
-from livecoach.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
+from livecoach.history import review
+from livecoach.config.schema import load_config
+from livecoach.history.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
 from livecoach.types import RepEvent
 
 from test_store_fakes import session_end, synthetic_steps

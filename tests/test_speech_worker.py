@@ -10,11 +10,11 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from livecoach import speech_backends
-from livecoach.config import ConfigError, load_config
-from livecoach.speech import (BackendChoice, SpeechWorker, WorkerState, backend_chain, register,
+from livecoach.speech import backends as speech_backends
+from livecoach.config.schema import ConfigError, load_config
+from livecoach.speech.worker import (BackendChoice, SpeechWorker, WorkerState, backend_chain, register,
                               speech_config_with)
-from livecoach.speech_backends import BackendFailed, BackendUnavailable
+from livecoach.speech.backends import BackendFailed, BackendUnavailable
 from livecoach.types import Cue, CueKind
 
 SPEECH = load_config().speech  # stale_after_s = 1.5

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from livecoach.config import load_config
-from livecoach.imaging import decode_jpeg
-from livecoach.store import (DB_FILENAME, SCHEMA_VERSION, SessionMeta, SessionRecorder, SessionStore, StoreError,
+from livecoach.config.schema import load_config
+from livecoach.render.imaging import decode_jpeg
+from livecoach.history.store import (DB_FILENAME, SCHEMA_VERSION, SessionMeta, SessionRecorder, SessionStore, StoreError,
                              default_data_dir, db_path_for)
 from livecoach.types import RepEvent
 

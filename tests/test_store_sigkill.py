@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from livecoach import review
-from livecoach.store import DB_FILENAME, SessionStore
+from livecoach.history import review
+from livecoach.history.store import DB_FILENAME, SessionStore
 from livecoach.types import RepEvent
 
 from test_store_fakes import synthetic_steps
@@ -25,8 +25,8 @@ TESTS = Path(__file__).resolve().parent
 
 CHILD = textwrap.dedent("""
     import sys, time
-    from livecoach.config import load_config
-    from livecoach.store import SessionMeta, SessionRecorder
+    from livecoach.config.schema import load_config
+    from livecoach.history.store import SessionMeta, SessionRecorder
     from livecoach.types import RepEvent
     from test_store_fakes import synthetic_steps
 

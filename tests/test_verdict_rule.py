@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from livecoach.config import load_config
+from livecoach.config.schema import load_config
 from livecoach.types import Fault, RepRecord
-from livecoach.verdict import CORRECT, INCORRECT, fault_shares, form_verdict, judge_session
+from livecoach.logic.verdict import CORRECT, INCORRECT, fault_shares, form_verdict, judge_session
 
 CONFIG = load_config()
 

@@ -23,8 +23,8 @@ import cv2
 import numpy as np
 import pytest
 
-from livecoach import window as window_module
-from livecoach.window import KeyAction, display_available, display_problem, key_action
+from livecoach.render import window as window_module
+from livecoach.render.window import KeyAction, display_available, display_problem, key_action
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TITLE = "LiveCoach window test"
@@ -74,10 +74,10 @@ def test_wayland_only_depends_on_whether_this_opencv_needs_x11(monkeypatch):
 _CHILD = r"""
 import sys, time
 import cv2, numpy as np
-from livecoach.config import load_config
-from livecoach.overlay import OverlayRenderer
+from livecoach.config.schema import load_config
+from livecoach.render.overlay import OverlayRenderer
 from livecoach.types import Cue, CueKind, LogicStep, Phase
-from livecoach.window import KeyAction, Window, display_available
+from livecoach.render.window import KeyAction, Window, display_available
 
 assert display_available(), "child: no display"
 image = np.zeros((360, 640, 3), np.uint8)

@@ -1,0 +1,111 @@
+"""Pose adapter: the only module that imports MediaPipe.
+
+:class:`MediaPipePoseEstimator` turns a :class:`~livecoach.types.Frame` into a
+:class:`~livecoach.types.PoseFrame` (33 named landmarks) or ``None`` when nobody is found.
+Anything that can estimate a pose from a frame (a fake in tests, a recorded replay, another
+model) satisfies :class:`PoseEstimator`.
+"""
+from __future__ import annotations
+
+import os
+from typing import Optional, Protocol
+
+import numpy as np
+
+from livecoach.config.schema import PoseConfig
+from livecoach.landmarks import NUM_LANDMARKS
+from livecoach.capture.native import native_stderr_captured
+from livecoach.types import Frame, PoseFrame
+
+
+class PoseModelError(RuntimeError):
+    """The pose model could not be loaded (the message says why, in one line)."""
+
+
+class PoseEstimator(Protocol):
+    def estimate(self, frame: Frame) -> Optional[PoseFrame]:
+        """Landmarks of the person in ``frame``, or ``None`` if nobody is found."""
+
+    def close(self) -> None:
+        ...
+
+
+def _quiet_native_logs() -> None:
+    # MediaPipe's C++ side logs to stderr through glog/absl; keep the user's terminal for
+    # LiveCoach's own lines unless they asked for more.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+class MediaPipePoseEstimator:
+    """BlazePose (``mp.solutions.pose``) in video mode; one instance per stream.
+
+    Frames wider than ``max_width`` are downscaled before inference (landmarks are
+    returned in the source frame's pixel coordinates either way): the model's input is
+    256x256, so decoding a 1080p frame at full size only costs time.
+    """
+
+    def __init__(self, config: PoseConfig, max_width: int = 640) -> None:
+        _quiet_native_logs()
+        try:
+            import cv2
+            import mediapipe as mp
+        except ImportError as exc:  # broken install
+            raise PoseModelError(f"MediaPipe is not installed ({exc}); run: pip install -e .") from None
+        self._cv2 = cv2
+        self._max_width = max_width
+        # The graph logs a screenful of TFLite/absl warnings while it starts and when its
+        # landmark model first runs (the first frame with a person); none of it is actionable.
+        self._quiet = True
+        try:
+            with native_stderr_captured():
+                self._pose = mp.solutions.pose.Pose(
+                    static_image_mode=False,
+                    model_complexity=config.model_complexity,
+                    smooth_landmarks=config.smooth_landmarks,
+                    enable_segmentation=False,
+                    min_detection_confidence=config.min_detection_confidence,
+                    min_tracking_confidence=config.min_tracking_confidence,
+                )
+                # The graph loads its models on its own threads, logging as it goes; one
+                # frame through it now keeps that inside this quiet window.
+                self._pose.process(np.zeros((256, 256, 3), dtype=np.uint8))
+        except Exception as exc:  # model file missing or unreadable
+            raise PoseModelError(f"cannot load the BlazePose model: {exc}") from None
+
+    def estimate(self, frame: Frame) -> Optional[PoseFrame]:
+        image = frame.image
+        height, width = image.shape[:2]
+        if width > self._max_width:
+            scale = self._max_width / width
+            image = self._cv2.resize(image, (self._max_width, max(1, round(height * scale))),
+                                     interpolation=self._cv2.INTER_AREA)
+        rgb = self._cv2.cvtColor(image, self._cv2.COLOR_BGR2RGB)
+        if self._quiet:
+            with native_stderr_captured():
+                result = self._pose.process(rgb)
+            self._quiet = result.pose_landmarks is None
+        else:
+            result = self._pose.process(rgb)
+        if result.pose_landmarks is None or result.pose_world_landmarks is None:
+            return None
+        image_xyz = np.empty((NUM_LANDMARKS, 3), dtype=np.float32)
+        visibility = np.empty(NUM_LANDMARKS, dtype=np.float32)
+        world_xyz = np.empty((NUM_LANDMARKS, 3), dtype=np.float32)
+        for i, lm in enumerate(result.pose_landmarks.landmark):
+            # Normalised [0,1] coordinates -> pixels of the *source* frame; z uses x's scale.
+            image_xyz[i] = (lm.x * width, lm.y * height, lm.z * width)
+            visibility[i] = lm.visibility
+        for i, lm in enumerate(result.pose_world_landmarks.landmark):
+            world_xyz[i] = (lm.x, lm.y, lm.z)
+        return PoseFrame(t_s=frame.t_s, frame_index=frame.index, width=width, height=height,
+                         image_xyz=image_xyz, visibility=visibility, world_xyz=world_xyz)
+
+    def close(self) -> None:
+        self._pose.close()
+
+    def __enter__(self) -> "MediaPipePoseEstimator":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""The `livecoach` command line: every sub-command, and `doctor`."""

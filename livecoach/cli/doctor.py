@@ -1,0 +1,198 @@
+"""``livecoach doctor``: checks what a session needs and says how to fix what is missing.
+
+Each check prints one line, ``ok`` / ``warn`` / ``FAIL``, with the fix on failure. The exit
+code is 0 when training can run (with a camera or ``--video``), 1 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List, Optional
+
+OK, WARN, FAIL = "ok", "warn", "FAIL"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    status: str  # ok | warn | FAIL
+    detail: str
+    fix: str = ""
+    essential: bool = True  # a FAIL here means no session can run
+
+
+def _python() -> CheckResult:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if (3, 9) <= sys.version_info[:2] <= (3, 12):
+        return CheckResult("python", OK, f"Python {version}")
+    return CheckResult("python", FAIL, f"Python {version} is not supported",
+                       "use Python 3.9-3.12 (MediaPipe 0.10.21 has wheels only for those)")
+
+
+def _config(path: Optional[Path]) -> CheckResult:
+    from livecoach.config.schema import ConfigError, default_config_path, load_config
+
+    try:
+        load_config(path)
+    except ConfigError as exc:
+        return CheckResult("config", FAIL, str(exc), "fix the named key, or drop --config")
+    return CheckResult("config", OK, str(path or default_config_path()))
+
+
+def _model(config_path: Optional[Path]) -> CheckResult:
+    import numpy as np
+
+    from livecoach.config.schema import ConfigError, load_config
+    from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError
+    from livecoach.types import Frame
+
+    try:
+        config = load_config(config_path)
+    except ConfigError:
+        config = load_config(None)
+    try:
+        started = time.perf_counter()
+        with MediaPipePoseEstimator(config.pose, config.capture.inference_max_width) as estimator:
+            loaded_ms = (time.perf_counter() - started) * 1000
+            estimator.estimate(Frame(index=0, t_s=0.0, image=np.zeros((360, 640, 3), dtype=np.uint8)))
+    except PoseModelError as exc:
+        return CheckResult("pose model", FAIL, str(exc), 'reinstall: pip install -e ".[test]"')
+    import mediapipe  # only to report the version; the adapter already imported it
+
+    return CheckResult("pose model", OK, f"MediaPipe {mediapipe.__version__} BlazePose "
+                                         f"(complexity {config.pose.model_complexity}) loads in {loaded_ms:.0f} ms")
+
+
+def _camera(index: int, config_path: Optional[Path]) -> CheckResult:
+    from livecoach.capture.sources import CameraSource, CaptureError
+    from livecoach.config.schema import ConfigError, load_config
+
+    try:
+        config = load_config(config_path)
+    except ConfigError:
+        config = load_config(None)
+    source = CameraSource(index, config.capture)
+    try:
+        source.open()
+        frame = source.read()
+    except CaptureError as exc:
+        return CheckResult(f"camera {index}", WARN, str(exc).split(" — ")[0],
+                           "plug in a webcam or close apps using it; try --camera 1; "
+                           "or train with --video PATH", essential=False)
+    finally:
+        source.close()
+    if frame is None:
+        return CheckResult(f"camera {index}", WARN, "opened but gave no frame",
+                           "close other apps using the camera, or try --camera 1", essential=False)
+    return CheckResult(f"camera {index}", OK, f"{frame.width}x{frame.height}, {source.fps:.0f} fps")
+
+
+def _display() -> CheckResult:
+    from livecoach.render.window import display_problem
+
+    problem = display_problem()
+    if problem:
+        return CheckResult("display", WARN, problem,
+                           "train with --headless (cues are still spoken and logged)", essential=False)
+    return CheckResult("display", OK, "a window can be opened")
+
+
+def _speech(config_path: Optional[Path]) -> CheckResult:
+    from livecoach.config.schema import ConfigError, load_config
+    from livecoach.speech.worker import backend_chain
+    from livecoach.speech.backends import BackendUnavailable
+
+    try:
+        config = load_config(config_path)
+    except ConfigError:
+        config = load_config(None)
+    reasons: List[str] = []
+    for choice in backend_chain(config.speech):
+        if choice.name == "text":
+            break
+        try:
+            backend = choice.make()
+        except BackendUnavailable as exc:
+            reasons.append(f"{choice.name}: {exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - any backend failure means "not this one"
+            reasons.append(f"{choice.name}: {exc}")
+            continue
+        try:
+            backend.close()
+        except Exception:  # noqa: BLE001
+            pass
+        return CheckResult("speech", OK, f"cues will be spoken with {choice.name}")
+    fix = _speech_fix()
+    return CheckResult("speech", WARN, "cues will be shown, not spoken (" + "; ".join(reasons) + ")",
+                       fix, essential=False)
+
+
+def _speech_fix() -> str:
+    if sys.platform.startswith("linux"):
+        missing = [p for p in ("espeak-ng", "aplay") if shutil.which(p) is None]
+        if missing:
+            return "sudo apt install espeak-ng libespeak-ng1 alsa-utils"
+        return "check the sound output (aplay -l lists the devices)"
+    if sys.platform == "darwin":
+        return "the `say` command should be there; check System Settings > Accessibility > Spoken Content"
+    return "check that a text-to-speech voice is installed (Settings > Time & language > Speech)"
+
+
+def _data_dir(data_dir: Optional[Path]) -> CheckResult:
+    from livecoach.history.store import db_path_for
+
+    folder = db_path_for(data_dir).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return CheckResult("history", FAIL, f"cannot write to {folder}: {exc.strerror}",
+                           "pass --data-dir DIR with a writable folder")
+    return CheckResult("history", OK, f"sessions are kept in {folder}")
+
+
+def run_checks(args: argparse.Namespace) -> List[CheckResult]:
+    config_path = getattr(args, "config", None)
+    checks: List[Callable[[], CheckResult]] = [
+        _python,
+        lambda: _config(config_path),
+        lambda: _model(config_path),
+        lambda: _camera(args.camera, config_path),
+        _display,
+        lambda: _speech(config_path),
+        lambda: _data_dir(getattr(args, "data_dir", None)),
+    ]
+    results = []
+    for check in checks:
+        try:
+            results.append(check())
+        except Exception as exc:  # noqa: BLE001 - a broken check is itself a finding
+            results.append(CheckResult(getattr(check, "__name__", "check"), FAIL,
+                                       f"{type(exc).__name__}: {exc}"))
+    return results
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    results = run_checks(args)
+    width = max(len(r.name) for r in results)
+    for r in results:
+        print(f"  {r.status:<4}  {r.name:<{width}}  {r.detail}")
+        if r.fix and r.status != OK:
+            print(f"        {'':<{width}}  fix: {r.fix}")
+    camera_ok = any(r.name.startswith("camera") and r.status == OK for r in results)
+    essential_failed = [r for r in results if r.essential and r.status == FAIL]
+    if essential_failed:
+        print("LiveCoach cannot run until the FAIL lines above are fixed.")
+        return 1
+    if not camera_ok:
+        print("No camera: you can still train with a video, e.g. `livecoach train --video my_pushups.mp4`.")
+    else:
+        print("Ready: `livecoach train`.")
+    return 0

@@ -1,0 +1,1 @@
+"""Configuration: TOML files -> validated frozen dataclasses (all validation in one place)."""

@@ -1,0 +1,392 @@
+"""LiveCoach's configuration: ``config/default.toml`` read into validated frozen dataclasses.
+
+Every threshold, cue text and timing the app uses is a field here and a value in
+``config/default.toml``; nothing has a default in code. ``load_config(path)`` reads the
+defaults, lays the user's file over them (any subset of keys), and validates the result.
+Each section class is owned by the module that uses it (named in its docstring).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+from livecoach.config.toml_io import ConfigError, build, check_known_keys, deep_merge, read_toml, setting, to_plain
+from livecoach.types import FAULT_NAMES
+
+__all__ = ["Config", "ConfigError", "load_config", "default_config_path", "config_as_dict"]
+
+
+@dataclass(frozen=True)
+class CaptureConfig:
+    """Used by ``livecoach.capture.sources``."""
+
+    camera_width: int = setting(160, 3840, doc="width requested from a camera, pixels")
+    camera_height: int = setting(120, 2160, doc="height requested from a camera, pixels")
+    camera_fps: int = setting(1, 120, doc="frame rate requested from a camera")
+    camera_open_timeout_s: float = setting(0.5, 30.0, doc="give up opening a camera after this long")
+    camera_lost_after_s: float = setting(0.2, 30.0, doc="no frame for this long = camera unplugged")
+    inference_max_width: int = setting(160, 3840, doc="frames wider than this are downscaled before pose")
+
+
+@dataclass(frozen=True)
+class PoseConfig:
+    """Used by ``livecoach.capture.pose``."""
+
+    model_complexity: int = setting(0, 2, doc="BlazePose model: 0 lite, 1 full, 2 heavy")
+    min_detection_confidence: float = setting(0.0, 1.0, doc="how sure the detector must be that a person is there")
+    min_tracking_confidence: float = setting(0.0, 1.0, doc="below this the person is searched for again")
+    smooth_landmarks: bool = setting(doc="MediaPipe's own landmark smoothing across frames")
+
+
+@dataclass(frozen=True)
+class FeaturesConfig:
+    """Used by ``livecoach.logic.features`` (smoothing and visibility gating)."""
+
+    min_visibility: float = setting(0.0, 1.0, doc="landmarks below this visibility are not trusted")
+    one_euro_min_cutoff_hz: float = setting(0.01, 30.0, doc="One-Euro filter cutoff when still: lower = smoother")
+    one_euro_beta: float = setting(0.0, 10.0, doc="One-Euro speed coefficient: higher = less lag when moving")
+    one_euro_d_cutoff_hz: float = setting(0.01, 30.0, doc="One-Euro cutoff of the speed estimate")
+    filter_reset_after_s: float = setting(0.05, 10.0, doc="a gap longer than this restarts the smoothing")
+    wrist_min_visibility: float = setting(0.0, 1.0, doc="hands under the body are often half-hidden: their "
+                                          "rough position (plank gate) is trusted down to this visibility")
+    both_sides_visibility_margin: float = setting(0.0, 1.0,
+                                                  doc="average both arms when their visibilities differ less")
+    upright_torso_min_deg: float = setting(0.0, 90.0,
+                                           doc="torso steeper than this in the image = camera above / standing")
+    upper_arm_shoulder_widths: float = setting(0.3, 2.0, doc="image length of an upper arm held out "
+                                               "sideways, in shoulder widths (anthropometry); turns the elbows' "
+                                               "sideways reach into an abduction angle in front views")
+    flare_max_shoulder_yaw_deg: float = setting(0.0, 90.0, doc="elbow flare is measured only while the "
+                                                 "shoulder line is within this angle of the image plane")
+
+
+@dataclass(frozen=True)
+class RepsConfig:
+    """Used by ``livecoach.logic.reps`` (plank gate and rep state machine)."""
+
+    min_rep_s: float = setting(0.1, 10.0, doc="a cycle shorter than this is jitter, not a rep")
+    max_cycle_s: float = setting(1.0, 120.0, doc="a cycle longer than this is a rest, not a rep")
+    max_gap_s: float = setting(0.0, 10.0, doc="frames without a usable pose tolerated mid-cycle")
+    gate_on_after_s: float = setting(0.0, 5.0, doc="plank posture held this long before counting starts")
+    gate_off_after_s: float = setting(0.0, 5.0, doc="plank posture lost this long = not in position")
+    gate_max_body_angle_deg: float = setting(0.0, 90.0, doc="shoulder-ankle line steeper than this = not a plank")
+    gate_min_hip_angle_deg: float = setting(0.0, 180.0, doc="hips folded more than this = downward dog, sitting")
+    gate_max_wrist_along_torso_frac: float = setting(-2.0, 3.0,
+                                                     doc="hands further toward the hips than this = not supported")
+    gate_topdown_wrist_min_frac: float = setting(-2.0, 3.0, doc="camera-above plank: hands at least this far down")
+    gate_topdown_wrist_max_frac: float = setting(-2.0, 3.0, doc="camera-above plank: hands at most this far down")
+    calibration_window_s: float = setting(2.0, 600.0, doc="the person's range is taken over this much plank time")
+    range_low_percentile: float = setting(0.0, 50.0, doc="percentile taken as the person's bottom")
+    range_high_percentile: float = setting(50.0, 100.0, doc="percentile taken as the person's top")
+    min_span_height_frac: float = setting(0.01, 1.0, doc="least shoulder-height range, fraction of top height")
+    min_span_elbow_deg: float = setting(1.0, 180.0, doc="least elbow-angle range that can be a rep")
+    min_span_scale_log: float = setting(0.001, 2.0, doc="least log body-size range (camera above) for a rep")
+    channel_switch_ratio: float = setting(1.0, 10.0, doc="another depth signal must be this much cleaner to switch")
+    top_max_frac: float = setting(0.0, 1.0, doc="normalised depth below this = back at the top")
+    descent_min_frac: float = setting(0.0, 1.0, doc="normalised depth above this = going down")
+    bottom_min_frac: float = setting(0.0, 1.0, doc="normalised depth above this = at the bottom")
+    ascent_drop_frac: float = setting(0.0, 1.0, doc="rise from the deepest point that starts the ascent")
+    partial_min_frac: float = setting(0.0, 1.0, doc="a dip at least this deep that misses the bottom = no-rep")
+    lockout_trough_max_frac: float = setting(0.0, 1.0,
+                                             doc="re-descending from above this depth = previous rep not locked out")
+    partial_min_drop_frac: float = setting(0.0, 1.0,
+                                           doc="a no-rep dip must drop the shoulders at least this much")
+    lockout_min_rise_frac: float = setting(0.0, 1.0,
+                                           doc="rise from the bottom that counts as an attempted lockout")
+    full_depth_min_frac: float = setting(0.0, 1.0,
+                                         doc="shoulder drop (fraction of top height) needed for a full rep")
+    top_window_s: float = setting(0.1, 10.0, doc="lockout frames kept before each descent")
+
+
+@dataclass(frozen=True)
+class HipSagRuleConfig:
+    """``[faults.hip_sag]``: hips below the shoulder-ankle line (lower back arching)."""
+
+    min_offset_frac: float = setting(0.0, 0.5, doc="fault when the rep's hip offset (below the line) "
+                                     "is at least this fraction of body length")
+    percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
+
+
+@dataclass(frozen=True)
+class HipPikeRuleConfig:
+    """``[faults.hip_pike]``: hips clearly above the shoulder-ankle line."""
+
+    min_offset_frac: float = setting(0.0, 0.5, doc="fault when the hips are at least this fraction of body "
+                                     "length above the line")
+    percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
+
+
+@dataclass(frozen=True)
+class ShallowRuleConfig:
+    """``[faults.shallow]``: the bottom of the rep stays too high.
+
+    Judged on the shoulders' drop toward the hands (``depth_raw_frac``: 0 at the top,
+    about 0.5 with the upper arms parallel to the floor); where that is not measured
+    (camera above the back) on the elbow angle instead.
+    """
+
+    min_shoulder_drop_frac: float = setting(0.0, 1.0, doc="fault when the shoulders drop less than this share "
+                                            "of their top height above the hands")
+    drop_percentile: float = setting(0.0, 100.0, doc="high percentile of the rep's shoulder drop taken as "
+                                     "its bottom (robust to one jittery frame)")
+    max_bottom_elbow_deg: float = setting(30.0, 180.0, doc="fallback: fault when the elbow angle at the bottom "
+                                          "stays above this")
+    bottom_percentile: float = setting(0.0, 100.0, doc="low percentile of the rep's elbow angles taken as "
+                                       "its bottom")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
+
+
+@dataclass(frozen=True)
+class NoLockoutRuleConfig:
+    """``[faults.no_lockout]``: the arms never straighten at the top."""
+
+    min_top_elbow_deg: float = setting(90.0, 180.0, doc="fault when the elbow angle at the top stays below this")
+    top_percentile: float = setting(0.0, 100.0, doc="high percentile of the rep's elbow angles taken as its top")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
+
+
+@dataclass(frozen=True)
+class ElbowFlareRuleConfig:
+    """``[faults.elbow_flare]``: upper arms near 90 degrees from the torso (a "T")."""
+
+    max_flare_deg: float = setting(0.0, 180.0, doc="fault when upper arm vs torso exceeds this near the bottom")
+    percentile: float = setting(0.0, 100.0, doc="percentile of the lower-half frames compared")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
+
+
+@dataclass(frozen=True)
+class ShrugRuleConfig:
+    """``[faults.shrug]``: shoulders pulled up to the ears."""
+
+    min_ratio_of_top: float = setting(0.0, 1.0, doc="fault when the ear-shoulder distance in the lower half "
+                                      "of the rep falls below this share of its value at the top")
+    percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
+
+
+@dataclass(frozen=True)
+class HeadDropRuleConfig:
+    """``[faults.head_drop]``: head hanging or craning, out of line with the spine."""
+
+    max_neck_angle_deg: float = setting(0.0, 180.0, doc="fault when the head deviates from the torso line "
+                                        "by more than this")
+    max_plausible_deg: float = setting(0.0, 180.0, doc="frames reading more than this are not anatomy but a "
+                                       "foreshortened view (head toward the camera) and are left out")
+    percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
+
+
+@dataclass(frozen=True)
+class KneesBentRuleConfig:
+    """``[faults.knees_bent]``: knees bent on a standard push-up (off for knee push-ups)."""
+
+    min_knee_angle_deg: float = setting(90.0, 180.0, doc="fault when the knee angle stays below this")
+    percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
+
+
+@dataclass(frozen=True)
+class AsymmetryRuleConfig:
+    """``[faults.asymmetry]``: left and right arms out of sync."""
+
+    max_asymmetry_deg: float = setting(0.0, 180.0, doc="fault when left/right elbow angles differ by more")
+    percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
+
+
+@dataclass(frozen=True)
+class RushedNegativeRuleConfig:
+    """``[faults.rushed_negative]``: the lowering phase is too fast."""
+
+    min_seconds_down: float = setting(0.0, 10.0, doc="fault when the descent (timed from descent_start_frac to "
+                                      "descent_end_frac of the rep's depth) takes less than this")
+    min_depth_frac: float = setting(0.0, 2.0, doc="judged only on reps at least this deep (a twitch is not a "
+                                    "negative)")
+    descent_start_frac: float = setting(0.0, 0.5, doc="the descent is timed from the last frame at most this "
+                                        "share of the rep's depth (a clear top)")
+    descent_end_frac: float = setting(0.5, 1.0, doc="... to the first frame at this share of the rep's depth")
+    weight: int = setting(0, 100, doc="score points a rep loses for this fault")
+
+
+@dataclass(frozen=True)
+class FaultRulesConfig:
+    """Used by ``livecoach.logic.faults``: thresholds of each fault rule, one sub-table per rule."""
+
+    enabled: Tuple[str, ...] = setting(choices=FAULT_NAMES, doc="rules that run")
+    min_frames: int = setting(1, 1000, doc="a rule needs at least this many frames with its measurement, "
+                              "else the rep is not judged for it")
+    min_elbow_range_deg: float = setting(0.0, 180.0, doc="elbow-angle rules (shallow fallback, no_lockout) "
+                                         "judge only when the cycle's elbow angle varies at least this much; "
+                                         "less means the camera sees the arm end-on")
+    hip_sag: HipSagRuleConfig
+    hip_pike: HipPikeRuleConfig
+    shallow: ShallowRuleConfig
+    no_lockout: NoLockoutRuleConfig
+    elbow_flare: ElbowFlareRuleConfig
+    shrug: ShrugRuleConfig
+    head_drop: HeadDropRuleConfig
+    knees_bent: KneesBentRuleConfig
+    asymmetry: AsymmetryRuleConfig
+    rushed_negative: RushedNegativeRuleConfig
+
+
+@dataclass(frozen=True)
+class VerdictConfig:
+    """Used by ``livecoach.logic.verdict``: the clip-level correct/incorrect form verdict."""
+
+    min_fault_share: float = setting(0.0, 1.0, doc="incorrect if one counted fault is on at least this share "
+                                     "of the judged rep cycles")
+    faults: Tuple[str, ...] = setting(choices=FAULT_NAMES, doc="faults that make a clip incorrect")
+    min_mean_score: int = setting(0, 100, doc="incorrect if the mean rep score is below this")
+    min_cycles: int = setting(1, 100, doc="fewer rep cycles than this: nothing to judge, verdict correct")
+
+
+#: Cue keys besides the fault names (which are the corrections' keys).
+CUE_EXTRA_KEYS: Tuple[str, ...] = ("praise", "count", "no_rep", "set_done", "session_done", "start")
+
+
+@dataclass(frozen=True)
+class CuesConfig:
+    """Used by ``livecoach.logic.cues`` (what is said, and when).
+
+    Cue keys are the fault names plus ``CUE_EXTRA_KEYS``; ``count`` may use ``{n}``,
+    ``set_done``/``session_done`` may use ``{reps}`` and ``{no_reps}``.
+    """
+
+    texts: Dict[str, str] = setting(choices=FAULT_NAMES + CUE_EXTRA_KEYS, doc="cue key -> words spoken")
+    priority: Dict[str, int] = setting(0, 100, choices=FAULT_NAMES + CUE_EXTRA_KEYS,
+                                       doc="cue key -> priority, higher wins")
+    cooldown_s: float = setting(0.0, 600.0, doc="the same cue is not repeated within this many seconds")
+    min_gap_s: float = setting(0.0, 60.0, doc="at least this long between two corrections/praise")
+    min_fault_reps: int = setting(1, 20, doc="a fault is corrected once it is on this many cycles in a row")
+    praise_after_reps: int = setting(0, 50, doc="praise once when a corrected fault stays away this many "
+                                                "cycles; 0 = never praise")
+    count_every: int = setting(0, 100, doc="count reps aloud every N reps (1 = every rep); 0 = off")
+    no_rep_cue: bool = setting(doc="say 'no rep' for a cycle that did not count (unless a correction is said)")
+    set_rest_s: float = setting(0.0, 600.0, doc="announce 'set done' after this long without a rep; 0 = off")
+    announce_session_end: bool = setting(doc="announce the session total at the end")
+    utterance_pad_s: float = setting(0.0, 5.0, doc="silence added to an utterance's estimated length "
+                                                   "(a count never starts while a cue is still spoken)")
+
+
+@dataclass(frozen=True)
+class SpeechConfig:
+    """Used by ``livecoach.speech.worker``."""
+
+    backend: str = setting(choices=("auto", "pyttsx3", "espeak-ng", "say", "text"),
+                           doc="speech engine; auto picks the platform's best and falls back")
+    rate_wpm: int = setting(80, 400, doc="speaking rate, words per minute")
+    voice: str = setting(doc="voice id or name; empty = the backend's default")
+    stale_after_s: float = setting(0.1, 10.0, doc="a cue not started this long after it was made is dropped")
+    volume: float = setting(0.0, 1.0, doc="speech volume, 1 = full")
+    probe_timeout_s: float = setting(0.5, 30.0, doc="give up starting a backend or probing audio after this long")
+
+
+@dataclass(frozen=True)
+class OverlayConfig:
+    """Used by ``livecoach.render.overlay``."""
+
+    cue_display_s: float = setting(0.5, 10.0, doc="how long a cue stays on screen")
+    window_title: str = setting(doc="title of the training window")
+    no_person_hint: str = setting(doc="shown while nobody is in a plank in view")
+    dim_below_visibility: float = setting(0.0, 1.0, doc="joints less visible than this are drawn dimmed")
+    no_person_notice_s: float = setting(0.5, 60.0, doc="without a window: say so once nobody has been "
+                                                       "seen for this long")
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Used by ``livecoach.history.store``, ``livecoach.history.report`` and ``livecoach.history.review``."""
+
+    jpeg_quality: int = setting(10, 100, doc="JPEG quality of the bottom-of-rep pictures")
+    thumbnail_width: int = setting(80, 1280, doc="width of a bottom-of-rep picture, pixels (never upscaled)")
+    series_every_n_frames: int = setting(1, 30, doc="keep every Nth frame's features for the report's plots")
+    series_flush_frames: int = setting(10, 100000, doc="also write the feature series after this many "
+                                       "frames without a rep ending (a long rest is not lost either)")
+    report_worst_reps: int = setting(0, 10, doc="bottom-of-rep pictures of this many worst reps in the report")
+    report_best_reps: int = setting(0, 10, doc="bottom-of-rep pictures of this many best reps in the report")
+    good_score: int = setting(0, 100, doc="a rep scoring at least this is drawn green in the report")
+    fair_score: int = setting(0, 100, doc="a rep scoring at least this (below good_score) is drawn amber")
+    history_weeks: int = setting(1, 520, doc="weeks `livecoach history` shows unless --weeks is given")
+
+
+@dataclass(frozen=True)
+class AdviceConfig:
+    """Used by ``livecoach.history.review`` and ``livecoach.history.report``: trainers' advice after a session."""
+
+    most_reps_share: float = setting(0.0, 1.0, doc="a fault on at least this share of the reps gets the "
+                                     "`most_reps` advice (e.g. regress the variant), else the `some_reps` one")
+    max_items: int = setting(1, 10, doc="at most this many faults get advice, most frequent first")
+    some_reps: Dict[str, str] = setting(choices=FAULT_NAMES, doc="fault -> advice when it came on a few reps")
+    most_reps: Dict[str, str] = setting(choices=FAULT_NAMES, doc="fault -> advice when it came on most reps")
+    clean: str = setting(doc="shown when no fault came on any rep")
+    no_reps: str = setting(doc="shown when there were rep cycles but none counted")
+    nothing: str = setting(doc="shown when no rep cycle was seen at all")
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Used by ``livecoach.evaluation.harness`` and ``livecoach.evaluation.baseline`` (``livecoach eval``)."""
+
+    baseline_up_deg: float = setting(90.0, 180.0, doc="naive counter: elbow angle above this is 'up'")
+    baseline_down_deg: float = setting(0.0, 180.0, doc="naive counter: elbow angle below this is 'down'")
+    clip_fault_min_share: float = setting(0.0, 1.0, doc="a clip shows a fault when it is on at least this "
+                                          "share of the rep cycles that judged it")
+    cache_dir: str = setting(doc="landmark cache folder (~ expanded); --cache overrides")
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    """Used by ``livecoach.logic.view``: view detection and which fault can be judged from which view."""
+
+    side_max_width_ratio: float = setting(0.0, 10.0, doc="shoulder width / torso length below this = side view")
+    front_min_width_ratio: float = setting(0.0, 10.0, doc="shoulder width / torso length above this = front view")
+    decide_window_s: float = setting(0.1, 30.0, doc="the view is the majority over this much recent time")
+    switch_share: float = setting(0.5, 1.0, doc="a new view needs this share of the window to take over")
+    judgeable: Dict[str, Tuple[str, ...]] = setting(choices=FAULT_NAMES,
+                                                    doc="fault -> views it can be judged from")
+
+
+@dataclass(frozen=True)
+class Config:
+    capture: CaptureConfig
+    pose: PoseConfig
+    features: FeaturesConfig
+    reps: RepsConfig
+    faults: FaultRulesConfig
+    verdict: VerdictConfig
+    cues: CuesConfig
+    speech: SpeechConfig
+    overlay: OverlayConfig
+    session: SessionConfig
+    view: ViewConfig
+    advice: AdviceConfig
+    eval: EvalConfig
+
+
+def default_config_path() -> Path:
+    """``config/default.toml`` of this checkout (the project is installed editable)."""
+    return Path(__file__).resolve().parents[2] / "config" / "default.toml"
+
+
+def load_config(path: Optional[Path] = None) -> Config:
+    """Defaults, with the user's TOML file at ``path`` (if any) laid over them.
+
+    Raises :class:`ConfigError` with a one-line message naming file, key and problem.
+    """
+    default_path = default_config_path()
+    data = read_toml(default_path)
+    config = build(Config, data, "", str(default_path))
+    if path is None:
+        return config
+    user = read_toml(Path(path))
+    check_known_keys(Config, user, "", str(path))
+    return build(Config, deep_merge(data, user), "", str(path))
+
+
+def config_as_dict(config: Config) -> Dict[str, Any]:
+    """The resolved config as plain data (saved with each session)."""
+    return to_plain(config)

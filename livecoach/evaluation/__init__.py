@@ -1,0 +1,1 @@
+"""Accuracy on labelled clips: manifest, landmark cache, replay, metrics (`livecoach eval`)."""

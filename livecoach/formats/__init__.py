@@ -1,0 +1,1 @@
+"""What crosses the process boundary: --events JSON Lines, landmark recordings, exports."""

@@ -1,0 +1,1 @@
+"""The local SQLite history: store, recorder, summaries and HTML reports."""

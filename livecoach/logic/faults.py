@@ -1,0 +1,422 @@
+"""Push-up fault rules: one small class per fault, thresholds from ``[faults]`` in config.
+
+Each rule looks at one finished rep cycle (a :class:`~livecoach.types.RepWindow`: the
+smoothed :class:`~livecoach.types.Features` of every frame of the cycle and of the lockout
+before it) and answers with a :class:`~livecoach.types.Fault`, ``None`` (no fault) or
+:data:`NOT_JUDGED` (this camera view, or too few measured frames, cannot tell).
+
+Every rule compares a robust statistic of the cycle -- a percentile over its frames,
+never a single frame -- with its threshold, so one jittery frame never fires a fault.
+:class:`FaultChecker` runs the enabled rules and scores the rep 0-100 from the weights of
+the faults found.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from livecoach.config.schema import Config
+from livecoach.landmarks import Landmark
+from livecoach.types import FAULT_NAMES, Fault, Features, RepJudgement, RepWindow, View
+from livecoach.logic.view import judgeable
+
+__all__ = [
+    "NOT_JUDGED", "FaultRule", "FaultChecker", "RULES", "Verdict", "rule_applies_to_view",
+    "HipSagRule", "HipPikeRule", "ShallowRule", "NoLockoutRule", "ElbowFlareRule", "ShrugRule",
+    "HeadDropRule", "KneesBentRule", "AsymmetryRule", "RushedNegativeRule",
+]
+
+L = Landmark
+
+
+class _NotJudged:
+    """Sentinel: the rule cannot judge this rep (view hides it, or too little was measured)."""
+
+    _instance: Optional["_NotJudged"] = None
+
+    def __new__(cls) -> "_NotJudged":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_JUDGED"
+
+    def __bool__(self) -> bool:  # so `if result:` means "a fault was found"
+        return False
+
+
+NOT_JUDGED = _NotJudged()
+
+#: What a rule answers: a fault, no fault, or not judged.
+Verdict = Union[Fault, None, _NotJudged]
+
+
+def rule_applies_to_view(fault_name: str, view: View, config: Optional[Config] = None) -> bool:
+    """Whether ``fault_name`` can be judged from ``view``: the ``[view.judgeable]`` table,
+    owned by :mod:`livecoach.logic.view` (side views hide the arms' spread, front views flatten
+    the body line)."""
+    return bool(judgeable(fault_name, view, config))
+
+
+# ---------------------------------------------------------------------------------------
+# Robust statistics over a rep's frames (pure functions)
+# ---------------------------------------------------------------------------------------
+
+def finite_values(frames: Sequence[Features], attr: str) -> List[Tuple[float, float]]:
+    """``(t_s, value)`` of every frame whose ``attr`` is a finite number."""
+    out = []
+    for f in frames:
+        value = getattr(f, attr)
+        if value is not None and math.isfinite(value):
+            out.append((f.t_s, float(value)))
+    return out
+
+
+def percentile_with_time(samples: Sequence[Tuple[float, float]], q: float) -> Tuple[float, float]:
+    """The ``q``-th percentile of the values and the time of the sample closest to it."""
+    values = np.array([v for _, v in samples], dtype=float)
+    stat = float(np.percentile(values, q))
+    i = int(np.argmin(np.abs(values - stat)))
+    return stat, samples[i][0]
+
+
+def lower_half(frames: Sequence[Features]) -> List[Features]:
+    """Frames of the cycle's lower half (near the bottom), by elbow angle.
+
+    The cycle's own elbow range decides: frames at or below the midpoint between its most
+    bent and its straightest measured elbow angle. Falls back to ``depth_frac >= 0.5``
+    when the elbow angle was not measured.
+    """
+    elbows = [f.elbow_angle_deg for f in frames if math.isfinite(f.elbow_angle_deg)]
+    if len(elbows) >= 2:
+        mid = (min(elbows) + max(elbows)) / 2.0
+        return [f for f in frames if math.isfinite(f.elbow_angle_deg) and f.elbow_angle_deg <= mid]
+    return [f for f in frames if math.isfinite(f.depth_frac) and f.depth_frac >= 0.5]
+
+
+# ---------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------
+
+class FaultRule:
+    """Base of the rules: view gating and the minimum-frames check live here.
+
+    A subclass sets ``name`` and ``joints`` and implements :meth:`measure`, which returns
+    ``(value, threshold, t_s, fired)`` or ``None`` when it measured too little.
+    """
+
+    name: str = ""
+    joints: Tuple[Landmark, ...] = ()
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.min_frames = config.faults.min_frames
+        self.rule_config = getattr(config.faults, self.name)
+
+    def applies(self, window: RepWindow) -> bool:
+        """False when the rule is off for this rep (e.g. knees_bent on knee push-ups)."""
+        return True
+
+    def judge(self, window: RepWindow) -> Verdict:
+        """A :class:`Fault`, ``None`` (clean) or :data:`NOT_JUDGED`."""
+        if not rule_applies_to_view(self.name, window.view, self.config):
+            return NOT_JUDGED
+        measured = self.measure(window)
+        if measured is None:
+            return NOT_JUDGED
+        value, threshold, t_s, fired = measured
+        if not fired:
+            return None
+        return Fault(name=self.name, cue_key=self.name, t_s=t_s, value=value, threshold=threshold,
+                     joints=self.joints)
+
+    def measure(self, window: RepWindow) -> Optional[Tuple[float, float, float, bool]]:
+        raise NotImplementedError
+
+    @staticmethod
+    def _percentile_check(samples: Sequence[Tuple[float, float]], q: float, threshold: float,
+                          fires_above: bool) -> Tuple[float, float, float, bool]:
+        """``(value, threshold, t_s, fired)`` for the ``q``-th percentile of ``samples``:
+        fired when it is above (``fires_above``) or below the threshold."""
+        stat, t_s = percentile_with_time(samples, q)
+        return stat, threshold, t_s, (stat > threshold) if fires_above else (stat < threshold)
+
+    def _samples(self, frames: Sequence[Features], attr: str) -> Optional[List[Tuple[float, float]]]:
+        samples = finite_values(frames, attr)
+        return samples if len(samples) >= self.min_frames else None
+
+
+def body_line_attr(window: RepWindow) -> str:
+    """The Features field that holds the body line for this rep's variant.
+
+    A standard push-up is one straight line head to heels: the hips against the shoulder-ankle
+    line (``hip_offset_frac``). On knee push-ups the knees are the pivot and the feet rest behind
+    or above them, so the shoulder-ankle line passes above the hips even with a perfect line;
+    there the hips are judged against the shoulder-knee line (``hip_offset_knee_frac``).
+    """
+    return "hip_offset_knee_frac" if window.variant == "knee" else "hip_offset_frac"
+
+
+class HipSagRule(FaultRule):
+    """Hips below the body line through the rep (offset > 0): shoulder-ankle line, or
+    shoulder-knee line on knee push-ups."""
+
+    name = "hip_sag"
+    joints = (L.LEFT_HIP, L.RIGHT_HIP)
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(window.frames, body_line_attr(window))
+        if samples is None:
+            return None
+        cfg = self.rule_config
+        stat, t_s = percentile_with_time(samples, cfg.percentile)
+        return stat, cfg.min_offset_frac, t_s, stat >= cfg.min_offset_frac
+
+
+class HipPikeRule(FaultRule):
+    """Hips clearly above the body line (offset < 0), same line as :class:`HipSagRule`."""
+
+    name = "hip_pike"
+    joints = (L.LEFT_HIP, L.RIGHT_HIP)
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(window.frames, body_line_attr(window))
+        if samples is None:
+            return None
+        cfg = self.rule_config
+        # Pike is the mirror of sag: the hips' height *above* the line.
+        stat, t_s = percentile_with_time([(t, -v) for t, v in samples], cfg.percentile)
+        return stat, cfg.min_offset_frac, t_s, stat >= cfg.min_offset_frac
+
+
+def value_range(samples: Sequence[Tuple[float, float]]) -> float:
+    """How much the values of ``samples`` vary: 95th minus 5th percentile."""
+    values = [v for _, v in samples]
+    return float(np.percentile(values, 95) - np.percentile(values, 5))
+
+
+class _ElbowAngleRule(FaultRule):
+    """A rule reading the image elbow angle: it only judges when the angle visibly moves
+    over the cycle (seen end-on from above, the arm hardly seems to bend)."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.min_elbow_range_deg = config.faults.min_elbow_range_deg
+
+    def _elbow_samples(self, frames: Sequence[Features]) -> Optional[List[Tuple[float, float]]]:
+        samples = self._samples(frames, "elbow_angle_deg")
+        if samples is None or value_range(samples) < self.min_elbow_range_deg:
+            return None
+        return samples
+
+
+class ShallowRule(_ElbowAngleRule):
+    """The bottom of the cycle stays high.
+
+    Judged on how far the shoulders drop toward the hands (``depth_raw_frac``, absolute:
+    0 at the top, about 0.5 with the upper arms parallel to the floor); where that is not
+    measured (camera above the back) on the bend of the elbows instead.
+    """
+
+    name = "shallow"
+    joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+    def measure(self, window: RepWindow):
+        cfg = self.rule_config
+        drops = self._samples(window.frames, "depth_raw_frac")
+        if drops is not None:
+            drop, t_s = percentile_with_time(drops, cfg.drop_percentile)
+            return drop, cfg.min_shoulder_drop_frac, t_s, drop < cfg.min_shoulder_drop_frac
+        samples = self._elbow_samples(window.frames)
+        if samples is None:
+            return None
+        bottom, t_s = percentile_with_time(samples, cfg.bottom_percentile)
+        return bottom, cfg.max_bottom_elbow_deg, t_s, bottom > cfg.max_bottom_elbow_deg
+
+
+class NoLockoutRule(_ElbowAngleRule):
+    """The arms never nearly straighten at the top, before or after the cycle."""
+
+    name = "no_lockout"
+    joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW)
+
+    def measure(self, window: RepWindow):
+        samples = self._elbow_samples(tuple(window.top_frames) + tuple(window.frames))
+        if samples is None:
+            return None
+        cfg = self.rule_config
+        return self._percentile_check(samples, cfg.top_percentile, cfg.min_top_elbow_deg, fires_above=False)
+
+
+class ElbowFlareRule(FaultRule):
+    """Upper arms spread toward a "T" in the lower half of the cycle, where it loads the shoulder."""
+
+    name = "elbow_flare"
+    joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(lower_half(window.frames), "elbow_flare_deg")
+        if samples is None:
+            return None
+        cfg = self.rule_config
+        return self._percentile_check(samples, cfg.percentile, cfg.max_flare_deg, fires_above=True)
+
+
+class ShrugRule(FaultRule):
+    """Shoulders pulled toward the ears near the bottom, relative to the person's own top."""
+
+    name = "shrug"
+    joints = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_EAR, L.RIGHT_EAR)
+
+    def measure(self, window: RepWindow):
+        top = self._samples(window.top_frames, "shrug_ratio")
+        if top is None:  # no lockout frames: use the cycle's own upper half as reference
+            low = set(id(f) for f in lower_half(window.frames))
+            top = self._samples([f for f in window.frames if id(f) not in low], "shrug_ratio")
+        bottom = self._samples(lower_half(window.frames), "shrug_ratio")
+        if top is None or bottom is None:
+            return None
+        cfg = self.rule_config
+        top_ratio = float(np.median([v for _, v in top]))
+        if top_ratio <= 0:
+            return None
+        stat, t_s = percentile_with_time(bottom, cfg.percentile)
+        share = stat / top_ratio
+        return share, cfg.min_ratio_of_top, t_s, share < cfg.min_ratio_of_top
+
+
+class HeadDropRule(FaultRule):
+    """Head hanging or craning: the neck out of line with the torso."""
+
+    name = "head_drop"
+    joints = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
+
+    def measure(self, window: RepWindow):
+        cfg = self.rule_config
+        samples = [(t, abs(v)) for t, v in finite_values(window.frames, "neck_angle_deg")
+                   if abs(v) <= cfg.max_plausible_deg]
+        if len(samples) < self.min_frames:
+            return None
+        return self._percentile_check(samples, cfg.percentile, cfg.max_neck_angle_deg, fires_above=True)
+
+
+class KneesBentRule(FaultRule):
+    """Bent knees on a standard push-up; off for knee push-ups, where they are the point."""
+
+    name = "knees_bent"
+    joints = (L.LEFT_KNEE, L.RIGHT_KNEE)
+
+    def applies(self, window: RepWindow) -> bool:
+        return window.variant != "knee"
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(window.frames, "knee_angle_deg")
+        if samples is None:
+            return None
+        cfg = self.rule_config
+        return self._percentile_check(samples, cfg.percentile, cfg.min_knee_angle_deg, fires_above=False)
+
+
+class AsymmetryRule(FaultRule):
+    """Left and right arms out of sync: their elbow angles differ through the cycle."""
+
+    name = "asymmetry"
+    joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST)
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(window.frames, "asymmetry_deg")
+        if samples is None:
+            return None
+        cfg = self.rule_config
+        return self._percentile_check([(t, abs(v)) for t, v in samples], cfg.percentile, cfg.max_asymmetry_deg,
+                                      fires_above=True)
+
+
+def descent_seconds(window: RepWindow, start_frac: float, end_frac: float) -> Optional[float]:
+    """Time the shoulders take from leaving a clear top to reaching the bottom of this rep.
+
+    Measured on the absolute shoulder drop (``depth_raw_frac``: 0 at the person's top height,
+    independent of the counter's running calibration, which saturates on a first rep) or, where
+    that is not measured (camera above), on the normalised depth. The descent runs from the
+    last frame at most ``start_frac`` of the rep's own depth (a clear top) to the first frame at
+    ``end_frac`` of it -- the 10-90 % time of the movement, so neither a slow first centimetre
+    nor a pause at the bottom counts; a running median of three frames keeps one jittery
+    frame from deciding either end. ``None`` when the rep did not start from a clear top (e.g.
+    right after a rep without lockout) or too few frames were measured.
+    """
+    frames = [f for f in tuple(window.top_frames) + tuple(window.frames) if f.t_s <= window.t_bottom_s + 1e-9]
+    raw = [f for f in frames if math.isfinite(f.depth_raw_frac)]
+    attr, frames = ("depth_raw_frac", raw) if len(raw) >= 3 else \
+        ("depth_frac", [f for f in frames if math.isfinite(f.depth_frac)])
+    if len(frames) < 3:
+        return None
+    raw_values = [float(getattr(f, attr)) for f in frames]
+    # a running median of 3: one jittery frame can neither reach the bottom early nor fake a top
+    values = [raw_values[0]] + [float(np.median(raw_values[i - 1:i + 2])) for i in range(1, len(raw_values) - 1)] \
+        + [raw_values[-1]]
+    peak = max(values)
+    if peak <= 0:
+        return None
+    end = next(i for i, v in enumerate(values) if v >= end_frac * peak)
+    tops = [i for i in range(end) if values[i] <= start_frac * peak]
+    if not tops:
+        return None
+    return frames[end].t_s - frames[tops[-1]].t_s
+
+
+class RushedNegativeRule(FaultRule):
+    """The lowering phase (eccentric) is faster than the configured minimum: a drop, not a
+    controlled negative. Timed from a clear top to the bottom (:func:`descent_seconds`)."""
+
+    name = "rushed_negative"
+    joints = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW)
+
+    def measure(self, window: RepWindow):
+        cfg = self.rule_config
+        if not math.isfinite(window.depth_frac) or window.depth_frac < cfg.min_depth_frac:
+            return None  # a twitch is not a negative
+        seconds = descent_seconds(window, cfg.descent_start_frac, cfg.descent_end_frac)
+        if seconds is None:
+            return None
+        return seconds, cfg.min_seconds_down, window.t_bottom_s, seconds < cfg.min_seconds_down
+
+
+#: Every rule class, by fault name, in the order of :data:`~livecoach.types.FAULT_NAMES`.
+RULES: Dict[str, Callable[[Config], FaultRule]] = {
+    cls.name: cls for cls in (HipSagRule, HipPikeRule, ShallowRule, NoLockoutRule, ElbowFlareRule,
+                              ShrugRule, HeadDropRule, KneesBentRule, AsymmetryRule, RushedNegativeRule)
+}
+assert tuple(RULES) == FAULT_NAMES, "every fault name needs exactly one rule"
+
+
+class FaultChecker:
+    """Runs the enabled rules on a finished rep cycle and scores it.
+
+    ``judge(window)`` returns a :class:`RepJudgement`: the faults found, the names of the
+    rules that could not judge this rep, and a score of 100 minus the weights of the
+    faults found (not below 0). Rules that are off for the rep (disabled in config, or
+    knees_bent on knee push-ups) appear in neither list.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.rules: List[FaultRule] = [RULES[name](config) for name in FAULT_NAMES
+                                       if name in config.faults.enabled]
+
+    def judge(self, window: RepWindow) -> RepJudgement:
+        faults: List[Fault] = []
+        not_judged: List[str] = []
+        penalty = 0
+        for rule in self.rules:
+            if not rule.applies(window):
+                continue
+            result = rule.judge(window)
+            if result is NOT_JUDGED:
+                not_judged.append(rule.name)
+            elif isinstance(result, Fault):
+                faults.append(result)
+                penalty += rule.rule_config.weight
+        return RepJudgement(faults=tuple(faults), not_judged=tuple(not_judged), score=max(0, 100 - penalty))

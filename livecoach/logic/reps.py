@@ -1,0 +1,571 @@
+"""The plank gate and the rep state machine, fed one frame of features at a time.
+
+Pipeline per frame (all thresholds in ``[reps]`` of the config):
+
+1. **Plank gate** — body roughly horizontal (or, with a camera looking down on the back,
+   torso upright in the image with the hands near the shoulders), not folded at the hips,
+   hands toward the shoulders rather than by the hips. It must hold for ``gate_on_after_s``
+   to switch on and be lost for ``gate_off_after_s`` to switch off, so one bad frame neither
+   starts nor ends a set. Standing, walking, sitting, kneeling up, downward dog and lying
+   with the arms by the sides are outside it: nothing counts there.
+2. **Normalised depth** — several depth signals are tracked (shoulder height above the
+   wrists, elbow angle, body size when the camera is above); each is normalised to the
+   person's own range (running percentiles over ``calibration_window_s`` of plank time, never
+   narrower than a minimum span so jitter cannot look like a rep) and the cleanest one
+   (largest range over frame-to-frame noise) drives the phases.
+3. **Phases** — TOP → DESCENT → BOTTOM → ASCENT → TOP with hysteresis; a cycle must start
+   from the top, last at least ``min_rep_s`` and at most ``max_cycle_s``. A dip that misses
+   the bottom becomes a no-rep "not deep enough"; re-descending before the top is reached
+   makes a no-rep "no lockout". A full cycle is a rep when the shoulders dropped far enough
+   (``full_depth_min_frac`` of their top height), else a no-rep "not deep enough".
+
+``update(features_or_None, t_s)`` returns a :class:`RepUpdate`; when a cycle ends it carries
+a :class:`FinishedCycle` (the :class:`~livecoach.types.RepWindow` for the fault rules and the
+counting decision); :func:`make_record` turns it and the rules' judgement into a RepRecord.
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Deque, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from livecoach.config.schema import RepsConfig
+from livecoach.types import Features, Phase, RepJudgement, RepRecord, RepWindow, View
+
+NAN = math.nan
+
+NO_REP_NOT_DEEP = "not deep enough"
+NO_REP_NO_LOCKOUT = "no lockout"
+
+
+# --------------------------------------------------------------------------- plank gate
+def plank_posture(f: Features, config: RepsConfig) -> bool:
+    """Whether one frame of features looks like a supported plank (hands or knees)."""
+    wrist_t = f.wrist_along_torso_frac
+    if not math.isnan(f.hip_angle_deg) and f.hip_angle_deg < config.gate_min_hip_angle_deg:
+        return False  # folded at the hips: downward dog, sitting, kneeling back
+    if _camera_above(f, config):
+        # Camera above the back (or a person standing facing it): only hands held near the
+        # shoulders, as in a plank seen from above, pass; arms by the sides do not.
+        return (not math.isnan(wrist_t)
+                and config.gate_topdown_wrist_min_frac <= wrist_t <= config.gate_topdown_wrist_max_frac)
+    if math.isnan(f.body_angle_deg) or f.body_angle_deg > config.gate_max_body_angle_deg:
+        return False
+    if math.isnan(f.shoulder_above_wrist_px) or f.shoulder_above_wrist_px <= 0:
+        return False  # hands must be below the shoulders (supporting the body)
+    if not math.isnan(wrist_t) and wrist_t > config.gate_max_wrist_along_torso_frac:
+        return False  # hands by the hips: lying flat resting, or arms hanging
+    return True
+
+
+def _camera_above(f: Features, config: RepsConfig) -> bool:
+    """Torso up/down the image and not flat in 3-D: a camera looking down on the back (the
+    pose model then reads the body as upright) — or someone standing."""
+    return bool(f.body_upright_in_image) and not (f.body_angle_deg <= config.gate_max_body_angle_deg)
+
+
+class PlankGate:
+    """Debounced plank posture: on after ``gate_on_after_s`` of plank frames, off after
+    ``gate_off_after_s`` of non-plank frames (or a pose gap longer than ``max_gap_s``)."""
+
+    def __init__(self, config: RepsConfig) -> None:
+        self.config = config
+        self.on = False
+        self._since: Optional[float] = None  # start of the current contrary run
+        self.upright_mode = False
+
+    def reset(self) -> None:
+        self.on = False
+        self._since = None
+
+    def update(self, t_s: float, posture: Optional[bool]) -> bool:
+        """``posture`` None = no usable pose this frame (it counts against the gate)."""
+        wanted = bool(posture)
+        if wanted == self.on:
+            self._since = None
+            return self.on
+        if self._since is None:
+            self._since = t_s
+        hold = self.config.gate_on_after_s if wanted else self.config.gate_off_after_s
+        if t_s - self._since >= hold - 1e-9:
+            self.on = wanted
+            self._since = None
+        return self.on
+
+
+# --------------------------------------------------------------------------- depth channels
+@dataclass(frozen=True)
+class _ChannelSpec:
+    name: str
+    min_span: float
+    relative_span: bool  # min_span is a fraction of the top value
+    upright: Optional[bool]  # only for this gate mode (None = both)
+
+
+class DepthChannel:
+    """One depth signal (bigger = higher up), normalised to the person's own range."""
+
+    def __init__(self, spec: _ChannelSpec, config: RepsConfig) -> None:
+        self.spec = spec
+        self.config = config
+        self._hist: Deque[Tuple[float, float]] = collections.deque()
+        self._cache_n = -1
+        self.hi = NAN
+        self.lo = NAN
+        self.noise = NAN
+
+    def reset(self) -> None:
+        self._hist.clear()
+        self.hi = self.lo = self.noise = NAN
+        self._cache_n = -1
+
+    def add(self, t_s: float, value: float) -> None:
+        if not math.isfinite(value):
+            return
+        self._hist.append((t_s, value))
+        while self._hist and t_s - self._hist[0][0] > self.config.calibration_window_s:
+            self._hist.popleft()
+        self._recompute()
+
+    def _recompute(self) -> None:
+        values = np.fromiter((v for _, v in self._hist), dtype=float, count=len(self._hist))
+        if values.size == 0:
+            return
+        self.hi = float(np.percentile(values, self.config.range_high_percentile))
+        self.lo = float(np.percentile(values, self.config.range_low_percentile))
+        if values.size >= 5:
+            d2 = values[2:] - 2.0 * values[1:-1] + values[:-2]
+            # robust sigma of the second difference; /sqrt(6) turns it into per-sample noise
+            self.noise = float(1.4826 * np.median(np.abs(d2 - np.median(d2)))) / math.sqrt(6.0)
+        else:
+            self.noise = NAN
+
+    @property
+    def min_span(self) -> float:
+        if self.spec.relative_span:
+            return self.spec.min_span * abs(self.hi) if math.isfinite(self.hi) else NAN
+        return self.spec.min_span
+
+    @property
+    def span(self) -> float:
+        return self.hi - self.lo if math.isfinite(self.hi) else NAN
+
+    def quality(self) -> float:
+        """Range over noise: how clearly this signal shows the movement (0 if unknown)."""
+        if len(self._hist) < 5 or not math.isfinite(self.span):
+            return 0.0
+        floor = max(abs(self.span) * 1e-3, 1e-9)
+        return self.span / max(self.noise if math.isfinite(self.noise) else floor, floor)
+
+    def normalise(self, value: float) -> float:
+        """0 at the person's top, 1 at their bottom (may overshoot a little)."""
+        if not math.isfinite(value) or not math.isfinite(self.hi):
+            return NAN
+        span = max(self.span, self.min_span)
+        if span <= 0:
+            return NAN
+        return (self.hi - value) / span
+
+
+def _channel_values(f: Features) -> Dict[str, float]:
+    scale = f.body_scale_px
+    return {
+        "height": f.shoulder_above_wrist_px,
+        "elbow": f.elbow_angle_deg,
+        "scale": math.log(scale) if math.isfinite(scale) and scale > 0 else NAN,
+    }
+
+
+# --------------------------------------------------------------------------- outputs
+@dataclass(frozen=True)
+class FinishedCycle:
+    """A finished rep cycle: the window for the fault rules and the counting decision."""
+
+    window: RepWindow
+    full: bool
+    no_rep_reason: Optional[str]
+    index: int  # 1-based, reps and no-reps numbered separately
+    depth_norm: float  # peak normalised depth of the cycle
+
+
+@dataclass(frozen=True)
+class RepUpdate:
+    """What the rep counter made of one frame."""
+
+    t_s: float
+    phase: Phase
+    in_plank: bool
+    depth_frac: float  # normalised 0 (top) .. 1 (the person's bottom); nan if unknown
+    reps: int
+    no_reps: int
+    finished: Optional[FinishedCycle] = None
+    features: Optional[Features] = None  # the frame's features with in_plank / depth filled
+
+
+def make_record(cycle: FinishedCycle, judgement: Optional[RepJudgement]) -> RepRecord:
+    """The :class:`RepRecord` of a finished cycle, with the fault rules' judgement (if any)."""
+    w = cycle.window
+    return RepRecord(
+        index=cycle.index, full=cycle.full, t_start_s=w.t_start_s, t_bottom_s=w.t_bottom_s,
+        t_end_s=w.t_end_s, depth_frac=w.depth_frac, min_elbow_angle_deg=w.min_elbow_angle_deg,
+        seconds_down=w.seconds_down, seconds_up=w.seconds_up,
+        faults=judgement.faults if judgement else (), not_judged=judgement.not_judged if judgement else (),
+        score=judgement.score if judgement else 100, no_rep_reason=cycle.no_rep_reason,
+    )
+
+
+# --------------------------------------------------------------------------- state machine
+class RepCounter:
+    """Counts push-ups from per-frame :class:`Features` (see the module docstring).
+
+    ``update(features, t_s=None)``: ``features`` None means no person this frame (then give
+    ``t_s``). ``view`` is the current view, stored in the windows for the fault rules.
+    """
+
+    def __init__(self, config: RepsConfig, variant: str = "standard") -> None:
+        self.config = config
+        self.variant = variant
+        c = config
+        self.channels: Dict[str, DepthChannel] = {
+            "height": DepthChannel(_ChannelSpec("height", c.min_span_height_frac, True, False), c),
+            "elbow": DepthChannel(_ChannelSpec("elbow", c.min_span_elbow_deg, False, None), c),
+            "scale": DepthChannel(_ChannelSpec("scale", c.min_span_scale_log, False, True), c),
+        }
+        self.gate = PlankGate(c)
+        self.reps = 0
+        self.no_reps = 0
+        self._reset_cycle_state()
+        self._last_t: Optional[float] = None
+        self._last_pose_t: Optional[float] = None
+        self._active: Optional[str] = None
+        self._upright_votes: Deque[bool] = collections.deque(maxlen=15)
+        self._top_frames: Deque[Features] = collections.deque()
+        self._pending: Deque[Features] = collections.deque()
+        self._mode_upright = False
+
+    # -- state helpers
+    def _reset_cycle_state(self) -> None:
+        self.phase = Phase.NOT_IN_POSITION
+        self._armed = False  # a cycle may only start from a seen top
+        self._cycle: List[Features] = []
+        self._t_start = NAN
+        self._peak = 0.0
+        self._t_peak = NAN
+        self._trough = NAN
+        self._t_trough = NAN
+        self._peak_raw = NAN
+        self._min_elbow = NAN
+        self._cycle_top_frames: Tuple[Features, ...] = ()
+        self._reached_bottom = False
+
+    def reset_count(self) -> None:
+        """Start counting from zero again (keeps the calibration)."""
+        self.reps = 0
+        self.no_reps = 0
+        self._reset_cycle_state()
+        self.gate.reset()
+
+    def _abandon(self) -> None:
+        self._reset_cycle_state()
+
+    # -- depth
+    def _upright(self) -> bool:
+        return sum(self._upright_votes) * 2 > len(self._upright_votes) if self._upright_votes else False
+
+    def _select_channel(self, upright: bool) -> Optional[str]:
+        best, best_q = None, 0.0
+        for name, ch in self.channels.items():
+            if ch.spec.upright is not None and ch.spec.upright != upright:
+                continue
+            q = ch.quality()
+            if q > best_q:
+                best, best_q = name, q
+        current = self._active
+        if current is not None and current != best:
+            ch = self.channels[current]
+            allowed = ch.spec.upright is None or ch.spec.upright == upright
+            if allowed and ch.quality() * self.config.channel_switch_ratio >= best_q:
+                return current
+        return best
+
+    def _depth_raw(self, f: Features) -> float:
+        """Absolute shoulder drop: 1 - shoulder height / the person's top height (nan if
+        the height signal is not usable, e.g. camera above)."""
+        ch = self.channels["height"]
+        h = f.shoulder_above_wrist_px
+        if self._upright() or not math.isfinite(h) or not math.isfinite(ch.hi) or ch.hi <= 0:
+            return NAN
+        return 1.0 - h / ch.hi
+
+    # -- main entry
+    def update(self, features: Optional[Features], t_s: Optional[float] = None,
+               view: View = View.UNKNOWN) -> RepUpdate:
+        c = self.config
+        if t_s is None:
+            t_s = features.t_s if features is not None else (self._last_t if self._last_t is not None else 0.0)
+        self._last_t = t_s
+        if features is None:
+            return self._no_pose(t_s)
+        posture = plank_posture(features, c)
+        self._upright_votes.append(_camera_above(features, c))
+        gate_on = self.gate.update(t_s, posture)
+        upright = self._upright()
+        values = _channel_values(features)
+        if gate_on or posture:
+            for name, ch in self.channels.items():
+                if ch.spec.upright is None or ch.spec.upright == upright:
+                    ch.add(t_s, values[name])
+        self._last_pose_t = t_s
+        if not gate_on:
+            if self.phase != Phase.NOT_IN_POSITION:
+                self._abandon()
+            # Plank frames while the gate is still deciding: kept so that a rep that starts
+            # during the gate's on-delay is not lost.
+            if posture:
+                self._pending.append(features)
+                while self._pending and t_s - self._pending[0].t_s > c.gate_on_after_s + c.top_window_s:
+                    self._pending.popleft()
+            else:
+                self._pending.clear()
+            return self._out(t_s, NAN, features, False)
+        if upright != self._mode_upright:
+            # The body switched between "flat" and "seen from above / upright": a camera does
+            # not move like that mid-rep, a person standing up does. Start over.
+            self._mode_upright = upright
+            if self.phase != Phase.NOT_IN_POSITION:
+                self._abandon()
+        if self.phase == Phase.NOT_IN_POSITION or self._active is None:
+            self._active = self._select_channel(upright)
+        elif self.phase == Phase.TOP:
+            self._active = self._select_channel(upright)
+        if self._active is None:
+            return self._out(t_s, NAN, features, True)
+        ch = self.channels[self._active]
+        if ch.spec.upright is not None and ch.spec.upright != upright:
+            self._active = self._select_channel(upright)
+            if self._active is None:
+                return self._out(t_s, NAN, features, True)
+            ch = self.channels[self._active]
+        d = ch.normalise(values[self._active])
+        if not math.isfinite(d):
+            return self._gap_frame(t_s, features)
+        raw = self._depth_raw(features)
+        f = dataclasses.replace(features, in_plank=True, depth_frac=float(min(max(d, 0.0), 1.2)),
+                                depth_raw_frac=raw)
+        finished = self._step(t_s, d, f)
+        return self._out(t_s, d, f, True, finished)
+
+    def _no_pose(self, t_s: float) -> RepUpdate:
+        c = self.config
+        gap = t_s - self._last_pose_t if self._last_pose_t is not None else math.inf
+        if gap > c.max_gap_s and self.phase != Phase.NOT_IN_POSITION:
+            self._abandon()
+            self.gate.reset()
+        return RepUpdate(t_s=t_s, phase=self.phase, in_plank=self.gate.on and gap <= c.max_gap_s,
+                         depth_frac=NAN, reps=self.reps, no_reps=self.no_reps)
+
+    def _gap_frame(self, t_s: float, features: Features) -> RepUpdate:
+        return self._out(t_s, NAN, features, True)
+
+    def _out(self, t_s: float, d: float, f: Features, in_plank: bool,
+             finished: Optional[FinishedCycle] = None) -> RepUpdate:
+        if not in_plank and f.in_plank:
+            f = dataclasses.replace(f, in_plank=False)
+        return RepUpdate(t_s=t_s, phase=self.phase, in_plank=in_plank,
+                         depth_frac=float(min(max(d, 0.0), 1.0)) if math.isfinite(d) else NAN,
+                         reps=self.reps, no_reps=self.no_reps, finished=finished, features=f)
+
+    # -- phases
+    def _remember_top(self, f: Features) -> None:
+        self._top_frames.append(f)
+        while self._top_frames and f.t_s - self._top_frames[0].t_s > self.config.top_window_s:
+            self._top_frames.popleft()
+
+    def _start_cycle(self, t_start: float, f: Features, prior: List[Features]) -> None:
+        self._cycle = list(prior) + [f]
+        self._t_start = t_start
+        self._peak = f.depth_frac
+        self._t_peak = f.t_s
+        self._trough = NAN
+        self._t_trough = NAN
+        self._peak_raw = f.depth_raw_frac
+        self._min_elbow = f.elbow_angle_deg
+        self._cycle_top_frames = tuple(self._top_frames)
+        self._reached_bottom = False
+
+    def _track(self, d: float, f: Features) -> None:
+        self._cycle.append(f)
+        if d > self._peak:
+            self._peak, self._t_peak = d, f.t_s
+        if math.isfinite(f.depth_raw_frac) and not (f.depth_raw_frac <= self._peak_raw):
+            self._peak_raw = f.depth_raw_frac
+        if math.isfinite(f.elbow_angle_deg) and not (f.elbow_angle_deg >= self._min_elbow):
+            self._min_elbow = f.elbow_angle_deg
+
+    def _step(self, t_s: float, d: float, f: Features) -> Optional[FinishedCycle]:
+        c = self.config
+        # A cycle only ends on a frame that itself looks like a plank (a cut to someone
+        # standing must not finish a rep while the gate's off-delay runs).
+        posture = plank_posture(f, c)
+        if self.phase == Phase.NOT_IN_POSITION:
+            # Entering the plank: only a top position arms the counter (a clip that opens at
+            # the bottom must not count the half rep that follows). The plank frames seen
+            # while the gate was deciding count as seen.
+            pending = list(self._pending)
+            self._pending.clear()
+            ch = self.channels[self._active] if self._active else None
+            replay = []
+            for p in pending:
+                pd = ch.normalise(_channel_values(p)[self._active]) if ch else NAN
+                if math.isfinite(pd):
+                    replay.append((p.t_s, pd, dataclasses.replace(
+                        p, in_plank=True, depth_frac=float(min(max(pd, 0.0), 1.2)),
+                        depth_raw_frac=self._depth_raw(p))))
+            replay.append((t_s, d, f))
+            first_t, first_d, first_f = replay[0]
+            self._armed = first_d <= c.top_max_frac
+            self.phase = Phase.TOP if self._armed else Phase.BOTTOM
+            if self._armed:
+                self._top_frames.clear()
+                self._remember_top(first_f)
+            finished = None
+            for rt, rd, rf in replay[1:]:
+                finished = self._step(rt, rd, rf) or finished
+            return finished
+        if self._cycle and t_s - self._t_start > c.max_cycle_s:
+            self._reset_cycle_state()  # a rest at the bottom, not a rep
+            self.phase = Phase.BOTTOM
+            return None
+        if self.phase == Phase.TOP:
+            if d > c.descent_min_frac:
+                top_t = self._top_frames[-1].t_s if self._top_frames else t_s
+                self.phase = Phase.DESCENT
+                self._start_cycle(top_t, f, [])
+            else:
+                self._remember_top(f)
+            return None
+        if not self._armed:
+            if d <= c.top_max_frac:
+                self._armed = True
+                self.phase = Phase.TOP
+                self._top_frames.clear()
+                self._remember_top(f)
+            else:
+                self.phase = Phase.BOTTOM if d >= c.bottom_min_frac else Phase.ASCENT
+            return None
+        self._track(d, f)
+        if self.phase == Phase.DESCENT:
+            if d >= c.bottom_min_frac:
+                self.phase = Phase.BOTTOM
+                self._reached_bottom = True
+            elif d <= c.top_max_frac and posture:
+                return self._finish_shallow(t_s, f)
+            return None
+        if self.phase == Phase.BOTTOM:
+            if d <= self._peak - c.ascent_drop_frac:
+                self.phase = Phase.ASCENT
+                self._trough, self._t_trough = d, t_s
+            return None
+        if self.phase == Phase.ASCENT:
+            if d <= c.top_max_frac and posture:
+                return self._finish(t_s, f, locked_out=True)
+            if not (d >= self._trough):
+                self._trough, self._t_trough = d, t_s
+            if d >= c.bottom_min_frac and d > self._trough + c.ascent_drop_frac:
+                if self._trough <= c.lockout_trough_max_frac and \
+                        self._peak - self._trough >= c.lockout_min_rise_frac:
+                    # went back down without reaching the top: the last rep had no lockout
+                    return self._finish_no_lockout(t_s, f)
+                self.phase = Phase.BOTTOM  # a bounce at the bottom: same rep
+        return None
+
+    def _finish_shallow(self, t_s: float, f: Features) -> Optional[FinishedCycle]:
+        c = self.config
+        cycle_s = t_s - self._t_start
+        peak = self._peak
+        self.phase = Phase.TOP
+        self._top_frames.clear()
+        self._remember_top(f)
+        raw_ok = not (math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac)
+        if peak >= c.partial_min_frac and cycle_s >= c.min_rep_s and raw_ok:
+            return self._emit(t_s, full=False, reason=NO_REP_NOT_DEEP)
+        self._cycle = []
+        return None
+
+    def _finish(self, t_s: float, f: Features, locked_out: bool) -> Optional[FinishedCycle]:
+        c = self.config
+        cycle_s = t_s - self._t_start
+        self.phase = Phase.TOP
+        if cycle_s < c.min_rep_s:
+            self._cycle = []
+            self._top_frames.clear()
+            self._remember_top(f)
+            return None
+        if math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac:
+            self._cycle = []  # the shoulders hardly moved: another signal's noise, not a dip
+            self._top_frames.clear()
+            self._remember_top(f)
+            return None
+        deep = not (math.isfinite(self._peak_raw) and self._peak_raw < c.full_depth_min_frac)
+        out = self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP)
+        self._top_frames.clear()
+        self._remember_top(f)
+        return out
+
+    def _finish_no_lockout(self, t_s: float, f: Features) -> Optional[FinishedCycle]:
+        c = self.config
+        t_end = self._t_trough
+        cycle = [x for x in self._cycle if x.t_s <= t_end]
+        rest = [x for x in self._cycle if x.t_s > t_end]
+        out = None
+        if t_end - self._t_start >= c.min_rep_s:
+            self._cycle = cycle
+            out = self._emit(t_end, full=False, reason=NO_REP_NO_LOCKOUT)
+        self._top_frames.clear()
+        self.phase = Phase.BOTTOM
+        self._start_cycle(t_end, rest[0] if rest else f, [])
+        for x in rest[1:]:
+            self._track(x.depth_frac, x)
+        self._reached_bottom = True
+        return out
+
+    def _emit(self, t_end: float, full: bool, reason: Optional[str]) -> FinishedCycle:
+        frames = tuple(self._cycle)
+        def _depth(x: Features) -> float:
+            # the unclipped shoulder drop when known (the normalised depth saturates early on)
+            if math.isfinite(x.depth_raw_frac):
+                return x.depth_raw_frac
+            return x.depth_frac if math.isfinite(x.depth_frac) else -1.0
+
+        deepest = max(frames, key=_depth, default=None)
+        t_bottom = deepest.t_s if deepest is not None else self._t_peak
+        if full:
+            self.reps += 1
+            index = self.reps
+        else:
+            self.no_reps += 1
+            index = self.no_reps
+        depth = self._peak_raw if math.isfinite(self._peak_raw) else self._peak
+        window = RepWindow(
+            t_start_s=self._t_start, t_bottom_s=t_bottom, t_end_s=t_end, frames=frames,
+            top_frames=self._cycle_top_frames, view=_majority_view(frames), variant=self.variant,
+            depth_frac=float(depth), min_elbow_angle_deg=float(self._min_elbow),
+            seconds_down=float(t_bottom - self._t_start), seconds_up=float(t_end - t_bottom),
+        )
+        cycle = FinishedCycle(window=window, full=full, no_rep_reason=reason, index=index,
+                              depth_norm=float(self._peak))
+        self._cycle = []
+        return cycle
+
+
+def _majority_view(frames: Tuple[Features, ...]) -> View:
+    counts: Dict[View, int] = {}
+    for f in frames:
+        counts[f.view] = counts.get(f.view, 0) + 1
+    if not counts:
+        return View.UNKNOWN
+    return max(counts.items(), key=lambda kv: kv[1])[0]

@@ -1,0 +1,112 @@
+"""How the camera sees the body, and which fault rules that view lets us judge.
+
+Per frame: a torso running up/down the image (camera above the back) or shoulders wide
+compared with the visible torso (head toward the camera) is ``FRONT``; shoulders nearly on top
+of each other is a side view, the side nearer the camera (smaller z, higher visibility) naming
+it; anything between is ``ANGLED``. :class:`ViewTracker` decides over a short window with
+hysteresis so the view does not flicker. :func:`judgeable` reads the ``[view.judgeable]``
+table of the config: a fault whose views do not include the current one is "not judged".
+"""
+from __future__ import annotations
+
+import collections
+import functools
+import math
+from typing import Deque, Dict, Optional, Tuple
+
+import numpy as np
+
+from livecoach.config.schema import Config, ConfigError, ViewConfig, load_config
+from livecoach.logic.features import facing_side, torso_upright_in_image
+from livecoach.landmarks import Landmark
+from livecoach.types import FAULT_NAMES, PoseFrame, View
+
+L = Landmark
+
+
+def shoulder_width_ratio(pose: PoseFrame, min_visibility: float = 0.0) -> float:
+    """Image shoulder width over image torso length (nan if shoulders/hips are unseen)."""
+    for lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP):
+        if pose.vis(lm) < min_visibility:
+            return math.nan
+    width = float(np.linalg.norm(pose.xy(L.LEFT_SHOULDER) - pose.xy(L.RIGHT_SHOULDER)))
+    sh = (pose.xy(L.LEFT_SHOULDER) + pose.xy(L.RIGHT_SHOULDER)) / 2.0
+    hp = (pose.xy(L.LEFT_HIP) + pose.xy(L.RIGHT_HIP)) / 2.0
+    torso = float(np.linalg.norm(sh - hp))
+    return width / max(torso, 1e-6)
+
+
+def classify_view(pose: PoseFrame, config: ViewConfig, min_visibility: float = 0.3) -> View:
+    """The view of a single frame (see the module docstring)."""
+    if torso_upright_in_image(pose, min_visibility, 60.0):
+        return View.FRONT
+    ratio = shoulder_width_ratio(pose)
+    if math.isnan(ratio):
+        return View.UNKNOWN
+    if ratio >= config.front_min_width_ratio:
+        return View.FRONT
+    if ratio <= config.side_max_width_ratio:
+        return View.SIDE_LEFT if facing_side(pose) == "left" else View.SIDE_RIGHT
+    return View.ANGLED
+
+
+class ViewTracker:
+    """The view decided over ``decide_window_s``: a new view takes over only when it holds
+    ``switch_share`` of the recent frames. ``update(None)`` (no person) keeps the view."""
+
+    def __init__(self, config: ViewConfig) -> None:
+        self.config = config
+        self.view = View.UNKNOWN
+        self._recent: Deque[Tuple[float, View]] = collections.deque()
+
+    def reset(self) -> None:
+        self.view = View.UNKNOWN
+        self._recent.clear()
+
+    def update(self, t_s: float, pose: Optional[PoseFrame]) -> View:
+        if pose is None:
+            return self.view
+        frame_view = classify_view(pose, self.config)
+        if frame_view != View.UNKNOWN:
+            self._recent.append((t_s, frame_view))
+        while self._recent and t_s - self._recent[0][0] > self.config.decide_window_s:
+            self._recent.popleft()
+        if not self._recent:
+            return self.view
+        counts: Dict[View, int] = {}
+        for _, v in self._recent:
+            counts[v] = counts.get(v, 0) + 1
+        best, n = max(counts.items(), key=lambda kv: kv[1])
+        if self.view == View.UNKNOWN or (best != self.view and n >= self.config.switch_share * len(self._recent)):
+            self.view = best
+        return self.view
+
+
+@functools.lru_cache(maxsize=1)
+def _default_view_config() -> ViewConfig:
+    return load_config().view
+
+
+def judgeable(fault_name: str, view: View, config: Optional[Config] = None) -> bool:
+    """Whether ``fault_name`` can be judged from ``view`` (``[view.judgeable]`` in the config).
+
+    ``config`` defaults to the packaged default config. A fault missing from the table is
+    judged from every view; an unknown fault name raises ``ValueError``.
+    """
+    if fault_name not in FAULT_NAMES:
+        raise ValueError(f"unknown fault name {fault_name!r}")
+    table = (config.view if config is not None else _default_view_config()).judgeable
+    views = table.get(fault_name)
+    if views is None:
+        return True
+    return View(view).value in views
+
+
+def check_judgeable_table(config: ViewConfig, source: str = "config") -> None:
+    """Fail loudly (one line) on a view name in ``[view.judgeable]`` that does not exist."""
+    known = {v.value for v in View}
+    for fault, views in config.judgeable.items():
+        for name in views:
+            if name not in known:
+                raise ConfigError(f"{source}: view.judgeable.{fault}: unknown view {name!r} "
+                                  f"(known: {', '.join(sorted(known))})")

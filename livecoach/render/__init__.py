@@ -1,0 +1,1 @@
+"""Drawing: the overlay, the window, video writers and JPEG pictures. [cv2]"""
