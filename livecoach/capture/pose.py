@@ -16,9 +16,10 @@ from livecoach.config.schema import PoseConfig
 from livecoach.landmarks import NUM_LANDMARKS
 from livecoach.capture.native import native_stderr_captured
 from livecoach.types import Frame, PoseFrame
+from livecoach.errors import LiveCoachError
 
 
-class PoseModelError(RuntimeError):
+class PoseModelError(LiveCoachError, RuntimeError):
     """The pose model could not be loaded (the message says why, in one line)."""
 
 

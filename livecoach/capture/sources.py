@@ -37,6 +37,7 @@ import cv2
 from livecoach.config.schema import CaptureConfig
 from livecoach.capture.native import native_stderr_captured
 from livecoach.types import Frame
+from livecoach.errors import LiveCoachError
 
 __all__ = [
     "CaptureError", "CameraLost", "EndOfStream", "WorkerState", "CaptureStats", "FrameSource",
@@ -53,7 +54,7 @@ _MAX_PLAUSIBLE_FPS = 1000.0
 _POLL_S = 0.02
 
 
-class CaptureError(RuntimeError):
+class CaptureError(LiveCoachError, RuntimeError):
     """A frame source cannot be opened or read. The message is one line, fit for the user."""
 
 
@@ -61,7 +62,7 @@ class CameraLost(CaptureError):
     """A live source stopped delivering frames (camera unplugged, driver hung)."""
 
 
-class EndOfStream(Exception):
+class EndOfStream(LiveCoachError):
     """The source has no more frames (end of a video file); raised by ``CaptureThread.get``."""
 
 

@@ -13,6 +13,7 @@ from typing import List, Optional, Sequence
 
 from livecoach import __version__
 from livecoach.logic.analysis import VARIANTS
+from livecoach.errors import LiveCoachError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -123,7 +124,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_OK
 
 
-class UserFacingError(Exception):
+class UserFacingError(LiveCoachError):
     """An error whose message is the whole story for the user (printed as one line)."""
 
 

@@ -13,6 +13,7 @@ import sys
 import typing
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from livecoach.errors import LiveCoachError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,7 +21,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
 
-class ConfigError(ValueError):
+class ConfigError(LiveCoachError, ValueError):
     """A config file is unreadable or a value in it is invalid; the message is one line."""
 
 

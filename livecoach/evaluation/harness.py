@@ -37,6 +37,7 @@ from livecoach.config.schema import Config, ConfigError, PoseConfig, config_as_d
 from livecoach.formats.recording import SCHEMA_VERSION, LandmarkWriter, RecordedFrame, RecordingError, RecordingHeader, read_recording
 from livecoach.types import RepEvent, RepRecord
 from livecoach.logic.verdict import fault_shares, judge_session
+from livecoach.errors import LiveCoachError
 
 __all__ = [
     "EvalError", "ClipSpec", "ClipResult", "load_manifest", "variant_from_text", "range_error",
@@ -49,7 +50,7 @@ LABELLED_FAULTS: Tuple[str, ...] = ("hip_sag", "hip_pike", "shallow", "no_lockou
                                     "head_drop", "knees_bent", "asymmetry")
 
 
-class EvalError(Exception):
+class EvalError(LiveCoachError):
     """A problem with the manifest, a clip or the cache; the message is one line."""
 
 

@@ -26,12 +26,13 @@ import numpy as np
 
 from livecoach.landmarks import NUM_LANDMARKS, Landmark
 from livecoach.types import PoseFrame
+from livecoach.errors import LiveCoachError
 
 FORMAT_NAME = "livecoach-landmarks"
 SCHEMA_VERSION = 1
 
 
-class RecordingError(ValueError):
+class RecordingError(LiveCoachError, ValueError):
     """A landmark recording is missing, unreadable or of another format/version."""
 
 

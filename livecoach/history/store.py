@@ -40,6 +40,7 @@ import numpy as np
 from livecoach.landmarks import Landmark
 from livecoach.types import (CueEvent, Cue, CueKind, Fault, Features, LogicStep, Phase, RepEvent, RepRecord,
                     SessionEnd)
+from livecoach.errors import LiveCoachError
 
 SCHEMA_VERSION = 1
 DB_FILENAME = "livecoach.db"
@@ -116,7 +117,7 @@ CREATE TABLE IF NOT EXISTS frame_series (
 """
 
 
-class StoreError(RuntimeError):
+class StoreError(LiveCoachError, RuntimeError):
     """The history database cannot be used (unreadable, newer schema, no such session...).
 
     The message is one line, ready for the CLI to print.

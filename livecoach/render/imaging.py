@@ -9,9 +9,10 @@ import numpy as np
 
 from livecoach.landmarks import Landmark
 from livecoach.types import PoseFrame
+from livecoach.errors import LiveCoachError
 
 
-class ImagingError(ValueError):
+class ImagingError(LiveCoachError, ValueError):
     """An image could not be encoded or decoded; the message is one line."""
 
 

@@ -6,9 +6,10 @@ from typing import Any, Optional
 
 import cv2
 import numpy as np
+from livecoach.errors import LiveCoachError
 
 
-class VideoOutError(RuntimeError):
+class VideoOutError(LiveCoachError, RuntimeError):
     """The output video cannot be written (one-line message)."""
 
 

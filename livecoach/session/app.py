@@ -22,9 +22,10 @@ from livecoach import __version__
 from livecoach.config.schema import Config, config_as_dict
 from livecoach.formats.events import EventWriter, describe, session_start_dict
 from livecoach.types import CueEvent, Frame, LogicStep, PoseFrame, SessionEnd
+from livecoach.errors import LiveCoachError
 
 
-class SessionError(Exception):
+class SessionError(LiveCoachError):
     """Raised with a one-line message for a session that could not start."""
 
 

@@ -51,6 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Dict, List, Optional, Sequence, Tuple
 
+from livecoach.errors import LiveCoachError
+
 try:  # Protocol is typing-only here; keep Python 3.9 happy either way
     from typing import Protocol
 except ImportError:  # pragma: no cover
@@ -59,11 +61,11 @@ except ImportError:  # pragma: no cover
 OnStart = Optional[Callable[[], None]]
 
 
-class BackendUnavailable(RuntimeError):
+class BackendUnavailable(LiveCoachError, RuntimeError):
     """A backend cannot be used on this machine; the message is one line saying why."""
 
 
-class BackendFailed(RuntimeError):
+class BackendFailed(LiveCoachError, RuntimeError):
     """A backend broke while speaking; the worker falls back to the next one."""
 
 

@@ -1,0 +1,13 @@
+"""The one base of every error LiveCoach raises on purpose.
+
+A :class:`LiveCoachError`'s message is the whole story for the user: the command line prints it
+as one line (``livecoach: error: ...``) and exits with the class's :attr:`~LiveCoachError.exit_code`.
+Anything else that escapes is a bug, and is reported as one.
+"""
+from __future__ import annotations
+
+
+class LiveCoachError(Exception):
+    """Base class of LiveCoach's own errors; ``exit_code`` is the process exit code the CLI uses."""
+
+    exit_code: int = 1
