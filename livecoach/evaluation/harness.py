@@ -35,6 +35,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from livecoach.evaluation.baseline import NaiveElbowCounter
 from livecoach.config.schema import Config, ConfigError, PoseConfig, config_as_dict, load_config
 from livecoach.formats.recording import SCHEMA_VERSION, LandmarkWriter, RecordedFrame, RecordingError, RecordingHeader, read_recording
+from livecoach.formats.records import rep_record_dict
 from livecoach.types import RepEvent, RepRecord
 from livecoach.logic.verdict import fault_shares, judge_session
 from livecoach.errors import LiveCoachError
@@ -502,10 +503,7 @@ def _clip_row(clip: ClipSpec, result: ClipResult, min_share: float) -> Dict[str,
         "baseline": result.baseline_count,
         "verdict": result.verdict, "verdict_reason": result.verdict_reason,
         "session_verdict": result.session_verdict,
-        "rep_records": [{"full": r.full, "t_start": round(r.t_start_s, 3), "t_bottom": round(r.t_bottom_s, 3),
-                         "t_end": round(r.t_end_s, 3), "depth": _round(r.depth_frac),
-                         "min_elbow_deg": _round(r.min_elbow_angle_deg, 1), "faults": list(r.fault_names),
-                         "not_judged": list(r.not_judged), "score": r.score, "reason": r.no_rep_reason}
+        "rep_records": [{k: v for k, v in rep_record_dict(r).items() if k not in _EVAL_OMITS}
                         for r in result.records],
     })
     if clip.kind == "detailed":
@@ -525,8 +523,7 @@ def _clip_row(clip: ClipSpec, result: ClipResult, min_share: float) -> Dict[str,
     return row
 
 
-def _round(value: float, digits: int = 3) -> Optional[float]:
-    return round(float(value), digits) if value is not None and math.isfinite(value) else None
+_EVAL_OMITS = ("index", "seconds_down", "seconds_up")  # eval JSON keeps its v1 shape
 
 
 def summarise(clips: Sequence[ClipSpec], results: Dict[str, ClipResult], config: Config) -> Dict[str, Any]:

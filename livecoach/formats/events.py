@@ -7,37 +7,24 @@ schema version). Types: ``session_start``, ``rep``, ``no_rep``, ``fault``, ``cue
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 from typing import IO, Any, Dict, Optional, Union
 
+from livecoach.formats.records import finite_round, rep_record_dict
 from livecoach.types import CueEvent, Event, FaultEvent, RepEvent, RepRecord, SessionEnd
 
 EVENTS_SCHEMA_VERSION = 1
 
 
-def _num(value: float, digits: int = 3) -> Optional[float]:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    return round(float(value), digits)
+_num = finite_round
 
 
 def rep_fields(record: RepRecord) -> Dict[str, Any]:
-    return {
-        "index": record.index,
-        "full": record.full,
-        "t_start": _num(record.t_start_s),
-        "t_bottom": _num(record.t_bottom_s),
-        "t_end": _num(record.t_end_s),
-        "depth": _num(record.depth_frac),
-        "min_elbow_deg": _num(record.min_elbow_angle_deg, 1),
-        "seconds_down": _num(record.seconds_down),
-        "seconds_up": _num(record.seconds_up),
-        "faults": list(record.fault_names),
-        "not_judged": list(record.not_judged),
-        "score": record.score,
-    }
+    """The fields a ``rep``/``no_rep`` event shares (``reason`` is added to no-reps only)."""
+    fields = rep_record_dict(record)
+    del fields["reason"]
+    return fields
 
 
 def event_to_dict(event: Event) -> Dict[str, Any]:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from livecoach.formats.records import finite_round, rep_record_dict
 from livecoach.history.store import (SessionData, SessionInfo, SessionStore, StoreError, StoredRep, db_path_for,
                     reports_dir_for)
 
@@ -298,20 +299,15 @@ EXPORT_FIELDS = ("session", "seq", "rep", "full", "t_start", "t_bottom", "t_end"
                  "seconds_down", "seconds_up", "score", "faults", "not_judged", "no_rep_reason", "has_picture")
 
 
-def _num(value: Optional[float], digits: int = 3) -> Optional[float]:
-    if value is None or not math.isfinite(float(value)):
-        return None
-    return round(float(value), digits)
+_num = finite_round
 
 
 def rep_row(session_id: int, rep: StoredRep) -> Dict[str, Any]:
-    r = rep.record
-    return {"session": session_id, "seq": rep.seq, "rep": r.index, "full": r.full, "t_start": _num(r.t_start_s),
-            "t_bottom": _num(r.t_bottom_s), "t_end": _num(r.t_end_s), "depth": _num(r.depth_frac),
-            "min_elbow_deg": _num(r.min_elbow_angle_deg, 1), "seconds_down": _num(r.seconds_down),
-            "seconds_up": _num(r.seconds_up), "score": r.score, "faults": list(r.fault_names),
-            "not_judged": list(r.not_judged), "no_rep_reason": r.no_rep_reason,
-            "has_picture": rep.bottom_jpeg is not None}
+    fields = rep_record_dict(rep.record)
+    return {"session": session_id, "seq": rep.seq, "rep": fields["index"],
+            **{k: fields[k] for k in ("full", "t_start", "t_bottom", "t_end", "depth", "min_elbow_deg",
+                                      "seconds_down", "seconds_up", "score", "faults", "not_judged")},
+            "no_rep_reason": fields["reason"], "has_picture": rep.bottom_jpeg is not None}
 
 
 def export_csv(data: SessionData) -> str:

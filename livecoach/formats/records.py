@@ -1,0 +1,37 @@
+"""One rep record as plain data: the single RepRecord -> dict used by --events, export and eval."""
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, Optional
+
+from livecoach.types import RepRecord
+
+
+def finite_round(value: Optional[float], digits: int = 3) -> Optional[float]:
+    """``value`` rounded to ``digits``, or ``None`` when it is missing, NaN or infinite (JSON has no NaN)."""
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return round(float(value), digits)
+
+
+def rep_record_dict(record: RepRecord) -> Dict[str, Any]:
+    """Every field of a rep or no-rep, in the order the events schema lists them.
+
+    Times and depth are rounded to 3 decimals, the elbow angle to 1; unmeasured values are
+    ``None``. Consumers pick the keys they publish (``--events``, CSV/JSON export, eval JSON).
+    """
+    return {
+        "index": record.index,
+        "full": record.full,
+        "t_start": finite_round(record.t_start_s),
+        "t_bottom": finite_round(record.t_bottom_s),
+        "t_end": finite_round(record.t_end_s),
+        "depth": finite_round(record.depth_frac),
+        "min_elbow_deg": finite_round(record.min_elbow_angle_deg, 1),
+        "seconds_down": finite_round(record.seconds_down),
+        "seconds_up": finite_round(record.seconds_up),
+        "faults": list(record.fault_names),
+        "not_judged": list(record.not_judged),
+        "score": record.score,
+        "reason": record.no_rep_reason,
+    }
