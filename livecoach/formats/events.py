@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any, Dict, Optional, Union
+from typing import IO, Any, Dict, Union
 
 from livecoach.formats.records import finite_round, rep_record_dict
 from livecoach.types import CueEvent, Event, FaultEvent, RepEvent, RepRecord, SessionEnd

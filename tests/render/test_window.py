@@ -26,7 +26,7 @@ import pytest
 from livecoach.render import window as window_module
 from livecoach.render.window import KeyAction, display_available, display_problem, key_action
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TITLE = "LiveCoach window test"
 
 

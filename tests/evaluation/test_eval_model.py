@@ -5,7 +5,6 @@ Marked ``model`` (runs the real pose model); skipped when ../shared/videos is ab
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +12,10 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.evaluation.harness import run_eval
 from livecoach.formats.recording import read_recording
+from conftest import FIXTURES as FIXTURES_DIR
 
 CLIP = "pushfit__wrong58.mp4"  # 84 frames at 320x240: the shortest clip with a committed fixture
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "landmarks" / f"{CLIP}.jsonl.gz"
+FIXTURE = FIXTURES_DIR / "landmarks" / f"{CLIP}.jsonl.gz"
 
 
 @pytest.mark.model

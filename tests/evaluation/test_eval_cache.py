@@ -4,12 +4,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from pathlib import Path
 
 from livecoach.config.schema import load_config
 from livecoach.evaluation.harness import ClipSpec, cache_key, ensure_landmarks, file_sha256, run_eval
+from conftest import FIXTURES as FIXTURES_DIR
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "landmarks"
+FIXTURES = FIXTURES_DIR / "landmarks"
 CONFIG = load_config()
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,9 +14,10 @@ from livecoach.landmarks import Landmark as L
 from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Phase, RepEvent, RepJudgement,
                              SessionEnd, View)
 from livecoach.logic.view import ViewTracker, classify_view, judgeable
+from conftest import FIXTURES as FIXTURES_DIR
 
 CFG = load_config()
-LMCACHE = Path(__file__).resolve().parent / "fixtures" / "landmarks"  # committed recordings of real clips
+LMCACHE = FIXTURES_DIR / "landmarks"  # committed recordings of real clips
 
 
 def side_pose(t: float, depth: float):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import List
 
 import pytest
 
@@ -14,39 +13,11 @@ from livecoach.logic.faults import (NOT_JUDGED, RULES, AsymmetryRule, ElbowFlare
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, Fault, Features, RepWindow, View
 
+from helpers import clean_frame, elbow_cycle, window
+
 CONFIG = load_config()
 SIDE = View.SIDE_LEFT
 NAN = math.nan
-
-
-def clean_frame(t: float, elbow: float) -> Features:
-    """A textbook frame: straight body line, neutral neck, straight legs, tucked elbows."""
-    return Features(t_s=t, frame_index=int(round(t * 30)), view=SIDE, in_plank=True, elbow_angle_deg=elbow,
-                    elbow_angle_left_deg=elbow, elbow_angle_right_deg=elbow, depth_frac=(170 - elbow) / 90,
-                    hip_offset_frac=0.0, knee_angle_deg=172.0, body_angle_deg=5.0, elbow_flare_deg=45.0,
-                    shrug_ratio=0.40, neck_angle_deg=10.0, asymmetry_deg=3.0)
-
-
-def elbow_cycle(n: int = 30, top: float = 170.0, bottom: float = 75.0) -> List[float]:
-    """Elbow angles of one cycle: top -> bottom -> top (cosine)."""
-    return [bottom + (top - bottom) * (0.5 + 0.5 * math.cos(2 * math.pi * i / (n - 1))) for i in range(n)]
-
-
-def window(view: View = SIDE, variant: str = "standard", seconds_down: float = 1.0, depth: float = 1.0,
-           top: float = 170.0, bottom: float = 75.0, **overrides) -> RepWindow:
-    """A 30-frame rep (1 s) with optional per-field overrides: a value, or a list of per-frame values."""
-    frames = []
-    for i, elbow in enumerate(elbow_cycle(30, top, bottom)):
-        f = clean_frame(i / 30.0, elbow)
-        changes = {k: (v[i] if isinstance(v, (list, tuple)) else v) for k, v in overrides.items()}
-        frames.append(dataclasses.replace(f, view=view, **changes))
-    top_frames = tuple(dataclasses.replace(clean_frame(-0.3 + i / 30.0, top), view=view,
-                                           **{k: (v[0] if isinstance(v, (list, tuple)) else v)
-                                              for k, v in overrides.items()}) for i in range(8))
-    min_elbow = min(f.elbow_angle_deg for f in frames)
-    return RepWindow(t_start_s=0.0, t_bottom_s=0.5, t_end_s=1.0, frames=tuple(frames), top_frames=top_frames,
-                     view=view, variant=variant, depth_frac=depth, min_elbow_angle_deg=min_elbow,
-                     seconds_down=seconds_down, seconds_up=0.5)
 
 
 def rule(cls):

@@ -7,14 +7,14 @@ review the diff of ``tests/fixtures/expected``.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.evaluation.harness import replay_summary
+from conftest import FIXTURES as FIXTURES_DIR
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = FIXTURES_DIR
 CLIPS = json.loads((FIXTURES / "clips.json").read_text())["clips"]
 REGENERATE = "regenerate with `python tests/fixtures/update_expected.py` if the change is intended"
 

@@ -18,17 +18,17 @@ from livecoach.history import review
 from livecoach.history.store import DB_FILENAME, SessionStore
 from livecoach.types import RepEvent
 
-from test_store_fakes import synthetic_steps
+from helpers import synthetic_steps
 
-REPO = Path(__file__).resolve().parents[1]
-TESTS = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[2]
+TESTS = Path(__file__).resolve().parents[1]
 
 CHILD = textwrap.dedent("""
     import sys, time
     from livecoach.config.schema import load_config
     from livecoach.history.store import SessionMeta, SessionRecorder
     from livecoach.types import RepEvent
-    from test_store_fakes import synthetic_steps
+    from helpers import synthetic_steps
 
     db = sys.argv[1]
     config = load_config()

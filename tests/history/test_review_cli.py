@@ -14,7 +14,7 @@ from livecoach.config.schema import load_config
 from livecoach.history.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
 from livecoach.types import RepEvent
 
-from test_store_fakes import session_end, synthetic_steps
+from helpers import session_end, synthetic_steps
 
 
 @pytest.fixture(scope="module")

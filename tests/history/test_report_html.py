@@ -21,9 +21,9 @@ from livecoach.render.imaging import decode_jpeg
 from livecoach.history.report import _Frame, _polyline_path, nice_ticks, pick_frames
 from livecoach.history.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
 
-from test_store_fakes import session_end, synthetic_steps
+from helpers import session_end, synthetic_steps
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED_VIDEOS = REPO.parent / "shared" / "videos"
 LANDMARK_CACHE = REPO / "tests" / "fixtures" / "landmarks"  # committed recordings of real clips
 REAL_CLIP = "tayyab__pushup.mp4"  # side view, good form, then a sagging-hips demonstration

@@ -14,7 +14,7 @@ from livecoach.history.store import (DB_FILENAME, SCHEMA_VERSION, SessionMeta, S
                              default_data_dir, db_path_for)
 from livecoach.types import RepEvent
 
-from test_store_fakes import session_end, synthetic_steps
+from helpers import session_end, synthetic_steps
 
 
 @pytest.fixture(scope="module")

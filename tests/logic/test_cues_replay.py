@@ -4,15 +4,15 @@ only the ending rep's own faults are corrected, one cue per cycle, gaps and cool
 a clean clip stays silent, and the same replay gives the same cues."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.types import Cue, CueEvent, CueKind, RepEvent, RepRecord
+from conftest import FIXTURES as FIXTURES_DIR
 
-LANDMARKS = Path(__file__).resolve().parent / "fixtures" / "landmarks"
+LANDMARKS = FIXTURES_DIR / "landmarks"
 CLIPS = ["tayyab__pushup.mp4", "vraj__pushups.mp4", "pushfit__wrong49.mp4", "fitnesscounter__pushup-sample.mp4"]
 
 

@@ -13,7 +13,7 @@ from tools.sensitivity import (THRESHOLDS, ReplayedClip, render_markdown, rescor
                                    scaled_config, sensitivity_table)
 from livecoach.types import RepRecord, View
 
-from test_faults_rules import window
+from helpers import window
 
 CONFIG = load_config()
 

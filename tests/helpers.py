@@ -1,4 +1,4 @@
-"""Synthetic sessions for the store / review / report tests (helpers, plus a check of them).
+"""Pose builders and fakes shared by the tests: synthetic sessions (LogicStep streams) for store, review, report.
 
 ``synthetic_steps`` makes a realistic stream of :class:`LogicStep` s: a side-view plank
 whose elbows bend and straighten ``reps`` times, with phases, features, a pose per frame
@@ -7,6 +7,7 @@ faults on chosen reps and a cue after a faulty rep.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from livecoach.landmarks import Landmark as L
 from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Features, LogicStep, Phase, PoseFrame,
-                             RepEvent, RepRecord, SessionEnd, View)
+                             RepEvent, RepRecord, RepWindow, SessionEnd, View)
 
 FPS = 30.0
 WIDTH, HEIGHT = 640, 360
@@ -131,9 +132,36 @@ def session_end(steps: List[Tuple[LogicStep, Optional[np.ndarray]]], reason: str
                       frames_with_pose=len(steps), fps=FPS, form_verdict="incorrect", reason=reason)
 
 
-def test_synthetic_session_has_the_cycles_asked_for():
-    steps = list(synthetic_steps(reps=4, faults={2: ("hip_sag",)}, no_reps=(3,)))
-    recs = [e.record for s, _ in steps for e in s.events if isinstance(e, RepEvent)]
-    assert [r.full for r in recs] == [True, True, False, True]
-    assert [r.fault_names for r in recs][1] == ("hip_sag",)
-    assert steps[-1][0].reps == 3 and steps[-1][0].no_reps == 1
+# --- rep windows for the fault rules --------------------------------------------------------
+
+SIDE = View.SIDE_LEFT
+
+
+def clean_frame(t: float, elbow: float) -> Features:
+    """A textbook frame: straight body line, neutral neck, straight legs, tucked elbows."""
+    return Features(t_s=t, frame_index=int(round(t * 30)), view=SIDE, in_plank=True, elbow_angle_deg=elbow,
+                    elbow_angle_left_deg=elbow, elbow_angle_right_deg=elbow, depth_frac=(170 - elbow) / 90,
+                    hip_offset_frac=0.0, knee_angle_deg=172.0, body_angle_deg=5.0, elbow_flare_deg=45.0,
+                    shrug_ratio=0.40, neck_angle_deg=10.0, asymmetry_deg=3.0)
+
+
+def elbow_cycle(n: int = 30, top: float = 170.0, bottom: float = 75.0) -> List[float]:
+    """Elbow angles of one cycle: top -> bottom -> top (cosine)."""
+    return [bottom + (top - bottom) * (0.5 + 0.5 * math.cos(2 * math.pi * i / (n - 1))) for i in range(n)]
+
+
+def window(view: View = SIDE, variant: str = "standard", seconds_down: float = 1.0, depth: float = 1.0,
+           top: float = 170.0, bottom: float = 75.0, **overrides) -> RepWindow:
+    """A 30-frame rep (1 s) with optional per-field overrides: a value, or a list of per-frame values."""
+    frames = []
+    for i, elbow in enumerate(elbow_cycle(30, top, bottom)):
+        f = clean_frame(i / 30.0, elbow)
+        changes = {k: (v[i] if isinstance(v, (list, tuple)) else v) for k, v in overrides.items()}
+        frames.append(dataclasses.replace(f, view=view, **changes))
+    top_frames = tuple(dataclasses.replace(clean_frame(-0.3 + i / 30.0, top), view=view,
+                                           **{k: (v[0] if isinstance(v, (list, tuple)) else v)
+                                              for k, v in overrides.items()}) for i in range(8))
+    min_elbow = min(f.elbow_angle_deg for f in frames)
+    return RepWindow(t_start_s=0.0, t_bottom_s=0.5, t_end_s=1.0, frames=tuple(frames), top_frames=top_frames,
+                     view=view, variant=variant, depth_frac=depth, min_elbow_angle_deg=min_elbow,
+                     seconds_down=seconds_down, seconds_up=0.5)
