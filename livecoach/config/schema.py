@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
+from livecoach.config.paths import shipped_config_dir
 from livecoach.config.toml_io import ConfigError, build, check_known_keys, deep_merge, read_toml, setting, to_plain
 from livecoach.types import FAULT_NAMES
 
@@ -368,8 +369,8 @@ class Config:
 
 
 def default_config_path() -> Path:
-    """``config/default.toml`` of this checkout (the project is installed editable)."""
-    return Path(__file__).resolve().parents[2] / "config" / "default.toml"
+    """The shipped ``config/default.toml`` (a checkout's, or the installed wheel's data files)."""
+    return shipped_config_dir() / "default.toml"
 
 
 def load_config(path: Optional[Path] = None) -> Config:
