@@ -40,7 +40,13 @@ def test_eval_extracts_caches_and_scores_one_real_clip(shared_videos, tmp_path):
     assert len(fresh) == len(stored)
     both = [(a.pose, b.pose) for a, b in zip(fresh, stored) if a.pose is not None and b.pose is not None]
     assert len(both) > 0.8 * len(fresh)
-    error_px = np.median([np.abs(a.image_xyz[:, :2] - b.image_xyz[:, :2]).max() for a, b in both])
+    # Landmarks visible in both runs only: hidden ones are the model's guesses, and those differ by up to
+    # ~18 px between CPUs (SIMD paths) while visible ones agree within a few pixels.
+    def worst_visible_px(a, b) -> float:
+        visible = (a.visibility > 0.5) & (b.visibility > 0.5)
+        return float(np.abs(a.image_xyz[visible, :2] - b.image_xyz[visible, :2]).max()) if visible.any() else 0.0
+
+    error_px = np.median([worst_visible_px(a, b) for a, b in both])
     assert error_px < 5.0
 
     # a second run is a cache hit: the recording is not rewritten
