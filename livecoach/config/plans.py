@@ -163,6 +163,8 @@ class ProgressionRules:
 class PlanTiming:
     """``[timing]``: how a set ends and how a rest is counted down (seconds of frame time)."""
 
+    standing_min_body_angle_deg: float = setting(0.0, 90.0, doc="shoulder-ankle line steeper than this from "
+                                                 "the floor = standing (livecoach.logic.plans.person_state)")
     stood_up_after_s: float = setting(0.1, 60.0, doc="standing (or out of view) this long ends a set")
     rested_too_long_s: float = setting(1.0, 600.0, doc="no rep (or no hold time) for this long, person on the "
                                        "floor, ends a set")

@@ -1,0 +1,601 @@
+"""The plan runner: a workout plan done set by set, driven by frame time and the logic's outputs.
+
+:class:`PlanRunner` is a deterministic state machine. Each frame the session hands it one
+:class:`PlanInput` (the frame's ``t_s``, where the person is -- :class:`PersonState` -- the rep
+cycles that ended in that frame as :class:`RepOutcome` s, and a hold's good-form seconds so far)
+and gets back the events of that frame. It never reads a clock, so a replay gives the same
+script. All rules and texts come from ``config/plans/_rules.toml`` (:class:`PlanRules`).
+
+The set cycle::
+
+    CALLED --(in position, or a rep)--> ACTIVE --(target / stood up / rested too long / n)--> REST
+      ^                                                                                      |
+      +------------------------- rest counted down (or n) ----------------------------------+
+
+* **CALLED**: "Set 2 of 3: wide push-ups, 8 to 12 reps" is said; the set starts (:class:`SetStart`)
+  when the person is in position.
+* **ACTIVE**: reps and no-reps are counted; "Two more" toward ``target_min``; "That's 8..." at
+  ``target_min``; the set ends (:class:`SetEnd`) at ``target_max`` (``target``), after standing
+  or being out of view for ``stood_up_after_s`` (``stood_up``), after ``rested_too_long_s``
+  without a rep or hold time (``rested_too_long``), or on the n key (``skipped``). Reps
+  recognised as another exercise ``wrong_exercise_after_reps`` times in a row get "This set is
+  wide push-ups", once per set.
+* After a rep set, :class:`Advice`: ``regress`` (to the easier variant of ``[easier]``) when at
+  least ``regress_fault_share`` of its cycles had a body-line fault or were no-reps, or the reps
+  fell below ``regress_missed_share`` of ``target_min``; ``progress`` after the last set of an
+  exercise when every one of its sets was clean at the top of the range and the history says
+  the previous ``progress_after_sessions - 1`` sessions were too (``clean_sessions``). A plan
+  with ``adapt = true`` moves its remaining sets of that exercise to the easier variant.
+* **REST**: :class:`Rest` and "Rest 60 seconds", the advice, "Next: diamond push-ups" at
+  ``announce_next_at_s`` before the end, "3", "2", "1", then the next set is called.
+* Pause: :meth:`toggle_pause` (space), or automatically when the person is out of view
+  outside a set for ``stood_up_after_s``; it resumes when they come back. Timers stop meanwhile.
+  :meth:`next_set` (n) and :meth:`back` (b) move between sets.
+
+Everything said is a :class:`~livecoach.types.CueEvent` (kind announcement or count, key
+``plan_<text key>``), so the speech and overlay paths of the session need nothing new.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from livecoach.config.plans import Plan, PlanRules, PlanSet
+from livecoach.types import Cue, CueEvent, CueKind, Features, RepRecord
+
+__all__ = ["PersonState", "RepOutcome", "PlanInput", "SetStart", "SetEnd", "Rest", "Advice", "PlanPaused",
+           "PlanResumed", "PlanDone", "PlanEvent", "SetResult", "PlanStatus", "RunnerState", "PlanRunner",
+           "person_state", "SET_END_REASONS"]
+
+SET_END_REASONS = ("target", "stood_up", "rested_too_long", "skipped")
+
+
+class PersonState(str, Enum):
+    """Where the person is, as far as a plan cares."""
+
+    IN_POSITION = "in_position"  # in the set's position: plank gate on, or holding
+    ON_FLOOR = "on_floor"  # in view, not in position, not standing: resting, kneeling
+    STANDING = "standing"
+    OUT_OF_VIEW = "out_of_view"
+
+
+def person_state(features: Optional[Features], in_position: bool, standing_min_body_angle_deg: float) -> PersonState:
+    """The :class:`PersonState` of one frame from the logic's features and its position gate.
+
+    Standing = the shoulder-ankle line steeper than ``standing_min_body_angle_deg`` from the
+    floor (world landmarks). A camera looking down on the back also reads steep; a set ends on
+    it only after ``stood_up_after_s`` outside the position, so between reps it does not matter.
+    """
+    if features is None:
+        return PersonState.OUT_OF_VIEW
+    if in_position:
+        return PersonState.IN_POSITION
+    angle = features.body_angle_deg
+    if not math.isnan(angle) and angle >= standing_min_body_angle_deg:
+        return PersonState.STANDING
+    return PersonState.ON_FLOOR
+
+
+@dataclass(frozen=True)
+class RepOutcome:
+    """One finished rep cycle as a plan sees it.
+
+    ``exercise`` is what the recogniser made of it (None: not recognised); ``candidates`` the
+    exercises the view cannot tell from it (hand width from the side), none of which is wrong.
+    """
+
+    full: bool
+    exercise: Optional[str] = None
+    faults: Tuple[str, ...] = ()
+    candidates: Tuple[str, ...] = ()
+
+    @classmethod
+    def from_record(cls, record: RepRecord, exercise: Optional[str] = None,
+                    candidates: Sequence[str] = ()) -> "RepOutcome":
+        return cls(full=record.full, exercise=exercise, faults=record.fault_names, candidates=tuple(candidates))
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """What the runner needs from one frame."""
+
+    t_s: float
+    person: PersonState
+    reps: Tuple[RepOutcome, ...] = ()
+    hold_seconds: Optional[float] = None  # good-form seconds of the hold under way (holds only)
+
+
+# ----------------------------------------------------------------------------- events
+@dataclass(frozen=True)
+class SetStart:
+    t_s: float
+    plan: str
+    block: str
+    set: int
+    of: int
+    round: int
+    rounds: int
+    exercise: str
+    target_min: int
+    target_max: int
+    unit: str  # "reps" or "seconds"
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": "set_start", "t": self.t_s, "plan": self.plan, "block": self.block, "set": self.set,
+                "of": self.of, "round": self.round, "rounds": self.rounds, "exercise": self.exercise,
+                "target_min": self.target_min, "target_max": self.target_max, "unit": self.unit}
+
+
+@dataclass(frozen=True)
+class SetEnd:
+    t_s: float
+    plan: str
+    exercise: str
+    reps: int
+    no_reps: int
+    hold_s: float  # good-form seconds (holds; 0 for rep sets)
+    reason: str  # one of SET_END_REASONS
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": "set_end", "t": self.t_s, "plan": self.plan, "exercise": self.exercise, "reps": self.reps,
+                "no_reps": self.no_reps, "hold_s": round(self.hold_s, 2), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Rest:
+    t_s: float
+    seconds: float
+    next_exercise: str
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": "rest", "t": self.t_s, "seconds": self.seconds, "next": self.next_exercise}
+
+
+@dataclass(frozen=True)
+class Advice:
+    t_s: float
+    kind: str  # "regress" or "progress"
+    from_exercise: str
+    to_exercise: str  # the same exercise when progressing means more reps or a slower negative
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": "advice", "t": self.t_s, "kind": self.kind, "from": self.from_exercise,
+                "to": self.to_exercise}
+
+
+@dataclass(frozen=True)
+class PlanPaused:
+    t_s: float
+    reason: str  # "key" or "away"
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": "plan_paused", "t": self.t_s, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class PlanResumed:
+    t_s: float
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": "plan_resumed", "t": self.t_s}
+
+
+@dataclass(frozen=True)
+class PlanDone:
+    t_s: float
+    plan: str
+    sets: int
+    reps: int
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"type": "plan_done", "t": self.t_s, "plan": self.plan, "sets": self.sets, "reps": self.reps}
+
+
+PlanEvent = Union[SetStart, SetEnd, Rest, Advice, PlanPaused, PlanResumed, PlanDone, CueEvent]
+
+
+@dataclass(frozen=True)
+class SetResult:
+    """One finished set, for the history and the summary."""
+
+    plan: str
+    block: str
+    exercise: str
+    target_min: int
+    target_max: int
+    unit: str
+    reps: int
+    no_reps: int
+    bad_cycles: int  # cycles with a body-line fault, or no-reps
+    hold_s: float
+    reason: str
+    t_start_s: float
+    t_end_s: float
+    rest_before_s: Optional[float]  # rest actually taken before it (None for the first set)
+
+    @property
+    def clean_at_top(self) -> bool:
+        return self.reason == "target" and self.bad_cycles == 0
+
+
+class RunnerState(str, Enum):
+    CALLED = "called"
+    ACTIVE = "active"
+    REST = "rest"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    """What the overlay shows: the set, its count and target, the rest left."""
+
+    state: RunnerState
+    paused: bool
+    index: int  # 0-based set of the plan (the upcoming one during a rest)
+    total: int
+    exercise: str
+    set: int
+    of: int
+    reps: int
+    target_min: int
+    target_max: int
+    hold_s: float
+    rest_left_s: float
+
+
+# ----------------------------------------------------------------------------- the runner
+class PlanRunner:
+    """Runs ``plan`` under ``rules`` (see the module docstring).
+
+    ``clean_sessions``: exercise -> how many sessions in a row before this one had every set of
+    it clean at the top of its range (from the history; empty = none).
+    """
+
+    def __init__(self, plan: Plan, rules: PlanRules, clean_sessions: Optional[Mapping[str, int]] = None) -> None:
+        self.plan = plan
+        self.rules = rules
+        self.clean_sessions = dict(clean_sessions or {})
+        self.sets: List[PlanSet] = list(plan.sets())
+        self.results: List[SetResult] = []
+        self.advice: List[Advice] = []
+        self.state = RunnerState.CALLED
+        self.index = 0
+        self.paused = False
+        self._pause_reason = ""
+        self._paused_at = 0.0
+        self._away_since: Optional[float] = None
+        self._started = False
+        self._last_t: Optional[float] = None
+        self._rest_end = 0.0
+        self._rest_started = 0.0
+        self._rest_said_next = False
+        self._rest_counted: set = set()
+        self._last_set_end: Optional[float] = None
+        self._reset_set()
+
+    # -- public API ----------------------------------------------------------------------
+    @property
+    def current(self) -> Optional[PlanSet]:
+        return self.sets[self.index] if self.index < len(self.sets) else None
+
+    def status(self) -> PlanStatus:
+        cur = self.current or self.sets[-1]
+        rest_left = max(0.0, self._rest_end - (self._last_t or 0.0)) if self.state == RunnerState.REST else 0.0
+        if self.paused and self.state == RunnerState.REST:
+            rest_left = max(0.0, self._rest_end - self._paused_at)
+        return PlanStatus(state=self.state, paused=self.paused, index=self.index, total=len(self.sets),
+                          exercise=cur.exercise, set=cur.round if cur.rounds > 1 else cur.set,
+                          of=cur.rounds if cur.rounds > 1 else cur.of, reps=self._reps, target_min=cur.target_min,
+                          target_max=cur.target_max, hold_s=self._hold_best, rest_left_s=rest_left)
+
+    def update(self, frame: PlanInput) -> Tuple[PlanEvent, ...]:
+        """The events of one frame (see the module docstring). Frames must come in time order."""
+        t = frame.t_s
+        if self._last_t is not None and t < self._last_t:
+            raise ValueError(f"frame time went back: {t} after {self._last_t}")
+        self._last_t = t
+        out: List[PlanEvent] = []
+        if not self._started:
+            self._started = True
+            self._call(t, out)
+        if self.state == RunnerState.DONE:
+            return tuple(out)
+        if self.paused:
+            if self._pause_reason == "away" and frame.person != PersonState.OUT_OF_VIEW:
+                self._resume(t, out)
+            else:
+                return tuple(out)
+        if self.state == RunnerState.CALLED:
+            if frame.person == PersonState.IN_POSITION or frame.reps or (frame.hold_seconds or 0) > 0:
+                self._begin(t, out)
+        if self.state == RunnerState.ACTIVE:
+            self._active(frame, out)
+        elif self.state == RunnerState.REST:
+            self._rest(t, out)
+        if self.state in (RunnerState.CALLED, RunnerState.REST):
+            self._watch_away(frame, out)
+        return tuple(out)
+
+    def next_set(self, t_s: float) -> Tuple[PlanEvent, ...]:
+        """The n key: end the set under way as ``skipped`` (or cut the rest short) and call the next."""
+        out: List[PlanEvent] = []
+        if self.state == RunnerState.DONE:
+            return ()
+        self._unpause_for_control(t_s, out)
+        if self.state in (RunnerState.CALLED, RunnerState.ACTIVE):
+            self._end_set(t_s, "skipped", out, rest=False)
+        elif self.state == RunnerState.REST:
+            self._call(t_s, out)
+        return tuple(out)
+
+    def back(self, t_s: float) -> Tuple[PlanEvent, ...]:
+        """The b key: call the previous set again (during a rest: the set just done)."""
+        out: List[PlanEvent] = []
+        if self.state == RunnerState.DONE or not self.sets:
+            return ()
+        self._unpause_for_control(t_s, out)
+        if self.state == RunnerState.ACTIVE and (self._reps or self._no_reps or self._hold_best > 0):
+            self._record(t_s, "skipped", out)
+        # During a rest self.index is the upcoming set, so one back is the set just done.
+        self.index = max(0, self.index - 1)
+        self._call(t_s, out)
+        return tuple(out)
+
+    def toggle_pause(self, t_s: float) -> Tuple[PlanEvent, ...]:
+        """The space key: pause (timers stop, nothing counts) or resume."""
+        out: List[PlanEvent] = []
+        if self.state == RunnerState.DONE:
+            return ()
+        if self.paused:
+            self._resume(t_s, out)
+        else:
+            self._pause(t_s, "key", out)
+        return tuple(out)
+
+    def clean_exercises(self) -> Tuple[str, ...]:
+        """Exercises whose every rep set this session was clean at the top of its range (for the
+        history's ``clean_sessions`` count)."""
+        by_ex: Dict[str, List[SetResult]] = {}
+        for r in self.results:
+            if r.unit == "reps" and r.reason != "skipped":
+                by_ex.setdefault(r.exercise, []).append(r)
+        return tuple(sorted(ex for ex, rs in by_ex.items() if all(r.clean_at_top for r in rs)))
+
+    # -- states ----------------------------------------------------------------------------
+    def _reset_set(self) -> None:
+        self._reps = 0
+        self._no_reps = 0
+        self._bad = 0
+        self._hold_best = 0.0
+        self._t_begin: Optional[float] = None
+        self._last_activity = 0.0
+        self._stood_since: Optional[float] = None
+        self._wrong_streak = 0
+        self._wrong_said = False
+        self._left_said: set = set()
+        self._target_said = False
+
+    def _call(self, t: float, out: List[PlanEvent]) -> None:
+        """Announce set ``self.index`` and wait for the person to get into position."""
+        if self.index >= len(self.sets):
+            self._finish(t, out)
+            return
+        self._reset_set()
+        self.state = RunnerState.CALLED
+        s = self.sets[self.index]
+        key = {(False, False): "set_start", (False, True): "round_start", (True, False): "hold_start",
+               (True, True): "hold_round_start"}[(s.is_hold, s.rounds > 1)]
+        self._say(t, key, out, set=s.set, of=s.of, round=s.round, rounds=s.rounds,
+                  exercise=self.rules.spoken_name(s.exercise), min=s.target_min, max=s.target_max)
+
+    def _begin(self, t: float, out: List[PlanEvent]) -> None:
+        s = self.sets[self.index]
+        self.state = RunnerState.ACTIVE
+        self._t_begin = t
+        self._last_activity = t
+        out.append(SetStart(t_s=t, plan=self.plan.name, block=s.block, set=s.set, of=s.of, round=s.round,
+                            rounds=s.rounds, exercise=s.exercise, target_min=s.target_min,
+                            target_max=s.target_max, unit="seconds" if s.is_hold else "reps"))
+
+    def _active(self, frame: PlanInput, out: List[PlanEvent]) -> None:
+        t = frame.t_s
+        s = self.sets[self.index]
+        timing = self.rules.timing
+        for rep in frame.reps:
+            self._last_activity = t
+            if rep.full:
+                self._reps += 1
+            else:
+                self._no_reps += 1
+            if not rep.full or set(rep.faults) & set(self.rules.progression.body_line_faults):
+                self._bad += 1
+            self._check_exercise(t, s, rep, out)
+            if s.is_hold or not rep.full:
+                continue
+            if self._reps >= s.target_max:
+                self._end_set(t, "target", out)
+                return
+            left = s.target_min - self._reps
+            if 1 <= left <= timing.reps_left_from and left not in self._left_said:
+                self._left_said.add(left)
+                self._say(t, "reps_left", out, kind=CueKind.COUNT, left=self.rules.number(left))
+            elif left == 0 and not self._target_said:
+                self._target_said = True
+                self._say(t, "target_reached", out, reps=self._reps, min=s.target_min, max=s.target_max)
+        if s.is_hold and frame.hold_seconds is not None:
+            if frame.hold_seconds > self._hold_best:
+                self._hold_best = float(frame.hold_seconds)
+                self._last_activity = t
+            if self._hold_best >= s.target_min and not self._target_said and s.target_max > s.target_min:
+                self._target_said = True
+                self._say(t, "target_reached", out, reps=int(self._hold_best), min=s.target_min, max=s.target_max)
+            if self._hold_best >= s.target_max:
+                self._end_set(t, "target", out)
+                return
+        if s.is_hold and frame.person == PersonState.IN_POSITION:
+            self._last_activity = t
+        if frame.person in (PersonState.STANDING, PersonState.OUT_OF_VIEW):
+            if self._stood_since is None:
+                self._stood_since = t
+            if t - self._stood_since >= timing.stood_up_after_s:
+                self._end_set(t, "stood_up", out)
+                return
+        else:
+            self._stood_since = None
+            if t - self._last_activity >= timing.rested_too_long_s:
+                self._end_set(t, "rested_too_long", out)
+
+    def _check_exercise(self, t: float, s: PlanSet, rep: RepOutcome, out: List[PlanEvent]) -> None:
+        wrong = (rep.exercise is not None and rep.exercise != s.exercise and s.exercise not in rep.candidates)
+        self._wrong_streak = self._wrong_streak + 1 if wrong else 0
+        if (wrong and not self._wrong_said
+                and self._wrong_streak >= self.rules.timing.wrong_exercise_after_reps):
+            self._wrong_said = True
+            self._say(t, "wrong_exercise", out, exercise=self.rules.spoken_name(s.exercise))
+
+    def _end_set(self, t: float, reason: str, out: List[PlanEvent], rest: bool = True) -> None:
+        s = self.sets[self.index]
+        result = self._record(t, reason, out)
+        if reason != "skipped":
+            if s.is_hold:
+                self._say(t, "hold_done", out, seconds=int(round(self._hold_best)))
+            else:
+                self._say(t, "set_done", out, reps=self._reps)
+        advice = self._advise(t, s, result)
+        self.index += 1
+        if self.index >= len(self.sets):
+            for a in advice:
+                self._say_advice(a, out)
+            self._finish(t, out)
+            return
+        if not rest or s.rest_s <= 0:
+            for a in advice:
+                self._say_advice(a, out)
+            self._call(t, out)
+            return
+        self.state = RunnerState.REST
+        self._rest_started = t
+        self._rest_end = t + s.rest_s
+        self._rest_said_next = False
+        self._rest_counted = set()
+        nxt = self.sets[self.index]
+        out.append(Rest(t_s=t, seconds=s.rest_s, next_exercise=nxt.exercise))
+        self._say(t, "rest", out, seconds=_seconds_text(s.rest_s))
+        for a in advice:
+            self._say_advice(a, out)
+        self._rest(t, out)
+
+    def _record(self, t: float, reason: str, out: List[PlanEvent]) -> SetResult:
+        s = self.sets[self.index]
+        t_start = self._t_begin if self._t_begin is not None else t
+        rest_before = (t_start - self._last_set_end) if self._last_set_end is not None else None
+        result = SetResult(plan=self.plan.name, block=s.block, exercise=s.exercise, target_min=s.target_min,
+                           target_max=s.target_max, unit="seconds" if s.is_hold else "reps", reps=self._reps,
+                           no_reps=self._no_reps, bad_cycles=self._bad, hold_s=self._hold_best, reason=reason,
+                           t_start_s=t_start, t_end_s=t, rest_before_s=rest_before)
+        if self._t_begin is not None:
+            self.results.append(result)
+            self._last_set_end = t
+            out.append(SetEnd(t_s=t, plan=self.plan.name, exercise=s.exercise, reps=self._reps,
+                              no_reps=self._no_reps, hold_s=self._hold_best, reason=reason))
+        return result
+
+    def _advise(self, t: float, s: PlanSet, result: SetResult) -> List[Advice]:
+        if s.is_hold or result.reason == "skipped" or self._t_begin is None:
+            return []
+        rules = self.rules.progression
+        cycles = result.reps + result.no_reps
+        broke = cycles >= rules.regress_min_cycles and result.bad_cycles >= rules.regress_fault_share * cycles
+        missed = result.reps < rules.regress_missed_share * s.target_min
+        out: List[Advice] = []
+        easier = self.rules.easier.get(s.exercise)
+        if (broke or missed) and easier is not None:
+            out.append(Advice(t_s=t, kind="regress", from_exercise=s.exercise, to_exercise=easier))
+            if self.plan.adapt:
+                for i in range(self.index + 1, len(self.sets)):
+                    nxt = self.sets[i]
+                    if nxt.exercise == s.exercise and nxt.block_index == s.block_index:
+                        self.sets[i] = dataclasses.replace(nxt, exercise=easier)
+        elif not any(x.exercise == s.exercise for x in self.sets[self.index + 1:]):
+            mine = [r for r in self.results if r.exercise == s.exercise and r.unit == "reps" and r.reason != "skipped"]
+            share_ok = all(r.bad_cycles <= rules.progress_max_fault_share * max(1, r.reps + r.no_reps)
+                           and r.reason == "target" for r in mine)
+            if mine and share_ok and self.clean_sessions.get(s.exercise, 0) + 1 >= rules.progress_after_sessions:
+                harder = self.rules.harder.get(s.exercise, s.exercise)
+                out.append(Advice(t_s=t, kind="progress", from_exercise=s.exercise, to_exercise=harder))
+        self.advice.extend(out)
+        return out
+
+    def _say_advice(self, advice: Advice, out: List[PlanEvent]) -> None:
+        out.append(advice)
+        if advice.kind == "progress" and advice.to_exercise == advice.from_exercise:
+            self._say(advice.t_s, "progress_reps", out, exercise=self.rules.spoken_name(advice.from_exercise))
+        else:
+            self._say(advice.t_s, advice.kind, out, from_exercise=self.rules.spoken_name(advice.from_exercise),
+                      to_exercise=self.rules.spoken_name(advice.to_exercise))
+
+    def _rest(self, t: float, out: List[PlanEvent]) -> None:
+        left = self._rest_end - t
+        timing = self.rules.timing
+        total = self._rest_end - self._rest_started
+        if not self._rest_said_next and left <= timing.announce_next_at_s:
+            self._rest_said_next = True
+            self._say(t, "next", out, exercise=self.rules.spoken_name(self.sets[self.index].exercise))
+        due = [n for n in range(1, timing.countdown_from + 1) if left <= n < total and n not in self._rest_counted]
+        if due and left > 0:
+            n = min(due)
+            self._rest_counted.update(range(n, timing.countdown_from + 1))
+            self._say(t, "countdown", out, kind=CueKind.COUNT, n=n)
+        if left <= 0:
+            self._call(t, out)
+
+    def _watch_away(self, frame: PlanInput, out: List[PlanEvent]) -> None:
+        if frame.person != PersonState.OUT_OF_VIEW:
+            self._away_since = None
+            return
+        if self._away_since is None:
+            self._away_since = frame.t_s
+        if frame.t_s - self._away_since >= self.rules.timing.stood_up_after_s and not self.paused:
+            self._pause(frame.t_s, "away", out)
+
+    def _pause(self, t: float, reason: str, out: List[PlanEvent]) -> None:
+        self.paused = True
+        self._pause_reason = reason
+        self._paused_at = t
+        out.append(PlanPaused(t_s=t, reason=reason))
+        self._say(t, "paused", out)
+
+    def _resume(self, t: float, out: List[PlanEvent]) -> None:
+        shift = t - self._paused_at
+        self.paused = False
+        self._away_since = None
+        self._rest_end += shift
+        self._rest_started += shift
+        self._last_activity += shift
+        self._stood_since = None
+        out.append(PlanResumed(t_s=t))
+        self._say(t, "resumed", out)
+
+    def _unpause_for_control(self, t: float, out: List[PlanEvent]) -> None:
+        if self.paused:
+            self._resume(t, out)
+
+    def _finish(self, t: float, out: List[PlanEvent]) -> None:
+        self.state = RunnerState.DONE
+        self.index = len(self.sets)
+        reps = sum(r.reps for r in self.results if r.unit == "reps")
+        out.append(PlanDone(t_s=t, plan=self.plan.name, sets=len(self.results), reps=reps))
+        self._say(t, "plan_done", out, sets=len(self.results), reps=reps)
+
+    def _say(self, t: float, key: str, out: List[PlanEvent], kind: CueKind = CueKind.ANNOUNCEMENT,
+             **fields: Any) -> None:
+        text = self.rules.texts[key].format(**fields)
+        out.append(CueEvent(Cue(t_s=t, key=f"plan_{key}", text=text, kind=kind,
+                                priority=int(self.rules.priority[key]))))
+
+
+def _seconds_text(seconds: float) -> str:
+    return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
