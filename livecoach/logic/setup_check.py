@@ -1,0 +1,202 @@
+"""Camera set-up guidance: is the whole person in the picture, at a usable size, side-on, lit?
+
+:class:`SetupChecker` looks at each frame's :class:`~livecoach.types.PoseFrame` (or ``None``),
+plus what the capture adapter measured -- the frame's mean luminance (0-255) and, when it has
+a detector that can tell, the number of people -- and says **one thing at a time**:
+
+======================  ================================================================
+``too_dark``            mean luminance under ``dark_below`` (clears above ``light_enough_above``)
+``two_people``          the adapter counted two or more people
+``no_person``           no pose, or neither shoulders nor hips seen
+``too_close``           the body spans more than ``too_close_above_frac`` of the image, or
+                        ``too_close_cut_groups`` of head / hands / feet are cut off at once
+``feet_out_of_view``    no ankle in the picture (hidden, or at / past the edge)
+``head_out_of_view``    neither the nose nor an ear in the picture
+``hands_out_of_view``   no wrist in the picture
+``too_far``             the body spans less than ``too_far_below_frac`` of the image
+``wrong_view``          the exercise needs the body line and the shoulders are not nearly on
+                        top of each other (shoulder width / torso length over
+                        ``side_on_max_width_ratio``, :func:`livecoach.logic.view.shoulder_width_ratio`)
+``ok``                  none of those: "Ready"
+======================  ================================================================
+
+Per frame the first failing check in ``order`` is the frame's finding. The spoken check changes
+only when a finding holds ``switch_share`` of the last ``window_s`` seconds (so a flickering
+landmark does not make it chatter), and an unresolved problem is said again every
+``repeat_after_s``. Each change is a :class:`SetupEvent` (``check``, ``message``). Thresholds and
+messages are in ``config/plans/_setup.toml`` (:class:`~livecoach.config.plans.SetupConfig`).
+Frame time only, never a clock.
+"""
+from __future__ import annotations
+
+import collections
+import math
+from dataclasses import dataclass
+from typing import Deque, Dict, List, Optional, Sequence, Tuple
+
+from livecoach.config.plans import SetupConfig
+from livecoach.landmarks import Landmark
+from livecoach.logic.view import shoulder_width_ratio
+from livecoach.types import PoseFrame
+
+__all__ = ["SetupEvent", "SetupStatus", "FrameFinding", "SetupChecker", "assess_frame", "BODY_GROUPS"]
+
+L = Landmark
+
+#: The parts that must be in the picture, each seen when any one of its landmarks is.
+BODY_GROUPS: Dict[str, Tuple[Landmark, ...]] = {
+    "head": (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR),
+    "hands": (L.LEFT_WRIST, L.RIGHT_WRIST),
+    "feet": (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+}
+_GROUP_CHECK = {"head": "head_out_of_view", "hands": "hands_out_of_view", "feet": "feet_out_of_view"}
+_CORE = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+#: Landmarks whose box is the body's extent in the image.
+_EXTENT = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW,
+           L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE,
+           L.RIGHT_ANKLE, L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
+
+
+@dataclass(frozen=True)
+class SetupEvent:
+    """The set-up advice changed (or an unresolved problem is repeated)."""
+
+    t_s: float
+    check: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"type": "setup", "t": self.t_s, "check": self.check, "message": self.message}
+
+
+@dataclass(frozen=True)
+class FrameFinding:
+    """What one frame shows: the first failing check, and the measurements behind it."""
+
+    check: str
+    failing: Tuple[str, ...]  # every failing check, in config order
+    body_box: Optional[Tuple[float, float, float, float]]  # x0, y0, x1, y1 as shares of the image
+    fill: float  # the body's extent along its longer image side, share of that side (nan: unknown)
+    width_ratio: float  # shoulder width / torso length in the image (nan: unknown)
+
+
+@dataclass(frozen=True)
+class SetupStatus:
+    """The checker's current word, for the overlay's framing guide."""
+
+    check: Optional[str]  # None until enough frames were seen
+    message: str
+    ready: bool
+    finding: Optional[FrameFinding]
+
+
+def _in_picture(pose: PoseFrame, lm: Landmark, min_visibility: float, margin_frac: float) -> bool:
+    if pose.vis(lm) < min_visibility:
+        return False
+    x, y = (float(v) for v in pose.xy(lm))
+    mx, my = margin_frac * pose.width, margin_frac * pose.height
+    return mx <= x <= pose.width - mx and my <= y <= pose.height - my
+
+
+def assess_frame(pose: Optional[PoseFrame], config: SetupConfig, brightness: Optional[float] = None,
+                 people: Optional[int] = None, needs_side_view: bool = True, dark_now: bool = False) -> FrameFinding:
+    """The finding of one frame (see the module docstring). ``dark_now``: the spoken check is
+    ``too_dark``, so the light must rise above ``light_enough_above`` to clear it."""
+    failing: List[str] = []
+    limit = config.light_enough_above if dark_now else config.dark_below
+    if brightness is not None and math.isfinite(brightness) and brightness < limit:
+        failing.append("too_dark")
+    if people is not None and people >= 2:
+        failing.append("two_people")
+    box: Optional[Tuple[float, float, float, float]] = None
+    fill = ratio = math.nan
+    core_seen = pose is not None and any(pose.vis(lm) >= config.min_visibility for lm in _CORE)
+    if pose is None or not core_seen:
+        failing.append("no_person")
+    else:
+        cut = [g for g, lms in BODY_GROUPS.items()
+               if not any(_in_picture(pose, lm, config.min_visibility, config.edge_margin_frac) for lm in lms)]
+        pts = [pose.xy(lm) for lm in _EXTENT if pose.vis(lm) >= config.min_visibility]
+        if pts:
+            xs = [min(max(float(p[0]) / pose.width, 0.0), 1.0) for p in pts]
+            ys = [min(max(float(p[1]) / pose.height, 0.0), 1.0) for p in pts]
+            box = (min(xs), min(ys), max(xs), max(ys))
+            w, h = box[2] - box[0], box[3] - box[1]
+            fill = w if w * pose.width >= h * pose.height else h  # along the body's longer image side
+        if len(cut) >= config.too_close_cut_groups or (not math.isnan(fill) and fill > config.too_close_above_frac):
+            failing.append("too_close")
+        failing.extend(_GROUP_CHECK[g] for g in cut)
+        if not cut and not math.isnan(fill) and fill < config.too_far_below_frac:
+            failing.append("too_far")
+        ratio = shoulder_width_ratio(pose, config.min_visibility)
+        if needs_side_view and not math.isnan(ratio) and ratio > config.side_on_max_width_ratio:
+            failing.append("wrong_view")
+    ordered = tuple(c for c in config.order if c in failing)
+    return FrameFinding(check=ordered[0] if ordered else "ok", failing=ordered, body_box=box, fill=fill,
+                        width_ratio=ratio)
+
+
+class SetupChecker:
+    """Says what to change in the set-up, one thing at a time (see the module docstring).
+
+    ``needs_side_view``: the exercise is judged on the body line (push-ups, planks), so the
+    camera must see it side-on; :meth:`set_needs_side_view` changes it when the set changes.
+    """
+
+    def __init__(self, config: SetupConfig, needs_side_view: bool = True) -> None:
+        self.config = config
+        self.needs_side_view = needs_side_view
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget what was said: the next decision is said again (e.g. the person came back)."""
+        self._window: Deque[Tuple[float, str]] = collections.deque()
+        self._current: Optional[str] = None
+        self._said_at = -math.inf
+        self._first_t: Optional[float] = None
+        self._finding: Optional[FrameFinding] = None
+
+    def set_needs_side_view(self, needs: bool) -> None:
+        self.needs_side_view = needs
+
+    @property
+    def status(self) -> SetupStatus:
+        check = self._current
+        message = self.config.messages[check] if check is not None else ""
+        return SetupStatus(check=check, message=message, ready=check == "ok", finding=self._finding)
+
+    def update(self, t_s: float, pose: Optional[PoseFrame], brightness: Optional[float] = None,
+               people: Optional[int] = None) -> Tuple[SetupEvent, ...]:
+        """One frame; returns a :class:`SetupEvent` when the advice changes (or is repeated)."""
+        cfg = self.config
+        finding = assess_frame(pose, cfg, brightness, people, self.needs_side_view,
+                               dark_now=self._current == "too_dark")
+        self._finding = finding
+        if self._first_t is None:
+            self._first_t = t_s
+        self._window.append((t_s, finding.check))
+        while self._window and t_s - self._window[0][0] > cfg.window_s:
+            self._window.popleft()
+        if t_s - self._first_t < cfg.min_window_s:
+            return ()
+        best, share = _majority(self._window)
+        if best != self._current and share >= cfg.switch_share:
+            self._current = best
+            return (self._say(t_s),)
+        if (self._current is not None and self._current != "ok" and cfg.repeat_after_s > 0
+                and t_s - self._said_at >= cfg.repeat_after_s):
+            return (self._say(t_s),)
+        return ()
+
+    def _say(self, t_s: float) -> SetupEvent:
+        assert self._current is not None
+        self._said_at = t_s
+        return SetupEvent(t_s=t_s, check=self._current, message=self.config.messages[self._current])
+
+
+def _majority(window: Sequence[Tuple[float, str]]) -> Tuple[str, float]:
+    counts: Dict[str, int] = {}
+    for _, check in window:
+        counts[check] = counts.get(check, 0) + 1
+    best = max(counts, key=lambda c: counts[c])
+    return best, counts[best] / len(window)

@@ -1,0 +1,158 @@
+"""Set-up checks on hand-built poses: one finding at a time, stable, in frame time."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import pytest
+
+from livecoach.config.plans import load_plans
+from livecoach.landmarks import Landmark as L
+from livecoach.logic.features import pose_from_points
+from livecoach.logic.setup_check import SetupChecker, SetupEvent, assess_frame
+from livecoach.types import PoseFrame
+
+W, H = 640, 360
+FPS = 30.0
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_plans().setup
+
+
+def side_plank(scale: float = 1.0, dx: float = 0.0, dy: float = 0.0, front: bool = False) -> Dict[L, Sequence[float]]:
+    """A side-on plank filling ~60 % of a 640x360 image; scaled about the image centre, then shifted.
+    ``front``: the shoulders and hips spread apart as when the camera looks at the head end."""
+    base = {
+        L.NOSE: (150, 168), L.LEFT_EAR: (168, 160), L.RIGHT_EAR: (170, 161),
+        L.LEFT_SHOULDER: (205, 172), L.RIGHT_SHOULDER: (207, 174), L.LEFT_ELBOW: (210, 235),
+        L.RIGHT_ELBOW: (212, 236), L.LEFT_WRIST: (205, 298), L.RIGHT_WRIST: (207, 299),
+        L.LEFT_HIP: (360, 200), L.RIGHT_HIP: (362, 202), L.LEFT_KNEE: (440, 240), L.RIGHT_KNEE: (442, 241),
+        L.LEFT_ANKLE: (520, 285), L.RIGHT_ANKLE: (522, 286), L.LEFT_HEEL: (530, 280), L.RIGHT_HEEL: (532, 281),
+        L.LEFT_FOOT_INDEX: (535, 298), L.RIGHT_FOOT_INDEX: (537, 299),
+    }
+    if front:
+        base[L.LEFT_SHOULDER], base[L.RIGHT_SHOULDER] = (205, 120), (207, 230)
+        base[L.LEFT_HIP], base[L.RIGHT_HIP] = (360, 160), (362, 240)
+    cx, cy = W / 2, H / 2
+    return {lm: (cx + (x - cx) * scale + dx, cy + (y - cy) * scale + dy) for lm, (x, y) in base.items()}
+
+
+def pose(points: Dict[L, Sequence[float]], t: float = 0.0, hidden: Sequence[L] = ()) -> PoseFrame:
+    return pose_from_points(points, t_s=t, width=W, height=H, visibility=0.95, hidden=hidden)
+
+
+def run(checker: SetupChecker, seconds: float, points: Optional[Dict[L, Sequence[float]]], t0: float = 0.0,
+        brightness: Optional[float] = 120.0, people: Optional[int] = 1, hidden: Sequence[L] = ()) -> List[SetupEvent]:
+    events: List[SetupEvent] = []
+    for k in range(int(round(seconds * FPS))):
+        t = t0 + k / FPS
+        events += checker.update(t, None if points is None else pose(points, t, hidden), brightness, people)
+    return events
+
+
+def first(events: List[SetupEvent]) -> SetupEvent:
+    assert events, "nothing was said"
+    return events[0]
+
+
+def test_good_framing_gives_ready_within_two_seconds(config):
+    checker = SetupChecker(config)
+    events = run(checker, 3.0, side_plank())
+    assert [(e.check, e.message) for e in events] == [("ok", "Ready")]
+    assert events[0].t_s <= 2.0
+    assert checker.status.ready
+    assert assess_frame(pose(side_plank()), config).failing == ()
+
+
+@pytest.mark.parametrize("points,hidden,check,message", [
+    (side_plank(dx=160), (), "feet_out_of_view", "Step back so I can see your feet"),   # feet past the right edge
+    (side_plank(), (L.LEFT_ANKLE, L.RIGHT_ANKLE), "feet_out_of_view", "Step back so I can see your feet"),
+    (side_plank(dx=-170), (), "head_out_of_view", "Move so I can see your head"),      # head past the left edge
+    (side_plank(dy=-166), (), "head_out_of_view", "Move so I can see your head"),       # cut at the top... and
+    (side_plank(dy=62), (), "hands_out_of_view", "Move so I can see your hands"),      # ...hands cut at the bottom
+    (side_plank(scale=0.4), (), "too_far", "Come closer to the camera"),               # small and padded
+    (side_plank(scale=1.9), (), "too_close", "Step back from the camera"),             # head and feet cut
+    (side_plank(front=True), (), "wrong_view", "Turn side-on to the camera"),
+])
+def test_each_framing_problem_is_named(config, points, hidden, check, message):
+    events = run(SetupChecker(config), 2.0, points, hidden=hidden)
+    assert (first(events).check, first(events).message) == (check, message)
+    assert first(events).t_s <= 2.0
+    assert len(events) == 1
+
+
+def test_the_top_cut_reads_head_and_the_bottom_cut_hands(config):
+    # guard for the two shifted cases above: each cuts exactly one group
+    assert assess_frame(pose(side_plank(dy=-166)), config).failing == ("head_out_of_view",)
+    assert assess_frame(pose(side_plank(dy=62)), config).failing == ("hands_out_of_view",)
+
+
+def test_front_view_is_fine_when_the_exercise_does_not_need_the_body_line(config):
+    events = run(SetupChecker(config, needs_side_view=False), 2.0, side_plank(front=True))
+    assert [e.check for e in events] == ["ok"]
+
+
+def test_dark_frame_then_light_with_hysteresis(config):
+    checker = SetupChecker(config)
+    events = run(checker, 2.0, side_plank(), brightness=20.0)
+    assert [(e.check, e.message) for e in events] == [("too_dark", "Turn on a light")]
+    # between dark_below and light_enough_above: still too dark
+    assert run(checker, 2.0, side_plank(), t0=2.0, brightness=45.0) == []
+    assert [e.check for e in run(checker, 2.0, side_plank(), t0=4.0, brightness=90.0)] == ["ok"]
+
+
+def test_nobody_and_two_people(config):
+    assert [e.check for e in run(SetupChecker(config), 2.0, None)] == ["no_person"]
+    assert [e.message for e in run(SetupChecker(config), 2.0, side_plank(), people=2)] == [
+        "Only one person in the picture, please"]
+
+
+def test_one_thing_at_a_time_in_config_order(config):
+    finding = assess_frame(pose(side_plank(dx=160, front=True)), config, brightness=10.0)
+    assert finding.failing == ("too_dark", "feet_out_of_view", "wrong_view")
+    assert finding.check == "too_dark"
+
+
+def test_a_flickering_landmark_does_not_make_it_chatter(config):
+    checker = SetupChecker(config)
+    events: List[SetupEvent] = []
+    for k in range(int(10 * FPS)):
+        t = k / FPS
+        hidden = (L.LEFT_ANKLE, L.RIGHT_ANKLE) if k % 4 == 0 else ()  # feet lost on a quarter of the frames
+        events += checker.update(t, pose(side_plank(), t, hidden), 120.0, 1)
+    assert [e.check for e in events] == ["ok"]
+
+
+def test_walk_out_and_back_in(config):
+    checker = SetupChecker(config)
+    events = run(checker, 3.0, side_plank())
+    events += run(checker, 3.0, None, t0=3.0)
+    events += run(checker, 3.0, side_plank(dx=160), t0=6.0)  # back, but too far right
+    events += run(checker, 3.0, side_plank(), t0=9.0)
+    assert [e.check for e in events] == ["ok", "no_person", "feet_out_of_view", "ok"]
+    assert 3.0 < events[1].t_s < 4.5 and 9.0 < events[3].t_s < 11.0
+
+
+def test_an_unresolved_problem_is_said_again(config):
+    events = run(SetupChecker(config), 25.0, side_plank(dx=160))
+    assert [e.check for e in events] == ["feet_out_of_view"] * 3
+    gaps = np.diff([e.t_s for e in events])
+    assert np.all(gaps >= config.repeat_after_s - 1e-6)
+
+
+def test_event_dict(config):
+    event = run(SetupChecker(config), 2.0, side_plank(scale=0.4))[0]
+    assert event.to_dict() == {"type": "setup", "t": event.t_s, "check": "too_far",
+                               "message": "Come closer to the camera"}
+
+
+def test_framing_guide_box(config):
+    checker = SetupChecker(config)
+    run(checker, 1.0, side_plank())
+    finding = checker.status.finding
+    assert finding is not None and finding.body_box is not None
+    x0, y0, x1, y1 = finding.body_box
+    assert x0 == pytest.approx(150 / W) and x1 == pytest.approx(537 / W)
+    assert finding.fill == pytest.approx((537 - 150) / W)
