@@ -165,6 +165,8 @@ class PlanTiming:
 
     standing_min_body_angle_deg: float = setting(0.0, 90.0, doc="shoulder-ankle line steeper than this from "
                                                  "the floor = standing (livecoach.logic.plans.person_state)")
+    upright_exercises: Tuple[str, ...] = setting(doc="exercises done standing (at a wall): 'standing' does "
+                                                 "not end their sets")
     stood_up_after_s: float = setting(0.1, 60.0, doc="standing (or out of view) this long ends a set")
     rested_too_long_s: float = setting(1.0, 600.0, doc="no rep (or no hold time) for this long, person on the "
                                        "floor, ends a set")
@@ -335,6 +337,9 @@ def _fill_block_defaults(data: Mapping[str, Any], source: str) -> Dict[str, Any]
 def _build_rules(data: Mapping[str, Any], source: str, known: Iterable[str]) -> PlanRules:
     rules: PlanRules = build(PlanRules, data, "", source)
     known = set(known)
+    for name in rules.timing.upright_exercises:
+        if name not in known:
+            raise ConfigError(f"{source}: timing.upright_exercises: unknown exercise {name!r}")
     for table in ("easier", "harder"):
         for frm, to in getattr(rules, table).items():
             if to not in known:

@@ -50,7 +50,7 @@ __all__ = ["PersonState", "RepOutcome", "PlanInput", "SetStart", "SetEnd", "Rest
            "PlanResumed", "PlanDone", "PlanEvent", "SetResult", "PlanStatus", "RunnerState", "PlanRunner",
            "person_state", "SET_END_REASONS"]
 
-SET_END_REASONS = ("target", "stood_up", "rested_too_long", "skipped")
+SET_END_REASONS = ("target", "stood_up", "rested_too_long", "skipped", "session_end")
 
 
 class PersonState(str, Enum):
@@ -62,19 +62,23 @@ class PersonState(str, Enum):
     OUT_OF_VIEW = "out_of_view"
 
 
-def person_state(features: Optional[Features], in_position: bool, standing_min_body_angle_deg: float) -> PersonState:
+def person_state(features: Optional[Features], in_position: bool, standing_min_body_angle_deg: float,
+                 upright_exercise: bool = False) -> PersonState:
     """The :class:`PersonState` of one frame from the logic's features and its position gate.
 
     Standing = the shoulder-ankle line steeper than ``standing_min_body_angle_deg`` from the
-    floor (world landmarks). A camera looking down on the back also reads steep; a set ends on
-    it only after ``stood_up_after_s`` outside the position, so between reps it does not matter.
+    floor (world landmarks). It wins over the position gate, which lets an upright body pass
+    (that is how it accepts a camera looking down on the back), except for an exercise done
+    upright (``upright_exercise``: wall push-ups, the scapular wall hold), where only the gate
+    is trusted. A camera above the back also reads steep: the set-up check asks for a side view.
     """
     if features is None:
         return PersonState.OUT_OF_VIEW
-    if in_position:
-        return PersonState.IN_POSITION
     angle = features.body_angle_deg
-    if not math.isnan(angle) and angle >= standing_min_body_angle_deg:
+    steep = not math.isnan(angle) and angle >= standing_min_body_angle_deg
+    if in_position and (upright_exercise or not steep):
+        return PersonState.IN_POSITION
+    if steep:
         return PersonState.STANDING
     return PersonState.ON_FLOOR
 
@@ -291,6 +295,12 @@ class PlanRunner:
                           of=cur.rounds if cur.rounds > 1 else cur.of, reps=self._reps, target_min=cur.target_min,
                           target_max=cur.target_max, hold_s=self._hold_best, rest_left_s=rest_left)
 
+    def person(self, features: Optional[Features], in_position: bool) -> PersonState:
+        """:func:`person_state` for the set under way (its exercise may be done upright)."""
+        cur = self.current
+        upright = cur is not None and cur.exercise in self.rules.timing.upright_exercises
+        return person_state(features, in_position, self.rules.timing.standing_min_body_angle_deg, upright)
+
     def update(self, frame: PlanInput) -> Tuple[PlanEvent, ...]:
         """The events of one frame (see the module docstring). Frames must come in time order."""
         t = frame.t_s
@@ -353,6 +363,18 @@ class PlanRunner:
             self._resume(t_s, out)
         else:
             self._pause(t_s, "key", out)
+        return tuple(out)
+
+    def finish(self, t_s: float) -> Tuple[PlanEvent, ...]:
+        """The session ends (quit, end of the video): a set under way ends as ``session_end``
+        and is judged for advice like any other; nothing more is called."""
+        out: List[PlanEvent] = []
+        if self.state == RunnerState.ACTIVE:
+            s = self.sets[self.index]
+            result = self._record(t_s, "session_end", out)
+            for advice in self._advise(t_s, s, result):
+                self._say_advice(advice, out)
+        self.state = RunnerState.DONE
         return tuple(out)
 
     def clean_exercises(self) -> Tuple[str, ...]:
@@ -509,7 +531,8 @@ class PlanRunner:
         rules = self.rules.progression
         cycles = result.reps + result.no_reps
         broke = cycles >= rules.regress_min_cycles and result.bad_cycles >= rules.regress_fault_share * cycles
-        missed = result.reps < rules.regress_missed_share * s.target_min
+        # A set cut short by the end of the session did not miss its target: only its form counts.
+        missed = result.reason != "session_end" and result.reps < rules.regress_missed_share * s.target_min
         out: List[Advice] = []
         easier = self.rules.easier.get(s.exercise)
         if (broke or missed) and easier is not None:

@@ -1,0 +1,105 @@
+"""A plan run end to end on a replayed landmark recording of a real clip (tayyab__pushup.mp4):
+the real analysis logic counts and judges the reps; the runner's spoken script (the fake
+speaker is the list of cue texts) is asserted line by line. Frame time only.
+
+What the clip shows (manifest notes): 0.6-25.1 s nine good reps; 25.2-28.7 s he stands and
+talks; 28.8-30 s holds the top; 30.2-40 s three deliberately sagging reps; 40-46.7 s two more.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from livecoach.config.plans import load_plans
+from livecoach.config.schema import load_config
+from livecoach.formats.recording import read_recording
+from livecoach.logic.analysis import SessionAnalyzer
+from livecoach.logic.plans import (Advice, PlanDone, PlanEvent, PlanInput, PlanRunner, RepOutcome, Rest, SetEnd,
+                                   SetStart)
+from livecoach.types import CueEvent, Phase, RepEvent
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "landmarks" / "tayyab__pushup.mp4.jsonl.gz"
+
+PLAN = """
+name = "replay"
+title = "Replay"
+description = "Standard push-ups, then decline push-ups."
+adapt = false
+
+[[blocks]]
+name = "main"
+rounds = 1
+rest_s = 4.0
+sets = 1
+
+  [[blocks.entries]]
+  exercise = "standard"
+  target_min = 8
+  target_max = 12
+
+  [[blocks.entries]]
+  exercise = "decline"
+  target_min = 4
+  target_max = 5
+"""
+
+
+def replay(tmp_path: Path) -> List[PlanEvent]:
+    (tmp_path / "replay.toml").write_text(PLAN)
+    lib = load_plans(user_dir=tmp_path)
+    analyzer = SessionAnalyzer(load_config())
+    runner = PlanRunner(lib.get("replay"), lib.rules)
+    _, frames = read_recording(FIXTURE)
+    events: List[PlanEvent] = []
+    for f in frames:
+        step = analyzer.update(f.t_s, f.frame_index, f.pose)
+        reps = tuple(RepOutcome.from_record(e.record) for e in step.events if isinstance(e, RepEvent))
+        person = runner.person(step.features, step.phase != Phase.NOT_IN_POSITION)
+        events += runner.update(PlanInput(t_s=f.t_s, person=person, reps=reps))
+    events += runner.finish(frames[-1].t_s)
+    return events
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory) -> List[PlanEvent]:
+    return replay(tmp_path_factory.mktemp("plans"))
+
+
+def test_plan_on_a_real_clip_script(replayed):
+    events = replayed
+    said = [e.cue.text for e in events if isinstance(e, CueEvent)]
+    assert said == [
+        "Set 1 of 1: standard push-ups, 8 to 12 reps",
+        "Three more",
+        "Two more",
+        "One more",
+        "That's 8. Up to 12 if your form holds",
+        "Set done: 9 reps",                      # he stands up to talk after nine reps
+        "Rest 4 seconds",
+        "Next: decline push-ups",
+        "3", "2", "1",
+        "Set 1 of 1: decline push-ups, 4 to 5 reps",
+        "Three more",
+        "Two more",
+        "One more",
+        "That's 4. Up to 5 if your form holds",
+        "Set done: 5 reps",
+        "Your form broke down. Next set, try standard push-ups instead of decline push-ups",
+        "Workout done: 2 sets, 14 reps",
+    ]
+    ends = [e for e in events if isinstance(e, SetEnd)]
+    assert [(e.exercise, e.reps, e.reason) for e in ends] == [("standard", 9, "stood_up"), ("decline", 5, "target")]
+    # the first set ends within stood_up_after_s (+ the gate's lag) of him standing at 25.2 s
+    assert 25.2 < ends[0].t_s < 25.2 + 2.0 + 1.0
+    starts = [e for e in events if isinstance(e, SetStart)]
+    assert starts[0].t_s < 1.0 and 28.7 < starts[1].t_s < 33.0
+    assert [r.seconds for r in events if isinstance(r, Rest)] == [4.0]
+    advice = [a for a in events if isinstance(a, Advice)]
+    assert [(a.kind, a.from_exercise, a.to_exercise) for a in advice] == [("regress", "decline", "standard")]
+    assert isinstance([e for e in events if not isinstance(e, CueEvent)][-1], PlanDone)
+
+
+def test_replay_is_deterministic(replayed, tmp_path):
+    assert replay(tmp_path) == replayed
