@@ -62,6 +62,7 @@ PLAN_TEXT_PLACEHOLDERS: Dict[str, Tuple[str, ...]] = {
     "countdown": ("n",),
     "wrong_exercise": ("exercise",),
     "regress": ("from_exercise", "to_exercise"),
+    "regress_missed": ("from_exercise", "to_exercise"),
     "progress": ("from_exercise", "to_exercise"),
     "progress_reps": ("exercise",),
     "paused": (),
@@ -168,6 +169,8 @@ class PlanTiming:
     upright_exercises: Tuple[str, ...] = setting(doc="exercises done standing (at a wall): 'standing' does "
                                                  "not end their sets")
     stood_up_after_s: float = setting(0.1, 60.0, doc="standing (or out of view) this long ends a set")
+    floor_resets_after_s: float = setting(0.0, 60.0, doc="on the floor this long undoes a stand-up in progress "
+                                          "(back in position undoes it at once)")
     rested_too_long_s: float = setting(1.0, 600.0, doc="no rep (or no hold time) for this long, person on the "
                                        "floor, ends a set")
     countdown_from: int = setting(0, 10, doc="count the last seconds of a rest aloud from this number; 0 = off")

@@ -75,6 +75,8 @@ def person_state(features: Optional[Features], in_position: bool, standing_min_b
     if features is None:
         return PersonState.OUT_OF_VIEW
     angle = features.body_angle_deg
+    if math.isnan(angle) and not in_position:
+        return PersonState.OUT_OF_VIEW  # not even the hips are seen: mostly out of the picture
     steep = not math.isnan(angle) and angle >= standing_min_body_angle_deg
     if in_position and (upright_exercise or not steep):
         return PersonState.IN_POSITION
@@ -164,10 +166,11 @@ class Advice:
     kind: str  # "regress" or "progress"
     from_exercise: str
     to_exercise: str  # the same exercise when progressing means more reps or a slower negative
+    reason: str = ""  # "form" (body line / no-reps), "missed_target", or "clean_at_top"
 
     def to_dict(self) -> Dict[str, Any]:
         return {"type": "advice", "t": self.t_s, "kind": self.kind, "from": self.from_exercise,
-                "to": self.to_exercise}
+                "to": self.to_exercise, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -395,6 +398,7 @@ class PlanRunner:
         self._t_begin: Optional[float] = None
         self._last_activity = 0.0
         self._stood_since: Optional[float] = None
+        self._down_since: Optional[float] = None
         self._wrong_streak = 0
         self._wrong_said = False
         self._left_said: set = set()
@@ -460,14 +464,20 @@ class PlanRunner:
         if s.is_hold and frame.person == PersonState.IN_POSITION:
             self._last_activity = t
         if frame.person in (PersonState.STANDING, PersonState.OUT_OF_VIEW):
+            self._down_since = None
             if self._stood_since is None:
                 self._stood_since = t
             if t - self._stood_since >= timing.stood_up_after_s:
                 self._end_set(t, "stood_up", out)
                 return
         else:
-            self._stood_since = None
-            if t - self._last_activity >= timing.rested_too_long_s:
+            # Back in position undoes a stand-up in progress at once; on the floor only after a
+            # while (a person walking off is read "on the floor" in a frame or two on the way).
+            if self._down_since is None:
+                self._down_since = t
+            if frame.person == PersonState.IN_POSITION or t - self._down_since >= timing.floor_resets_after_s:
+                self._stood_since = None
+            if self._stood_since is None and t - self._last_activity >= timing.rested_too_long_s:
                 self._end_set(t, "rested_too_long", out)
 
     def _check_exercise(self, t: float, s: PlanSet, rep: RepOutcome, out: List[PlanEvent]) -> None:
@@ -536,7 +546,8 @@ class PlanRunner:
         out: List[Advice] = []
         easier = self.rules.easier.get(s.exercise)
         if (broke or missed) and easier is not None:
-            out.append(Advice(t_s=t, kind="regress", from_exercise=s.exercise, to_exercise=easier))
+            out.append(Advice(t_s=t, kind="regress", from_exercise=s.exercise, to_exercise=easier,
+                              reason="form" if broke else "missed_target"))
             if self.plan.adapt:
                 for i in range(self.index + 1, len(self.sets)):
                     nxt = self.sets[i]
@@ -548,7 +559,8 @@ class PlanRunner:
                            and r.reason == "target" for r in mine)
             if mine and share_ok and self.clean_sessions.get(s.exercise, 0) + 1 >= rules.progress_after_sessions:
                 harder = self.rules.harder.get(s.exercise, s.exercise)
-                out.append(Advice(t_s=t, kind="progress", from_exercise=s.exercise, to_exercise=harder))
+                out.append(Advice(t_s=t, kind="progress", from_exercise=s.exercise, to_exercise=harder,
+                                  reason="clean_at_top"))
         self.advice.extend(out)
         return out
 
@@ -557,7 +569,8 @@ class PlanRunner:
         if advice.kind == "progress" and advice.to_exercise == advice.from_exercise:
             self._say(advice.t_s, "progress_reps", out, exercise=self.rules.spoken_name(advice.from_exercise))
         else:
-            self._say(advice.t_s, advice.kind, out, from_exercise=self.rules.spoken_name(advice.from_exercise),
+            key = "regress_missed" if advice.reason == "missed_target" else advice.kind
+            self._say(advice.t_s, key, out, from_exercise=self.rules.spoken_name(advice.from_exercise),
                       to_exercise=self.rules.spoken_name(advice.to_exercise))
 
     def _rest(self, t: float, out: List[PlanEvent]) -> None:
@@ -599,6 +612,7 @@ class PlanRunner:
         self._rest_started += shift
         self._last_activity += shift
         self._stood_since = None
+        self._down_since = None
         out.append(PlanResumed(t_s=t))
         self._say(t, "resumed", out)
 

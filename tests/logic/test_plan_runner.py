@@ -134,7 +134,8 @@ def test_a_plan_runs_end_to_end_and_the_spoken_script_is_exact(library):
     ends = d.of_type(SetEnd)
     assert [(e.reps, e.no_reps, e.reason) for e in ends] == [(5, 0, "target"), (3, 1, "stood_up"), (3, 0, "target")]
     assert [r.seconds for r in d.of_type(Rest)] == [10.0, 10.0]
-    assert [(a.kind, a.from_exercise, a.to_exercise) for a in d.of_type(Advice)] == [("regress", "standard", "incline")]
+    assert [(a.kind, a.from_exercise, a.to_exercise, a.reason) for a in d.of_type(Advice)] == [
+        ("regress", "standard", "incline", "form")]
     assert d.of_type(PlanDone)[0].reps == 11
     assert runner.state == RunnerState.DONE
     assert [r.bad_cycles for r in runner.results] == [0, 4, 0]
@@ -170,7 +171,8 @@ def test_missing_the_target_widely_regresses_even_with_clean_reps(library):
     d.run(0.5, IN)
     d.reps([CLEAN])  # 1 of a 3-5 target, under 60 % of 3
     d.run(3.0, STAND)
-    assert [(a.kind, a.to_exercise) for a in d.of_type(Advice)] == [("regress", "incline")]
+    assert [(a.kind, a.to_exercise, a.reason) for a in d.of_type(Advice)] == [("regress", "incline", "missed_target")]
+    assert "That was a hard set. Next set, try incline push-ups instead of standard push-ups" in d.said()
 
 
 def test_progress_after_two_clean_sessions_at_the_top(library):
@@ -287,3 +289,27 @@ def test_person_state_from_features():
     assert person_state(flat, True, 60.0) == IN
     assert person_state(flat, False, 60.0) == FLOOR
     assert person_state(upright, False, 60.0) == STAND
+
+
+def test_walking_off_through_a_floor_frame_still_ends_the_set(library):
+    _, d = library()
+    d.run(0.5, IN)
+    d.reps([CLEAN] * 4)
+    d.run(0.8, STAND)
+    d.run(0.3, FLOOR)  # read as on the floor for a moment on the way out
+    d.run(1.0, AWAY)
+    ends = d.of_type(SetEnd)
+    assert [(e.reps, e.reason) for e in ends] == [(4, "stood_up")]
+    assert ends[0].t_s == pytest.approx(d.t - 1.0 + 0.9, abs=0.11)  # 2 s after he stood up
+
+
+def test_kneeling_down_for_a_while_undoes_a_stand_up(library):
+    _, d = library()
+    d.run(0.5, IN)
+    d.reps([CLEAN] * 2)
+    d.run(1.5, STAND)
+    d.run(1.5, FLOOR)  # kneels down again: longer than floor_resets_after_s
+    d.run(1.5, STAND)
+    assert d.of_type(SetEnd) == []
+    d.run(0.7, STAND)  # 2 s standing since he got up again
+    assert [e.reason for e in d.of_type(SetEnd)] == ["stood_up"]
