@@ -29,231 +29,29 @@ The set cycle::
 * **REST**: :class:`Rest` and "Rest 60 seconds", the advice, "Next: diamond push-ups" at
   ``announce_next_at_s`` before the end, "3", "2", "1", then the next set is called.
 * Pause: :meth:`toggle_pause` (space), or automatically when the person is out of view
-  outside a set for ``stood_up_after_s``; it resumes when they come back. Timers stop meanwhile.
+  during a rest for ``stood_up_after_s``; it resumes when they come back. Timers stop meanwhile.
   :meth:`next_set` (n) and :meth:`back` (b) move between sets.
 
 Everything said is a :class:`~livecoach.types.CueEvent` (kind announcement or count, key
-``plan_<text key>``), so the speech and overlay paths of the session need nothing new.
+``plan_<text key>``), so the speech and overlay paths of the session need nothing new. The
+input and event types live in :mod:`livecoach.logic.plan_events` and are re-exported here.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
-from dataclasses import dataclass
-from enum import Enum
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from livecoach.config.plans import Plan, PlanRules, PlanSet
-from livecoach.types import Cue, CueEvent, CueKind, Features, RepRecord
+from livecoach.logic.plan_events import (SET_END_REASONS, Advice, PersonState, PlanDone, PlanEvent, PlanInput,
+                                         PlanPaused, PlanResumed, PlanStatus, RepOutcome, Rest, RunnerState, SetEnd,
+                                         SetResult, SetStart, person_state)
+from livecoach.types import Cue, CueEvent, CueKind, Features
 
-__all__ = ["PersonState", "RepOutcome", "PlanInput", "SetStart", "SetEnd", "Rest", "Advice", "PlanPaused",
-           "PlanResumed", "PlanDone", "PlanEvent", "SetResult", "PlanStatus", "RunnerState", "PlanRunner",
+__all__ = ["PlanRunner", "PersonState", "RepOutcome", "PlanInput", "SetStart", "SetEnd", "Rest", "Advice",
+           "PlanPaused", "PlanResumed", "PlanDone", "PlanEvent", "SetResult", "PlanStatus", "RunnerState",
            "person_state", "SET_END_REASONS"]
 
-SET_END_REASONS = ("target", "stood_up", "rested_too_long", "skipped", "session_end")
 
-
-class PersonState(str, Enum):
-    """Where the person is, as far as a plan cares."""
-
-    IN_POSITION = "in_position"  # in the set's position: plank gate on, or holding
-    ON_FLOOR = "on_floor"  # in view, not in position, not standing: resting, kneeling
-    STANDING = "standing"
-    OUT_OF_VIEW = "out_of_view"
-
-
-def person_state(features: Optional[Features], in_position: bool, standing_min_body_angle_deg: float,
-                 upright_exercise: bool = False) -> PersonState:
-    """The :class:`PersonState` of one frame from the logic's features and its position gate.
-
-    Standing = the shoulder-ankle line steeper than ``standing_min_body_angle_deg`` from the
-    floor (world landmarks). It wins over the position gate, which lets an upright body pass
-    (that is how it accepts a camera looking down on the back), except for an exercise done
-    upright (``upright_exercise``: wall push-ups, the scapular wall hold), where only the gate
-    is trusted. A camera above the back also reads steep: the set-up check asks for a side view.
-    """
-    if features is None:
-        return PersonState.OUT_OF_VIEW
-    angle = features.body_angle_deg
-    if math.isnan(angle) and not in_position:
-        return PersonState.OUT_OF_VIEW  # not even the hips are seen: mostly out of the picture
-    steep = not math.isnan(angle) and angle >= standing_min_body_angle_deg
-    if in_position and (upright_exercise or not steep):
-        return PersonState.IN_POSITION
-    if steep:
-        return PersonState.STANDING
-    return PersonState.ON_FLOOR
-
-
-@dataclass(frozen=True)
-class RepOutcome:
-    """One finished rep cycle as a plan sees it.
-
-    ``exercise`` is what the recogniser made of it (None: not recognised); ``candidates`` the
-    exercises the view cannot tell from it (hand width from the side), none of which is wrong.
-    """
-
-    full: bool
-    exercise: Optional[str] = None
-    faults: Tuple[str, ...] = ()
-    candidates: Tuple[str, ...] = ()
-
-    @classmethod
-    def from_record(cls, record: RepRecord, exercise: Optional[str] = None,
-                    candidates: Sequence[str] = ()) -> "RepOutcome":
-        return cls(full=record.full, exercise=exercise, faults=record.fault_names, candidates=tuple(candidates))
-
-
-@dataclass(frozen=True)
-class PlanInput:
-    """What the runner needs from one frame."""
-
-    t_s: float
-    person: PersonState
-    reps: Tuple[RepOutcome, ...] = ()
-    hold_seconds: Optional[float] = None  # good-form seconds of the hold under way (holds only)
-
-
-# ----------------------------------------------------------------------------- events
-@dataclass(frozen=True)
-class SetStart:
-    t_s: float
-    plan: str
-    block: str
-    set: int
-    of: int
-    round: int
-    rounds: int
-    exercise: str
-    target_min: int
-    target_max: int
-    unit: str  # "reps" or "seconds"
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"type": "set_start", "t": self.t_s, "plan": self.plan, "block": self.block, "set": self.set,
-                "of": self.of, "round": self.round, "rounds": self.rounds, "exercise": self.exercise,
-                "target_min": self.target_min, "target_max": self.target_max, "unit": self.unit}
-
-
-@dataclass(frozen=True)
-class SetEnd:
-    t_s: float
-    plan: str
-    exercise: str
-    reps: int
-    no_reps: int
-    hold_s: float  # good-form seconds (holds; 0 for rep sets)
-    reason: str  # one of SET_END_REASONS
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"type": "set_end", "t": self.t_s, "plan": self.plan, "exercise": self.exercise, "reps": self.reps,
-                "no_reps": self.no_reps, "hold_s": round(self.hold_s, 2), "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class Rest:
-    t_s: float
-    seconds: float
-    next_exercise: str
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"type": "rest", "t": self.t_s, "seconds": self.seconds, "next": self.next_exercise}
-
-
-@dataclass(frozen=True)
-class Advice:
-    t_s: float
-    kind: str  # "regress" or "progress"
-    from_exercise: str
-    to_exercise: str  # the same exercise when progressing means more reps or a slower negative
-    reason: str = ""  # "form" (body line / no-reps), "missed_target", or "clean_at_top"
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"type": "advice", "t": self.t_s, "kind": self.kind, "from": self.from_exercise,
-                "to": self.to_exercise, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class PlanPaused:
-    t_s: float
-    reason: str  # "key" or "away"
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"type": "plan_paused", "t": self.t_s, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class PlanResumed:
-    t_s: float
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"type": "plan_resumed", "t": self.t_s}
-
-
-@dataclass(frozen=True)
-class PlanDone:
-    t_s: float
-    plan: str
-    sets: int
-    reps: int
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"type": "plan_done", "t": self.t_s, "plan": self.plan, "sets": self.sets, "reps": self.reps}
-
-
-PlanEvent = Union[SetStart, SetEnd, Rest, Advice, PlanPaused, PlanResumed, PlanDone, CueEvent]
-
-
-@dataclass(frozen=True)
-class SetResult:
-    """One finished set, for the history and the summary."""
-
-    plan: str
-    block: str
-    exercise: str
-    target_min: int
-    target_max: int
-    unit: str
-    reps: int
-    no_reps: int
-    bad_cycles: int  # cycles with a body-line fault, or no-reps
-    hold_s: float
-    reason: str
-    t_start_s: float
-    t_end_s: float
-    rest_before_s: Optional[float]  # rest actually taken before it (None for the first set)
-
-    @property
-    def clean_at_top(self) -> bool:
-        return self.reason == "target" and self.bad_cycles == 0
-
-
-class RunnerState(str, Enum):
-    CALLED = "called"
-    ACTIVE = "active"
-    REST = "rest"
-    DONE = "done"
-
-
-@dataclass(frozen=True)
-class PlanStatus:
-    """What the overlay shows: the set, its count and target, the rest left."""
-
-    state: RunnerState
-    paused: bool
-    index: int  # 0-based set of the plan (the upcoming one during a rest)
-    total: int
-    exercise: str
-    set: int
-    of: int
-    reps: int
-    target_min: int
-    target_max: int
-    hold_s: float
-    rest_left_s: float
-
-
-# ----------------------------------------------------------------------------- the runner
 class PlanRunner:
     """Runs ``plan`` under ``rules`` (see the module docstring).
 
@@ -328,7 +126,7 @@ class PlanRunner:
             self._active(frame, out)
         elif self.state == RunnerState.REST:
             self._rest(t, out)
-        if self.state in (RunnerState.CALLED, RunnerState.REST):
+        if self.state == RunnerState.REST:  # a called set just waits; a rest's countdown must stop
             self._watch_away(frame, out)
         return tuple(out)
 

@@ -88,7 +88,8 @@ def test_a_user_folder_adds_a_plan(tmp_path):
 
 
 def test_a_user_rules_file_overrides_a_subset(tmp_path):
-    write(tmp_path, "_rules.toml", '[timing]\nstood_up_after_s = 4.0\n[texts]\nrest = "Breathe for {seconds} seconds"\n')
+    write(tmp_path, "_rules.toml",
+          '[timing]\nstood_up_after_s = 4.0\n[texts]\nrest = "Breathe for {seconds} seconds"\n')
     lib = load_plans(user_dir=tmp_path)
     assert lib.rules.timing.stood_up_after_s == 4.0
     assert lib.rules.timing.countdown_from == 3

@@ -267,7 +267,8 @@ def test_back_focused_plan_starts_with_the_warm_up_then_the_main_sets():
     plan = lib.get("back_focused")
     seq = [(s.block, s.exercise, s.target_min, s.target_max) for s in plan.sets()]
     assert seq[:4] == [("warm-up", "plank", 20, 30), ("warm-up", "scapular", 10, 15)] * 2
-    assert [s[1] for s in seq[4:]] == ["standard"] * 3 + ["wide"] * 3 + ["diamond"] * 3 + ["decline"] * 3 + ["scapular"] * 3
+    main = ["standard", "wide", "diamond", "decline", "scapular"]
+    assert [s[1] for s in seq[4:]] == [name for name in main for _ in range(3)]
     assert seq[7][2:] == (8, 12) and seq[-1][2:] == (15, 20)
     runner = PlanRunner(plan, lib.rules)
     d = Driver(runner)
@@ -313,3 +314,12 @@ def test_kneeling_down_for_a_while_undoes_a_stand_up(library):
     assert d.of_type(SetEnd) == []
     d.run(0.7, STAND)  # 2 s standing since he got up again
     assert [e.reason for e in d.of_type(SetEnd)] == ["stood_up"]
+
+
+def test_a_called_set_waits_for_the_person_without_pausing(library):
+    runner, d = library()
+    d.run(30.0, AWAY)  # nobody there yet: the set is called and waits, silently
+    assert d.said() == ["Set 1 of 2: standard push-ups, 3 to 5 reps"]
+    assert runner.state == RunnerState.CALLED and not runner.paused
+    d.run(0.5, IN)
+    assert d.of_type(SetStart)[0].t_s == pytest.approx(30.0)
