@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 from livecoach.config.plans import load_plans
+from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
 from livecoach.logic.setup_check import SetupChecker, SetupEvent, frame_brightness
-from livecoach.types import PoseFrame
+from livecoach.types import Frame, PoseFrame
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "landmarks"
-VIDEOS = Path(__file__).resolve().parents[3] / "shared" / "videos"
 
 
 @pytest.fixture(scope="module")
@@ -118,9 +118,8 @@ def read_frames(path: Path, limit: int) -> List[np.ndarray]:
     return images
 
 
-@pytest.mark.skipif(not (VIDEOS / "pushfit__wrong49.mp4").exists(), reason="shared videos not present")
-def test_a_shared_clip_darkened_in_the_test_says_turn_on_a_light(config):
-    images = read_frames(VIDEOS / "pushfit__wrong49.mp4", 90)
+def test_a_shared_clip_darkened_in_the_test_says_turn_on_a_light(config, shared_videos):
+    images = read_frames(shared_videos / "pushfit__wrong49.mp4", 90)
     _, frames = read_recording(FIXTURES / "pushfit__wrong49.mp4.jsonl.gz")
     for factor, expected in ((1.0, "ok"), (0.15, "too_dark")):
         checker = SetupChecker(config)
@@ -131,6 +130,37 @@ def test_a_shared_clip_darkened_in_the_test_says_turn_on_a_light(config):
         assert [e.check for e in events] == [expected]
         assert events[0].t_s <= 2.0
     assert events[0].message == "Turn on a light"
+
+
+def shrink_image(image: np.ndarray, scale: float) -> np.ndarray:
+    """The image downscaled by ``scale`` and centred on a canvas of its own size and mean colour."""
+    import cv2  # test-side only, like the pose model this test runs
+
+    h, w = image.shape[:2]
+    small = cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+    canvas = np.empty_like(image)
+    canvas[:] = small.mean(axis=(0, 1)).astype(np.uint8)
+    y0, x0 = (h - small.shape[0]) // 2, (w - small.shape[1]) // 2
+    canvas[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
+    return canvas
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("scale,expected", [(1.0, "ok"), (0.4, "too_far")])
+def test_far_away_through_the_pose_model(config, shared_videos, scale, expected):
+    # The real frames of a well-framed clip, downscaled and padded, through MediaPipe. (At a
+    # quarter of the size MediaPipe finds nobody: then no_person, "Step into the picture, 2 to 3 metres from the camera".)
+    from livecoach.capture.pose import MediaPipePoseEstimator  # mediapipe: model tests only
+
+    images = read_frames(shared_videos / "pushfit__wrong49.mp4", 60)
+    checker = SetupChecker(config)
+    events: List[SetupEvent] = []
+    with MediaPipePoseEstimator(load_config().pose) as estimator:
+        for i, image in enumerate(images):
+            frame = Frame(index=i, t_s=i / 29.97, image=shrink_image(image, scale))
+            events += checker.update(frame.t_s, estimator.estimate(frame), frame_brightness(frame.image), 1)
+    assert [e.check for e in events] == [expected]
+    assert events[0].t_s <= 2.0
 
 
 def test_frame_brightness_is_luminance():
