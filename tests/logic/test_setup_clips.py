@@ -149,7 +149,7 @@ def shrink_image(image: np.ndarray, scale: float) -> np.ndarray:
 @pytest.mark.parametrize("scale,expected", [(1.0, "ok"), (0.4, "too_far")])
 def test_far_away_through_the_pose_model(config, shared_videos, scale, expected):
     # The real frames of a well-framed clip, downscaled and padded, through MediaPipe. (At a
-    # quarter of the size MediaPipe finds nobody: then no_person, "Step into the picture, 2 to 3 metres from the camera".)
+    # quarter of the size MediaPipe finds nobody: then no_person, which also says how far to stand.)
     from livecoach.capture.pose import MediaPipePoseEstimator  # mediapipe: model tests only
 
     images = read_frames(shared_videos / "pushfit__wrong49.mp4", 60)
