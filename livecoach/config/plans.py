@@ -38,7 +38,7 @@ from livecoach.types import FAULT_NAMES
 __all__ = ["Plan", "PlanBlock", "PlanEntry", "PlanSet", "PlanRules", "ProgressionRules", "PlanTiming",
            "SetupConfig", "PlanLibrary", "load_plans", "default_plans_dir", "ConfigError",
            "REP_EXERCISES", "HOLD_EXERCISES", "EXERCISES", "PLAN_TEXT_PLACEHOLDERS", "SETUP_CHECKS",
-           "plan_as_dict"]
+           "plan_as_dict", "format_plan", "format_plan_list"]
 
 #: Push-up variants a plan may name (targets in reps).
 REP_EXERCISES: Tuple[str, ...] = ("standard", "wide", "diamond", "knee", "incline", "decline", "wall", "pike",
@@ -401,6 +401,29 @@ def _reject_non_finite(data: Any, where: str, source: str) -> None:
     elif isinstance(data, list):
         for i, v in enumerate(data):
             _reject_non_finite(v, f"{where}[{i}]", source)
+
+
+def format_plan_list(library: PlanLibrary) -> List[str]:
+    """``livecoach plans``: one line per plan (name, sets, title)."""
+    width = max((len(n) for n in library.names()), default=0)
+    return [f"{name:<{width}}  {len(plan.sets()):>2} sets  {plan.title}" for name, plan in library.plans.items()]
+
+
+def format_plan(plan: Plan, rules: PlanRules) -> List[str]:
+    """``livecoach plans show NAME``: the plan as the person will do it, block by block."""
+    lines = [f"{plan.name}: {plan.title}", f"  {plan.description}"]
+    if plan.adapt:
+        lines.append("  A set whose form breaks down moves the rest of that exercise to the easier variant.")
+    for block in plan.blocks:
+        rounds = f", {block.rounds} rounds" if block.rounds > 1 else ""
+        lines.append(f"  {block.name}{rounds}:")
+        for e in block.entries:
+            hold = e.exercise in HOLD_EXERCISES
+            target = f"hold {e.target_min}-{e.target_max} s" if hold else f"{e.target_min}-{e.target_max} reps"
+            sets = f"{e.sets} x " if e.sets > 1 else ""
+            rest = f", rest {e.rest_s:g} s" if e.rest_s > 0 else ""
+            lines.append(f"    {rules.spoken_name(e.exercise)}: {sets}{target}{rest}")
+    return lines
 
 
 def plan_as_dict(plan: Plan) -> Dict[str, Any]:

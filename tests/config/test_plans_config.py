@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from livecoach.config.plans import (EXERCISES, HOLD_EXERCISES, PLAN_TEXT_PLACEHOLDERS, SETUP_CHECKS, ConfigError,
+                                    format_plan, format_plan_list,
                                     load_plans, plan_as_dict)
 
 GOOD = """
@@ -178,3 +179,14 @@ def test_not_toml_names_the_file(tmp_path):
     write(tmp_path, "broken.toml", "name = \n")
     with pytest.raises(ConfigError, match="broken.toml"):
         load_plans(user_dir=tmp_path)
+
+
+def test_plans_list_and_show_text():
+    lib = load_plans()
+    listing = format_plan_list(lib)
+    assert any(line.startswith("back_focused") and "19 sets" in line for line in listing)
+    shown = format_plan(lib.get("back_focused"), lib.rules)
+    assert shown[0] == "back_focused: Back-focused push-ups"
+    assert "  warm-up, 2 rounds:" in shown
+    assert "    plank: hold 20-30 s, rest 30 s" in shown
+    assert "    wide push-ups: 3 x 8-12 reps, rest 60 s" in shown
