@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from livecoach.config.plans import load_plans
-from livecoach.landmarks import Landmark as L
-from livecoach.logic.features import pose_from_points
+from livecoach.landmarks import NUM_LANDMARKS, Landmark as L
 from livecoach.logic.setup_check import SetupChecker, SetupEvent, assess_frame
 from livecoach.types import PoseFrame
 
@@ -40,7 +39,14 @@ def side_plank(scale: float = 1.0, dx: float = 0.0, dy: float = 0.0, front: bool
 
 
 def pose(points: Dict[L, Sequence[float]], t: float = 0.0, hidden: Sequence[L] = ()) -> PoseFrame:
-    return pose_from_points(points, t_s=t, width=W, height=H, visibility=0.95, hidden=hidden)
+    """Named image points -> PoseFrame; landmarks not given are unseen (visibility 0)."""
+    xyz = np.zeros((NUM_LANDMARKS, 3), np.float32)
+    vis = np.zeros(NUM_LANDMARKS, np.float32)
+    for lm, (x, y) in points.items():
+        xyz[int(lm), :2] = (x, y)
+        vis[int(lm)] = 0.0 if lm in hidden else 0.95
+    return PoseFrame(t_s=t, frame_index=int(round(t * FPS)), width=W, height=H, image_xyz=xyz, visibility=vis,
+                     world_xyz=xyz * 0.002)
 
 
 def run(checker: SetupChecker, seconds: float, points: Optional[Dict[L, Sequence[float]]], t0: float = 0.0,
