@@ -145,22 +145,38 @@ def shrink_image(image: np.ndarray, scale: float) -> np.ndarray:
     return canvas
 
 
+def checks_through_model(config, path: Path, frames: int, scale: float = 1.0) -> List[SetupEvent]:
+    """The set-up events of a clip's first ``frames`` frames (downscaled by ``scale`` and padded)
+    through MediaPipe."""
+    from livecoach.capture.pose import MediaPipePoseEstimator  # mediapipe: model tests only
+
+    images = read_frames(path, frames)
+    fps = 29.97
+    checker = SetupChecker(config)
+    events: List[SetupEvent] = []
+    with MediaPipePoseEstimator(load_config().pose) as estimator:
+        for i, image in enumerate(images):
+            frame = Frame(index=i, t_s=i / fps, image=shrink_image(image, scale) if scale != 1.0 else image)
+            events += checker.update(frame.t_s, estimator.estimate(frame), frame_brightness(frame.image), 1)
+    return events
+
+
 @pytest.mark.model
 @pytest.mark.parametrize("scale,expected", [(1.0, "ok"), (0.4, "too_far")])
 def test_far_away_through_the_pose_model(config, shared_videos, scale, expected):
     # The real frames of a well-framed clip, downscaled and padded, through MediaPipe. (At a
     # quarter of the size MediaPipe finds nobody: then no_person, which also says how far to stand.)
-    from livecoach.capture.pose import MediaPipePoseEstimator  # mediapipe: model tests only
-
-    images = read_frames(shared_videos / "pushfit__wrong49.mp4", 60)
-    checker = SetupChecker(config)
-    events: List[SetupEvent] = []
-    with MediaPipePoseEstimator(load_config().pose) as estimator:
-        for i, image in enumerate(images):
-            frame = Frame(index=i, t_s=i / 29.97, image=shrink_image(image, scale))
-            events += checker.update(frame.t_s, estimator.estimate(frame), frame_brightness(frame.image), 1)
+    events = checks_through_model(config, shared_videos / "pushfit__wrong49.mp4", 60, scale)
     assert [e.check for e in events] == [expected]
     assert events[0].t_s <= 2.0
+
+
+@pytest.mark.model
+def test_close_phone_on_the_floor_with_the_legs_cut_off(config, shared_videos):
+    # pushfit__wrong106: phone on the floor close by, legs below the knees off the right edge.
+    events = checks_through_model(config, shared_videos / "pushfit__wrong106.mp4", 90)
+    assert events and events[0].check == "feet_out_of_view" and events[0].t_s <= 2.0
+    assert events[0].message == "Step back so I can see your feet"
 
 
 def test_frame_brightness_is_luminance():
