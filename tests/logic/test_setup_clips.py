@@ -145,12 +145,12 @@ def shrink_image(image: np.ndarray, scale: float) -> np.ndarray:
     return canvas
 
 
-def checks_through_model(config, path: Path, frames: int, scale: float = 1.0) -> List[SetupEvent]:
-    """The set-up events of a clip's first ``frames`` frames (downscaled by ``scale`` and padded)
-    through MediaPipe."""
+def checks_through_model(config, path: Path, frames: int, scale: float = 1.0, crop_left: int = 0) -> List[SetupEvent]:
+    """The set-up events of a clip's first ``frames`` frames (the left ``crop_left`` columns cut
+    off, then downscaled by ``scale`` and padded) through MediaPipe."""
     from livecoach.capture.pose import MediaPipePoseEstimator  # mediapipe: model tests only
 
-    images = read_frames(path, frames)
+    images = [np.ascontiguousarray(image[:, crop_left:]) for image in read_frames(path, frames)]
     fps = 29.97
     checker = SetupChecker(config)
     events: List[SetupEvent] = []
@@ -169,6 +169,25 @@ def test_far_away_through_the_pose_model(config, shared_videos, scale, expected)
     events = checks_through_model(config, shared_videos / "pushfit__wrong49.mp4", 60, scale)
     assert [e.check for e in events] == [expected]
     assert events[0].t_s <= 2.0
+
+
+@pytest.mark.model
+def test_a_crop_that_cuts_the_feet_off(config, shared_videos):
+    # wrong49 (head right) with its left 110 columns cut off: the ankles (x ~70-100) are gone.
+    events = checks_through_model(config, shared_videos / "pushfit__wrong49.mp4", 60, crop_left=110)
+    assert [e.check for e in events] == ["feet_out_of_view"]
+    assert events[0].t_s <= 2.0
+
+
+def mirror(pose: PoseFrame) -> PoseFrame:
+    xyz = np.array(pose.image_xyz, dtype=np.float32)
+    xyz[:, 0] = pose.width - xyz[:, 0]
+    return dataclasses.replace(pose, image_xyz=xyz)
+
+
+@pytest.mark.parametrize("name", ["vraj__pushups.mp4", "pushfit__wrong49.mp4", "monkeydo__pushup.mov"])
+def test_mirrored_clips_get_the_same_advice(config, name):
+    assert checks(replay(config, name, transform=mirror)) == checks(replay(config, name))
 
 
 @pytest.mark.model
