@@ -323,3 +323,41 @@ def test_a_called_set_waits_for_the_person_without_pausing(library):
     assert runner.state == RunnerState.CALLED and not runner.paused
     d.run(0.5, IN)
     assert d.of_type(SetStart)[0].t_s == pytest.approx(30.0)
+
+
+@pytest.mark.parametrize("name", ["back_focused", "floor_progression", "activation"])
+def test_each_shipped_plan_runs_to_the_end(name):
+    lib = load_plans()
+    runner = PlanRunner(lib.get(name), lib.rules)
+    d = Driver(runner)
+    d.run(0.5, FLOOR)
+    guard = 0
+    while runner.state != RunnerState.DONE and guard < 100:
+        guard += 1
+        cur = runner.current
+        assert cur is not None and runner.state == RunnerState.CALLED
+        if cur.is_hold:
+            d.run(cur.target_max + 0.5, IN, hold=[k / FPS for k in range(int((cur.target_max + 0.5) * FPS))])
+        else:
+            d.reps([RepOutcome(True, cur.exercise)] * cur.target_max, every_s=1.5)
+        if runner.state == RunnerState.REST:
+            status = runner.status()
+            assert status.rest_left_s == pytest.approx(cur.rest_s, abs=0.6)
+            assert status.exercise == runner.sets[status.index].exercise
+            d.run(cur.rest_s + 0.2, FLOOR)
+    n = len(runner.sets)
+    assert [e.reason for e in d.of_type(SetEnd)] == ["target"] * n
+    assert len(d.of_type(Rest)) == n - 1 and len(d.of_type(SetStart)) == n
+    assert d.of_type(Advice) == []  # clean sets, first session: nothing to suggest
+    assert d.said()[-1].startswith(f"Workout done: {n} sets")
+
+
+def test_a_hold_dropped_to_the_floor_ends_after_the_rest_limit():
+    lib = load_plans()
+    runner = PlanRunner(lib.get("activation"), lib.rules)
+    d = Driver(runner)
+    d.run(12.0, IN, hold=[k / FPS for k in range(120)])  # 12 s held
+    d.run(lib.rules.timing.rested_too_long_s + 0.5, FLOOR, hold=[12.0] * 205)
+    end = d.of_type(SetEnd)[0]
+    assert (end.reason, end.hold_s) == ("rested_too_long", pytest.approx(12.0))
+    assert "Held 12 seconds" in d.said()
