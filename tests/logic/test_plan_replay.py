@@ -86,7 +86,7 @@ def test_plan_on_a_real_clip_script(replayed):
         "One more",
         "That's 4. Up to 5 if your form holds",
         "Set done: 5 reps",
-        "Your form broke down. Next set, try standard push-ups instead of decline push-ups",
+        "Your form broke down. Try standard push-ups instead of decline push-ups",
         "Workout done: 2 sets, 14 reps",
     ]
     ends = [e for e in events if isinstance(e, SetEnd)]
@@ -121,4 +121,4 @@ def test_walking_out_ends_the_set(tmp_path):
     said = [e.cue.text for e in events if isinstance(e, CueEvent)]
     # 4 of a target of 8 is under 60 % of it: missed widely, so the easier variant is suggested
     assert said[-3:] == ["Set done: 4 reps", "Rest 60 seconds",
-                         "That was a hard set. Next set, try incline push-ups instead of standard push-ups"]
+                         "That was a hard set. Try incline push-ups instead of standard push-ups"]

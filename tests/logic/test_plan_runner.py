@@ -118,7 +118,7 @@ def test_a_plan_runs_end_to_end_and_the_spoken_script_is_exact(library):
         "That's 3. Up to 5 if your form holds",
         "Set done: 3 reps",
         "Rest 10 seconds",
-        "Your form broke down. Next set, try incline push-ups instead of standard push-ups",
+        "Your form broke down. Try incline push-ups instead of standard push-ups",
         "Next: wide push-ups",
         "3", "2", "1",
         "Set 1 of 1: wide push-ups, 2 to 3 reps",
@@ -172,7 +172,7 @@ def test_missing_the_target_widely_regresses_even_with_clean_reps(library):
     d.reps([CLEAN])  # 1 of a 3-5 target, under 60 % of 3
     d.run(3.0, STAND)
     assert [(a.kind, a.to_exercise, a.reason) for a in d.of_type(Advice)] == [("regress", "incline", "missed_target")]
-    assert "That was a hard set. Next set, try incline push-ups instead of standard push-ups" in d.said()
+    assert "That was a hard set. Try incline push-ups instead of standard push-ups" in d.said()
 
 
 def test_progress_after_two_clean_sessions_at_the_top(library):
