@@ -175,6 +175,8 @@ class PlanTiming:
                                        "floor, ends a set")
     countdown_from: int = setting(0, 10, doc="count the last seconds of a rest aloud from this number; 0 = off")
     announce_next_at_s: float = setting(0.0, 600.0, doc="say the next exercise this long before the rest ends")
+    count_late_drop_s: float = setting(0.0, 10.0, doc="a count ('2', 'Two more') that cannot start this "
+                                       "soon after it was due (another line is being said) is dropped")
     reps_left_from: int = setting(0, 20, doc="say 'N more' when this many reps or fewer are left to target_min")
     wrong_exercise_after_reps: int = setting(1, 20, doc="say the set's exercise after this many reps in a row "
                                              "recognised as another one (once per set)")

@@ -33,7 +33,10 @@ The set cycle::
   :meth:`next_set` (n) and :meth:`back` (b) move between sets.
 
 Everything said is a :class:`~livecoach.types.CueEvent` (kind announcement or count, key
-``plan_<text key>``), so the speech and overlay paths of the session need nothing new. The
+``plan_<text key>``), so the speech and overlay paths of the session need nothing new. Lines
+are paced: the speech worker holds one cue and a newer one replaces it, so the runner hands
+out a line only when the previous one is estimated to be said (words at ``words_per_minute``
+plus ``pad_s``), and drops a count that would come more than ``count_late_drop_s`` late. The
 input and event types live in :mod:`livecoach.logic.plan_events` and are re-exported here.
 """
 from __future__ import annotations
@@ -56,11 +59,18 @@ class PlanRunner:
     """Runs ``plan`` under ``rules`` (see the module docstring).
 
     ``clean_sessions``: exercise -> how many sessions in a row before this one had every set of
-    it clean at the top of its range (from the history; empty = none).
+    it clean at the top of its range (from the history; empty = none). ``words_per_minute`` and
+    ``pad_s`` (the main config's ``speech.rate_wpm`` and ``cues.utterance_pad_s``) pace the
+    spoken lines: one is handed out only when the previous one is estimated to be said.
     """
 
-    def __init__(self, plan: Plan, rules: PlanRules, clean_sessions: Optional[Mapping[str, int]] = None) -> None:
+    def __init__(self, plan: Plan, rules: PlanRules, clean_sessions: Optional[Mapping[str, int]] = None,
+                 words_per_minute: float = 175.0, pad_s: float = 0.3) -> None:
         self.plan = plan
+        self.words_per_minute = float(words_per_minute)
+        self.pad_s = float(pad_s)
+        self._lines: List[Tuple[float, str, str, CueKind]] = []
+        self._busy_until = float("-inf")
         self.rules = rules
         self.clean_sessions = dict(clean_sessions or {})
         self.sets: List[PlanSet] = list(plan.sets())
@@ -113,12 +123,12 @@ class PlanRunner:
             self._started = True
             self._call(t, out)
         if self.state == RunnerState.DONE:
-            return tuple(out)
+            return self._flush(t, out)
         if self.paused:
             if self._pause_reason == "away" and frame.person != PersonState.OUT_OF_VIEW:
                 self._resume(t, out)
             else:
-                return tuple(out)
+                return self._flush(t, out)
         if self.state == RunnerState.CALLED:
             if frame.person == PersonState.IN_POSITION or frame.reps or (frame.hold_seconds or 0) > 0:
                 self._begin(t, out)
@@ -128,7 +138,7 @@ class PlanRunner:
             self._rest(t, out)
         if self.state == RunnerState.REST:  # a called set just waits; a rest's countdown must stop
             self._watch_away(frame, out)
-        return tuple(out)
+        return self._flush(t, out)
 
     def next_set(self, t_s: float) -> Tuple[PlanEvent, ...]:
         """The n key: end the set under way as ``skipped`` (or cut the rest short) and call the next."""
@@ -140,7 +150,7 @@ class PlanRunner:
             self._end_set(t_s, "skipped", out, rest=False)
         elif self.state == RunnerState.REST:
             self._call(t_s, out)
-        return tuple(out)
+        return self._flush(t_s, out)
 
     def back(self, t_s: float) -> Tuple[PlanEvent, ...]:
         """The b key: call the previous set again (during a rest: the set just done)."""
@@ -153,7 +163,7 @@ class PlanRunner:
         # During a rest self.index is the upcoming set, so one back is the set just done.
         self.index = max(0, self.index - 1)
         self._call(t_s, out)
-        return tuple(out)
+        return self._flush(t_s, out)
 
     def toggle_pause(self, t_s: float) -> Tuple[PlanEvent, ...]:
         """The space key: pause (timers stop, nothing counts) or resume."""
@@ -164,11 +174,12 @@ class PlanRunner:
             self._resume(t_s, out)
         else:
             self._pause(t_s, "key", out)
-        return tuple(out)
+        return self._flush(t_s, out)
 
     def finish(self, t_s: float) -> Tuple[PlanEvent, ...]:
         """The session ends (quit, end of the video): a set under way ends as ``session_end``
-        and is judged for advice like any other; nothing more is called."""
+        and is judged for advice like any other; nothing more is called, and every line still
+        waiting to be said is handed out now (for the summary; the speaker may drop them)."""
         out: List[PlanEvent] = []
         if self.state == RunnerState.ACTIVE:
             s = self.sets[self.index]
@@ -176,7 +187,7 @@ class PlanRunner:
             for advice in self._advise(t_s, s, result):
                 self._say_advice(advice, out)
         self.state = RunnerState.DONE
-        return tuple(out)
+        return self._flush(t_s, out, everything=True)
 
     def clean_exercises(self) -> Tuple[str, ...]:
         """Exercises whose every rep set this session was clean at the top of its range (for the
@@ -427,9 +438,25 @@ class PlanRunner:
 
     def _say(self, t: float, key: str, out: List[PlanEvent], kind: CueKind = CueKind.ANNOUNCEMENT,
              **fields: Any) -> None:
+        """Queue a line; :meth:`_flush` hands it out when the previous one has been said."""
         text = self.rules.texts[key].format(**fields)
-        out.append(CueEvent(Cue(t_s=t, key=f"plan_{key}", text=text, kind=kind,
-                                priority=int(self.rules.priority[key]))))
+        self._lines.append((t, key, text, kind))
+
+    def _flush(self, t: float, out: List[PlanEvent], everything: bool = False) -> Tuple[PlanEvent, ...]:
+        """Hand out queued lines one at a time, each once the last is estimated to be said
+        (the speaker holds one cue and a newer one replaces it, so lines handed out together
+        would be lost). A count that could not start within ``count_late_drop_s`` is dropped:
+        "3" said late is wrong."""
+        while self._lines and (everything or self._busy_until <= t):
+            t_req, key, text, kind = self._lines.pop(0)
+            if (not everything and kind == CueKind.COUNT
+                    and t - t_req > self.rules.timing.count_late_drop_s):
+                continue
+            out.append(CueEvent(Cue(t_s=t, key=f"plan_{key}", text=text, kind=kind,
+                                    priority=int(self.rules.priority[key]))))
+            words = max(1, len(text.split()))
+            self._busy_until = t + words * 60.0 / self.words_per_minute + self.pad_s
+        return tuple(out)
 
 
 def _seconds_text(seconds: float) -> str:

@@ -28,7 +28,7 @@ adapt = {adapt}
 [[blocks]]
 name = "main"
 rounds = 1
-rest_s = 10.0
+rest_s = 20.0
 sets = 2
 
   [[blocks.entries]]
@@ -97,19 +97,20 @@ def test_a_plan_runs_end_to_end_and_the_spoken_script_is_exact(library):
     runner, d = library()
     d.run(1.0, FLOOR)                      # set 1 is called; the person is still getting down
     d.reps([CLEAN] * 5)                    # 5 clean reps: the set ends at target_max
-    d.run(10.5, FLOOR)                     # the rest, counted down; set 2 is called
+    d.run(20.5, FLOOR)                     # the rest, counted down; set 2 is called
     d.run(0.5, IN)
     d.reps([SAG, SAG, NO_REP, SAG])        # form breaks: 3 sagging reps and a no-rep, then he stands up
     d.run(2.5, STAND)
-    d.run(10.5, STAND)                     # rest, then the wide set is called
-    d.reps([RepOutcome(True, "wide")] * 3)
+    d.run(20.5, STAND)                     # rest, then the wide set is called
+    d.reps([RepOutcome(True, "wide")] * 3, every_s=2.5)
+    d.run(10.0, FLOOR)                     # the last lines are said
     assert d.said() == [
         "Set 1 of 2: standard push-ups, 3 to 5 reps",
         "Two more",
         "One more",
         "That's 3. Up to 5 if your form holds",
         "Set done: 5 reps",
-        "Rest 10 seconds",
+        "Rest 20 seconds",
         "Next: standard push-ups",
         "3", "2", "1",
         "Set 2 of 2: standard push-ups, 3 to 5 reps",
@@ -117,7 +118,7 @@ def test_a_plan_runs_end_to_end_and_the_spoken_script_is_exact(library):
         "One more",
         "That's 3. Up to 5 if your form holds",
         "Set done: 3 reps",
-        "Rest 10 seconds",
+        "Rest 20 seconds",
         "Your form broke down. Try incline push-ups instead of standard push-ups",
         "Next: wide push-ups",
         "3", "2", "1",
@@ -133,7 +134,7 @@ def test_a_plan_runs_end_to_end_and_the_spoken_script_is_exact(library):
     assert starts[0].t_s == pytest.approx(1.0)  # the set starts when the person is in position
     ends = d.of_type(SetEnd)
     assert [(e.reps, e.no_reps, e.reason) for e in ends] == [(5, 0, "target"), (3, 1, "stood_up"), (3, 0, "target")]
-    assert [r.seconds for r in d.of_type(Rest)] == [10.0, 10.0]
+    assert [r.seconds for r in d.of_type(Rest)] == [20.0, 20.0]
     assert [(a.kind, a.from_exercise, a.to_exercise, a.reason) for a in d.of_type(Advice)] == [
         ("regress", "standard", "incline", "form")]
     assert d.of_type(PlanDone)[0].reps == 11
@@ -150,7 +151,7 @@ def test_event_dicts_carry_the_issue_fields(library):
     start, end, rest = d.of_type(SetStart)[0], d.of_type(SetEnd)[0], d.of_type(Rest)[0]
     assert {"type", "plan", "set", "of", "exercise", "target_min", "target_max"} <= set(start.to_dict())
     assert end.to_dict()["reps"] == 5 and end.to_dict()["reason"] == "target"
-    assert rest.to_dict()["seconds"] == 10.0
+    assert rest.to_dict()["seconds"] == 20.0
     advice = Advice(t_s=1.0, kind="regress", from_exercise="standard", to_exercise="knee").to_dict()
     assert (advice["kind"], advice["from"], advice["to"]) == ("regress", "standard", "knee")
 
@@ -159,7 +160,7 @@ def test_adapt_moves_the_remaining_sets_to_the_easier_variant(library):
     runner, d = library(adapt=True)
     d.run(0.5, IN)
     d.reps([SAG, SAG, SAG])
-    d.run(32.0, FLOOR)  # rests on the floor without a rep: the set ends, then the rest runs out
+    d.run(42.0, FLOOR)  # rests on the floor without a rep: the set ends, then the rest runs out
     assert d.of_type(SetEnd)[0].reason == "rested_too_long"
     assert runner.sets[1].exercise == "incline" and runner.sets[2].exercise == "wide"
     assert "Next: incline push-ups" in d.said()
@@ -170,7 +171,7 @@ def test_missing_the_target_widely_regresses_even_with_clean_reps(library):
     _, d = library()
     d.run(0.5, IN)
     d.reps([CLEAN])  # 1 of a 3-5 target, under 60 % of 3
-    d.run(3.0, STAND)
+    d.run(8.0, STAND)
     assert [(a.kind, a.to_exercise, a.reason) for a in d.of_type(Advice)] == [("regress", "incline", "missed_target")]
     assert "That was a hard set. Try incline push-ups instead of standard push-ups" in d.said()
 
@@ -179,8 +180,9 @@ def test_progress_after_two_clean_sessions_at_the_top(library):
     runner, d = library(clean_sessions={"standard": 1})
     d.run(0.5, IN)
     d.reps([CLEAN] * 5)
-    d.run(10.5, FLOOR)
+    d.run(20.5, FLOOR)
     d.reps([CLEAN] * 5)
+    d.run(10.0, FLOOR)
     advice = d.of_type(Advice)
     assert [(a.kind, a.from_exercise, a.to_exercise) for a in advice] == [("progress", "standard", "decline")]
     assert "Clean sets at the top of the range. Next time, try decline push-ups" in d.said()
@@ -191,7 +193,7 @@ def test_one_clean_session_is_not_enough_to_progress(library):
     runner, d = library()
     d.run(0.5, IN)
     d.reps([CLEAN] * 5)
-    d.run(10.5, FLOOR)
+    d.run(20.5, FLOOR)
     d.reps([CLEAN] * 5)
     assert d.of_type(Advice) == []
     assert runner.clean_exercises() == ("standard",)
@@ -216,18 +218,21 @@ def test_keys_next_back_and_pause(library):
     d.reps([CLEAN])
     d.key("next_set")  # skip the rest of set 1: no rest, set 2 called
     assert d.of_type(SetEnd)[-1].reason == "skipped"
-    assert d.said()[-1] == "Set 2 of 2: standard push-ups, 3 to 5 reps"
     assert runner.index == 1 and d.of_type(Rest) == []
+    d.run(2.0, FLOOR)  # the line under way ends, then the call is said
+    assert d.said()[-1] == "Set 2 of 2: standard push-ups, 3 to 5 reps"
     d.key("back")
-    assert runner.index == 0 and d.said()[-1] == "Set 1 of 2: standard push-ups, 3 to 5 reps"
+    assert runner.index == 0
+    d.run(4.0, FLOOR)
+    assert d.said()[-1] == "Set 1 of 2: standard push-ups, 3 to 5 reps"
     d.run(0.5, IN)
-    d.reps([CLEAN] * 5)  # rest of 10 s starts
+    d.reps([CLEAN] * 5)  # rest of 20 s starts
     d.key("toggle_pause")
     d.run(30.0, FLOOR)  # paused: the rest does not run out
     assert runner.state == RunnerState.REST and "3" not in d.said()
     d.key("toggle_pause")
     assert [type(e) for e in d.events if isinstance(e, (PlanPaused, PlanResumed))] == [PlanPaused, PlanResumed]
-    d.run(10.5, FLOOR)
+    d.run(20.5, FLOOR)
     assert d.said()[-4:] == ["3", "2", "1", "Set 2 of 2: standard push-ups, 3 to 5 reps"]
     d.key("next_set")
     d.key("next_set")  # ends the plan
@@ -243,9 +248,9 @@ def test_auto_pause_when_away_during_a_rest_and_resume_on_return(library):
     left = runner.status().rest_left_s
     d.run(60.0, AWAY)
     assert runner.status().rest_left_s == pytest.approx(left)
-    d.run(0.1, FLOOR)
+    d.run(2.0, FLOOR)
     assert d.of_type(PlanResumed) and d.said()[-1] == "Let's go on"
-    d.run(left + 0.2, FLOOR)
+    d.run(left - 2.0 + 0.2 + 1.0, FLOOR)
     assert d.said()[-1] == "Set 2 of 2: standard push-ups, 3 to 5 reps"
 
 
@@ -255,6 +260,7 @@ def test_a_hold_set_ends_at_its_target_seconds():
     d = Driver(runner)
     d.run(1.0, FLOOR)
     d.run(31.0, IN, hold=[k / FPS for k in range(310)])
+    d.run(4.0, FLOOR)
     assert d.said()[:4] == ["Round 1 of 2: scapular wall hold, hold 20 to 30 seconds",
                             "That's 20. Up to 30 if your form holds", "Held 30 seconds", "Rest 30 seconds"]
     end = d.of_type(SetEnd)[0]
@@ -345,6 +351,7 @@ def test_each_shipped_plan_runs_to_the_end(name):
             assert status.rest_left_s == pytest.approx(cur.rest_s, abs=0.6)
             assert status.exercise == runner.sets[status.index].exercise
             d.run(cur.rest_s + 0.2, FLOOR)
+    d.run(10.0, FLOOR)
     n = len(runner.sets)
     assert [e.reason for e in d.of_type(SetEnd)] == ["target"] * n
     assert len(d.of_type(Rest)) == n - 1 and len(d.of_type(SetStart)) == n
