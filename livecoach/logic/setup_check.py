@@ -39,7 +39,7 @@ import numpy as np
 from livecoach.config.plans import SetupConfig
 from livecoach.landmarks import Landmark
 from livecoach.logic.view import shoulder_width_ratio
-from livecoach.types import PoseFrame
+from livecoach.types import Cue, CueKind, PoseFrame
 
 __all__ = ["SetupEvent", "SetupStatus", "FrameFinding", "SetupChecker", "assess_frame", "frame_brightness",
            "BODY_GROUPS"]
@@ -70,6 +70,11 @@ class SetupEvent:
 
     def to_dict(self) -> dict:
         return {"type": "setup", "t": self.t_s, "check": self.check, "message": self.message}
+
+    def cue(self, priority: int) -> Cue:
+        """The message as an announcement for the speech worker (key ``setup_<check>``)."""
+        return Cue(t_s=self.t_s, key=f"setup_{self.check}", text=self.message, kind=CueKind.ANNOUNCEMENT,
+                   priority=priority)
 
 
 @dataclass(frozen=True)

@@ -148,10 +148,12 @@ def test_an_unresolved_problem_is_said_again(config):
     assert np.all(gaps >= config.repeat_after_s - 1e-6)
 
 
-def test_event_dict(config):
+def test_event_dict_and_cue(config):
     event = run(SetupChecker(config), 2.0, side_plank(scale=0.4))[0]
     assert event.to_dict() == {"type": "setup", "t": event.t_s, "check": "too_far",
                                "message": "Come closer to the camera"}
+    cue = event.cue(priority=40)
+    assert (cue.key, cue.text, cue.priority, cue.t_s) == ("setup_too_far", "Come closer to the camera", 40, event.t_s)
 
 
 def test_framing_guide_box(config):
