@@ -219,7 +219,7 @@ def run_unpaced(frames: List[Tuple[int, float, Optional[PoseFrame]]], config: Co
 
 
 def make_chain(config: Config, backend: str, sink: str) -> list:
-    from livecoach.speech.worker import backend_chain, speech_config_with
+    from livecoach.speech.chain import backend_chain, speech_config_with
 
     return backend_chain(speech_config_with(config.speech, backend=backend), sink=sink)
 

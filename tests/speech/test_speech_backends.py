@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from livecoach.speech import backends as sb
+from livecoach.cli.speech_commands import register
 from livecoach.config.schema import load_config
-from livecoach.speech.worker import BackendChoice, SpeechWorker, WorkerState, register, render_wav, speech_config_with
+from livecoach.speech import backends as sb
+from livecoach.speech.chain import BackendChoice, backend_chain, speech_config_with
+from livecoach.speech.offline import render_wav
+from livecoach.speech.worker import SpeechWorker, WorkerState
 from livecoach.types import Cue, CueKind
 
 SPEECH = load_config().speech
@@ -235,8 +238,6 @@ def test_say_command_writes_a_wav(tmp_path, capsys):
 def test_wav_folder_sink_keeps_each_utterance(tmp_path):
     notices = []
     config = speech_config_with(SPEECH, backend="espeak-ng")
-    from livecoach.speech.worker import backend_chain
-
     chain = backend_chain(config, platform="linux", sink=f"wav:{tmp_path / 'said'}")
     worker = SpeechWorker(config, backends=chain, notify=notices.append).start()
     worker.wait_ready(10.0)

@@ -10,11 +10,12 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from livecoach.speech import backends as speech_backends
+from livecoach.cli.speech_commands import register
 from livecoach.config.schema import ConfigError, load_config
-from livecoach.speech.worker import (BackendChoice, SpeechWorker, WorkerState, backend_chain, register,
-                              speech_config_with)
 from livecoach.speech.backends import BackendFailed, BackendUnavailable
+from livecoach.speech.backends import sinks as speech_sinks
+from livecoach.speech.chain import BackendChoice, backend_chain, speech_config_with
+from livecoach.speech.worker import SpeechWorker, WorkerState
 from livecoach.types import Cue, CueKind
 
 SPEECH = load_config().speech  # stale_after_s = 1.5
@@ -289,7 +290,7 @@ def test_unavailable_backends_are_skipped_with_one_line_why():
 
 
 def test_no_sound_device_gives_text_only_with_one_notice(monkeypatch):
-    monkeypatch.setattr(speech_backends, "find_audio_player",
+    monkeypatch.setattr(speech_sinks, "find_audio_player",
                         lambda timeout_s=5.0: (None, "no audio output (aplay: audio open error)"))
     auto = speech_config_with(SPEECH, backend="auto")
     notices: List[str] = []
