@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, List, Optional, Sequence, Tuple
 
+from livecoach.clock import SourceClock
 from livecoach.config.schema import SpeechConfig
 from livecoach.speech.backends.base import SpeechBackend
 from livecoach.speech.backends.text import TextBackend
@@ -94,9 +95,9 @@ class SpeechWorker:
     on the worker thread. ``clock``: the source clock, in the same seconds as the cues'
     ``t_s``; for a camera, ``lambda: time.monotonic() - (frame.captured_monotonic_s - frame.t_s)``
     of any frame. Without it the worker learns the offset between the monotonic clock and
-    ``t_s`` from the cues themselves (the smallest ``monotonic - t_s`` seen at ``say``), which
-    assumes the source runs at real-time pace (camera, paced video). ``notify``: receives
-    each one-line notice (default: printed to stderr).
+    ``t_s`` from the cues themselves (a :class:`~livecoach.clock.SourceClock`: the smallest
+    ``monotonic - t_s`` seen at ``say``), which assumes the source runs at real-time pace
+    (camera, paced video). ``notify``: receives each one-line notice (default: stderr).
     """
 
     def __init__(self, config: SpeechConfig, backends: Optional[Sequence[BackendChoice]] = None,
@@ -106,10 +107,10 @@ class SpeechWorker:
         self._chain = list(backends) if backends is not None else backend_chain(config)
         if not self._chain or self._chain[-1].name != "text":
             self._chain.append(BackendChoice("text", TextBackend))
-        self._clock = clock or self._learned_clock
-        self._auto_clock = clock is None
-        self._t0 = time.monotonic()
-        self._offset: Optional[float] = None  # learned monotonic - t_s (see _learned_clock)
+        # Without a clock, learn it from the cues: they are made at most a little after their
+        # frame, never before it, so the smallest (monotonic - t_s) seen is the best estimate.
+        self._learned_clock: Optional[SourceClock] = SourceClock() if clock is None else None
+        self._clock: Callable[[], float] = clock if clock is not None else self._learned_clock
         self._notify = notify
         self._cond = threading.Condition(threading.Lock())
         self._pending: Optional[Tuple[Cue, float]] = None  # (cue, monotonic time it was queued)
@@ -145,12 +146,8 @@ class SpeechWorker:
         now = time.monotonic()
         with self._cond:
             self._counts["received"] += 1
-            if self._auto_clock:
-                # Cues are made at most a little after their frame, never before it, so the
-                # smallest (monotonic - t_s) seen is the best estimate of the clocks' offset.
-                offset = now - cue.t_s
-                if self._offset is None or offset < self._offset:
-                    self._offset = offset
+            if self._learned_clock is not None:
+                self._learned_clock.observe(cue.t_s, now)
             if self._muted or self._stop.is_set():
                 self._counts["muted"] += 1
                 return False
@@ -182,10 +179,6 @@ class SpeechWorker:
     def toggle_mute(self) -> bool:
         self.muted = not self._muted
         return self._muted
-
-    def _learned_clock(self) -> float:
-        offset = self._offset
-        return time.monotonic() - (self._t0 if offset is None else offset)
 
     def clock(self) -> float:
         """Now, on the source clock the cues' ``t_s`` are measured on."""
