@@ -35,14 +35,30 @@ _CHILD_CODE = ("import sys; sys.path.insert(0, {root!r}); "
 
 
 class _Pyttsx3Child:
-    """A pyttsx3 child process and its request/reply pipe."""
+    """A pyttsx3 child process and its request/reply pipe.
 
-    def __init__(self, timeout_s: float) -> None:
+    Making one only starts the process (fast); :meth:`handshake` waits until pyttsx3 is ready.
+    The two are apart so that the backend can publish a starting child before it waits on it,
+    and ``cancel()`` can kill it at once instead of waiting for pyttsx3 to load.
+    """
+
+    def __init__(self, warm_up: bool = False) -> None:
+        argv = [sys.executable, "-c", _CHILD_CODE.format(root=_PACKAGE_PARENT)] + (["--warm-up"] if warm_up else [])
         try:
-            self.proc = spawn([sys.executable, "-c", _CHILD_CODE.format(root=_PACKAGE_PARENT)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self.proc = spawn(argv,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except OSError as exc:
             raise BackendUnavailable(f"cannot start a Python child for pyttsx3: {exc.strerror or exc}") from None
+        self.driver = "?"
+
+    @classmethod
+    def start(cls, timeout_s: float, warm_up: bool = False) -> "_Pyttsx3Child":
+        """A child that is ready (:class:`BackendUnavailable` with one line if it is not);
+        ``warm_up``: it renders a word first (for a child that will render, see the child)."""
+        return cls(warm_up).handshake(timeout_s)
+
+    def handshake(self, timeout_s: float) -> "_Pyttsx3Child":
+        """Wait for the child's hello; on failure kill it and raise :class:`BackendUnavailable`."""
         hello = self.read_reply(timeout_s)
         if hello is None:
             self.kill()
@@ -51,6 +67,7 @@ class _Pyttsx3Child:
             self.kill()
             raise BackendUnavailable(f"pyttsx3 does not initialise: {hello.get('error', '?')}")
         self.driver = str(hello.get("driver", "?"))
+        return self
 
     def request(self, timeout_s: Optional[float], **req) -> Optional[dict]:
         try:
@@ -62,7 +79,14 @@ class _Pyttsx3Child:
 
     def read_reply(self, timeout_s: Optional[float]) -> Optional[dict]:
         box: List[bytes] = []
-        reader = threading.Thread(target=lambda: box.append(self.proc.stdout.readline()), daemon=True)
+
+        def read() -> None:
+            try:
+                box.append(self.proc.stdout.readline())
+            except (OSError, ValueError):  # the pipe was closed by kill() meanwhile
+                pass
+
+        reader = threading.Thread(target=read, daemon=True)
         reader.start()
         reader.join(timeout_s)
         if not box or not box[0]:
@@ -117,8 +141,8 @@ class Pyttsx3Backend:
         self._child: Optional[_Pyttsx3Child] = None
         self._tmpdir: Optional[str] = None  # made on first use, removed by close()
         self._n = 0
-        self._rendering = False
-        child = _Pyttsx3Child(probe_timeout_s)  # raises BackendUnavailable: one line why
+        self._busy = False  # a child is starting or rendering: cancel() kills it
+        child = _Pyttsx3Child.start(probe_timeout_s, warm_up=mode == "render")  # BackendUnavailable: why
         try:
             self._props["voice"] = self._resolve_voice(child, voice) if voice else ""
             reply = child.request(probe_timeout_s, op="setup", **self._props)
@@ -157,24 +181,28 @@ class Pyttsx3Backend:
             self._speak_in_child(text, on_start)
 
     def _speak_rendered(self, text: str, on_start: OnStart) -> bool:
-        with self._lock:
-            if self._child is None or not self._child.alive():
-                if self._cancelled.is_set():
-                    return False
-                try:
-                    self._child = _Pyttsx3Child(self._timeout)
-                except BackendUnavailable as exc:
-                    raise BackendFailed(str(exc)) from None
-            child = self._child
         self._n += 1
         if self._tmpdir is None:
             self._tmpdir = tempfile.mkdtemp(prefix="livecoach-tts-")
         path = os.path.join(self._tmpdir, f"cue{self._n % 4}.wav")
-        self._rendering = True
         try:
+            with self._lock:
+                child = self._child
+                fresh = child is None or not child.alive()
+                if fresh:  # the child died (or was killed by a cancel): start a new one
+                    if self._cancelled.is_set():
+                        return False
+                    child = self._child = _Pyttsx3Child(warm_up=True)
+                self._busy = True
+            if fresh:
+                child.handshake(self._timeout)
             reply = child.request(self._timeout, op="render", text=text, path=path, **self._props)
+        except BackendUnavailable as exc:
+            if self._cancelled.is_set():
+                return False
+            raise BackendFailed(str(exc)) from None
         finally:
-            self._rendering = False
+            self._busy = False
         if self._cancelled.is_set():
             return False
         if reply is None:
@@ -194,12 +222,20 @@ class Pyttsx3Backend:
 
     def _speak_in_child(self, text: str, on_start: OnStart) -> bool:
         try:
-            child = _Pyttsx3Child(self._timeout)
+            child = _Pyttsx3Child()
         except BackendUnavailable as exc:
             raise BackendFailed(str(exc)) from None
         with self._lock:
             self._child = child
         try:
+            if self._cancelled.is_set():
+                return False
+            try:
+                child.handshake(self._timeout)
+            except BackendUnavailable as exc:
+                if self._cancelled.is_set():
+                    return False
+                raise BackendFailed(str(exc)) from None
             if self._cancelled.is_set():
                 return False
             if on_start is not None:
@@ -221,9 +257,10 @@ class Pyttsx3Backend:
             self.sink.abort()
         with self._lock:
             child = self._child
-        # A render takes a few ms; if one is running, do not wait for it: kill the child
-        # (the next utterance starts a new one).
-        if child is not None and (self.mode == "speak" or self._rendering):
+            busy = self._busy
+        # A render takes a few ms, a child's start a few hundred; if one is running, do not
+        # wait for it: kill the child (the next utterance starts a new one).
+        if child is not None and (self.mode == "speak" or busy):
             child.kill()
 
     def close(self) -> None:
@@ -236,7 +273,7 @@ class Pyttsx3Backend:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
 
     def voices(self) -> List[VoiceInfo]:
-        child = self._child or _Pyttsx3Child(self._timeout)
+        child = self._child or _Pyttsx3Child.start(self._timeout)
         try:
             reply = child.request(self._timeout, op="voices") or {}
         finally:
@@ -251,7 +288,7 @@ def render_wav_pyttsx3(text: str, path: Path, rate_wpm: int, voice: str = "", vo
     """pyttsx3's ``save_to_file`` in a child process (its state never leaks into the app)."""
     if not pyttsx3_installed():
         raise BackendUnavailable("pyttsx3 is not installed")
-    child = _Pyttsx3Child(timeout_s)
+    child = _Pyttsx3Child.start(timeout_s, warm_up=True)
     try:
         props: Dict[str, object] = {"rate": int(rate_wpm), "volume": float(volume)}
         if voice:
