@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import IO, Optional
 
-from livecoach.speech.backends.base import OnStart
+from livecoach.speech.backends.base import BackendFailed, OnStart
 
 
 class TextBackend:
@@ -18,8 +18,11 @@ class TextBackend:
         if on_start is not None:
             on_start()
         if self._stream is not None:
-            self._stream.write(f"(speech) {text}\n")
-            self._stream.flush()
+            try:
+                self._stream.write(f"(speech) {text}\n")
+                self._stream.flush()
+            except (OSError, ValueError) as exc:  # a closed stream or a broken pipe
+                raise BackendFailed(f"cannot write the cue: {exc}") from None
         return True
 
     def cancel(self) -> None:
