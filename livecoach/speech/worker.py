@@ -38,6 +38,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 from livecoach.clock import SourceClock
 from livecoach.config.schema import SpeechConfig
+from livecoach.errors import LiveCoachError
 from livecoach.speech.backends.base import SpeechBackend
 from livecoach.speech.backends.text import TextBackend
 from livecoach.speech.chain import BackendChoice, backend_chain, speech_config_with
@@ -45,8 +46,12 @@ from livecoach.types import Cue
 
 # backend_chain and speech_config_with are re-exported for callers that still import them
 # from here (session/app.py, cli/doctor.py); their home is livecoach.speech.chain.
-__all__ = ["SpeechWorker", "WorkerState", "SpokenCue", "SpeechStats", "start_speaker",
+__all__ = ["SpeechWorker", "SpeechWorkerError", "WorkerState", "SpokenCue", "SpeechStats", "start_speaker",
            "BackendChoice", "backend_chain", "speech_config_with", "register"]
+
+
+class SpeechWorkerError(LiveCoachError, RuntimeError):
+    """The speech thread died; raised on the caller's side by :meth:`SpeechWorker.check`."""
 
 
 class WorkerState(str, Enum):
@@ -198,9 +203,15 @@ class SpeechWorker:
             return SpeechStats(backend=self._backend_name, **self._counts)
 
     def check(self) -> None:
-        """Re-raise, on the caller's thread, an unexpected error of the worker."""
-        if self.error is not None:
-            raise RuntimeError(f"speech worker failed: {self.error}") from self.error
+        """Raise :class:`SpeechWorkerError` (from the original) if the speech thread died.
+
+        Call it from the frame loop, as a capture thread's error surfaces there. A backend that
+        fails is not such an error (the worker falls back to the next one and says so); this is
+        the thread itself ending on an exception: a bug, or one no backend may raise.
+        """
+        error = self.error
+        if error is not None:
+            raise SpeechWorkerError(f"the speech thread stopped: {type(error).__name__}: {_line(error)}") from error
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is queued or being said (for ``livecoach say`` and tests)."""
