@@ -13,7 +13,7 @@ from typing import List
 from livecoach.config.schema import ConfigError, SpeechConfig, load_config
 from livecoach.speech.backends.base import BackendFailed, BackendUnavailable
 from livecoach.speech.chain import speech_config_with
-from livecoach.speech.offline import list_voices, render_wav
+from livecoach.speech.offline import explain_unavailable, list_voices, render_wav
 from livecoach.speech.worker import SpeechWorker
 from livecoach.types import Cue, CueKind
 
@@ -70,8 +70,7 @@ def _cmd_say(args: argparse.Namespace) -> int:
     try:
         worker.wait_ready(config.probe_timeout_s * 3)
         if worker.backend_name == "text":
-            print(f"livecoach say: error: cannot speak: {notices[-1] if notices else 'no backend'}; "
-                  f"try --wav FILE", file=err)
+            print(f"livecoach say: error: {_cannot_speak(config, worker)}", file=err)
             return 1
         worker.say(Cue(t_s=worker.clock(), key="test", text=text, kind=CueKind.ANNOUNCEMENT, priority=100))
         worker.wait_idle(30.0)
@@ -84,6 +83,15 @@ def _cmd_say(args: argparse.Namespace) -> int:
         return 1
     print(f"said it with {last.backend}", file=out)
     return 0
+
+
+def _cannot_speak(config: SpeechConfig, worker: SpeechWorker) -> str:
+    """One line: why nothing can be spoken here and what to do (at least: --wav FILE)."""
+    if config.backend == "text" and not worker.unavailable:
+        return 'speech.backend is "text", so nothing is spoken; try --backend auto, or --wav FILE'
+    what, fix = explain_unavailable(worker.unavailable)
+    return f"cannot speak: {what} — " + (f"{fix}, or write it to a file with --wav FILE" if fix
+                                         else "write it to a file with --wav FILE")
 
 
 def _cmd_voices(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from typing import Callable, List, Optional, Tuple
 
 from livecoach.config.schema import ConfigError, SpeechConfig
 from livecoach.speech.backends import sinks
-from livecoach.speech.backends.base import BackendUnavailable, SpeechBackend
+from livecoach.speech.backends.base import SpeechBackend
 from livecoach.speech.backends.espeak_ng import EspeakNgBackend
 from livecoach.speech.backends.macos_say import macos_say_backend
 from livecoach.speech.backends.pyttsx3_backend import Pyttsx3Backend
@@ -54,14 +54,15 @@ def platform_chain(platform: str) -> Tuple[str, ...]:
     return ("pyttsx3", "espeak-ng", "text")
 
 
-def _factory(name: str, config: SpeechConfig, platform: str, sink_for: Callable[[], object]) -> BackendFactory:
+def _factory(name: str, config: SpeechConfig, platform: str, sink_for: Callable[[], sinks.AudioSink]) -> BackendFactory:
+    # The sink maker is passed uncalled: each backend checks its engine before the sound device.
     if name == "pyttsx3":
         mode = "render" if platform.startswith("linux") else "speak"
         return lambda: Pyttsx3Backend(config.rate_wpm, config.voice, config.volume, mode=mode,
-                                      sink=sink_for() if mode == "render" else None,
+                                      sink=sink_for if mode == "render" else None,
                                       probe_timeout_s=config.probe_timeout_s)
     if name == "espeak-ng":
-        return lambda: EspeakNgBackend(config.rate_wpm, config.voice, config.volume, sink=sink_for(),
+        return lambda: EspeakNgBackend(config.rate_wpm, config.voice, config.volume, sink=sink_for,
                                        probe_timeout_s=config.probe_timeout_s)
     if name == "say":
         return lambda: macos_say_backend(config.rate_wpm, config.voice)
@@ -70,18 +71,18 @@ def _factory(name: str, config: SpeechConfig, platform: str, sink_for: Callable[
     raise ValueError(f"unknown speech backend {name!r}")
 
 
-def _shared_sink(kind: str, timeout_s: float) -> Callable[[], object]:
+def _shared_sink(kind: str, timeout_s: float) -> Callable[[], sinks.AudioSink]:
     """A sink maker whose sound-device probe runs once for the whole chain."""
     probed: List[Tuple[Optional[List[str]], str]] = []
 
-    def make() -> object:
+    def make() -> sinks.AudioSink:
         if kind != "device":
             return sinks.make_sink(kind, timeout_s)
         if not probed:
             probed.append(sinks.find_audio_player(timeout_s))
         argv, why = probed[0]
         if argv is None:
-            raise BackendUnavailable(why)
+            raise sinks.no_sound_output(why)
         return sinks.PlayerSink(argv)
 
     return make

@@ -132,6 +132,7 @@ class SpeechWorker:
         self.spoken: List[SpokenCue] = []
         self.notices: List[str] = []
         self.backend_errors: List[str] = []
+        self.unavailable: List[Tuple[str, BaseException]] = []  # (backend, why) for each that did not open
         self.error: Optional[BaseException] = None
         self.current: Optional[Cue] = None  # being spoken now (for the overlay)
 
@@ -356,6 +357,7 @@ class SpeechWorker:
                 backend = choice.make()
             except Exception as exc:  # noqa: BLE001 - whatever stops a backend, try the next
                 reasons.append(f"{choice.name}: {_line(exc)}")
+                self.unavailable.append((choice.name, exc))
                 continue
             self._backend, self._backend_name = backend, choice.name
             why = "; ".join(_group_reasons(reasons))

@@ -437,6 +437,7 @@ def test_unavailable_raises_backend_unavailable_with_one_line(case, condition, t
     with pytest.raises(sb.BackendUnavailable) as info:
         made.append(case.unavailable[condition](tmp_path, monkeypatch))
     _assert_one_line(info.value)
+    assert isinstance(info.value.fix, str) and "\n" not in info.value.fix  # what to do, if anything
 
 
 @pytest.mark.parametrize("case,condition", list(_failing_cases()))

@@ -302,7 +302,9 @@ def test_no_sound_device_gives_text_only_with_one_notice(monkeypatch):
     worker.stop()
     assert worker.backend_name == "text"
     assert len(notices) == 1
-    assert notices[0].startswith("text only") and "no audio output (aplay: audio open error)" in notices[0]
+    # issue 12: the notice says what is wrong in plain words, not the player's raw message
+    assert notices[0].startswith("text only") and "no sound device (aplay cannot open one)" in notices[0]
+    assert "audio open error" not in notices[0]
     assert [s.cue.text for s in worker.spoken] == ["Go lower"]
 
 

@@ -18,15 +18,15 @@ from livecoach.speech.backends.espeak_ng import (EspeakNgBackend, espeak_argv, e
                                                  render_wav_espeak)
 from livecoach.speech.backends.macos_say import CommandBackend, macos_say_backend, say_voices
 from livecoach.speech.backends.pyttsx3_backend import Pyttsx3Backend, pyttsx3_installed, render_wav_pyttsx3
-from livecoach.speech.backends.sinks import (AudioSink, PacedNullSink, PlayerSink, WavDirSink, find_audio_player,
-                                             make_sink)
+from livecoach.speech.backends.sinks import (AudioSink, NoSoundOutput, PacedNullSink, PlayerSink, WavDirSink,
+                                             find_audio_player, make_sink, no_sound_output)
 from livecoach.speech.backends.text import TextBackend
 from livecoach.speech.backends.wav import parse_wav_stream_header, silent_wav_bytes, wav_duration_s
 
 __all__ = [
-    "AudioSink", "BackendFailed", "BackendUnavailable", "CommandBackend", "EspeakNgBackend", "OnStart",
+    "AudioSink", "BackendFailed", "BackendUnavailable", "CommandBackend", "EspeakNgBackend", "NoSoundOutput", "OnStart",
     "PacedNullSink", "PlayerSink", "Pyttsx3Backend", "SpeechBackend", "TextBackend", "VoiceInfo", "WavDirSink",
-    "espeak_argv", "espeak_voices", "find_audio_player", "find_espeak", "macos_say_backend", "make_sink",
+    "espeak_argv", "espeak_voices", "find_audio_player", "find_espeak", "macos_say_backend", "make_sink", "no_sound_output",
     "parse_wav_stream_header", "pyttsx3_installed", "render_wav_espeak", "render_wav_pyttsx3", "say_voices",
     "silent_wav_bytes", "wav_duration_s",
 ]

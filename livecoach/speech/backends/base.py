@@ -28,7 +28,14 @@ OnStart = Optional[Callable[[], None]]
 
 
 class BackendUnavailable(LiveCoachError, RuntimeError):
-    """A backend cannot be used on this machine; the message is one line saying why."""
+    """A backend cannot be used on this machine; the message is one line saying why.
+
+    ``fix``: what the user can do about it, one line ("" when there is nothing to say).
+    """
+
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 class BackendFailed(LiveCoachError, RuntimeError):

@@ -11,7 +11,14 @@ from typing import List, Optional
 
 from livecoach.speech.backends.base import BackendFailed, BackendUnavailable, OnStart, VoiceInfo, one_line
 from livecoach.speech.backends.process import kill_tree, reap, spawn
-from livecoach.speech.backends.sinks import AudioSink, make_sink, pump
+from livecoach.speech.backends.sinks import SinkSpec, pump, resolve_sink
+
+
+VOICE_FIX = "pick a voice id from `livecoach voices`"
+
+
+def espeak_missing() -> BackendUnavailable:
+    return BackendUnavailable("espeak-ng is not installed", fix="sudo apt install espeak-ng")
 
 
 def find_espeak() -> Optional[str]:
@@ -38,10 +45,10 @@ class EspeakNgBackend:
     name = "espeak-ng"
 
     def __init__(self, rate_wpm: int, voice: str = "", volume: float = 1.0,
-                 sink: Optional[AudioSink] = None, probe_timeout_s: float = 5.0) -> None:
+                 sink: SinkSpec = None, probe_timeout_s: float = 5.0) -> None:
         exe = find_espeak()
         if exe is None:
-            raise BackendUnavailable("espeak-ng is not installed (apt install espeak-ng)")
+            raise espeak_missing()
         self._exe = exe
         self._rate, self._voice, self._volume = rate_wpm, voice, volume
         if voice:
@@ -49,8 +56,8 @@ class EspeakNgBackend:
                                    capture_output=True, timeout=probe_timeout_s)
             err = check.stderr.decode("utf-8", "replace")
             if check.returncode != 0 or "voice" in err.lower():
-                raise BackendUnavailable(f"espeak-ng has no voice {voice!r} (see `livecoach voices`)")
-        self.sink = sink if sink is not None else make_sink("device", probe_timeout_s)
+                raise BackendUnavailable(f"espeak-ng has no voice {voice!r}", fix=VOICE_FIX)
+        self.sink = resolve_sink(sink, probe_timeout_s)  # after the engine: say what is missing first
         self.detail = f"{os.path.basename(exe)} process per cue, played by {self.sink.name}"
         self._lock = threading.Lock()
         self._proc: Optional[subprocess.Popen] = None
@@ -125,7 +132,7 @@ def render_wav_espeak(text: str, path: Path, rate_wpm: int, voice: str = "", vol
                       timeout_s: float = 10.0) -> None:
     exe = find_espeak()
     if exe is None:
-        raise BackendUnavailable("espeak-ng is not installed (apt install espeak-ng)")
+        raise espeak_missing()
     try:
         proc = subprocess.run(espeak_argv(exe, text, rate_wpm, voice, volume, out=str(path)),
                               capture_output=True, timeout=timeout_s)
@@ -139,7 +146,7 @@ def render_wav_espeak(text: str, path: Path, rate_wpm: int, voice: str = "", vol
 def espeak_voices(timeout_s: float = 10.0) -> List[VoiceInfo]:
     exe = find_espeak()
     if exe is None:
-        raise BackendUnavailable("espeak-ng is not installed (apt install espeak-ng)")
+        raise espeak_missing()
     proc = subprocess.run([exe, "--voices"], capture_output=True, timeout=timeout_s)
     voices = []
     for line in proc.stdout.decode("utf-8", "replace").splitlines()[1:]:

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional
 import livecoach
 from livecoach.speech.backends.base import BackendFailed, BackendUnavailable, OnStart, VoiceInfo
 from livecoach.speech.backends.process import kill_tree, spawn
-from livecoach.speech.backends.sinks import AudioSink, make_sink, pump
+from livecoach.speech.backends.sinks import SinkSpec, pump, resolve_sink
 
 # The child is started with `python -c`: it imports the child module from the folder that
 # holds this `livecoach` package (so it works without an install, and with one).
@@ -65,7 +65,7 @@ class _Pyttsx3Child:
             raise BackendUnavailable(f"pyttsx3 did not start within {timeout_s:g} s")
         if not hello.get("ok"):
             self.kill()
-            raise BackendUnavailable(f"pyttsx3 does not initialise: {hello.get('error', '?')}")
+            raise BackendUnavailable(f"pyttsx3 does not initialise: {hello.get('error', '?')}", fix=_init_fix())
         self.driver = str(hello.get("driver", "?"))
         return self
 
@@ -112,6 +112,18 @@ class _Pyttsx3Child:
             pass
 
 
+def _pyttsx3_missing() -> BackendUnavailable:
+    return BackendUnavailable("pyttsx3 is not installed", fix="reinstall LiveCoach (pyttsx3 is one of its dependencies)")
+
+
+def _init_fix() -> str:
+    if sys.platform.startswith("linux"):
+        return "sudo apt install libespeak-ng1"
+    if sys.platform.startswith("win"):
+        return "install a text-to-speech voice (Settings > Time & language > Speech)"
+    return ""
+
+
 def pyttsx3_installed() -> bool:
     """Whether pyttsx3 can be imported (checked without importing it here)."""
     return importlib.util.find_spec("pyttsx3") is not None
@@ -128,9 +140,9 @@ class Pyttsx3Backend:
     name = "pyttsx3"
 
     def __init__(self, rate_wpm: int, voice: str = "", volume: float = 1.0, mode: str = "render",
-                 sink: Optional[AudioSink] = None, probe_timeout_s: float = 5.0) -> None:
+                 sink: SinkSpec = None, probe_timeout_s: float = 5.0) -> None:
         if not pyttsx3_installed():
-            raise BackendUnavailable("pyttsx3 is not installed")
+            raise _pyttsx3_missing()
         if mode not in ("render", "speak"):
             raise ValueError(f"unknown pyttsx3 mode {mode!r}")
         self.mode = mode
@@ -151,7 +163,7 @@ class Pyttsx3Backend:
             self.driver = child.driver
             self.sink = None
             if mode == "render":
-                self.sink = sink if sink is not None else make_sink("device", probe_timeout_s)
+                self.sink = resolve_sink(sink, probe_timeout_s)  # after the engine: say what is missing first
                 self.detail = f"{self.driver} driver in a child process, played by {self.sink.name}"
             else:
                 self.detail = f"{self.driver} driver, a child process per cue"
@@ -173,7 +185,7 @@ class Pyttsx3Backend:
         for v in reply.get("voices", []):  # a language code such as "en-us"
             if want in v["languages"].lower().split(","):
                 return v["id"]
-        raise BackendUnavailable(f"pyttsx3 has no voice {voice!r} (see `livecoach voices`)")
+        raise BackendUnavailable(f"pyttsx3 has no voice {voice!r}", fix="pick a voice id from `livecoach voices`")
 
     def speak(self, text: str, on_start: OnStart = None) -> bool:
         self._cancelled.clear()
@@ -287,7 +299,7 @@ def render_wav_pyttsx3(text: str, path: Path, rate_wpm: int, voice: str = "", vo
                        timeout_s: float = 10.0) -> None:
     """pyttsx3's ``save_to_file`` in a child process (its state never leaks into the app)."""
     if not pyttsx3_installed():
-        raise BackendUnavailable("pyttsx3 is not installed")
+        raise _pyttsx3_missing()
     child = _Pyttsx3Child.start(timeout_s, warm_up=True)
     try:
         props: Dict[str, object] = {"rate": int(rate_wpm), "volume": float(volume)}

@@ -17,7 +17,7 @@ import threading
 import time
 import wave
 from pathlib import Path
-from typing import IO, List, Optional, Sequence, Tuple
+from typing import IO, Callable, List, Optional, Sequence, Tuple, Union
 
 from livecoach.speech.backends.base import BackendFailed, BackendUnavailable, OnStart, one_line
 from livecoach.speech.backends.process import kill_tree, spawn
@@ -227,8 +227,49 @@ def find_audio_player(timeout_s: float = 5.0) -> Tuple[Optional[List[str]], str]
     return None, "no audio output (" + "; ".join(reasons) + ")"
 
 
+class NoSoundOutput(BackendUnavailable):
+    """No audio player can open a sound device. The message says what is wrong in the user's
+    words; ``detail`` keeps the players' own (for logs), ``fix`` what to do."""
+
+    def __init__(self, message: str, fix: str = "", detail: str = "") -> None:
+        super().__init__(message, fix)
+        self.detail = detail
+
+
+# Substrings of ALSA (aplay) and PulseAudio (paplay) errors, lower case.
+_BUSY = ("device or resource busy",)
+_NO_DEVICE = ("audio open error", "no soundcards", "unknown pcm", "cannot find card", "no such device",
+              "cannot open device")
+_NO_SERVER = ("connection refused", "connection failure", "pa_context_connect")
+_DEVICE_FIX = "connect speakers or headphones (`aplay -l` lists the sound devices)"
+
+
+def no_sound_output(why: str) -> NoSoundOutput:
+    """:class:`NoSoundOutput` for :func:`find_audio_player`'s ``why``: one line saying what is
+    wrong and what to do, instead of the players' raw messages (kept as ``detail``)."""
+    low = why.lower()
+    inner = why[why.find("(") + 1:why.rfind(")")] if why.startswith("no audio output (") else why
+    parts = [p.strip() for p in inner.split(";") if p.strip()]
+    player = next((name for name in ("aplay", "paplay") if name in low), "the audio player")
+    if any(key in low for key in _BUSY):
+        what, fix = "the sound device is busy", "close the program that is using it, or pick another output"
+    elif any(key in low for key in _NO_DEVICE):
+        what, fix = f"no sound device ({player} cannot open one)", _DEVICE_FIX
+    elif any(key in low for key in _NO_SERVER):
+        what, fix = "the sound server is not running", "start PulseAudio or PipeWire (log in to a desktop session)"
+    elif "did not finish" in low:
+        what, fix = f"the sound device does not respond ({player} hangs)", _DEVICE_FIX
+    elif parts and all(p.endswith("not installed") for p in parts):
+        what, fix = "no audio player (aplay is not installed)", "sudo apt install alsa-utils"
+    elif "for this platform" in low:
+        what, fix = "no audio player on this platform", ""
+    else:
+        what, fix = f"no sound output ({one_line(parts[0] if parts else why, 100)})", _DEVICE_FIX
+    return NoSoundOutput(what, fix=fix, detail=why)
+
+
 def make_sink(kind: str, probe_timeout_s: float = 5.0) -> AudioSink:
-    """``"device"``: the first working player (else :class:`BackendUnavailable`); ``"null"``;
+    """``"device"``: the first working player (else :class:`NoSoundOutput`); ``"null"``;
     ``"wav:FOLDER"``: each utterance kept as a wav file in FOLDER."""
     if kind == "null":
         return PacedNullSink()
@@ -238,8 +279,24 @@ def make_sink(kind: str, probe_timeout_s: float = 5.0) -> AudioSink:
         raise ValueError(f"unknown audio sink {kind!r}")
     argv, why = find_audio_player(probe_timeout_s)
     if argv is None:
-        raise BackendUnavailable(why)
+        raise no_sound_output(why)
     return PlayerSink(argv)
+
+
+SinkSpec = Union[AudioSink, Callable[[], AudioSink], None]
+
+
+def resolve_sink(sink: SinkSpec, probe_timeout_s: float = 5.0) -> AudioSink:
+    """A sink, a function that makes one (called now), or None: the sound device (probed).
+
+    Backends take a sink maker so that they check their engine before the sound device: a
+    missing engine is then reported as such, not as a missing sound device.
+    """
+    if sink is None:
+        return make_sink("device", probe_timeout_s)
+    if isinstance(sink, AudioSink):
+        return sink
+    return sink()
 
 
 def pump(source: IO[bytes], sink: AudioSink, on_start: OnStart, cancelled: threading.Event) -> bool:
