@@ -38,6 +38,11 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config, load_config
+from livecoach.formats.recording import read_recording
+from livecoach.logic.analysis import SessionAnalyzer
+from livecoach.logic.cues import CuePolicy
+from livecoach.speech.chain import backend_chain, speech_config_with
+from livecoach.speech.worker import SpeechWorker, WorkerState
 from livecoach.types import CueEvent, CueKind, Cue, PoseFrame, RepEvent
 
 BackendMaker = Callable[[], object]
@@ -76,8 +81,6 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 # -- frame sources -------------------------------------------------------------------------
 def _recorded_frames(path: Path) -> Tuple[str, List[Tuple[int, float, Optional[PoseFrame]]]]:
-    from livecoach.formats.recording import read_recording
-
     header, frames = read_recording(path)
     return header.source, [(f.frame_index, f.t_s, f.pose) for f in frames]
 
@@ -96,8 +99,8 @@ def _paced_recording(frames: List[Tuple[int, float, Optional[PoseFrame]]]) -> It
 
 def _paced_video(video: Path, config: Config) -> Iterator[Tuple[int, float, Optional[PoseFrame], float]]:
     """The app's paced video source + MediaPipe pose on every delivered frame."""
+    from livecoach.capture.pose import MediaPipePoseEstimator  # cv2 and mediapipe only when asked for
     from livecoach.capture.sources import VideoFileSource
-    from livecoach.capture.pose import MediaPipePoseEstimator
 
     estimator = MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     source = VideoFileSource(video, paced=True)
@@ -119,9 +122,6 @@ def _paced_video(video: Path, config: Config) -> Iterator[Tuple[int, float, Opti
 def run_paced(clip: str, frames: Iterator[Tuple[int, float, object, float]], config: Config,
               speech_chain: Optional[list]) -> RunResult:
     """One real-time pass; ``speech_chain`` None = speech off."""
-    from livecoach.logic.analysis import SessionAnalyzer
-    from livecoach.logic.cues import CuePolicy
-    from livecoach.speech.worker import SpeechWorker
 
     result = RunResult(clip=clip, speech=speech_chain is not None)
     analyzer = SessionAnalyzer(config, cue_policy=CuePolicy(config))
@@ -134,7 +134,6 @@ def run_paced(clip: str, frames: Iterator[Tuple[int, float, object, float]], con
                               notify=None).start()
         worker.wait_ready(config.speech.probe_timeout_s * 3)
         result.backend = worker.backend_name
-    from livecoach.speech.worker import WorkerState
 
     children_cpu0 = _children_cpu()
     started = time.monotonic()
@@ -185,9 +184,6 @@ def run_unpaced(frames: List[Tuple[int, float, Optional[PoseFrame]]], config: Co
                 speech_chain: Optional[list], min_seconds: float) -> Tuple[float, int]:
     """Frames per second of the logic as fast as it runs; with speech, the worker is kept
     talking all the time (a filler cue whenever it falls idle). Returns (fps, utterances)."""
-    from livecoach.logic.analysis import SessionAnalyzer
-    from livecoach.logic.cues import CuePolicy
-    from livecoach.speech.worker import SpeechWorker, WorkerState
 
     now_t = [0.0]
     worker = None
@@ -219,8 +215,6 @@ def run_unpaced(frames: List[Tuple[int, float, Optional[PoseFrame]]], config: Co
 
 
 def make_chain(config: Config, backend: str, sink: str) -> list:
-    from livecoach.speech.worker import backend_chain, speech_config_with
-
     return backend_chain(speech_config_with(config.speech, backend=backend), sink=sink)
 
 

@@ -22,43 +22,36 @@ Every notice is kept in :attr:`SpeechWorker.notices`; an unexpected error of the
 itself is stored in :attr:`SpeechWorker.error` and re-raised by :meth:`SpeechWorker.check`
 on the caller's thread.
 
-Backend choice for ``speech.backend = "auto"``:
-
-* Linux: pyttsx3 if it initialises (needs ``libespeak-ng1``) and a sound device plays,
-  else the ``espeak-ng`` program, else text only;
-* macOS: a ``say`` process per utterance (pyttsx3's NSSpeech driver hangs);
-* Windows: pyttsx3 in a process per utterance (its SAPI5 loop hangs when reused).
+Which backends are tried, in which order, is :mod:`livecoach.speech.chain`'s job; speaking
+without a session (a wav file, the voice list, the doctor's probe) is
+:mod:`livecoach.speech.offline`'s; the ``say``/``voices`` commands live in
+:mod:`livecoach.cli.speech_commands`.
 """
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import sys
 import threading
 import time
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from livecoach.config.schema import ConfigError, SpeechConfig
-from livecoach.speech.backends import (BackendFailed, BackendUnavailable, EspeakNgBackend, Pyttsx3Backend,
-                              SpeechBackend, TextBackend, VoiceInfo, espeak_voices, macos_say_backend,
-                              render_wav_espeak, render_wav_pyttsx3, say_voices, wav_duration_s)
-from livecoach.types import Cue, CueKind
+from livecoach.clock import SourceClock
+from livecoach.config.schema import SpeechConfig
+from livecoach.errors import LiveCoachError
+from livecoach.speech.backends.base import SpeechBackend
+from livecoach.speech.backends.text import TextBackend
+from livecoach.speech.chain import BackendChoice, backend_chain, speech_config_with
+from livecoach.types import Cue
 
-__all__ = ["SpeechWorker", "WorkerState", "SpokenCue", "SpeechStats", "BackendChoice", "backend_chain",
-           "speech_config_with", "render_wav", "list_voices", "register", "start_speaker", "probe_speech"]
+# backend_chain and speech_config_with are re-exported for callers that still import them
+# from here (session/app.py, cli/doctor.py); their home is livecoach.speech.chain.
+__all__ = ["SpeechWorker", "SpeechWorkerError", "WorkerState", "SpokenCue", "SpeechStats", "start_speaker",
+           "BackendChoice", "backend_chain", "speech_config_with", "register"]
 
-BackendFactory = Callable[[], SpeechBackend]
 
-
-@dataclass(frozen=True)
-class BackendChoice:
-    """A backend to try: its name and how to make it (raises ``BackendUnavailable``)."""
-
-    name: str
-    make: BackendFactory
+class SpeechWorkerError(LiveCoachError, RuntimeError):
+    """The speech thread died; raised on the caller's side by :meth:`SpeechWorker.check`."""
 
 
 class WorkerState(str, Enum):
@@ -95,67 +88,6 @@ class SpeechStats:
     backend: str
 
 
-def _platform_chain(platform: str) -> Tuple[str, ...]:
-    if platform.startswith("linux"):
-        return ("pyttsx3", "espeak-ng", "text")
-    if platform == "darwin":
-        return ("say", "text")
-    if platform.startswith("win"):
-        return ("pyttsx3", "text")
-    return ("pyttsx3", "espeak-ng", "text")
-
-
-def _factory(name: str, config: SpeechConfig, platform: str, sink_for: Callable[[], object]) -> BackendFactory:
-    if name == "pyttsx3":
-        mode = "render" if platform.startswith("linux") else "speak"
-        return lambda: Pyttsx3Backend(config.rate_wpm, config.voice, config.volume, mode=mode,
-                                      sink=sink_for() if mode == "render" else None,
-                                      probe_timeout_s=config.probe_timeout_s)
-    if name == "espeak-ng":
-        return lambda: EspeakNgBackend(config.rate_wpm, config.voice, config.volume, sink=sink_for(),
-                                       probe_timeout_s=config.probe_timeout_s)
-    if name == "say":
-        return lambda: macos_say_backend(config.rate_wpm, config.voice)
-    if name == "text":
-        return TextBackend
-    raise ValueError(f"unknown speech backend {name!r}")
-
-
-def _shared_sink(kind: str, timeout_s: float) -> Callable[[], object]:
-    """A sink maker whose sound-device probe runs once for the whole chain."""
-    from livecoach.speech.backends import PlayerSink, find_audio_player, make_sink
-
-    probed: List[Tuple[Optional[List[str]], str]] = []
-
-    def make() -> object:
-        if kind != "device":
-            return make_sink(kind, timeout_s)
-        if not probed:
-            probed.append(find_audio_player(timeout_s))
-        argv, why = probed[0]
-        if argv is None:
-            raise BackendUnavailable(why)
-        return PlayerSink(argv)
-
-    return make
-
-
-def backend_chain(config: SpeechConfig, platform: Optional[str] = None,
-                  sink: Optional[str] = None) -> List[BackendChoice]:
-    """The backends to try in order for ``config.backend`` on ``platform``; text is last.
-
-    A named backend comes first and the platform's usual chain follows it as fallback.
-    ``sink`` says where espeak-ng/pyttsx3 audio goes: ``None``/``"device"`` = the sound
-    device, ``"null"`` = swallowed at real-time pace, ``"wav:FOLDER"`` = also saved as one
-    wav file per utterance (a session on a machine without a sound card).
-    """
-    platform = platform or sys.platform
-    names = list(_platform_chain(platform))
-    if config.backend != "auto":
-        names = [config.backend] + [n for n in names if n != config.backend]
-    sink_for = _shared_sink(sink or "device", config.probe_timeout_s)
-    return [BackendChoice(n, _factory(n, config, platform, sink_for)) for n in names]
-
 
 def _default_notice(line: str) -> None:
     print(f"livecoach: speech: {line}", file=sys.stderr, flush=True)
@@ -168,9 +100,9 @@ class SpeechWorker:
     on the worker thread. ``clock``: the source clock, in the same seconds as the cues'
     ``t_s``; for a camera, ``lambda: time.monotonic() - (frame.captured_monotonic_s - frame.t_s)``
     of any frame. Without it the worker learns the offset between the monotonic clock and
-    ``t_s`` from the cues themselves (the smallest ``monotonic - t_s`` seen at ``say``), which
-    assumes the source runs at real-time pace (camera, paced video). ``notify``: receives
-    each one-line notice (default: printed to stderr).
+    ``t_s`` from the cues themselves (a :class:`~livecoach.clock.SourceClock`: the smallest
+    ``monotonic - t_s`` seen at ``say``), which assumes the source runs at real-time pace
+    (camera, paced video). ``notify``: receives each one-line notice (default: stderr).
     """
 
     def __init__(self, config: SpeechConfig, backends: Optional[Sequence[BackendChoice]] = None,
@@ -180,10 +112,10 @@ class SpeechWorker:
         self._chain = list(backends) if backends is not None else backend_chain(config)
         if not self._chain or self._chain[-1].name != "text":
             self._chain.append(BackendChoice("text", TextBackend))
-        self._clock = clock or self._learned_clock
-        self._auto_clock = clock is None
-        self._t0 = time.monotonic()
-        self._offset: Optional[float] = None  # learned monotonic - t_s (see _learned_clock)
+        # Without a clock, learn it from the cues: they are made at most a little after their
+        # frame, never before it, so the smallest (monotonic - t_s) seen is the best estimate.
+        self._learned_clock: Optional[SourceClock] = SourceClock() if clock is None else None
+        self._clock: Callable[[], float] = clock if clock is not None else self._learned_clock
         self._notify = notify
         self._cond = threading.Condition(threading.Lock())
         self._pending: Optional[Tuple[Cue, float]] = None  # (cue, monotonic time it was queued)
@@ -200,6 +132,7 @@ class SpeechWorker:
         self.spoken: List[SpokenCue] = []
         self.notices: List[str] = []
         self.backend_errors: List[str] = []
+        self.unavailable: List[Tuple[str, BaseException]] = []  # (backend, why) for each that did not open
         self.error: Optional[BaseException] = None
         self.current: Optional[Cue] = None  # being spoken now (for the overlay)
 
@@ -219,12 +152,8 @@ class SpeechWorker:
         now = time.monotonic()
         with self._cond:
             self._counts["received"] += 1
-            if self._auto_clock:
-                # Cues are made at most a little after their frame, never before it, so the
-                # smallest (monotonic - t_s) seen is the best estimate of the clocks' offset.
-                offset = now - cue.t_s
-                if self._offset is None or offset < self._offset:
-                    self._offset = offset
+            if self._learned_clock is not None:
+                self._learned_clock.observe(cue.t_s, now)
             if self._muted or self._stop.is_set():
                 self._counts["muted"] += 1
                 return False
@@ -257,10 +186,6 @@ class SpeechWorker:
         self.muted = not self._muted
         return self._muted
 
-    def _learned_clock(self) -> float:
-        offset = self._offset
-        return time.monotonic() - (self._t0 if offset is None else offset)
-
     def clock(self) -> float:
         """Now, on the source clock the cues' ``t_s`` are measured on."""
         return self._clock()
@@ -279,9 +204,15 @@ class SpeechWorker:
             return SpeechStats(backend=self._backend_name, **self._counts)
 
     def check(self) -> None:
-        """Re-raise, on the caller's thread, an unexpected error of the worker."""
-        if self.error is not None:
-            raise RuntimeError(f"speech worker failed: {self.error}") from self.error
+        """Raise :class:`SpeechWorkerError` (from the original) if the speech thread died.
+
+        Call it from the frame loop, as a capture thread's error surfaces there. A backend that
+        fails is not such an error (the worker falls back to the next one and says so); this is
+        the thread itself ending on an exception: a bug, or one no backend may raise.
+        """
+        error = self.error
+        if error is not None:
+            raise SpeechWorkerError(f"the speech thread stopped: {type(error).__name__}: {_line(error)}") from error
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is queued or being said (for ``livecoach say`` and tests)."""
@@ -426,6 +357,7 @@ class SpeechWorker:
                 backend = choice.make()
             except Exception as exc:  # noqa: BLE001 - whatever stops a backend, try the next
                 reasons.append(f"{choice.name}: {_line(exc)}")
+                self.unavailable.append((choice.name, exc))
                 continue
             self._backend, self._backend_name = backend, choice.name
             why = "; ".join(_group_reasons(reasons))
@@ -475,28 +407,6 @@ def _line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-# --------------------------------------------------------------------------------------
-# helpers for the app and the CLI
-# --------------------------------------------------------------------------------------
-def speech_config_with(config: SpeechConfig, voice: Optional[str] = None, rate: Optional[int] = None,
-                       backend: Optional[str] = None) -> SpeechConfig:
-    """``config`` with the ``--voice``/``--rate``/``--backend`` flags applied, validated
-    against the same limits as the config file (``ConfigError`` with one line)."""
-    changes = {}
-    fields = {f.name: f for f in dataclasses.fields(SpeechConfig)}
-    for name, flag, value in (("voice", "--voice", voice), ("rate_wpm", "--rate", rate),
-                              ("backend", "--backend", backend)):
-        if value is None:
-            continue
-        meta = fields[name].metadata
-        lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
-        if lo is not None and not (lo <= value <= hi):
-            raise ConfigError(f"{flag} {value}: must be between {lo} and {hi}")
-        if choices and value not in choices:
-            raise ConfigError(f"{flag} {value}: must be one of {', '.join(choices)}")
-        changes[name] = value
-    return dataclasses.replace(config, **changes)
-
 
 def start_speaker(config: SpeechConfig, clock: Optional[Callable[[], float]] = None,
                   notify: Optional[Callable[[str], None]] = _default_notice) -> SpeechWorker:
@@ -504,145 +414,14 @@ def start_speaker(config: SpeechConfig, clock: Optional[Callable[[], float]] = N
     return SpeechWorker(config, clock=clock, notify=notify).start()
 
 
-def probe_speech(config: SpeechConfig) -> Tuple[str, str]:
-    """(the backend a session would use, the one line saying which and why), without
-    speaking — for ``livecoach doctor``."""
-    notices: List[str] = []
-    worker = SpeechWorker(config, notify=notices.append).start()
-    worker.wait_ready(config.probe_timeout_s * 3)
-    worker.stop(1.0)
-    return worker.backend_name, (notices[0] if notices else "")
 
+def register(subparsers) -> None:
+    """Transitional: ``cli/main.py`` still registers the speech commands from here.
 
-def render_wav(text: str, path: Path, config: SpeechConfig, engine: str = "auto") -> float:
-    """Render ``text`` to a wav file at ``path`` (no sound card needed); its length in s.
-
-    ``engine``: ``"espeak-ng"``, ``"pyttsx3"`` (in a child process) or ``"auto"``
-    (the configured backend when it can render, else espeak-ng, else pyttsx3).
+    The ``say`` and ``voices`` commands live in :mod:`livecoach.cli.speech_commands`; once
+    ``cli/main.py`` calls ``speech_commands.register(sub)`` this function goes. The import is
+    local because ``cli`` sits above ``speech`` (a module-level import would be a cycle).
     """
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise BackendFailed(f"folder {path.parent} does not exist")
-    order = {"espeak-ng": ["espeak-ng"], "pyttsx3": ["pyttsx3"]}.get(engine)
-    if order is None:
-        order = ["pyttsx3", "espeak-ng"] if config.backend == "pyttsx3" else ["espeak-ng", "pyttsx3"]
-    reasons = []
-    for name in order:
-        render = render_wav_espeak if name == "espeak-ng" else render_wav_pyttsx3
-        try:
-            render(text, path, config.rate_wpm, config.voice, config.volume, timeout_s=max(10.0, config.probe_timeout_s))
-            return wav_duration_s(path)
-        except BackendUnavailable as exc:
-            reasons.append(str(exc))
-    raise BackendUnavailable("; ".join(reasons))
+    from livecoach.cli.speech_commands import register as register_speech_commands
 
-
-def list_voices(config: SpeechConfig, platform: Optional[str] = None) -> Tuple[str, List[VoiceInfo]]:
-    """(backend name, its voices) for the configured backend on this platform."""
-    platform = platform or sys.platform
-    names = [config.backend] if config.backend != "auto" else list(_platform_chain(platform))
-    reasons = []
-    for name in names:
-        try:
-            if name == "espeak-ng":
-                return name, espeak_voices()
-            if name == "say":
-                return name, say_voices()
-            if name == "pyttsx3":
-                from livecoach.speech.backends import PacedNullSink
-
-                backend = Pyttsx3Backend(config.rate_wpm, "", config.volume, mode="render",
-                                         sink=PacedNullSink(), probe_timeout_s=config.probe_timeout_s)
-                try:
-                    return name, backend.voices()
-                finally:
-                    backend.close()
-        except BackendUnavailable as exc:
-            reasons.append(f"{name}: {exc}")
-    raise BackendUnavailable("no backend can list voices (" + "; ".join(reasons) + ")"
-                             if reasons else "the text-only backend has no voices")
-
-
-# --------------------------------------------------------------------------------------
-# `livecoach say` and `livecoach voices`
-# --------------------------------------------------------------------------------------
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``say`` and ``voices`` subcommands."""
-    say = subparsers.add_parser("say", help="speak a test phrase (or render it to a wav file)",
-                                description="Speak TEXT with the configured voice, to check speech works.")
-    say.add_argument("text", metavar="TEXT")
-    say.add_argument("--wav", type=Path, metavar="FILE", help="write the speech to a wav file instead of playing it")
-    _speech_flags(say)
-    say.set_defaults(func=_cmd_say)
-    voices = subparsers.add_parser("voices", help="list the voices of the speech backend",
-                                   description="List voice ids to use with --voice.")
-    _speech_flags(voices, with_voice=False)
-    voices.set_defaults(func=_cmd_voices)
-
-
-def _speech_flags(parser: argparse.ArgumentParser, with_voice: bool = True) -> None:
-    if with_voice:
-        parser.add_argument("--voice", metavar="VOICE", help="voice id or name (see `livecoach voices`)")
-        parser.add_argument("--rate", type=int, metavar="WPM", help="words per minute")
-    parser.add_argument("--backend", choices=("auto", "pyttsx3", "espeak-ng", "say", "text"),
-                        help="speech backend (default: config speech.backend)")
-    parser.add_argument("--config", type=Path, metavar="FILE", help="TOML file overriding config/default.toml")
-
-
-def _speech_config(args: argparse.Namespace) -> SpeechConfig:
-    from livecoach.config.schema import load_config
-
-    config = load_config(getattr(args, "config", None)).speech
-    return speech_config_with(config, voice=getattr(args, "voice", None), rate=getattr(args, "rate", None),
-                              backend=getattr(args, "backend", None))
-
-
-def _cmd_say(args: argparse.Namespace) -> int:
-    out, err = sys.stdout, sys.stderr
-    text = args.text.strip()
-    if not text:
-        print("livecoach say: error: nothing to say", file=err)
-        return 2
-    try:
-        config = _speech_config(args)
-        if args.wav is not None:
-            engine = config.backend if config.backend in ("pyttsx3", "espeak-ng") else "auto"
-            seconds = render_wav(text, args.wav, config, engine=engine)
-            print(f"wrote {args.wav} ({seconds:.2f} s of speech)", file=out)
-            return 0
-    except (ConfigError, BackendUnavailable, BackendFailed, OSError) as exc:
-        print(f"livecoach say: error: {_line(exc)}", file=err)
-        return 1
-    notices: List[str] = []
-    worker = SpeechWorker(config, notify=notices.append).start()
-    try:
-        worker.wait_ready(config.probe_timeout_s * 3)
-        if worker.backend_name == "text":
-            print(f"livecoach say: error: cannot speak: {notices[-1] if notices else 'no backend'}; "
-                  f"try --wav FILE", file=err)
-            return 1
-        worker.say(Cue(t_s=worker.clock(), key="test", text=text, kind=CueKind.ANNOUNCEMENT, priority=100))
-        worker.wait_idle(30.0)
-    finally:
-        worker.stop(1.0)
-    last = worker.spoken[-1] if worker.spoken else None
-    if last is None or not last.completed:
-        reason = worker.backend_errors[-1] if worker.backend_errors else "nothing was spoken"
-        print(f"livecoach say: error: {reason}", file=err)
-        return 1
-    print(f"said it with {last.backend}", file=out)
-    return 0
-
-
-def _cmd_voices(args: argparse.Namespace) -> int:
-    try:
-        backend, voices = list_voices(_speech_config(args))
-    except (ConfigError, BackendUnavailable, BackendFailed, OSError) as exc:
-        print(f"livecoach voices: error: {_line(exc)}", file=sys.stderr)
-        return 1
-    print(f"{len(voices)} voices of {backend} (use the id with --voice):")
-    width = max([len(v.id) for v in voices] + [2])
-    for v in voices:
-        extra = f" [{v.languages}]" if v.languages and v.languages != v.id else ""
-        print(f"  {v.id:<{width}}  {v.name}{extra}")
-    return 0
+    register_speech_commands(subparsers)

@@ -11,12 +11,16 @@ import threading
 import time
 import wave
 from pathlib import Path
+from typing import List
 
 import pytest
 
-from livecoach.speech import backends as sb
+from livecoach.cli.speech_commands import register
 from livecoach.config.schema import load_config
-from livecoach.speech.worker import BackendChoice, SpeechWorker, WorkerState, register, render_wav, speech_config_with
+from livecoach.speech import backends as sb
+from livecoach.speech.chain import BackendChoice, backend_chain, speech_config_with
+from livecoach.speech.offline import render_wav
+from livecoach.speech.worker import SpeechWorker, WorkerState
 from livecoach.types import Cue, CueKind
 
 SPEECH = load_config().speech
@@ -235,8 +239,6 @@ def test_say_command_writes_a_wav(tmp_path, capsys):
 def test_wav_folder_sink_keeps_each_utterance(tmp_path):
     notices = []
     config = speech_config_with(SPEECH, backend="espeak-ng")
-    from livecoach.speech.worker import backend_chain
-
     chain = backend_chain(config, platform="linux", sink=f"wav:{tmp_path / 'said'}")
     worker = SpeechWorker(config, backends=chain, notify=notices.append).start()
     worker.wait_ready(10.0)
@@ -264,4 +266,44 @@ def test_pyttsx3_process_per_utterance_mode_runs_and_leaves_no_child():
     assert starts == [1]
     assert backend._child is None  # the child is gone after each utterance
     backend.cancel()
+    backend.close()
+
+
+_SLOW_HELLO_CHILD = """
+import json, os, sys, time
+time.sleep(float(os.environ.get('LIVECOACH_TEST_HELLO_DELAY', '0')))
+sys.stdout.write(json.dumps(dict(ok=True, driver='stand-in')) + chr(10)); sys.stdout.flush()
+for line in sys.stdin:
+    sys.stdout.write(json.dumps(dict(ok=True)) + chr(10)); sys.stdout.flush()
+"""
+
+
+@pytest.mark.parametrize("mode", ["render", "speak"])
+def test_pyttsx3_cancel_while_a_child_starts_does_not_wait_for_it(mode, monkeypatch):
+    # A stand-in child that takes 5 s to say hello (pyttsx3 loading on a very busy machine): a
+    # render-mode child that died is restarted by the next speak, a speak-mode child is started
+    # by every speak. cancel() (the worker's stop) must kill it, not wait for it.
+    if not sb.pyttsx3_installed():
+        pytest.skip("pyttsx3 is not installed")
+    from livecoach.speech.backends import pyttsx3_backend
+
+    monkeypatch.setattr(pyttsx3_backend, "_CHILD_CODE", _SLOW_HELLO_CHILD)
+    backend = sb.Pyttsx3Backend(SPEECH.rate_wpm, mode=mode, sink=sb.PacedNullSink() if mode == "render" else None)
+    if backend._child is not None:
+        backend._child.kill()  # as a cancel during a render does
+    monkeypatch.setenv("LIVECOACH_TEST_HELLO_DELAY", "5")
+    took: List[float] = []
+
+    def cancel() -> None:
+        t0 = time.monotonic()
+        backend.cancel()
+        took.append(time.monotonic() - t0)
+
+    timer = threading.Timer(0.3, cancel)
+    timer.start()
+    t0 = time.monotonic()
+    assert backend.speak("Go lower") is False
+    assert time.monotonic() - t0 < 1.3
+    timer.join()
+    assert took[0] < 0.2
     backend.close()

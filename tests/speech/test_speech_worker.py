@@ -10,11 +10,13 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from livecoach.speech import backends as speech_backends
+from livecoach.cli.speech_commands import register
 from livecoach.config.schema import ConfigError, load_config
-from livecoach.speech.worker import (BackendChoice, SpeechWorker, WorkerState, backend_chain, register,
-                              speech_config_with)
 from livecoach.speech.backends import BackendFailed, BackendUnavailable
+from livecoach.speech.backends import sinks as speech_sinks
+from livecoach.speech.chain import BackendChoice, backend_chain, speech_config_with
+from livecoach.errors import LiveCoachError
+from livecoach.speech.worker import SpeechWorker, SpeechWorkerError, WorkerState
 from livecoach.types import Cue, CueKind
 
 SPEECH = load_config().speech  # stale_after_s = 1.5
@@ -289,7 +291,7 @@ def test_unavailable_backends_are_skipped_with_one_line_why():
 
 
 def test_no_sound_device_gives_text_only_with_one_notice(monkeypatch):
-    monkeypatch.setattr(speech_backends, "find_audio_player",
+    monkeypatch.setattr(speech_sinks, "find_audio_player",
                         lambda timeout_s=5.0: (None, "no audio output (aplay: audio open error)"))
     auto = speech_config_with(SPEECH, backend="auto")
     notices: List[str] = []
@@ -300,7 +302,9 @@ def test_no_sound_device_gives_text_only_with_one_notice(monkeypatch):
     worker.stop()
     assert worker.backend_name == "text"
     assert len(notices) == 1
-    assert notices[0].startswith("text only") and "no audio output (aplay: audio open error)" in notices[0]
+    # issue 12: the notice says what is wrong in plain words, not the player's raw message
+    assert notices[0].startswith("text only") and "no sound device (aplay cannot open one)" in notices[0]
+    assert "audio open error" not in notices[0]
     assert [s.cue.text for s in worker.spoken] == ["Go lower"]
 
 
@@ -378,3 +382,37 @@ def test_a_backend_that_crashes_while_starting_never_takes_the_worker_down():
     assert worker.backend_name == "text" and worker.error is None
     assert worker.notices == ["text only, cues are shown but not spoken (pyttsx3: driver exploded)"]
     assert [s.completed for s in worker.spoken] == [True]
+
+
+class _Escaped(BaseException):
+    """Not an Exception: what a library's sys.exit() or a signal handler raises on a thread."""
+
+
+@pytest.mark.parametrize("where", ["speak", "make"])
+def test_backend_that_raises_through_the_worker_thread_is_reraised_by_check(where):
+    class Raising(FakeBackend):
+        def speak(self, text, on_start=None):
+            raise _Escaped(f"backend raised while saying {text!r}")
+
+    backend = Raising()
+
+    def make():
+        if where == "make":
+            raise _Escaped("backend raised while starting")
+        return backend
+
+    worker = SpeechWorker(SPEECH, backends=[BackendChoice("fake", make)], clock=Clock(), notify=None).start()
+    assert worker.wait_ready(2.0)
+    if where == "speak":
+        worker.check()  # the backend opened: nothing to raise yet
+    worker.say(cue("Go lower", worker.clock()))
+    assert wait_for(lambda: worker.state is WorkerState.FAILED)
+    with pytest.raises(SpeechWorkerError, match="the speech thread stopped: _Escaped: backend raised") as info:
+        worker.check()
+    assert isinstance(info.value, LiveCoachError) and isinstance(info.value.__cause__, _Escaped)
+    with pytest.raises(SpeechWorkerError):
+        worker.check()  # every time it is asked, like a capture thread's error
+    assert worker.stop() is True
+    assert worker.notices[-1].startswith("stopped by an error: _Escaped")
+    if where == "speak":
+        assert backend.closed
