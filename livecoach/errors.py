@@ -11,3 +11,10 @@ class LiveCoachError(Exception):
     """Base class of LiveCoach's own errors; ``exit_code`` is the process exit code the CLI uses."""
 
     exit_code: int = 1
+
+
+class SessionError(LiveCoachError):
+    """A session that could not start, or that ended on an error, with a one-line message.
+
+    Raised by ``livecoach.session``; the subclasses below give the exit code of its class.
+    """

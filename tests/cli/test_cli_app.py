@@ -13,7 +13,9 @@ from typing import Any, Iterator, List, Optional
 
 import pytest
 
-from livecoach.session.app import CoachSession, SessionOptions, Tick
+from livecoach.session.loop import CoachSession
+from livecoach.session.options import SessionOptions
+from livecoach.session.ticks import Tick
 
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
