@@ -18,3 +18,7 @@ class SessionError(LiveCoachError):
 
     Raised by ``livecoach.session``; the subclasses below give the exit code of its class.
     """
+
+
+class SpeechFailed(SessionError):
+    """The speech thread died mid-session (re-raised on the frame loop's thread)."""

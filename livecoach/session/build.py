@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Proto
 from livecoach import __version__
 from livecoach.clock import SourceClock
 from livecoach.config.schema import Config, ConfigError, config_as_dict
-from livecoach.errors import SessionError
+from livecoach.errors import SessionError, SpeechFailed
 from livecoach.formats.events import EventWriter
 from livecoach.formats.recording import LandmarkWriter, RecordingError, RecordingHeader, ReplaySource
 from livecoach.history.review import end_of_session
@@ -298,12 +298,19 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
         except Exception as exc:  # noqa: BLE001 - the data is saved; only the summary failed
             log.warning("could not write the summary: %s", exc)
     if failure is not None:
-        if _is_capture_error(failure):  # CameraLost included
-            raise SessionError(f"{failure} (the session so far is saved)") from failure
-        log.debug("the session ended on an unexpected error", exc_info=failure)
-        raise SessionError(f"{type(failure).__name__}: {failure} (the session so far is saved; "
-                           f"run with --verbose for details)") from failure
+        raise _ended_on(failure) from failure
     return 130 if end is not None and end.reason == "interrupted" else 0
+
+
+def _ended_on(failure: BaseException) -> SessionError:
+    """The one-line error for a session that ended on ``failure`` (after saving what it had)."""
+    if isinstance(failure, SessionError):  # the speech thread died
+        return type(failure)(f"{failure} (the session so far is saved)")
+    if _is_capture_error(failure):  # CameraLost included
+        return SessionError(f"{failure} (the session so far is saved)")
+    log.debug("the session ended on an unexpected error", exc_info=failure)
+    return SessionError(f"{type(failure).__name__}: {failure} (the session so far is saved; "
+                        f"run with --verbose for details)")
 
 
 def _is_capture_error(exc: BaseException) -> bool:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Deque, Iterator, List, Optional, TextIO, Tuple
 
 from livecoach import __version__
 from livecoach.config.schema import Config
+from livecoach.errors import SpeechFailed
 from livecoach.formats.events import describe, session_start_dict
 from livecoach.history.store import StoreError
 from livecoach.logic.analysis import SessionAnalyzer
@@ -145,6 +146,8 @@ class CoachSession:
 
     # -- one frame --------------------------------------------------------------------
     def _process(self, tick: Tick) -> Optional[str]:
+        if self._speaker is not None:
+            self._check_speaker()
         if self.paused and self._window is not None and tick.frame is not None:
             return self._show(tick.frame.image, self._last_step)
         pose = tick.pose
@@ -185,6 +188,15 @@ class CoachSession:
             if self._window is not None:
                 return self._show(drawn, step, already_drawn=True)
         return None
+
+    def _check_speaker(self) -> None:
+        """A dead speech thread ends the session like a dead capture thread: the user must know
+        the cues have stopped being spoken."""
+        assert self._speaker is not None
+        try:
+            self._speaker.check()
+        except Exception as exc:  # noqa: BLE001 - whatever killed it, it is the speech that failed
+            raise SpeechFailed(str(exc)) from exc
 
     def _draw(self, image: Image, step: LogicStep, paused: bool) -> Image:
         if self._renderer is None:

@@ -162,6 +162,12 @@ class FakeSpeaker:
         self.said.append(cue.text)
         return True
 
+    def check(self) -> None:
+        pass
+
+    def wait_idle(self, timeout: float) -> bool:
+        return True
+
     def stop(self, timeout: float = 1.0) -> bool:
         self.stopped = True
         return True
