@@ -8,6 +8,7 @@ completed rep is ever lost.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 import sys
@@ -24,13 +25,18 @@ from livecoach.formats.events import describe, session_start_dict
 from livecoach.history.store import StoreError
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.cues import CuePolicy
+from livecoach.logic.reps import plank_posture
 from livecoach.session.options import SessionOptions
 from livecoach.session.ports import (EventSink, HistoryRecorder, Image, LandmarkSink, Overlay, PoseEstimator,
                                      SessionWindow, Speaker, VideoWriter)
 from livecoach.session.ticks import Tick
-from livecoach.types import CueEvent, LogicStep, SessionEnd
+from livecoach.types import Cue, CueEvent, LogicStep, Phase, SessionEnd
 
 log = logging.getLogger(__name__)
+
+# How long a speech backend may take to start an utterance (a child process, a first audio
+# buffer) when the session waits for its closing words before stopping the speaker.
+_SPEECH_START_S = 2.0
 
 
 class StopFlag:
@@ -91,7 +97,12 @@ class CoachSession:
         self._dropped = dropped_frames
         self._total = total_frames
         self._out = out
-        self.analyzer = SessionAnalyzer(config, variant=options.variant, cue_policy=CuePolicy(config))
+        self._cue_policy = CuePolicy(config)
+        self.analyzer = SessionAnalyzer(config, variant=options.variant, cue_policy=self._cue_policy)
+        # A live session opens with "Get into a plank" (cue key "start") unless the person is in
+        # one already; a video or a replay is not talking to anyone.
+        self._start_cue_due = options.mode == "train"
+        self._closing_cues: List[Cue] = []
         self._events = events
         # Human-readable lines share stdout with `--events -`; then only the JSON goes there.
         self._print_lines = options.headless and not options.quiet and options.events != "-"
@@ -139,6 +150,8 @@ class CoachSession:
                                        frames_with_pose=self.frames_with_pose,
                                        fps=self.frames / elapsed, dropped=self._dropped(),
                                        reason=reason)
+            # The session total ("Session done. Reps: 12"), when [cues] announce_session_end.
+            self._closing_cues = list(self._cue_policy.on_events(end.t_s, [end]))
             self._close(end)
         if failure is not None:
             raise failure
@@ -156,6 +169,11 @@ class CoachSession:
                 raise ValueError("a frame tick needs a pose estimator")
             pose = self._estimator.estimate(tick.frame)
         step = self.analyzer.update(tick.t_s, tick.frame_index, pose)
+        if self._start_cue_due:
+            self._start_cue_due = False
+            if not self._in_a_plank(step):
+                step = dataclasses.replace(step, events=step.events + (
+                    CueEvent(self._cue_policy.announce("start", tick.t_s)),))
         if tick.frame is not None and tick.frame.captured_monotonic_s:
             self.latencies_s.append(time.monotonic() - tick.frame.captured_monotonic_s)
         self._frame_times.append(time.monotonic())
@@ -188,6 +206,13 @@ class CoachSession:
             if self._window is not None:
                 return self._show(drawn, step, already_drawn=True)
         return None
+
+    def _in_a_plank(self, step: LogicStep) -> bool:
+        """The counter is in position, or this frame already looks like a plank (the counter
+        needs a few frames to decide)."""
+        if step.phase is not Phase.NOT_IN_POSITION:
+            return True
+        return step.features is not None and plank_posture(step.features, self.config.reps)
 
     def _check_speaker(self) -> None:
         """A dead speech thread ends the session like a dead capture thread: the user must know
@@ -273,12 +298,27 @@ class CoachSession:
         """Close every sink; each in its own try so one failure cannot lose the others."""
         if self.options.progress and self._total:
             sys.stderr.write("\n")
-        for closer in (self._write_end, self._finish_recorder, self._close_writers,
+        for closer in (self._announce_end, self._write_end, self._finish_recorder, self._close_writers,
                        self._stop_speaker, self._close_window):
             try:
                 closer(end)
             except Exception as exc:  # noqa: BLE001
                 log.warning("while closing the session: %s", exc)
+
+    def _announce_end(self, _end: SessionEnd) -> None:
+        """The closing cues go out like any other (events, lines, speech) and are heard out:
+        the speaker is stopped right after."""
+        for cue in self._closing_cues:
+            event = CueEvent(cue)
+            if self._events:
+                self._events.write(event)
+            if self._print_lines:
+                print(describe(event), file=self._out, flush=True)
+            if self._speaker is not None and self._speaker.say(cue):
+                self._speaker.wait_idle(self._utterance_s(cue.text) + _SPEECH_START_S)
+
+    def _utterance_s(self, text: str) -> float:
+        return 60.0 * len(text.split()) / self.config.speech.rate_wpm + self.config.cues.utterance_pad_s
 
     def _write_end(self, end: SessionEnd) -> None:
         if self._events:

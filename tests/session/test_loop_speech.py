@@ -1,5 +1,5 @@
 """The frame loop and the speech thread: a dead speech thread ends the session like a dead
-capture thread."""
+capture thread; the start cue and the session total have a call path."""
 from __future__ import annotations
 
 import dataclasses
@@ -106,3 +106,62 @@ def test_a_healthy_speech_thread_is_checked_every_frame() -> None:
                            speaker=speaker)
     end = session.run()
     assert end.reason == "end_of_source" and speaker.checks == end.frames
+
+
+def test_a_train_session_starts_with_the_start_cue_while_nobody_is_in_a_plank() -> None:
+    config = load_config()
+    speaker, sink = FakeSpeaker(), ListSink()
+    session = CoachSession(config, SessionOptions(mode="train", quiet=True), "test", recorded_ticks(),
+                           speaker=speaker, events=sink)
+    session.run()
+    assert speaker.said[0] == config.cues.texts["start"] == "Get into a plank"
+    assert speaker.said.count("Get into a plank") == 1
+    cues = [e.cue for e in sink.events if isinstance(e, CueEvent)]
+    assert cues[0].key == "start" and cues[0].t_s == pytest.approx(read_recording(RECORDING)[1][0].t_s)
+
+
+def test_the_start_cue_is_not_said_to_someone_already_in_a_plank() -> None:
+    from livecoach.logic.features import FeatureExtractor
+    from livecoach.logic.reps import plank_posture
+    from livecoach.logic.view import ViewTracker
+
+    config = load_config()
+    _, frames = read_recording(RECORDING)
+    views, features = ViewTracker(config.view), FeatureExtractor(config.features)
+
+    def looks_like_a_plank(n: int) -> bool:
+        f = frames[n]
+        feats = features.update(f.pose, views.update(f.t_s, f.pose))
+        return feats is not None and plank_posture(feats, config.reps)
+
+    first = next(n for n in range(len(frames)) if looks_like_a_plank(n))
+    assert first > 0  # the clip opens before the plank: the first test above covers that
+    speaker = FakeSpeaker()
+    ticks = (Tick(f.t_s, f.frame_index, None, f.pose, pose_known=True) for f in frames[first:])
+    CoachSession(config, SessionOptions(mode="train", quiet=True), "test", ticks, speaker=speaker).run()
+    assert "Get into a plank" not in speaker.said
+
+
+def test_replay_and_analyze_say_no_start_cue() -> None:
+    speaker, sink = FakeSpeaker(), ListSink()
+    CoachSession(load_config(), SessionOptions(mode="replay", quiet=True), "test", recorded_ticks(),
+                 speaker=speaker, events=sink).run()
+    assert "Get into a plank" not in speaker.said
+    assert all(e.cue.key != "start" for e in sink.events if isinstance(e, CueEvent))
+
+
+@pytest.mark.parametrize("announce", [True, False])
+def test_the_session_total_is_announced_when_configured(announce: bool) -> None:
+    config = with_cues(load_config(), announce_session_end=announce)
+    speaker, sink = FakeSpeaker(), ListSink()
+    end = CoachSession(config, SessionOptions(mode="replay", quiet=True), "test", recorded_ticks(),
+                       speaker=speaker, events=sink).run()
+    total = f"Session done. Reps: {end.reps}"
+    assert end.reps == 4
+    assert isinstance(sink.events[-1], SessionEnd) and sink.closed
+    if announce:
+        assert speaker.said[-1] == total
+        assert isinstance(sink.events[-2], CueEvent) and sink.events[-2].cue.text == total
+        assert speaker.idle_waits and speaker.idle_waits[-1] > 0  # it is heard before the speaker stops
+    else:
+        assert total not in speaker.said and not speaker.idle_waits
