@@ -12,9 +12,10 @@ import logging
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Protocol
+from typing import Any, Callable, Iterator, List, Optional, Protocol
 
 from livecoach import __version__
+from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
 from livecoach.clock import SourceClock
 from livecoach.config.schema import Config, ConfigError, config_as_dict
 from livecoach.errors import SessionError, SpeechFailed
@@ -28,9 +29,6 @@ from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speak
 from livecoach.session.ticks import FrameSize, Tick, capture_ticks, replay_ticks
 from livecoach.speech.worker import SpeechWorker, speech_config_with, start_speaker
 from livecoach.types import PoseFrame
-
-if TYPE_CHECKING:  # the real module imports mediapipe when used; typing only here
-    from livecoach.capture.pose import MediaPipePoseEstimator
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +136,7 @@ def _banner(source_name: str, options: SessionOptions) -> None:
           file=sys.stderr)
 
 
-def _start_estimator(config: Config) -> "MediaPipePoseEstimator":
-    from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe on use
-
+def _start_estimator(config: Config) -> MediaPipePoseEstimator:
     try:
         return MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     except PoseModelError as exc:
