@@ -21,7 +21,7 @@ from livecoach import __version__
 from livecoach.cli.doctor import run_doctor
 from livecoach.config.schema import Config, ConfigError, load_config
 from livecoach.config.toml_io import describe_fields
-from livecoach.errors import LiveCoachError
+from livecoach.errors import EXIT_INTERNAL, EXIT_OK, EXIT_SIGINT, EXIT_USAGE, ConfigProblem, LiveCoachError
 from livecoach.logic.analysis import VARIANTS
 from livecoach.session.build import run_session
 from livecoach.session.options import SessionOptions
@@ -30,16 +30,7 @@ from livecoach.evaluation.harness import register as register_eval_commands
 from livecoach.speech.worker import register as register_speech_commands
 from livecoach.history.review import register as register_history_commands
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
 log = logging.getLogger("livecoach")
-
-class UserFacingError(LiveCoachError):
-    """An error whose message is the whole story for the user (printed as one line)."""
-
 
 # -- train, analyze, replay ---------------------------------------------------------------
 
@@ -91,6 +82,8 @@ def register_session_commands(sub: "argparse._SubParsersAction") -> None:
     replay = sub.add_parser("replay", help="run recorded landmarks through the coaching logic",
                             description="Replay a --record-landmarks file through the same logic (no video, no model).")
     replay.add_argument("recording", type=Path, metavar="FILE")
+    replay.add_argument("--save", action="store_true",
+                        help="also keep the replayed session in the history (off: it was kept when recorded)")
     _add_common(replay)
     replay.set_defaults(func=_cmd_session, mode="replay")
 
@@ -105,7 +98,9 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         events=args.events, record_landmarks=args.record_landmarks,
         record_video=getattr(args, "record_video", None),
         annotated_video=getattr(args, "annotated_video", None),
-        history=not args.no_history, data_dir=args.data_dir, save_frames=args.save_frames,
+        # A replay is a session already done: kept again only on request, or weekly totals count it twice.
+        history=not args.no_history and (mode != "replay" or args.save), summary=not args.no_history,
+        data_dir=args.data_dir, save_frames=args.save_frames,
         report=not args.no_report, open_report=args.open,
         # A progress bar is for a person watching a terminal, not for a log file.
         progress=(mode == "analyze" and not getattr(args, "no_progress", False) and not args.quiet
@@ -167,7 +162,7 @@ def _load_config(args: argparse.Namespace) -> Config:
     try:
         return load_config(getattr(args, "config", None))
     except ConfigError as exc:
-        raise UserFacingError(f"bad config: {exc}") from None
+        raise ConfigProblem(f"bad config: {exc}") from None
 
 
 # -- the parser -----------------------------------------------------------------------------
@@ -246,7 +241,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("livecoach: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_SIGINT
     except LiveCoachError as exc:
         log.debug("%s", type(exc).__name__, exc_info=True)
         print(f"livecoach: error: {exc}", file=sys.stderr)
@@ -258,7 +253,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log.debug("unexpected error", exc_info=True)
         print(f"livecoach: error: internal error: {type(exc).__name__}: {exc} "
               f"(run with --verbose for the traceback)", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

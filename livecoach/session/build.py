@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Protocol
@@ -18,19 +19,26 @@ from livecoach import __version__
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
 from livecoach.clock import SourceClock
 from livecoach.config.schema import Config, ConfigError, config_as_dict
-from livecoach.errors import SessionError, SpeechFailed
+from livecoach.errors import (EXIT_SIGINT, ConfigProblem, DisplayProblem, HistoryProblem, InputProblem,
+                              PoseModelProblem, SessionError)
 from livecoach.formats.events import EventWriter
-from livecoach.formats.recording import LandmarkWriter, RecordingError, RecordingHeader, ReplaySource
+from livecoach.formats.recording import RecordingError, ReplaySource
 from livecoach.history.review import end_of_session
 from livecoach.history.store import SessionMeta, SessionRecorder, StoreError, db_path_for
 from livecoach.session.loop import CoachSession, StopFlag
 from livecoach.session.options import SessionOptions
+from livecoach.session.outputs import LazyLandmarkWriter, check_outputs
 from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speaker, VideoWriter
 from livecoach.session.ticks import FrameSize, Tick, capture_ticks, replay_ticks
 from livecoach.speech.worker import SpeechWorker, speech_config_with, start_speaker
-from livecoach.types import PoseFrame
+from livecoach.types import SessionEnd
 
 log = logging.getLogger(__name__)
+
+# A video header's frame count may be a little off; this many frames short (or this share of
+# them) is not "ended early".
+_FRAME_COUNT_SLACK = 3
+_FRAME_COUNT_SLACK_SHARE = 0.02
 
 
 class Closable(Protocol):
@@ -54,17 +62,21 @@ def run_session(options: SessionOptions, config: Config) -> int:
             config = dataclasses.replace(config, speech=speech_config_with(
                 config.speech, voice=options.voice_id, rate=options.rate_wpm))
         except ConfigError as exc:
-            raise SessionError(str(exc)) from None
+            raise ConfigProblem(str(exc)) from None
+    check_outputs(options)  # a bad output path says so now, not after the model loaded
     if options.mode == "train" and not options.headless:
         from livecoach.render.window import display_problem  # render needs cv2
 
         problem = display_problem()
         if problem:
-            raise SessionError(f"{problem} (see `livecoach doctor`)")
+            raise DisplayProblem(f"{problem} (see `livecoach doctor`)")
 
     resources: List[Closable] = []  # closed last, whatever happens
     capture = None
     try:
+        # The history opens before the model loads (a locked or broken database says so now);
+        # its session row is begun only once every output is open.
+        recorder = _open_recorder(config, options, resources)
         clock = SourceClock()
         size = FrameSize()
         estimator: Optional[PoseEstimator] = None
@@ -74,7 +86,7 @@ def run_session(options: SessionOptions, config: Config) -> int:
             try:
                 replay = ReplaySource(options.recording)
             except RecordingError as exc:
-                raise SessionError(str(exc)) from None
+                raise InputProblem(str(exc)) from None
             source_name = str(options.recording)
             ticks: Iterator[Tick] = replay_ticks(replay)
             size.width, size.height = replay.header.width, replay.header.height
@@ -92,7 +104,7 @@ def run_session(options: SessionOptions, config: Config) -> int:
                 try:
                     source.open()  # a bad path says so now, not after the model loaded
                 except CaptureError as exc:
-                    raise SessionError(str(exc)) from None
+                    raise InputProblem(str(exc)) from None
             else:
                 # A camera is opened by the capture thread, which then reads it: some
                 # backends want both on one thread.
@@ -113,14 +125,14 @@ def run_session(options: SessionOptions, config: Config) -> int:
             try:
                 capture.start()
             except CaptureError as exc:
-                raise SessionError(str(exc)) from None
+                raise InputProblem(str(exc)) from None
             if not options.quiet:
                 _banner(source_name, options)
             notices.release()  # the speech backend's line, now that the session is on
             ticks = capture_ticks(capture, clock, size)
             fps_of_source, total = source.fps, source.frame_count
         return _run_built(config, options, source_name, ticks, estimator, speaker, capture, size,
-                          fps_of_source, total, resources)
+                          fps_of_source, total, recorder, resources)
     finally:
         if capture is not None:
             capture.stop(timeout=1.0)
@@ -140,7 +152,7 @@ def _start_estimator(config: Config) -> MediaPipePoseEstimator:
     try:
         return MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     except PoseModelError as exc:
-        raise SessionError(str(exc)) from None
+        raise PoseModelProblem(str(exc)) from None
 
 
 def _start_speaker(config: Config, options: SessionOptions, clock: SourceClock,
@@ -210,38 +222,14 @@ class StoppingOnClose:
         self.worker.stop(timeout=1.0)
 
 
-class LazyLandmarkWriter:
-    """Opens the recording on the first frame, when the image size is known."""
-
-    def __init__(self, path: Path, source: str, fps: float, size: Callable[[], List[int]]) -> None:
-        self._path, self._source, self._fps, self._size = path, source, fps, size
-        self._writer: Optional[LandmarkWriter] = None
-
-    def write(self, frame_index: int, t_s: float, pose: Optional[PoseFrame]) -> None:
-        if self._writer is None:
-            width, height = self._size()
-            self._writer = LandmarkWriter(self._path, RecordingHeader(self._source, int(width), int(height),
-                                                                      float(self._fps)))
-        self._writer.write(frame_index, t_s, pose)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-
-
 def _run_built(config: Config, options: SessionOptions, source_name: str, ticks: Iterator[Tick],
                estimator: Optional[PoseEstimator], speaker: Optional[Speaker], capture: Optional[DroppedFrames],
-               size: FrameSize, fps_of_source: float, total: Optional[int], resources: List[Closable]) -> int:
-    recorder = None
-    if options.history:
-        try:
-            recorder = SessionRecorder(db_path_for(options.data_dir), config, save_frames=options.save_frames)
-            resources.append(recorder)
-            recorder.start(SessionMeta(source=source_name, mode=options.mode, variant=options.variant,
-                                       app_version=__version__, config=config_as_dict(config)))
-        except StoreError as exc:
-            raise SessionError(str(exc)) from None
-
+               size: FrameSize, fps_of_source: float, total: Optional[int], recorder: Optional[SessionRecorder],
+               resources: List[Closable]) -> int:
+    # The output files first, the history row last: a failure in between leaves no empty session.
+    events = EventWriter(options.events) if options.events else None
+    if events is not None:
+        resources.append(events)
     landmark_writer = None
     if options.record_landmarks is not None:
         landmark_writer = LazyLandmarkWriter(options.record_landmarks, source_name, fps_of_source, size)
@@ -254,10 +242,6 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
         from livecoach.render.overlay import OverlayRenderer
 
         renderer = OverlayRenderer(config.overlay)
-    if not options.headless:
-        from livecoach.render.window import Window
-
-        window = Window(config.overlay.window_title)
     if options.annotated_video is not None or options.record_video is not None:
         from livecoach.render.video_out import VideoOut
 
@@ -267,8 +251,13 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
             raw = VideoOut(options.record_video, fps_of_source)
             resources.append(raw)
             raw_writer = raw
+    if recorder is not None:
+        _begin(recorder, config, options, source_name)
+    if not options.headless:
+        from livecoach.render.window import Window
 
-    events = EventWriter(options.events) if options.events else None
+        window = Window(config.overlay.window_title)
+
     session = CoachSession(config, options, source_name, ticks, estimator=estimator, speaker=speaker,
                            window=window, renderer=renderer, recorder=recorder,
                            landmark_writer=landmark_writer, video_writer=video_writer,
@@ -278,24 +267,100 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
     stop = StopFlag()
     stop.install()
     failure: Optional[BaseException] = None
+    end: Optional[SessionEnd] = None
     try:
         end = session.run(stop)
     except Exception as exc:  # noqa: BLE001 - the session was saved by run(); say what ended it
         failure = exc
-        end = None
     finally:
         stop.restore()
 
+    if end is not None and end.reason == "end_of_source" and options.mode != "replay":
+        _say_if_the_video_ended_early(session.last_frame_index, total, fps_of_source)
+    out = sys.stdout if options.events != "-" else sys.stderr
     if recorder is not None and recorder.session_id is not None:
-        try:
-            end_of_session(recorder.store, recorder.session_id, config, data_dir=options.data_dir,
-                           report=options.report, open_report=options.open_report, stream=sys.stdout
-                           if options.events != "-" else sys.stderr)
-        except Exception as exc:  # noqa: BLE001 - the data is saved; only the summary failed
-            log.warning("could not write the summary: %s", exc)
+        if session.cycles == 0:
+            # Nothing happened (nobody in view, or only standing): no empty row in the history.
+            _forget(recorder)
+            print(f"{config.advice.nothing} (Nothing was added to the history.)", file=out)
+        else:
+            try:
+                end_of_session(recorder.store, recorder.session_id, config, data_dir=options.data_dir,
+                               report=options.report and options.history, open_report=options.open_report,
+                               stream=out)
+            except Exception as exc:  # noqa: BLE001 - the data is saved; only the summary failed
+                log.warning("could not write the summary: %s", exc)
     if failure is not None:
         raise _ended_on(failure) from failure
-    return 130 if end is not None and end.reason == "interrupted" else 0
+    if end is not None and end.reason == "interrupted":
+        return 128 + stop.signal if stop.signal is not None else EXIT_SIGINT
+    return 0
+
+
+def _open_recorder(config: Config, options: SessionOptions, resources: List[Closable]) -> Optional[SessionRecorder]:
+    """The history recorder; without the history, a throwaway one when the summary is still
+    wanted (``replay`` without ``--save``)."""
+    if options.history:
+        path = db_path_for(options.data_dir)
+        save_frames = options.save_frames
+    elif options.summary:
+        scratch = _ScratchFolder()
+        resources.append(scratch)  # closed after the recorder (resources close in reverse)
+        path, save_frames = scratch.path / "summary.db", "off"
+    else:
+        return None
+    try:
+        recorder = SessionRecorder(path, config, save_frames=save_frames)
+    except StoreError as exc:
+        raise HistoryProblem(f"{exc} (or run with --no-history)") from None
+    resources.append(recorder)
+    return recorder
+
+
+def _begin(recorder: SessionRecorder, config: Config, options: SessionOptions, source_name: str) -> None:
+    try:
+        recorder.start(SessionMeta(source=source_name, mode=options.mode, variant=options.variant,
+                                   app_version=__version__, config=config_as_dict(config)))
+    except StoreError as exc:
+        raise HistoryProblem(f"{exc} (or run with --no-history)") from None
+
+
+class _ScratchFolder:
+    """A temporary folder, removed on close (for a summary that is not kept)."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="livecoach-")
+        self.path = Path(self._folder.name)
+
+    def close(self) -> None:
+        self._folder.cleanup()
+
+
+def _forget(recorder: SessionRecorder) -> None:
+    assert recorder.session_id is not None
+    try:
+        recorder.store.delete_session(recorder.session_id)
+    except Exception as exc:  # noqa: BLE001 - an empty row left behind is not worth failing for
+        log.warning("could not remove the empty session from the history: %s", exc)
+
+
+def _say_if_the_video_ended_early(last_index: int, frame_count: Optional[int], fps: float) -> None:
+    """One line when a video stops well before the frame count its header announced (a file
+    cut short by a copy or a download)."""
+    if not frame_count or last_index < 0:
+        return
+    missing = frame_count - (last_index + 1)
+    # Headers round their frame count: a few frames short is normal, not a truncated file.
+    if missing <= max(_FRAME_COUNT_SLACK, _FRAME_COUNT_SLACK_SHARE * frame_count):
+        return
+    rate = fps if fps and fps > 0 else 30.0
+    print(f"livecoach: notice: the video ended early, at {_clock(last_index / rate)} of {_clock(frame_count / rate)} "
+          f"(frame {last_index + 1} of {frame_count}): the file may be cut short or damaged; "
+          f"the session covers what could be read", file=sys.stderr, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
 def _ended_on(failure: BaseException) -> SessionError:
@@ -303,7 +368,7 @@ def _ended_on(failure: BaseException) -> SessionError:
     if isinstance(failure, SessionError):  # the speech thread died
         return type(failure)(f"{failure} (the session so far is saved)")
     if _is_capture_error(failure):  # CameraLost included
-        return SessionError(f"{failure} (the session so far is saved)")
+        return InputProblem(f"{failure} (the session so far is saved)")
     log.debug("the session ended on an unexpected error", exc_info=failure)
     return SessionError(f"{type(failure).__name__}: {failure} (the session so far is saved; "
                         f"run with --verbose for details)")

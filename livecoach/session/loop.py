@@ -30,9 +30,13 @@ from livecoach.session.options import SessionOptions
 from livecoach.session.ports import (EventSink, HistoryRecorder, Image, LandmarkSink, Overlay, PoseEstimator,
                                      SessionWindow, Speaker, VideoWriter)
 from livecoach.session.ticks import Tick
-from livecoach.types import Cue, CueEvent, LogicStep, Phase, SessionEnd
+from livecoach.types import Cue, CueEvent, LogicStep, Phase, RepEvent, SessionEnd
 
 log = logging.getLogger(__name__)
+
+#: ``SessionEnd.form_verdict`` of a session without a rep cycle to judge (besides "correct" and
+#: "incorrect"): a video with nobody in it is not "correct".
+NOT_JUDGED = "not_judged"
 
 # How long a speech backend may take to start an utterance (a child process, a first audio
 # buffer) when the session waits for its closing words before stopping the speaker.
@@ -44,6 +48,7 @@ class StopFlag:
 
     def __init__(self) -> None:
         self.reason: Optional[str] = None
+        self.signal: Optional[int] = None  # the first signal received (SIGINT or SIGTERM)
         self._previous: List[Tuple[int, Any]] = []
 
     def install(self) -> None:
@@ -59,11 +64,44 @@ class StopFlag:
         if self.reason is not None and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.reason = "interrupted"
+        if self.signal is None:
+            self.signal = signum
 
     def restore(self) -> None:
         for sig, handler in self._previous:
             signal.signal(sig, handler)
         self._previous.clear()
+
+
+class DroppedFramesWatch:
+    """Says when a live source drops more than ``share`` of its frames over ``window_s`` seconds.
+
+    ``update`` gets the frame's source time and the running totals of frames processed and
+    frames lost; it returns the dropped share the first time it is over the limit over a full
+    window, then nothing until the share has fallen back under the limit (one notice per bout).
+    """
+
+    def __init__(self, share: float, window_s: float) -> None:
+        self.share, self.window_s = share, window_s
+        self._samples: Deque[Tuple[float, int, int]] = deque()
+        self._over = False
+
+    def update(self, t_s: float, processed: int, dropped: int) -> Optional[float]:
+        self._samples.append((t_s, processed, dropped))
+        while len(self._samples) > 2 and t_s - self._samples[1][0] >= self.window_s:
+            self._samples.popleft()
+        t0, processed0, dropped0 = self._samples[0]
+        if t_s - t0 < self.window_s:
+            return None  # not a full window yet
+        lost, done = dropped - dropped0, processed - processed0
+        share = lost / max(lost + done, 1)
+        if share <= self.share:
+            self._over = False
+            return None
+        if self._over:
+            return None
+        self._over = True
+        return share
 
 
 class CoachSession:
@@ -109,6 +147,7 @@ class CoachSession:
         self.frames = 0
         self.frames_with_pose = 0
         self.last_t_s = 0.0
+        self.last_frame_index = -1
         self.paused = False
         self._last_step: Optional[LogicStep] = None
         self._frame_times: Deque[float] = deque(maxlen=30)  # for the fps shown on the overlay
@@ -116,6 +155,9 @@ class CoachSession:
         self._progress_shown_at = 0.0
         self._nobody_since: Optional[float] = None
         self._nobody_said = False
+        self.cycles = 0  # rep cycles (reps and no-reps) seen, whatever the count was reset to
+        self._drops = DroppedFramesWatch(config.session.dropped_frames_notice_share,
+                                         config.session.dropped_frames_window_s) if options.mode == "train" else None
 
     def run(self, stop: Optional[StopFlag] = None) -> SessionEnd:
         """Process ticks until the source ends, the user quits or a stop is requested."""
@@ -150,6 +192,9 @@ class CoachSession:
                                        frames_with_pose=self.frames_with_pose,
                                        fps=self.frames / elapsed, dropped=self._dropped(),
                                        reason=reason)
+            if self.cycles < self.config.verdict.min_cycles:
+                # No rep cycle (nobody in view, or only standing): there is no form to judge.
+                end = dataclasses.replace(end, form_verdict=NOT_JUDGED)
             # The session total ("Session done. Reps: 12"), when [cues] announce_session_end.
             self._closing_cues = list(self._cue_policy.on_events(end.t_s, [end]))
             self._close(end)
@@ -179,9 +224,18 @@ class CoachSession:
         self._frame_times.append(time.monotonic())
         self.frames += 1
         self.frames_with_pose += pose is not None
+        self.cycles += sum(isinstance(event, RepEvent) for event in step.events)
+        if self._drops is not None:
+            share = self._drops.update(tick.t_s, self.frames, self._dropped())
+            if share is not None and not self.options.quiet:
+                print(f"livecoach: notice: {share:.0%} of the camera's frames were dropped over the last "
+                      f"{self._drops.window_s:g} s: this computer cannot keep up, so reps and faults may be "
+                      f"missed. Close other programs, or use the lighter pose model "
+                      f"([pose] model_complexity = 0 in a --config file)", file=sys.stderr, flush=True)
         if self._print_lines:
             self._say_if_nobody_in_view(tick.t_s, pose is not None)
         self.last_t_s = tick.t_s
+        self.last_frame_index = tick.frame_index
         self._last_step = step
         if self._landmarks is not None:
             self._landmarks.write(tick.frame_index, tick.t_s, pose)

@@ -28,7 +28,8 @@ class SessionOptions:
     record_landmarks: Optional[Path] = None
     record_video: Optional[Path] = None
     annotated_video: Optional[Path] = None
-    history: bool = True
+    history: bool = True  # keep the session in the history
+    summary: bool = True  # print the summary at the end (from a throwaway store when not ``history``)
     data_dir: Optional[Path] = None
     save_frames: str = "bottom"
     report: bool = True

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from livecoach.cli import main as cli
-from livecoach.errors import LiveCoachError, SessionError
+from livecoach.errors import EXIT_SPEECH, LiveCoachError, SessionError, SpeechFailed
 from livecoach.session import build
 
 
@@ -75,7 +75,7 @@ def test_a_dead_speech_thread_is_one_line_and_a_non_zero_exit(tmp_path: Path, mo
     code = cli.main(["train", "--headless", "--video", str(video), "--quiet", "--no-history",
                      "--events", str(events)])
     line = one_error_line(capsys.readouterr().err)
-    assert code != 0 and code == build.SpeechFailed.exit_code
+    assert code == SpeechFailed.exit_code == EXIT_SPEECH
     assert "espeak-ng exited" in line and "the session so far is saved" in line
     assert worker.stopped
     assert '"reason": "error"' in events.read_text().splitlines()[-1]
@@ -101,10 +101,10 @@ def test_a_bug_is_one_line_without_verbose_and_a_traceback_with_it(monkeypatch: 
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(cli, "run_session", fail)
-    assert cli.main(["replay", "whatever.jsonl"]) == cli.EXIT_ERROR
+    assert cli.main(["replay", "whatever.jsonl"]) == cli.EXIT_INTERNAL
     line = one_error_line(capsys.readouterr().err)
     assert "internal error: ZeroDivisionError" in line and "--verbose" in line
-    assert cli.main(["--verbose", "replay", "whatever.jsonl"]) == cli.EXIT_ERROR
+    assert cli.main(["--verbose", "replay", "whatever.jsonl"]) == cli.EXIT_INTERNAL
     err = capsys.readouterr().err
     assert "Traceback" in err and err.rstrip().splitlines()[-1].startswith("livecoach: error: internal error")
 
@@ -123,4 +123,4 @@ def test_session_options_carry_no_argparse() -> None:
     options = cli.session_options(args)
     assert options.mode == "train" and options.headless and options.voice
     assert (options.video, options.voice_id, options.rate_wpm) == (Path("v.mp4"), "en", 150)
-    assert issubclass(build.SpeechFailed, SessionError)
+    assert issubclass(SpeechFailed, SessionError)
