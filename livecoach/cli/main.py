@@ -56,6 +56,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
 
 
+def _add_pipeline_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-pipeline", action="store_true",
+                        help="run the pose model on the frame loop's thread (slower; same results)")
+
+
 def register_session_commands(sub: "argparse._SubParsersAction") -> None:
     """``train``, ``analyze`` and ``replay``: the three ways to run a session."""
     train = sub.add_parser("train", help="train in front of the webcam (default command)",
@@ -67,6 +72,7 @@ def register_session_commands(sub: "argparse._SubParsersAction") -> None:
                        help="no window: print events as lines (for a machine without a display)")
     train.add_argument("--record-video", type=Path, metavar="FILE",
                        help="also save the camera video (off by default: only bottom-of-rep pictures are kept)")
+    _add_pipeline_flag(train)
     _add_common(train)
     train.set_defaults(func=_cmd_session, mode="train")
 
@@ -76,6 +82,7 @@ def register_session_commands(sub: "argparse._SubParsersAction") -> None:
     analyze.add_argument("--annotated-video", type=Path, metavar="FILE",
                          help="write the video with the overlay drawn on it")
     analyze.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_pipeline_flag(analyze)
     _add_common(analyze)
     analyze.set_defaults(func=_cmd_session, mode="analyze")
 
@@ -106,6 +113,7 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         progress=(mode == "analyze" and not getattr(args, "no_progress", False) and not args.quiet
                   and sys.stderr.isatty()),
         quiet=args.quiet,
+        pipelined=not getattr(args, "no_pipeline", False),
         camera=getattr(args, "camera", 0) or 0,
         video=getattr(args, "video", None),
         recording=getattr(args, "recording", None),

@@ -27,6 +27,7 @@ from livecoach.history.review import end_of_session
 from livecoach.history.store import SessionMeta, SessionRecorder, StoreError, db_path_for
 from livecoach.session.loop import CoachSession, StopFlag
 from livecoach.session.options import SessionOptions
+from livecoach.session.pipeline import PosePipeline
 from livecoach.session.outputs import LazyLandmarkWriter, check_outputs
 from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speaker, VideoWriter
 from livecoach.session.ticks import FrameSize, Tick, capture_ticks, replay_ticks
@@ -130,6 +131,10 @@ def run_session(options: SessionOptions, config: Config) -> int:
                 _banner(source_name, options)
             notices.release()  # the speech backend's line, now that the session is on
             ticks = capture_ticks(capture, clock, size)
+            if options.pipelined:
+                pipeline = PosePipeline(ticks, model)
+                resources.append(pipeline)  # stopped before the model is closed (reverse order)
+                ticks = iter(pipeline)
             fps_of_source, total = source.fps, source.frame_count
         return _run_built(config, options, source_name, ticks, estimator, speaker, capture, size,
                           fps_of_source, total, recorder, resources)

@@ -36,6 +36,8 @@ class SessionOptions:
     open_report: bool = False
     progress: bool = False
     quiet: bool = False
+    # Run the pose model on its own thread, one frame ahead of the logic (livecoach.session.pipeline).
+    pipelined: bool = True
     # The source: a camera index (train), a video file (train --video, analyze) or a recording (replay).
     camera: int = 0
     video: Optional[Path] = None
