@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
 from livecoach.config.schema import Config, ConfigError, default_config_path, load_config
-from livecoach.history.store import db_path_for
+from livecoach.history.store import SCHEMA_VERSION, db_path_for
 from livecoach.speech.backends import BackendUnavailable
 from livecoach.speech.worker import backend_chain
 from livecoach.types import Frame
@@ -138,8 +139,17 @@ def _speech(config: Config) -> CheckResult:
     backend, reasons = _probe_speech(config)
     if backend is not None:
         return CheckResult("speech", OK, f"cues will be spoken with {backend}")
-    return CheckResult("speech", WARN, "cues will be shown, not spoken (" + "; ".join(reasons) + ")",
+    return CheckResult("speech", WARN, "cues will be shown, not spoken (" + "; ".join(_merged(reasons)) + ")",
                        _speech_fix(), essential=False)
+
+
+def _merged(reasons: List[str]) -> List[str]:
+    """``name: reason`` lines with one reason shared by several backends said once, naming them all."""
+    names_by_reason: Dict[str, List[str]] = {}
+    for line in reasons:
+        name, _, why = line.partition(": ")
+        names_by_reason.setdefault(why, []).append(name)
+    return [f"{' and '.join(names)}: {why}" for why, names in names_by_reason.items()]
 
 
 def _speech_fix() -> str:
@@ -153,8 +163,41 @@ def _speech_fix() -> str:
     return "check that a text-to-speech voice is installed (Settings > Time & language > Speech)"
 
 
+def _probe_history_db(path: Path) -> Optional[str]:
+    """What is wrong with the history database at ``path`` (None: it is readable, or not there yet).
+
+    Read-only: doctor never migrates or repairs. The one place doctor looks inside the database:
+    to be replaced by ``livecoach.history``'s own check when it has one.
+    """
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0)
+    except sqlite3.Error as exc:
+        return f"cannot open it ({exc})"
+    try:
+        checked = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+        if checked != ["ok"]:
+            return f"it is damaged ({checked[0]}{' ...' if len(checked) > 1 else ''})"
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "meta" not in tables:
+            return "it is not a LiveCoach history database"
+        if "meta" in tables:
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                return (f"it was written by a newer LiveCoach (history schema {version}, this version "
+                        f"reads {SCHEMA_VERSION})")
+    except (sqlite3.Error, ValueError) as exc:
+        return f"it cannot be read ({exc})"
+    finally:
+        db.close()
+    return None
+
+
 def _data_dir(data_dir: Optional[Path]) -> CheckResult:
-    folder = db_path_for(data_dir).parent
+    path = db_path_for(data_dir)
+    folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder):
@@ -162,6 +205,11 @@ def _data_dir(data_dir: Optional[Path]) -> CheckResult:
     except OSError as exc:
         return CheckResult("history", FAIL, f"cannot write to {folder}: {exc.strerror}",
                            "pass --data-dir DIR with a writable folder")
+    problem = _probe_history_db(path)
+    if problem is not None:
+        return CheckResult("history", FAIL, f"{path}: {problem}",
+                           f"move {path.name} out of {folder} (a new history is started), upgrade LiveCoach "
+                           f"if it is newer, or train with --no-history")
     return CheckResult("history", OK, f"sessions are kept in {folder}")
 
 
