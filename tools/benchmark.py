@@ -31,7 +31,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from livecoach.session.app import CoachSession, SessionOptions, _capture_ticks, _SourceClock
+from livecoach.clock import SourceClock
+from livecoach.formats.events import EventWriter
+from livecoach.session.loop import CoachSession
+from livecoach.session.options import SessionOptions
+from livecoach.session.ticks import FrameSize, capture_ticks
 from livecoach.capture.sources import CaptureThread, FrameSource, VideoFileSource
 from livecoach.config.schema import Config, load_config
 from livecoach.capture.pose import MediaPipePoseEstimator
@@ -115,10 +119,9 @@ def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced
         recorder.start(SessionMeta(source=name, mode="benchmark"))
         options = SessionOptions(mode="benchmark", headless=True, events=str(Path(tmp) / "events.jsonl"),
                                  quiet=True)
-        size: List[Any] = [0, 0]
         capture.start()
-        session = CoachSession(config, options, name, _capture_ticks(capture, _SourceClock(), size),
-                               estimator=estimator, recorder=recorder,
+        session = CoachSession(config, options, name, capture_ticks(capture, SourceClock(), FrameSize()),
+                               estimator=estimator, recorder=recorder, events=EventWriter(options.events),
                                dropped_frames=lambda: capture.stats().frames_lost)
         started = time.perf_counter()
         end = session.run()
@@ -139,8 +142,8 @@ def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced
 
 def analyze_realtime(config: Config, path: Path) -> Dict[str, float]:
     """Wall time of the whole `livecoach analyze` path (decoding included) vs clip length."""
-    from livecoach.session.app import _run
-    from livecoach.cli.main import build_parser
+    from livecoach.cli.main import build_parser, session_options
+    from livecoach.session.build import run_session
 
     with tempfile.TemporaryDirectory() as tmp:
         args = build_parser().parse_args(["analyze", str(path), "--data-dir", tmp, "--quiet", "--no-progress",
@@ -154,7 +157,7 @@ def analyze_realtime(config: Config, path: Path) -> Dict[str, float]:
         import io
 
         with contextlib.redirect_stdout(io.StringIO()):
-            _run(args, config, "analyze")
+            run_session(session_options(args), config)
         elapsed = time.perf_counter() - started
     return {"clip_s": duration, "wall_s": elapsed, "x_realtime": duration / elapsed}
 

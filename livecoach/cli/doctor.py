@@ -5,14 +5,26 @@ code is 0 when training can run (with a camera or ``--video``), 1 otherwise.
 """
 from __future__ import annotations
 
-import argparse
+import logging
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
+from livecoach.config.schema import Config, ConfigError, default_config_path, load_config
+from livecoach.history.store import SCHEMA_VERSION, db_path_for
+from livecoach.speech.backends import BackendUnavailable
+from livecoach.speech.worker import backend_chain
+from livecoach.types import Frame
+
+log = logging.getLogger(__name__)
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 
@@ -35,8 +47,6 @@ def _python() -> CheckResult:
 
 
 def _config(path: Optional[Path]) -> CheckResult:
-    from livecoach.config.schema import ConfigError, default_config_path, load_config
-
     try:
         load_config(path)
     except ConfigError as exc:
@@ -44,17 +54,7 @@ def _config(path: Optional[Path]) -> CheckResult:
     return CheckResult("config", OK, str(path or default_config_path()))
 
 
-def _model(config_path: Optional[Path]) -> CheckResult:
-    import numpy as np
-
-    from livecoach.config.schema import ConfigError, load_config
-    from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError
-    from livecoach.types import Frame
-
-    try:
-        config = load_config(config_path)
-    except ConfigError:
-        config = load_config(None)
+def _model(config: Config) -> CheckResult:
     try:
         started = time.perf_counter()
         with MediaPipePoseEstimator(config.pose, config.capture.inference_max_width) as estimator:
@@ -68,32 +68,40 @@ def _model(config_path: Optional[Path]) -> CheckResult:
                                          f"(complexity {config.pose.model_complexity}) loads in {loaded_ms:.0f} ms")
 
 
-def _camera(index: int, config_path: Optional[Path]) -> CheckResult:
-    from livecoach.capture.sources import CameraSource, CaptureError
-    from livecoach.config.schema import ConfigError, load_config
+def _probe_camera(index: int, config: Config) -> Tuple[Optional[str], str]:
+    """(``"WxH, N fps"`` when camera ``index`` gives a frame else None, the reason it does not).
 
-    try:
-        config = load_config(config_path)
-    except ConfigError:
-        config = load_config(None)
+    The one place doctor opens a camera: to be replaced by ``livecoach.capture``'s probe.
+    """
+    from livecoach.capture.sources import CameraSource, CaptureError  # capture needs cv2
+
     source = CameraSource(index, config.capture)
     try:
         source.open()
         frame = source.read()
     except CaptureError as exc:
-        return CheckResult(f"camera {index}", WARN, str(exc).split(" — ")[0],
-                           "plug in a webcam or close apps using it; try --camera 1; "
-                           "or train with --video PATH", essential=False)
+        return None, str(exc).split(" — ")[0]
     finally:
         source.close()
     if frame is None:
-        return CheckResult(f"camera {index}", WARN, "opened but gave no frame",
+        return None, "opened but gave no frame"
+    return f"{frame.width}x{frame.height}, {source.fps:.0f} fps", ""
+
+
+def _camera(index: int, config: Config) -> CheckResult:
+    found, problem = _probe_camera(index, config)
+    if found is not None:
+        return CheckResult(f"camera {index}", OK, found)
+    if problem == "opened but gave no frame":
+        return CheckResult(f"camera {index}", WARN, problem,
                            "close other apps using the camera, or try --camera 1", essential=False)
-    return CheckResult(f"camera {index}", OK, f"{frame.width}x{frame.height}, {source.fps:.0f} fps")
+    return CheckResult(f"camera {index}", WARN, problem,
+                       "plug in a webcam or close apps using it; try --camera 1; "
+                       "or train with --video PATH", essential=False)
 
 
 def _display() -> CheckResult:
-    from livecoach.render.window import display_problem
+    from livecoach.render.window import display_problem  # render needs cv2
 
     problem = display_problem()
     if problem:
@@ -102,15 +110,11 @@ def _display() -> CheckResult:
     return CheckResult("display", OK, "a window can be opened")
 
 
-def _speech(config_path: Optional[Path]) -> CheckResult:
-    from livecoach.config.schema import ConfigError, load_config
-    from livecoach.speech.worker import backend_chain
-    from livecoach.speech.backends import BackendUnavailable
+def _probe_speech(config: Config) -> Tuple[Optional[str], List[str]]:
+    """(the backend a session would speak with, or None; why each one before it cannot).
 
-    try:
-        config = load_config(config_path)
-    except ConfigError:
-        config = load_config(None)
+    The one place doctor tries the speech backends: to be replaced by ``livecoach.speech``'s probe.
+    """
     reasons: List[str] = []
     for choice in backend_chain(config.speech):
         if choice.name == "text":
@@ -127,10 +131,25 @@ def _speech(config_path: Optional[Path]) -> CheckResult:
             backend.close()
         except Exception:  # noqa: BLE001
             pass
-        return CheckResult("speech", OK, f"cues will be spoken with {choice.name}")
-    fix = _speech_fix()
-    return CheckResult("speech", WARN, "cues will be shown, not spoken (" + "; ".join(reasons) + ")",
-                       fix, essential=False)
+        return choice.name, reasons
+    return None, reasons
+
+
+def _speech(config: Config) -> CheckResult:
+    backend, reasons = _probe_speech(config)
+    if backend is not None:
+        return CheckResult("speech", OK, f"cues will be spoken with {backend}")
+    return CheckResult("speech", WARN, "cues will be shown, not spoken (" + "; ".join(_merged(reasons)) + ")",
+                       _speech_fix(), essential=False)
+
+
+def _merged(reasons: List[str]) -> List[str]:
+    """``name: reason`` lines with one reason shared by several backends said once, naming them all."""
+    names_by_reason: Dict[str, List[str]] = {}
+    for line in reasons:
+        name, _, why = line.partition(": ")
+        names_by_reason.setdefault(why, []).append(name)
+    return [f"{' and '.join(names)}: {why}" for why, names in names_by_reason.items()]
 
 
 def _speech_fix() -> str:
@@ -144,10 +163,41 @@ def _speech_fix() -> str:
     return "check that a text-to-speech voice is installed (Settings > Time & language > Speech)"
 
 
-def _data_dir(data_dir: Optional[Path]) -> CheckResult:
-    from livecoach.history.store import db_path_for
+def _probe_history_db(path: Path) -> Optional[str]:
+    """What is wrong with the history database at ``path`` (None: it is readable, or not there yet).
 
-    folder = db_path_for(data_dir).parent
+    Read-only: doctor never migrates or repairs. The one place doctor looks inside the database:
+    to be replaced by ``livecoach.history``'s own check when it has one.
+    """
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0)
+    except sqlite3.Error as exc:
+        return f"cannot open it ({exc})"
+    try:
+        checked = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+        if checked != ["ok"]:
+            return f"it is damaged ({checked[0]}{' ...' if len(checked) > 1 else ''})"
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "meta" not in tables:
+            return "it is not a LiveCoach history database"
+        if "meta" in tables:
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                return (f"it was written by a newer LiveCoach (history schema {version}, this version "
+                        f"reads {SCHEMA_VERSION})")
+    except (sqlite3.Error, ValueError) as exc:
+        return f"it cannot be read ({exc})"
+    finally:
+        db.close()
+    return None
+
+
+def _data_dir(data_dir: Optional[Path]) -> CheckResult:
+    path = db_path_for(data_dir)
+    folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder):
@@ -155,32 +205,44 @@ def _data_dir(data_dir: Optional[Path]) -> CheckResult:
     except OSError as exc:
         return CheckResult("history", FAIL, f"cannot write to {folder}: {exc.strerror}",
                            "pass --data-dir DIR with a writable folder")
+    problem = _probe_history_db(path)
+    if problem is not None:
+        return CheckResult("history", FAIL, f"{path}: {problem}",
+                           f"move {path.name} out of {folder} (a new history is started), upgrade LiveCoach "
+                           f"if it is newer, or train with --no-history")
     return CheckResult("history", OK, f"sessions are kept in {folder}")
 
 
-def run_checks(args: argparse.Namespace) -> List[CheckResult]:
-    config_path = getattr(args, "config", None)
+def run_checks(camera: int = 0, config_path: Optional[Path] = None,
+               data_dir: Optional[Path] = None) -> List[CheckResult]:
+    """Every check, in order; a check that raises is itself a FAIL finding."""
+    try:
+        config = load_config(config_path)
+    except ConfigError:
+        config = load_config(None)  # the config row says what is wrong; the others use the defaults
     checks: List[Callable[[], CheckResult]] = [
         _python,
         lambda: _config(config_path),
-        lambda: _model(config_path),
-        lambda: _camera(args.camera, config_path),
+        lambda: _model(config),
+        lambda: _camera(camera, config),
         _display,
-        lambda: _speech(config_path),
-        lambda: _data_dir(getattr(args, "data_dir", None)),
+        lambda: _speech(config),
+        lambda: _data_dir(data_dir),
     ]
     results = []
     for check in checks:
         try:
             results.append(check())
         except Exception as exc:  # noqa: BLE001 - a broken check is itself a finding
+            log.debug("check %s failed", getattr(check, "__name__", "check"), exc_info=True)
             results.append(CheckResult(getattr(check, "__name__", "check"), FAIL,
                                        f"{type(exc).__name__}: {exc}"))
     return results
 
 
-def run_doctor(args: argparse.Namespace) -> int:
-    results = run_checks(args)
+def run_doctor(camera: int = 0, config_path: Optional[Path] = None, data_dir: Optional[Path] = None) -> int:
+    """Print one line per check (and the fix); 0 when training can run, 1 otherwise."""
+    results = run_checks(camera, config_path, data_dir)
     width = max(len(r.name) for r in results)
     for r in results:
         print(f"  {r.status:<4}  {r.name:<{width}}  {r.detail}")

@@ -1,25 +1,38 @@
-"""``livecoach`` command line: train, analyze, replay, doctor, eval, say, voices, summary,
-history, export.
+"""``livecoach`` command line: train, analyze, replay, doctor, config, eval, say, voices,
+summary, history, export.
 
-Every failure a user can cause (no camera, a bad path, a bad config, speech missing) ends
-with one line on stderr and a non-zero exit code, never a traceback.
+Every sub-command is registered here, in :data:`REGISTRARS`. Every failure a user can cause
+(no camera, a bad path, a bad config, speech missing) is a
+:class:`~livecoach.errors.LiveCoachError`: :func:`main` prints it as one line
+(``livecoach: error: ...``) on stderr and exits with its ``exit_code``, never a traceback.
+Diagnostics go through :mod:`logging` (``--verbose``: everything, tracebacks included).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import os
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from livecoach import __version__
+from livecoach.cli.doctor import run_doctor
+from livecoach.config.schema import Config, ConfigError, load_config
+from livecoach.config.toml_io import describe_fields
+from livecoach.errors import EXIT_INTERNAL, EXIT_OK, EXIT_SIGINT, EXIT_USAGE, ConfigProblem, LiveCoachError
 from livecoach.logic.analysis import VARIANTS
-from livecoach.errors import LiveCoachError
+from livecoach.session.build import run_session
+from livecoach.session.options import SessionOptions
+# The sub-commands other packages own (each module has `register(subparsers)`).
+from livecoach.evaluation.harness import register as register_eval_commands
+from livecoach.speech.worker import register as register_speech_commands
+from livecoach.history.review import register as register_history_commands
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
+log = logging.getLogger("livecoach")
 
-
+# -- train, analyze, replay ---------------------------------------------------------------
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
@@ -43,14 +56,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="livecoach",
-        description="Real-time push-up coach: counts reps, checks form, speaks short cues.",
-    )
-    parser.add_argument("--version", action="version", version=f"livecoach {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+def _add_pipeline_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-pipeline", action="store_true",
+                        help="run the pose model on the frame loop's thread (slower; same results)")
 
+
+def register_session_commands(sub: "argparse._SubParsersAction") -> None:
+    """``train``, ``analyze`` and ``replay``: the three ways to run a session."""
     train = sub.add_parser("train", help="train in front of the webcam (default command)",
                            description="Train live: webcam (or a video paced like one) -> pose -> coaching.")
     src = train.add_mutually_exclusive_group()
@@ -60,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="no window: print events as lines (for a machine without a display)")
     train.add_argument("--record-video", type=Path, metavar="FILE",
                        help="also save the camera video (off by default: only bottom-of-rep pictures are kept)")
+    _add_pipeline_flag(train)
     _add_common(train)
-    train.set_defaults(func=_cmd_train)
+    train.set_defaults(func=_cmd_session, mode="train")
 
     analyze = sub.add_parser("analyze", help="analyse a recorded video, every frame, as fast as possible",
                              description="Offline analysis of a video: no pacing, no window.")
@@ -69,104 +82,77 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--annotated-video", type=Path, metavar="FILE",
                          help="write the video with the overlay drawn on it")
     analyze.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_pipeline_flag(analyze)
     _add_common(analyze)
-    analyze.set_defaults(func=_cmd_analyze)
+    analyze.set_defaults(func=_cmd_session, mode="analyze")
 
     replay = sub.add_parser("replay", help="run recorded landmarks through the coaching logic",
                             description="Replay a --record-landmarks file through the same logic (no video, no model).")
     replay.add_argument("recording", type=Path, metavar="FILE")
+    replay.add_argument("--save", action="store_true",
+                        help="also keep the replayed session in the history (off: it was kept when recorded)")
     _add_common(replay)
-    replay.set_defaults(func=_cmd_replay)
+    replay.set_defaults(func=_cmd_session, mode="replay")
 
+
+def session_options(args: argparse.Namespace) -> SessionOptions:
+    """The :class:`SessionOptions` of a parsed ``train`` / ``analyze`` / ``replay`` command line."""
+    mode = args.mode
+    headless = mode != "train" or bool(getattr(args, "headless", False))
+    return SessionOptions(
+        mode=mode, variant=args.variant, headless=headless,
+        voice=mode == "train" and not args.no_voice,
+        events=args.events, record_landmarks=args.record_landmarks,
+        record_video=getattr(args, "record_video", None),
+        annotated_video=getattr(args, "annotated_video", None),
+        # A replay is a session already done: kept again only on request, or weekly totals count it twice.
+        history=not args.no_history and (mode != "replay" or args.save), summary=not args.no_history,
+        data_dir=args.data_dir, save_frames=args.save_frames,
+        report=not args.no_report, open_report=args.open,
+        # A progress bar is for a person watching a terminal, not for a log file.
+        progress=(mode == "analyze" and not getattr(args, "no_progress", False) and not args.quiet
+                  and sys.stderr.isatty()),
+        quiet=args.quiet,
+        pipelined=not getattr(args, "no_pipeline", False),
+        camera=getattr(args, "camera", 0) or 0,
+        video=getattr(args, "video", None),
+        recording=getattr(args, "recording", None),
+        voice_id=args.voice, rate_wpm=args.rate,
+    )
+
+
+def _cmd_session(args: argparse.Namespace) -> int:
+    return run_session(session_options(args), _load_config(args))
+
+
+# -- doctor, config -----------------------------------------------------------------------
+
+def register_doctor_command(sub: "argparse._SubParsersAction") -> None:
     doctor = sub.add_parser("doctor", help="check camera, pose model, speech and display; say how to fix")
     doctor.add_argument("--camera", type=int, default=0, metavar="N")
     doctor.add_argument("--config", type=Path, metavar="FILE")
     doctor.add_argument("--data-dir", type=Path, metavar="DIR")
     doctor.set_defaults(func=_cmd_doctor)
 
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    return run_doctor(camera=args.camera, config_path=args.config, data_dir=args.data_dir)
+
+
+def register_config_command(sub: "argparse._SubParsersAction") -> None:
     show = sub.add_parser("config", help="print every setting: its value, allowed range and meaning",
                           description="The resolved configuration (defaults + --config FILE), key by key.")
     show.add_argument("--config", type=Path, metavar="FILE")
     show.set_defaults(func=_cmd_config)
 
-    # Commands owned by their modules (each adds its parser with set_defaults(func=...)).
-    from livecoach.evaluation import harness as evaluation
-    from livecoach.history import review
-    from livecoach.speech import worker as speech
-
-    for module in (evaluation, speech, review):
-        module.register(sub)
-    return parser
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of the ``livecoach`` console script."""
-    args_list: List[str] = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    if not args_list or args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version"):
-        args_list = ["train"] + args_list  # `livecoach` alone starts training
-    args = parser.parse_args(args_list)
-    if not hasattr(args, "func"):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("livecoach: interrupted", file=sys.stderr)
-        return 130
-    except UserFacingError as exc:
-        print(f"livecoach: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except BrokenPipeError:  # `livecoach config | head`: the reader has what it wanted
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-
-
-class UserFacingError(LiveCoachError):
-    """An error whose message is the whole story for the user (printed as one line)."""
-
-
-def _load_config(args: argparse.Namespace):
-    from livecoach.config.schema import ConfigError, load_config
-
-    try:
-        config = load_config(getattr(args, "config", None))
-    except ConfigError as exc:
-        raise UserFacingError(f"bad config: {exc}") from None
-    return config
-
-
-def _cmd_train(args: argparse.Namespace) -> int:
-    from livecoach.session.app import run_from_args
-
-    return run_from_args(args, _load_config(args), mode="train")
-
-
-def _cmd_analyze(args: argparse.Namespace) -> int:
-    from livecoach.session.app import run_from_args
-
-    return run_from_args(args, _load_config(args), mode="analyze")
-
-
-def _cmd_replay(args: argparse.Namespace) -> int:
-    from livecoach.session.app import run_from_args
-
-    return run_from_args(args, _load_config(args), mode="replay")
-
 
 def _toml_value(value: object) -> str:
-    import json
-
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
     return json.dumps(value, ensure_ascii=False)  # strings, numbers, booleans, lists: same in TOML
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    from livecoach.config.toml_io import describe_fields
-
     config = _load_config(args)
     section = None
     for key, value, allowed, meaning in describe_fields(config):
@@ -180,10 +166,102 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_doctor(args: argparse.Namespace) -> int:
-    from livecoach.cli.doctor import run_doctor
+def _load_config(args: argparse.Namespace) -> Config:
+    try:
+        return load_config(getattr(args, "config", None))
+    except ConfigError as exc:
+        raise ConfigProblem(f"bad config: {exc}") from None
 
-    return run_doctor(args)
+
+# -- the parser -----------------------------------------------------------------------------
+
+#: Every sub-command, in the order ``livecoach --help`` lists them.
+REGISTRARS: Tuple[Callable[["argparse._SubParsersAction"], None], ...] = (
+    register_session_commands,
+    register_doctor_command,
+    register_config_command,
+    register_eval_commands,
+    register_speech_commands,
+    register_history_commands,
+)
+
+_TOP_LEVEL_FLAGS = ("-v", "--verbose")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="livecoach",
+        description="Real-time push-up coach: counts reps, checks form, speaks short cues.",
+    )
+    parser.add_argument("--version", action="version", version=f"livecoach {__version__}")
+    parser.add_argument(*_TOP_LEVEL_FLAGS, dest="verbose", action="store_true",
+                        help="print diagnostics (and the traceback of an unexpected error) on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for register in REGISTRARS:
+        register(sub)
+    return parser
+
+
+class _LineFormatter(logging.Formatter):
+    """``livecoach: warning: ...`` for the user; the logger's name too at debug level."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.levelno <= logging.DEBUG:
+            line = f"livecoach: debug: {record.name}: {message}"
+        else:
+            line = f"livecoach: {record.levelname.lower()}: {message}"
+        if record.exc_info and record.levelno <= logging.DEBUG:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure_logging(verbose: bool) -> None:
+    """The ``livecoach`` loggers to stderr: warnings always, everything with ``--verbose``."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LineFormatter())
+    log.handlers[:] = [handler]
+    log.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    log.propagate = False
+
+
+def _with_default_command(argv: List[str]) -> List[str]:
+    """`livecoach` alone (or with only options) starts training."""
+    n = 0
+    while n < len(argv) and argv[n] in _TOP_LEVEL_FLAGS:
+        n += 1
+    rest = argv[n:]
+    if not rest or rest[0].startswith("-") and rest[0] not in ("-h", "--help", "--version"):
+        return argv[:n] + ["train"] + rest
+    return argv
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``livecoach`` console script."""
+    args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    configure_logging(args.verbose or os.environ.get("LIVECOACH_DEBUG", "") not in ("", "0"))
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("livecoach: interrupted", file=sys.stderr)
+        return EXIT_SIGINT
+    except LiveCoachError as exc:
+        log.debug("%s", type(exc).__name__, exc_info=True)
+        print(f"livecoach: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:  # `livecoach config | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - a bug: still one line; --verbose shows the traceback
+        log.debug("unexpected error", exc_info=True)
+        print(f"livecoach: error: internal error: {type(exc).__name__}: {exc} "
+              f"(run with --verbose for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

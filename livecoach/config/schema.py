@@ -312,6 +312,8 @@ class SessionConfig:
     good_score: int = setting(0, 100, doc="a rep scoring at least this is drawn green in the report")
     fair_score: int = setting(0, 100, doc="a rep scoring at least this (below good_score) is drawn amber")
     history_weeks: int = setting(1, 520, doc="weeks `livecoach history` shows unless --weeks is given")
+    dropped_frames_notice_share: float = setting(0.0, 1.0, doc="live: say so when more than this share of the camera's frames is dropped over dropped_frames_window_s")
+    dropped_frames_window_s: float = setting(1.0, 60.0, doc="live: seconds over which the dropped share is measured")
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,12 @@ from typing import Any, Iterator, List, Optional
 
 import pytest
 
-from livecoach.session.app import CoachSession, SessionOptions, Tick
+from livecoach.session.loop import CoachSession
+from livecoach.session.options import SessionOptions
+from livecoach.session.ticks import Tick
 
 from livecoach.config.schema import load_config
+from livecoach.errors import EXIT_CONFIG, EXIT_DISPLAY, EXIT_INPUT
 from livecoach.formats.recording import read_recording
 from livecoach.types import CueEvent, Frame, RepEvent
 
@@ -33,8 +36,8 @@ def run_cli(*args: str, timeout: float = 120, env: Optional[dict] = None) -> sub
                           text=True, timeout=timeout, env=environment)
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
-    assert result.returncode == 1, result.stderr
+def assert_one_line_error(result: subprocess.CompletedProcess, exit_code: int, *fragments: str) -> None:
+    assert result.returncode == exit_code, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("livecoach: error:"), lines[0]
@@ -43,28 +46,28 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
         assert fragment in lines[0]
 
 
-# -- bad input: one line, exit 1 --------------------------------------------------------
+# -- bad input: one line, the exit code of its class --------------------------------------------------------
 
 def test_no_camera_names_the_fixes(tmp_path: Path) -> None:
     result = run_cli("train", "--headless", "--camera", "7", "--data-dir", str(tmp_path))
-    assert_one_line_error(result, "camera", "--video", "doctor")
+    assert_one_line_error(result, EXIT_INPUT, "camera", "--video", "doctor")
 
 
 def test_window_without_display_is_refused_before_any_window_call(tmp_path: Path) -> None:
     result = run_cli("train", "--video", str(RECORDING), "--data-dir", str(tmp_path))
-    assert_one_line_error(result, "display", "--headless")
+    assert_one_line_error(result, EXIT_DISPLAY, "display", "--headless")
 
 
 def test_missing_video(tmp_path: Path) -> None:
     result = run_cli("analyze", str(tmp_path / "nope.mp4"), "--data-dir", str(tmp_path))
-    assert_one_line_error(result, "not found")
+    assert_one_line_error(result, EXIT_INPUT, "not found")
 
 
 def test_non_video_file(tmp_path: Path) -> None:
     fake = tmp_path / "clip.mp4"
     fake.write_text("this is not a video\n" * 50)
     result = run_cli("train", "--headless", "--video", str(fake), "--data-dir", str(tmp_path))
-    assert_one_line_error(result, "not a video")
+    assert_one_line_error(result, EXIT_INPUT, "not a video")
 
 
 @pytest.mark.parametrize("body, fragment", [
@@ -77,14 +80,14 @@ def test_bad_config_names_file_and_key(tmp_path: Path, body: str, fragment: str)
     config = tmp_path / "mine.toml"
     config.write_text(body)
     result = run_cli("replay", str(RECORDING), "--config", str(config), "--no-history")
-    assert_one_line_error(result, str(config), fragment)
+    assert_one_line_error(result, EXIT_CONFIG, str(config), fragment)
 
 
 def test_bad_recording(tmp_path: Path) -> None:
     bogus = tmp_path / "x.jsonl"
     bogus.write_text('{"hello": 1}\n')
     result = run_cli("replay", str(bogus), "--no-history")
-    assert_one_line_error(result, "not a LiveCoach landmark recording")
+    assert_one_line_error(result, EXIT_INPUT, "not a LiveCoach landmark recording")
 
 
 def test_unknown_variant_is_a_usage_error() -> None:
@@ -110,9 +113,21 @@ def test_replay_writes_the_documented_event_stream(tmp_path: Path) -> None:
     assert end["reps"] == EXPECTED["reps"] and end["frames"] == EXPECTED["frames"]
     assert end["frames_with_pose"] == EXPECTED["frames_with_pose"]
     assert end["form_verdict"] in ("correct", "incorrect")
-    # The human summary went to stdout and the session is in the history.
+    # The human summary went to stdout; a replay is not kept in the history unless --save.
     assert "Reps 4" in result.stdout
-    assert (tmp_path / "livecoach.db").exists()
+    assert not (tmp_path / "livecoach.db").exists()
+
+
+def test_replay_is_kept_in_the_history_only_with_save(tmp_path: Path) -> None:
+    saved = run_cli("replay", str(RECORDING), "--save", "--no-report", "--data-dir", str(tmp_path))
+    assert saved.returncode == 0, saved.stderr
+    assert "Reps 4" in saved.stdout and (tmp_path / "livecoach.db").exists()
+    again = run_cli("replay", str(RECORDING), "--no-report", "--data-dir", str(tmp_path))
+    assert again.returncode == 0 and "Reps 4" in again.stdout
+    from livecoach.history.store import SessionStore
+
+    with SessionStore(tmp_path / "livecoach.db", create=False) as store:
+        assert len(store.session_ids()) == 1  # the second replay was not stored
 
 
 def test_replay_is_deterministic(tmp_path: Path) -> None:
@@ -158,6 +173,12 @@ class FakeSpeaker:
 
     def say(self, cue: Any) -> bool:
         self.said.append(cue.text)
+        return True
+
+    def check(self) -> None:
+        pass
+
+    def wait_idle(self, timeout: float) -> bool:
         return True
 
     def stop(self, timeout: float = 1.0) -> bool:

@@ -211,7 +211,7 @@ def test_summary_names_the_faults_the_view_could_not_judge(tmp_path):
     from conftest import FIXTURES, REPO_ROOT
 
     recording = FIXTURES / "landmarks" / "vraj__pushups.mp4.jsonl.gz"  # side view
-    result = subprocess.run([sys.executable, "-m", "livecoach", "replay", str(recording), "--data-dir",
+    result = subprocess.run([sys.executable, "-m", "livecoach", "replay", str(recording), "--save", "--data-dir",
                              str(tmp_path), "--quiet"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if "Not judged from this camera view" in line)

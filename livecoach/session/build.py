@@ -1,0 +1,388 @@
+"""Building a session from :class:`~livecoach.session.options.SessionOptions`, running it, and
+closing it: the config's speech overrides, the source (camera, video or recording), the pose
+model, the speaker, the history recorder, the window and overlay, the recorders.
+
+Everything that can fail because of the user's input fails here, as a
+:class:`~livecoach.errors.SessionError` with one line, before the session starts.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterator, List, Optional, Protocol
+
+from livecoach import __version__
+from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
+from livecoach.clock import SourceClock
+from livecoach.config.schema import Config, ConfigError, config_as_dict
+from livecoach.errors import (EXIT_SIGINT, ConfigProblem, DisplayProblem, HistoryProblem, InputProblem,
+                              PoseModelProblem, SessionError)
+from livecoach.formats.events import EventWriter
+from livecoach.formats.recording import RecordingError, ReplaySource
+from livecoach.history.review import end_of_session
+from livecoach.history.store import SessionMeta, SessionRecorder, StoreError, db_path_for
+from livecoach.session.loop import CoachSession, StopFlag
+from livecoach.session.options import SessionOptions
+from livecoach.session.pipeline import PosePipeline
+from livecoach.session.outputs import LazyLandmarkWriter, check_outputs
+from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speaker, VideoWriter
+from livecoach.session.ticks import FrameSize, Tick, capture_ticks, replay_ticks
+from livecoach.speech.worker import SpeechWorker, speech_config_with, start_speaker
+from livecoach.types import SessionEnd
+
+log = logging.getLogger(__name__)
+
+# A video header's frame count may be a little off; this many frames short (or this share of
+# them) is not "ended early".
+_FRAME_COUNT_SLACK = 3
+_FRAME_COUNT_SLACK_SHARE = 0.02
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+class DroppedFrames(Protocol):
+    """The capture thread's counters (``livecoach.capture.sources.CaptureThread.stats``)."""
+
+    def stats(self) -> Any: ...
+
+
+def run_session(options: SessionOptions, config: Config) -> int:
+    """Build the session ``options`` describe, run it, print the summary; the exit code.
+
+    Raises :class:`~livecoach.errors.SessionError` (one line for the user) when the session
+    cannot start, or when it ended on an error (after saving what it had).
+    """
+    if options.voice:
+        try:
+            config = dataclasses.replace(config, speech=speech_config_with(
+                config.speech, voice=options.voice_id, rate=options.rate_wpm))
+        except ConfigError as exc:
+            raise ConfigProblem(str(exc)) from None
+    check_outputs(options)  # a bad output path says so now, not after the model loaded
+    if options.mode == "train" and not options.headless:
+        from livecoach.render.window import display_problem  # render needs cv2
+
+        problem = display_problem()
+        if problem:
+            raise DisplayProblem(f"{problem} (see `livecoach doctor`)")
+
+    resources: List[Closable] = []  # closed last, whatever happens
+    capture = None
+    try:
+        # The history opens before the model loads (a locked or broken database says so now);
+        # its session row is begun only once every output is open.
+        recorder = _open_recorder(config, options, resources)
+        clock = SourceClock()
+        size = FrameSize()
+        estimator: Optional[PoseEstimator] = None
+        speaker: Optional[Speaker] = None
+        if options.mode == "replay":
+            assert options.recording is not None
+            try:
+                replay = ReplaySource(options.recording)
+            except RecordingError as exc:
+                raise InputProblem(str(exc)) from None
+            source_name = str(options.recording)
+            ticks: Iterator[Tick] = replay_ticks(replay)
+            size.width, size.height = replay.header.width, replay.header.height
+            fps_of_source, total = replay.header.fps, len(replay)
+            if not options.quiet:
+                _banner(source_name, options)
+        else:
+            # capture needs cv2 and mediapipe; a replay runs without them.
+            from livecoach.capture.sources import CameraSource, CaptureError, CaptureThread, VideoFileSource
+
+            if options.mode == "analyze" or options.video is not None:
+                assert options.video is not None
+                source = VideoFileSource(options.video, paced=options.mode == "train")
+                source_name = str(options.video)
+                try:
+                    source.open()  # a bad path says so now, not after the model loaded
+                except CaptureError as exc:
+                    raise InputProblem(str(exc)) from None
+            else:
+                # A camera is opened by the capture thread, which then reads it: some
+                # backends want both on one thread.
+                source = CameraSource(options.camera, config.capture)
+                source_name = f"camera {options.camera}"
+            # Everything slow to start comes before the capture: a camera (or a video paced
+            # like one) delivers from the moment it starts, and what it delivers while the
+            # model loads is lost — often the first rep.
+            model = _start_estimator(config)
+            resources.append(model)
+            estimator = model
+            notices = HeldNotices(enabled=not options.quiet)
+            stopping_speaker = _start_speaker(config, options, clock, notices)
+            if stopping_speaker is not None:
+                resources.append(stopping_speaker)
+                speaker = stopping_speaker
+            capture = CaptureThread.for_config(source, config.capture)
+            try:
+                capture.start()
+            except CaptureError as exc:
+                raise InputProblem(str(exc)) from None
+            if not options.quiet:
+                _banner(source_name, options)
+            notices.release()  # the speech backend's line, now that the session is on
+            ticks = capture_ticks(capture, clock, size)
+            if options.pipelined:
+                pipeline = PosePipeline(ticks, model)
+                resources.append(pipeline)  # stopped before the model is closed (reverse order)
+                ticks = iter(pipeline)
+            fps_of_source, total = source.fps, source.frame_count
+        return _run_built(config, options, source_name, ticks, estimator, speaker, capture, size,
+                          fps_of_source, total, recorder, resources)
+    finally:
+        if capture is not None:
+            capture.stop(timeout=1.0)
+        for resource in reversed(resources):
+            try:
+                resource.close()
+            except Exception:  # noqa: BLE001 - closing must not mask the session's outcome
+                log.debug("closing %r failed", resource, exc_info=True)
+
+
+def _banner(source_name: str, options: SessionOptions) -> None:
+    print(f"LiveCoach {__version__}: {source_name} ({options.mode}, {options.variant} push-ups)",
+          file=sys.stderr)
+
+
+def _start_estimator(config: Config) -> MediaPipePoseEstimator:
+    try:
+        return MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
+    except PoseModelError as exc:
+        raise PoseModelProblem(str(exc)) from None
+
+
+def _start_speaker(config: Config, options: SessionOptions, clock: SourceClock,
+                   notices: "HeldNotices") -> Optional["StoppingOnClose"]:
+    if not options.voice:
+        return None
+    speaker = start_speaker(config.speech, clock=clock, notify=notices)
+    # Let it choose its backend now, while nothing else is starting.
+    speaker.wait_ready(timeout=config.speech.probe_timeout_s)
+    return StoppingOnClose(speaker)
+
+
+class HeldNotices:
+    """The speech thread's one-line notices: held until the session has started (so a
+    camera error stays the only line, and no notice lands while the pose model's start-up
+    logs are kept off fd 2), printed as they come afterwards."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._held: Optional[List[str]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, message: str) -> None:
+        with self._lock:
+            if self._held is not None:
+                self._held.append(message)
+                return
+        if self._enabled:
+            _notice(message)
+
+    def release(self) -> None:
+        with self._lock:
+            held, self._held = self._held or [], None
+        if self._enabled:
+            for message in held:
+                _notice(message)
+
+
+class StoppingOnClose:
+    """The speech worker as the session's :class:`~livecoach.session.ports.Speaker`, closable
+    like the other resources if the session never starts."""
+
+    def __init__(self, worker: SpeechWorker) -> None:
+        self.worker = worker
+
+    @property
+    def muted(self) -> bool:
+        return self.worker.muted
+
+    @muted.setter
+    def muted(self, value: bool) -> None:
+        self.worker.muted = value
+
+    def say(self, cue: Any) -> bool:
+        return self.worker.say(cue)
+
+    def check(self) -> None:
+        self.worker.check()
+
+    def wait_idle(self, timeout: float) -> bool:
+        return self.worker.wait_idle(timeout)
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        return self.worker.stop(timeout=timeout)
+
+    def close(self) -> None:
+        self.worker.stop(timeout=1.0)
+
+
+def _run_built(config: Config, options: SessionOptions, source_name: str, ticks: Iterator[Tick],
+               estimator: Optional[PoseEstimator], speaker: Optional[Speaker], capture: Optional[DroppedFrames],
+               size: FrameSize, fps_of_source: float, total: Optional[int], recorder: Optional[SessionRecorder],
+               resources: List[Closable]) -> int:
+    # The output files first, the history row last: a failure in between leaves no empty session.
+    events = EventWriter(options.events) if options.events else None
+    if events is not None:
+        resources.append(events)
+    landmark_writer = None
+    if options.record_landmarks is not None:
+        landmark_writer = LazyLandmarkWriter(options.record_landmarks, source_name, fps_of_source, size)
+    renderer: Optional[Overlay] = None
+    window: Optional[SessionWindow] = None
+    video_writer: Optional[VideoWriter] = None
+    raw_writer: Optional[VideoWriter] = None
+    # render needs cv2: imported only when a window or a video is asked for.
+    if not options.headless or options.annotated_video is not None:
+        from livecoach.render.overlay import OverlayRenderer
+
+        renderer = OverlayRenderer(config.overlay)
+    if options.annotated_video is not None or options.record_video is not None:
+        from livecoach.render.video_out import VideoOut
+
+        if options.annotated_video is not None:
+            video_writer = VideoOut(options.annotated_video, fps_of_source)
+        if options.record_video is not None:
+            raw = VideoOut(options.record_video, fps_of_source)
+            resources.append(raw)
+            raw_writer = raw
+    if recorder is not None:
+        _begin(recorder, config, options, source_name)
+    if not options.headless:
+        from livecoach.render.window import Window
+
+        window = Window(config.overlay.window_title)
+
+    session = CoachSession(config, options, source_name, ticks, estimator=estimator, speaker=speaker,
+                           window=window, renderer=renderer, recorder=recorder,
+                           landmark_writer=landmark_writer, video_writer=video_writer,
+                           raw_video_writer=raw_writer, events=events,
+                           dropped_frames=(lambda: capture.stats().frames_lost) if capture else (lambda: 0),
+                           total_frames=total if options.progress else None)
+    stop = StopFlag()
+    stop.install()
+    failure: Optional[BaseException] = None
+    end: Optional[SessionEnd] = None
+    try:
+        end = session.run(stop)
+    except Exception as exc:  # noqa: BLE001 - the session was saved by run(); say what ended it
+        failure = exc
+    finally:
+        stop.restore()
+
+    if end is not None and end.reason == "end_of_source" and options.mode != "replay":
+        _say_if_the_video_ended_early(session.last_frame_index, total, fps_of_source)
+    out = sys.stdout if options.events != "-" else sys.stderr
+    if recorder is not None and recorder.session_id is not None:
+        if session.cycles == 0:
+            # Nothing happened (nobody in view, or only standing): no empty row in the history.
+            _forget(recorder)
+            print(f"{config.advice.nothing} (Nothing was added to the history.)", file=out)
+        else:
+            try:
+                end_of_session(recorder.store, recorder.session_id, config, data_dir=options.data_dir,
+                               report=options.report and options.history, open_report=options.open_report,
+                               stream=out)
+            except Exception as exc:  # noqa: BLE001 - the data is saved; only the summary failed
+                log.warning("could not write the summary: %s", exc)
+    if failure is not None:
+        raise _ended_on(failure) from failure
+    if end is not None and end.reason == "interrupted":
+        return 128 + stop.signal if stop.signal is not None else EXIT_SIGINT
+    return 0
+
+
+def _open_recorder(config: Config, options: SessionOptions, resources: List[Closable]) -> Optional[SessionRecorder]:
+    """The history recorder; without the history, a throwaway one when the summary is still
+    wanted (``replay`` without ``--save``)."""
+    if options.history:
+        path = db_path_for(options.data_dir)
+        save_frames = options.save_frames
+    elif options.summary:
+        scratch = _ScratchFolder()
+        resources.append(scratch)  # closed after the recorder (resources close in reverse)
+        path, save_frames = scratch.path / "summary.db", "off"
+    else:
+        return None
+    try:
+        recorder = SessionRecorder(path, config, save_frames=save_frames)
+    except StoreError as exc:
+        raise HistoryProblem(f"{exc} (or run with --no-history)") from None
+    resources.append(recorder)
+    return recorder
+
+
+def _begin(recorder: SessionRecorder, config: Config, options: SessionOptions, source_name: str) -> None:
+    try:
+        recorder.start(SessionMeta(source=source_name, mode=options.mode, variant=options.variant,
+                                   app_version=__version__, config=config_as_dict(config)))
+    except StoreError as exc:
+        raise HistoryProblem(f"{exc} (or run with --no-history)") from None
+
+
+class _ScratchFolder:
+    """A temporary folder, removed on close (for a summary that is not kept)."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="livecoach-")
+        self.path = Path(self._folder.name)
+
+    def close(self) -> None:
+        self._folder.cleanup()
+
+
+def _forget(recorder: SessionRecorder) -> None:
+    assert recorder.session_id is not None
+    try:
+        recorder.store.delete_session(recorder.session_id)
+    except Exception as exc:  # noqa: BLE001 - an empty row left behind is not worth failing for
+        log.warning("could not remove the empty session from the history: %s", exc)
+
+
+def _say_if_the_video_ended_early(last_index: int, frame_count: Optional[int], fps: float) -> None:
+    """One line when a video stops well before the frame count its header announced (a file
+    cut short by a copy or a download)."""
+    if not frame_count or last_index < 0:
+        return
+    missing = frame_count - (last_index + 1)
+    # Headers round their frame count: a few frames short is normal, not a truncated file.
+    if missing <= max(_FRAME_COUNT_SLACK, _FRAME_COUNT_SLACK_SHARE * frame_count):
+        return
+    rate = fps if fps and fps > 0 else 30.0
+    print(f"livecoach: notice: the video ended early, at {_clock(last_index / rate)} of {_clock(frame_count / rate)} "
+          f"(frame {last_index + 1} of {frame_count}): the file may be cut short or damaged; "
+          f"the session covers what could be read", file=sys.stderr, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def _ended_on(failure: BaseException) -> SessionError:
+    """The one-line error for a session that ended on ``failure`` (after saving what it had)."""
+    if isinstance(failure, SessionError):  # the speech thread died
+        return type(failure)(f"{failure} (the session so far is saved)")
+    if _is_capture_error(failure):  # CameraLost included
+        return InputProblem(f"{failure} (the session so far is saved)")
+    log.debug("the session ended on an unexpected error", exc_info=failure)
+    return SessionError(f"{type(failure).__name__}: {failure} (the session so far is saved; "
+                        f"run with --verbose for details)")
+
+
+def _is_capture_error(exc: BaseException) -> bool:
+    sources = sys.modules.get("livecoach.capture.sources")  # loaded whenever a capture ran
+    return sources is not None and isinstance(exc, sources.CaptureError)
+
+
+def _notice(message: str) -> None:
+    print(f"livecoach: {message}", file=sys.stderr)

@@ -1,0 +1,406 @@
+"""The frame loop: ticks -> pose -> coaching logic -> overlay, speech, events, history.
+
+One thread runs all stateful logic (pose, analysis, cue policy, recording); the capture
+thread only delivers frames and the speech thread only speaks. Whatever ends a session —
+end of the video, q/Esc, the window closed, Ctrl-C, the camera unplugged, an exception —
+the ``finally`` block closes it the same way: the final event and the history row, so no
+completed rep is ever lost.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from types import FrameType
+from typing import Any, Callable, Deque, Iterator, List, Optional, TextIO, Tuple
+
+from livecoach import __version__
+from livecoach.config.schema import Config
+from livecoach.errors import SpeechFailed
+from livecoach.formats.events import describe, session_start_dict
+from livecoach.history.store import StoreError
+from livecoach.logic.analysis import SessionAnalyzer
+from livecoach.logic.cues import CuePolicy
+from livecoach.logic.reps import plank_posture
+from livecoach.session.options import SessionOptions
+from livecoach.session.ports import (EventSink, HistoryRecorder, Image, LandmarkSink, Overlay, PoseEstimator,
+                                     SessionWindow, Speaker, VideoWriter)
+from livecoach.session.ticks import Tick
+from livecoach.types import Cue, CueEvent, LogicStep, Phase, RepEvent, SessionEnd
+
+log = logging.getLogger(__name__)
+
+#: ``SessionEnd.form_verdict`` of a session without a rep cycle to judge (besides "correct" and
+#: "incorrect"): a video with nobody in it is not "correct".
+NOT_JUDGED = "not_judged"
+
+# How long a speech backend may take to start an utterance (a child process, a first audio
+# buffer) when the session waits for its closing words before stopping the speaker.
+_SPEECH_START_S = 2.0
+
+
+class StopFlag:
+    """Set by SIGINT/SIGTERM: the loop ends cleanly; a second Ctrl-C interrupts for real."""
+
+    def __init__(self) -> None:
+        self.reason: Optional[str] = None
+        self.signal: Optional[int] = None  # the first signal received (SIGINT or SIGTERM)
+        self._previous: List[Tuple[int, Any]] = []
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous.append((sig, signal.signal(sig, self._handle)))
+            except (ValueError, OSError):  # pragma: no cover - exotic platforms
+                pass
+
+    def _handle(self, signum: int, _frame: Optional[FrameType]) -> None:
+        if self.reason is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.reason = "interrupted"
+        if self.signal is None:
+            self.signal = signum
+
+    def restore(self) -> None:
+        for sig, handler in self._previous:
+            signal.signal(sig, handler)
+        self._previous.clear()
+
+
+class DroppedFramesWatch:
+    """Says when a live source drops more than ``share`` of its frames over ``window_s`` seconds.
+
+    ``update`` gets the frame's source time and the running totals of frames processed and
+    frames lost; it returns the dropped share the first time it is over the limit over a full
+    window, then nothing until the share has fallen back under the limit (one notice per bout).
+    """
+
+    def __init__(self, share: float, window_s: float) -> None:
+        self.share, self.window_s = share, window_s
+        self._samples: Deque[Tuple[float, int, int]] = deque()
+        self._over = False
+
+    def update(self, t_s: float, processed: int, dropped: int) -> Optional[float]:
+        self._samples.append((t_s, processed, dropped))
+        while len(self._samples) > 2 and t_s - self._samples[1][0] >= self.window_s:
+            self._samples.popleft()
+        t0, processed0, dropped0 = self._samples[0]
+        if t_s - t0 < self.window_s:
+            return None  # not a full window yet
+        lost, done = dropped - dropped0, processed - processed0
+        share = lost / max(lost + done, 1)
+        if share <= self.share:
+            self._over = False
+            return None
+        if self._over:
+            return None
+        self._over = True
+        return share
+
+
+class CoachSession:
+    """Runs one session from a tick source to its end.
+
+    Everything stateful is injected (pose estimator, speaker, window, overlay, recorder, event
+    and recording sinks) so tests can drive a session with fakes and no camera, model, sound
+    card or display.
+    """
+
+    def __init__(self, config: Config, options: SessionOptions, source_name: str,
+                 ticks: Iterator[Tick], estimator: Optional[PoseEstimator] = None,
+                 speaker: Optional[Speaker] = None, window: Optional[SessionWindow] = None,
+                 renderer: Optional[Overlay] = None, recorder: Optional[HistoryRecorder] = None,
+                 landmark_writer: Optional[LandmarkSink] = None, video_writer: Optional[VideoWriter] = None,
+                 raw_video_writer: Optional[VideoWriter] = None, events: Optional[EventSink] = None,
+                 dropped_frames: Callable[[], int] = lambda: 0, total_frames: Optional[int] = None,
+                 out: TextIO = sys.stdout) -> None:
+        self.config = config
+        self.options = options
+        self.source_name = source_name
+        self._ticks = ticks
+        self._estimator = estimator
+        self._speaker = speaker
+        self._window = window
+        self._renderer = renderer
+        self._recorder = recorder
+        self._landmarks = landmark_writer
+        self._video_writer = video_writer
+        self._raw_video_writer = raw_video_writer
+        self._dropped = dropped_frames
+        self._total = total_frames
+        self._out = out
+        self._cue_policy = CuePolicy(config)
+        self.analyzer = SessionAnalyzer(config, variant=options.variant, cue_policy=self._cue_policy)
+        # A live session opens with "Get into a plank" (cue key "start") unless the person is in
+        # one already; a video or a replay is not talking to anyone.
+        self._start_cue_due = options.mode == "train"
+        self._closing_cues: List[Cue] = []
+        self._events = events
+        # Human-readable lines share stdout with `--events -`; then only the JSON goes there.
+        self._print_lines = options.headless and not options.quiet and options.events != "-"
+        self.frames = 0
+        self.frames_with_pose = 0
+        self.last_t_s = 0.0
+        self.last_frame_index = -1
+        self.paused = False
+        self._last_step: Optional[LogicStep] = None
+        self._frame_times: Deque[float] = deque(maxlen=30)  # for the fps shown on the overlay
+        self.latencies_s: List[float] = []
+        self._progress_shown_at = 0.0
+        self._nobody_since: Optional[float] = None
+        self._nobody_said = False
+        self.cycles = 0  # rep cycles (reps and no-reps) seen, whatever the count was reset to
+        self._drops = DroppedFramesWatch(config.session.dropped_frames_notice_share,
+                                         config.session.dropped_frames_window_s) if options.mode == "train" else None
+
+    def run(self, stop: Optional[StopFlag] = None) -> SessionEnd:
+        """Process ticks until the source ends, the user quits or a stop is requested."""
+        stop = stop or StopFlag()
+        reason = "end_of_source"
+        started = time.monotonic()
+        failure: Optional[BaseException] = None
+        if self._events:
+            self._events.write_dict(session_start_dict(self.source_name, self.options.mode,
+                                                       self.options.variant, __version__))
+        try:
+            for tick in self._ticks:
+                if stop.reason:
+                    reason = stop.reason
+                    break
+                action = self._process(tick)
+                if action == "quit":
+                    reason = "quit"
+                    break
+                if self.options.progress and self._total:
+                    self._progress(started)
+            else:
+                reason = stop.reason or "end_of_source"
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the session is closed and saved
+            reason = "camera_lost" if _is_camera_lost(exc) else "error"
+            failure = exc
+        finally:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            end = self.analyzer.finish(self.last_t_s, frames=self.frames,
+                                       frames_with_pose=self.frames_with_pose,
+                                       fps=self.frames / elapsed, dropped=self._dropped(),
+                                       reason=reason)
+            if self.cycles < self.config.verdict.min_cycles:
+                # No rep cycle (nobody in view, or only standing): there is no form to judge.
+                end = dataclasses.replace(end, form_verdict=NOT_JUDGED)
+            # The session total ("Session done. Reps: 12"), when [cues] announce_session_end.
+            self._closing_cues = list(self._cue_policy.on_events(end.t_s, [end]))
+            self._close(end)
+        if failure is not None:
+            raise failure
+        return end
+
+    # -- one frame --------------------------------------------------------------------
+    def _process(self, tick: Tick) -> Optional[str]:
+        if self._speaker is not None:
+            self._check_speaker()
+        if self.paused and self._window is not None and tick.frame is not None:
+            return self._show(tick.frame.image, self._last_step)
+        pose = tick.pose
+        if not tick.pose_known:
+            if self._estimator is None or tick.frame is None:
+                raise ValueError("a frame tick needs a pose estimator")
+            pose = self._estimator.estimate(tick.frame)
+        step = self.analyzer.update(tick.t_s, tick.frame_index, pose)
+        if self._start_cue_due:
+            self._start_cue_due = False
+            if not self._in_a_plank(step):
+                step = dataclasses.replace(step, events=step.events + (
+                    CueEvent(self._cue_policy.announce("start", tick.t_s)),))
+        if tick.frame is not None and tick.frame.captured_monotonic_s:
+            self.latencies_s.append(time.monotonic() - tick.frame.captured_monotonic_s)
+        self._frame_times.append(time.monotonic())
+        self.frames += 1
+        self.frames_with_pose += pose is not None
+        self.cycles += sum(isinstance(event, RepEvent) for event in step.events)
+        if self._drops is not None:
+            share = self._drops.update(tick.t_s, self.frames, self._dropped())
+            if share is not None and not self.options.quiet:
+                print(f"livecoach: notice: {share:.0%} of the camera's frames were dropped over the last "
+                      f"{self._drops.window_s:g} s: this computer cannot keep up, so reps and faults may be "
+                      f"missed. Close other programs, or use the lighter pose model "
+                      f"([pose] model_complexity = 0 in a --config file)", file=sys.stderr, flush=True)
+        if self._print_lines:
+            self._say_if_nobody_in_view(tick.t_s, pose is not None)
+        self.last_t_s = tick.t_s
+        self.last_frame_index = tick.frame_index
+        self._last_step = step
+        if self._landmarks is not None:
+            self._landmarks.write(tick.frame_index, tick.t_s, pose)
+        image = tick.frame.image if tick.frame is not None else None
+        if image is not None and self._raw_video_writer is not None:
+            self._raw_video_writer.write(image)
+        if self._recorder is not None:
+            self._record(step, image)
+        for event in step.events:
+            if self._events:
+                self._events.write(event)
+            if self._print_lines:
+                if self._progress_shown_at:
+                    sys.stderr.write("\r\033[K")  # the line goes where the bar was
+                print(describe(event), file=self._out, flush=True)
+            if isinstance(event, CueEvent) and self._speaker is not None:
+                self._speaker.say(event.cue)
+        if image is not None and (self._window is not None or self._video_writer is not None):
+            drawn = self._draw(image, step, paused=self.paused)
+            if self._video_writer is not None:
+                self._video_writer.write(drawn)
+            if self._window is not None:
+                return self._show(drawn, step, already_drawn=True)
+        return None
+
+    def _in_a_plank(self, step: LogicStep) -> bool:
+        """The counter is in position, or this frame already looks like a plank (the counter
+        needs a few frames to decide)."""
+        if step.phase is not Phase.NOT_IN_POSITION:
+            return True
+        return step.features is not None and plank_posture(step.features, self.config.reps)
+
+    def _check_speaker(self) -> None:
+        """A dead speech thread ends the session like a dead capture thread: the user must know
+        the cues have stopped being spoken."""
+        assert self._speaker is not None
+        try:
+            self._speaker.check()
+        except Exception as exc:  # noqa: BLE001 - whatever killed it, it is the speech that failed
+            raise SpeechFailed(str(exc)) from exc
+
+    def _draw(self, image: Image, step: LogicStep, paused: bool) -> Image:
+        if self._renderer is None:
+            return image
+        return self._renderer.render(image, step, fps=self._fps(), muted=self._muted(), paused=paused)
+
+    def _say_if_nobody_in_view(self, t_s: float, person: bool) -> None:
+        """Without a window nothing shows the no-person hint: one line per absence."""
+        if person:
+            if self._nobody_since is not None and self._nobody_said:
+                print(f"[{t_s:7.2f}s] person in view again", file=self._out, flush=True)
+            self._nobody_since, self._nobody_said = None, False
+            return
+        if self._nobody_since is None:
+            self._nobody_since = t_s
+        elif not self._nobody_said and t_s - self._nobody_since >= self.config.overlay.no_person_notice_s:
+            self._nobody_said = True
+            print(f"[{t_s:7.2f}s] nobody in view — {self.config.overlay.no_person_hint.lower()}",
+                  file=self._out, flush=True)
+
+    def _record(self, step: LogicStep, image: Optional[Image]) -> None:
+        assert self._recorder is not None
+        try:
+            self._recorder.on_step(step, image)
+        except StoreError as exc:
+            # The disk filled up or the database went away: the person is mid-set, so the
+            # coaching goes on; what was committed before stays in the history.
+            log.warning("%s; going on without the history", exc)
+            self._recorder = None
+
+    def _show(self, image: Image, step: Optional[LogicStep], already_drawn: bool = False) -> Optional[str]:
+        assert self._window is not None
+        if not already_drawn and step is not None:
+            image = self._draw(image, step, paused=True)
+        action = self._window.show(image).value
+        # KeyAction's values (livecoach.render.window, which needs cv2): compared by value so
+        # the loop itself runs without OpenCV.
+        if action == "quit":
+            return "quit"
+        if action == "pause":
+            self.paused = not self.paused
+        elif action == "mute" and self._speaker is not None:
+            self._speaker.muted = not self._speaker.muted
+        elif action == "reset":
+            self.analyzer.reset_count()
+        return None
+
+    def _muted(self) -> bool:
+        return self._speaker is None or bool(self._speaker.muted)
+
+    def _fps(self) -> float:
+        times = self._frame_times
+        if len(times) < 2:
+            return 0.0
+        return (len(times) - 1) / max(times[-1] - times[0], 1e-6)
+
+    def _progress(self, started: float) -> None:
+        assert self._total
+        now = time.monotonic()
+        if now - self._progress_shown_at < 0.2 and self.frames < self._total:
+            return
+        self._progress_shown_at = now
+        done = min(self.frames / self._total, 1.0)
+        elapsed = time.monotonic() - started
+        rate = self.frames / max(elapsed, 1e-6)
+        width = 30
+        bar = "#" * int(done * width)
+        sys.stderr.write(f"\r[{bar:<{width}}] {done * 100:5.1f}%  {self.frames}/{self._total} frames  "
+                         f"{rate:5.1f} fps")
+        sys.stderr.flush()
+
+    # -- the end ----------------------------------------------------------------------
+    def _close(self, end: SessionEnd) -> None:
+        """Close every sink; each in its own try so one failure cannot lose the others."""
+        if self.options.progress and self._total:
+            sys.stderr.write("\n")
+        for closer in (self._announce_end, self._write_end, self._finish_recorder, self._close_writers,
+                       self._stop_speaker, self._close_window):
+            try:
+                closer(end)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("while closing the session: %s", exc)
+
+    def _announce_end(self, _end: SessionEnd) -> None:
+        """The closing cues go out like any other (events, lines, speech) and are heard out:
+        the speaker is stopped right after."""
+        for cue in self._closing_cues:
+            event = CueEvent(cue)
+            if self._events:
+                self._events.write(event)
+            if self._print_lines:
+                print(describe(event), file=self._out, flush=True)
+            if self._speaker is not None and self._speaker.say(cue):
+                self._speaker.wait_idle(self._utterance_s(cue.text) + _SPEECH_START_S)
+
+    def _utterance_s(self, text: str) -> float:
+        return 60.0 * len(text.split()) / self.config.speech.rate_wpm + self.config.cues.utterance_pad_s
+
+    def _write_end(self, end: SessionEnd) -> None:
+        if self._events:
+            self._events.write(end)
+            self._events.close()
+        if self._print_lines:
+            print(describe(end), file=self._out, flush=True)
+
+    def _finish_recorder(self, end: SessionEnd) -> None:
+        if self._recorder is not None:
+            self._recorder.finish(end)
+
+    def _close_writers(self, _end: SessionEnd) -> None:
+        for writer in (self._landmarks, self._video_writer):
+            if writer is not None:
+                writer.close()
+
+    def _stop_speaker(self, _end: SessionEnd) -> None:
+        if self._speaker is not None:
+            self._speaker.stop(timeout=1.0)
+
+    def _close_window(self, _end: SessionEnd) -> None:
+        if self._window is not None:
+            self._window.close()
+
+
+def _is_camera_lost(exc: BaseException) -> bool:
+    """True for ``livecoach.capture.sources.CameraLost``. That module needs cv2 and a replay runs
+    without it; when it was never imported, no exception can be one of its classes."""
+    sources = sys.modules.get("livecoach.capture.sources")
+    return sources is not None and isinstance(exc, sources.CameraLost)

@@ -1,0 +1,105 @@
+"""A pipelined tick source: the pose model runs on its own thread, one frame ahead of the loop.
+
+While the frame loop runs the logic, overlay, window and recorders of frame n−1, this worker
+runs the pose model on frame n (and the capture thread decodes n+1), so the second core does
+everything but the model. All stateful logic stays on the loop's thread; the estimator sees the
+frames in order on one thread, so the events are the same as with the sequential loop. The
+capture thread's latest-frame-wins semantics stay: the worker takes the newest frame each time
+it is ready for one.
+
+The worker's exception (a lost camera, a failing model) is re-raised on the loop's side, after
+the frames it finished before failing, as the capture thread does.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Iterator, Union
+
+from livecoach.session.ports import PoseEstimator
+from livecoach.session.ticks import Tick
+
+_END = object()
+
+
+class _Failure:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class PosePipeline:
+    """Iterates ``ticks`` (frames) with their poses, estimated ``ahead`` frames ahead on a worker thread.
+
+    Use as an iterator; :meth:`close` (also called at the end of the iteration) stops the worker.
+    """
+
+    def __init__(self, ticks: Iterator[Tick], estimator: PoseEstimator, ahead: int = 1,
+                 join_timeout_s: float = 2.0) -> None:
+        self._ticks = ticks
+        self._estimator = estimator
+        self._queue: "queue.Queue[Union[Tick, _Failure, object]]" = queue.Queue(maxsize=max(1, ahead))
+        self._stop = threading.Event()
+        self._join_timeout_s = join_timeout_s
+        self._thread = threading.Thread(target=self._work, name="livecoach-pose", daemon=True)
+        self._started = False
+
+    # -- the loop's side ---------------------------------------------------------------
+    def __iter__(self) -> Iterator[Tick]:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _END:
+                    return
+                if isinstance(item, _Failure):
+                    raise item.error
+                assert isinstance(item, Tick)
+                yield item
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the worker (it may be blocked handing over a frame) and wait for it."""
+        self._stop.set()
+        while True:  # unblock a worker waiting to put
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        if self._started and self._thread.is_alive():
+            self._thread.join(self._join_timeout_s)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # -- the worker ---------------------------------------------------------------------
+    def _work(self) -> None:
+        try:
+            for tick in self._ticks:
+                if self._stop.is_set():
+                    return
+                pose = tick.pose
+                if not tick.pose_known:
+                    if tick.frame is None:
+                        raise ValueError("a frame tick without a frame")
+                    pose = self._estimator.estimate(tick.frame)
+                if not self._put(Tick(tick.t_s, tick.frame_index, tick.frame, pose, pose_known=True)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the loop's side
+            self._put(_Failure(exc))
+            return
+        self._put(_END)
+
+    def _put(self, item: object) -> bool:
+        """Hand ``item`` over, waiting while the loop is behind; False once stopped."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
