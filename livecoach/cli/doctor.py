@@ -6,22 +6,20 @@ code is 0 when training can run (with a camera or ``--video``), 1 otherwise.
 from __future__ import annotations
 
 import logging
-import shutil
 import sqlite3
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
 from livecoach.config.schema import Config, ConfigError, default_config_path, load_config
 from livecoach.history.store import SCHEMA_VERSION, db_path_for
-from livecoach.speech.backends import BackendUnavailable
-from livecoach.speech.worker import backend_chain
+from livecoach.speech.offline import probe_speech
 from livecoach.types import Frame
 
 log = logging.getLogger(__name__)
@@ -110,57 +108,12 @@ def _display() -> CheckResult:
     return CheckResult("display", OK, "a window can be opened")
 
 
-def _probe_speech(config: Config) -> Tuple[Optional[str], List[str]]:
-    """(the backend a session would speak with, or None; why each one before it cannot).
-
-    The one place doctor tries the speech backends: to be replaced by ``livecoach.speech``'s probe.
-    """
-    reasons: List[str] = []
-    for choice in backend_chain(config.speech):
-        if choice.name == "text":
-            break
-        try:
-            backend = choice.make()
-        except BackendUnavailable as exc:
-            reasons.append(f"{choice.name}: {exc}")
-            continue
-        except Exception as exc:  # noqa: BLE001 - any backend failure means "not this one"
-            reasons.append(f"{choice.name}: {exc}")
-            continue
-        try:
-            backend.close()
-        except Exception:  # noqa: BLE001
-            pass
-        return choice.name, reasons
-    return None, reasons
-
-
 def _speech(config: Config) -> CheckResult:
-    backend, reasons = _probe_speech(config)
-    if backend is not None:
-        return CheckResult("speech", OK, f"cues will be spoken with {backend}")
-    return CheckResult("speech", WARN, "cues will be shown, not spoken (" + "; ".join(_merged(reasons)) + ")",
-                       _speech_fix(), essential=False)
-
-
-def _merged(reasons: List[str]) -> List[str]:
-    """``name: reason`` lines with one reason shared by several backends said once, naming them all."""
-    names_by_reason: Dict[str, List[str]] = {}
-    for line in reasons:
-        name, _, why = line.partition(": ")
-        names_by_reason.setdefault(why, []).append(name)
-    return [f"{' and '.join(names)}: {why}" for why, names in names_by_reason.items()]
-
-
-def _speech_fix() -> str:
-    if sys.platform.startswith("linux"):
-        missing = [p for p in ("espeak-ng", "aplay") if shutil.which(p) is None]
-        if missing:
-            return "sudo apt install espeak-ng libespeak-ng1 alsa-utils"
-        return "check the sound output (aplay -l lists the devices)"
-    if sys.platform == "darwin":
-        return "the `say` command should be there; check System Settings > Accessibility > Spoken Content"
-    return "check that a text-to-speech voice is installed (Settings > Time & language > Speech)"
+    ok, line = probe_speech(config.speech)
+    if ok:
+        return CheckResult("speech", OK, line)
+    what, _, fix = line.partition(" — ")
+    return CheckResult("speech", WARN, what, fix or "see `livecoach say test`", essential=False)
 
 
 def _probe_history_db(path: Path) -> Optional[str]:

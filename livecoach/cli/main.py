@@ -27,7 +27,7 @@ from livecoach.session.build import run_session
 from livecoach.session.options import SessionOptions
 # The sub-commands other packages own (each module has `register(subparsers)`).
 from livecoach.evaluation.harness import register as register_eval_commands
-from livecoach.speech.worker import register as register_speech_commands
+from livecoach.cli.speech_commands import register as register_speech_commands
 from livecoach.history.review import register as register_history_commands
 
 log = logging.getLogger("livecoach")

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, Protocol
+from typing import Any, Iterator, List, Optional, Protocol
 
 from livecoach import __version__
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used

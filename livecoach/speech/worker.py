@@ -47,7 +47,7 @@ from livecoach.types import Cue
 # backend_chain and speech_config_with are re-exported for callers that still import them
 # from here (session/app.py, cli/doctor.py); their home is livecoach.speech.chain.
 __all__ = ["SpeechWorker", "SpeechWorkerError", "WorkerState", "SpokenCue", "SpeechStats", "start_speaker",
-           "BackendChoice", "backend_chain", "speech_config_with", "register"]
+           "BackendChoice", "backend_chain", "speech_config_with"]
 
 
 class SpeechWorkerError(LiveCoachError, RuntimeError):
@@ -412,16 +412,3 @@ def start_speaker(config: SpeechConfig, clock: Optional[Callable[[], float]] = N
                   notify: Optional[Callable[[str], None]] = _default_notice) -> SpeechWorker:
     """A started :class:`SpeechWorker` with the automatic backend chain."""
     return SpeechWorker(config, clock=clock, notify=notify).start()
-
-
-
-def register(subparsers) -> None:
-    """Transitional: ``cli/main.py`` still registers the speech commands from here.
-
-    The ``say`` and ``voices`` commands live in :mod:`livecoach.cli.speech_commands`; once
-    ``cli/main.py`` calls ``speech_commands.register(sub)`` this function goes. The import is
-    local because ``cli`` sits above ``speech`` (a module-level import would be a cycle).
-    """
-    from livecoach.cli.speech_commands import register as register_speech_commands
-
-    register_speech_commands(subparsers)

@@ -5,6 +5,7 @@ import sqlite3
 from pathlib import Path
 
 from livecoach.cli import doctor
+from livecoach.config.schema import load_config
 from livecoach.history.store import SCHEMA_VERSION, SessionStore, db_path_for
 
 
@@ -51,8 +52,13 @@ def test_a_foreign_database_is_a_failure(tmp_path: Path) -> None:
     assert result.status == doctor.FAIL and "not a LiveCoach history" in result.detail
 
 
-def test_the_speech_row_says_a_shared_reason_once() -> None:
-    reasons = ["pyttsx3: no audio output (aplay: audio open error)", "espeak-ng: no audio output (aplay: audio open error)",
-               "say: not installed"]
-    assert doctor._merged(reasons) == ["pyttsx3 and espeak-ng: no audio output (aplay: audio open error)",
-                                       "say: not installed"]
+def test_the_speech_row_is_the_speech_probe_line_split_into_problem_and_fix(monkeypatch) -> None:
+    line = ("cues will be shown, not spoken: pyttsx3 and espeak-ng: no audio output"
+            " — sudo apt install alsa-utils")
+    monkeypatch.setattr(doctor, "probe_speech", lambda config: (False, line))
+    result = doctor._speech(load_config())
+    assert result.status == doctor.WARN and not result.essential
+    assert result.detail == "cues will be shown, not spoken: pyttsx3 and espeak-ng: no audio output"
+    assert result.fix == "sudo apt install alsa-utils"
+    monkeypatch.setattr(doctor, "probe_speech", lambda config: (True, "cues will be spoken with espeak-ng"))
+    assert doctor._speech(load_config()).status == doctor.OK

@@ -3,10 +3,8 @@ capture thread; the start cue and the session total have a call path."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
-import numpy as np
 import pytest
 
 from livecoach.config.schema import Config, load_config
