@@ -259,3 +259,19 @@ def test_unplugged_camera_raises_camera_lost_in_the_consumer():
     assert fake.released, "the watchdog wakes the worker, which releases the camera before stop()"
     assert thread.stop(timeout=1.0)
     assert fake.released
+
+
+def test_probe_camera_answers_ok_and_a_line_for_doctor():
+    ok, line = probe_camera(0, CAPTURE, capture_factory=lambda i, api: FakeCamera(fps=30.0))
+    assert (ok, line) == (True, "64x48, 30 fps (FAKE)")
+
+
+def test_probe_camera_answers_not_ok_for_a_silent_camera_without_raising():
+    config = dataclasses.replace(CAPTURE, camera_open_timeout_s=0.5)
+    fake = FakeCamera(frames=0)
+    ok, line = probe_camera(3, config, capture_factory=lambda i, api: fake)
+    assert not ok
+    # The camera's own open wait and the capture thread's open timeout are both 0.5 s: either says so.
+    assert line.startswith(("camera 3 opened but sent no frame within 0.5 s", "camera 3 did not open within 0.5 s"))
+    _one_line(line)
+    assert fake.released
