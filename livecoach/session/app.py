@@ -252,7 +252,7 @@ class CoachSession:
         if not already_drawn and step is not None:
             image = self._renderer.render(image, step, fps=self._fps(), muted=self._muted(), paused=True)
         action = self._window.show(image)
-        if action == KeyAction.QUIT:
+        if action.quits:  # q/Esc, or the window gone (render.window.KeyAction.WINDOW_CLOSED)
             return "quit"
         if action == KeyAction.PAUSE:
             self.paused = not self.paused
