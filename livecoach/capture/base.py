@@ -15,7 +15,7 @@ from typing import Optional
 from livecoach.errors import LiveCoachError
 from livecoach.types import Frame
 
-__all__ = ["CaptureError", "CameraLost", "EndOfStream", "WorkerState", "FrameSource",
+__all__ = ["CaptureError", "CameraLost", "EndOfStream", "EndReason", "WorkerState", "FrameSource",
            "FALLBACK_FPS", "camera_lost_message"]
 
 # Containers that report no usable frame rate (some .mov/.webm files say 0 or 90000) are
@@ -36,8 +36,26 @@ class CameraLost(CaptureError):
     """A live source stopped delivering frames (camera unplugged, driver hung)."""
 
 
+class EndReason(str, Enum):
+    """Why a stream ended (the value is what a session records as its end reason)."""
+
+    END_OF_SOURCE = "end_of_source"  # every frame the source had was read
+    ENDED_EARLY = "video_ended_early"  # the file stopped decoding before its stated length
+    STOPPED = "stopped"  # stop() or interrupt() ended it
+
+
 class EndOfStream(LiveCoachError):
-    """The source has no more frames (end of a video file); raised by ``CaptureThread.get``."""
+    """The source has no more frames (end of a video file); raised by ``CaptureThread.get``.
+
+    ``reason`` says why (:class:`EndReason`); ``notice`` is a one-line message for the user
+    when the end is worth telling (a video that ended early), else ``None``.
+    """
+
+    def __init__(self, source_name: str, reason: EndReason = EndReason.END_OF_SOURCE,
+                 notice: Optional[str] = None) -> None:
+        super().__init__(source_name)
+        self.reason = reason
+        self.notice = notice
 
 
 class WorkerState(str, Enum):
@@ -98,6 +116,17 @@ class FrameSource(ABC):
 
     def interrupt(self) -> None:
         """Wake a ``read()`` blocked in a wait (default: nothing to wake)."""
+
+    @property
+    def end_reason(self) -> Optional[EndReason]:
+        """Why ``read()`` returned ``None`` (``None`` while the stream goes on, or when the
+        source cannot tell); a video file says whether it ended before its stated length."""
+        return None
+
+    @property
+    def end_notice(self) -> Optional[str]:
+        """A one-line message for the user about how the stream ended, when there is one."""
+        return None
 
     def __enter__(self) -> "FrameSource":
         self.open()

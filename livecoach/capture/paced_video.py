@@ -52,17 +52,22 @@ class PacedVideoSource(VideoFileSource):
         # Frame `index` is stale once frame `index + 1` is due: skip (grab decodes but skips
         # the colour conversion) until the next one is the one to show.
         while time.monotonic() >= self._due(index + 1):
-            if self._wake.is_set() or not cap.grab():
+            if self._wake.is_set():
+                self._next_index = index
+                return self._stopped()
+            self._hush.keep()
+            if not cap.grab():
                 return self._end(index)
             index += 1
             self.frames_skipped += 1
         if not self._wait_until(self._due(index)):
-            return None
+            self._next_index = index
+            return self._stopped()
         return self._decode(index)
 
     def _end(self, index: int) -> None:
         """End of stream; a paced clip first plays out to its full duration."""
-        self._next_index = index
+        super()._end(index)
         if self._clock0 is not None:
             self._wait_until(self._due(index))
         return None

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
-from livecoach.capture.base import (POLL_S, CameraLost, CaptureError, EndOfStream, FrameSource, WorkerState,
-                                    camera_lost_message)
+from livecoach.capture.base import (POLL_S, CameraLost, CaptureError, EndOfStream, EndReason, FrameSource,
+                                    WorkerState, camera_lost_message)
 from livecoach.config.schema import CaptureConfig
 from livecoach.types import Frame
 
@@ -82,6 +82,8 @@ class CaptureThread:
         self._state = WorkerState.IDLE
         self._slot: Optional[Frame] = None
         self._end_of_stream = False
+        self._end_reason: Optional[EndReason] = None
+        self._end_notice: Optional[str] = None
         self._stop_requested = False
         self._error: Optional[BaseException] = None
         self._last_frame_monotonic = 0.0
@@ -194,6 +196,8 @@ class CaptureThread:
     def _run(self) -> None:
         source = self._source
         reached_end = False
+        end_reason: Optional[EndReason] = None
+        end_notice: Optional[str] = None
         try:
             try:
                 source.open()
@@ -208,6 +212,8 @@ class CaptureThread:
                 frame = source.read()
                 if frame is None:
                     reached_end = not self._stop_event.is_set()
+                    end_reason = getattr(source, "end_reason", None)  # duck-typed sources may not say
+                    end_notice = getattr(source, "end_notice", None)
                     break
                 self._hand_over(frame)
         except BaseException as exc:  # stored and re-raised in the consumer's get()
@@ -221,6 +227,7 @@ class CaptureThread:
             with self._cond:
                 # Set only now, with the source closed: a consumer seeing the end may exit.
                 self._end_of_stream = reached_end
+                self._end_reason, self._end_notice = end_reason, end_notice
                 if self._state is not WorkerState.FAILED:
                     self._state = WorkerState.STOPPED
                 self._cond.notify_all()
@@ -247,15 +254,17 @@ class CaptureThread:
     def get(self, timeout: Optional[float] = None) -> Optional[Frame]:
         """The next frame; ``None`` if none arrived within ``timeout`` seconds.
 
-        Raises :class:`EndOfStream` after the last frame (or once ``stop()`` was called), the
-        worker's stored exception if it failed (after the frames it read before failing), and :class:`CameraLost` when a live source has sent
-        nothing for ``lost_after_s``.
+        Raises :class:`EndOfStream` after the last frame (its ``reason`` and ``notice`` are
+        the source's, e.g. a video that ended early) or once ``stop()`` was called
+        (``EndReason.STOPPED``); the worker's stored exception if it failed (after the frames
+        it read before failing); and :class:`CameraLost` when a live source has sent nothing
+        for ``lost_after_s``.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while True:
                 if self._stop_requested:
-                    raise EndOfStream(self._source.name)
+                    raise EndOfStream(self._source.name, EndReason.STOPPED)
                 # Frames read before a failure still go out first, in order.
                 if self._slot is not None:
                     frame, self._slot = self._slot, None
@@ -266,8 +275,11 @@ class CaptureThread:
                     raise self._error
                 if self._state is WorkerState.IDLE:
                     raise RuntimeError("capture thread not started")
-                if self._end_of_stream or self._state in (WorkerState.STOPPED, WorkerState.STOPPING):
-                    raise EndOfStream(self._source.name)
+                if self._end_of_stream:
+                    raise EndOfStream(self._source.name, self._end_reason or EndReason.END_OF_SOURCE,
+                                      self._end_notice)
+                if self._state in (WorkerState.STOPPED, WorkerState.STOPPING):
+                    raise EndOfStream(self._source.name, EndReason.STOPPED)
                 now = time.monotonic()
                 wait = None if deadline is None else deadline - now
                 if self._lost_after_s is not None and self._source.is_live:

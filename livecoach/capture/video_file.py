@@ -9,11 +9,17 @@ from typing import Any, Callable, List, Optional, Union
 
 import cv2
 
-from livecoach.capture.base import FALLBACK_FPS, MAX_PLAUSIBLE_FPS, CaptureError, FrameSource
-from livecoach.capture.native import native_stderr_captured
+from livecoach.capture.base import FALLBACK_FPS, MAX_PLAUSIBLE_FPS, CaptureError, EndReason, FrameSource
+from livecoach.capture.native import FFmpegHush, native_stderr_captured
 from livecoach.types import Frame
 
-__all__ = ["VideoFileSource", "decoder_reason"]
+__all__ = ["VideoFileSource", "decoder_reason", "ended_early"]
+
+# A file "ended early" when it decodes fewer frames than its container states, beyond this
+# slack. MP4/MOV state the exact count (every shared clip decodes to it exactly); WebM/MKV
+# estimate it from the duration, which can be a frame or two off. A cut-short file is far off.
+_END_SLACK_FRAMES = 2
+_END_SLACK_SHARE = 0.02
 
 
 def decoder_reason(captured: str) -> str:
@@ -26,11 +32,28 @@ def decoder_reason(captured: str) -> str:
     return ""
 
 
+def ended_early(decoded: int, stated: Optional[int]) -> bool:
+    """Whether ``decoded`` frames fall short of the container's ``stated`` count."""
+    if stated is None:
+        return False
+    return decoded < stated - max(_END_SLACK_FRAMES, _END_SLACK_SHARE * stated)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(max(0.0, seconds), 60.0)
+    return f"{int(minutes)}:{secs:04.1f}"
+
+
 class VideoFileSource(FrameSource):
     """A video file, every frame in order; ``t_s = frame_index / fps`` (deterministic).
 
     ``read()`` returns each frame as fast as it decodes. :class:`~.paced_video.PacedVideoSource`
     is the same file played at wall-clock pace, standing in for a camera.
+
+    FFmpeg is kept quiet while the file is open (:class:`~.native.FFmpegHush`): a damaged
+    file ends the stream instead of printing decoder lines, and :attr:`end_reason` /
+    :attr:`end_notice` then say the video ended early (frames decoded vs the count the
+    container states), which a session prints as one line.
 
     ``capture_factory(path)`` makes the ``cv2.VideoCapture``; tests inject a fake.
     """
@@ -46,6 +69,9 @@ class VideoFileSource(FrameSource):
         self._first_image: Any = None
         self._next_index = 0
         self._wake = threading.Event()
+        self._hush = FFmpegHush()
+        self._end_reason: Optional[EndReason] = None
+        self._frames_decoded = 0
         self.frames_skipped = 0  # frames never read because a paced reader fell behind
         self.width = 0
         self.height = 0
@@ -100,7 +126,7 @@ class VideoFileSource(FrameSource):
         if path.stat().st_size == 0:
             raise CaptureError(f"{path} is empty (0 bytes), not a video")
         captured: List[str] = []
-        with native_stderr_captured(captured):
+        with self._hush.opening(), native_stderr_captured(captured):
             cap = self._factory(str(path))
             opened = cap is not None and cap.isOpened()
             ok, image = cap.read() if opened else (False, None)
@@ -121,7 +147,10 @@ class VideoFileSource(FrameSource):
         self._first_image = image
         self._next_index = 1
         self.frames_skipped = 0
+        self._end_reason = None
+        self._frames_decoded = 0
         self._wake.clear()
+        self._hush.hold()  # after the open: OpenCV sets FFmpeg's level at its first open
         self._opened()
 
     def _opened(self) -> None:
@@ -144,6 +173,7 @@ class VideoFileSource(FrameSource):
 
     def _decode(self, index: int) -> Optional[Frame]:
         """Decode frame ``index`` (the next one in the file); ``None`` at the end."""
+        self._hush.keep()
         ok, image = self._cap.read()
         self._next_index = index + 1
         if not ok or image is None:
@@ -153,7 +183,33 @@ class VideoFileSource(FrameSource):
     def _end(self, index: int) -> None:
         """End of stream at frame ``index`` (the first one that did not decode)."""
         self._next_index = index
+        self._frames_decoded = index
+        self._end_reason = (EndReason.ENDED_EARLY if ended_early(index, self._frame_count)
+                            else EndReason.END_OF_SOURCE)
         return None
+
+    def _stopped(self) -> None:
+        """``read()`` was interrupted: the stream ends without having reached its end."""
+        self._end_reason = EndReason.STOPPED
+        return None
+
+    @property
+    def end_reason(self) -> Optional[EndReason]:
+        return self._end_reason
+
+    @property
+    def frames_decoded(self) -> int:
+        """Frames the file yielded (read or skipped) before its end; valid once it ended."""
+        return self._frames_decoded
+
+    @property
+    def end_notice(self) -> Optional[str]:
+        if self._end_reason is not EndReason.ENDED_EARLY or self._frame_count is None:
+            return None
+        decoded, stated = self._frames_decoded, self._frame_count
+        return (f"{self._path.name} ended early, at {_clock(decoded / self._fps)} of "
+                f"{_clock(stated / self._fps)} ({decoded} of its {stated} frames decode) — "
+                f"the file looks cut short or damaged")
 
     def read(self) -> Optional[Frame]:
         self._require_open()
@@ -171,3 +227,4 @@ class VideoFileSource(FrameSource):
         self._first_image = None
         if cap is not None:
             cap.release()
+        self._hush.release()

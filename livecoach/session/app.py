@@ -376,7 +376,9 @@ def _capture_ticks(capture: Any, clock: _SourceClock, last_size: List[Any]) -> I
     while True:
         try:
             frame = capture.get(timeout=0.25)
-        except EndOfStream:
+        except EndOfStream as end:
+            if end.notice:  # e.g. a video cut short: say so, in one line
+                _notice(end.notice)
             return
         if frame is None:
             continue

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from livecoach.capture import camera as camera_module
-from livecoach.capture.base import CaptureError, EndOfStream, FrameSource, WorkerState
+from livecoach.capture.base import CaptureError, EndOfStream, EndReason, FrameSource, WorkerState
 from livecoach.capture.camera import CameraSource
 from livecoach.capture.factory import make_source, video_source
 from livecoach.capture.paced_video import PacedVideoSource
@@ -189,10 +189,12 @@ def test_end_of_stream_is_none_and_stays_none(backend):
             FakeVideoCapture.frames = 0  # and a camera that sends nothing stays ended
             assert source.read() is None
             return
+        assert source.end_reason is None  # not ended yet
         frames = _read_n(source, backend.finite + 5)
         assert [f.index for f in frames] == list(range(backend.finite))
         assert source.read() is None
         assert source.read() is None
+        assert source.end_reason is EndReason.END_OF_SOURCE and source.end_notice is None
     finally:
         source.close()
 
