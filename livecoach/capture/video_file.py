@@ -211,6 +211,26 @@ class VideoFileSource(FrameSource):
                 f"{_clock(stated / self._fps)} ({decoded} of its {stated} frames decode) — "
                 f"the file looks cut short or damaged")
 
+    def skip(self, count: int) -> int:
+        """Pass over the next ``count`` frames without converting them; how many there were.
+
+        They are decoded in order (``grab``), not sought: the frames read afterwards are
+        exactly, index for index, those a full read gives (a seek lands on an estimate).
+        """
+        self._require_open()
+        skipped = 0
+        if count > 0 and self._first_image is not None:
+            self._first_image = None  # frame 0, decoded by open()
+            skipped = 1
+        while skipped < count:
+            self._hush.keep()
+            if not self._cap.grab():
+                self._end(self._next_index)
+                break
+            self._next_index += 1
+            skipped += 1
+        return skipped
+
     def read(self) -> Optional[Frame]:
         self._require_open()
         first = self._take_first()
