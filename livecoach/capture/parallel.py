@@ -120,11 +120,18 @@ def extract_landmarks_parallel(video: Union[str, Path], pose_config: PoseConfig,
             parts = [future.result() for future in futures]
         except BrokenProcessPool:
             raise CaptureError(f"pose extraction of {video.name} failed: a worker process died") from None
-        except BaseException:
-            for future in futures:
-                future.cancel()
+        except BaseException:  # a worker's error, Ctrl-C: the other workers' chunks are not wanted
+            _terminate_workers(pool)
             raise
     return _joined(parts, chunks)
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now rather than after their chunks (minutes of model time)."""
+    # The executor has no public terminate(); its process table is the only handle on them.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _joined(parts: Sequence[List[Optional[PoseFrame]]], chunks: Sequence[_Chunk]) -> List[Optional[PoseFrame]]:
