@@ -103,9 +103,10 @@ def extract_landmarks_parallel(video: Union[str, Path], pose_config: PoseConfig,
     ``workers`` processes (spawned: MediaPipe does not survive a fork) each take one chunk;
     ``workers=1``, a video with fewer than ``min_chunk_frames`` frames per worker, or one
     whose container states no frame count, runs sequentially in this process. A caller run
-    as a script needs the ``if __name__ == "__main__":`` guard that spawning requires. ``max_width`` is the inference width
-    (``[capture] inference_max_width``). Raises :class:`CaptureError` (one line) when the
-    video cannot be read or a worker dies; a worker's own exception is re-raised here.
+    as a script needs the ``if __name__ == "__main__":`` guard that spawning requires.
+    ``max_width`` is the inference width (``[capture] inference_max_width``). Raises
+    :class:`CaptureError` (one line) when the video cannot be read or a worker dies; a
+    worker's own exception is re-raised here.
     """
     video = Path(video)
     count = _stated_frame_count(video)  # also: a bad path fails here, in this process, in one line

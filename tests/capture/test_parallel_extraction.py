@@ -94,3 +94,13 @@ def test_two_workers_give_the_sequential_stream_and_the_same_counts_and_faults(c
         assert (s is None) == (p is None)
         assert s is None or (s.image_xyz == p.image_xyz).all()
     assert _summary(parallel, config, clip["variant"], fps) == _summary(sequential, config, clip["variant"], fps)
+
+
+def test_a_chunk_cut_short_ends_the_stream_there():
+    from livecoach.capture.parallel import _Chunk, _joined
+
+    chunks = [_Chunk("v.mp4", load_config().pose, 640, w, s, e) for w, s, e in chunk_bounds(300, 3, 10)]
+    # The file ended at frame 150 although it said 300: the middle chunk stops at 50 of 100.
+    parts = [[None] * 100, [None] * 50, []]
+    assert len(_joined(parts, chunks)) == 150
+    assert len(_joined([[None] * 100, [None] * 100, [None] * 103], chunks)) == 303  # the last reads to the end
