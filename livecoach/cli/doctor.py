@@ -66,36 +66,16 @@ def _model(config: Config) -> CheckResult:
                                          f"(complexity {config.pose.model_complexity}) loads in {loaded_ms:.0f} ms")
 
 
-def _probe_camera(index: int, config: Config) -> Tuple[Optional[str], str]:
-    """(``"WxH, N fps"`` when camera ``index`` gives a frame else None, the reason it does not).
-
-    The one place doctor opens a camera: to be replaced by ``livecoach.capture``'s probe.
-    """
-    from livecoach.capture.sources import CameraSource, CaptureError  # capture needs cv2
-
-    source = CameraSource(index, config.capture)
-    try:
-        source.open()
-        frame = source.read()
-    except CaptureError as exc:
-        return None, str(exc).split(" — ")[0]
-    finally:
-        source.close()
-    if frame is None:
-        return None, "opened but gave no frame"
-    return f"{frame.width}x{frame.height}, {source.fps:.0f} fps", ""
-
-
 def _camera(index: int, config: Config) -> CheckResult:
-    found, problem = _probe_camera(index, config)
-    if found is not None:
-        return CheckResult(f"camera {index}", OK, found)
-    if problem == "opened but gave no frame":
-        return CheckResult(f"camera {index}", WARN, problem,
-                           "close other apps using the camera, or try --camera 1", essential=False)
+    from livecoach.capture.camera import probe_camera  # capture needs cv2
+
+    ok, line = probe_camera(index, config.capture)
+    if ok:
+        return CheckResult(f"camera {index}", OK, line)
+    problem, _, fix = line.partition(" — ")
     return CheckResult(f"camera {index}", WARN, problem,
-                       "plug in a webcam or close apps using it; try --camera 1; "
-                       "or train with --video PATH", essential=False)
+                       fix or "plug in a webcam or close apps using it; try --camera 1; or train with --video PATH",
+                       essential=False)
 
 
 def _display() -> CheckResult:

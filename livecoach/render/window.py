@@ -1,7 +1,9 @@
 """The on-screen window (adapter: cv2 HighGUI).
 
 :class:`Window` shows overlay images and turns key presses into :class:`KeyAction` s:
-q/Esc quit, space pause, m mute, r reset the count; closing the window also quits.
+q/Esc quit, space pause, m mute, r reset the count; closing the window also quits, and a
+window destroyed behind OpenCV's back (no window manager) is reported as
+:attr:`KeyAction.WINDOW_CLOSED`, which quits too (:attr:`KeyAction.quits`).
 
 ``cv2.imshow`` with no display aborts the whole process (Qt's "could not connect to
 display" is fatal, not an exception), so callers check :func:`display_problem` /
@@ -12,12 +14,15 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import time
 from enum import Enum
 from pathlib import Path
 from typing import Mapping, Optional
 
 import cv2
 import numpy as np
+
+from livecoach.render.x11_watch import X11WindowWatch
 
 __all__ = ["KeyAction", "key_action", "Window", "display_available", "display_problem"]
 
@@ -30,6 +35,12 @@ class KeyAction(Enum):
     PAUSE = "pause"  # toggles
     MUTE = "mute"  # toggles
     RESET = "reset"  # reset the rep count
+    WINDOW_CLOSED = "window closed"  # the window was destroyed without the app being told
+
+    @property
+    def quits(self) -> bool:
+        """True for the actions that end the session (q/Esc, and the window gone)."""
+        return self in (KeyAction.QUIT, KeyAction.WINDOW_CLOSED)
 
 
 _ESC = 27
@@ -132,14 +143,23 @@ class Window:
     bigger window reads from further away); ``WINDOW_GUI_NORMAL`` drops Qt's toolbar and
     status bar, which only clutter a coaching view. ``max_initial_width`` caps the first
     size so a 1080p camera does not open a window larger than a laptop screen.
+
+    On X11 the window is also watched on the X server itself, every ``watch_interval_s``
+    (one round trip, ~0.2 ms): without a window manager another client can destroy it
+    and Qt never tells OpenCV (see :mod:`livecoach.render.x11_watch`).
     """
 
-    def __init__(self, title: str, wait_ms: int = 1, max_initial_width: int = 1280) -> None:
+    def __init__(self, title: str, wait_ms: int = 1, max_initial_width: int = 1280,
+                 watch_interval_s: float = 0.25) -> None:
         self._title = title
         self._wait_ms = max(1, int(wait_ms))
         self._max_initial_width = max_initial_width
+        self._watch_interval_s = watch_interval_s
+        self._watch: Optional[X11WindowWatch] = None
+        self._next_watch = 0.0
         self._created = False
         self._closed = False
+        self._closed_action = KeyAction.QUIT
 
     @property
     def title(self) -> str:
@@ -156,14 +176,30 @@ class Window:
         except cv2.error:  # the window no longer exists
             return True
 
+    def _destroyed_behind_our_back(self) -> bool:
+        """The X window is gone though OpenCV still reports it visible (checked at intervals)."""
+        if self._watch is None:
+            return False
+        now = time.monotonic()
+        if now < self._next_watch:
+            return False
+        self._next_watch = now + self._watch_interval_s
+        return self._watch.exists() is False
+
+    def _start_watch(self) -> None:
+        if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) and os.environ.get("DISPLAY"):
+            watch = X11WindowWatch(self._title)
+            self._watch = watch if watch.usable else None
+
     def show(self, image: np.ndarray) -> KeyAction:
         """Show ``image``, pump GUI events for ``wait_ms`` and return the key's action.
 
         Returns :attr:`KeyAction.QUIT` once the user closed the window (it is not
-        re-opened: ``imshow`` on a closed window would silently create a new one).
+        re-opened: ``imshow`` on a closed window would silently create a new one), and
+        :attr:`KeyAction.WINDOW_CLOSED` once it was destroyed without OpenCV noticing.
         """
         if self._closed:
-            return KeyAction.QUIT
+            return self._closed_action
         if not self._created:
             cv2.namedWindow(self._title, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL)
             height, width = image.shape[:2]
@@ -172,6 +208,11 @@ class Window:
                 width = self._max_initial_width
             cv2.resizeWindow(self._title, int(width), int(height))
             self._created = True
+            self._start_watch()
+        elif self._destroyed_behind_our_back():
+            self._closed = True
+            self._closed_action = KeyAction.WINDOW_CLOSED
+            return KeyAction.WINDOW_CLOSED
         elif self._user_closed():
             self._closed = True
             return KeyAction.QUIT
@@ -192,6 +233,9 @@ class Window:
                 pass
         self._created = False
         self._closed = True
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
 
     def __enter__(self) -> "Window":
         return self

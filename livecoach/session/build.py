@@ -36,12 +36,6 @@ from livecoach.types import SessionEnd
 
 log = logging.getLogger(__name__)
 
-# A video header's frame count may be a little off; this many frames short (or this share of
-# them) is not "ended early".
-_FRAME_COUNT_SLACK = 3
-_FRAME_COUNT_SLACK_SHARE = 0.02
-
-
 class Closable(Protocol):
     def close(self) -> None: ...
 
@@ -130,7 +124,7 @@ def run_session(options: SessionOptions, config: Config) -> int:
             if not options.quiet:
                 _banner(source_name, options)
             notices.release()  # the speech backend's line, now that the session is on
-            ticks = capture_ticks(capture, clock, size)
+            ticks = capture_ticks(capture, clock, size, on_end_notice=lambda line: _notice(f"notice: {line}"))
             if options.pipelined:
                 pipeline = PosePipeline(ticks, model)
                 resources.append(pipeline)  # stopped before the model is closed (reverse order)
@@ -280,8 +274,6 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
     finally:
         stop.restore()
 
-    if end is not None and end.reason == "end_of_source" and options.mode != "replay":
-        _say_if_the_video_ended_early(session.last_frame_index, total, fps_of_source)
     out = sys.stdout if options.events != "-" else sys.stderr
     if recorder is not None and recorder.session_id is not None:
         if session.cycles == 0:
@@ -347,25 +339,6 @@ def _forget(recorder: SessionRecorder) -> None:
         recorder.store.delete_session(recorder.session_id)
     except Exception as exc:  # noqa: BLE001 - an empty row left behind is not worth failing for
         log.warning("could not remove the empty session from the history: %s", exc)
-
-
-def _say_if_the_video_ended_early(last_index: int, frame_count: Optional[int], fps: float) -> None:
-    """One line when a video stops well before the frame count its header announced (a file
-    cut short by a copy or a download)."""
-    if not frame_count or last_index < 0:
-        return
-    missing = frame_count - (last_index + 1)
-    # Headers round their frame count: a few frames short is normal, not a truncated file.
-    if missing <= max(_FRAME_COUNT_SLACK, _FRAME_COUNT_SLACK_SHARE * frame_count):
-        return
-    rate = fps if fps and fps > 0 else 30.0
-    print(f"livecoach: notice: the video ended early, at {_clock(last_index / rate)} of {_clock(frame_count / rate)} "
-          f"(frame {last_index + 1} of {frame_count}): the file may be cut short or damaged; "
-          f"the session covers what could be read", file=sys.stderr, flush=True)
-
-
-def _clock(seconds: float) -> str:
-    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
 def _ended_on(failure: BaseException) -> SessionError:

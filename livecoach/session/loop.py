@@ -313,7 +313,7 @@ class CoachSession:
         action = self._window.show(image).value
         # KeyAction's values (livecoach.render.window, which needs cv2): compared by value so
         # the loop itself runs without OpenCV.
-        if action == "quit":
+        if action in ("quit", "window closed"):  # q/Esc, or the window destroyed under us
             return "quit"
         if action == "pause":
             self.paused = not self.paused

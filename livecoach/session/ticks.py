@@ -6,7 +6,7 @@ recorded poses (no model, no image). Both arrive as :class:`Tick` s, so the loop
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Protocol
+from typing import Callable, Iterable, Iterator, List, Optional, Protocol
 
 from livecoach.clock import SourceClock
 from livecoach.types import Frame, PoseFrame
@@ -48,14 +48,20 @@ class FrameSize:
         return [self.width, self.height]
 
 
-def capture_ticks(capture: FrameCapture, clock: SourceClock, size: FrameSize) -> Iterator[Tick]:
-    """Frames from the capture thread until the source ends; teaches ``clock`` the source's time."""
+def capture_ticks(capture: FrameCapture, clock: SourceClock, size: FrameSize,
+                  on_end_notice: Optional[Callable[[str], None]] = None) -> Iterator[Tick]:
+    """Frames from the capture thread until the source ends; teaches ``clock`` the source's time.
+
+    ``on_end_notice`` gets the source's one-line notice when its end is worth telling (a video
+    that ended early)."""
     from livecoach.capture.sources import EndOfStream  # capture imports cv2; a replay must not need it
 
     while True:
         try:
             frame = capture.get(timeout=0.25)
-        except EndOfStream:
+        except EndOfStream as end:
+            if end.notice and on_end_notice is not None:
+                on_end_notice(end.notice)
             return
         if frame is None:
             continue

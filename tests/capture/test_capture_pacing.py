@@ -8,13 +8,14 @@ import time
 
 import pytest
 
-from livecoach.capture.sources import CaptureThread, VideoFileSource
+from livecoach.capture.paced_video import PacedVideoSource
+from livecoach.capture.thread import CaptureThread
 from livecoach.config.schema import load_config
 
 CLIPS = ("kaiakol__pushup_correct_001.mp4", "pushfit/correct1.mp4")
 
 
-def duration_of(source: VideoFileSource) -> float:
+def duration_of(source: PacedVideoSource) -> float:
     return source.frame_count / source.fps
 
 
@@ -28,7 +29,7 @@ def clip(shared_videos):
 
 @pytest.mark.parametrize("consumer_s", [0.0, 0.06], ids=["fast-consumer", "slow-consumer"])
 def test_paced_clip_plays_in_real_time_whatever_the_consumer(clip, consumer_s):
-    source = VideoFileSource(clip, paced=True)
+    source = PacedVideoSource(clip)
     thread = CaptureThread.for_config(source, load_config().capture)
     t0 = time.monotonic()
     thread.start()

@@ -16,8 +16,11 @@ import cv2
 import numpy as np
 import pytest
 
-from livecoach.capture.sources import (CameraLost, CameraSource, CaptureError, CaptureThread, VideoFileSource,
-                               camera_backend_for, probe_camera)
+from livecoach.capture.base import CameraLost, CaptureError
+from livecoach.capture.camera import CameraSource, camera_backend_for, probe_camera
+from livecoach.capture.paced_video import PacedVideoSource
+from livecoach.capture.thread import CaptureThread
+from livecoach.capture.video_file import VideoFileSource
 from livecoach.config.schema import load_config
 
 CAPTURE = load_config().capture
@@ -42,7 +45,7 @@ def _one_line(message: str) -> None:
 
 def test_every_frame_mode_yields_all_frames_with_deterministic_times(tmp_path):
     path = _write_video(tmp_path / "ten.mp4", frames=10, fps=25.0)
-    source = VideoFileSource(path, paced=False)
+    source = VideoFileSource(path)
     source.open()
     try:
         assert (source.fps, source.frame_count, source.is_live) == (25.0, 10, False)
@@ -63,27 +66,27 @@ def test_every_frame_mode_yields_all_frames_with_deterministic_times(tmp_path):
 
 def test_missing_video_is_a_one_line_error(tmp_path):
     with pytest.raises(CaptureError, match="video not found") as info:
-        VideoFileSource(tmp_path / "nope.mp4", paced=True).open()
+        PacedVideoSource(tmp_path / "nope.mp4").open()
     _one_line(str(info.value))
 
 
 def test_directory_is_not_a_video(tmp_path):
     with pytest.raises(CaptureError, match="is a directory"):
-        VideoFileSource(tmp_path, paced=False).open()
+        VideoFileSource(tmp_path).open()
 
 
 def test_empty_file_is_not_a_video(tmp_path):
     path = tmp_path / "empty.mp4"
     path.write_bytes(b"")
     with pytest.raises(CaptureError, match="empty"):
-        VideoFileSource(path, paced=False).open()
+        VideoFileSource(path).open()
 
 
 def test_text_file_renamed_mp4_is_a_one_line_error(tmp_path, capfd):
     path = tmp_path / "notes.mp4"
     path.write_text("these are my workout notes, not a video\n" * 20)
     with pytest.raises(CaptureError, match="is not a video OpenCV can read") as info:
-        VideoFileSource(path, paced=False).open()
+        VideoFileSource(path).open()
     _one_line(str(info.value))
     assert str(path) in str(info.value)
     # FFmpeg's own complaint is quoted in the error, not spilled onto the user's terminal.
@@ -97,7 +100,7 @@ def test_video_without_decodable_frames_is_a_one_line_error(tmp_path):
     path = tmp_path / "cut.avi"
     path.write_bytes(full[: full.find(b"movi") + 12])
     with pytest.raises(CaptureError, match="no frames") as info:
-        VideoFileSource(path, paced=False).open()
+        VideoFileSource(path).open()
     _one_line(str(info.value))
 
 
@@ -119,7 +122,7 @@ def test_video_that_opens_but_never_delivers_through_a_fake_capture(tmp_path):
     path.write_bytes(b"\0" * 100)
     fake = NoFrames()
     with pytest.raises(CaptureError, match="has no frames"):
-        VideoFileSource(path, paced=False, capture_factory=lambda p: fake).open()
+        VideoFileSource(path, capture_factory=lambda p: fake).open()
     assert fake.released
 
 
@@ -127,12 +130,12 @@ def test_capture_thread_surfaces_a_bad_video_from_start(tmp_path):
     path = tmp_path / "notes.mp4"
     path.write_text("not a video")
     with pytest.raises(CaptureError, match="not a video"):
-        CaptureThread.for_config(VideoFileSource(path, paced=True), CAPTURE).start()
+        CaptureThread.for_config(PacedVideoSource(path), CAPTURE).start()
 
 
 def test_paced_synthetic_clip_keeps_times_and_loses_frames_to_a_slow_consumer(tmp_path):
     path = _write_video(tmp_path / "forty.mp4", frames=40, fps=50.0)  # 0.8 s
-    source = VideoFileSource(path, paced=True)
+    source = PacedVideoSource(path)
     thread = CaptureThread(source).start()
     assert thread.latest_wins
     delivered = []
@@ -158,8 +161,8 @@ def test_no_camera_at_index_0_is_a_one_line_error_naming_the_fix(capfd):
     message = str(info.value)
     assert message == ("no camera at index 0 — use --video PATH to train with a video file, "
                        "or run `livecoach doctor`")
-    with pytest.raises(CaptureError, match="no camera at index 0"):
-        probe_camera(0, CAPTURE)
+    ok, line = probe_camera(0, CAPTURE)  # doctor's probe: a (False, one line) answer, not a raise
+    assert not ok and line == message
     assert "VIDEOIO" not in capfd.readouterr().err  # OpenCV's warnings stay off the terminal
 
 
@@ -250,5 +253,25 @@ def test_unplugged_camera_raises_camera_lost_in_the_consumer():
         for _ in thread.frames(timeout=0.05):
             pass
     _one_line(str(info.value))
+    deadline = time.monotonic() + 1.0
+    while not fake.released and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert fake.released, "the watchdog wakes the worker, which releases the camera before stop()"
     assert thread.stop(timeout=1.0)
+    assert fake.released
+
+
+def test_probe_camera_answers_ok_and_a_line_for_doctor():
+    ok, line = probe_camera(0, CAPTURE, capture_factory=lambda i, api: FakeCamera(fps=30.0))
+    assert (ok, line) == (True, "64x48, 30 fps (FAKE)")
+
+
+def test_probe_camera_answers_not_ok_for_a_silent_camera_without_raising():
+    config = dataclasses.replace(CAPTURE, camera_open_timeout_s=0.5)
+    fake = FakeCamera(frames=0)
+    ok, line = probe_camera(3, config, capture_factory=lambda i, api: fake)
+    assert not ok
+    # The camera's own open wait and the capture thread's open timeout are both 0.5 s: either says so.
+    assert line.startswith(("camera 3 opened but sent no frame within 0.5 s", "camera 3 did not open within 0.5 s"))
+    _one_line(line)
     assert fake.released

@@ -11,8 +11,8 @@ from typing import List, Optional
 import numpy as np
 import pytest
 
-from livecoach.capture.sources import (CameraLost, CaptureError, CaptureThread, EndOfStream, FrameSource,
-                               WorkerState)
+from livecoach.capture.base import CameraLost, CaptureError, EndOfStream, FrameSource, WorkerState
+from livecoach.capture.thread import CaptureThread
 from livecoach.types import Frame
 
 _IMAGE = np.zeros((4, 4, 3), np.uint8)

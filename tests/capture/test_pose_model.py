@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from livecoach.capture.sources import VideoFileSource
+from livecoach.capture.video_file import VideoFileSource
 from livecoach.config.schema import load_config
 from livecoach.landmarks import Landmark as L
 from livecoach.capture.pose import MediaPipePoseEstimator
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.model
 
 
 def frame_at(path: Path, index: int) -> Frame:
-    source = VideoFileSource(path, paced=False)
+    source = VideoFileSource(path)
     source.open()
     try:
         for _ in range(index + 1):

@@ -17,7 +17,6 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.errors import (EXIT_HISTORY, EXIT_OUTPUT, EXIT_POSE_MODEL, EXIT_SIGINT, EXIT_SIGTERM)
 from livecoach.formats.recording import LandmarkWriter, RecordingHeader, read_recording
-from livecoach.session import build
 from livecoach.session.loop import NOT_JUDGED, CoachSession, DroppedFramesWatch
 from livecoach.session.options import SessionOptions
 from livecoach.session.ticks import Tick
@@ -234,15 +233,6 @@ def test_a_live_run_that_cannot_keep_up_says_so(tmp_path: Path) -> None:
 
 
 # -- row 13: a video that ends early ------------------------------------------------------
-
-def test_a_video_that_ended_early_is_one_line(capsys: pytest.CaptureFixture) -> None:
-    build._say_if_the_video_ended_early(last_index=299, frame_count=1000, fps=30.0)
-    build._say_if_the_video_ended_early(last_index=997, frame_count=1000, fps=30.0)  # header rounding
-    build._say_if_the_video_ended_early(last_index=299, frame_count=None, fps=30.0)  # unknown length
-    lines = capsys.readouterr().err.splitlines()
-    assert lines == ["livecoach: notice: the video ended early, at 0:09 of 0:33 (frame 300 of 1000): the file "
-                     "may be cut short or damaged; the session covers what could be read"]
-
 
 @pytest.mark.model
 def test_a_truncated_video_says_it_ended_early(tmp_path: Path, shared_videos: Path) -> None:

@@ -96,7 +96,7 @@ while time.monotonic() < deadline:
         first = False
     if action is not KeyAction.NONE:
         print(action.name, flush=True)
-    if action is KeyAction.QUIT:
+    if action.quits:
         break
 window.close()
 print("closed", window.closed, flush=True)
@@ -244,6 +244,32 @@ def _send_wm_delete(display: str, window_id: int) -> None:
         x11.XFlush(dpy)
     finally:
         x11.XCloseDisplay(dpy)
+
+
+def test_quitting_actions():
+    assert KeyAction.QUIT.quits and KeyAction.WINDOW_CLOSED.quits
+    assert not any(a.quits for a in (KeyAction.NONE, KeyAction.PAUSE, KeyAction.MUTE, KeyAction.RESET))
+    assert KeyAction.WINDOW_CLOSED.value == "window closed"
+
+
+@pytest.mark.display
+def test_window_destroyed_without_a_window_manager_is_noticed(xvfb, tmp_path):
+    # Xvfb runs no window manager: `xdotool windowclose` destroys the X window outright and
+    # Qt never tells OpenCV (getWindowProperty keeps saying "visible").
+    child = Child(xvfb, tmp_path)
+    try:
+        child.expect("shown")
+        window_id = _window_id(xvfb)
+        subprocess.run(["xdotool", "windowclose", window_id], env=dict(os.environ, DISPLAY=xvfb), check=True,
+                       timeout=10)
+        t0 = time.monotonic()
+        child.expect("WINDOW_CLOSED", timeout=5.0)
+        assert time.monotonic() - t0 < 2.0  # noticed within the watch interval, not at the end
+        child.expect("closed True")
+        assert child.finish() == 0
+    finally:
+        if child.proc.poll() is None:
+            child.proc.kill()
 
 
 @pytest.mark.display
