@@ -1,0 +1,161 @@
+"""Replay cached landmarks of a variants manifest through recognition and hold timing.
+
+Usage (from the repository root)::
+
+    PYTHONPATH=. python tools/exercise_report.py ../shared/videos/variants/manifest.json \
+        --cache /work/cache/landmarks [--json out.json]
+
+For each clip: FeatureExtractor -> ExerciseRecognizer -> HoldTimers, frame by frame on the
+recording's timestamps. Printed per clip: the exercise recognised for most of the time in
+position (and every switch) against the manifest's ``exercises``/``what``; the "cannot tell"
+notes; the holds timed against ``holds[].good_form_s`` (deliberate holds scored, top pauses
+listed apart); the look-alike flags and how long each was on. A recording is found in the
+cache as ``<clip file>.<key>.jsonl.gz`` (the newest if several), or ``<clip file>.jsonl.gz``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from livecoach.config.exercises import load_exercises
+from livecoach.config.schema import load_config
+from livecoach.formats.recording import read_recording
+from livecoach.logic.exercises import ExerciseRecognizer
+from livecoach.logic.features import FeatureExtractor
+from livecoach.logic.holds import HoldTimers
+
+
+def find_recording(cache: Path, clip_file: str) -> Optional[Path]:
+    exact = cache / f"{clip_file}.jsonl.gz"
+    if exact.exists():
+        return exact
+    found = sorted((p for p in cache.glob(f"{clip_file}.*.jsonl.gz") if not p.name.endswith(".tmp.gz")),
+                   key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
+def replay(path: Path, library, config, exercise: Optional[str] = None) -> Dict[str, Any]:
+    """Recognition timeline, hold records and look-alike flags of one recording."""
+    _, frames = read_recording(path)
+    extractor = FeatureExtractor(config.features)
+    recognizer = ExerciseRecognizer(library, forced=exercise)
+    holds = HoldTimers(library, texts=dict(config.cues.texts))
+    time_in: Dict[str, float] = defaultdict(float)
+    flags: Dict[str, float] = defaultdict(float)
+    switches: List[Dict[str, Any]] = []
+    cannot: Dict[str, str] = {}
+    prev_t: Optional[float] = None
+    hold_events: List[Dict[str, Any]] = []
+    for rec in frames:
+        feats = extractor.update(rec.pose)
+        r = recognizer.update(rec.t_s, rec.pose, feats)
+        dt = 0.0 if prev_t is None else max(0.0, rec.t_s - prev_t)
+        prev_t = rec.t_s
+        if r.changed:
+            switches.append({"t_s": round(rec.t_s, 2), "exercise": r.exercise, "confidence": round(r.confidence, 2)})
+        if r.exercise and r.in_position:
+            time_in[r.exercise] += dt
+        if r.cannot_tell:
+            cannot[",".join(r.cannot_tell)] = r.undetermined
+        for name in r.lookalikes:
+            flags[name] += dt
+        step, _ = holds.update(rec.t_s, r.posture if rec.pose is not None else None, r.exercise)
+        if step is not None:
+            for ev in step.events:
+                hold_events.append({"kind": ev.kind, "t_s": round(ev.t_s, 2), "fault": ev.fault, "text": ev.text})
+    if prev_t is not None:
+        holds.finish(prev_t)
+    majority = max(time_in.items(), key=lambda kv: kv[1])[0] if time_in else None
+    return {
+        "recognised": majority,
+        "time_in_s": {k: round(v, 2) for k, v in sorted(time_in.items(), key=lambda kv: -kv[1])},
+        "switches": switches,
+        "cannot_tell": cannot,
+        "lookalikes_s": {k: round(v, 2) for k, v in flags.items()},
+        "holds": [{"exercise": h.exercise, "t_start_s": round(h.t_start_s, 2), "t_end_s": round(h.t_end_s, 2),
+                   "seconds_total": h.seconds_total, "seconds_good": h.seconds_good, "faults": list(h.faults)}
+                  for h in holds.records],
+        "hold_events": hold_events,
+    }
+
+
+def score_clip(clip: Dict[str, Any], result: Dict[str, Any]) -> Dict[str, Any]:
+    """Recognition right/wrong/not scored and hold errors of one clip against its labels."""
+    labelled = clip.get("exercises")
+    got = result["recognised"]
+    if labelled is None:
+        recog = "not scored"
+    elif labelled == []:
+        recog = "ok" if got is None or got in ("plank", "forearm_plank", "side_plank", "scapular_wall_hold") \
+            else "wrong (a push-up named on a clip without one)"
+    else:
+        recog = "ok" if got in labelled else "wrong"
+    errors = []
+    for hold in clip.get("holds") or []:
+        overlap = [h for h in result["holds"] if h["t_end_s"] >= hold["start_s"] and h["t_start_s"] <= hold["end_s"]]
+        timed = sum(h["seconds_good"] for h in overlap)
+        errors.append({"label": hold["exercise"], "top_pause": bool(hold.get("is_top_pause")),
+                       "good_form_s": hold["good_form_s"], "timed_s": round(timed, 2),
+                       "error_s": round(timed - hold["good_form_s"], 2),
+                       "as": sorted({h["exercise"] for h in overlap})})
+    extra = [h for h in result["holds"]
+             if not any(h["t_end_s"] >= lab["start_s"] and h["t_start_s"] <= lab["end_s"]
+                        for lab in clip.get("holds") or [])]
+    return {"recognition": recog, "hold_errors": errors, "unlabelled_holds": extra}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("manifest", type=Path)
+    parser.add_argument("--cache", type=Path, default=Path("/work/cache/landmarks"))
+    parser.add_argument("--exercises", type=Path, default=None, help="profile folder (default config/exercises)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the full results here")
+    args = parser.parse_args(argv)
+    config = load_config()
+    library = load_exercises(args.exercises)
+    manifest = json.loads(args.manifest.read_text())
+    rows, out = [], {}
+    for clip in manifest["clips"]:
+        path = find_recording(args.cache, clip["file"])
+        if path is None:
+            print(f"{clip['file']}: no cached landmarks in {args.cache}", file=sys.stderr)
+            continue
+        result = replay(path, library, config)
+        scored = score_clip(clip, result)
+        out[clip["file"]] = {"result": result, "score": scored}
+        rows.append((clip, result, scored))
+    print("| clip | labelled | recognised (s in position) | cannot tell | recognition | holds: timed vs good_form_s "
+          "| unlabelled holds | look-alikes (s flagged) |")
+    print("|---|---|---|---|---|---|---|---|")
+    right = wrong = 0
+    hold_err = []
+    for clip, result, scored in rows:
+        labelled = "null" if clip.get("exercises") is None else (",".join(clip["exercises"]) or "none")
+        times = ", ".join(f"{k} {v}" for k, v in result["time_in_s"].items()) or "-"
+        holds = "; ".join(f"{e['label']}{' (top pause)' if e['top_pause'] else ''}: {e['timed_s']} vs "
+                          f"{e['good_form_s']} ({e['error_s']:+.2f}{' as ' + '/'.join(e['as']) if e['as'] else ''})"
+                          for e in scored["hold_errors"]) or "-"
+        extra = "; ".join(f"{h['exercise']} {h['seconds_good']}s" for h in scored["unlabelled_holds"]) or "-"
+        flags = ", ".join(f"{k} {v}" for k, v in result["lookalikes_s"].items()) or "-"
+        cannot = "; ".join(f"{k}: {v}" for k, v in result["cannot_tell"].items()) or "-"
+        print(f"| {clip['file'].rsplit('.', 1)[0]} | {labelled} | {times} | {cannot} | {scored['recognition']} | "
+              f"{holds} | {extra} | {flags} |")
+        right += scored["recognition"] == "ok"
+        wrong += scored["recognition"].startswith("wrong")
+        hold_err += [abs(e["error_s"]) for e in scored["hold_errors"] if not e["top_pause"]]
+    print()
+    print(f"recognition: {right} right, {wrong} wrong of {right + wrong} scored clips")
+    if hold_err:
+        print(f"deliberate holds: {len(hold_err)}, max |error| {max(hold_err):.2f} s, "
+              f"mean |error| {sum(hold_err) / len(hold_err):.2f} s")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
