@@ -83,6 +83,9 @@ def replay(path: Path, library, config, exercise: Optional[str] = None) -> Dict[
     }
 
 
+HOLDS = ("plank", "forearm_plank", "side_plank", "scapular_wall_hold")
+
+
 def score_clip(clip: Dict[str, Any], result: Dict[str, Any]) -> Dict[str, Any]:
     """Recognition right/wrong/not scored and hold errors of one clip against its labels."""
     labelled = clip.get("exercises")
@@ -90,8 +93,10 @@ def score_clip(clip: Dict[str, Any], result: Dict[str, Any]) -> Dict[str, Any]:
     if labelled is None:
         recog = "not scored"
     elif labelled == []:
-        recog = "ok" if got is None or got in ("plank", "forearm_plank", "side_plank", "scapular_wall_hold") \
-            else "wrong (a push-up named on a clip without one)"
+        # No push-up variant: a look-alike flagged, a hold, or nothing named are right.
+        flagged = sum(result["lookalikes_s"].values()) >= 1.0
+        recog = "no push-up (look-alike flagged)" if flagged else \
+            "no push-up (hold/nothing)" if got is None or got in HOLDS else "wrong (a push-up named, no look-alike)"
     else:
         recog = "ok" if got in labelled else "wrong"
     errors = []
@@ -131,7 +136,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("| clip | labelled | recognised (s in position) | cannot tell | recognition | holds: timed vs good_form_s "
           "| unlabelled holds | look-alikes (s flagged) |")
     print("|---|---|---|---|---|---|---|---|")
-    right = wrong = 0
+    right = wrong = none_ok = none_n = 0
     hold_err = []
     for clip, result, scored in rows:
         labelled = "null" if clip.get("exercises") is None else (",".join(clip["exercises"]) or "none")
@@ -144,11 +149,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         cannot = "; ".join(f"{k}: {v}" for k, v in result["cannot_tell"].items()) or "-"
         print(f"| {clip['file'].rsplit('.', 1)[0]} | {labelled} | {times} | {cannot} | {scored['recognition']} | "
               f"{holds} | {extra} | {flags} |")
-        right += scored["recognition"] == "ok"
-        wrong += scored["recognition"].startswith("wrong")
+        if clip.get("exercises"):
+            right += scored["recognition"] == "ok"
+            wrong += scored["recognition"].startswith("wrong")
+        elif clip.get("exercises") == []:
+            none_ok += not scored["recognition"].startswith("wrong")
+            none_n += 1
         hold_err += [abs(e["error_s"]) for e in scored["hold_errors"] if not e["top_pause"]]
     print()
-    print(f"recognition: {right} right, {wrong} wrong of {right + wrong} scored clips")
+    print(f"recognition (clips with a labelled variant): {right} right, {wrong} wrong of {right + wrong}")
+    print(f"clips without a push-up: {none_ok} of {none_n} with a look-alike flagged or a hold/nothing named")
     if hold_err:
         print(f"deliberate holds: {len(hold_err)}, max |error| {max(hold_err):.2f} s, "
               f"mean |error| {sum(hold_err) / len(hold_err):.2f} s")

@@ -287,10 +287,10 @@ def match_profile(posture: Posture, profile: ExerciseProfile, config: Recognitio
         suffix = _SUFFIX[key]
         lo = getattr(pos, f"{key}_min{suffix}")
         hi = getattr(pos, f"{key}_max{suffix}")
+        if key == "hand_width" and pos.hand_width == "any":
+            continue  # this exercise takes any hand placement
         value = getattr(posture, fname.format(end=end))
         if math.isnan(value):
-            if key == "hand_width" and pos.hand_width == "any":
-                continue
             unjudged.append(key)
             continue
         margin = config.margin_deg if suffix == "_deg" else config.margin_frac
@@ -357,6 +357,9 @@ class ExerciseRecognizer:
         self._pending: Optional[str] = None
         self._pending_since: Optional[float] = None
         self._rep_seen = False
+        self._hands: Deque[Tuple[float, float]] = collections.deque()
+        self._scap_state = 0
+        self._scap_flips: Deque[float] = collections.deque()
         self._gap_base: Deque[Tuple[float, float]] = collections.deque()
         self._latched: Dict[str, float] = {}
         self._support_seen: Deque[Tuple[float, str]] = collections.deque()
@@ -378,24 +381,34 @@ class ExerciseRecognizer:
         med = median_posture(list(self._window))
         matches = tuple(sorted((match_profile(med, p, cfg) for p in self._profiles),
                                key=lambda m: -m.score)) if med is not None else ()
-        in_position = bool(matches) and matches[0].score >= cfg.min_confidence and posture is not None \
-            and self._hands_still()
-        self._track_stretch(t_s, in_position, posture, features)
         lookalikes = self._lookalikes(t_s, posture, med)
+        if posture is not None and not math.isnan(posture.hands_height_feet_frac):
+            self._hands.append((t_s, posture.hands_height_feet_frac))
+        while self._hands and t_s - self._hands[0][0] > cfg.window_s:
+            self._hands.popleft()
+        # In position: some profile fits, the hands stay put (they carry the body), and no
+        # look-alike movement is going on (nothing is recognised or counted during one).
+        in_position = bool(matches) and matches[0].score >= cfg.min_confidence and posture is not None \
+            and self._hands_still() and not lookalikes
+        if lookalikes:  # a look-alike interrupts the stretch: its motion evidence starts again
+            self._stretch_start, self._stretch_motion = None, "unknown"
+            self._motion.clear()
+            self._scap_flips.clear()
+        self._track_stretch(t_s, in_position, posture, features)
         candidate, conf, cannot, why = self._choose(matches) if in_position else (None, 0.0, (), "")
         changed = self._hysteresis(t_s, candidate, conf, in_position)
         kind = self.library[self.exercise].kind if self.exercise else None
-        if self.exercise and candidate and self.exercise != candidate:
-            cannot, why = (), ""
+        settled = candidate is not None and self.exercise == candidate
         return Recognition(t_s=t_s, exercise=self.exercise, confidence=self.confidence if self.exercise else 0.0,
                            kind=kind, in_position=in_position, changed=changed, candidate=candidate,
-                           cannot_tell=cannot if self.exercise == candidate else (),
-                           undetermined=why if self.exercise == candidate else "",
+                           cannot_tell=cannot if settled or candidate is None else (),
+                           undetermined=why if settled or candidate is None else "",
                            motion=self._stretch_motion, lookalikes=lookalikes, posture=med, matches=matches)
 
     def _hands_still(self) -> bool:
-        """Supporting hands stay put: their height above the feet hardly varies over the window."""
-        vals = [p.hands_height_feet_frac for p in self._window if not math.isnan(p.hands_height_feet_frac)]
+        """Supporting hands stay put: their height above the feet hardly varies over the window
+        (in a squat with the arms held forward they ride up and down with the body)."""
+        vals = [h for _, h in self._hands]
         if len(vals) < 3:
             return True
         return float(np.percentile(vals, 90) - np.percentile(vals, 10)) <= self.config.hands_still_max_frac
@@ -409,6 +422,7 @@ class ExerciseRecognizer:
                                                and t_s - self._last_in_position > cfg.forget_after_s):
                 self._stretch_start, self._stretch_motion = t_s, "unknown"
                 self._motion.clear()
+                self._scap_flips.clear()
                 self._rep_seen = False
             self._last_in_position = t_s
             elbow = posture.elbow_angle_deg if posture is not None else NAN
@@ -432,24 +446,38 @@ class ExerciseRecognizer:
             travel_range = float(np.nanpercentile(arr[:, 1], 95) - np.nanpercentile(arr[:, 1], 5)) \
                 if np.isfinite(arr[:, 1]).sum() >= 3 else NAN
         scap = [p for p in self._profiles if p.rep is not None and p.rep.signal == "shoulder_protraction"]
+        if scap and not math.isnan(travel_range):
+            # Straight-arm shoulder travel counted as up/down swings past the recent median by
+            # half the profile's least travel: a few swings, not one noisy range, make it scapular.
+            band = 0.5 * min(p.rep.min_shoulder_travel_frac for p in scap)
+            ref = float(np.nanmedian(arr[:, 1]))
+            now = self._motion[-1][2]
+            state = 1 if now > ref + band else -1 if now < ref - band else 0
+            if state and state != self._scap_state:
+                if self._scap_state:
+                    self._scap_flips.append(t_s)
+                self._scap_state = state
+        while self._scap_flips and t_s - self._scap_flips[0] > horizon:
+            self._scap_flips.popleft()
         if not math.isnan(elbow_range) and elbow_range >= cfg.stillness_elbow_deg:
             self._stretch_motion = "elbows"
-        elif self._stretch_motion in ("unknown", "still") and scap and not math.isnan(travel_range) \
+        elif self._stretch_motion in ("unknown", "still") and scap and len(self._scap_flips) >= 3 \
                 and float(np.nanmedian(arr[:, 0])) >= min(p.rep.top_elbow_min_deg for p in scap) \
-                and travel_range >= min(p.rep.min_shoulder_travel_frac for p in scap) \
                 and elbow_range <= min(p.rep.max_elbow_range_deg for p in scap):
             self._stretch_motion = "scapular"
         elif self._stretch_motion == "unknown" and t_s - self._stretch_start >= cfg.moving_after_s:
             self._stretch_motion = "still"
 
     def _motion_factor(self, profile: ExerciseProfile) -> float:
-        """1 when the stretch's motion fits the profile's kind, 0.6 with no evidence yet, 0.3 against."""
+        """1 when the stretch's motion fits the profile's kind, 0.3 against; with no evidence yet
+        0.6 for reps and 0.5 for holds and scapular reps (a push-up is named first; a hold once it
+        stays still, a scapular push-up once straight-arm shoulder swings are seen)."""
         motion = self._stretch_motion
+        scapular = profile.rep is not None and profile.rep.signal == "shoulder_protraction"
         if motion == "unknown":
-            return 0.6
+            return 0.6 if profile.kind == "reps" and not scapular else 0.5
         if profile.kind == "hold":
             return 1.0 if motion == "still" else 0.3
-        scapular = profile.rep is not None and profile.rep.signal == "shoulder_protraction"
         if motion == "still":
             return 0.3
         return 1.0 if (motion == "scapular") == scapular else 0.3
@@ -462,8 +490,9 @@ class ExerciseRecognizer:
         if best_score < cfg.min_confidence * 0.6:
             return None, best_score, (), ""
         tied = [m for s, m in scored if s >= best_score - cfg.tie_score and m.name != best.name]
-        # Tied only because of something the view cannot measure: say so, and take the common base.
-        view_limited = [m for m in tied if set(m.unjudged) | set(best.unjudged)]
+        # Tied only because of something the view cannot measure (same kind, same position but
+        # for ranges that were not measured): say so, and take the common base.
+        view_limited = [m for m in tied if self._differ_only_in(best, m)]
         if tied and len(view_limited) == len(tied):
             group = [best] + tied
             names = {m.name for m in group}
@@ -474,8 +503,25 @@ class ExerciseRecognizer:
             others = tuple(sorted(n for n in names if n != base.name))
             return base.name, best_score, others, "; ".join(reasons)
         if tied:  # a genuine tie in what was measured: not decided yet
-            return None, best_score, tuple(m.name for m in tied), "postures of several exercises fit equally"
+            kinds = {self.library[m.name].kind for m in tied} | {self.library[best.name].kind}
+            why = ("same position for reps and a hold: waiting for the first rep or a still hold"
+                   if len(kinds) > 1 and self._stretch_motion == "unknown" else "postures of several exercises fit equally")
+            return None, best_score, tuple(sorted({m.name for m in tied} | {best.name})), why
         return best.name, best_score, (), ""
+
+    def _differ_only_in(self, a: Match, b: Match) -> bool:
+        """Whether profiles ``a`` and ``b`` are the same kind and their positions differ only in
+        ranges this frame could not measure."""
+        pa, pb = self.library[a.name], self.library[b.name]
+        if pa.kind != pb.kind or (pa.rep and pb.rep and pa.rep.signal != pb.rep.signal):
+            return False
+        unmeasured = set(a.unjudged) | set(b.unjudged)
+        for key, _ in _RANGE_FIELDS:
+            suffix = _SUFFIX[key]
+            names = (f"{key}_min{suffix}", f"{key}_max{suffix}") + (("hand_width",) if key == "hand_width" else ())
+            if key not in unmeasured and any(getattr(pa.position, n) != getattr(pb.position, n) for n in names):
+                return False
+        return pa.position.body_end == pb.position.body_end
 
     def _hysteresis(self, t_s: float, candidate: Optional[str], conf: float, in_position: bool) -> bool:
         cfg = self.config
