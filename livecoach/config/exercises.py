@@ -340,6 +340,17 @@ def _resolve(name: str, raw: Mapping[str, Tuple[Dict[str, Any], str]], seen: Tup
     return merged
 
 
+def _parents_first(raw: Mapping[str, Tuple[Dict[str, Any], str]]) -> Tuple[str, ...]:
+    """Profile names ordered so that every profile comes after the one it extends."""
+    def depth(name: str, seen: Tuple[str, ...] = ()) -> int:
+        parent = raw[name][0].get("extends", "")
+        if not isinstance(parent, str) or parent not in raw or parent in seen:
+            return 0
+        return 1 + depth(parent, seen + (name,))
+
+    return tuple(sorted(raw, key=lambda n: (depth(n), n)))
+
+
 def _build_profile(name: str, data: Dict[str, Any], source: str) -> ExerciseProfile:
     data = dict(data)
     for optional in ("rep", "hold"):
@@ -378,7 +389,10 @@ def load_exercises(folder: Optional[Path] = None, user_dir: Optional[Path] = Non
             recog_data, recog_source = deep_merge(recog_data, extra), str(user_recog)
     if not raw:
         raise ConfigError(f"{folder}: no exercise profiles (*.toml)")
-    profiles = {name: _build_profile(name, _resolve(name, raw), raw[name][1]) for name in raw}
+    profiles = {}
+    for name in _parents_first(raw):  # a bad value is reported in the file that holds it
+        profiles[name] = _build_profile(name, _resolve(name, raw), raw[name][1])
+    profiles = {name: profiles[name] for name in sorted(profiles)}
     for name, profile in profiles.items():
         for key in ("regress_to", "progress_to"):
             target = getattr(profile, key)
