@@ -229,17 +229,40 @@ def _wrist_gap(pose: PoseFrame, min_vis: float) -> float:
     return float(pose.xy(L.RIGHT_WRIST)[1] - pose.xy(L.LEFT_WRIST)[1]) / arm
 
 
+def _nanmedian_columns(arr: np.ndarray) -> np.ndarray:
+    """Column medians ignoring nan (numpy's nanmedian takes a slow masked path on small arrays)."""
+    srt = np.sort(arr, axis=0)  # nan sorts last
+    counts = np.sum(~np.isnan(arr), axis=0)
+    cols = np.arange(arr.shape[1])
+    lo = np.maximum((counts - 1) // 2, 0)
+    hi = np.maximum(counts // 2, 0)
+    med = (srt[lo, cols] + srt[np.minimum(hi, arr.shape[0] - 1), cols]) / 2.0
+    med[counts == 0] = NAN
+    return med
+
+
+def _spread(values: np.ndarray, low_pct: float = 5.0, high_pct: float = 95.0) -> float:
+    """High minus low percentile of the finite values (nan with fewer than 3)."""
+    finite = np.sort(values[np.isfinite(values)])
+    if finite.size < 3:
+        return NAN
+    return _pct_sorted(finite, high_pct) - _pct_sorted(finite, low_pct)
+
+
+def _pct_sorted(srt: np.ndarray, pct: float) -> float:
+    """Linear-interpolated percentile of an already sorted array (np.percentile's default)."""
+    pos = pct / 100.0 * (srt.size - 1)
+    i = int(math.floor(pos))
+    j = min(i + 1, srt.size - 1)
+    return float(srt[i] + (srt[j] - srt[i]) * (pos - i))
+
+
 def median_posture(postures: Sequence[Posture]) -> Optional[Posture]:
     """Field-wise median (nan-aware) of ``postures``; the time is the last one's."""
     if not postures:
         return None
     arr = np.array([[getattr(p, n) for n in _NUMERIC] for p in postures], dtype=float)
-    with np.errstate(all="ignore"):
-        counts = np.sum(~np.isnan(arr), axis=0)
-        med = np.full(arr.shape[1], NAN)
-        ok = counts > 0
-        if ok.any():
-            med[ok] = np.nanmedian(arr[:, ok], axis=0)
+    med = _nanmedian_columns(arr)
     return Posture(t_s=postures[-1].t_s, **{n: float(x) for n, x in zip(_NUMERIC, med)})
 
 
@@ -278,23 +301,37 @@ def _range_score(value: float, lo: float, hi: float, margin: float) -> float:
     return max(0.0, 1.0 - 0.5 * d / max(margin, 1e-9))
 
 
-def match_profile(posture: Posture, profile: ExerciseProfile, config: RecognitionConfig) -> Match:
-    """Score ``posture`` against ``profile.position`` (the minimum over its ranges)."""
+_COMPILED: Dict[int, Tuple[ExerciseProfile, Tuple[Tuple[str, str, float, float, bool], ...]]] = {}
+
+
+def _compiled(profile: ExerciseProfile) -> Tuple[Tuple[str, str, float, float, bool], ...]:
+    """(range key, posture field, lo, hi, is_angle) of a profile's ranges, built once per profile."""
+    hit = _COMPILED.get(id(profile))
+    if hit is not None and hit[0] is profile:
+        return hit[1]
     pos = profile.position
-    end = pos.body_end
-    score, worst, unjudged = 1.0, "", []
+    rows = []
     for key, fname in _RANGE_FIELDS:
-        suffix = _SUFFIX[key]
-        lo = getattr(pos, f"{key}_min{suffix}")
-        hi = getattr(pos, f"{key}_max{suffix}")
         if key == "hand_width" and pos.hand_width == "any":
             continue  # this exercise takes any hand placement
-        value = getattr(posture, fname.format(end=end))
-        if math.isnan(value):
+        suffix = _SUFFIX[key]
+        rows.append((key, fname.format(end=pos.body_end), float(getattr(pos, f"{key}_min{suffix}")),
+                     float(getattr(pos, f"{key}_max{suffix}")), suffix == "_deg"))
+    _COMPILED[id(profile)] = (profile, tuple(rows))
+    return tuple(rows)
+
+
+def match_profile(posture: Posture, profile: ExerciseProfile, config: RecognitionConfig) -> Match:
+    """Score ``posture`` against ``profile.position`` (the minimum over its ranges)."""
+    score, worst, unjudged = 1.0, "", []
+    for key, fname, lo, hi, is_angle in _compiled(profile):
+        value = getattr(posture, fname)
+        if value != value:  # nan: not measurable in this view
             unjudged.append(key)
             continue
-        margin = config.margin_deg if suffix == "_deg" else config.margin_frac
-        s = _range_score(value, lo, hi, margin)
+        if lo <= value <= hi:
+            continue
+        s = _range_score(value, lo, hi, config.margin_deg if is_angle else config.margin_frac)
         if s < score:
             score, worst = s, key
     return Match(profile.name, score, tuple(unjudged), worst)
@@ -408,10 +445,8 @@ class ExerciseRecognizer:
     def _hands_still(self) -> bool:
         """Supporting hands stay put: their height above the feet hardly varies over the window
         (in a squat with the arms held forward they ride up and down with the body)."""
-        vals = [h for _, h in self._hands]
-        if len(vals) < 3:
-            return True
-        return float(np.percentile(vals, 90) - np.percentile(vals, 10)) <= self.config.hands_still_max_frac
+        spread = _spread(np.array([h for _, h in self._hands], dtype=float), 10.0, 90.0)
+        return math.isnan(spread) or spread <= self.config.hands_still_max_frac
 
     # -- motion within the current stretch in position
     def _track_stretch(self, t_s: float, in_position: bool, posture: Optional[Posture],
@@ -440,17 +475,14 @@ class ExerciseRecognizer:
         if not self._motion or self._stretch_start is None:
             return
         arr = np.array([(e, s) for _, e, s in self._motion], dtype=float)
-        with np.errstate(all="ignore"):
-            elbow_range = float(np.nanpercentile(arr[:, 0], 95) - np.nanpercentile(arr[:, 0], 5)) \
-                if np.isfinite(arr[:, 0]).sum() >= 3 else NAN
-            travel_range = float(np.nanpercentile(arr[:, 1], 95) - np.nanpercentile(arr[:, 1], 5)) \
-                if np.isfinite(arr[:, 1]).sum() >= 3 else NAN
+        elbow_range = _spread(arr[:, 0])
+        travel_range = _spread(arr[:, 1])
         scap = [p for p in self._profiles if p.rep is not None and p.rep.signal == "shoulder_protraction"]
         if scap and not math.isnan(travel_range):
             # Straight-arm shoulder travel counted as up/down swings past the recent median by
             # half the profile's least travel: a few swings, not one noisy range, make it scapular.
             band = 0.5 * min(p.rep.min_shoulder_travel_frac for p in scap)
-            ref = float(np.nanmedian(arr[:, 1]))
+            ref = float(_nanmedian_columns(arr[:, 1:2])[0])
             now = self._motion[-1][2]
             state = 1 if now > ref + band else -1 if now < ref - band else 0
             if state and state != self._scap_state:
@@ -462,7 +494,7 @@ class ExerciseRecognizer:
         if not math.isnan(elbow_range) and elbow_range >= cfg.stillness_elbow_deg:
             self._stretch_motion = "elbows"
         elif self._stretch_motion in ("unknown", "still") and scap and len(self._scap_flips) >= 3 \
-                and float(np.nanmedian(arr[:, 0])) >= min(p.rep.top_elbow_min_deg for p in scap) \
+                and float(_nanmedian_columns(arr[:, 0:1])[0]) >= min(p.rep.top_elbow_min_deg for p in scap) \
                 and elbow_range <= min(p.rep.max_elbow_range_deg for p in scap):
             self._stretch_motion = "scapular"
         elif self._stretch_motion == "unknown" and t_s - self._stretch_start >= cfg.moving_after_s:
