@@ -113,6 +113,7 @@ class HoldTimer:
         self._good_since: Optional[float] = None
         self._fault: Optional[str] = None
         self._fault_since: Optional[float] = None
+        self._fault_candidate: Optional[str] = None
         self._pending_good = 0.0  # good time seen before the hold was confirmed
         self._breaks: List[Tuple[float, str]] = []
         self._ticks = 0
@@ -216,8 +217,6 @@ class HoldTimer:
                 out.append(self._event("break", t_s, fault=fault, key=key))
         return out
 
-    _fault_candidate: Optional[str] = None
-
     def _ticks_and_target(self, t_s: float) -> List[HoldEvent]:
         out: List[HoldEvent] = []
         if self.tick_every_s > 0:
@@ -258,7 +257,9 @@ class HoldTimers:
 
     ``update(t_s, frame, recognised)`` returns the :class:`HoldStep` of the hold named by
     ``recognised`` (None when it is not a hold); its events are the ones to speak. A hold record
-    is kept when the recogniser named that hold at any time during it (``records``).
+    is kept when the recogniser named that hold at any time during it (``records``). Pass the
+    recogniser's ``Recognition.posture`` (the window's median: steadier than one frame) as
+    ``frame``, or None on a frame without a pose.
     """
 
     def __init__(self, library: ExerciseLibrary, target_s: Optional[float] = None,
@@ -286,7 +287,7 @@ class HoldTimers:
             elif timer.state == "idle" and step.seconds_total == 0.0:
                 self._named[name] = False
             if name == recognised:
-                shown = step if (step.state != "idle" or step.record is not None) else step
+                shown = step
         self.records.extend(finished)
         return shown, tuple(finished)
 
