@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -50,6 +51,7 @@ def replay(path: Path, library, config, exercise: Optional[str] = None) -> Dict[
     cannot: Dict[str, str] = {}
     prev_t: Optional[float] = None
     hold_events: List[Dict[str, Any]] = []
+    flagged_at: List[float] = []
     for rec in frames:
         feats = extractor.update(rec.pose)
         r = recognizer.update(rec.t_s, rec.pose, feats)
@@ -63,6 +65,8 @@ def replay(path: Path, library, config, exercise: Optional[str] = None) -> Dict[
             cannot[",".join(r.cannot_tell)] = r.undetermined
         for name in r.lookalikes:
             flags[name] += dt
+        if r.lookalikes:
+            flagged_at.append(round(rec.t_s, 3))
         step, _ = holds.update(rec.t_s, r.posture if rec.pose is not None else None, r.exercise)
         if step is not None:
             for ev in step.events:
@@ -80,15 +84,25 @@ def replay(path: Path, library, config, exercise: Optional[str] = None) -> Dict[
                    "seconds_total": h.seconds_total, "seconds_good": h.seconds_good, "faults": list(h.faults)}
                   for h in holds.records],
         "hold_events": hold_events,
+        "flagged_at": flagged_at,
     }
 
 
 HOLDS = ("plank", "forearm_plank", "side_plank", "scapular_wall_hold")
 
 
+def expected_exercises(clip: Dict[str, Any]) -> Optional[List[str]]:
+    """The variants a clip shows: ``exercises`` (variants manifest), else from the main manifest's
+    free-text ``variant`` (knee push-ups or standard; pushfit clips are standard)."""
+    if "exercises" in clip:
+        return clip["exercises"]
+    text = str(clip.get("variant", "standard"))
+    return ["knee"] if re.search(r"\bknee[- ]?push", text, flags=re.IGNORECASE) else ["standard"]
+
+
 def score_clip(clip: Dict[str, Any], result: Dict[str, Any]) -> Dict[str, Any]:
     """Recognition right/wrong/not scored and hold errors of one clip against its labels."""
-    labelled = clip.get("exercises")
+    labelled = expected_exercises(clip)
     got = result["recognised"]
     if labelled is None:
         recog = "not scored"
@@ -97,6 +111,8 @@ def score_clip(clip: Dict[str, Any], result: Dict[str, Any]) -> Dict[str, Any]:
         flagged = sum(result["lookalikes_s"].values()) >= 1.0
         recog = "no push-up (look-alike flagged)" if flagged else \
             "no push-up (hold/nothing)" if got is None or got in HOLDS else "wrong (a push-up named, no look-alike)"
+    elif got is None:
+        recog = "undecided (cannot tell)"
     else:
         recog = "ok" if got in labelled else "wrong"
     errors = []
@@ -110,7 +126,10 @@ def score_clip(clip: Dict[str, Any], result: Dict[str, Any]) -> Dict[str, Any]:
     extra = [h for h in result["holds"]
              if not any(h["t_end_s"] >= lab["start_s"] and h["t_start_s"] <= lab["end_s"]
                         for lab in clip.get("holds") or [])]
-    return {"recognition": recog, "hold_errors": errors, "unlabelled_holds": extra}
+    bottoms = clip.get("rep_bottoms_s") or []
+    reps_flagged = sum(1 for b in bottoms if any(abs(t - b) <= 0.5 for t in result["flagged_at"]))
+    return {"recognition": recog, "hold_errors": errors, "unlabelled_holds": extra,
+            "reps_flagged": reps_flagged, "reps_labelled": len(bottoms)}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -118,13 +137,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("manifest", type=Path)
     parser.add_argument("--cache", type=Path, default=Path("/work/cache/landmarks"))
     parser.add_argument("--exercises", type=Path, default=None, help="profile folder (default config/exercises)")
+    parser.add_argument("--pushfit", action="store_true", help="also the manifest's pushfit clips (all standard)")
     parser.add_argument("--json", type=Path, default=None, help="also write the full results here")
     args = parser.parse_args(argv)
     config = load_config()
     library = load_exercises(args.exercises)
     manifest = json.loads(args.manifest.read_text())
+    clips = list(manifest["clips"]) + ([dict(c, file=c["file"].replace("/", "_")) for c in manifest.get("pushfit", [])]
+                                       if args.pushfit else [])
     rows, out = [], {}
-    for clip in manifest["clips"]:
+    for clip in clips:
         path = find_recording(args.cache, clip["file"])
         if path is None:
             print(f"{clip['file']}: no cached landmarks in {args.cache}", file=sys.stderr)
@@ -136,10 +158,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("| clip | labelled | recognised (s in position) | cannot tell | recognition | holds: timed vs good_form_s "
           "| unlabelled holds | look-alikes (s flagged) |")
     print("|---|---|---|---|---|---|---|---|")
-    right = wrong = none_ok = none_n = 0
+    right = wrong = none_ok = none_n = undecided = reps_flagged = reps_total = 0
+    flagged_pushup: List[str] = []
     hold_err = []
     for clip, result, scored in rows:
-        labelled = "null" if clip.get("exercises") is None else (",".join(clip["exercises"]) or "none")
+        expected = expected_exercises(clip)
+        labelled = "null" if expected is None else (",".join(expected) or "none")
         times = ", ".join(f"{k} {v}" for k, v in result["time_in_s"].items()) or "-"
         holds = "; ".join(f"{e['label']}{' (top pause)' if e['top_pause'] else ''}: {e['timed_s']} vs "
                           f"{e['good_form_s']} ({e['error_s']:+.2f}{' as ' + '/'.join(e['as']) if e['as'] else ''})"
@@ -149,16 +173,28 @@ def main(argv: Optional[List[str]] = None) -> int:
         cannot = "; ".join(f"{k}: {v}" for k, v in result["cannot_tell"].items()) or "-"
         print(f"| {clip['file'].rsplit('.', 1)[0]} | {labelled} | {times} | {cannot} | {scored['recognition']} | "
               f"{holds} | {extra} | {flags} |")
-        if clip.get("exercises"):
+        if expected:
             right += scored["recognition"] == "ok"
             wrong += scored["recognition"].startswith("wrong")
-        elif clip.get("exercises") == []:
+            undecided += scored["recognition"].startswith("undecided")
+            reps_flagged += scored["reps_flagged"]
+            reps_total += scored["reps_labelled"]
+            if result["lookalikes_s"]:
+                flagged_pushup.append(f"{clip['file']}: " + ", ".join(f"{k} {v}" for k, v in result["lookalikes_s"].items())
+                                      + f" (labelled rep bottoms within 0.5 s of a flag: {scored['reps_flagged']} of "
+                                      f"{scored['reps_labelled']})")
+        elif expected == []:
             none_ok += not scored["recognition"].startswith("wrong")
             none_n += 1
         hold_err += [abs(e["error_s"]) for e in scored["hold_errors"] if not e["top_pause"]]
     print()
-    print(f"recognition (clips with a labelled variant): {right} right, {wrong} wrong of {right + wrong}")
+    print(f"recognition (clips with a labelled variant): {right} right, {wrong} wrong, {undecided} undecided "
+          f"(the view cannot tell) of {right + wrong + undecided}")
+    print(f"labelled push-up rep bottoms within 0.5 s of a look-alike flag: {reps_flagged} of {reps_total}")
     print(f"clips without a push-up: {none_ok} of {none_n} with a look-alike flagged or a hold/nothing named")
+    print(f"push-up clips with a look-alike flagged (counting would pause then): {len(flagged_pushup)}")
+    for line in flagged_pushup:
+        print(f"  {line}")
     if hold_err:
         print(f"deliberate holds: {len(hold_err)}, max |error| {max(hold_err):.2f} s, "
               f"mean |error| {sum(hold_err) / len(hold_err):.2f} s")

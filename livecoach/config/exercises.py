@@ -173,12 +173,23 @@ class LookalikeConfig:
 
     tap_lift_frac: float = setting(0.0, 2.0, doc="shoulder tap: one wrist rises above the other by this "
                                    "fraction of the arm's length, beyond their usual difference")
+    tap_min_s: float = setting(0.0, 5.0, doc="... for at least this long (a landmark's jump is shorter)")
     floor_window_s: float = setting(0.2, 30.0, doc="the wrists' usual height difference is their median over "
                                     "this much recent time on the hands")
     climber_hip_max_deg: float = setting(0.0, 180.0, doc="mountain climber: one hip flexes below this ...")
     climber_knee_max_deg: float = setting(0.0, 180.0, doc="... with that knee bent below this ...")
     climber_other_hip_min_deg: float = setting(0.0, 180.0, doc="... while the other hip stays open above this")
     climber_arms_min_deg: float = setting(0.0, 180.0, doc="... and the arms stay straight (elbow angle)")
+    plank_max_body_deg: float = setting(0.0, 90.0, doc="plank-type look-alikes are looked for only with the "
+                                        "body line (and, for bird dog, the torso) flatter than this")
+    hands_min_forearm_deg: float = setting(0.0, 90.0, doc="on the hands: forearms steeper than this to the floor")
+    forearms_max_forearm_deg: float = setting(0.0, 90.0, doc="on the forearms: forearms flatter than this "
+                                              "(between the two the support is unchanged: hysteresis)")
+    support_min_s: float = setting(0.0, 10.0, doc="a new support (hands/forearms) counts once held this long")
+    up_down_window_s: float = setting(0.5, 30.0, doc="plank up-down: two support changes within this long")
+    kneel_max_frac: float = setting(-2.0, 2.0, doc="bird dog: knees at most this high above the ankles (shins)")
+    dip_hands_min_frac: float = setting(-2.0, 2.0, doc="dip: hands at least this far above the feet (body "
+                                        "lengths): on a bench or chair")
     upright_min_deg: float = setting(0.0, 90.0, doc="torso steeper than this to the floor = upright (dip, squat)")
     dip_wrist_along_min: float = setting(-2.0, 3.0, doc="dip: hands at least this far along shoulder->hip "
                                          "(beside or behind the hips, not under the shoulders)")
@@ -212,6 +223,12 @@ class RecognitionConfig:
     hands_still_max_frac: float = setting(0.0, 2.0, doc="hands that support the body stay put: their height "
                                           "above the feet varies less than this (fraction of body length) over "
                                           "the window, else not in position (arms swinging in a squat)")
+    along_body_min_shoulder_frac: float = setting(0.0, 10.0, doc="image shoulder width at least this share of "
+                                                  "the torso length = camera head-on: heights along the body "
+                                                  "are not judged")
+    upright_image_min_deg: float = setting(0.0, 90.0, doc="torso steeper than this in the image with the "
+                                           "shoulders square to the camera = camera above (or someone facing "
+                                           "it): heights are not judged either")
     stillness_elbow_deg: float = setting(0.0, 90.0, doc="elbow range over the window below this = still (a "
                                          "hold or a pause), above = moving (reps)")
     moving_after_s: float = setting(0.0, 30.0, doc="a first rep within this long makes a rep exercise; still "

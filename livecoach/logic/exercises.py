@@ -193,7 +193,36 @@ def measure_posture(pose: PoseFrame, config: RecognitionConfig) -> Posture:
         out["shoulder_over_wrist_arm_frac"] = (_height(sh) - _height(wrist)) / arm
     out["hand_width_ratio"] = _hand_width_ratio(pose, config)
     out["wrist_gap_arm_frac"] = _wrist_gap(pose, v)
+    if _looks_along_body(pose, config):
+        # Head-on or from above, the pose model's depth along the body is a guess: heights and
+        # angles to the floor cannot be told (a plank seen from above reads as standing).
+        for name in ALONG_VIEW_UNJUDGED:
+            out[name] = NAN
     return Posture(t_s=pose.t_s, **out)
+
+
+#: Posture fields a camera looking along the body (head-on, or down on the back) cannot give.
+ALONG_VIEW_UNJUDGED: Tuple[str, ...] = (
+    "body_angle_feet_deg", "body_angle_knees_deg", "hands_height_feet_frac", "hands_height_knees_frac",
+    "hip_offset_feet_frac", "hip_offset_knees_frac", "knee_above_ankle_frac", "torso_angle_deg",
+)
+
+
+def _looks_along_body(pose: PoseFrame, config: RecognitionConfig) -> bool:
+    """The camera looks along the body: shoulders wide against a foreshortened torso (head-on),
+    or square to the camera with the torso running up the image (from above -- or someone
+    standing facing the camera, which the image alone cannot tell apart)."""
+    v = config.min_visibility
+    if any(pose.vis(lm) < v for lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)):
+        return False
+    ls, rs = pose.xy(L.LEFT_SHOULDER).astype(float), pose.xy(L.RIGHT_SHOULDER).astype(float)
+    torso = (ls + rs) / 2 - (pose.xy(L.LEFT_HIP).astype(float) + pose.xy(L.RIGHT_HIP).astype(float)) / 2
+    length = float(np.linalg.norm(torso))
+    ratio = float(np.linalg.norm(ls - rs)) / max(length, 1e-6)
+    if ratio >= config.along_body_min_shoulder_frac:
+        return True
+    upright = math.degrees(math.atan2(abs(float(torso[1])), abs(float(torso[0])) + 1e-9)) >= config.upright_image_min_deg
+    return upright and ratio >= config.hand_width_min_shoulder_frac
 
 
 
@@ -281,6 +310,8 @@ _SUFFIX = {"body_angle": "_deg", "hands_height": "_frac", "forearm_angle": "_deg
 #: Measurements whose absence is the view's limit, with the reason given.
 UNJUDGED_REASONS: Dict[str, str] = {
     "hand_width": "hand width is not visible from this view (side-on)",
+    **{key: "heights along the body are not visible from this view (camera head-on or above)"
+       for key in ("body_angle", "hands_height", "hip_offset", "knee_above_ankle")},
 }
 
 
@@ -399,7 +430,11 @@ class ExerciseRecognizer:
         self._scap_flips: Deque[float] = collections.deque()
         self._gap_base: Deque[Tuple[float, float]] = collections.deque()
         self._latched: Dict[str, float] = {}
-        self._support_seen: Deque[Tuple[float, str]] = collections.deque()
+        self._support_now: Optional[str] = None
+        self._support_new: Optional[str] = None
+        self._support_new_since: Optional[float] = None
+        self._support_changes: Deque[float] = collections.deque()
+        self._tap_since: Optional[float] = None
 
     # -- public
     def on_rep(self, t_s: float) -> None:
@@ -581,22 +616,50 @@ class ExerciseRecognizer:
         return False
 
     # -- look-alikes
+    def _support(self, t_s: float, med: Posture, flat: bool) -> Optional[str]:
+        """Hands or forearms under a flat body, with hysteresis; a change counts once the new
+        support has held ``support_min_s`` (for the up-down signal)."""
+        lk = self.config.lookalikes
+        angle = med.forearm_angle_deg
+        if not flat or math.isnan(angle):
+            self._support_new, self._support_new_since = None, None
+            return self._support_now
+        new = "hands" if angle >= lk.hands_min_forearm_deg else "forearms" if angle <= lk.forearms_max_forearm_deg \
+            else self._support_now
+        if new == self._support_now:
+            self._support_new, self._support_new_since = None, None
+        elif new != self._support_new:
+            self._support_new, self._support_new_since = new, t_s
+        elif self._support_new_since is not None and t_s - self._support_new_since >= lk.support_min_s - 1e-9:
+            if self._support_now is not None:
+                self._support_changes.append(t_s)
+            self._support_now, self._support_new, self._support_new_since = new, None, None
+        return self._support_now
+
     def _lookalikes(self, t_s: float, posture: Optional[Posture], med: Optional[Posture]) -> Tuple[str, ...]:
         lk = self.config.lookalikes
         seen: List[str] = []
         if posture is not None and med is not None:
-            on_hands = (not math.isnan(med.forearm_angle_deg) and med.forearm_angle_deg >= 45.0
-                        and not math.isnan(med.body_angle_feet_deg) and med.body_angle_feet_deg <= 45.0)
+            flat = not math.isnan(med.body_angle_feet_deg) and med.body_angle_feet_deg <= lk.plank_max_body_deg
+            support = self._support(t_s, med, flat)
+            on_hands = flat and support == "hands"
             # Shoulder tap: one wrist leaves the floor while the other stays (relative to their
-            # usual height difference, so a tilted or moving camera does not matter).
+            # usual height difference, so a tilted or moving camera does not matter), for a
+            # moment longer than a landmark's jump.
             if on_hands and not math.isnan(posture.wrist_gap_arm_frac):
                 self._gap_base.append((t_s, posture.wrist_gap_arm_frac))
             while self._gap_base and t_s - self._gap_base[0][0] > lk.floor_window_s:
                 self._gap_base.popleft()
+            lifted = False
             if on_hands and len(self._gap_base) >= 3 and not math.isnan(posture.wrist_gap_arm_frac):
-                base = float(np.median([g for _, g in self._gap_base]))
-                if abs(posture.wrist_gap_arm_frac - base) >= lk.tap_lift_frac:
+                base = float(_nanmedian_columns(np.array([[g] for _, g in self._gap_base]))[0])
+                lifted = abs(posture.wrist_gap_arm_frac - base) >= lk.tap_lift_frac
+            if lifted:
+                self._tap_since = self._tap_since if self._tap_since is not None else t_s
+                if t_s - self._tap_since >= lk.tap_min_s - 1e-9:
                     seen.append("shoulder_tap")
+            else:
+                self._tap_since = None
             hips = (posture.hip_angle_left_deg, posture.hip_angle_right_deg)
             knees = (posture.knee_angle_left_deg, posture.knee_angle_right_deg)
             arms_straight = not math.isnan(posture.elbow_angle_deg) and posture.elbow_angle_deg >= lk.climber_arms_min_deg
@@ -608,30 +671,24 @@ class ExerciseRecognizer:
                         break
                 if max(hips) <= lk.jump_in_hip_max_deg and max(knees) <= lk.climber_knee_max_deg:
                     seen.append("jump_in")
-            # Up-down: hands -> forearms -> hands (or back) within the latch time.
-            support = ("hands" if posture.forearm_angle_deg >= 45.0 else "forearms") \
-                if not math.isnan(posture.forearm_angle_deg) and not math.isnan(posture.body_angle_feet_deg) \
-                and posture.body_angle_feet_deg <= 40.0 else None
-            if support is not None:
-                if not self._support_seen or self._support_seen[-1][1] != support:
-                    self._support_seen.append((t_s, support))
-            while self._support_seen and t_s - self._support_seen[0][0] > max(lk.latch_s, 3.0):
-                self._support_seen.popleft()
-            if len(self._support_seen) >= 3:
+            # Up-down: hands -> forearms -> hands (or back), each held a moment, within the window.
+            while self._support_changes and t_s - self._support_changes[0] > lk.up_down_window_s:
+                self._support_changes.popleft()
+            if len(self._support_changes) >= 2:
                 seen.append("up_down")
             # Bird dog / quadruped: on the knees with the hips folded (thighs under the body).
-            if not math.isnan(med.knee_above_ankle_frac) and med.knee_above_ankle_frac <= 0.3 \
-                    and not math.isnan(med.hip_angle_deg) and med.hip_angle_deg <= lk.quadruped_hip_max_deg \
-                    and not math.isnan(med.torso_angle_deg) and abs(med.torso_angle_deg) <= 35.0:
+            if not math.isnan(posture.knee_above_ankle_frac) and posture.knee_above_ankle_frac <= lk.kneel_max_frac \
+                    and not math.isnan(posture.hip_angle_deg) and posture.hip_angle_deg <= lk.quadruped_hip_max_deg \
+                    and not math.isnan(posture.torso_angle_deg) and abs(posture.torso_angle_deg) <= lk.plank_max_body_deg:
                 seen.append("bird_dog")
-            upright = not math.isnan(med.torso_angle_deg) and med.torso_angle_deg >= lk.upright_min_deg
-            if upright and not math.isnan(med.wrist_along_torso_frac) \
-                    and med.wrist_along_torso_frac >= lk.dip_wrist_along_min \
-                    and not math.isnan(med.hands_height_feet_frac) and med.hands_height_feet_frac > 0.1:
+            upright = not math.isnan(posture.torso_angle_deg) and posture.torso_angle_deg >= lk.upright_min_deg
+            if upright and not math.isnan(posture.wrist_along_torso_frac) \
+                    and posture.wrist_along_torso_frac >= lk.dip_wrist_along_min \
+                    and not math.isnan(posture.hands_height_feet_frac) and posture.hands_height_feet_frac > lk.dip_hands_min_frac:
                 seen.append("dip")  # upright, hands beside/behind the hips on a raised support
             bent = [x for x in knees + (posture.knee_angle_deg,) if not math.isnan(x)]
-            if upright and "dip" not in seen and not math.isnan(med.body_angle_feet_deg) \
-                    and med.body_angle_feet_deg >= lk.upright_min_deg and bent and min(bent) <= lk.squat_knee_max_deg:
+            if upright and "dip" not in seen and not math.isnan(posture.body_angle_feet_deg) \
+                    and posture.body_angle_feet_deg >= lk.upright_min_deg and bent and min(bent) <= lk.squat_knee_max_deg:
                 seen.append("squat")  # standing on the feet and the knees bend
         for name in seen:
             self._latched[name] = t_s

@@ -155,7 +155,7 @@ def test_each_rep_profile_matches_its_own_posture_best(joints, expected):
     assert best_rep_profile(posture_of(joints)) == expected
 
 
-@pytest.mark.parametrize("half,expected", [(0.2, "standard"), (0.33, "wide"), (0.06, "diamond")])
+@pytest.mark.parametrize("half,expected", [(0.22, "standard"), (0.36, "wide"), (0.06, "diamond")])
 def test_hand_width_variants_from_a_view_that_shows_it(half, expected):
     posture = posture_of(STANDARD_TOP, yaw_deg=60, hand_half_m=half)
     scores = {n: match_profile(posture, LIB[n], CFG).score for n in ("standard", "wide", "diamond")}

@@ -41,7 +41,7 @@ def test_extends_lays_a_profile_over_its_base():
     lib = load_exercises()
     wide, standard = lib["wide"], lib["standard"]
     assert wide.extends == "standard" and standard.extends == ""
-    assert wide.position.hand_width == "wide" and wide.position.hand_width_min == 1.5
+    assert wide.position.hand_width == "wide" and wide.position.hand_width_min == 1.7
     assert wide.position.body_angle_max_deg == standard.position.body_angle_max_deg  # inherited
     assert "elbow_flare" not in wide.faults.enabled
     # a hold built on a rep profile does not inherit its [rep] table

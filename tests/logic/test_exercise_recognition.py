@@ -65,7 +65,7 @@ def test_side_view_says_it_cannot_tell_the_hand_width():
 
 
 def test_a_view_that_shows_the_hands_names_wide_push_ups():
-    steps = run(ExerciseRecognizer(LIB), STANDARD_TOP, 2.5, rep_every_s=1.5, hand_half_m=0.33, yaw_deg=60)
+    steps = run(ExerciseRecognizer(LIB), STANDARD_TOP, 2.5, rep_every_s=1.5, hand_half_m=0.36, yaw_deg=60)
     assert steps[-1].exercise == "wide" and steps[-1].cannot_tell == ()
 
 
@@ -146,9 +146,12 @@ def test_shoulder_tap_is_flagged_when_one_hand_leaves_the_floor():
     assert not any(s.lookalikes for s in steps)
     tap = {"wrist": (1.05, 0.45), "elbow": (1.2, 0.45)}
     r = rec.update(1.55, make_pose(STANDARD_TOP, t_s=1.55, yaw_deg=30, right=tap))
-    assert "shoulder_tap" in r.lookalikes
+    assert not r.lookalikes  # one frame could be a landmark jumping
+    for i in range(1, 6):
+        r = rec.update(1.55 + i / FPS, make_pose(STANDARD_TOP, t_s=1.55 + i / FPS, yaw_deg=30, right=tap))
+    assert "shoulder_tap" in r.lookalikes and not r.in_position
     # the flag is latched briefly, then clears
-    steps = run(rec, STANDARD_TOP, 1.0, t0=1.6, yaw_deg=30)
+    steps = run(rec, STANDARD_TOP, 1.0, t0=1.75, yaw_deg=30)
     assert steps[0].lookalikes and not steps[-1].lookalikes
 
 
