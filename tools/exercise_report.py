@@ -28,6 +28,7 @@ from livecoach.formats.recording import read_recording
 from livecoach.logic.exercises import ExerciseRecognizer
 from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.holds import HoldTimers
+from livecoach.types import RepEvent
 
 
 def find_recording(cache: Path, clip_file: str) -> Optional[Path]:
@@ -39,9 +40,14 @@ def find_recording(cache: Path, clip_file: str) -> Optional[Path]:
     return found[-1] if found else None
 
 
-def replay(path: Path, library, config, exercise: Optional[str] = None) -> Dict[str, Any]:
-    """Recognition timeline, hold records and look-alike flags of one recording."""
+def replay(path: Path, library, config, exercise: Optional[str] = None, variant: str = "standard") -> Dict[str, Any]:
+    """Recognition timeline, hold records and look-alike flags of one recording, and the reps
+    today's SessionAnalyzer counts with and without the recogniser's look-alike veto."""
+    from livecoach.logic.analysis import SessionAnalyzer
+
     _, frames = read_recording(path)
+    analyzer = SessionAnalyzer(config, variant=variant)
+    reps: List[Dict[str, Any]] = []
     extractor = FeatureExtractor(config.features)
     recognizer = ExerciseRecognizer(library, forced=exercise)
     holds = HoldTimers(library, texts=dict(config.cues.texts))
@@ -67,6 +73,10 @@ def replay(path: Path, library, config, exercise: Optional[str] = None) -> Dict[
             flags[name] += dt
         if r.lookalikes:
             flagged_at.append(round(rec.t_s, 3))
+        for ev in analyzer.update(rec.t_s, rec.frame_index, rec.pose).events:
+            if isinstance(ev, RepEvent) and ev.record.full:
+                vetoed = recognizer.veto(ev.record.t_start_s, ev.record.t_end_s)
+                reps.append({"t_bottom_s": round(ev.record.t_bottom_s, 2), "vetoed_by": vetoed})
         step, _ = holds.update(rec.t_s, r.posture if rec.pose is not None else None, r.exercise)
         if step is not None:
             for ev in step.events:
@@ -85,6 +95,7 @@ def replay(path: Path, library, config, exercise: Optional[str] = None) -> Dict[
                   for h in holds.records],
         "hold_events": hold_events,
         "flagged_at": flagged_at,
+        "reps": reps,
     }
 
 
@@ -151,15 +162,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         if path is None:
             print(f"{clip['file']}: no cached landmarks in {args.cache}", file=sys.stderr)
             continue
-        result = replay(path, library, config)
+        expected = expected_exercises(clip) or []
+        result = replay(path, library, config, variant="knee" if "knee" in expected else "standard")
         scored = score_clip(clip, result)
         out[clip["file"]] = {"result": result, "score": scored}
         rows.append((clip, result, scored))
     print("| clip | labelled | recognised (s in position) | cannot tell | recognition | holds: timed vs good_form_s "
-          "| unlabelled holds | look-alikes (s flagged) |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| unlabelled holds | look-alikes (s flagged) | reps counted today -> after veto (labelled) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     right = wrong = none_ok = none_n = undecided = reps_flagged = reps_total = 0
     flagged_pushup: List[str] = []
+    before_in = after_in = n_counted = false_before = false_after = lost = 0
     hold_err = []
     for clip, result, scored in rows:
         expected = expected_exercises(clip)
@@ -171,8 +184,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         extra = "; ".join(f"{h['exercise']} {h['seconds_good']}s" for h in scored["unlabelled_holds"]) or "-"
         flags = ", ".join(f"{k} {v}" for k, v in result["lookalikes_s"].items()) or "-"
         cannot = "; ".join(f"{k}: {v}" for k, v in result["cannot_tell"].items()) or "-"
+        n_reps = len(result["reps"])
+        kept = sum(1 for r in result["reps"] if r["vetoed_by"] is None)
+        lo, hi = clip.get("count_min", clip.get("count")), clip.get("count_max", clip.get("count"))
+        label = "?" if lo is None else (str(lo) if lo == hi else f"{lo}-{hi}")
+        vetoes = ",".join(sorted({r["vetoed_by"] for r in result["reps"] if r["vetoed_by"]}))
         print(f"| {clip['file'].rsplit('.', 1)[0]} | {labelled} | {times} | {cannot} | {scored['recognition']} | "
-              f"{holds} | {extra} | {flags} |")
+              f"{holds} | {extra} | {flags} | {n_reps} -> {kept}{' (' + vetoes + ')' if vetoes else ''} ({label}) |")
+        if lo is not None:
+            before_in += lo <= n_reps <= hi
+            after_in += lo <= kept <= hi
+            n_counted += 1
+            if hi == 0:
+                false_before += n_reps
+                false_after += kept
+            else:
+                lost += max(0, min(n_reps, hi) - kept) if n_reps >= lo else 0
         if expected:
             right += scored["recognition"] == "ok"
             wrong += scored["recognition"].startswith("wrong")
@@ -191,6 +218,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"recognition (clips with a labelled variant): {right} right, {wrong} wrong, {undecided} undecided "
           f"(the view cannot tell) of {right + wrong + undecided}")
     print(f"labelled push-up rep bottoms within 0.5 s of a look-alike flag: {reps_flagged} of {reps_total}")
+    print(f"counts in the labelled range: today's analyzer {before_in}/{n_counted}, with the look-alike veto "
+          f"{after_in}/{n_counted}; false reps on clips without a push-up {false_before} -> {false_after}; "
+          f"reps lost to the veto on push-up clips {lost}")
     print(f"clips without a push-up: {none_ok} of {none_n} with a look-alike flagged or a hold/nothing named")
     print(f"push-up clips with a look-alike flagged (counting would pause then): {len(flagged_pushup)}")
     for line in flagged_pushup:

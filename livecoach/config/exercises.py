@@ -199,6 +199,10 @@ class LookalikeConfig:
     quadruped_hip_max_deg: float = setting(0.0, 180.0, doc="bird dog / quadruped: on the knees with the hips "
                                            "folded below this (thighs under the body, not a knee push-up line)")
     latch_s: float = setting(0.0, 30.0, doc="a look-alike stays flagged this long after its last frame")
+    veto_min_share: float = setting(0.0, 1.0, doc="a rep cycle with a look-alike flagged on at least this share "
+                                    "of its frames does not count (ExerciseRecognizer.veto)")
+    history_s: float = setting(1.0, 600.0, doc="look-alike flags kept this long for veto (>= the longest rep "
+                                "cycle, [reps] max_cycle_s)")
 
 
 @dataclass(frozen=True)

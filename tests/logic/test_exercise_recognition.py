@@ -209,3 +209,21 @@ def test_recorded_mountain_climbers_are_flagged():
     assert flagged >= 3.0
     # no rep exercise is confirmed by a rep: the arms never bend
     assert all(s.motion != "elbows" for s in steps)
+
+
+def test_veto_drops_a_rep_cycle_filled_by_a_lookalike_but_keeps_one_beside_it():
+    rec = ExerciseRecognizer(LIB)
+    run(rec, STANDARD_TOP, 1.0)
+    left = {"knee": (0.95, 0.25), "ankle": (0.6, 0.12)}
+    t = 1.0
+    for i in range(int(1.0 * FPS)):  # one second of knee drives
+        t = 1.0 + i / FPS
+        rec.update(t, make_pose(STANDARD_TOP, t_s=t, left=left))
+    run(rec, STANDARD_TOP, 2.0, t0=2.0, rep_every_s=1.5)  # then a clean push-up
+    assert rec.veto(1.0, 2.0) == "mountain_climber"
+    name, share = rec.lookalike_during(1.0, 2.0)
+    assert name == "mountain_climber" and share > 0.9
+    # a cycle that only touches the flagged stretch at its start keeps its rep
+    assert rec.lookalike_during(2.3, 3.9)[1] < LIB.recognition.lookalikes.veto_min_share
+    assert rec.veto(2.3, 3.9) is None
+    assert rec.veto(10.0, 11.0) is None  # nothing recorded there
