@@ -40,12 +40,60 @@ def find_recording(cache: Path, clip_file: str) -> Optional[Path]:
     return found[-1] if found else None
 
 
-def replay(path: Path, library, config, exercise: Optional[str] = None, variant: str = "standard") -> Dict[str, Any]:
+def _mirrored(pose):
+    """The same pose seen in a mirror: x flipped, left and right swapped (labels unchanged)."""
+    import numpy as np
+    from livecoach.landmarks import Landmark
+    from livecoach.types import PoseFrame
+
+    order = []
+    for lm in Landmark:
+        name = lm.name
+        twin = name.replace("LEFT", "#").replace("RIGHT", "LEFT").replace("#", "RIGHT")
+        order.append(int(Landmark[twin]))
+    img = pose.image_xyz[order].copy()
+    img[:, 0] = pose.width - img[:, 0]
+    world = pose.world_xyz[order].copy()
+    world[:, 0] = -world[:, 0]
+    return PoseFrame(t_s=pose.t_s, frame_index=pose.frame_index, width=pose.width, height=pose.height,
+                     image_xyz=img, visibility=pose.visibility[order], world_xyz=world)
+
+
+def augment(frames, how: str):
+    """Label-preserving transforms: ``mirror``; ``tempo2`` (every 2nd frame, times halved: twice as
+    fast at the same fps); ``tempo0.5`` (every frame twice, times doubled: half speed)."""
+    import dataclasses as dc
+    from livecoach.formats.recording import RecordedFrame
+
+    if how == "mirror":
+        return [RecordedFrame(f.frame_index, f.t_s, _mirrored(f.pose) if f.pose is not None else None) for f in frames]
+    if how == "tempo2":
+        out = []
+        for i, f in enumerate(frames[::2]):
+            t = f.t_s / 2.0
+            out.append(RecordedFrame(i, t, dc.replace(f.pose, t_s=t, frame_index=i) if f.pose is not None else None))
+        return out
+    if how == "tempo0.5":
+        out = []
+        dt = (frames[1].t_s - frames[0].t_s) if len(frames) > 1 else 1 / 30
+        for f in frames:
+            for k in (0, 1):
+                t = f.t_s * 2.0 + k * dt
+                i = len(out)
+                out.append(RecordedFrame(i, t, dc.replace(f.pose, t_s=t, frame_index=i) if f.pose is not None else None))
+        return out
+    raise ValueError(how)
+
+
+def replay(path: Path, library, config, exercise: Optional[str] = None, variant: str = "standard",
+           transform: str = "") -> Dict[str, Any]:
     """Recognition timeline, hold records and look-alike flags of one recording, and the reps
     today's SessionAnalyzer counts with and without the recogniser's look-alike veto."""
     from livecoach.logic.analysis import SessionAnalyzer
 
     _, frames = read_recording(path)
+    if transform:
+        frames = augment(frames, transform)
     analyzer = SessionAnalyzer(config, variant=variant)
     reps: List[Dict[str, Any]] = []
     extractor = FeatureExtractor(config.features)
@@ -149,6 +197,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/work/cache/landmarks"))
     parser.add_argument("--exercises", type=Path, default=None, help="profile folder (default config/exercises)")
     parser.add_argument("--pushfit", action="store_true", help="also the manifest's pushfit clips (all standard)")
+    parser.add_argument("--augment", default="", help="comma list of mirror,tempo2,tempo0.5: recognition, "
+                        "holds and flags again on transformed landmarks (one summary line per transform)")
     parser.add_argument("--json", type=Path, default=None, help="also write the full results here")
     args = parser.parse_args(argv)
     config = load_config()
@@ -228,9 +278,38 @@ def main(argv: Optional[List[str]] = None) -> int:
     if hold_err:
         print(f"deliberate holds: {len(hold_err)}, max |error| {max(hold_err):.2f} s, "
               f"mean |error| {sum(hold_err) / len(hold_err):.2f} s")
+    for how in [h for h in args.augment.split(",") if h]:
+        ok = total = holds_ok = holds_n = 0
+        changed = []
+        for clip, result, scored in rows:
+            path = find_recording(args.cache, clip["file"])
+            expected = expected_exercises(clip) or []
+            res = replay(path, library, config, variant="knee" if "knee" in expected else "standard", transform=how)
+            factor = 0.5 if how == "tempo2" else 2.0 if how == "tempo0.5" else 1.0
+            sc = score_clip(_scaled(clip, factor), res)
+            if expected:
+                total += 1
+                ok += sc["recognition"] == "ok"
+            for e in sc["hold_errors"]:
+                if not e["top_pause"]:
+                    holds_n += 1
+                    holds_ok += abs(e["error_s"]) <= 1.0
+            if res["recognised"] != result["recognised"]:
+                changed.append(f"{clip['file']}: {result['recognised']} -> {res['recognised']}")
+        print(f"[{how}] recognition right on {ok}/{total} labelled clips; deliberate holds within 1.0 s of the "
+              f"{holds_ok}/{holds_n}; majority exercise changed on: {'; '.join(changed) or 'none'}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
     return 0
+
+
+def _scaled(clip: Dict[str, Any], factor: float) -> Dict[str, Any]:
+    """Clip labels with times (and hold seconds) scaled by ``factor`` (tempo transforms)."""
+    out = dict(clip)
+    out["rep_bottoms_s"] = [b * factor for b in clip.get("rep_bottoms_s") or []]
+    out["holds"] = [dict(h, start_s=h["start_s"] * factor, end_s=h["end_s"] * factor,
+                         good_form_s=h["good_form_s"] * factor) for h in clip.get("holds") or []]
+    return out
 
 
 if __name__ == "__main__":
