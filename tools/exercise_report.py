@@ -296,7 +296,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                     holds_ok += abs(e["error_s"]) <= 1.0
             if res["recognised"] != result["recognised"]:
                 changed.append(f"{clip['file']}: {result['recognised']} -> {res['recognised']}")
-        print(f"[{how}] recognition right on {ok}/{total} labelled clips; deliberate holds within 1.0 s of the "
+        print(f"[{how}] recognition right on {ok}/{total} labelled clips; deliberate holds within 1.0 s of the scaled label: "
               f"{holds_ok}/{holds_n}; majority exercise changed on: {'; '.join(changed) or 'none'}")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
