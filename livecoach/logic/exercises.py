@@ -205,6 +205,7 @@ def measure_posture(pose: PoseFrame, config: RecognitionConfig) -> Posture:
 ALONG_VIEW_UNJUDGED: Tuple[str, ...] = (
     "body_angle_feet_deg", "body_angle_knees_deg", "hands_height_feet_frac", "hands_height_knees_frac",
     "hip_offset_feet_frac", "hip_offset_knees_frac", "knee_above_ankle_frac", "torso_angle_deg",
+    "forearm_angle_deg",  # from above, a vertical forearm points at the camera: its depth is a guess too
 )
 
 
@@ -311,7 +312,7 @@ _SUFFIX = {"body_angle": "_deg", "hands_height": "_frac", "forearm_angle": "_deg
 UNJUDGED_REASONS: Dict[str, str] = {
     "hand_width": "hand width is not visible from this view (side-on)",
     **{key: "heights along the body are not visible from this view (camera head-on or above)"
-       for key in ("body_angle", "hands_height", "hip_offset", "knee_above_ankle")},
+       for key in ("body_angle", "hands_height", "hip_offset", "knee_above_ankle", "forearm_angle")},
 }
 
 
