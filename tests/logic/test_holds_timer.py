@@ -1,0 +1,146 @@
+"""HoldTimer frame by frame: good-form seconds, breaks and restores, ticks, target, gaps, fixtures."""
+from __future__ import annotations
+
+import dataclasses
+from typing import List, Optional
+
+import pytest
+
+from conftest import FIXTURES
+from livecoach.config.schema import load_config
+from livecoach.formats.recording import read_recording
+from livecoach.logic.exercises import ExerciseRecognizer, measure_posture
+from livecoach.logic.holds import HoldStep, HoldTimer, HoldTimers
+from test_exercise_poses import CFG, FOREARM_PLANK, LIB, STANDARD_TOP, STANDARD_BOTTOM, make_pose
+
+FPS = 30.0
+DT = 1.0 / FPS
+PLANK = measure_posture(make_pose(STANDARD_TOP), CFG)
+SAGGING = dataclasses.replace(PLANK, hip_offset_feet_frac=0.12)
+PIKED = dataclasses.replace(PLANK, hip_offset_feet_frac=-0.12)
+BENT_ARMS = measure_posture(make_pose(STANDARD_BOTTOM), CFG)
+TEXTS = dict(load_config().cues.texts)
+
+
+def feed(timer: HoldTimer, posture, t0: float, seconds: float) -> List[HoldStep]:
+    n = int(round(seconds * FPS))
+    return [timer.update(t0 + i * DT, posture) for i in range(n)]
+
+
+def events(steps, kind: Optional[str] = None):
+    return [e for s in steps for e in s.events if kind is None or e.kind == kind]
+
+
+def test_a_hold_whose_form_breaks_and_recovers():
+    timer = HoldTimer(LIB["plank"], CFG, texts=TEXTS)
+    steps = feed(timer, PLANK, 0.0, 5.0)            # 0-5 s good
+    steps += feed(timer, SAGGING, 5.0, 2.0)         # 5-7 s hips sag
+    steps += feed(timer, PLANK, 7.0, 6.0)           # 7-13 s good again
+    steps += feed(timer, None, 13.0, 2.0)           # nobody in view: the hold ends
+    spec = LIB["plank"].hold
+    (start,) = events(steps, "start")
+    assert start.t_s == pytest.approx(spec.start_after_s, abs=DT) and start.text == "Hold"
+    (brk,) = events(steps, "break")
+    assert brk.fault == "hip_sag" and brk.text == "Tuck your tailbone"
+    assert brk.t_s == pytest.approx(5.0 + spec.break_after_s, abs=2 * DT)
+    assert brk.seconds_good == pytest.approx(5.0, abs=2 * DT)  # the clock stopped when the hips dropped
+    (restored,) = events(steps, "restored")
+    assert restored.t_s == pytest.approx(7.0 + spec.restore_after_s, abs=2 * DT) and restored.text == "Good, hold it"
+    (tick,) = events(steps, "tick")
+    assert tick.text == "10 seconds" and tick.seconds_good == pytest.approx(10.0, abs=DT)
+    (end,) = events(steps, "end")
+    records = [s.record for s in steps if s.record is not None]
+    assert len(records) == 1
+    rec = records[0]
+    assert rec.seconds_good == pytest.approx(11.0, abs=3 * DT)  # 5 s + 6 s in good form
+    assert rec.seconds_total == pytest.approx(13.0 - DT, abs=2 * DT)
+    assert rec.faults == ("hip_sag",) and len(rec.breaks) == 1
+    assert end.text == "Held 11 seconds in good form"
+    assert steps[-1].state == "idle" and steps[-1].seconds_good == 0.0
+
+
+def test_a_pike_breaks_with_its_own_fault_and_a_blip_does_not_break():
+    timer = HoldTimer(LIB["plank"], CFG, texts=TEXTS)
+    steps = feed(timer, PLANK, 0.0, 2.0)
+    steps += feed(timer, PIKED, 2.0, 0.2)           # shorter than break_after_s
+    steps += feed(timer, PLANK, 2.2, 1.0)
+    assert not events(steps, "break")
+    steps += feed(timer, PIKED, 3.2, 1.0)
+    (brk,) = events(steps, "break")
+    assert brk.fault == "hip_pike" and brk.text == "Hips down, one straight line"
+
+
+def test_side_plank_breaks_only_when_the_hips_drop():
+    side = measure_posture(make_pose(FOREARM_PLANK, roll_deg=80), CFG)
+    timer = HoldTimer(LIB["side_plank"], CFG, texts=TEXTS)
+    steps = feed(timer, side, 0.0, 2.0)
+    steps += feed(timer, dataclasses.replace(side, hip_offset_feet_frac=-0.15), 2.0, 1.0)  # hips high: fine
+    assert not events(steps, "break") and events(steps, "start")
+    steps += feed(timer, dataclasses.replace(side, hip_offset_feet_frac=0.12), 3.0, 1.5)
+    (brk,) = events(steps, "break")
+    assert brk.fault == "hip_sag" and brk.text == "Hips up"
+
+
+def test_target_counts_down_and_fires_once():
+    timer = HoldTimer(LIB["plank"], CFG, target_s=3.0, tick_every_s=1.0, texts=TEXTS)
+    steps = feed(timer, PLANK, 0.0, 5.0)
+    assert steps[0].remaining_s == pytest.approx(3.0)
+    assert steps[int(2 * FPS)].remaining_s == pytest.approx(1.0, abs=2 * DT)
+    assert steps[-1].remaining_s == 0.0
+    (target,) = events(steps, "target")
+    assert target.text == "Time! 3 seconds" and target.seconds_good == pytest.approx(3.0, abs=DT)
+    assert [e.text for e in events(steps, "tick")] == ["1 seconds", "2 seconds", "3 seconds", "4 seconds"]
+    rec = timer.finish(5.0)
+    assert rec is not None and rec.reached_target
+
+
+def test_short_gaps_do_not_end_a_hold_and_bent_arms_are_out_of_position():
+    timer = HoldTimer(LIB["plank"], CFG, texts=TEXTS)
+    steps = feed(timer, PLANK, 0.0, 3.0)
+    steps += feed(timer, None, 3.0, 0.5)            # a few frames without a pose
+    steps += feed(timer, PLANK, 3.5, 2.0)
+    assert not [s for s in steps if s.record is not None]
+    assert steps[-1].seconds_good == pytest.approx(5.0, abs=3 * DT)  # 3 s + 2 s: the 0.5 s gap is not counted
+    steps = feed(timer, BENT_ARMS, 5.5, 2.0)        # a push-up, not a straight-arm hold
+    (rec,) = [s.record for s in steps if s.record is not None]
+    assert rec.seconds_good == pytest.approx(5.0, abs=3 * DT) and rec.faults == ()
+
+
+def test_a_stretch_shorter_than_min_hold_is_a_pause_not_a_hold():
+    timer = HoldTimer(LIB["plank"], CFG, texts=TEXTS)
+    steps = feed(timer, PLANK, 0.0, 1.0) + feed(timer, None, 1.0, 2.0)
+    assert not [s for s in steps if s.record is not None]
+    assert events(steps, "start") and not events(steps, "end")
+
+
+def test_rep_profiles_are_not_holds():
+    with pytest.raises(ValueError, match="not a hold"):
+        HoldTimer(LIB["standard"], CFG)
+    with pytest.raises(ValueError, match="positive"):
+        HoldTimer(LIB["plank"], CFG, target_s=0.0)
+
+
+def replay_holds(name: str):
+    _, frames = read_recording(FIXTURES / "landmarks" / f"variants__{name}.jsonl.gz")
+    rec = ExerciseRecognizer(LIB)
+    timers = HoldTimers(LIB, texts=TEXTS)
+    for f in frames:
+        r = rec.update(f.t_s, f.pose)
+        timers.update(f.t_s, r.posture if f.pose is not None else None, r.exercise)
+    timers.finish(frames[-1].t_s)
+    return timers.records
+
+
+@pytest.mark.parametrize("name,exercise,good_form_s", [
+    ("fitnease__plank", "forearm_plank", 8.4),           # labelled good form (manifest), 1.0 s allowed
+    ("fitnease__side_knee_plank", "side_plank", 6.47),
+])
+def test_recorded_holds_are_timed_within_a_second(name, exercise, good_form_s):
+    (record,) = replay_holds(name)
+    assert record.exercise == exercise
+    assert abs(record.seconds_good - good_form_s) <= 1.0
+
+
+def test_recorded_mountain_climbers_and_knee_push_ups_time_no_long_hold():
+    for name in ("fitnease__mountain_climbers_slow", "fitnease__knee_pushups"):
+        assert all(r.seconds_good < 2.5 for r in replay_holds(name)), name
