@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 from livecoach.config.exercises import ExerciseLibrary, ExerciseProfile, RecognitionConfig
-from livecoach.logic.exercises import Posture, match_profile, measure_posture
+from livecoach.logic.exercises import match_profile
+from livecoach.logic.posture import Posture, measure_posture
 from livecoach.types import PoseFrame
 
 #: Hold event kinds, in the order they can happen.

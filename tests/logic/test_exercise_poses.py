@@ -17,7 +17,8 @@ import pytest
 
 from livecoach.config.exercises import load_exercises
 from livecoach.landmarks import NUM_LANDMARKS, Landmark as L
-from livecoach.logic.exercises import match_profile, measure_posture
+from livecoach.logic.exercises import match_profile
+from livecoach.logic.posture import measure_posture
 from livecoach.types import PoseFrame
 
 LIB = load_exercises()

@@ -9,7 +9,8 @@ import pytest
 from conftest import FIXTURES
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
-from livecoach.logic.exercises import ExerciseRecognizer, measure_posture
+from livecoach.logic.exercises import ExerciseRecognizer
+from livecoach.logic.posture import measure_posture
 from livecoach.logic.holds import HoldStep, HoldTimer, HoldTimers
 from test_exercise_poses import CFG, FOREARM_PLANK, LIB, STANDARD_TOP, STANDARD_BOTTOM, make_pose
 
