@@ -99,10 +99,12 @@ def combine_sides(left: float, right: float, vis_left: float, vis_right: float,
     return left if vis_left > vis_right else right
 
 
-def facing_side(pose: PoseFrame) -> str:
-    """The side of the body nearer the camera: smaller z, then higher visibility."""
-    vl = side_visibility(pose, "left")
-    vr = side_visibility(pose, "right")
+def facing_side(pose: PoseFrame, visibilities: Optional[Tuple[float, float]] = None) -> str:
+    """The side of the body nearer the camera: smaller z, then higher visibility.
+
+    ``visibilities``: the (left, right) :func:`side_visibility` when already computed."""
+    vl, vr = visibilities if visibilities is not None else (side_visibility(pose, "left"),
+                                                            side_visibility(pose, "right"))
     if abs(vl - vr) > 0.15:
         return "left" if vl > vr else "right"
     zl = float(pose.image_xyz[int(L.LEFT_SHOULDER), 2])
@@ -141,10 +143,11 @@ def signed_offset_from_line_frac(start: np.ndarray, end: np.ndarray, point: np.n
     return float(np.dot(np.asarray(point, dtype=float) - start, normal)) / length
 
 
-def hip_offset_frac(pose: PoseFrame, min_visibility: float) -> float:
+def hip_offset_frac(pose: PoseFrame, min_visibility: float, facing: Optional[str] = None) -> float:
     """Hip offset from the shoulder-ankle line (knee when the feet are out of view) as a
-    fraction of that line's length: + = hips toward the floor (sag), - = hips up (pike)."""
-    side = SIDES[facing_side(pose)]
+    fraction of that line's length: + = hips toward the floor (sag), - = hips up (pike).
+    ``facing``: :func:`facing_side` when already known."""
+    side = SIDES[facing or facing_side(pose)]
     if not _visible(pose, min_visibility, side["shoulder"], side["hip"]):
         return NAN
     for far in ("ankle", "knee"):
@@ -154,20 +157,20 @@ def hip_offset_frac(pose: PoseFrame, min_visibility: float) -> float:
     return NAN
 
 
-def hip_offset_knee_frac(pose: PoseFrame, min_visibility: float) -> float:
+def hip_offset_knee_frac(pose: PoseFrame, min_visibility: float, facing: Optional[str] = None) -> float:
     """Hip offset from the shoulder-knee line as a fraction of its length (+ = sag, - = pike).
 
     The body line of a knee push-up: the knees are the pivot and the feet rest behind or
     above them, so the shoulder-ankle line is not the line the hips should hold."""
-    side = SIDES[facing_side(pose)]
+    side = SIDES[facing or facing_side(pose)]
     if not _visible(pose, min_visibility, side["shoulder"], side["hip"], side["knee"]):
         return NAN
     return signed_offset_from_line_frac(pose.xy(side["shoulder"]), pose.xy(side["knee"]), pose.xy(side["hip"]))
 
 
-def knee_angle_deg(pose: PoseFrame, min_visibility: float) -> float:
+def knee_angle_deg(pose: PoseFrame, min_visibility: float, facing: Optional[str] = None) -> float:
     """Hip-knee-ankle angle of the side facing the camera (180 = straight legs)."""
-    side = SIDES[facing_side(pose)]
+    side = SIDES[facing or facing_side(pose)]
     if not _visible(pose, min_visibility, side["hip"], side["knee"], side["ankle"]):
         return NAN
     return angle_deg(pose.xy(side["hip"]), pose.xy(side["knee"]), pose.xy(side["ankle"]))
@@ -298,7 +301,8 @@ def shoulder_yaw_deg(pose: PoseFrame) -> float:
 
 
 def elbow_flare_deg(pose: PoseFrame, min_visibility: float, upper_arm_shoulder_widths: float,
-                    min_upright_deg: float, max_shoulder_yaw_deg: float) -> float:
+                    min_upright_deg: float, max_shoulder_yaw_deg: float,
+                    upright: Optional[bool] = None) -> float:
     """Abduction of the upper arms in the torso's frontal plane -- what a trainer standing at
     the head or above the back sees: ~45 = the "arrow" trainers teach, 90 = a "T".
 
@@ -311,12 +315,15 @@ def elbow_flare_deg(pose: PoseFrame, min_visibility: float, upper_arm_shoulder_w
     World landmarks are not used: their depth (the torso axis, seen head-on) is too noisy to
     separate a tucked arm from a flared one. ``nan`` when the shoulder line is turned more than
     ``max_shoulder_yaw_deg`` out of the image plane (a 3/4 view: the shoulder width shrinks and
-    the arms' backward reach shows as sideways reach).
+    the arms' backward reach shows as sideways reach). ``upright``: :func:`torso_upright_in_image`
+    with the same limits, when already computed.
     """
     if not _visible(pose, min_visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) \
             or shoulder_yaw_deg(pose) > max_shoulder_yaw_deg:
         return NAN
-    if torso_upright_in_image(pose, min_visibility, min_upright_deg):
+    if upright is None:
+        upright = torso_upright_in_image(pose, min_visibility, min_upright_deg)
+    if upright:
         return elbow_abduction_image_deg(pose, min_visibility)
     spread = elbow_spread_frac(pose, min_visibility)
     if math.isnan(spread) or upper_arm_shoulder_widths <= 0:
@@ -336,10 +343,10 @@ def shrug_ratio(pose: PoseFrame, min_visibility: float) -> float:
     return float(np.mean(vals)) if vals else NAN
 
 
-def neck_angle_deg(pose: PoseFrame, min_visibility: float) -> float:
+def neck_angle_deg(pose: PoseFrame, min_visibility: float, facing: Optional[str] = None) -> float:
     """Angle of the shoulder->ear line against the hip->shoulder line in the image, signed:
     + = head dropped toward the floor, - = craned up; 0 = head in line with the spine."""
-    side = SIDES[facing_side(pose)]
+    side = SIDES[facing or facing_side(pose)]
     if not _visible(pose, min_visibility, side["hip"], side["shoulder"], side["ear"]):
         return NAN
     hip, sh, ear = (pose.xy(side[k]).astype(float) for k in ("hip", "shoulder", "ear"))
@@ -417,26 +424,30 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
     v = config.min_visibility
     left = elbow_angle_side_deg(pose, "left", v)
     right = elbow_angle_side_deg(pose, "right", v)
+    # computed once per frame and shared by the measurements that need them
+    visibilities = (side_visibility(pose, "left"), side_visibility(pose, "right"))
+    facing = facing_side(pose, visibilities)
+    upright = torso_upright_in_image(pose, v, config.upright_torso_min_deg)
     return dict(
         elbow_angle_left_deg=left,
         elbow_angle_right_deg=right,
-        elbow_angle_deg=combine_sides(left, right, side_visibility(pose, "left"),
-                                      side_visibility(pose, "right"), config.both_sides_visibility_margin),
-        hip_offset_frac=hip_offset_frac(pose, v),
-        knee_angle_deg=knee_angle_deg(pose, v),
+        elbow_angle_deg=combine_sides(left, right, visibilities[0], visibilities[1],
+                                      config.both_sides_visibility_margin),
+        hip_offset_frac=hip_offset_frac(pose, v, facing),
+        knee_angle_deg=knee_angle_deg(pose, v, facing),
         body_angle_deg=body_angle_deg(pose, v),
         elbow_flare_deg=elbow_flare_deg(pose, v, config.upper_arm_shoulder_widths, config.upright_torso_min_deg,
-                                        config.flare_max_shoulder_yaw_deg),
+                                        config.flare_max_shoulder_yaw_deg, upright),
         elbow_spread_frac=elbow_spread_frac(pose, v),
-        hip_offset_knee_frac=hip_offset_knee_frac(pose, v),
+        hip_offset_knee_frac=hip_offset_knee_frac(pose, v, facing),
         shrug_ratio=shrug_ratio(pose, v),
-        neck_angle_deg=neck_angle_deg(pose, v),
+        neck_angle_deg=neck_angle_deg(pose, v, facing),
         asymmetry_deg=asymmetry_deg(pose, v),
         shoulder_above_wrist_px=shoulder_above_wrist_px(pose, v),
         body_scale_px=body_scale_px(pose, v),
         wrist_along_torso_frac=wrist_along_torso_frac(pose, config.wrist_min_visibility),
         hip_angle_deg=hip_angle_deg(pose, v),
-        body_upright_in_image=torso_upright_in_image(pose, v, config.upright_torso_min_deg),
+        body_upright_in_image=upright,
     )
 
 

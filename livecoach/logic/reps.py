@@ -25,15 +25,15 @@ counting decision); :func:`make_record` turns it and the rules' judgement into a
 """
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Deque, Dict, List, Optional, Tuple
 
-import numpy as np
-
 from livecoach.config.schema import RepsConfig
+from livecoach.logic.rolling import SortedWindow, median_abs_deviation_sorted
 from livecoach.types import Features, Phase, RepJudgement, RepRecord, RepWindow, View
 
 NAN = math.nan
@@ -107,42 +107,71 @@ class _ChannelSpec:
 
 
 class DepthChannel:
-    """One depth signal (bigger = higher up), normalised to the person's own range."""
+    """One depth signal (bigger = higher up), normalised to the person's own range.
+
+    The range (``hi``/``lo`` percentiles) and the noise (robust sigma of the second
+    difference) are over the last ``calibration_window_s`` of samples; both are kept in sorted
+    windows and computed only when read, so a frame costs O(log n) however long the window."""
 
     def __init__(self, spec: _ChannelSpec, config: RepsConfig) -> None:
         self.spec = spec
         self.config = config
-        self._hist: Deque[Tuple[float, float]] = collections.deque()
-        self._cache_n = -1
-        self.hi = NAN
-        self.lo = NAN
-        self.noise = NAN
+        self._values = SortedWindow(config.calibration_window_s)
+        self._d2: Deque[float] = collections.deque()  # second differences of consecutive samples
+        self._d2_sorted: List[float] = []
+        self._stats: Optional[Tuple[float, float, float]] = None  # (hi, lo, noise), None = stale
 
     def reset(self) -> None:
-        self._hist.clear()
-        self.hi = self.lo = self.noise = NAN
-        self._cache_n = -1
+        self._values.clear()
+        self._d2.clear()
+        self._d2_sorted.clear()
+        self._stats = None
 
     def add(self, t_s: float, value: float) -> None:
         if not math.isfinite(value):
             return
-        self._hist.append((t_s, value))
-        while self._hist and t_s - self._hist[0][0] > self.config.calibration_window_s:
-            self._hist.popleft()
-        self._recompute()
+        items = self._values.items
+        self._values.items.append((t_s, value))
+        bisect.insort(self._values.sorted, value)
+        if len(items) >= 3:
+            d2 = items[-1][1] - 2.0 * items[-2][1] + items[-3][1]
+            self._d2.append(d2)
+            bisect.insort(self._d2_sorted, d2)
+        while items and t_s - items[0][0] > self.config.calibration_window_s:
+            if self._d2:
+                old = self._d2.popleft()
+                del self._d2_sorted[bisect.bisect_left(self._d2_sorted, old)]
+            self._values.drop_oldest()
+        self._stats = None
 
-    def _recompute(self) -> None:
-        values = np.fromiter((v for _, v in self._hist), dtype=float, count=len(self._hist))
-        if values.size == 0:
-            return
-        self.hi = float(np.percentile(values, self.config.range_high_percentile))
-        self.lo = float(np.percentile(values, self.config.range_low_percentile))
-        if values.size >= 5:
-            d2 = values[2:] - 2.0 * values[1:-1] + values[:-2]
-            # robust sigma of the second difference; /sqrt(6) turns it into per-sample noise
-            self.noise = float(1.4826 * np.median(np.abs(d2 - np.median(d2)))) / math.sqrt(6.0)
-        else:
-            self.noise = NAN
+    def _compute(self) -> Tuple[float, float, float]:
+        if self._stats is None:
+            if not self._values.sorted:
+                self._stats = (NAN, NAN, NAN)
+            else:
+                hi = self._values.percentile(self.config.range_high_percentile)
+                lo = self._values.percentile(self.config.range_low_percentile)
+                noise = NAN
+                if len(self._values) >= 5:
+                    # robust sigma of the second difference; /sqrt(6) turns it into per-sample noise
+                    noise = float(1.4826 * median_abs_deviation_sorted(self._d2_sorted)) / math.sqrt(6.0)
+                self._stats = (hi, lo, noise)
+        return self._stats
+
+    @property
+    def hi(self) -> float:
+        """The person's top: the ``range_high_percentile`` of the window (nan before any sample)."""
+        return self._compute()[0]
+
+    @property
+    def lo(self) -> float:
+        """The person's bottom: the ``range_low_percentile`` of the window."""
+        return self._compute()[1]
+
+    @property
+    def noise(self) -> float:
+        """Per-sample noise (nan with fewer than 5 samples)."""
+        return self._compute()[2]
 
     @property
     def min_span(self) -> float:
@@ -156,7 +185,7 @@ class DepthChannel:
 
     def quality(self) -> float:
         """Range over noise: how clearly this signal shows the movement (0 if unknown)."""
-        if len(self._hist) < 5 or not math.isfinite(self.span):
+        if len(self._values) < 5 or not math.isfinite(self.span):
             return 0.0
         floor = max(abs(self.span) * 1e-3, 1e-9)
         return self.span / max(self.noise if math.isfinite(self.noise) else floor, floor)
@@ -356,7 +385,7 @@ class RepCounter:
         raw = self._depth_raw(features)
         f = dataclasses.replace(features, in_plank=True, depth_frac=float(min(max(d, 0.0), 1.2)),
                                 depth_raw_frac=raw)
-        finished = self._step(t_s, d, f)
+        finished = self._step(t_s, d, f, posture)
         return self._out(t_s, d, f, True, finished)
 
     def _no_pose(self, t_s: float) -> RepUpdate:
@@ -406,11 +435,11 @@ class RepCounter:
         if math.isfinite(f.elbow_angle_deg) and not (f.elbow_angle_deg >= self._min_elbow):
             self._min_elbow = f.elbow_angle_deg
 
-    def _step(self, t_s: float, d: float, f: Features) -> Optional[FinishedCycle]:
+    def _step(self, t_s: float, d: float, f: Features, posture: bool) -> Optional[FinishedCycle]:
+        """One frame of the phase machine; ``posture`` is :func:`plank_posture` of ``f``."""
         c = self.config
         # A cycle only ends on a frame that itself looks like a plank (a cut to someone
         # standing must not finish a rep while the gate's off-delay runs).
-        posture = plank_posture(f, c)
         if self.phase == Phase.NOT_IN_POSITION:
             # Entering the plank: only a top position arms the counter (a clip that opens at
             # the bottom must not count the half rep that follows). The plank frames seen
@@ -422,19 +451,20 @@ class RepCounter:
             for p in pending:
                 pd = ch.normalise(_channel_values(p)[self._active]) if ch else NAN
                 if math.isfinite(pd):
+                    # the pending frames all had a plank posture (else they were not kept)
                     replay.append((p.t_s, pd, dataclasses.replace(
                         p, in_plank=True, depth_frac=float(min(max(pd, 0.0), 1.2)),
-                        depth_raw_frac=self._depth_raw(p))))
-            replay.append((t_s, d, f))
-            first_t, first_d, first_f = replay[0]
+                        depth_raw_frac=self._depth_raw(p)), True))
+            replay.append((t_s, d, f, posture))
+            first_t, first_d, first_f, _ = replay[0]
             self._armed = first_d <= c.top_max_frac
             self.phase = Phase.TOP if self._armed else Phase.BOTTOM
             if self._armed:
                 self._top_frames.clear()
                 self._remember_top(first_f)
             finished = None
-            for rt, rd, rf in replay[1:]:
-                finished = self._step(rt, rd, rf) or finished
+            for rt, rd, rf, rp in replay[1:]:
+                finished = self._step(rt, rd, rf, rp) or finished
             return finished
         if self._cycle and t_s - self._t_start > c.max_cycle_s:
             self._reset_cycle_state()  # a rest at the bottom, not a rep
