@@ -59,6 +59,9 @@ class FeaturesConfig:
                                                "sideways reach into an abduction angle in front views")
     flare_max_shoulder_yaw_deg: float = setting(0.0, 90.0, doc="elbow flare is measured only while the "
                                                  "shoulder line is within this angle of the image plane")
+    facing_visibility_margin: float = setting(0.0, 1.0, doc="the side facing the camera is the better-seen arm "
+                                              "when the arms' visibilities differ by more than this; else the "
+                                              "side nearer the camera in depth (z)")
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,10 @@ class RepsConfig:
     full_depth_min_frac: float = setting(0.0, 1.0,
                                          doc="shoulder drop (fraction of top height) needed for a full rep")
     top_window_s: float = setting(0.1, 10.0, doc="lockout frames kept before each descent")
+    upright_vote_frames: int = setting(1, 300, doc="camera-above (torso upright in the image) or flat body is the "
+                                       "majority of this many recent pose frames")
+    depth_frac_max: float = setting(1.0, 3.0, doc="the normalised depth kept with each frame is capped at this "
+                                    "(1 = the person's usual bottom; a little overshoot is kept)")
 
 
 @dataclass(frozen=True)
@@ -221,6 +228,11 @@ class FaultRulesConfig:
     min_elbow_range_deg: float = setting(0.0, 180.0, doc="elbow-angle rules (shallow fallback, no_lockout) "
                                          "judge only when the cycle's elbow angle varies at least this much; "
                                          "less means the camera sees the arm end-on")
+    elbow_range_low_percentile: float = setting(0.0, 50.0, doc="the cycle's elbow-angle range is the high "
+                                                "minus this low percentile of its frames")
+    elbow_range_high_percentile: float = setting(50.0, 100.0, doc="... and this high percentile")
+    lower_half_min_depth_frac: float = setting(0.0, 1.0, doc="without elbow angles, frames at least this "
+                                               "normalised depth are the cycle's lower half (flare, shrug)")
     hip_sag: HipSagRuleConfig
     hip_pike: HipPikeRuleConfig
     shallow: ShallowRuleConfig
@@ -346,6 +358,9 @@ class ViewConfig:
     front_min_width_ratio: float = setting(0.0, 10.0, doc="shoulder width / torso length above this = front view")
     decide_window_s: float = setting(0.1, 30.0, doc="the view is the majority over this much recent time")
     switch_share: float = setting(0.5, 1.0, doc="a new view needs this share of the window to take over")
+    min_visibility: float = setting(0.0, 1.0, doc="shoulders and hips seen at least this well are used for the "
+                                    "camera-above test of the view (torso steeper than "
+                                    "features.upright_torso_min_deg)")
     judgeable: Dict[str, Tuple[str, ...]] = setting(choices=FAULT_NAMES,
                                                     doc="fault -> views it can be judged from")
 

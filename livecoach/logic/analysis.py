@@ -50,7 +50,7 @@ class SessionAnalyzer:
             fault_checker = FaultChecker(config)
         self.fault_checker = fault_checker
         self.features = FeatureExtractor(config.features)
-        self.views = ViewTracker(config.view)
+        self.views = ViewTracker(config.view, config.features)
         self.counter = RepCounter(config.reps, variant)
         self.records: List[RepRecord] = []
         self._highlight: tuple = ()

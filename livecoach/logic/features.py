@@ -99,13 +99,15 @@ def combine_sides(left: float, right: float, vis_left: float, vis_right: float,
     return left if vis_left > vis_right else right
 
 
-def facing_side(pose: PoseFrame, visibilities: Optional[Tuple[float, float]] = None) -> str:
-    """The side of the body nearer the camera: smaller z, then higher visibility.
+def facing_side(pose: PoseFrame, visibility_margin: float,
+                visibilities: Optional[Tuple[float, float]] = None) -> str:
+    """The side of the body nearer the camera: the clearly better-seen arm (visibilities
+    differing by more than ``visibility_margin``), else the one with the smaller z.
 
     ``visibilities``: the (left, right) :func:`side_visibility` when already computed."""
     vl, vr = visibilities if visibilities is not None else (side_visibility(pose, "left"),
                                                             side_visibility(pose, "right"))
-    if abs(vl - vr) > 0.15:
+    if abs(vl - vr) > visibility_margin:
         return "left" if vl > vr else "right"
     zl = float(pose.image_xyz[int(L.LEFT_SHOULDER), 2])
     zr = float(pose.image_xyz[int(L.RIGHT_SHOULDER), 2])
@@ -143,11 +145,11 @@ def signed_offset_from_line_frac(start: np.ndarray, end: np.ndarray, point: np.n
     return float(np.dot(np.asarray(point, dtype=float) - start, normal)) / length
 
 
-def hip_offset_frac(pose: PoseFrame, min_visibility: float, facing: Optional[str] = None) -> float:
+def hip_offset_frac(pose: PoseFrame, min_visibility: float, facing: str) -> float:
     """Hip offset from the shoulder-ankle line (knee when the feet are out of view) as a
     fraction of that line's length: + = hips toward the floor (sag), - = hips up (pike).
-    ``facing``: :func:`facing_side` when already known."""
-    side = SIDES[facing or facing_side(pose)]
+    ``facing``: the side toward the camera (:func:`facing_side`)."""
+    side = SIDES[facing]
     if not _visible(pose, min_visibility, side["shoulder"], side["hip"]):
         return NAN
     for far in ("ankle", "knee"):
@@ -157,20 +159,20 @@ def hip_offset_frac(pose: PoseFrame, min_visibility: float, facing: Optional[str
     return NAN
 
 
-def hip_offset_knee_frac(pose: PoseFrame, min_visibility: float, facing: Optional[str] = None) -> float:
+def hip_offset_knee_frac(pose: PoseFrame, min_visibility: float, facing: str) -> float:
     """Hip offset from the shoulder-knee line as a fraction of its length (+ = sag, - = pike).
 
     The body line of a knee push-up: the knees are the pivot and the feet rest behind or
     above them, so the shoulder-ankle line is not the line the hips should hold."""
-    side = SIDES[facing or facing_side(pose)]
+    side = SIDES[facing]
     if not _visible(pose, min_visibility, side["shoulder"], side["hip"], side["knee"]):
         return NAN
     return signed_offset_from_line_frac(pose.xy(side["shoulder"]), pose.xy(side["knee"]), pose.xy(side["hip"]))
 
 
-def knee_angle_deg(pose: PoseFrame, min_visibility: float, facing: Optional[str] = None) -> float:
-    """Hip-knee-ankle angle of the side facing the camera (180 = straight legs)."""
-    side = SIDES[facing or facing_side(pose)]
+def knee_angle_deg(pose: PoseFrame, min_visibility: float, facing: str) -> float:
+    """Hip-knee-ankle angle of the side facing the camera (``facing``; 180 = straight legs)."""
+    side = SIDES[facing]
     if not _visible(pose, min_visibility, side["hip"], side["knee"], side["ankle"]):
         return NAN
     return angle_deg(pose.xy(side["hip"]), pose.xy(side["knee"]), pose.xy(side["ankle"]))
@@ -343,10 +345,11 @@ def shrug_ratio(pose: PoseFrame, min_visibility: float) -> float:
     return float(np.mean(vals)) if vals else NAN
 
 
-def neck_angle_deg(pose: PoseFrame, min_visibility: float, facing: Optional[str] = None) -> float:
+def neck_angle_deg(pose: PoseFrame, min_visibility: float, facing: str) -> float:
     """Angle of the shoulder->ear line against the hip->shoulder line in the image, signed:
-    + = head dropped toward the floor, - = craned up; 0 = head in line with the spine."""
-    side = SIDES[facing or facing_side(pose)]
+    + = head dropped toward the floor, - = craned up; 0 = head in line with the spine.
+    ``facing``: the side toward the camera."""
+    side = SIDES[facing]
     if not _visible(pose, min_visibility, side["hip"], side["shoulder"], side["ear"]):
         return NAN
     hip, sh, ear = (pose.xy(side[k]).astype(float) for k in ("hip", "shoulder", "ear"))
@@ -426,7 +429,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
     right = elbow_angle_side_deg(pose, "right", v)
     # computed once per frame and shared by the measurements that need them
     visibilities = (side_visibility(pose, "left"), side_visibility(pose, "right"))
-    facing = facing_side(pose, visibilities)
+    facing = facing_side(pose, config.facing_visibility_margin, visibilities)
     upright = torso_upright_in_image(pose, v, config.upright_torso_min_deg)
     return dict(
         elbow_angle_left_deg=left,

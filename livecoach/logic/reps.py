@@ -271,7 +271,7 @@ class RepCounter:
         self._last_t: Optional[float] = None
         self._last_pose_t: Optional[float] = None
         self._active: Optional[str] = None
-        self._upright_votes: Deque[bool] = collections.deque(maxlen=15)
+        self._upright_votes: Deque[bool] = collections.deque(maxlen=c.upright_vote_frames)
         self._top_frames: Deque[Features] = collections.deque()
         self._pending: Deque[Features] = collections.deque()
         self._mode_upright = False
@@ -383,7 +383,7 @@ class RepCounter:
         if not math.isfinite(d):
             return self._gap_frame(t_s, features)
         raw = self._depth_raw(features)
-        f = dataclasses.replace(features, in_plank=True, depth_frac=float(min(max(d, 0.0), 1.2)),
+        f = dataclasses.replace(features, in_plank=True, depth_frac=float(min(max(d, 0.0), c.depth_frac_max)),
                                 depth_raw_frac=raw)
         finished = self._step(t_s, d, f, posture)
         return self._out(t_s, d, f, True, finished)
@@ -453,7 +453,7 @@ class RepCounter:
                 if math.isfinite(pd):
                     # the pending frames all had a plank posture (else they were not kept)
                     replay.append((p.t_s, pd, dataclasses.replace(
-                        p, in_plank=True, depth_frac=float(min(max(pd, 0.0), 1.2)),
+                        p, in_plank=True, depth_frac=float(min(max(pd, 0.0), c.depth_frac_max)),
                         depth_raw_frac=self._depth_raw(p)), True))
             replay.append((t_s, d, f, posture))
             first_t, first_d, first_f, _ = replay[0]

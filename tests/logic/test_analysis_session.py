@@ -90,8 +90,8 @@ def test_unknown_variant_is_a_clear_error():
 
 def test_view_classification_and_judgeable_table():
     pose = side_pose(0.0, 0.0)
-    assert classify_view(pose, CFG.view) == View.SIDE_LEFT  # left side has the smaller z
-    tracker = ViewTracker(CFG.view)
+    assert classify_view(pose, CFG.view, CFG.features) == View.SIDE_LEFT  # left side has the smaller z
+    tracker = ViewTracker(CFG.view, CFG.features)
     for i in range(10):
         tracker.update(i / 30, pose)
     assert tracker.update(0.5, None) == View.SIDE_LEFT

@@ -9,7 +9,7 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.logic.features import (FeatureExtractor, OneEuroFilter, angle_deg, asymmetry_deg, body_angle_deg,
                                 combine_sides, elbow_abduction_image_deg, elbow_angle_side_deg,
-                                elbow_flare_deg, elbow_spread_frac, hip_offset_frac, hip_offset_knee_frac,
+                                elbow_flare_deg, elbow_spread_frac, facing_side, hip_offset_frac, hip_offset_knee_frac,
                                 knee_angle_deg, neck_angle_deg, pose_from_points, shoulder_above_wrist_px,
                                 shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
 from livecoach.landmarks import Landmark as L
@@ -17,6 +17,14 @@ from livecoach.types import PoseFrame
 
 CFG = load_config()
 V = CFG.features.min_visibility
+M = CFG.features.facing_visibility_margin
+
+
+def measured(pose: PoseFrame) -> tuple:
+    """``(pose, min_visibility, facing side)``: the arguments of the one-side measurements."""
+    return pose, V, facing_side(pose, M)
+
+
 FLARE_ARGS = (CFG.features.upper_arm_shoulder_widths, CFG.features.upright_torso_min_deg,
               CFG.features.flare_max_shoulder_yaw_deg)
 
@@ -69,9 +77,9 @@ def test_combine_sides_prefers_visible_side_and_averages_when_equal():
 
 @pytest.mark.parametrize("facing", ["left", "right"])
 def test_hip_offset_sign_sag_positive_pike_negative(facing):
-    straight = hip_offset_frac(pose_from_points(side_plank(facing=facing)), V)
-    sag = hip_offset_frac(pose_from_points(side_plank(hip_dy=30.0, facing=facing)), V)
-    pike = hip_offset_frac(pose_from_points(side_plank(hip_dy=-30.0, facing=facing)), V)
+    straight = hip_offset_frac(*measured(pose_from_points(side_plank(facing=facing))))
+    sag = hip_offset_frac(*measured(pose_from_points(side_plank(hip_dy=30.0, facing=facing))))
+    pike = hip_offset_frac(*measured(pose_from_points(side_plank(hip_dy=-30.0, facing=facing))))
     assert abs(straight) < 0.01
     assert sag == pytest.approx(30.0 / np.hypot(300, 20), rel=0.05)
     assert pike < -0.08
@@ -80,12 +88,12 @@ def test_hip_offset_sign_sag_positive_pike_negative(facing):
 def test_hip_offset_sign_does_not_depend_on_head_direction():
     pts = side_plank(hip_dy=30.0)
     mirrored = {lm: (640 - p[0], p[1], p[2]) for lm, p in pts.items()}
-    assert hip_offset_frac(pose_from_points(mirrored), V) > 0.08
+    assert hip_offset_frac(*measured(pose_from_points(mirrored))) > 0.08
 
 
 def test_knee_angle_straight_and_bent():
-    assert knee_angle_deg(pose_from_points(side_plank()), V) == pytest.approx(180.0, abs=1.0)
-    assert knee_angle_deg(pose_from_points(side_plank(knee_dy=40.0)), V) < 150.0
+    assert knee_angle_deg(*measured(pose_from_points(side_plank()))) == pytest.approx(180.0, abs=1.0)
+    assert knee_angle_deg(*measured(pose_from_points(side_plank(knee_dy=40.0)))) < 150.0
 
 
 def test_body_angle_flat_plank_and_standing():
@@ -107,8 +115,8 @@ def test_shoulder_height_above_wrists_drops_with_depth():
 
 
 def test_neck_angle_sign_drop_positive_crane_negative():
-    drop = neck_angle_deg(pose_from_points(side_plank(head_dy=40.0)), V)
-    crane = neck_angle_deg(pose_from_points(side_plank(head_dy=-40.0)), V)
+    drop = neck_angle_deg(*measured(pose_from_points(side_plank(head_dy=40.0))))
+    crane = neck_angle_deg(*measured(pose_from_points(side_plank(head_dy=-40.0))))
     assert drop > 20.0
     assert crane < -20.0
 
@@ -238,13 +246,13 @@ def knee_push_up(hip_dy: float = 0.0) -> dict:
 def test_knee_push_up_body_line_uses_the_knees():
     straight = pose_from_points(knee_push_up())
     # against the ankles (raised behind) a straight knee push-up would read as a pike...
-    assert abs(hip_offset_frac(straight, V)) > 0.08
+    assert abs(hip_offset_frac(straight, V, facing_side(straight, M))) > 0.08
     # ...against the knees it is straight
-    assert abs(hip_offset_knee_frac(straight, V)) < 0.01
-    sag = hip_offset_knee_frac(pose_from_points(knee_push_up(hip_dy=25.0)), V)
-    pike = hip_offset_knee_frac(pose_from_points(knee_push_up(hip_dy=-25.0)), V)
+    assert abs(hip_offset_knee_frac(straight, V, facing_side(straight, M))) < 0.01
+    sag = hip_offset_knee_frac(*measured(pose_from_points(knee_push_up(hip_dy=25.0))))
+    pike = hip_offset_knee_frac(*measured(pose_from_points(knee_push_up(hip_dy=-25.0))))
     assert sag > 0.08 and pike < -0.08
-    assert math.isnan(hip_offset_knee_frac(pose_from_points(knee_push_up(), hidden=(L.LEFT_KNEE, L.RIGHT_KNEE)), V))
+    assert math.isnan(hip_offset_knee_frac(*measured(pose_from_points(knee_push_up(), hidden=(L.LEFT_KNEE, L.RIGHT_KNEE)))))
 
 
 def test_feature_extractor_fills_the_new_fields():
