@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 from livecoach.config.toml_io import ConfigError, build, check_known_keys, deep_merge, read_toml, setting, to_plain
-from livecoach.types import FAULT_NAMES
+from livecoach.types import FAULT_NAMES, View
 
 __all__ = ["Config", "ConfigError", "load_config", "default_config_path", "config_as_dict"]
 
@@ -259,6 +259,13 @@ class VerdictConfig:
 #: Cue keys besides the fault names (which are the corrections' keys).
 CUE_EXTRA_KEYS: Tuple[str, ...] = ("praise", "count", "no_rep", "set_done", "session_done", "start")
 
+#: The ``{placeholders}`` each cue text may use (checked at load); every other text uses none.
+CUE_PLACEHOLDERS: Dict[str, Tuple[str, ...]] = {
+    "count": ("n",),
+    "set_done": ("reps", "no_reps"),
+    "session_done": ("reps", "no_reps"),
+}
+
 
 @dataclass(frozen=True)
 class CuesConfig:
@@ -268,7 +275,8 @@ class CuesConfig:
     ``set_done``/``session_done`` may use ``{reps}`` and ``{no_reps}``.
     """
 
-    texts: Dict[str, str] = setting(choices=FAULT_NAMES + CUE_EXTRA_KEYS, doc="cue key -> words spoken")
+    texts: Dict[str, str] = setting(choices=FAULT_NAMES + CUE_EXTRA_KEYS, doc="cue key -> words spoken",
+                                    placeholders=CUE_PLACEHOLDERS)
     priority: Dict[str, int] = setting(0, 100, choices=FAULT_NAMES + CUE_EXTRA_KEYS,
                                        doc="cue key -> priority, higher wins")
     cooldown_s: float = setting(0.0, 600.0, doc="the same cue is not repeated within this many seconds")
@@ -361,7 +369,7 @@ class ViewConfig:
     min_visibility: float = setting(0.0, 1.0, doc="shoulders and hips seen at least this well are used for the "
                                     "camera-above test of the view (torso steeper than "
                                     "features.upright_torso_min_deg)")
-    judgeable: Dict[str, Tuple[str, ...]] = setting(choices=FAULT_NAMES,
+    judgeable: Dict[str, Tuple[str, ...]] = setting(choices=FAULT_NAMES, value_choices=tuple(v.value for v in View),
                                                     doc="fault -> views it can be judged from")
 
 

@@ -5,7 +5,8 @@ compared with the visible torso (head toward the camera) is ``FRONT``; shoulders
 of each other is a side view, the side nearer the camera (smaller z, higher visibility) naming
 it; anything between is ``ANGLED``. :class:`ViewTracker` decides over a short window with
 hysteresis so the view does not flicker. :func:`judgeable` reads the ``[view.judgeable]``
-table of the config: a fault whose views do not include the current one is "not judged".
+table of the config: a fault whose views do not include the current one is "not judged" (the
+config loader rejects a view name there that does not exist).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Deque, Dict, Optional, Tuple
 
 import numpy as np
 
-from livecoach.config.schema import Config, ConfigError, FeaturesConfig, ViewConfig, load_config
+from livecoach.config.schema import Config, FeaturesConfig, ViewConfig, load_config
 from livecoach.logic.features import facing_side, torso_upright_in_image
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, PoseFrame, View
@@ -102,13 +103,3 @@ def judgeable(fault_name: str, view: View, config: Optional[Config] = None) -> b
     if views is None:
         return True
     return View(view).value in views
-
-
-def check_judgeable_table(config: ViewConfig, source: str = "config") -> None:
-    """Fail loudly (one line) on a view name in ``[view.judgeable]`` that does not exist."""
-    known = {v.value for v in View}
-    for fault, views in config.judgeable.items():
-        for name in views:
-            if name not in known:
-                raise ConfigError(f"{source}: view.judgeable.{fault}: unknown view {name!r} "
-                                  f"(known: {', '.join(sorted(known))})")
