@@ -41,7 +41,7 @@ class PoseConfig:
 
 @dataclass(frozen=True)
 class FeaturesConfig:
-    """Used by ``livecoach.logic.features`` (smoothing and visibility gating)."""
+    """Used by ``livecoach.logic.features`` and ``livecoach.logic.geometry`` (smoothing, visibility gating)."""
 
     min_visibility: float = setting(0.0, 1.0, doc="landmarks below this visibility are not trusted")
     one_euro_min_cutoff_hz: float = setting(0.01, 30.0, doc="One-Euro filter cutoff when still: lower = smoother")
@@ -66,7 +66,7 @@ class FeaturesConfig:
 
 @dataclass(frozen=True)
 class RepsConfig:
-    """Used by ``livecoach.logic.reps`` (plank gate and rep state machine)."""
+    """Used by ``livecoach.logic.plank_gate``, ``livecoach.logic.depth`` and ``livecoach.logic.reps``."""
 
     min_rep_s: float = setting(0.1, 10.0, doc="a cycle shorter than this is jitter, not a rep")
     max_cycle_s: float = setting(1.0, 120.0, doc="a cycle longer than this is a rest, not a rep")

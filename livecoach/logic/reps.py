@@ -1,4 +1,5 @@
-"""The plank gate and the rep state machine, fed one frame of features at a time.
+"""The rep state machine, fed one frame of features at a time (the plank gate is in
+:mod:`livecoach.logic.plank_gate`, the depth signals in :mod:`livecoach.logic.depth`).
 
 Pipeline per frame (all thresholds in ``[reps]`` of the config):
 
@@ -25,7 +26,6 @@ counting decision); :func:`make_record` turns it and the rules' judgement into a
 """
 from __future__ import annotations
 
-import bisect
 import collections
 import dataclasses
 import math
@@ -33,180 +33,14 @@ from dataclasses import dataclass
 from typing import Deque, Dict, List, Optional, Tuple
 
 from livecoach.config.schema import RepsConfig
-from livecoach.logic.rolling import SortedWindow, median_abs_deviation_sorted
+from livecoach.logic.depth import ChannelSpec, DepthChannel, channel_values
+from livecoach.logic.plank_gate import PlankGate, camera_above, plank_posture
 from livecoach.types import Features, Phase, RepJudgement, RepRecord, RepWindow, View
 
 NAN = math.nan
 
 NO_REP_NOT_DEEP = "not deep enough"
 NO_REP_NO_LOCKOUT = "no lockout"
-
-
-# --------------------------------------------------------------------------- plank gate
-def plank_posture(f: Features, config: RepsConfig) -> bool:
-    """Whether one frame of features looks like a supported plank (hands or knees)."""
-    wrist_t = f.wrist_along_torso_frac
-    if not math.isnan(f.hip_angle_deg) and f.hip_angle_deg < config.gate_min_hip_angle_deg:
-        return False  # folded at the hips: downward dog, sitting, kneeling back
-    if _camera_above(f, config):
-        # Camera above the back (or a person standing facing it): only hands held near the
-        # shoulders, as in a plank seen from above, pass; arms by the sides do not.
-        return (not math.isnan(wrist_t)
-                and config.gate_topdown_wrist_min_frac <= wrist_t <= config.gate_topdown_wrist_max_frac)
-    if math.isnan(f.body_angle_deg) or f.body_angle_deg > config.gate_max_body_angle_deg:
-        return False
-    if math.isnan(f.shoulder_above_wrist_px) or f.shoulder_above_wrist_px <= 0:
-        return False  # hands must be below the shoulders (supporting the body)
-    if not math.isnan(wrist_t) and wrist_t > config.gate_max_wrist_along_torso_frac:
-        return False  # hands by the hips: lying flat resting, or arms hanging
-    return True
-
-
-def _camera_above(f: Features, config: RepsConfig) -> bool:
-    """Torso up/down the image and not flat in 3-D: a camera looking down on the back (the
-    pose model then reads the body as upright) — or someone standing."""
-    return bool(f.body_upright_in_image) and not (f.body_angle_deg <= config.gate_max_body_angle_deg)
-
-
-class PlankGate:
-    """Debounced plank posture: on after ``gate_on_after_s`` of plank frames, off after
-    ``gate_off_after_s`` of non-plank frames (or a pose gap longer than ``max_gap_s``)."""
-
-    def __init__(self, config: RepsConfig) -> None:
-        self.config = config
-        self.on = False
-        self._since: Optional[float] = None  # start of the current contrary run
-        self.upright_mode = False
-
-    def reset(self) -> None:
-        self.on = False
-        self._since = None
-
-    def update(self, t_s: float, posture: Optional[bool]) -> bool:
-        """``posture`` None = no usable pose this frame (it counts against the gate)."""
-        wanted = bool(posture)
-        if wanted == self.on:
-            self._since = None
-            return self.on
-        if self._since is None:
-            self._since = t_s
-        hold = self.config.gate_on_after_s if wanted else self.config.gate_off_after_s
-        if t_s - self._since >= hold - 1e-9:
-            self.on = wanted
-            self._since = None
-        return self.on
-
-
-# --------------------------------------------------------------------------- depth channels
-@dataclass(frozen=True)
-class _ChannelSpec:
-    name: str
-    min_span: float
-    relative_span: bool  # min_span is a fraction of the top value
-    upright: Optional[bool]  # only for this gate mode (None = both)
-
-
-class DepthChannel:
-    """One depth signal (bigger = higher up), normalised to the person's own range.
-
-    The range (``hi``/``lo`` percentiles) and the noise (robust sigma of the second
-    difference) are over the last ``calibration_window_s`` of samples; both are kept in sorted
-    windows and computed only when read, so a frame costs O(log n) however long the window."""
-
-    def __init__(self, spec: _ChannelSpec, config: RepsConfig) -> None:
-        self.spec = spec
-        self.config = config
-        self._values = SortedWindow(config.calibration_window_s)
-        self._d2: Deque[float] = collections.deque()  # second differences of consecutive samples
-        self._d2_sorted: List[float] = []
-        self._stats: Optional[Tuple[float, float, float]] = None  # (hi, lo, noise), None = stale
-
-    def reset(self) -> None:
-        self._values.clear()
-        self._d2.clear()
-        self._d2_sorted.clear()
-        self._stats = None
-
-    def add(self, t_s: float, value: float) -> None:
-        if not math.isfinite(value):
-            return
-        items = self._values.items
-        self._values.items.append((t_s, value))
-        bisect.insort(self._values.sorted, value)
-        if len(items) >= 3:
-            d2 = items[-1][1] - 2.0 * items[-2][1] + items[-3][1]
-            self._d2.append(d2)
-            bisect.insort(self._d2_sorted, d2)
-        while items and t_s - items[0][0] > self.config.calibration_window_s:
-            if self._d2:
-                old = self._d2.popleft()
-                del self._d2_sorted[bisect.bisect_left(self._d2_sorted, old)]
-            self._values.drop_oldest()
-        self._stats = None
-
-    def _compute(self) -> Tuple[float, float, float]:
-        if self._stats is None:
-            if not self._values.sorted:
-                self._stats = (NAN, NAN, NAN)
-            else:
-                hi = self._values.percentile(self.config.range_high_percentile)
-                lo = self._values.percentile(self.config.range_low_percentile)
-                noise = NAN
-                if len(self._values) >= 5:
-                    # robust sigma of the second difference; /sqrt(6) turns it into per-sample noise
-                    noise = float(1.4826 * median_abs_deviation_sorted(self._d2_sorted)) / math.sqrt(6.0)
-                self._stats = (hi, lo, noise)
-        return self._stats
-
-    @property
-    def hi(self) -> float:
-        """The person's top: the ``range_high_percentile`` of the window (nan before any sample)."""
-        return self._compute()[0]
-
-    @property
-    def lo(self) -> float:
-        """The person's bottom: the ``range_low_percentile`` of the window."""
-        return self._compute()[1]
-
-    @property
-    def noise(self) -> float:
-        """Per-sample noise (nan with fewer than 5 samples)."""
-        return self._compute()[2]
-
-    @property
-    def min_span(self) -> float:
-        if self.spec.relative_span:
-            return self.spec.min_span * abs(self.hi) if math.isfinite(self.hi) else NAN
-        return self.spec.min_span
-
-    @property
-    def span(self) -> float:
-        return self.hi - self.lo if math.isfinite(self.hi) else NAN
-
-    def quality(self) -> float:
-        """Range over noise: how clearly this signal shows the movement (0 if unknown)."""
-        if len(self._values) < 5 or not math.isfinite(self.span):
-            return 0.0
-        floor = max(abs(self.span) * 1e-3, 1e-9)
-        return self.span / max(self.noise if math.isfinite(self.noise) else floor, floor)
-
-    def normalise(self, value: float) -> float:
-        """0 at the person's top, 1 at their bottom (may overshoot a little)."""
-        if not math.isfinite(value) or not math.isfinite(self.hi):
-            return NAN
-        span = max(self.span, self.min_span)
-        if span <= 0:
-            return NAN
-        return (self.hi - value) / span
-
-
-def _channel_values(f: Features) -> Dict[str, float]:
-    scale = f.body_scale_px
-    return {
-        "height": f.shoulder_above_wrist_px,
-        "elbow": f.elbow_angle_deg,
-        "scale": math.log(scale) if math.isfinite(scale) and scale > 0 else NAN,
-    }
 
 
 # --------------------------------------------------------------------------- outputs
@@ -260,9 +94,9 @@ class RepCounter:
         self.variant = variant
         c = config
         self.channels: Dict[str, DepthChannel] = {
-            "height": DepthChannel(_ChannelSpec("height", c.min_span_height_frac, True, False), c),
-            "elbow": DepthChannel(_ChannelSpec("elbow", c.min_span_elbow_deg, False, None), c),
-            "scale": DepthChannel(_ChannelSpec("scale", c.min_span_scale_log, False, True), c),
+            "height": DepthChannel(ChannelSpec("height", c.min_span_height_frac, True, False), c),
+            "elbow": DepthChannel(ChannelSpec("elbow", c.min_span_elbow_deg, False, None), c),
+            "scale": DepthChannel(ChannelSpec("scale", c.min_span_scale_log, False, True), c),
         }
         self.gate = PlankGate(c)
         self.reps = 0
@@ -340,10 +174,10 @@ class RepCounter:
         if features is None:
             return self._no_pose(t_s)
         posture = plank_posture(features, c)
-        self._upright_votes.append(_camera_above(features, c))
+        self._upright_votes.append(camera_above(features, c))
         gate_on = self.gate.update(t_s, posture)
         upright = self._upright()
-        values = _channel_values(features)
+        values = channel_values(features)
         if gate_on or posture:
             for name, ch in self.channels.items():
                 if ch.spec.upright is None or ch.spec.upright == upright:
@@ -449,7 +283,7 @@ class RepCounter:
             ch = self.channels[self._active] if self._active else None
             replay = []
             for p in pending:
-                pd = ch.normalise(_channel_values(p)[self._active]) if ch else NAN
+                pd = ch.normalise(channel_values(p)[self._active]) if ch else NAN
                 if math.isfinite(pd):
                     # the pending frames all had a plank posture (else they were not kept)
                     replay.append((p.t_s, pd, dataclasses.replace(

@@ -18,7 +18,7 @@ from typing import Deque, Dict, Optional, Tuple
 import numpy as np
 
 from livecoach.config.schema import Config, FeaturesConfig, ViewConfig, load_config
-from livecoach.logic.features import facing_side, torso_upright_in_image
+from livecoach.logic.geometry import facing_side, torso_upright_in_image
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, PoseFrame, View
 

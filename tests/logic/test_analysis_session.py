@@ -9,7 +9,7 @@ import pytest
 
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.config.schema import load_config
-from livecoach.logic.features import pose_from_points
+from livecoach.logic.geometry import pose_from_points
 from livecoach.landmarks import Landmark as L
 from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Phase, RepEvent, RepJudgement,
                              SessionEnd, View)

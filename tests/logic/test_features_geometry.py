@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.logic.features import (FeatureExtractor, OneEuroFilter, angle_deg, asymmetry_deg, body_angle_deg,
-                                combine_sides, elbow_abduction_image_deg, elbow_angle_side_deg,
-                                elbow_flare_deg, elbow_spread_frac, facing_side, hip_offset_frac, hip_offset_knee_frac,
-                                knee_angle_deg, neck_angle_deg, pose_from_points, shoulder_above_wrist_px,
-                                shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
+from livecoach.logic.features import FeatureExtractor, OneEuroFilter
+from livecoach.logic.geometry import (angle_deg, asymmetry_deg, body_angle_deg, combine_sides,
+                                      elbow_abduction_image_deg, elbow_angle_side_deg, elbow_flare_deg,
+                                      elbow_spread_frac, facing_side, hip_offset_frac, hip_offset_knee_frac,
+                                      knee_angle_deg, neck_angle_deg, pose_from_points, shoulder_above_wrist_px,
+                                      shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
 from livecoach.landmarks import Landmark as L
 from livecoach.types import PoseFrame
 

@@ -40,10 +40,10 @@ def test_sorted_window_drops_old_values():
 def test_depth_channel_range_and_noise_as_the_full_recomputation():
     """The counter's channel over a long noisy signal: range and noise equal numpy's over the
     window, at every frame, while the window slides."""
-    from livecoach.logic.reps import DepthChannel, _ChannelSpec
+    from livecoach.logic.depth import ChannelSpec, DepthChannel
 
     cfg = load_config().reps
-    ch = DepthChannel(_ChannelSpec("height", 0.3, True, None), cfg)
+    ch = DepthChannel(ChannelSpec("height", 0.3, True, None), cfg)
     rng = np.random.default_rng(3)
     hist = []
     for i in range(1500):  # 50 s at 30 fps: the 30 s window slides
