@@ -15,6 +15,7 @@ from livecoach.logic.geometry import (angle_deg, asymmetry_deg, body_angle_deg, 
                                       shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
 from livecoach.landmarks import Landmark as L
 from livecoach.types import PoseFrame
+from helpers import side_plank
 
 CFG = load_config()
 V = CFG.features.min_visibility
@@ -28,29 +29,6 @@ def measured(pose: PoseFrame) -> tuple:
 
 FLARE_ARGS = (CFG.features.upper_arm_shoulder_widths, CFG.features.upright_torso_min_deg,
               CFG.features.flare_max_shoulder_yaw_deg)
-
-
-def side_plank(hip_dy: float = 0.0, elbow_deg: float = 180.0, head_dy: float = 0.0,
-               knee_dy: float = 0.0, facing: str = "left") -> dict:
-    """A person in a plank seen from the side, head to the left; +dy = toward the floor."""
-    sh = np.array([150.0, 150.0])
-    # arm hangs down from the shoulder; bend the elbow by moving the wrist back under it
-    upper = 60.0
-    el = sh + [0.0, upper]
-    bend = math.radians(180.0 - elbow_deg)
-    wr = el + [upper * math.sin(bend), upper * math.cos(bend)]
-    ankle = np.array([450.0, 170.0])
-    hip = (sh + ankle) / 2 + [0.0, hip_dy]
-    knee = (hip + ankle) / 2 + [0.0, knee_dy]
-    ear = sh + [-40.0, -10.0 + head_dy]
-    near, far = ("LEFT", "RIGHT") if facing == "left" else ("RIGHT", "LEFT")
-    pts = {}
-    for prefix, z in ((near, -10.0), (far, 10.0)):
-        for name, p in (("SHOULDER", sh), ("ELBOW", el), ("WRIST", wr), ("HIP", hip), ("KNEE", knee),
-                        ("ANKLE", ankle), ("EAR", ear)):
-            pts[L[f"{prefix}_{name}"]] = (p[0], p[1], z)
-    pts[L.NOSE] = (ear[0] - 10, ear[1] + 5, 0.0)
-    return pts
 
 
 def test_angle_deg_right_angle_and_degenerate():
