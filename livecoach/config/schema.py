@@ -104,6 +104,9 @@ class RepsConfig:
                                        "majority of this many recent pose frames")
     depth_frac_max: float = setting(1.0, 3.0, doc="the normalised depth kept with each frame is capped at this "
                                     "(1 = the person's usual bottom; a little overshoot is kept)")
+    max_body_speed_per_s: float = setting(0.5, 100.0, doc="the body changing both place (image) and shape (world "
+                                          "landmarks) faster than this many body lengths per second between two "
+                                          "frames is a cut or a lost track, not a movement: the cycle ends uncounted")
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,17 @@ class RepCounter:
         self._cycle_top_frames: Tuple[Features, ...] = ()
         self._reached_bottom = False
 
+    def interrupt(self) -> None:
+        """The body jumped (a cut in the video, a lost and re-found track): end the current cycle
+        without counting it and start over as if the person had just come into view (the
+        plank gate, the pending frames and the camera-above votes restart; the calibration of
+        the person's range is kept)."""
+        self._abandon()
+        self.gate.reset()
+        self._pending.clear()
+        self._upright_votes.clear()
+        self._top_frames.clear()
+
     def reset_count(self) -> None:
         """Start counting from zero again (keeps the calibration)."""
         self.reps = 0
