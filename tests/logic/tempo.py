@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import math
 import sys
 from pathlib import Path
@@ -24,6 +25,10 @@ from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 
 TEMPOS = (0.5, 1.0, 1.5, 2.0, 2.5)
+
+#: A push-up cannot be much faster than this (a full-depth descent cannot beat free fall: 25 cm
+#: in 0.23 s). A clip sped up past it shows no human movement; the table marks those cells.
+FASTEST_PLAUSIBLE_REP_S = 0.35
 
 
 def tempo_scaled(frames: Sequence[RecordedFrame], fps: float, factor: float) -> List[RecordedFrame]:
@@ -65,20 +70,36 @@ def tempo_table(manifest: Path, cache: Path, tempos: Sequence[float], config: Co
     from livecoach.evaluation.harness import count_metrics, load_manifest
 
     clips = [c for c in load_manifest(manifest) if c.kind == "detailed"]
-    rows: List[Tuple[str, int, int, List[int]]] = []
+    periods = {c["file"]: _median_period(c.get("rep_bottoms_s") or [])
+               for c in json.loads(manifest.read_text(encoding="utf-8"))["clips"]}
+    rows: List[Tuple[str, int, int, List[int], List[bool]]] = []
     pairs: Dict[float, list] = {t: [] for t in tempos}
+    plausible_pairs: Dict[float, list] = {t: [] for t in tempos}
     for clip in clips:
         path = cached_recording(cache, clip.file)
         if path is None:
             continue
         header, frames = read_recording(path)
-        counts = []
+        counts, plausible = [], []
         for t in tempos:
             n = count_cycles(tempo_scaled(frames, header.fps, t), config, clip.variant)
+            ok = not (periods.get(clip.file, math.inf) / t < FASTEST_PLAUSIBLE_REP_S)
             counts.append(n)
+            plausible.append(ok)
             pairs[t].append((n, clip))
-        rows.append((clip.file, clip.count_min, clip.count_max, counts))
-    return {"rows": rows, "metrics": {t: count_metrics(pairs[t]) for t in tempos}}
+            if ok:
+                plausible_pairs[t].append((n, clip))
+        rows.append((clip.file, clip.count_min, clip.count_max, counts, plausible))
+    return {"rows": rows, "metrics": {t: count_metrics(pairs[t]) for t in tempos},
+            "plausible": {t: count_metrics(plausible_pairs[t]) for t in tempos}}
+
+
+def _median_period(bottoms: Sequence[float]) -> float:
+    gaps = sorted(b - a for a, b in zip(bottoms, bottoms[1:]))
+    if not gaps:
+        return math.inf
+    mid = len(gaps) // 2
+    return gaps[mid] if len(gaps) % 2 else (gaps[mid - 1] + gaps[mid]) / 2.0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -91,14 +112,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     table = tempo_table(args.manifest, args.cache, args.tempos, load_config(args.config))
     head = "".join(f"{t:>6g}x" for t in args.tempos)
     print(f"{'clip':40s} {'label':>7s} {head}")
-    for file, lo, hi, counts in table["rows"]:  # type: ignore[union-attr]
+    for file, lo, hi, counts, plausible in table["rows"]:  # type: ignore[union-attr]
         label = f"{lo}" if lo == hi else f"{lo}-{hi}"
-        cells = "".join(f"{n:>6d}{'*' if not lo <= n <= hi else ' '}" for n in counts)
+        cells = "".join(f"{n:>6d}{'*' if not lo <= n <= hi else ' '}" if ok else f"{f'({n})':>6s}{'*' if not lo <= n <= hi else ' '}"
+                        for n, ok in zip(counts, plausible))
         print(f"{file:40s} {label:>7s} {cells}")
-    metrics = table["metrics"]
-    print(f"{'MAE':48s} " + "".join(f"{metrics[t]['mae']:>7.3f}" for t in args.tempos))  # type: ignore[index]
-    print(f"{'OBO':48s} " + "".join(f"{metrics[t]['obo'] * 100:>6.0f}%" for t in args.tempos))  # type: ignore[index]
-    print(f"{'exact':48s} " + "".join(f"{metrics[t]['exact'] * 100:>6.0f}%" for t in args.tempos))  # type: ignore[index]
+    print("(n): reps faster than %.2f s at this tempo (not humanly possible); * outside the labelled range"
+          % FASTEST_PLAUSIBLE_REP_S)
+    for name, key in (("all cells", "metrics"), ("plausible tempos", "plausible")):
+        m = table[key]
+        print(f"{'MAE, ' + name:48s} " + "".join(f"{m[t]['mae']:>7.3f}" for t in args.tempos))  # type: ignore[index]
+        print(f"{'OBO, ' + name:48s} " + "".join(f"{m[t]['obo'] * 100:>6.0f}%" for t in args.tempos))  # type: ignore[index]
+        print(f"{'clips, ' + name:48s} " + "".join(f"{m[t]['clips']:>7d}" for t in args.tempos))  # type: ignore[index]
     return 0
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 from typing import List, Sequence
 
 import numpy as np
@@ -21,18 +20,12 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
-from livecoach.logic.geometry import pose_from_points
-from livecoach.landmarks import Landmark as L
 from conftest import FIXTURES
 from helpers import side_pushup_pose
-from tempo import TEMPOS, count_cycles, tempo_scaled
+from tempo import FASTEST_PLAUSIBLE_REP_S, TEMPOS, count_cycles, tempo_scaled
 
 CFG = load_config()
 LANDMARKS = FIXTURES / "landmarks"
-
-#: A push-up cannot be much faster than this (a full-depth descent cannot beat free fall: 25 cm
-#: in 0.23 s); a fixture is not asked to count when a tempo would make its reps faster.
-FASTEST_PLAUSIBLE_REP_S = 0.35
 
 #: Labels of the committed fixtures, from ../shared/videos/manifest.json (count_min, count_max:
 #: rep cycles, shallow ones included; the median time between two labelled rep bottoms).
