@@ -10,11 +10,13 @@ Two speeds are measured between consecutive pose frames, both in body lengths pe
 Even the fastest plausible push-up (0.35 s a rep: the shoulders travel ~0.3 m down and back,
 peaking near 2.7 m/s) keeps both under ~1.5 body lengths per second: the hips move half as
 much as the shoulders and the legs hardly move. A cut in the video or a lost and re-found
-track changes place *and* shape at once, in one frame. When both speeds exceed
-``[reps] max_body_speed_per_s`` the frame is a jump and the counter ends its cycle without
-counting it (issue 12: a cut to the person standing between two plank stretches was counted
+track changes place *and* shape at once, in one frame, out of a body that was moving at a human
+pace. When both speeds exceed ``[reps] max_body_speed_per_s`` while the frame before moved at
+most half that (the fastest plausible pace), the frame is a jump and the counter ends its cycle
+without counting it (issue 12: a cut to the person standing between two plank stretches was counted
 as a rep). Requiring both keeps one jittery measure (the world landmarks' depth, a small
-person's image landmarks) from ending a real rep.
+person's image landmarks) from ending a real rep; requiring a sudden change keeps a stretch of
+shaky tracking on a fast close-up rep (every frame moving a lot) from ending it frame by frame.
 
 Landmark positions are used whatever their visibility (the pose model estimates hidden ones),
 so a side passing out of view does not look like a jump of the mid-point.
@@ -65,10 +67,12 @@ class JumpDetector:
         self.max_gap_s = max_gap_s
         self._last: Optional[Tuple[float, np.ndarray, np.ndarray, float, np.ndarray]] = None
         self.last_speed = math.nan  # the smaller of the two speeds at the last frame (body lengths/s)
+        self._speed_before = math.nan
 
     def reset(self) -> None:
         self._last = None
         self.last_speed = math.nan
+        self._speed_before = math.nan
 
     def update(self, t_s: float, pose: Optional[PoseFrame]) -> bool:
         if pose is None:
@@ -76,7 +80,7 @@ class JumpDetector:
         shoulders, hips, size = body_anchor_points(pose)
         world = pose.world_xyz[_BODY_IDX].astype(float)
         last, self._last = self._last, (t_s, shoulders, hips, size, world)
-        self.last_speed = math.nan
+        self._speed_before, self.last_speed = self.last_speed, math.nan
         if last is None:
             return False
         t0, s0, h0, size0, world0 = last
@@ -88,4 +92,5 @@ class JumpDetector:
         place_speed = moved / scale / dt
         shape_speed = float(np.median(np.linalg.norm(world - world0, axis=1))) / BODY_LENGTH_M / dt
         self.last_speed = min(place_speed, shape_speed)
-        return self.last_speed > self.max_body_speed_per_s
+        sudden = not (self._speed_before > self.max_body_speed_per_s / 2.0)  # nan (unknown) counts as calm
+        return self.last_speed > self.max_body_speed_per_s and sudden

@@ -164,3 +164,18 @@ def test_a_fixture_spliced_with_a_cut_to_it_kneeling_up_keeps_its_count():
         spliced.append(RecordedFrame(frame_index=j, t_s=t, pose=pose))
     assert count_cycles(spliced, NO_JUMP_CHECK) == 5
     assert count_cycles(spliced, CFG) == 4
+
+
+def test_only_a_sudden_jump_counts_not_shaky_tracking_that_moves_every_frame():
+    """A jump is a change out of a human pace: of two big changes in a row only the first is one
+    (the second starts from a body already moving faster than a person can)."""
+    from livecoach.logic.continuity import JumpDetector
+
+    fps = 30.0
+    detector = JumpDetector(CFG.reps.max_body_speed_per_s, CFG.reps.max_gap_s)
+    poses = [side_pushup_pose(i / fps, 0.0, fps) for i in range(5)]
+    poses += [mirrored_bottom_pose(5 / fps, fps), side_pushup_pose(6 / fps, 0.0, fps)]
+    poses += [side_pushup_pose(i / fps, 0.0, fps) for i in range(7, 12)] + [mirrored_bottom_pose(12 / fps, fps)]
+    flags = [detector.update(p.t_s, p) for p in poses]
+    assert [i for i, f in enumerate(flags) if f] == [5, 12]
+    assert detector.last_speed > CFG.reps.max_body_speed_per_s
