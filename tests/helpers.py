@@ -1,4 +1,6 @@
-"""Pose builders and fakes shared by the tests: synthetic sessions (LogicStep streams) for store, review, report.
+"""Pose builders and fakes shared by the tests: side-view plank poses for the logic
+(:func:`side_plank`, :func:`side_pushup_pose`) and the drawing/store (:func:`plank_pose`),
+synthetic sessions (LogicStep streams) for store, review, report.
 
 ``synthetic_steps`` makes a realistic stream of :class:`LogicStep` s: a side-view plank
 whose elbows bend and straighten ``reps`` times, with phases, features, a pose per frame
@@ -14,6 +16,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from livecoach.landmarks import Landmark as L
+from livecoach.logic.geometry import pose_from_points
 from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Features, LogicStep, Phase, PoseFrame,
                              RepEvent, RepRecord, RepWindow, SessionEnd, View)
 
@@ -22,7 +25,9 @@ WIDTH, HEIGHT = 640, 360
 
 
 def plank_pose(t_s: float, frame_index: int, bend: float, sag: float = 0.0) -> PoseFrame:
-    """A side-view push-up pose: ``bend`` 0 = arms straight, 1 = chest near the floor."""
+    """A side-view push-up pose with image landmarks only (world all zero; for drawing, the
+    store and the report): ``bend`` 0 = arms straight, 1 = chest near the floor. For the logic,
+    which reads world landmarks too, use :func:`side_pushup_pose` or :func:`side_plank`."""
     xyz = np.zeros((33, 3), np.float32)
     ground = 300.0
     wrist = np.array([200.0, ground])
@@ -42,6 +47,52 @@ def plank_pose(t_s: float, frame_index: int, bend: float, sag: float = 0.0) -> P
     vis = np.full(33, 0.95, np.float32)
     return PoseFrame(t_s=t_s, frame_index=frame_index, width=WIDTH, height=HEIGHT, image_xyz=xyz,
                      visibility=vis, world_xyz=np.zeros((33, 3), np.float32))
+
+
+def side_view_points(joints: Dict[str, Sequence[float]], facing: str = "left", near_z: float = -10.0,
+                     far_z: float = 10.0, nose: Optional[Sequence[float]] = None) -> Dict[L, Tuple[float, float, float]]:
+    """Named image points of a body seen from the side: both sides of each joint in ``joints``
+    ("SHOULDER", "ELBOW", ...: x, y) at the same image position, the ``facing`` side nearer the
+    camera (smaller z); for :func:`livecoach.logic.geometry.pose_from_points`."""
+    near, far = ("LEFT", "RIGHT") if facing == "left" else ("RIGHT", "LEFT")
+    pts: Dict[L, Tuple[float, float, float]] = {}
+    for prefix, z in ((near, near_z), (far, far_z)):
+        for name, p in joints.items():
+            pts[L[f"{prefix}_{name}"]] = (p[0], p[1], z)
+    if nose is not None:
+        pts[L.NOSE] = (nose[0], nose[1], 0.0)
+    return pts
+
+
+def side_plank(hip_dy: float = 0.0, elbow_deg: float = 180.0, head_dy: float = 0.0,
+               knee_dy: float = 0.0, facing: str = "left") -> Dict[L, Tuple[float, float, float]]:
+    """Points of a person in a plank seen from the side, head to the left; +dy = toward the
+    floor; ``elbow_deg`` bends the arm by moving the wrist back under the elbow."""
+    sh = np.array([150.0, 150.0])
+    # arm hangs down from the shoulder; bend the elbow by moving the wrist back under it
+    upper = 60.0
+    el = sh + [0.0, upper]
+    bend = math.radians(180.0 - elbow_deg)
+    wr = el + [upper * math.sin(bend), upper * math.cos(bend)]
+    ankle = np.array([450.0, 170.0])
+    hip = (sh + ankle) / 2 + [0.0, hip_dy]
+    knee = (hip + ankle) / 2 + [0.0, knee_dy]
+    ear = sh + [-40.0, -10.0 + head_dy]
+    joints = dict(SHOULDER=sh, ELBOW=el, WRIST=wr, HIP=hip, KNEE=knee, ANKLE=ankle, EAR=ear)
+    return side_view_points(joints, facing, nose=(ear[0] - 10, ear[1] + 5))
+
+
+def side_pushup_pose(t: float, depth: float, fps: float = 30.0) -> PoseFrame:
+    """A side-view push-up pose (left side toward the camera, world landmarks from the image)
+    whose shoulders drop toward the hands with ``depth`` (0 = top, 1 = bottom)."""
+    drop = 130.0 * depth
+    sh = np.array([150.0, 150.0 + drop])
+    wr = np.array([150.0, 330.0])
+    el = np.array([150.0 + 70.0 * math.sin(math.radians(80 * depth)), (sh[1] + wr[1]) / 2])
+    ankle = np.array([470.0, 300.0])
+    hip = (sh + ankle) / 2
+    joints = dict(SHOULDER=sh, ELBOW=el, WRIST=wr, HIP=hip, KNEE=(hip + ankle) / 2, ANKLE=ankle, EAR=sh + [-40, -5])
+    return pose_from_points(side_view_points(joints), t_s=t, frame_index=int(round(t * fps)), height=400)
 
 
 def fake_image(frame_index: int, bend: float) -> np.ndarray:

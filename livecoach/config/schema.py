@@ -13,7 +13,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from livecoach.config.paths import shipped_config_dir
 from livecoach.config.toml_io import ConfigError, build, check_known_keys, deep_merge, read_toml, setting, to_plain
-from livecoach.types import FAULT_NAMES
+from livecoach.types import FAULT_NAMES, View
 
 __all__ = ["Config", "ConfigError", "load_config", "default_config_path", "config_as_dict"]
 
@@ -42,7 +42,7 @@ class PoseConfig:
 
 @dataclass(frozen=True)
 class FeaturesConfig:
-    """Used by ``livecoach.logic.features`` (smoothing and visibility gating)."""
+    """Used by ``livecoach.logic.features`` and ``livecoach.logic.geometry`` (smoothing, visibility gating)."""
 
     min_visibility: float = setting(0.0, 1.0, doc="landmarks below this visibility are not trusted")
     one_euro_min_cutoff_hz: float = setting(0.01, 30.0, doc="One-Euro filter cutoff when still: lower = smoother")
@@ -60,11 +60,14 @@ class FeaturesConfig:
                                                "sideways reach into an abduction angle in front views")
     flare_max_shoulder_yaw_deg: float = setting(0.0, 90.0, doc="elbow flare is measured only while the "
                                                  "shoulder line is within this angle of the image plane")
+    facing_visibility_margin: float = setting(0.0, 1.0, doc="the side facing the camera is the better-seen arm "
+                                              "when the arms' visibilities differ by more than this; else the "
+                                              "side nearer the camera in depth (z)")
 
 
 @dataclass(frozen=True)
 class RepsConfig:
-    """Used by ``livecoach.logic.reps`` (plank gate and rep state machine)."""
+    """Used by ``livecoach.logic.plank_gate``, ``livecoach.logic.depth`` and ``livecoach.logic.reps``."""
 
     min_rep_s: float = setting(0.1, 10.0, doc="a cycle shorter than this is jitter, not a rep")
     max_cycle_s: float = setting(1.0, 120.0, doc="a cycle longer than this is a rest, not a rep")
@@ -98,6 +101,13 @@ class RepsConfig:
     full_depth_min_frac: float = setting(0.0, 1.0,
                                          doc="shoulder drop (fraction of top height) needed for a full rep")
     top_window_s: float = setting(0.1, 10.0, doc="lockout frames kept before each descent")
+    upright_vote_frames: int = setting(1, 300, doc="camera-above (torso upright in the image) or flat body is the "
+                                       "majority of this many recent pose frames")
+    depth_frac_max: float = setting(1.0, 3.0, doc="the normalised depth kept with each frame is capped at this "
+                                    "(1 = the person's usual bottom; a little overshoot is kept)")
+    max_body_speed_per_s: float = setting(0.5, 100.0, doc="the body changing both place (image) and shape (world "
+                                          "landmarks) faster than this many body lengths per second between two "
+                                          "frames is a cut or a lost track, not a movement: the cycle ends uncounted")
 
 
 @dataclass(frozen=True)
@@ -222,6 +232,11 @@ class FaultRulesConfig:
     min_elbow_range_deg: float = setting(0.0, 180.0, doc="elbow-angle rules (shallow fallback, no_lockout) "
                                          "judge only when the cycle's elbow angle varies at least this much; "
                                          "less means the camera sees the arm end-on")
+    elbow_range_low_percentile: float = setting(0.0, 50.0, doc="the cycle's elbow-angle range is the high "
+                                                "minus this low percentile of its frames")
+    elbow_range_high_percentile: float = setting(50.0, 100.0, doc="... and this high percentile")
+    lower_half_min_depth_frac: float = setting(0.0, 1.0, doc="without elbow angles, frames at least this "
+                                               "normalised depth are the cycle's lower half (flare, shrug)")
     hip_sag: HipSagRuleConfig
     hip_pike: HipPikeRuleConfig
     shallow: ShallowRuleConfig
@@ -248,6 +263,13 @@ class VerdictConfig:
 #: Cue keys besides the fault names (which are the corrections' keys).
 CUE_EXTRA_KEYS: Tuple[str, ...] = ("praise", "count", "no_rep", "set_done", "session_done", "start")
 
+#: The ``{placeholders}`` each cue text may use (checked at load); every other text uses none.
+CUE_PLACEHOLDERS: Dict[str, Tuple[str, ...]] = {
+    "count": ("n",),
+    "set_done": ("reps", "no_reps"),
+    "session_done": ("reps", "no_reps"),
+}
+
 
 @dataclass(frozen=True)
 class CuesConfig:
@@ -257,7 +279,8 @@ class CuesConfig:
     ``set_done``/``session_done`` may use ``{reps}`` and ``{no_reps}``.
     """
 
-    texts: Dict[str, str] = setting(choices=FAULT_NAMES + CUE_EXTRA_KEYS, doc="cue key -> words spoken")
+    texts: Dict[str, str] = setting(choices=FAULT_NAMES + CUE_EXTRA_KEYS, doc="cue key -> words spoken",
+                                    placeholders=CUE_PLACEHOLDERS)
     priority: Dict[str, int] = setting(0, 100, choices=FAULT_NAMES + CUE_EXTRA_KEYS,
                                        doc="cue key -> priority, higher wins")
     cooldown_s: float = setting(0.0, 600.0, doc="the same cue is not repeated within this many seconds")
@@ -349,7 +372,10 @@ class ViewConfig:
     front_min_width_ratio: float = setting(0.0, 10.0, doc="shoulder width / torso length above this = front view")
     decide_window_s: float = setting(0.1, 30.0, doc="the view is the majority over this much recent time")
     switch_share: float = setting(0.5, 1.0, doc="a new view needs this share of the window to take over")
-    judgeable: Dict[str, Tuple[str, ...]] = setting(choices=FAULT_NAMES,
+    min_visibility: float = setting(0.0, 1.0, doc="shoulders and hips seen at least this well are used for the "
+                                    "camera-above test of the view (torso steeper than "
+                                    "features.upright_torso_min_deg)")
+    judgeable: Dict[str, Tuple[str, ...]] = setting(choices=FAULT_NAMES, value_choices=tuple(v.value for v in View),
                                                     doc="fault -> views it can be judged from")
 
 

@@ -9,6 +9,8 @@ and a user's file overrides any subset of it.
 from __future__ import annotations
 
 import dataclasses
+import math
+import string
 import sys
 import typing
 from pathlib import Path
@@ -26,10 +28,19 @@ class ConfigError(LiveCoachError, ValueError):
 
 
 def setting(lo: Optional[float] = None, hi: Optional[float] = None,
-            choices: Optional[Sequence[Any]] = None, doc: str = "") -> Any:
-    """A dataclass field with validation limits (inclusive) and a one-line description."""
+            choices: Optional[Sequence[Any]] = None, doc: str = "",
+            value_choices: Optional[Sequence[Any]] = None,
+            placeholders: Optional[Mapping[str, Sequence[str]]] = None) -> Any:
+    """A dataclass field with validation limits (inclusive) and a one-line description.
+
+    For a table (``Dict``) field, ``choices`` limits its keys and ``value_choices`` its values
+    (or the items of list values); ``placeholders`` maps a key of a table of texts to the
+    ``{name}`` placeholders its text may use (any other key: none).
+    """
     return dataclasses.field(metadata={"lo": lo, "hi": hi, "choices": tuple(choices) if choices else None,
-                                       "doc": doc})
+                                       "doc": doc,
+                                       "value_choices": tuple(value_choices) if value_choices else None,
+                                       "placeholders": dict(placeholders) if placeholders is not None else None})
 
 
 def read_toml(path: Path) -> Dict[str, Any]:
@@ -40,6 +51,8 @@ def read_toml(path: Path) -> Dict[str, Any]:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
 
@@ -112,6 +125,8 @@ def _convert(hint: Any, value: Any, meta: Mapping[str, Any], key: str, source: s
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{source}: {key} = {value!r}: must be a number")
+        if not math.isfinite(value):
+            raise ConfigError(f"{source}: {key} = {value!r}: must be a finite number (not nan or inf)")
         return _check_range(float(value), meta, key, source)
     if hint is str:
         if not isinstance(value, str):
@@ -131,17 +146,35 @@ def _convert(hint: Any, value: Any, meta: Mapping[str, Any], key: str, source: s
             raise ConfigError(f"{source}: {key} must be a table")
         value_hint = args[1] if len(args) == 2 else Any
         allowed = meta.get("choices")
+        placeholders = meta.get("placeholders")
         out = {}
         for k, v in value.items():
             if allowed and k not in allowed:
                 raise ConfigError(f"{source}: unknown key {key + '.' + k!r} "
                                   f"(known: {', '.join(allowed)})")
-            out[k] = _convert(value_hint, v, {"lo": meta.get("lo"), "hi": meta.get("hi")},
+            out[k] = _convert(value_hint, v, {"lo": meta.get("lo"), "hi": meta.get("hi"),
+                                              "choices": meta.get("value_choices")},
                               f"{key}.{k}", source)
+            if placeholders is not None and isinstance(out[k], str):
+                check_placeholders(out[k], tuple(placeholders.get(k, ())), f"{key}.{k}", source)
         return _FrozenDict(out)
     if hint is Any:
         return value
     raise TypeError(f"config field {key}: unsupported type {hint!r}")  # programming error
+
+
+def check_placeholders(text: str, allowed: Sequence[str], key: str, source: str) -> None:
+    """Fail (one line) when ``text`` uses a ``{placeholder}`` other than ``allowed``, or is not a
+    valid format string (a lone ``{`` or ``}``; write ``{{`` for a brace)."""
+    names = ", ".join("{" + p + "}" for p in allowed) or "none"
+    try:
+        fields = [name for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {key} = {text!r}: bad placeholder ({exc}); allowed: {names}") from None
+    for name in fields:
+        if name not in allowed:
+            shown = "{" + name + "}" if name else "{}"
+            raise ConfigError(f"{source}: {key} = {text!r}: unsupported placeholder {shown}; allowed: {names}")
 
 
 def _check_range(value: Any, meta: Mapping[str, Any], key: str, source: str) -> Any:

@@ -13,6 +13,7 @@ import math
 from typing import Any, List, Optional, Protocol, Sequence
 
 from livecoach.config.schema import Config
+from livecoach.logic.continuity import JumpDetector
 from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.reps import RepCounter, make_record
 from livecoach.types import (Cue, CueEvent, Event, FaultEvent, Features, LogicStep, Phase, PoseFrame,
@@ -50,8 +51,9 @@ class SessionAnalyzer:
             fault_checker = FaultChecker(config)
         self.fault_checker = fault_checker
         self.features = FeatureExtractor(config.features)
-        self.views = ViewTracker(config.view)
+        self.views = ViewTracker(config.view, config.features)
         self.counter = RepCounter(config.reps, variant)
+        self.jumps = JumpDetector(config.reps.max_body_speed_per_s, config.reps.max_gap_s)
         self.records: List[RepRecord] = []
         self._highlight: tuple = ()
         self._last_cue: Optional[Cue] = None
@@ -78,6 +80,10 @@ class SessionAnalyzer:
     def update(self, t_s: float, frame_index: int, pose: Optional[PoseFrame]) -> LogicStep:
         """Process one frame; ``pose`` None means nobody was found in it."""
         view = self.views.update(t_s, pose)
+        if self.jumps.update(t_s, pose):
+            # a cut or a re-found track: no rep spans it, and no smoothing blends across it
+            self.counter.interrupt()
+            self.features.reset()
         feats = self.features.update(pose, view)
         result = self.counter.update(feats, t_s=t_s, view=view)
         feats = result.features if result.features is not None else feats

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Set
 
-from livecoach.config.schema import CUE_EXTRA_KEYS, Config, ConfigError
+from livecoach.config.schema import CUE_EXTRA_KEYS, CUE_PLACEHOLDERS, Config, ConfigError
 from livecoach.types import FAULT_NAMES, Cue, CueKind, Event, RepEvent, RepRecord, SessionEnd
 
 __all__ = ["CuePolicy", "ALL_CUE_KEYS"]
@@ -42,13 +42,10 @@ __all__ = ["CuePolicy", "ALL_CUE_KEYS"]
 #: Every key that needs a text and a priority in ``[cues]``.
 ALL_CUE_KEYS = tuple(FAULT_NAMES) + tuple(CUE_EXTRA_KEYS)
 
-# Placeholders each text may use (checked when the policy is built, so a typo in a user's
-# config fails at start-up with the key named instead of mid-session).
-_PLACEHOLDERS: Dict[str, Dict[str, int]] = {
-    "count": {"n": 1},
-    "set_done": {"reps": 1, "no_reps": 0},
-    "session_done": {"reps": 1, "no_reps": 0},
-}
+# Placeholders each text may use (the config loader checks them; the policy checks again when
+# it is built, for texts that did not come through the loader).
+_PLACEHOLDERS: Dict[str, Dict[str, int]] = {key: {name: 1 for name in names}
+                                             for key, names in CUE_PLACEHOLDERS.items()}
 
 
 class CuePolicy:

@@ -83,18 +83,18 @@ def percentile_with_time(samples: Sequence[Tuple[float, float]], q: float) -> Tu
     return stat, samples[i][0]
 
 
-def lower_half(frames: Sequence[Features]) -> List[Features]:
+def lower_half(frames: Sequence[Features], min_depth_frac: float) -> List[Features]:
     """Frames of the cycle's lower half (near the bottom), by elbow angle.
 
     The cycle's own elbow range decides: frames at or below the midpoint between its most
-    bent and its straightest measured elbow angle. Falls back to ``depth_frac >= 0.5``
-    when the elbow angle was not measured.
+    bent and its straightest measured elbow angle. Falls back to ``depth_frac >=
+    min_depth_frac`` (``[faults] lower_half_min_depth_frac``) when the elbow angle was not measured.
     """
     elbows = [f.elbow_angle_deg for f in frames if math.isfinite(f.elbow_angle_deg)]
     if len(elbows) >= 2:
         mid = (min(elbows) + max(elbows)) / 2.0
         return [f for f in frames if math.isfinite(f.elbow_angle_deg) and f.elbow_angle_deg <= mid]
-    return [f for f in frames if math.isfinite(f.depth_frac) and f.depth_frac >= 0.5]
+    return [f for f in frames if math.isfinite(f.depth_frac) and f.depth_frac >= min_depth_frac]
 
 
 # ---------------------------------------------------------------------------------------
@@ -192,10 +192,10 @@ class HipPikeRule(FaultRule):
         return stat, cfg.min_offset_frac, t_s, stat >= cfg.min_offset_frac
 
 
-def value_range(samples: Sequence[Tuple[float, float]]) -> float:
-    """How much the values of ``samples`` vary: 95th minus 5th percentile."""
+def value_range(samples: Sequence[Tuple[float, float]], low_percentile: float, high_percentile: float) -> float:
+    """How much the values of ``samples`` vary: the high minus the low percentile."""
     values = [v for _, v in samples]
-    return float(np.percentile(values, 95) - np.percentile(values, 5))
+    return float(np.percentile(values, high_percentile) - np.percentile(values, low_percentile))
 
 
 class _ElbowAngleRule(FaultRule):
@@ -205,10 +205,12 @@ class _ElbowAngleRule(FaultRule):
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.min_elbow_range_deg = config.faults.min_elbow_range_deg
+        self.range_percentiles = (config.faults.elbow_range_low_percentile,
+                                  config.faults.elbow_range_high_percentile)
 
     def _elbow_samples(self, frames: Sequence[Features]) -> Optional[List[Tuple[float, float]]]:
         samples = self._samples(frames, "elbow_angle_deg")
-        if samples is None or value_range(samples) < self.min_elbow_range_deg:
+        if samples is None or value_range(samples, *self.range_percentiles) < self.min_elbow_range_deg:
             return None
         return samples
 
@@ -258,7 +260,8 @@ class ElbowFlareRule(FaultRule):
     joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
 
     def measure(self, window: RepWindow):
-        samples = self._samples(lower_half(window.frames), "elbow_flare_deg")
+        samples = self._samples(lower_half(window.frames, self.config.faults.lower_half_min_depth_frac),
+                                "elbow_flare_deg")
         if samples is None:
             return None
         cfg = self.rule_config
@@ -274,9 +277,10 @@ class ShrugRule(FaultRule):
     def measure(self, window: RepWindow):
         top = self._samples(window.top_frames, "shrug_ratio")
         if top is None:  # no lockout frames: use the cycle's own upper half as reference
-            low = set(id(f) for f in lower_half(window.frames))
+            low = set(id(f) for f in lower_half(window.frames, self.config.faults.lower_half_min_depth_frac))
             top = self._samples([f for f in window.frames if id(f) not in low], "shrug_ratio")
-        bottom = self._samples(lower_half(window.frames), "shrug_ratio")
+        bottom = self._samples(lower_half(window.frames, self.config.faults.lower_half_min_depth_frac),
+                               "shrug_ratio")
         if top is None or bottom is None:
             return None
         cfg = self.rule_config

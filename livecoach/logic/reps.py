@@ -1,4 +1,5 @@
-"""The plank gate and the rep state machine, fed one frame of features at a time.
+"""The rep state machine, fed one frame of features at a time (the plank gate is in
+:mod:`livecoach.logic.plank_gate`, the depth signals in :mod:`livecoach.logic.depth`).
 
 Pipeline per frame (all thresholds in ``[reps]`` of the config):
 
@@ -31,153 +32,15 @@ import math
 from dataclasses import dataclass
 from typing import Deque, Dict, List, Optional, Tuple
 
-import numpy as np
-
 from livecoach.config.schema import RepsConfig
+from livecoach.logic.depth import ChannelSpec, DepthChannel, channel_values
+from livecoach.logic.plank_gate import PlankGate, camera_above, plank_posture
 from livecoach.types import Features, Phase, RepJudgement, RepRecord, RepWindow, View
 
 NAN = math.nan
 
 NO_REP_NOT_DEEP = "not deep enough"
 NO_REP_NO_LOCKOUT = "no lockout"
-
-
-# --------------------------------------------------------------------------- plank gate
-def plank_posture(f: Features, config: RepsConfig) -> bool:
-    """Whether one frame of features looks like a supported plank (hands or knees)."""
-    wrist_t = f.wrist_along_torso_frac
-    if not math.isnan(f.hip_angle_deg) and f.hip_angle_deg < config.gate_min_hip_angle_deg:
-        return False  # folded at the hips: downward dog, sitting, kneeling back
-    if _camera_above(f, config):
-        # Camera above the back (or a person standing facing it): only hands held near the
-        # shoulders, as in a plank seen from above, pass; arms by the sides do not.
-        return (not math.isnan(wrist_t)
-                and config.gate_topdown_wrist_min_frac <= wrist_t <= config.gate_topdown_wrist_max_frac)
-    if math.isnan(f.body_angle_deg) or f.body_angle_deg > config.gate_max_body_angle_deg:
-        return False
-    if math.isnan(f.shoulder_above_wrist_px) or f.shoulder_above_wrist_px <= 0:
-        return False  # hands must be below the shoulders (supporting the body)
-    if not math.isnan(wrist_t) and wrist_t > config.gate_max_wrist_along_torso_frac:
-        return False  # hands by the hips: lying flat resting, or arms hanging
-    return True
-
-
-def _camera_above(f: Features, config: RepsConfig) -> bool:
-    """Torso up/down the image and not flat in 3-D: a camera looking down on the back (the
-    pose model then reads the body as upright) — or someone standing."""
-    return bool(f.body_upright_in_image) and not (f.body_angle_deg <= config.gate_max_body_angle_deg)
-
-
-class PlankGate:
-    """Debounced plank posture: on after ``gate_on_after_s`` of plank frames, off after
-    ``gate_off_after_s`` of non-plank frames (or a pose gap longer than ``max_gap_s``)."""
-
-    def __init__(self, config: RepsConfig) -> None:
-        self.config = config
-        self.on = False
-        self._since: Optional[float] = None  # start of the current contrary run
-        self.upright_mode = False
-
-    def reset(self) -> None:
-        self.on = False
-        self._since = None
-
-    def update(self, t_s: float, posture: Optional[bool]) -> bool:
-        """``posture`` None = no usable pose this frame (it counts against the gate)."""
-        wanted = bool(posture)
-        if wanted == self.on:
-            self._since = None
-            return self.on
-        if self._since is None:
-            self._since = t_s
-        hold = self.config.gate_on_after_s if wanted else self.config.gate_off_after_s
-        if t_s - self._since >= hold - 1e-9:
-            self.on = wanted
-            self._since = None
-        return self.on
-
-
-# --------------------------------------------------------------------------- depth channels
-@dataclass(frozen=True)
-class _ChannelSpec:
-    name: str
-    min_span: float
-    relative_span: bool  # min_span is a fraction of the top value
-    upright: Optional[bool]  # only for this gate mode (None = both)
-
-
-class DepthChannel:
-    """One depth signal (bigger = higher up), normalised to the person's own range."""
-
-    def __init__(self, spec: _ChannelSpec, config: RepsConfig) -> None:
-        self.spec = spec
-        self.config = config
-        self._hist: Deque[Tuple[float, float]] = collections.deque()
-        self._cache_n = -1
-        self.hi = NAN
-        self.lo = NAN
-        self.noise = NAN
-
-    def reset(self) -> None:
-        self._hist.clear()
-        self.hi = self.lo = self.noise = NAN
-        self._cache_n = -1
-
-    def add(self, t_s: float, value: float) -> None:
-        if not math.isfinite(value):
-            return
-        self._hist.append((t_s, value))
-        while self._hist and t_s - self._hist[0][0] > self.config.calibration_window_s:
-            self._hist.popleft()
-        self._recompute()
-
-    def _recompute(self) -> None:
-        values = np.fromiter((v for _, v in self._hist), dtype=float, count=len(self._hist))
-        if values.size == 0:
-            return
-        self.hi = float(np.percentile(values, self.config.range_high_percentile))
-        self.lo = float(np.percentile(values, self.config.range_low_percentile))
-        if values.size >= 5:
-            d2 = values[2:] - 2.0 * values[1:-1] + values[:-2]
-            # robust sigma of the second difference; /sqrt(6) turns it into per-sample noise
-            self.noise = float(1.4826 * np.median(np.abs(d2 - np.median(d2)))) / math.sqrt(6.0)
-        else:
-            self.noise = NAN
-
-    @property
-    def min_span(self) -> float:
-        if self.spec.relative_span:
-            return self.spec.min_span * abs(self.hi) if math.isfinite(self.hi) else NAN
-        return self.spec.min_span
-
-    @property
-    def span(self) -> float:
-        return self.hi - self.lo if math.isfinite(self.hi) else NAN
-
-    def quality(self) -> float:
-        """Range over noise: how clearly this signal shows the movement (0 if unknown)."""
-        if len(self._hist) < 5 or not math.isfinite(self.span):
-            return 0.0
-        floor = max(abs(self.span) * 1e-3, 1e-9)
-        return self.span / max(self.noise if math.isfinite(self.noise) else floor, floor)
-
-    def normalise(self, value: float) -> float:
-        """0 at the person's top, 1 at their bottom (may overshoot a little)."""
-        if not math.isfinite(value) or not math.isfinite(self.hi):
-            return NAN
-        span = max(self.span, self.min_span)
-        if span <= 0:
-            return NAN
-        return (self.hi - value) / span
-
-
-def _channel_values(f: Features) -> Dict[str, float]:
-    scale = f.body_scale_px
-    return {
-        "height": f.shoulder_above_wrist_px,
-        "elbow": f.elbow_angle_deg,
-        "scale": math.log(scale) if math.isfinite(scale) and scale > 0 else NAN,
-    }
 
 
 # --------------------------------------------------------------------------- outputs
@@ -231,9 +94,9 @@ class RepCounter:
         self.variant = variant
         c = config
         self.channels: Dict[str, DepthChannel] = {
-            "height": DepthChannel(_ChannelSpec("height", c.min_span_height_frac, True, False), c),
-            "elbow": DepthChannel(_ChannelSpec("elbow", c.min_span_elbow_deg, False, None), c),
-            "scale": DepthChannel(_ChannelSpec("scale", c.min_span_scale_log, False, True), c),
+            "height": DepthChannel(ChannelSpec("height", c.min_span_height_frac, True, False), c),
+            "elbow": DepthChannel(ChannelSpec("elbow", c.min_span_elbow_deg, False, None), c),
+            "scale": DepthChannel(ChannelSpec("scale", c.min_span_scale_log, False, True), c),
         }
         self.gate = PlankGate(c)
         self.reps = 0
@@ -242,7 +105,7 @@ class RepCounter:
         self._last_t: Optional[float] = None
         self._last_pose_t: Optional[float] = None
         self._active: Optional[str] = None
-        self._upright_votes: Deque[bool] = collections.deque(maxlen=15)
+        self._upright_votes: Deque[bool] = collections.deque(maxlen=c.upright_vote_frames)
         self._top_frames: Deque[Features] = collections.deque()
         self._pending: Deque[Features] = collections.deque()
         self._mode_upright = False
@@ -261,6 +124,17 @@ class RepCounter:
         self._min_elbow = NAN
         self._cycle_top_frames: Tuple[Features, ...] = ()
         self._reached_bottom = False
+
+    def interrupt(self) -> None:
+        """The body jumped (a cut in the video, a lost and re-found track): end the current cycle
+        without counting it and start over as if the person had just come into view (the
+        plank gate, the pending frames and the camera-above votes restart; the calibration of
+        the person's range is kept)."""
+        self._abandon()
+        self.gate.reset()
+        self._pending.clear()
+        self._upright_votes.clear()
+        self._top_frames.clear()
 
     def reset_count(self) -> None:
         """Start counting from zero again (keeps the calibration)."""
@@ -311,10 +185,10 @@ class RepCounter:
         if features is None:
             return self._no_pose(t_s)
         posture = plank_posture(features, c)
-        self._upright_votes.append(_camera_above(features, c))
+        self._upright_votes.append(camera_above(features, c))
         gate_on = self.gate.update(t_s, posture)
         upright = self._upright()
-        values = _channel_values(features)
+        values = channel_values(features)
         if gate_on or posture:
             for name, ch in self.channels.items():
                 if ch.spec.upright is None or ch.spec.upright == upright:
@@ -354,9 +228,9 @@ class RepCounter:
         if not math.isfinite(d):
             return self._gap_frame(t_s, features)
         raw = self._depth_raw(features)
-        f = dataclasses.replace(features, in_plank=True, depth_frac=float(min(max(d, 0.0), 1.2)),
+        f = dataclasses.replace(features, in_plank=True, depth_frac=float(min(max(d, 0.0), c.depth_frac_max)),
                                 depth_raw_frac=raw)
-        finished = self._step(t_s, d, f)
+        finished = self._step(t_s, d, f, posture)
         return self._out(t_s, d, f, True, finished)
 
     def _no_pose(self, t_s: float) -> RepUpdate:
@@ -406,11 +280,11 @@ class RepCounter:
         if math.isfinite(f.elbow_angle_deg) and not (f.elbow_angle_deg >= self._min_elbow):
             self._min_elbow = f.elbow_angle_deg
 
-    def _step(self, t_s: float, d: float, f: Features) -> Optional[FinishedCycle]:
+    def _step(self, t_s: float, d: float, f: Features, posture: bool) -> Optional[FinishedCycle]:
+        """One frame of the phase machine; ``posture`` is :func:`plank_posture` of ``f``."""
         c = self.config
         # A cycle only ends on a frame that itself looks like a plank (a cut to someone
         # standing must not finish a rep while the gate's off-delay runs).
-        posture = plank_posture(f, c)
         if self.phase == Phase.NOT_IN_POSITION:
             # Entering the plank: only a top position arms the counter (a clip that opens at
             # the bottom must not count the half rep that follows). The plank frames seen
@@ -420,21 +294,22 @@ class RepCounter:
             ch = self.channels[self._active] if self._active else None
             replay = []
             for p in pending:
-                pd = ch.normalise(_channel_values(p)[self._active]) if ch else NAN
+                pd = ch.normalise(channel_values(p)[self._active]) if ch else NAN
                 if math.isfinite(pd):
+                    # the pending frames all had a plank posture (else they were not kept)
                     replay.append((p.t_s, pd, dataclasses.replace(
-                        p, in_plank=True, depth_frac=float(min(max(pd, 0.0), 1.2)),
-                        depth_raw_frac=self._depth_raw(p))))
-            replay.append((t_s, d, f))
-            first_t, first_d, first_f = replay[0]
+                        p, in_plank=True, depth_frac=float(min(max(pd, 0.0), c.depth_frac_max)),
+                        depth_raw_frac=self._depth_raw(p)), True))
+            replay.append((t_s, d, f, posture))
+            first_t, first_d, first_f, _ = replay[0]
             self._armed = first_d <= c.top_max_frac
             self.phase = Phase.TOP if self._armed else Phase.BOTTOM
             if self._armed:
                 self._top_frames.clear()
                 self._remember_top(first_f)
             finished = None
-            for rt, rd, rf in replay[1:]:
-                finished = self._step(rt, rd, rf) or finished
+            for rt, rd, rf, rp in replay[1:]:
+                finished = self._step(rt, rd, rf, rp) or finished
             return finished
         if self._cycle and t_s - self._t_start > c.max_cycle_s:
             self._reset_cycle_state()  # a rest at the bottom, not a rep

@@ -5,7 +5,8 @@ compared with the visible torso (head toward the camera) is ``FRONT``; shoulders
 of each other is a side view, the side nearer the camera (smaller z, higher visibility) naming
 it; anything between is ``ANGLED``. :class:`ViewTracker` decides over a short window with
 hysteresis so the view does not flicker. :func:`judgeable` reads the ``[view.judgeable]``
-table of the config: a fault whose views do not include the current one is "not judged".
+table of the config: a fault whose views do not include the current one is "not judged" (the
+config loader rejects a view name there that does not exist).
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from typing import Deque, Dict, Optional, Tuple
 
 import numpy as np
 
-from livecoach.config.schema import Config, ConfigError, ViewConfig, load_config
-from livecoach.logic.features import facing_side, torso_upright_in_image
+from livecoach.config.schema import Config, FeaturesConfig, ViewConfig, load_config
+from livecoach.logic.geometry import facing_side, torso_upright_in_image
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, PoseFrame, View
 
@@ -36,9 +37,10 @@ def shoulder_width_ratio(pose: PoseFrame, min_visibility: float = 0.0) -> float:
     return width / max(torso, 1e-6)
 
 
-def classify_view(pose: PoseFrame, config: ViewConfig, min_visibility: float = 0.3) -> View:
-    """The view of a single frame (see the module docstring)."""
-    if torso_upright_in_image(pose, min_visibility, 60.0):
+def classify_view(pose: PoseFrame, config: ViewConfig, features: FeaturesConfig) -> View:
+    """The view of a single frame (see the module docstring); ``features`` gives the
+    camera-above angle and the facing-side margin, shared with the feature extractor."""
+    if torso_upright_in_image(pose, config.min_visibility, features.upright_torso_min_deg):
         return View.FRONT
     ratio = shoulder_width_ratio(pose)
     if math.isnan(ratio):
@@ -46,7 +48,7 @@ def classify_view(pose: PoseFrame, config: ViewConfig, min_visibility: float = 0
     if ratio >= config.front_min_width_ratio:
         return View.FRONT
     if ratio <= config.side_max_width_ratio:
-        return View.SIDE_LEFT if facing_side(pose) == "left" else View.SIDE_RIGHT
+        return View.SIDE_LEFT if facing_side(pose, features.facing_visibility_margin) == "left" else View.SIDE_RIGHT
     return View.ANGLED
 
 
@@ -54,8 +56,9 @@ class ViewTracker:
     """The view decided over ``decide_window_s``: a new view takes over only when it holds
     ``switch_share`` of the recent frames. ``update(None)`` (no person) keeps the view."""
 
-    def __init__(self, config: ViewConfig) -> None:
+    def __init__(self, config: ViewConfig, features: FeaturesConfig) -> None:
         self.config = config
+        self.features_config = features
         self.view = View.UNKNOWN
         self._recent: Deque[Tuple[float, View]] = collections.deque()
 
@@ -66,7 +69,7 @@ class ViewTracker:
     def update(self, t_s: float, pose: Optional[PoseFrame]) -> View:
         if pose is None:
             return self.view
-        frame_view = classify_view(pose, self.config)
+        frame_view = classify_view(pose, self.config, self.features_config)
         if frame_view != View.UNKNOWN:
             self._recent.append((t_s, frame_view))
         while self._recent and t_s - self._recent[0][0] > self.config.decide_window_s:
@@ -100,13 +103,3 @@ def judgeable(fault_name: str, view: View, config: Optional[Config] = None) -> b
     if views is None:
         return True
     return View(view).value in views
-
-
-def check_judgeable_table(config: ViewConfig, source: str = "config") -> None:
-    """Fail loudly (one line) on a view name in ``[view.judgeable]`` that does not exist."""
-    known = {v.value for v in View}
-    for fault, views in config.judgeable.items():
-        for name in views:
-            if name not in known:
-                raise ConfigError(f"{source}: view.judgeable.{fault}: unknown view {name!r} "
-                                  f"(known: {', '.join(sorted(known))})")

@@ -9,31 +9,15 @@ import pytest
 
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.config.schema import load_config
-from livecoach.logic.features import pose_from_points
 from livecoach.landmarks import Landmark as L
 from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Phase, RepEvent, RepJudgement,
                              SessionEnd, View)
 from livecoach.logic.view import ViewTracker, classify_view, judgeable
 from conftest import FIXTURES as FIXTURES_DIR
+from helpers import side_pushup_pose as side_pose
 
 CFG = load_config()
 LMCACHE = FIXTURES_DIR / "landmarks"  # committed recordings of real clips
-
-
-def side_pose(t: float, depth: float):
-    """A side-view plank whose shoulders drop toward the hands with ``depth`` (0..1)."""
-    drop = 130.0 * depth
-    sh = np.array([150.0, 150.0 + drop])
-    wr = np.array([150.0, 330.0])
-    el = np.array([150.0 + 70.0 * math.sin(math.radians(80 * depth)), (sh[1] + wr[1]) / 2])
-    ankle = np.array([470.0, 300.0])
-    hip = (sh + ankle) / 2
-    pts = {}
-    for side, z in (("LEFT", -10.0), ("RIGHT", 10.0)):
-        for name, p in (("SHOULDER", sh), ("ELBOW", el), ("WRIST", wr), ("HIP", hip), ("KNEE", (hip + ankle) / 2),
-                        ("ANKLE", ankle), ("EAR", sh + [-40, -5])):
-            pts[L[f"{side}_{name}"]] = (p[0], p[1], z)
-    return pose_from_points(pts, t_s=t, frame_index=int(round(t * 30)), height=400)
 
 
 class FakeChecker:
@@ -90,8 +74,8 @@ def test_unknown_variant_is_a_clear_error():
 
 def test_view_classification_and_judgeable_table():
     pose = side_pose(0.0, 0.0)
-    assert classify_view(pose, CFG.view) == View.SIDE_LEFT  # left side has the smaller z
-    tracker = ViewTracker(CFG.view)
+    assert classify_view(pose, CFG.view, CFG.features) == View.SIDE_LEFT  # left side has the smaller z
+    tracker = ViewTracker(CFG.view, CFG.features)
     for i in range(10):
         tracker.update(i / 30, pose)
     assert tracker.update(0.5, None) == View.SIDE_LEFT

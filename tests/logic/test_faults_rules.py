@@ -311,6 +311,6 @@ def test_percentile_with_time_returns_the_time_of_the_nearest_sample():
 
 def test_lower_half_keeps_the_frames_near_the_bottom():
     w = window()
-    low = lower_half(w.frames)
+    low = lower_half(w.frames, CONFIG.faults.lower_half_min_depth_frac)
     assert 0 < len(low) < len(w.frames)
     assert max(f.elbow_angle_deg for f in low) <= (170 + 75) / 2 + 1e-6

@@ -7,41 +7,28 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.logic.features import (FeatureExtractor, OneEuroFilter, angle_deg, asymmetry_deg, body_angle_deg,
-                                combine_sides, elbow_abduction_image_deg, elbow_angle_side_deg,
-                                elbow_flare_deg, elbow_spread_frac, hip_offset_frac, hip_offset_knee_frac,
-                                knee_angle_deg, neck_angle_deg, pose_from_points, shoulder_above_wrist_px,
-                                shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
+from livecoach.logic.features import FeatureExtractor, OneEuroFilter
+from livecoach.logic.geometry import (angle_deg, asymmetry_deg, body_angle_deg, combine_sides,
+                                      elbow_abduction_image_deg, elbow_angle_side_deg, elbow_flare_deg,
+                                      elbow_spread_frac, facing_side, hip_offset_frac, hip_offset_knee_frac,
+                                      knee_angle_deg, neck_angle_deg, pose_from_points, shoulder_above_wrist_px,
+                                      shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
 from livecoach.landmarks import Landmark as L
 from livecoach.types import PoseFrame
+from helpers import side_plank
 
 CFG = load_config()
 V = CFG.features.min_visibility
+M = CFG.features.facing_visibility_margin
+
+
+def measured(pose: PoseFrame) -> tuple:
+    """``(pose, min_visibility, facing side)``: the arguments of the one-side measurements."""
+    return pose, V, facing_side(pose, M)
+
+
 FLARE_ARGS = (CFG.features.upper_arm_shoulder_widths, CFG.features.upright_torso_min_deg,
               CFG.features.flare_max_shoulder_yaw_deg)
-
-
-def side_plank(hip_dy: float = 0.0, elbow_deg: float = 180.0, head_dy: float = 0.0,
-               knee_dy: float = 0.0, facing: str = "left") -> dict:
-    """A person in a plank seen from the side, head to the left; +dy = toward the floor."""
-    sh = np.array([150.0, 150.0])
-    # arm hangs down from the shoulder; bend the elbow by moving the wrist back under it
-    upper = 60.0
-    el = sh + [0.0, upper]
-    bend = math.radians(180.0 - elbow_deg)
-    wr = el + [upper * math.sin(bend), upper * math.cos(bend)]
-    ankle = np.array([450.0, 170.0])
-    hip = (sh + ankle) / 2 + [0.0, hip_dy]
-    knee = (hip + ankle) / 2 + [0.0, knee_dy]
-    ear = sh + [-40.0, -10.0 + head_dy]
-    near, far = ("LEFT", "RIGHT") if facing == "left" else ("RIGHT", "LEFT")
-    pts = {}
-    for prefix, z in ((near, -10.0), (far, 10.0)):
-        for name, p in (("SHOULDER", sh), ("ELBOW", el), ("WRIST", wr), ("HIP", hip), ("KNEE", knee),
-                        ("ANKLE", ankle), ("EAR", ear)):
-            pts[L[f"{prefix}_{name}"]] = (p[0], p[1], z)
-    pts[L.NOSE] = (ear[0] - 10, ear[1] + 5, 0.0)
-    return pts
 
 
 def test_angle_deg_right_angle_and_degenerate():
@@ -69,9 +56,9 @@ def test_combine_sides_prefers_visible_side_and_averages_when_equal():
 
 @pytest.mark.parametrize("facing", ["left", "right"])
 def test_hip_offset_sign_sag_positive_pike_negative(facing):
-    straight = hip_offset_frac(pose_from_points(side_plank(facing=facing)), V)
-    sag = hip_offset_frac(pose_from_points(side_plank(hip_dy=30.0, facing=facing)), V)
-    pike = hip_offset_frac(pose_from_points(side_plank(hip_dy=-30.0, facing=facing)), V)
+    straight = hip_offset_frac(*measured(pose_from_points(side_plank(facing=facing))))
+    sag = hip_offset_frac(*measured(pose_from_points(side_plank(hip_dy=30.0, facing=facing))))
+    pike = hip_offset_frac(*measured(pose_from_points(side_plank(hip_dy=-30.0, facing=facing))))
     assert abs(straight) < 0.01
     assert sag == pytest.approx(30.0 / np.hypot(300, 20), rel=0.05)
     assert pike < -0.08
@@ -80,12 +67,12 @@ def test_hip_offset_sign_sag_positive_pike_negative(facing):
 def test_hip_offset_sign_does_not_depend_on_head_direction():
     pts = side_plank(hip_dy=30.0)
     mirrored = {lm: (640 - p[0], p[1], p[2]) for lm, p in pts.items()}
-    assert hip_offset_frac(pose_from_points(mirrored), V) > 0.08
+    assert hip_offset_frac(*measured(pose_from_points(mirrored))) > 0.08
 
 
 def test_knee_angle_straight_and_bent():
-    assert knee_angle_deg(pose_from_points(side_plank()), V) == pytest.approx(180.0, abs=1.0)
-    assert knee_angle_deg(pose_from_points(side_plank(knee_dy=40.0)), V) < 150.0
+    assert knee_angle_deg(*measured(pose_from_points(side_plank()))) == pytest.approx(180.0, abs=1.0)
+    assert knee_angle_deg(*measured(pose_from_points(side_plank(knee_dy=40.0)))) < 150.0
 
 
 def test_body_angle_flat_plank_and_standing():
@@ -107,8 +94,8 @@ def test_shoulder_height_above_wrists_drops_with_depth():
 
 
 def test_neck_angle_sign_drop_positive_crane_negative():
-    drop = neck_angle_deg(pose_from_points(side_plank(head_dy=40.0)), V)
-    crane = neck_angle_deg(pose_from_points(side_plank(head_dy=-40.0)), V)
+    drop = neck_angle_deg(*measured(pose_from_points(side_plank(head_dy=40.0))))
+    crane = neck_angle_deg(*measured(pose_from_points(side_plank(head_dy=-40.0))))
     assert drop > 20.0
     assert crane < -20.0
 
@@ -238,13 +225,13 @@ def knee_push_up(hip_dy: float = 0.0) -> dict:
 def test_knee_push_up_body_line_uses_the_knees():
     straight = pose_from_points(knee_push_up())
     # against the ankles (raised behind) a straight knee push-up would read as a pike...
-    assert abs(hip_offset_frac(straight, V)) > 0.08
+    assert abs(hip_offset_frac(straight, V, facing_side(straight, M))) > 0.08
     # ...against the knees it is straight
-    assert abs(hip_offset_knee_frac(straight, V)) < 0.01
-    sag = hip_offset_knee_frac(pose_from_points(knee_push_up(hip_dy=25.0)), V)
-    pike = hip_offset_knee_frac(pose_from_points(knee_push_up(hip_dy=-25.0)), V)
+    assert abs(hip_offset_knee_frac(straight, V, facing_side(straight, M))) < 0.01
+    sag = hip_offset_knee_frac(*measured(pose_from_points(knee_push_up(hip_dy=25.0))))
+    pike = hip_offset_knee_frac(*measured(pose_from_points(knee_push_up(hip_dy=-25.0))))
     assert sag > 0.08 and pike < -0.08
-    assert math.isnan(hip_offset_knee_frac(pose_from_points(knee_push_up(), hidden=(L.LEFT_KNEE, L.RIGHT_KNEE)), V))
+    assert math.isnan(hip_offset_knee_frac(*measured(pose_from_points(knee_push_up(), hidden=(L.LEFT_KNEE, L.RIGHT_KNEE)))))
 
 
 def test_feature_extractor_fills_the_new_fields():

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.logic.reps import NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter, plank_posture
+from livecoach.logic.plank_gate import plank_posture
+from livecoach.logic.reps import NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter
 from livecoach.types import Features, Phase
 
 CFG = load_config().reps

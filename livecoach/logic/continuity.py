@@ -1,0 +1,96 @@
+"""A rep is a movement, not a cut: detect a jump of the body that no person can make.
+
+Two speeds are measured between consecutive pose frames, both in body lengths per second:
+
+* **where the body is** -- the mid-shoulder and the mid-hip in the image (the slower of the two),
+  over the body's size in the image (the diagonal of its shoulders, arms, hips and legs);
+* **what shape it has** -- the median speed of those twelve joints in the pose model's world
+  landmarks (metres, centred on the hips), over a standing body length (``BODY_LENGTH_M``).
+
+Even the fastest plausible push-up (0.35 s a rep: the shoulders travel ~0.3 m down and back,
+peaking near 2.7 m/s) keeps both under ~1.5 body lengths per second: the hips move half as
+much as the shoulders and the legs hardly move. A cut in the video or a lost and re-found
+track changes place *and* shape at once, in one frame, out of a body that was moving at a human
+pace. When both speeds exceed ``[reps] max_body_speed_per_s`` while the frame before moved at
+most half that (the fastest plausible pace), the frame is a jump and the counter ends its cycle
+without counting it (issue 12: a cut to the person standing between two plank stretches was counted
+as a rep). Requiring both keeps one jittery measure (the world landmarks' depth, a small
+person's image landmarks) from ending a real rep; requiring a sudden change keeps a stretch of
+shaky tracking on a fast close-up rep (every frame moving a lot) from ending it frame by frame.
+
+Landmark positions are used whatever their visibility (the pose model estimates hidden ones),
+so a side passing out of view does not look like a jump of the mid-point.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional, Tuple
+
+import numpy as np
+
+from livecoach.landmarks import Landmark
+from livecoach.types import PoseFrame
+
+L = Landmark
+
+#: Landmarks whose image extent is the body's size.
+_BODY = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
+         L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+_BODY_IDX = [int(lm) for lm in _BODY]
+
+#: A standing adult's height (m): the unit of the world-landmark speed. Anthropometry, not fitted.
+BODY_LENGTH_M = 1.7
+
+
+def body_anchor_points(pose: PoseFrame) -> Tuple[np.ndarray, np.ndarray, float]:
+    """(mid-shoulder, mid-hip, body size) in image pixels; size = diagonal of the bounding box
+    of shoulders, arms, hips and legs."""
+    xy = pose.image_xyz[:, :2].astype(float)
+    shoulders = (xy[int(L.LEFT_SHOULDER)] + xy[int(L.RIGHT_SHOULDER)]) / 2.0
+    hips = (xy[int(L.LEFT_HIP)] + xy[int(L.RIGHT_HIP)]) / 2.0
+    body = xy[_BODY_IDX]
+    size = float(np.hypot(*(body.max(axis=0) - body.min(axis=0))))
+    return shoulders, hips, size
+
+
+class JumpDetector:
+    """``update(t_s, pose)`` -> True when the body jumped since the previous pose frame.
+
+    Both speeds of the module docstring must exceed ``max_body_speed_per_s``; they are per
+    second of the time between the frames (so a lower frame rate or a dropped frame is allowed
+    proportionally more). ``max_gap_s``: after a longer gap without a pose the counter has
+    already started over, and nothing is compared.
+    """
+
+    def __init__(self, max_body_speed_per_s: float, max_gap_s: float) -> None:
+        self.max_body_speed_per_s = max_body_speed_per_s
+        self.max_gap_s = max_gap_s
+        self._last: Optional[Tuple[float, np.ndarray, np.ndarray, float, np.ndarray]] = None
+        self.last_speed = math.nan  # the smaller of the two speeds at the last frame (body lengths/s)
+        self._speed_before = math.nan
+
+    def reset(self) -> None:
+        self._last = None
+        self.last_speed = math.nan
+        self._speed_before = math.nan
+
+    def update(self, t_s: float, pose: Optional[PoseFrame]) -> bool:
+        if pose is None:
+            return False
+        shoulders, hips, size = body_anchor_points(pose)
+        world = pose.world_xyz[_BODY_IDX].astype(float)
+        last, self._last = self._last, (t_s, shoulders, hips, size, world)
+        self._speed_before, self.last_speed = self.last_speed, math.nan
+        if last is None:
+            return False
+        t0, s0, h0, size0, world0 = last
+        dt = t_s - t0
+        scale = (size + size0) / 2.0
+        if dt <= 0 or dt > self.max_gap_s or not math.isfinite(scale) or scale <= 1e-6:
+            return False
+        moved = min(float(np.hypot(*(shoulders - s0))), float(np.hypot(*(hips - h0))))
+        place_speed = moved / scale / dt
+        shape_speed = float(np.median(np.linalg.norm(world - world0, axis=1))) / BODY_LENGTH_M / dt
+        self.last_speed = min(place_speed, shape_speed)
+        sudden = not (self._speed_before > self.max_body_speed_per_s / 2.0)  # nan (unknown) counts as calm
+        return self.last_speed > self.max_body_speed_per_s and sudden

@@ -1,0 +1,137 @@
+"""Depth signals of the rep counter, each normalised to the person's own range.
+
+A :class:`DepthChannel` tracks one signal that is bigger higher up (shoulder height above the
+wrists, elbow angle, log body size when the camera is above), keeps its range (percentiles
+over ``[reps] calibration_window_s`` of plank time, never narrower than a minimum span so jitter
+cannot look like a rep) and its frame-to-frame noise, and maps a value to 0 at the person's
+top and 1 at their bottom. The counter drives its phases with the cleanest channel (largest
+range over noise).
+"""
+from __future__ import annotations
+
+import bisect
+import collections
+import math
+from dataclasses import dataclass
+from typing import Deque, Dict, List, Optional, Tuple
+
+from livecoach.config.schema import RepsConfig
+from livecoach.logic.rolling import SortedWindow, median_abs_deviation_sorted
+from livecoach.types import Features
+
+NAN = math.nan
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """What a depth signal is: its name, least span (absolute, or a fraction of its top value)
+    and the gate mode it is used in (camera above = upright, or flat; None = both)."""
+
+    name: str
+    min_span: float
+    relative_span: bool  # min_span is a fraction of the top value
+    upright: Optional[bool]  # only for this gate mode (None = both)
+
+
+class DepthChannel:
+    """One depth signal (bigger = higher up), normalised to the person's own range.
+
+    The range (``hi``/``lo`` percentiles) and the noise (robust sigma of the second
+    difference) are over the last ``calibration_window_s`` of samples; both are kept in sorted
+    windows and computed only when read, so a frame costs O(log n) however long the window."""
+
+    def __init__(self, spec: ChannelSpec, config: RepsConfig) -> None:
+        self.spec = spec
+        self.config = config
+        self._values = SortedWindow(config.calibration_window_s)
+        self._d2: Deque[float] = collections.deque()  # second differences of consecutive samples
+        self._d2_sorted: List[float] = []
+        self._stats: Optional[Tuple[float, float, float]] = None  # (hi, lo, noise), None = stale
+
+    def reset(self) -> None:
+        self._values.clear()
+        self._d2.clear()
+        self._d2_sorted.clear()
+        self._stats = None
+
+    def add(self, t_s: float, value: float) -> None:
+        if not math.isfinite(value):
+            return
+        items = self._values.items
+        self._values.items.append((t_s, value))
+        bisect.insort(self._values.sorted, value)
+        if len(items) >= 3:
+            d2 = items[-1][1] - 2.0 * items[-2][1] + items[-3][1]
+            self._d2.append(d2)
+            bisect.insort(self._d2_sorted, d2)
+        while items and t_s - items[0][0] > self.config.calibration_window_s:
+            if self._d2:
+                old = self._d2.popleft()
+                del self._d2_sorted[bisect.bisect_left(self._d2_sorted, old)]
+            self._values.drop_oldest()
+        self._stats = None
+
+    def _compute(self) -> Tuple[float, float, float]:
+        if self._stats is None:
+            if not self._values.sorted:
+                self._stats = (NAN, NAN, NAN)
+            else:
+                hi = self._values.percentile(self.config.range_high_percentile)
+                lo = self._values.percentile(self.config.range_low_percentile)
+                noise = NAN
+                if len(self._values) >= 5:
+                    # robust sigma of the second difference; /sqrt(6) turns it into per-sample noise
+                    noise = float(1.4826 * median_abs_deviation_sorted(self._d2_sorted)) / math.sqrt(6.0)
+                self._stats = (hi, lo, noise)
+        return self._stats
+
+    @property
+    def hi(self) -> float:
+        """The person's top: the ``range_high_percentile`` of the window (nan before any sample)."""
+        return self._compute()[0]
+
+    @property
+    def lo(self) -> float:
+        """The person's bottom: the ``range_low_percentile`` of the window."""
+        return self._compute()[1]
+
+    @property
+    def noise(self) -> float:
+        """Per-sample noise (nan with fewer than 5 samples)."""
+        return self._compute()[2]
+
+    @property
+    def min_span(self) -> float:
+        if self.spec.relative_span:
+            return self.spec.min_span * abs(self.hi) if math.isfinite(self.hi) else NAN
+        return self.spec.min_span
+
+    @property
+    def span(self) -> float:
+        return self.hi - self.lo if math.isfinite(self.hi) else NAN
+
+    def quality(self) -> float:
+        """Range over noise: how clearly this signal shows the movement (0 if unknown)."""
+        if len(self._values) < 5 or not math.isfinite(self.span):
+            return 0.0
+        floor = max(abs(self.span) * 1e-3, 1e-9)
+        return self.span / max(self.noise if math.isfinite(self.noise) else floor, floor)
+
+    def normalise(self, value: float) -> float:
+        """0 at the person's top, 1 at their bottom (may overshoot a little)."""
+        if not math.isfinite(value) or not math.isfinite(self.hi):
+            return NAN
+        span = max(self.span, self.min_span)
+        if span <= 0:
+            return NAN
+        return (self.hi - value) / span
+
+
+def channel_values(f: Features) -> Dict[str, float]:
+    """Each channel's raw value in one frame of features (nan where not measured)."""
+    scale = f.body_scale_px
+    return {
+        "height": f.shoulder_above_wrist_px,
+        "elbow": f.elbow_angle_deg,
+        "scale": math.log(scale) if math.isfinite(scale) and scale > 0 else NAN,
+    }

@@ -1,0 +1,69 @@
+"""The plank gate: whether the person is in a supported plank, frame by frame and debounced.
+
+Body roughly horizontal (or, with a camera looking down on the back, torso upright in the
+image with the hands near the shoulders), not folded at the hips, hands toward the shoulders
+rather than by the hips. :class:`PlankGate` switches on after ``gate_on_after_s`` of plank
+frames and off after ``gate_off_after_s`` without, so one bad frame neither starts nor ends a
+set. Standing, walking, sitting, kneeling up, downward dog and lying with the arms by the
+sides are outside it. Thresholds: ``[reps] gate_*`` in the config.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+from livecoach.config.schema import RepsConfig
+from livecoach.types import Features
+
+def plank_posture(f: Features, config: RepsConfig) -> bool:
+    """Whether one frame of features looks like a supported plank (hands or knees)."""
+    wrist_t = f.wrist_along_torso_frac
+    if not math.isnan(f.hip_angle_deg) and f.hip_angle_deg < config.gate_min_hip_angle_deg:
+        return False  # folded at the hips: downward dog, sitting, kneeling back
+    if camera_above(f, config):
+        # Camera above the back (or a person standing facing it): only hands held near the
+        # shoulders, as in a plank seen from above, pass; arms by the sides do not.
+        return (not math.isnan(wrist_t)
+                and config.gate_topdown_wrist_min_frac <= wrist_t <= config.gate_topdown_wrist_max_frac)
+    if math.isnan(f.body_angle_deg) or f.body_angle_deg > config.gate_max_body_angle_deg:
+        return False
+    if math.isnan(f.shoulder_above_wrist_px) or f.shoulder_above_wrist_px <= 0:
+        return False  # hands must be below the shoulders (supporting the body)
+    if not math.isnan(wrist_t) and wrist_t > config.gate_max_wrist_along_torso_frac:
+        return False  # hands by the hips: lying flat resting, or arms hanging
+    return True
+
+
+def camera_above(f: Features, config: RepsConfig) -> bool:
+    """Torso up/down the image and not flat in 3-D: a camera looking down on the back (the
+    pose model then reads the body as upright) — or someone standing."""
+    return bool(f.body_upright_in_image) and not (f.body_angle_deg <= config.gate_max_body_angle_deg)
+
+
+class PlankGate:
+    """Debounced plank posture: on after ``gate_on_after_s`` of plank frames, off after
+    ``gate_off_after_s`` of non-plank frames (or a pose gap longer than ``max_gap_s``)."""
+
+    def __init__(self, config: RepsConfig) -> None:
+        self.config = config
+        self.on = False
+        self._since: Optional[float] = None  # start of the current contrary run
+        self.upright_mode = False
+
+    def reset(self) -> None:
+        self.on = False
+        self._since = None
+
+    def update(self, t_s: float, posture: Optional[bool]) -> bool:
+        """``posture`` None = no usable pose this frame (it counts against the gate)."""
+        wanted = bool(posture)
+        if wanted == self.on:
+            self._since = None
+            return self.on
+        if self._since is None:
+            self._since = t_s
+        hold = self.config.gate_on_after_s if wanted else self.config.gate_off_after_s
+        if t_s - self._since >= hold - 1e-9:
+            self.on = wanted
+            self._since = None
+        return self.on

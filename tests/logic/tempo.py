@@ -1,0 +1,131 @@
+"""Tempo-scaled landmark recordings: a label-preserving transform for the rep counter.
+
+A recording played ``factor`` times faster at the same frame rate: output frame ``j`` is the
+source frame ``floor(j * factor)`` at time ``t0 + j / fps`` (``factor`` 2 keeps every second
+frame, 1.5 drops every third, 0.5 shows each frame twice). The count of a clip is unchanged;
+its times are divided by ``factor``.
+
+Run as a script for the tempo table over the labelled clips' cached landmarks::
+
+    PYTHONPATH=. python tests/logic/tempo.py [--manifest ../shared/videos/manifest.json]
+        [--cache /work/cache/landmarks] [--tempos 0.5 1 1.5 2 2.5]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from livecoach.config.schema import Config, load_config
+from livecoach.formats.recording import RecordedFrame, read_recording
+from livecoach.logic.analysis import SessionAnalyzer
+
+TEMPOS = (0.5, 1.0, 1.5, 2.0, 2.5)
+
+#: A push-up cannot be much faster than this (a full-depth descent cannot beat free fall: 25 cm
+#: in 0.23 s). A clip sped up past it shows no human movement; the table marks those cells.
+FASTEST_PLAUSIBLE_REP_S = 0.35
+
+
+def tempo_scaled(frames: Sequence[RecordedFrame], fps: float, factor: float) -> List[RecordedFrame]:
+    """``frames`` (a recording at ``fps``) played ``factor`` times faster at the same fps."""
+    if factor <= 0 or not frames:
+        raise ValueError("factor must be > 0 and the recording not empty")
+    t0 = frames[0].t_s
+    out: List[RecordedFrame] = []
+    j = 0
+    while True:
+        src = int(math.floor(j * factor + 1e-9))
+        if src >= len(frames):
+            return out
+        t = t0 + j / fps
+        pose = frames[src].pose
+        if pose is not None:
+            pose = dataclasses.replace(pose, t_s=t, frame_index=j)
+        out.append(RecordedFrame(frame_index=j, t_s=t, pose=pose))
+        j += 1
+
+
+def count_cycles(frames: Iterable[RecordedFrame], config: Config, variant: str = "standard") -> int:
+    """Rep cycles (reps and no-reps: what the labels count) found by the session logic (with the
+    real fault rules) over ``frames``."""
+    analyzer = SessionAnalyzer(config, variant=variant)
+    for fr in frames:
+        analyzer.update(fr.t_s, fr.frame_index, fr.pose)
+    return analyzer.reps + analyzer.no_reps
+
+
+def cached_recording(cache: Path, clip_file: str) -> Optional[Path]:
+    """The cached landmark recording of ``clip_file`` (``<file>.<key>.jsonl.gz``), if any."""
+    found = sorted(p for p in cache.glob(f"{clip_file}.*.jsonl.gz") if ".tmp" not in p.name)
+    return found[0] if found else None
+
+
+def tempo_table(manifest: Path, cache: Path, tempos: Sequence[float], config: Config) -> Dict[str, object]:
+    """Counts, MAE and OBO per tempo over the manifest's labelled clips with a cached recording."""
+    from livecoach.evaluation.harness import count_metrics, load_manifest
+
+    clips = [c for c in load_manifest(manifest) if c.kind == "detailed"]
+    periods = {c["file"]: _median_period(c.get("rep_bottoms_s") or [])
+               for c in json.loads(manifest.read_text(encoding="utf-8"))["clips"]}
+    rows: List[Tuple[str, int, int, List[int], List[bool]]] = []
+    pairs: Dict[float, list] = {t: [] for t in tempos}
+    plausible_pairs: Dict[float, list] = {t: [] for t in tempos}
+    for clip in clips:
+        path = cached_recording(cache, clip.file)
+        if path is None:
+            continue
+        header, frames = read_recording(path)
+        counts, plausible = [], []
+        for t in tempos:
+            n = count_cycles(tempo_scaled(frames, header.fps, t), config, clip.variant)
+            ok = not (periods.get(clip.file, math.inf) / t < FASTEST_PLAUSIBLE_REP_S)
+            counts.append(n)
+            plausible.append(ok)
+            pairs[t].append((n, clip))
+            if ok:
+                plausible_pairs[t].append((n, clip))
+        rows.append((clip.file, clip.count_min, clip.count_max, counts, plausible))
+    return {"rows": rows, "metrics": {t: count_metrics(pairs[t]) for t in tempos},
+            "plausible": {t: count_metrics(plausible_pairs[t]) for t in tempos}}
+
+
+def _median_period(bottoms: Sequence[float]) -> float:
+    gaps = sorted(b - a for a, b in zip(bottoms, bottoms[1:]))
+    if not gaps:
+        return math.inf
+    mid = len(gaps) // 2
+    return gaps[mid] if len(gaps) % 2 else (gaps[mid - 1] + gaps[mid]) / 2.0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="count per tempo over cached labelled clips")
+    parser.add_argument("--manifest", type=Path, default=Path("../shared/videos/manifest.json"))
+    parser.add_argument("--cache", type=Path, default=Path("/work/cache/landmarks"))
+    parser.add_argument("--tempos", type=float, nargs="+", default=list(TEMPOS))
+    parser.add_argument("--config", type=Path, default=None)
+    args = parser.parse_args(argv)
+    table = tempo_table(args.manifest, args.cache, args.tempos, load_config(args.config))
+    head = "".join(f"{t:>6g}x" for t in args.tempos)
+    print(f"{'clip':40s} {'label':>7s} {head}")
+    for file, lo, hi, counts, plausible in table["rows"]:  # type: ignore[union-attr]
+        label = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        cells = "".join(f"{n:>6d}{'*' if not lo <= n <= hi else ' '}" if ok else f"{f'({n})':>6s}{'*' if not lo <= n <= hi else ' '}"
+                        for n, ok in zip(counts, plausible))
+        print(f"{file:40s} {label:>7s} {cells}")
+    print("(n): reps faster than %.2f s at this tempo (not humanly possible); * outside the labelled range"
+          % FASTEST_PLAUSIBLE_REP_S)
+    for name, key in (("all cells", "metrics"), ("plausible tempos", "plausible")):
+        m = table[key]
+        print(f"{'MAE, ' + name:48s} " + "".join(f"{m[t]['mae']:>7.3f}" for t in args.tempos))  # type: ignore[index]
+        print(f"{'OBO, ' + name:48s} " + "".join(f"{m[t]['obo'] * 100:>6.0f}%" for t in args.tempos))  # type: ignore[index]
+        print(f"{'clips, ' + name:48s} " + "".join(f"{m[t]['clips']:>7d}" for t in args.tempos))  # type: ignore[index]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""Counting holds across tempos and frame rates, and a cut in the video is never a rep.
+
+* Every committed fixture counts within its labelled range when played 0.5x-2.5x as fast
+  (:mod:`tempo`: frames dropped or repeated at the same fps, so the count is unchanged),
+  as long as the sped-up reps stay humanly possible (a rep of at least
+  ``FASTEST_PLAUSIBLE_REP_S``).
+* Hand-built reps from 0.4 s to 6 s per rep, at 15-60 fps, all count.
+* A jump of the body that no person can make (a cut, a re-found track) ends the cycle
+  uncounted (issue 12 row 5): hand-built, and a fixture spliced to a clip of it kneeling up.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import List, Sequence
+
+import numpy as np
+import pytest
+
+from livecoach.config.schema import load_config
+from livecoach.formats.recording import RecordedFrame, read_recording
+from livecoach.logic.analysis import SessionAnalyzer
+from conftest import FIXTURES
+from helpers import side_pushup_pose
+from tempo import FASTEST_PLAUSIBLE_REP_S, TEMPOS, count_cycles, tempo_scaled
+
+CFG = load_config()
+LANDMARKS = FIXTURES / "landmarks"
+
+#: Labels of the committed fixtures, from ../shared/videos/manifest.json (count_min, count_max:
+#: rep cycles, shallow ones included; the median time between two labelled rep bottoms).
+LABELS = {
+    "tayyab__pushup.mp4": (14, 14, 3.1),
+    "vraj__pushups.mp4": (4, 4, 1.7),
+    "fitnesscounter__pushup-sample.mp4": (11, 12, 1.45),
+    "calimiro__push-up_12.mp4": (2, 3, 1.99),
+    "monkeydo__pushup.mov": (2, 3, 2.38),
+    "pushfit__wrong49.mp4": (2, 2, 4.0),
+    "pushfit__wrong58.mp4": (6, 7, 0.48),
+}
+
+CASES = [(clip, tempo) for clip in sorted(LABELS) for tempo in TEMPOS
+         if LABELS[clip][2] / tempo >= FASTEST_PLAUSIBLE_REP_S]
+
+
+def test_the_tempo_cases_cover_every_fixture_and_only_drop_impossible_reps():
+    assert {clip for clip, _ in CASES} == set(LABELS)
+    dropped = {(clip, t) for clip in LABELS for t in TEMPOS} - set(CASES)
+    assert dropped == {("pushfit__wrong58.mp4", 1.5), ("pushfit__wrong58.mp4", 2.0), ("pushfit__wrong58.mp4", 2.5)}
+    assert len(CASES) == 7 * 5 - 3
+
+
+def test_tempo_scaling_keeps_every_kth_frame_at_the_same_fps():
+    header, frames = read_recording(LANDMARKS / "vraj__pushups.mp4.jsonl.gz")
+    fast = tempo_scaled(frames, header.fps, 2.0)
+    slow = tempo_scaled(frames, header.fps, 0.5)
+    assert len(fast) == math.ceil(len(frames) / 2) and len(slow) == 2 * len(frames)
+    assert fast[10].t_s == pytest.approx(frames[0].t_s + 10 / header.fps)
+    assert fast[10].pose is not None and fast[10].pose.t_s == fast[10].t_s
+    assert np.array_equal(fast[10].pose.image_xyz, frames[20].pose.image_xyz)
+    assert np.array_equal(slow[21].pose.image_xyz, frames[10].pose.image_xyz)
+
+
+@pytest.mark.parametrize("clip,tempo", CASES)
+def test_fixture_counts_the_same_at_every_plausible_tempo(clip, tempo):
+    lo, hi, _ = LABELS[clip]
+    header, frames = read_recording(LANDMARKS / f"{clip}.jsonl.gz")
+    cycles = count_cycles(tempo_scaled(frames, header.fps, tempo), CFG)
+    assert lo <= cycles <= hi, f"{clip} at {tempo}x: {cycles} cycles, labelled {lo}-{hi}"
+
+
+# --- hand-built reps -------------------------------------------------------------------------
+
+def rep_depths(rep_s: float, fps: float, reps: int, hold_top_s: float = 1.0, bottom_pause_s: float = 0.0) -> List[float]:
+    """Depth (0 top .. 1 bottom) per frame: a top hold, then ``reps`` cosine reps of ``rep_s``
+    seconds (plus a pause at the bottom), then a top hold."""
+    out = [0.0] * int(hold_top_s * fps)
+    move = max(rep_s - bottom_pause_s, 1e-6)
+    for _ in range(reps):
+        n = int(round(rep_s * fps))
+        for k in range(n):
+            t = k / fps
+            if t < move / 2:
+                out.append((1 - math.cos(math.pi * t / (move / 2))) / 2)
+            elif t < move / 2 + bottom_pause_s:
+                out.append(1.0)
+            else:
+                u = (t - move / 2 - bottom_pause_s) / (move / 2)
+                out.append((1 + math.cos(math.pi * min(u, 1.0))) / 2)
+    out += [0.0] * int(hold_top_s * fps)
+    return out
+
+
+def run(poses: Sequence, config=CFG) -> SessionAnalyzer:
+    analyzer = SessionAnalyzer(config)
+    for i, pose in enumerate(poses):
+        analyzer.update(pose.t_s, i, pose)
+    return analyzer
+
+
+@pytest.mark.parametrize("fps", [15.0, 30.0, 60.0])
+@pytest.mark.parametrize("rep_s,pause_s", [(0.4, 0.0), (0.6, 0.0), (1.5, 0.0), (3.0, 1.0), (6.5, 3.0)])
+def test_hand_built_reps_count_from_fast_to_slow(fps, rep_s, pause_s):
+    depths = rep_depths(rep_s, fps, reps=5, bottom_pause_s=pause_s)
+    analyzer = run([side_pushup_pose(i / fps, d, fps) for i, d in enumerate(depths)])
+    assert (analyzer.reps, analyzer.no_reps) == (5, 0)
+
+
+def mirrored_bottom_pose(t: float, fps: float = 30.0):
+    """The same person at the bottom of a push-up filmed from the other side, a little further
+    along: what an edited video cuts to (place and shape of the body change in one frame)."""
+    pose = side_pushup_pose(t, 1.0, fps)
+    image = pose.image_xyz.copy()
+    image[:, 0] = pose.width - image[:, 0] + 80.0
+    world = pose.world_xyz.copy()
+    world[:, 0] = -world[:, 0]
+    return dataclasses.replace(pose, image_xyz=image, world_xyz=world)
+
+
+def with_cut(depths: Sequence[float], start: int, frames: int, fps: float = 30.0):
+    """Plank poses of ``depths`` with ``frames`` frames from ``start`` cut to :func:`mirrored_bottom_pose`."""
+    return [mirrored_bottom_pose(i / fps, fps) if start <= i < start + frames else side_pushup_pose(i / fps, d, fps)
+            for i, d in enumerate(depths)]
+
+
+NO_JUMP_CHECK = dataclasses.replace(CFG, reps=dataclasses.replace(CFG.reps, max_body_speed_per_s=100.0))
+
+
+@pytest.mark.parametrize("cut_frames", [6, 12])
+def test_a_cut_between_two_plank_stretches_is_not_a_rep(cut_frames):
+    """Issue 12 row 5: a short cut (0.2 / 0.4 s) at the top between two sets of two reps."""
+    fps = 30.0
+    first = rep_depths(1.5, fps, reps=2)
+    poses = with_cut(first + rep_depths(1.5, fps, reps=2), len(first) - 20, cut_frames, fps)
+    before = run(poses, NO_JUMP_CHECK)
+    assert (before.reps, before.no_reps) == (5, 0)  # without the jump check the cut was a rep
+    analyzer = run(poses)
+    assert (analyzer.reps, analyzer.no_reps) == (4, 0)
+
+
+def test_a_cut_in_the_middle_of_a_rep_ends_it_uncounted():
+    fps = 30.0
+    depths = rep_depths(1.5, fps, reps=4)
+    mid_second_rep = 30 + 45 + 15  # a 1 s hold, one rep of 45 frames, a third of the next
+    analyzer = run(with_cut(depths, mid_second_rep, 6, fps))
+    counted = [r.t_end_s for r in analyzer.records]
+    assert analyzer.reps + analyzer.no_reps <= 3
+    assert not any(mid_second_rep / fps <= t <= (mid_second_rep + 6) / fps + 0.5 for t in counted)
+
+
+def test_a_fixture_spliced_with_a_cut_to_it_kneeling_up_keeps_its_count():
+    """vraj (4 reps): between reps 2 and 3 the video cuts for 0.4 s to the same person kneeling
+    up (from the clip's own end) and back. Without the jump check that counted a fifth cycle."""
+    header, frames = read_recording(LANDMARKS / "vraj__pushups.mp4.jsonl.gz")
+
+    def part(a: float, b: float) -> List[RecordedFrame]:
+        return [f for f in frames if a <= f.t_s < b]
+
+    spliced: List[RecordedFrame] = []
+    for f in part(0.0, 5.6) + part(10.0, 10.4) + part(5.6, 99.0):
+        j = len(spliced)
+        t = j / header.fps
+        pose = dataclasses.replace(f.pose, t_s=t, frame_index=j) if f.pose is not None else None
+        spliced.append(RecordedFrame(frame_index=j, t_s=t, pose=pose))
+    assert count_cycles(spliced, NO_JUMP_CHECK) == 5
+    assert count_cycles(spliced, CFG) == 4
+
+
+def test_only_a_sudden_jump_counts_not_shaky_tracking_that_moves_every_frame():
+    """A jump is a change out of a human pace: of two big changes in a row only the first is one
+    (the second starts from a body already moving faster than a person can)."""
+    from livecoach.logic.continuity import JumpDetector
+
+    fps = 30.0
+    detector = JumpDetector(CFG.reps.max_body_speed_per_s, CFG.reps.max_gap_s)
+    poses = [side_pushup_pose(i / fps, 0.0, fps) for i in range(5)]
+    poses += [mirrored_bottom_pose(5 / fps, fps), side_pushup_pose(6 / fps, 0.0, fps)]
+    poses += [side_pushup_pose(i / fps, 0.0, fps) for i in range(7, 12)] + [mirrored_bottom_pose(12 / fps, fps)]
+    flags = [detector.update(p.t_s, p) for p in poses]
+    assert [i for i, f in enumerate(flags) if f] == [5, 12]
+    assert detector.last_speed > CFG.reps.max_body_speed_per_s
