@@ -125,7 +125,7 @@ def test_the_start_cue_is_not_said_to_someone_already_in_a_plank() -> None:
 
     config = load_config()
     _, frames = read_recording(RECORDING)
-    views, features = ViewTracker(config.view), FeatureExtractor(config.features)
+    views, features = ViewTracker(config.view, config.features), FeatureExtractor(config.features)
 
     def looks_like_a_plank(n: int) -> bool:
         f = frames[n]
