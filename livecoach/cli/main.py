@@ -91,10 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Commands owned by their modules (each adds its parser with set_defaults(func=...)).
     from livecoach.evaluation import harness as evaluation
-    from livecoach.history import review
+    from livecoach.cli import history_commands
     from livecoach.speech import worker as speech
 
-    for module in (evaluation, speech, review):
+    for module in (evaluation, speech, history_commands):
         module.register(sub)
     return parser
 

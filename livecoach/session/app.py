@@ -570,7 +570,7 @@ def _run_session(config: Config, options: SessionOptions, source_name: str, tick
                  total: Optional[int], resources: List[Any]) -> int:
     recorder = None
     if options.history:
-        from livecoach.history.store import SessionMeta, SessionRecorder, StoreError, db_path_for
+        from livecoach.history.recorder import SessionMeta, SessionRecorder, StoreError, db_path_for
 
         try:
             recorder = SessionRecorder(db_path_for(options.data_dir), config, save_frames=options.save_frames)

@@ -15,11 +15,14 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import pytest
 
+from livecoach.cli import history_commands
 from livecoach.history import review
 from livecoach.config.schema import load_config
 from livecoach.render.imaging import decode_jpeg
-from livecoach.history.report import _Frame, _polyline_path, nice_ticks, pick_frames
-from livecoach.history.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
+from livecoach.history.plots import _Frame, _polyline_path, nice_ticks
+from livecoach.history.report import pick_frames
+from livecoach.history.recorder import SessionRecorder
+from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
 
 from helpers import session_end, synthetic_steps
 
@@ -225,7 +228,7 @@ def test_history_report_in_headless_chromium(tmp_path, config, capsys):
         rec.finish(session_end(steps))
         rec.close()
     parser = argparse.ArgumentParser()
-    review.register(parser.add_subparsers())
+    history_commands.register(parser.add_subparsers())
     out = tmp_path / "history.html"
     args = parser.parse_args(["history", "--data-dir", str(tmp_path), "--out", str(out)])
     assert args.func(args) == 0

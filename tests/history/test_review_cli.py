@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from livecoach.history import review
+from livecoach.cli import history_commands
+from livecoach.history import export, summary, trends
 from livecoach.config.schema import load_config
-from livecoach.history.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
+from livecoach.history.recorder import SessionRecorder
+from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
 from livecoach.types import RepEvent
 
 from helpers import session_end, synthetic_steps
@@ -24,7 +26,7 @@ def config():
 
 def run(argv, capsys):
     parser = argparse.ArgumentParser(prog="livecoach")
-    review.register(parser.add_subparsers())
+    history_commands.register(parser.add_subparsers())
     args = parser.parse_args(argv)
     code = args.func(args)
     out, err = capsys.readouterr()
@@ -64,8 +66,8 @@ def test_advice_some_reps_versus_most_reps_and_clean(tmp_path, config):
     add_session(tmp_path, config, reps=6, faults={2: ("elbow_flare",)})
     add_session(tmp_path, config, reps=3)
     with SessionStore(tmp_path / DB_FILENAME) as store:
-        some = review.summarize(store.load_session(1), config)
-        clean = review.summarize(store.load_session(2), config)
+        some = summary.summarize(store.load_session(1), config)
+        clean = summary.summarize(store.load_session(2), config)
     assert [(a.fault, a.count, a.most) for a in some.advice] == [("elbow_flare", 1, False)]
     assert some.advice[0].text == config.advice.some_reps["elbow_flare"]
     assert "45" in some.advice[0].text
@@ -135,12 +137,12 @@ def test_history_trends_over_several_weeks(tmp_path, capsys, config):
 
     with SessionStore(tmp_path / DB_FILENAME) as store:
         sessions = [s for s in store.list_sessions() if s.started_at > now - timedelta(weeks=5)]
-        weeks = review.weekly_stats(sessions, review.fault_counts_by_session(store))
+        weeks = trends.weekly_stats(sessions, trends.fault_counts_by_session(store))
     assert [w.sessions for w in weeks] == [2, 2, 2, 2]
     assert [w.reps for w in weeks] == [8, 10, 12, 16]
     assert [round(w.mean_score) for w in weeks] == [round(100 - 30 * 3 / 4), 88, 95, 100]
     assert [w.top_fault for w in weeks] == ["hip_sag", "hip_sag", "hip_sag", None]
-    trend = review.trend_lines(weeks)
+    trend = trends.trend_lines(weeks)
     assert "Mean score up: 78 → 100." in trend
     assert any("Hip sag" in t and "75%" in t and "0%" in t for t in trend)
 
@@ -190,7 +192,7 @@ def test_a_session_with_no_push_ups_says_how_to_set_up(tmp_path, capsys, config)
     page = (tmp_path / "r.html").read_text()
     assert "no push-ups seen" in page and "no elbow angle was measured" in page
     code, out, _ = run(["export", "last", "--format", "csv", "--data-dir", str(tmp_path)], capsys)
-    assert code == 0 and out.strip() == ",".join(review.EXPORT_FIELDS)
+    assert code == 0 and out.strip() == ",".join(export.EXPORT_FIELDS)
 
 
 def test_summary_open_uses_the_browser(tmp_path, capsys, config, monkeypatch):

@@ -10,8 +10,9 @@ import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.render.imaging import decode_jpeg
-from livecoach.history.store import (DB_FILENAME, SCHEMA_VERSION, SessionMeta, SessionRecorder, SessionStore, StoreError,
-                             default_data_dir, db_path_for)
+from livecoach.history.recorder import SessionRecorder
+from livecoach.history.store import (DB_FILENAME, SCHEMA_VERSION, SessionMeta, SessionStore, StoreError,
+                                     default_data_dir, db_path_for)
 from livecoach.types import RepEvent
 
 from helpers import session_end, synthetic_steps

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from livecoach.history import review
+from livecoach.cli import history_commands
 from livecoach.history.store import DB_FILENAME, SessionStore
 from livecoach.types import RepEvent
 
@@ -26,7 +26,7 @@ TESTS = Path(__file__).resolve().parents[1]
 CHILD = textwrap.dedent("""
     import sys, time
     from livecoach.config.schema import load_config
-    from livecoach.history.store import SessionMeta, SessionRecorder
+    from livecoach.history.recorder import SessionMeta, SessionRecorder
     from livecoach.types import RepEvent
     from helpers import synthetic_steps
 
@@ -101,7 +101,7 @@ def test_sigkill_mid_set_keeps_completed_reps_and_summary_renders(tmp_path, caps
 
     # `summary last` renders the interrupted session: terminal summary and HTML report.
     parser = argparse.ArgumentParser(prog="livecoach")
-    review.register(parser.add_subparsers())
+    history_commands.register(parser.add_subparsers())
     report = tmp_path / "report.html"
     args = parser.parse_args(["summary", "last", "--data-dir", str(tmp_path), "--out", str(report)])
     assert args.func(args) == 0
