@@ -7,22 +7,24 @@ recorder that feeds the store during a session is :mod:`livecoach.history.record
 from __future__ import annotations
 
 import json
-import math
 import os
 import socket
 import sqlite3
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
 from livecoach.history.data import FrameSeries, SessionData, SessionInfo, SessionMeta, StoredRep
+from livecoach.history.data import fault_from_json as _fault_from_json
+from livecoach.history.data import fault_to_json as _fault_to_json
+from livecoach.history.data import float_or_nan as _float
+from livecoach.history.data import num_or_none as _num
 from livecoach.history.schema import (DB_FILENAME, PHASE_CODES, SCHEMA_VERSION, SERIES_COLUMNS, StoreError,
                                       db_path_for, default_data_dir, migrate, reports_dir_for)
-from livecoach.landmarks import Landmark
-from livecoach.types import Cue, CueKind, Fault, RepRecord, SessionEnd
+from livecoach.types import Cue, CueKind, RepRecord, SessionEnd
 
 __all__ = ["DB_FILENAME", "PHASE_CODES", "SCHEMA_VERSION", "SERIES_COLUMNS", "FrameSeries", "SessionData",
            "SessionInfo", "SessionMeta", "SessionStore", "StoreError", "StoredRep", "db_path_for",
@@ -35,19 +37,8 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).astimezone()
 
 
-def _num(value: Any) -> Optional[float]:
-    """SQLite stores NaN as NULL; keep that explicit."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _float(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
-def _pid_alive(pid: Optional[int]) -> bool:
+def pid_alive(pid: Optional[int]) -> bool:
+    """Whether process ``pid`` (on this host) still runs."""
     if not pid:
         return False
     if pid == os.getpid():
@@ -65,17 +56,6 @@ def _pid_alive(pid: Optional[int]) -> bool:
         return state not in ("Z", "X")
     except (OSError, IndexError):
         return True
-
-
-def _fault_to_json(fault: Fault) -> Dict[str, Any]:
-    return {"name": fault.name, "cue_key": fault.cue_key, "t": _num(fault.t_s), "value": _num(fault.value),
-            "threshold": _num(fault.threshold), "joints": [int(j) for j in fault.joints]}
-
-
-def _fault_from_json(obj: Mapping[str, Any]) -> Fault:
-    return Fault(name=obj["name"], cue_key=obj.get("cue_key") or obj["name"], t_s=_float(obj.get("t")),
-                 value=_float(obj.get("value")), threshold=_float(obj.get("threshold")),
-                 joints=tuple(Landmark(int(j)) for j in obj.get("joints", ())))
 
 
 # --------------------------------------------------------------------------- the store
@@ -134,16 +114,44 @@ class SessionStore:
         self.close()
 
     # -- writes (used by SessionRecorder; each method commits)
-    def begin_session(self, meta: SessionMeta, save_frames: str) -> int:
+    def begin_session(self, meta: SessionMeta, save_frames: str, pid: Optional[int] = None,
+                      host: Optional[str] = None) -> int:
+        """Insert the session row (committed); ``pid``/``host`` default to this process (a
+        journal import passes the recording process's)."""
         started = meta.started_at or _now()
         with self._db:
             cur = self._db.execute(
                 "INSERT INTO sessions(started_at, source, mode, variant, app_version, config_json, save_frames,"
                 " pid, host) VALUES (?,?,?,?,?,?,?,?,?)",
                 (started.isoformat(timespec="seconds"), meta.source, meta.mode, meta.variant, meta.app_version,
-                 json.dumps(dict(meta.config or {}), sort_keys=True), save_frames, os.getpid(),
-                 socket.gethostname()))
+                 json.dumps(dict(meta.config or {}), sort_keys=True), save_frames,
+                 os.getpid() if pid is None else int(pid), socket.gethostname() if host is None else host))
         return int(cur.lastrowid)
+
+    def session_matches(self, session_id: int, started_at: str, pid: int, host: str) -> bool:
+        """Whether session ``session_id`` is the one begun at ``started_at`` (ISO, seconds) by
+        process ``pid`` on ``host`` (a journal names its session row by id; the id of a
+        history started anew after damage may belong to another session)."""
+        row = self._db.execute("SELECT started_at, pid, host FROM sessions WHERE id=?", (int(session_id),)).fetchone()
+        return row is not None and (row[0], row[1], row[2]) == (started_at, int(pid), host)
+
+    def stored_keys(self, session_id: int) -> Dict[str, Any]:
+        """What is already stored of a session, for an idempotent journal import: rep ``seqs``
+        (with ``pictured`` seqs), series ``chunks``, ``cues`` as (t, text) and ``ended``."""
+        reps = self._db.execute("SELECT seq, bottom_jpeg IS NOT NULL FROM reps WHERE session_id=?",
+                                (session_id,)).fetchall()
+        chunks = {int(r[0]) for r in self._db.execute("SELECT chunk FROM frame_series WHERE session_id=?",
+                                                      (session_id,))}
+        cues = {(round(float(t), 4), text) for t, text in self._db.execute(
+            "SELECT t, text FROM cues WHERE session_id=?", (session_id,))}
+        ended = self._db.execute("SELECT ended_at IS NOT NULL FROM sessions WHERE id=?", (session_id,)).fetchone()
+        return {"seqs": {int(s) for s, _p in reps}, "pictured": {int(s) for s, p in reps if p},
+                "chunks": chunks, "cues": cues, "ended": bool(ended and ended[0])}
+
+    def set_rep_picture(self, session_id: int, seq: int, bottom_jpeg: bytes) -> None:
+        """Attach the bottom-of-rep picture to a stored rep; not committed."""
+        self._db.execute("UPDATE reps SET bottom_jpeg=? WHERE session_id=? AND seq=?",
+                         (sqlite3.Binary(bottom_jpeg), session_id, seq))
 
     def add_rep(self, session_id: int, seq: int, record: RepRecord, bottom_t_s: Optional[float],
                 bottom_jpeg: Optional[bytes]) -> int:
@@ -179,12 +187,13 @@ class SessionStore:
             (session_id, chunk, _num(rows[0, 0]), _num(rows[-1, 0]), int(rows.shape[0]),
              ",".join(SERIES_COLUMNS), sqlite3.Binary(zlib.compress(rows.tobytes(), 6))))
 
-    def end_session(self, session_id: int, end: SessionEnd) -> None:
+    def end_session(self, session_id: int, end: SessionEnd, ended_at: Optional[str] = None) -> None:
+        """Write the end row (committed); ``ended_at`` (ISO) defaults to now."""
         with self._db:
             self._db.execute(
                 "UPDATE sessions SET ended_at=?, end_reason=?, t_end_s=?, reps=?, no_reps=?, frames=?,"
                 " frames_with_pose=?, fps=?, dropped_frames=?, verdict=? WHERE id=?",
-                (_now().isoformat(timespec="seconds"), end.reason, _num(end.t_s), int(end.reps),
+                (ended_at or _now().isoformat(timespec="seconds"), end.reason, _num(end.t_s), int(end.reps),
                  int(end.no_reps), int(end.frames), int(end.frames_with_pose), _num(end.fps),
                  int(end.dropped_frames), end.form_verdict, session_id))
 
@@ -271,7 +280,7 @@ class SessionStore:
         ended = row["ended_at"]
         if ended is not None:
             status, reason = "finished", row["end_reason"] or "end_of_source"
-        elif row["host"] == socket.gethostname() and _pid_alive(row["pid"]):
+        elif row["host"] == socket.gethostname() and pid_alive(row["pid"]):
             status, reason = "running", "running"
         else:
             status, reason = "interrupted", "interrupted"

@@ -573,7 +573,8 @@ def _run_session(config: Config, options: SessionOptions, source_name: str, tick
         from livecoach.history.recorder import SessionMeta, SessionRecorder, StoreError, db_path_for
 
         try:
-            recorder = SessionRecorder(db_path_for(options.data_dir), config, save_frames=options.save_frames)
+            recorder = SessionRecorder(db_path_for(options.data_dir), config, save_frames=options.save_frames,
+                                       notice=lambda message: _notice(f"warning: {message}"))
             resources.append(recorder)
             recorder.start(SessionMeta(source=source_name, mode=options.mode, variant=options.variant,
                                        app_version=__version__, config=config_as_dict(config)))
@@ -619,11 +620,18 @@ def _run_session(config: Config, options: SessionOptions, source_name: str, tick
     finally:
         stop.restore()
 
-    if recorder is not None and recorder.session_id is not None:
+    not_stored = False
+    if recorder is not None:
+        try:
+            recorder.close()  # waits (bounded) for the history's writer thread
+            not_stored = not recorder.stored_anywhere
+        except StoreError as exc:
+            print(f"livecoach: warning: {exc}", file=sys.stderr)
+    if recorder is not None and recorder.session_id is not None and recorder.outcome.value == "database":
         from livecoach.history.review import end_of_session
 
         try:
-            end_of_session(recorder.store, recorder.session_id, config, data_dir=options.data_dir,
+            end_of_session(recorder.db_path, recorder.session_id, config, data_dir=options.data_dir,
                            report=options.report, open_report=options.open_report, stream=sys.stdout
                            if options.events != "-" else sys.stderr)
         except Exception as exc:  # noqa: BLE001 - the data is saved; only the summary failed
@@ -639,6 +647,8 @@ def _run_session(config: Config, options: SessionOptions, source_name: str, tick
         print(f"livecoach: error: {type(failure).__name__}: {failure} (the session so far is saved; "
               f"set LIVECOACH_DEBUG=1 for details)", file=sys.stderr)
         return 1
+    if not_stored:
+        return 1  # told by the recorder's notice: the session is neither in the database nor in a journal
     return 130 if end is not None and end.reason == "interrupted" else 0
 
 
