@@ -29,7 +29,6 @@ import base64
 import errno
 import json
 import os
-import socket
 import threading
 import zlib
 from datetime import datetime
@@ -183,8 +182,9 @@ class SessionJournal:
             self._fail(exc)
             return
         try:
+            free = _free_bytes(self.path.parent, default=4 * ballast_bytes)
             with open(self._ballast, "wb") as fh:
-                fh.write(b"\0" * int(ballast_bytes))
+                fh.write(b"\0" * int(min(ballast_bytes, free // 4)))
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError:
@@ -213,7 +213,10 @@ class SessionJournal:
         return self._write(record, required=True)
 
     def append_optional(self, record: Dict[str, Any]) -> bool:
-        """Append a record that may be dropped (a picture) without failing the journal."""
+        """Append a record that may be dropped (a picture) without failing the journal; not
+        once the disk has filled up (the room left is for the reps)."""
+        if self._ballast is None:
+            return False
         return self._write(record, required=False)
 
     def _write(self, record: Dict[str, Any], required: bool) -> bool:
@@ -233,7 +236,8 @@ class SessionJournal:
                     self.lines += 1
                     return True
                 except OSError as exc:
-                    if exc.errno in (errno.ENOSPC, errno.EDQUOT) and self._drop_ballast():
+                    # Only a required line may use the ballast's room (not a picture).
+                    if required and exc.errno in (errno.ENOSPC, errno.EDQUOT) and self._drop_ballast():
                         continue  # room made: try once more
                     if required:
                         self._fail(exc)
@@ -270,5 +274,8 @@ class SessionJournal:
                 pass
 
 
-def this_host() -> str:
-    return socket.gethostname()
+def _free_bytes(folder: Path, default: int) -> int:
+    if not hasattr(os, "statvfs"):
+        return default
+    st = os.statvfs(folder)
+    return int(st.f_bavail * st.f_frsize)

@@ -91,6 +91,7 @@ class SessionRecorder:
         self._session = config.session
         self._min_visibility = float(config.features.min_visibility)
         self._writer: Optional[HistoryWriter] = None
+        self._imaging: Any = None  # livecoach.render.imaging, once pictures are wanted
         self.journal: Optional[jr.SessionJournal] = None
         self._seq = 0
         self._chunk = 0
@@ -114,6 +115,12 @@ class SessionRecorder:
             meta = replace(meta, config=config_as_dict(self.config))
         if meta.started_at is None:
             meta = replace(meta, started_at=datetime.now(timezone.utc).astimezone().replace(microsecond=0))
+        if self.save_frames == "bottom" and self._imaging is None:
+            # cv2 only when pictures are wanted; imported here, before the first frame, not
+            # in the middle of the first rep (~100 ms).
+            from livecoach.render import imaging
+
+            self._imaging = imaging
         pid, host = os.getpid(), socket.gethostname()
         self.journal = jr.SessionJournal(self._free_journal_path(meta.started_at, pid))
         self.journal.append(jr.begin_record(meta, self.save_frames, meta.started_at, pid, host,
@@ -276,11 +283,9 @@ class SessionRecorder:
         if current is not None and key <= current.key:
             return
         picture = None
-        if image is not None and self.save_frames == "bottom":
-            from livecoach.render.imaging import shrink_fast  # cv2 only when pictures are wanted
-
+        if image is not None and self._imaging is not None:
             # Twice the final width, cheaply; the one picture kept per rep is scaled properly.
-            picture = shrink_fast(image, 2 * self._session.thumbnail_width)
+            picture = self._imaging.shrink_fast(image, 2 * self._session.thumbnail_width)
         self._candidates[slot] = _Deepest(key=key, t_s=step.t_s, picture=picture, pose=step.pose)
         while len(self._candidates) > _MAX_SLOTS:
             del self._candidates[min(self._candidates)]
@@ -309,7 +314,6 @@ class SessionRecorder:
 
     def _encode_picture(self, picture: np.ndarray, pose: Optional[PoseFrame], joints: Sequence[Landmark]) -> bytes:
         """Runs on the writer thread."""
-        from livecoach.render.imaging import bottom_picture, encode_jpeg  # cv2 only when pictures are wanted
-
-        image = bottom_picture(picture, pose, self._session.thumbnail_width, self._min_visibility, list(joints))
-        return encode_jpeg(image, self._session.jpeg_quality)
+        image = self._imaging.bottom_picture(picture, pose, self._session.thumbnail_width, self._min_visibility,
+                                             list(joints))
+        return self._imaging.encode_jpeg(image, self._session.jpeg_quality)

@@ -208,22 +208,20 @@ class HistoryWriter:
                 self._idle.notify_all()
 
     def _handle(self, item: Any) -> None:
-        if isinstance(item, RepItem):
-            self._picture(item)
         if isinstance(item, BeginItem):
             self._begin(item)
             return
+        if isinstance(item, RepItem) and item.picture is not None and self._encode is not None:
+            item.jpeg = self._encode(item.picture, item.pose, item.joints)
+            item.picture = None
+        stored = False
         if self.store is not None and self.session_id is not None:
-            self._with_retry(lambda: self._apply(item))
+            stored = self._with_retry(lambda: self._apply(item)) is not None
         if isinstance(item, RepItem):
+            if not stored and item.jpeg is not None:
+                # The database did not take it: keep the picture with the rep, room permitting.
+                self.journal.append_optional(jr.picture_line(item.seq, item.jpeg))
             self.journal.sync()  # fsync per rep
-
-    def _picture(self, item: RepItem) -> None:
-        if item.picture is None or self._encode is None:
-            return
-        item.jpeg = self._encode(item.picture, item.pose, item.joints)
-        item.picture = None
-        self.journal.append_optional(jr.picture_line(item.seq, item.jpeg))
 
     def _begin(self, item: BeginItem) -> None:
         try:
@@ -232,7 +230,7 @@ class HistoryWriter:
                 self.session_id = self._with_retry(
                     lambda: self.store.begin_session(item.meta, item.save_frames, pid=item.pid, host=item.host))
                 if self.session_id is not None:  # lets an import find this row
-                    self.journal.append_optional({"k": "db", "session_id": self.session_id})
+                    self.journal.append({"k": "db", "session_id": self.session_id})
         finally:
             self.session_started.set()
 
@@ -250,7 +248,7 @@ class HistoryWriter:
             self.store.connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
         import_pending(self.store, self._notice, skip=[self.journal.path])
 
-    def _apply(self, item: Any) -> None:
+    def _apply(self, item: Any) -> bool:
         store, sid = self.store, self.session_id
         assert store is not None and sid is not None
         try:
@@ -264,8 +262,9 @@ class HistoryWriter:
                 store.commit()
                 store.end_session(sid, item.end, ended_at=item.ended_at)
                 self.ended_in_db = True
-                return
+                return True
             store.commit()
+            return True
         except BaseException:
             try:
                 store.connection.rollback()
