@@ -15,6 +15,8 @@ from typing import Any, Optional, Tuple
 from livecoach.config.schema import ConfigError, load_config
 from livecoach.history.export import export_csv, export_json
 from livecoach.history.report import render_history_html
+from livecoach.history.journal import pending_journals
+from livecoach.history.recovery import import_pending, open_store
 from livecoach.history.review import end_of_session, open_in_browser
 from livecoach.history.schema import StoreError, db_path_for, reports_dir_for
 from livecoach.history.store import SessionStore
@@ -63,10 +65,21 @@ def _error(message: str) -> int:
     return EXIT_ERROR
 
 
+def _notice(message: str) -> None:
+    print(f"livecoach: {message}", file=sys.stderr)
+
+
 def _context(args: argparse.Namespace) -> Tuple[Any, Optional[Path], SessionStore]:
+    """The config and the store, after the history was made whole: a damaged database moved
+    aside, sessions left in journals (a lock, a full disk, a kill) imported."""
     config = load_config(getattr(args, "config", None))
     data_dir = getattr(args, "data_dir", None)
-    store = SessionStore(db_path_for(data_dir), create=False)
+    path = db_path_for(data_dir)
+    if not path.exists() and not pending_journals(path):
+        store = SessionStore(path, create=False)  # raises: nothing recorded yet
+    else:
+        store = open_store(path, _notice)
+        import_pending(store, _notice)
     return config, data_dir, store
 
 

@@ -221,3 +221,41 @@ def test_summary_names_the_faults_the_view_could_not_judge(tmp_path):
     assert "elbow flare" in line and "asymmetry" in line and "hip" not in line
     report = next((tmp_path / "reports").glob("*.html")).read_text()
     assert "Not judged from this camera view" in report
+
+
+def test_a_damaged_history_is_moved_aside_with_one_line_and_a_new_one_started(tmp_path, config, capsys):
+    for _ in range(2):
+        add_session(tmp_path, config)
+    db = tmp_path / DB_FILENAME
+    data = bytearray(db.read_bytes())
+    mid = len(data) // 2 - 16 * 1024
+    data[mid:mid + 32 * 1024] = b"\xa5" * (32 * 1024)
+    db.write_bytes(bytes(data))
+    code, out, err = run(["history", "--data-dir", str(tmp_path)], capsys)
+    assert code == 1 and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2
+    assert "was damaged; moved it to livecoach.db.damaged-" in lines[0]
+    assert lines[1].startswith("livecoach: error: no sessions recorded yet")
+    # The next session goes into the new database, and `history` works again.
+    add_session(tmp_path, config)
+    code, out, err = run(["history", "--data-dir", str(tmp_path), "--out", str(tmp_path / "h.html")], capsys)
+    assert code == 0 and err == "" and "1 session" in out
+
+
+def test_sessions_left_in_a_journal_are_imported_by_the_history_commands(tmp_path, config, capsys, monkeypatch):
+    import sqlite3
+
+    add_session(tmp_path, config)
+    original = SessionStore.add_rep
+
+    def full(store, *args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SessionStore, "add_rep", full)
+    add_session(tmp_path, config, reps=3)  # its reps only reach the journal
+    monkeypatch.setattr(SessionStore, "add_rep", original)
+    code, out, err = run(["summary", "last", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r.html")], capsys)
+    assert code == 0
+    assert "added 3 rep cycles of an earlier session to the history (session #2" in err
+    assert "Reps 3" in out
