@@ -20,6 +20,7 @@ from livecoach.history.recovery import import_pending, open_store
 from livecoach.history.review import end_of_session, open_in_browser
 from livecoach.history.schema import StoreError, db_path_for, reports_dir_for
 from livecoach.history.store import SessionStore
+from livecoach.history.summary import PER_REP_TABLE_MAX
 from livecoach.history.trends import fault_counts_by_session, format_history, trend_lines, weekly_stats
 
 EXIT_OK = 0
@@ -34,6 +35,9 @@ def register(subparsers: Any) -> None:
                          help="session number, or 'last' (default)")
     summary.add_argument("--open", action="store_true", help="open the report in the browser")
     summary.add_argument("--out", type=Path, metavar="FILE", help="write the report here")
+    summary.add_argument("--reps", action="store_true", default=None,
+                         help="print the per-rep table even for a long session (shown unasked up to "
+                              f"{PER_REP_TABLE_MAX} rep cycles)")
     _add_store_options(summary)
     summary.set_defaults(func=cmd_summary)
 
@@ -104,7 +108,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         with store:
             session_id = store.resolve(args.session)
             end_of_session(store, session_id, config, data_dir=data_dir if data_dir else store.path.parent,
-                           open_report=args.open, out=args.out)
+                           open_report=args.open, out=args.out, per_rep=args.reps)
         return EXIT_OK
     return _run(args, body)
 

@@ -9,13 +9,15 @@ re-renders any past session.
 from __future__ import annotations
 
 import base64
+import math
 from datetime import datetime
 from typing import Any, Dict, List, Sequence, Tuple
 
 from livecoach.history.data import SessionData, SessionInfo, StoredRep
-from livecoach.history.plots import (esc, body_line_plot, elbow_plot, score_colour, score_plot, tempo_plot,
+from livecoach.history.plots import (SET_GAP_S, body_line_plot, dense_session, elbow_plot, score_plot, tempo_plot,
                                      trend_plot)
-from livecoach.history.summary import fault_label, fmt_clock, fmt_num
+from livecoach.history.summary import PER_REP_TABLE_MAX, fault_label, fmt_clock, fmt_num
+from livecoach.history.svg import esc, score_colour
 
 
 # --------------------------------------------------------------------------- page pieces
@@ -33,7 +35,8 @@ header.hero h1 { margin: 0 0 4px; font-size: 26px; font-weight: 650; letter-spac
 header.hero .sub { opacity: .85; font-size: 14px; }
 .tiles { display:grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 12px; margin-top: 18px; }
 .tile { background: rgba(255,255,255,.12); border-radius: 10px; padding: 10px 14px; }
-.tile .v { font-size: 26px; font-weight: 700; line-height: 1.2; }
+.tile .v { font-size: 26px; font-weight: 700; line-height: 1.2; white-space: nowrap; }
+.tile .v .u { font-size: 15px; font-weight: 600; opacity: .85; }
 .tile .k { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; opacity: .8; }
 .badge { display:inline-block; padding: 2px 10px; border-radius: 999px; font-size: 13px; font-weight: 600; }
 .badge.correct { background:#e3f6ea; color:#1b7a43; } .badge.incorrect { background:#fde8e8; color:#b02a2a; }
@@ -63,6 +66,8 @@ table.reps th { text-align:left; font-size:12px; text-transform:uppercase; lette
                 border-bottom: 2px solid var(--line); padding: 6px 8px; }
 table.reps td { border-bottom: 1px solid var(--line); padding: 6px 8px; vertical-align: middle; }
 table.reps td.num { text-align:right; font-variant-numeric: tabular-nums; }
+table.reps th.num { text-align:right; }
+details > summary { cursor: pointer; color: var(--accent); margin: 4px 0 8px; }
 table.reps tr.norep td { color: var(--muted); background: #fafbfc; }
 .chip { display:inline-block; background:#fde8e8; color:#a12626; border-radius: 6px; padding: 0 7px; margin: 1px 2px;
         font-size: 12px; }
@@ -106,7 +111,8 @@ def _frame_card(rep: StoredRep, tag: str) -> str:
     r = rep.record
     what = f"Rep {r.index}" if r.full else "No-rep"
     faults = ", ".join(fault_label(f.name) for f in r.faults) or "clean"
-    when = fmt_clock(rep.bottom_t_s if rep.bottom_t_s is not None else r.t_bottom_s)
+    # The rep's bottom as the table says it (the picture's frame can be a few frames off).
+    when = fmt_clock(r.t_bottom_s if math.isfinite(r.t_bottom_s) else (rep.bottom_t_s or math.nan))
     return (f'<figure class="frame"><img alt="{esc(what)} at the bottom" src="{_jpeg_uri(rep.bottom_jpeg)}">'
             f'<figcaption><span class="tag {tag}">{tag}</span> · {esc(what)} · score {r.score} · '
             f'{esc(faults)} · at {esc(when)}</figcaption></figure>')
@@ -149,7 +155,8 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
         _tile(str(summary.no_reps), "no-reps"),
         _tile(fmt_num(summary.mean_score, 0), "mean score"),
         _tile(fmt_num(summary.mean_depth, 2), "avg depth"),
-        _tile(f"{fmt_num(summary.mean_down_s, 1)} / {fmt_num(summary.mean_up_s, 1)} s", "avg down / up"),
+        _tile(f'{fmt_num(summary.mean_down_s, 1)} / {fmt_num(summary.mean_up_s, 1)}<span class="u"> s</span>',
+              "avg down / up"),
         _tile(esc(fmt_clock(info.duration_s)), "duration"),
     ]
     body = [f'<header class="hero"><h1>{esc(title)}</h1><div class="sub">Session #{info.id} · '
@@ -164,7 +171,7 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     items = []
     for item in summary.advice:
         kind = "clean" if item.fault is None else ("most" if item.most else "some")
-        share = "" if item.fault is None else f'<span class="share">{item.count} of {item.judged} cycles</span>'
+        share = "" if item.fault is None else f'<span class="share">{esc(item.share_text)}</span>'
         if item.fault is not None:
             what = fault_label(item.fault).capitalize()
         else:
@@ -177,8 +184,13 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
                    f'{esc(", ".join(fault_label(n) for n in summary.not_judged))}.</p>' if summary.not_judged else '')
                 + '</section>')
 
-    body.append('<section class="card"><h2>Elbow angle</h2><p class="note">Green bands are counted reps (number '
-                'on top), grey bands no-reps (×); red dots mark faults at the bottom of the rep.</p>'
+    if dense_session(data):
+        elbow_note = (f'Green bands are sets (a pause of more than {SET_GAP_S:g} s starts a new one); the dark line '
+                      'joins each rep\'s deepest elbow angle, the faint one is every frame; red dots mark faults.')
+    else:
+        elbow_note = ('Green bands are counted reps (number on top), grey bands no-reps (×); red dots mark faults at '
+                      'the bottom of the rep.')
+    body.append(f'<section class="card"><h2>Elbow angle</h2><p class="note">{esc(elbow_note)}</p>'
                 f'{elbow_plot(data)}</section>')
     body.append('<section class="card"><h2>Body line</h2><p class="note">Hips relative to the shoulder–ankle line, '
                 'as a share of body length: below the line is a sagging back, above is piking.</p>'
@@ -199,11 +211,16 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
         body.append('<section class="card"><h2>You at the bottom</h2><p class="note">No pictures: this session was '
                     'recorded with --save-frames off.</p></section>')
 
-    body.append(f'<section class="card"><h2>Every rep</h2>{_rep_table(data.reps, sess.good_score, sess.fair_score)}'
-                '</section>')
+    table = _rep_table(data.reps, sess.good_score, sess.fair_score)
+    if len(data.reps) > PER_REP_TABLE_MAX:  # a long session: the table on request, the page stays short
+        table = f'<details><summary>Show all {len(data.reps)} rep cycles</summary>{table}</details>'
+    body.append(f'<section class="card"><h2>Every rep</h2>{table}</section>')
     if data.cues:
         cues = "".join(f'<li><span class="t">{esc(fmt_clock(c.t_s))}</span> “{esc(c.text)}”</li>' for c in data.cues)
-        body.append(f'<section class="card"><h2>What the coach said</h2><ul class="cues">{cues}</ul></section>')
+        said = f'<ul class="cues">{cues}</ul>'
+        if len(data.cues) > PER_REP_TABLE_MAX:
+            said = f'<details><summary>Show all {len(data.cues)} cues</summary>{said}</details>'
+        body.append(f'<section class="card"><h2>What the coach said</h2>{said}</section>')
     end = info.end_reason.replace("_", " ")
     body.append(f'<footer>LiveCoach {esc(info.app_version or "")} · session #{info.id} · ended: {esc(end)} · '
                 f'{len(data.series)} frames of features · '
@@ -230,8 +247,9 @@ def _rep_table(reps: Sequence[StoredRep], good: int, fair: int) -> str:
                     f'<td class="num">{fmt_num(r.seconds_up, 1, " s")}</td>'
                     f'<td>{chips}</td>'
                     f'<td class="num"><span class="pill" style="background:{colour}">{r.score}</span></td></tr>')
-    return ('<table class="reps"><thead><tr><th>Rep</th><th>Bottom at</th><th>Depth</th><th>Elbow</th>'
-            '<th>Down</th><th>Up</th><th>Faults</th><th>Score</th></tr></thead>'
+    return ('<table class="reps"><thead><tr><th>Rep</th><th class="num">Bottom at</th><th class="num">Depth</th>'
+            '<th class="num">Elbow</th><th class="num">Down</th><th class="num">Up</th><th>Faults</th>'
+            '<th class="num">Score</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
@@ -255,8 +273,9 @@ def render_history_html(sessions: Sequence[SessionInfo], weeks: Sequence[Any], f
         f'<tr><td>{esc(w.label)}</td><td class="num">{w.sessions}</td><td class="num">{w.reps}</td>'
         f'<td class="num">{w.no_reps}</td><td class="num">{fmt_num(w.mean_score, 0)}</td>'
         f'<td>{esc(fault_label(w.top_fault)) if w.top_fault else "—"}</td></tr>' for w in weeks)
-    body.append('<section class="card"><h2>By week</h2><table class="reps"><thead><tr><th>Week</th><th>Sessions</th>'
-                '<th>Reps</th><th>No-reps</th><th>Mean score</th><th>Most common fault</th></tr></thead>'
+    body.append('<section class="card"><h2>By week</h2><table class="reps"><thead><tr><th>Week</th>'
+                '<th class="num">Sessions</th><th class="num">Reps</th><th class="num">No-reps</th>'
+                '<th class="num">Mean score</th><th>Most common fault</th></tr></thead>'
                 f'<tbody>{wrows}</tbody></table></section>')
     srows = []
     for s in sessions:
@@ -267,8 +286,9 @@ def render_history_html(sessions: Sequence[SessionInfo], weeks: Sequence[Any], f
                      f'<td class="num">{s.no_reps}</td><td class="num"><span class="pill" style="background:{colour}">'
                      f'{fmt_num(s.mean_score, 0)}</span></td>'
                      f'<td>{esc(fault_label(s.top_fault)) if s.top_fault else "—"}</td><td>{esc(status)}</td></tr>')
-    body.append('<section class="card"><h2>Sessions</h2><table class="reps"><thead><tr><th>#</th><th>Date</th>'
-                '<th>Source</th><th>Reps</th><th>No-reps</th><th>Score</th><th>Top fault</th><th>Form</th></tr>'
+    body.append('<section class="card"><h2>Sessions</h2><table class="reps"><thead><tr><th class="num">#</th>'
+                '<th>Date</th><th>Source</th><th class="num">Reps</th><th class="num">No-reps</th>'
+                '<th class="num">Score</th><th>Top fault</th><th>Form</th></tr>'
                 f'</thead><tbody>{"".join(srows)}</tbody></table></section>')
     body.append('<footer>LiveCoach history · `livecoach summary N` re-renders the report of session N</footer>')
     return _page("LiveCoach history", "".join(body))

@@ -42,7 +42,7 @@ def open_in_browser(path: Path) -> bool:
 def end_of_session(store: Union[SessionStore, str, Path], session_id: int, config: Any, *,
                    data_dir: Optional[Union[str, Path]] = None, report: bool = True,
                    open_report: bool = False, out: Optional[Path] = None,
-                   stream: Optional[IO[str]] = None) -> Optional[Path]:
+                   stream: Optional[IO[str]] = None, per_rep: Optional[bool] = None) -> Optional[Path]:
     """What the app does when a session ends: print the summary, write (and maybe open) the
     report. Returns the report path (None with ``report=False``)."""
     own = not isinstance(store, SessionStore)
@@ -54,7 +54,7 @@ def end_of_session(store: Union[SessionStore, str, Path], session_id: int, confi
             db.close()
     stream = stream if stream is not None else sys.stdout
     summary = summarize(data, config)
-    print(format_summary(data, summary), file=stream)
+    print(format_summary(data, summary, per_rep=per_rep), file=stream)
     if not report:
         return None
     if data_dir is None and own:

@@ -41,6 +41,14 @@ class AdviceItem:
     judged: int     # cycles where it could be judged from the camera's view
     most: bool      # on at least `most_reps_share` of the judged cycles
     text: str
+    cycles: int = 0  # all rep cycles of the session (judged or not)
+
+    @property
+    def share_text(self) -> str:
+        """``1 of 27 judged cycles`` (``; 3 not judged`` when the view could not judge some)."""
+        text = f"{self.count} of {self.judged} judged cycle{'' if self.judged == 1 else 's'}"
+        unjudged = self.cycles - self.judged
+        return text + (f"; {unjudged} not judged" if unjudged > 0 else "")
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,8 @@ def summarize(data: SessionData, config: Any) -> SessionSummary:
         most = count / judged >= adv.most_reps_share
         table = adv.most_reps if most else adv.some_reps
         text = table.get(name) or adv.some_reps.get(name) or config.cues.texts.get(name, fault_label_plain(name))
-        items.append(AdviceItem(fault=name, count=count, judged=judged, most=most, text=text))
+        items.append(AdviceItem(fault=name, count=count, judged=judged, most=most, text=text,
+                                 cycles=len(cycles)))
     if not items and full:
         items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=adv.clean))
     elif not full and cycles:
@@ -101,8 +110,18 @@ def _clock(seconds: Optional[float]) -> str:
     return fmt_clock(seconds if seconds is not None else math.nan)
 
 
-def format_summary(data: SessionData, summary: SessionSummary, width: int = 88) -> str:
-    """The terminal summary: header, totals, per-rep table, top faults with advice."""
+#: Up to this many rep cycles the terminal summary shows its per-rep table unasked.
+PER_REP_TABLE_MAX = 30
+
+
+def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
+                   per_rep: Optional[bool] = None) -> str:
+    """The terminal summary: header, totals, per-rep table, top faults with advice.
+
+    ``per_rep``: show the per-rep table (True), leave it out (False), or show it only for a
+    session of at most :data:`PER_REP_TABLE_MAX` cycles (None), so a long session's headline
+    and advice stay on the screen.
+    """
     info = data.info
     lines = []
     status = info.verdict if info.status == "finished" and info.verdict else info.status
@@ -117,7 +136,11 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88) 
                  f"Form: {status}")
     lines.append(f"  Average depth {_f(summary.mean_depth, 2)} · tempo {_f(summary.mean_down_s, 1)} s down / "
                  f"{_f(summary.mean_up_s, 1)} s up")
-    if data.reps:
+    show_table = per_rep if per_rep is not None else len(data.reps) <= PER_REP_TABLE_MAX
+    if data.reps and not show_table:
+        lines.append(f"  {len(data.reps)} rep cycles: every rep is in the report (or ask for the per-rep table: "
+                     f"--reps)")
+    if data.reps and show_table:
         lines.append("")
         lines.append(f"  {'rep':<8}{'bottom':>7}{'depth':>7}{'elbow':>7}{'down':>7}{'up':>6}{'score':>7}  faults")
         for rep in data.reps:
@@ -137,8 +160,7 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88) 
         lines.append("")
         lines.append("  Coach's advice:")
         for item in summary.advice:
-            head = "" if item.fault is None else (f"{fault_label_plain(item.fault)} "
-                                                  f"({item.count} of {item.judged} cycles): ")
+            head = "" if item.fault is None else f"{fault_label_plain(item.fault)} ({item.share_text}): "
             wrapped = textwrap.wrap(head + item.text, width=width - 6, break_on_hyphens=False)
             lines.append("  • " + wrapped[0])
             lines += ["    " + w for w in wrapped[1:]]
