@@ -169,7 +169,7 @@ class HistoryWriter:
         if not self._thread.is_alive():
             return True
         deadline = time.monotonic() + timeout
-        while True:
+        while self._thread.is_alive():
             try:
                 self._queue.put(_STOP, timeout=0.05)
                 break
