@@ -171,6 +171,7 @@ class SessionJournal:
         self.error: Optional[str] = None
         self.lines = 0
         self._lock = threading.Lock()
+        self._torn = False  # the last write was cut short: the file does not end with a newline
         self._fd: Optional[int] = None
         self._ballast: Optional[Path] = self.path.with_name(self.path.name + ".ballast")
         try:
@@ -225,14 +226,14 @@ class SessionJournal:
         data = (json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
         with self._lock:
             for _attempt in range(2):
+                # After a short write the torn piece has no newline: end it before this line.
+                payload = (b"\n" if self._torn else b"") + data
                 try:
-                    written = os.write(self._fd, data)
-                    if written != len(data):  # a short write to a full disk: end the torn line
-                        try:
-                            os.write(self._fd, b"\n")
-                        except OSError:
-                            pass
+                    written = os.write(self._fd, payload)
+                    if written != len(payload):  # a full disk took part of the line
+                        self._torn = True
                         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                    self._torn = False
                     self.lines += 1
                     return True
                 except OSError as exc:

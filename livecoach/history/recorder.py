@@ -116,10 +116,15 @@ class SessionRecorder:
         if meta.started_at is None:
             meta = replace(meta, started_at=datetime.now(timezone.utc).astimezone().replace(microsecond=0))
         if self.save_frames == "bottom" and self._imaging is None:
-            # cv2 only when pictures are wanted; imported here, before the first frame, not
-            # in the middle of the first rep (~100 ms).
-            from livecoach.render import imaging
+            # cv2 only when pictures are wanted; imported and warmed here, before the first
+            # frame: importing cv2 (~100 ms) or the overlay (~20 ms, on the writer thread, with
+            # the GIL) in the middle of the first rep would stall the frame loop.
+            from livecoach.render import imaging, overlay  # noqa: F401 - overlay: imported by bottom_picture
 
+            blank = PoseFrame(t_s=0.0, frame_index=0, width=16, height=16, image_xyz=np.zeros((33, 3), np.float32),
+                              visibility=np.ones(33, np.float32), world_xyz=np.zeros((33, 3), np.float32))
+            imaging.encode_jpeg(imaging.bottom_picture(np.zeros((16, 16, 3), np.uint8), blank, 16, 0.5, ()),
+                                self._session.jpeg_quality)
             self._imaging = imaging
         pid, host = os.getpid(), socket.gethostname()
         self.journal = jr.SessionJournal(self._free_journal_path(meta.started_at, pid))

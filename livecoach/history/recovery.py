@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,9 +23,11 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from livecoach.history import journal as jr
-from livecoach.history.data import SessionMeta, cue_from_json, end_from_json, rep_from_json
+from livecoach.history.data import (FrameSeries, SessionData, SessionInfo, SessionMeta, StoredRep, cue_from_json,
+                                    end_from_json, rep_from_json)
 from livecoach.history.schema import SCHEMA_VERSION, SERIES_COLUMNS, StoreError
 from livecoach.history.store import SessionStore
+from livecoach.types import RepRecord
 
 log = logging.getLogger("livecoach.history")
 
@@ -102,7 +105,7 @@ def move_aside(path: Path, now: Optional[datetime] = None) -> Path:
     return target
 
 
-def open_store(path: Path, notice: Optional[Notice] = None) -> SessionStore:
+def open_store(path: Path, notice: Optional[Notice] = None, timeout: float = 10.0) -> SessionStore:
     """The store at ``path`` for writing; a damaged file is moved aside and a new one started.
 
     Raises :class:`StoreError` for what cannot be fixed here (a newer schema, a foreign
@@ -117,12 +120,12 @@ def open_store(path: Path, notice: Optional[Notice] = None) -> SessionStore:
         notice(f"the history database {path} was damaged; moved it to {moved.name} (your earlier sessions "
                f"are in that file) and started a new history")
     try:
-        return SessionStore(path)
+        return SessionStore(path, timeout=timeout)
     except StoreError as exc:
         if path.exists() and "is not a LiveCoach history database (" in str(exc) and is_damage_text(str(exc)):
             moved = move_aside(path)
             notice(f"the history database {path} was damaged; moved it to {moved.name} and started a new history")
-            return SessionStore(path)
+            return SessionStore(path, timeout=timeout)
         raise
 
 
@@ -236,3 +239,54 @@ def import_pending(store: SessionStore, notice: Optional[Notice] = None,
         finally:
             jr.release(fd)
     return results
+
+
+def load_journal_session(path: Path) -> SessionData:
+    """A session as its journal holds it (for the summary of a session that could not reach
+    the database). Its id is the database row's if it had one, else 0."""
+    records = jr.read_journal(Path(path))
+    begins = [r for r in records if r.get("k") == "begin"]
+    if not begins:
+        raise ValueError(f"{path} holds no session")
+    b = begins[0]
+    pictures = {int(r["seq"]): base64.b64decode(r["jpeg"]) for r in records if r.get("k") == "picture"}
+    reps = tuple(StoredRep(seq=int(r["seq"]), record=rep_from_json(r["rep"]), bottom_t_s=r.get("bottom_t"),
+                           bottom_jpeg=pictures.get(int(r["seq"]))) for r in records if r.get("k") == "rep")
+    reps = tuple(sorted({r.seq: r for r in reps}.values(), key=lambda r: r.seq))
+    chunks = {}
+    for r in records:
+        if r.get("k") == "series":
+            rows, names = jr.series_rows(r)
+            chunks[int(r["chunk"])] = np.stack([rows[:, names.index(c)] if c in names else
+                                                np.full(len(rows), np.nan, "<f4") for c in SERIES_COLUMNS], axis=1)
+    rows = (np.concatenate([chunks[k] for k in sorted(chunks)]).astype(np.float64) if chunks
+            else np.zeros((0, len(SERIES_COLUMNS))))
+    series = FrameSeries(*(rows[:, i].copy() for i in range(len(SERIES_COLUMNS))))
+    ends = [r for r in records if r.get("k") == "end"]
+    end = end_from_json(ends[-1]["end"]) if ends else None
+    full = [r.record for r in reps if r.record.full]
+    faults: dict = {}
+    for rep in reps:
+        for name in {f.name for f in rep.record.faults}:
+            faults[name] = faults.get(name, 0) + 1
+    top = sorted(faults.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if faults else None
+    times = [r.record.t_end_s for r in reps if math.isfinite(r.record.t_end_s)]
+    times += [float(rows[-1, 0])] if len(rows) else []
+    last_t = max(times) if times else 0.0
+    ids = [int(r["session_id"]) for r in records if r.get("k") == "db"]
+    info = SessionInfo(
+        id=ids[-1] if ids else 0, started_at=datetime.fromisoformat(b["started_at"]),
+        ended_at=datetime.fromisoformat(ends[-1]["ended_at"]) if ends else None, source=b["source"],
+        mode=b["mode"], variant=b.get("variant", "standard"), app_version=b.get("app_version", ""),
+        save_frames=b.get("save_frames", "off"), status="finished" if end else "interrupted",
+        end_reason=end.reason if end else "interrupted", duration_s=end.t_s if end else last_t,
+        reps=len(full), no_reps=len(reps) - len(full), frames=end.frames if end else None,
+        frames_with_pose=end.frames_with_pose if end else None, fps=end.fps if end else None,
+        dropped_frames=end.dropped_frames if end else None, verdict=end.form_verdict if end else None,
+        mean_score=_mean_score(full), top_fault=top)
+    cues = tuple(cue_from_json(r["cue"]) for r in records if r.get("k") == "cue")
+    return SessionData(info=info, config=b.get("config") or {}, reps=reps, cues=cues, series=series)
+
+
+def _mean_score(full: Sequence[RepRecord]) -> Optional[float]:
+    return sum(r.score for r in full) / len(full) if full else None

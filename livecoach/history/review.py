@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any, Optional, Union
 
 from livecoach.history.data import SessionData, SessionInfo
+from livecoach.history.recovery import load_journal_session
 from livecoach.history.report import render_session_html
 from livecoach.history.schema import reports_dir_for
 from livecoach.history.store import SessionStore
@@ -67,3 +68,15 @@ def end_of_session(store: Union[SessionStore, str, Path], session_id: int, confi
         print("  (no browser could be opened; open the file above yourself)", file=stream)
     return path
 
+
+
+def end_of_journaled_session(journal_path: Path, config: Any, *, stream: Optional[IO[str]] = None,
+                             per_rep: Optional[bool] = None) -> SessionData:
+    """The summary of a session kept only in its journal (the database failed): printed from
+    the journal, with where the session is; the report comes once it is in the history."""
+    data = load_journal_session(journal_path)
+    stream = stream if stream is not None else sys.stdout
+    print(format_summary(data, summarize(data, config), per_rep=per_rep), file=stream)
+    print(f"  Kept in {journal_path}: added to the history (with its report) the next time LiveCoach starts.",
+          file=stream)
+    return data

@@ -67,7 +67,7 @@ class SessionStore:
     or was written by a newer LiveCoach (a newer schema version is refused, never altered).
     """
 
-    def __init__(self, path: Union[str, Path], create: bool = True) -> None:
+    def __init__(self, path: Union[str, Path], create: bool = True, timeout: float = 10.0) -> None:
         self.path = Path(path).expanduser()
         if not create and not self.path.exists():
             raise StoreError(f"no session history at {self.path} yet (train or analyze a video first)")
@@ -75,7 +75,7 @@ class SessionStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # One thread at a time, but not necessarily the one that opened it (the app may
             # write the summary from its main thread after the logic thread ended).
-            self._db = sqlite3.connect(str(self.path), timeout=10.0, check_same_thread=False)
+            self._db = sqlite3.connect(str(self.path), timeout=timeout, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the history database {self.path}: {exc}") from None
         try:

@@ -240,7 +240,7 @@ class HistoryWriter:
                 self.store = self._given_store
             else:
                 try:
-                    self.store = open_store(self.db_path, self._notice)
+                    self.store = open_store(self.db_path, self._notice, timeout=self._busy_timeout_ms / 1000)
                 except StoreError as exc:
                     if "locked" in str(exc).lower():
                         raise sqlite3.OperationalError("database is locked") from None

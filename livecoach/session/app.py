@@ -636,6 +636,14 @@ def _run_session(config: Config, options: SessionOptions, source_name: str, tick
                            if options.events != "-" else sys.stderr)
         except Exception as exc:  # noqa: BLE001 - the data is saved; only the summary failed
             print(f"livecoach: warning: could not write the summary: {exc}", file=sys.stderr)
+    elif recorder is not None and recorder.outcome.value == "journal":
+        from livecoach.history.review import end_of_journaled_session
+
+        try:
+            end_of_journaled_session(recorder.journal_path, config,
+                                     stream=sys.stdout if options.events != "-" else sys.stderr)
+        except Exception as exc:  # noqa: BLE001 - the journal is kept; only the summary failed
+            print(f"livecoach: warning: could not write the summary: {exc}", file=sys.stderr)
     if failure is not None:
         from livecoach.capture.sources import CaptureError
 
