@@ -26,7 +26,8 @@ def _livecoach(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 def _replay_args(data_dir: Path) -> list:
     args = ["replay", str(RECORDING), "--data-dir", str(data_dir), "--no-voice", "--no-report"]
-    if re.search(r"--save(?![-\w])", _livecoach("replay", "--help").stdout):  # replays are stored only when asked (issue 12)
+    # Replays are stored only when asked, once issue 12's --save lands.
+    if re.search(r"--save(?![-\w])", _livecoach("replay", "--help").stdout):
         args.append("--save")
     return args
 

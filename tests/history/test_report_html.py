@@ -357,7 +357,6 @@ def _no_overlap(labels: List[Tuple[float, str]], char_px: float = 6.5) -> bool:
 
 
 def test_a_400_rep_session_report_stays_readable(tmp_path, config):
-    import re
 
     from livecoach.history.plots import session_sets
 
@@ -413,8 +412,8 @@ def test_labels_never_overlap_and_layout_fixes(tmp_path, config):
     tempo = _svg(page, "tempo-plot")
     assert _no_overlap(_texts(tempo, "tick"))
     # Threshold and mean labels sit in the right margin, after (above) the bars.
-    assert re.search(r'<text x="(4[4-9]\d|5\d\d)(\.\d)?" y="[\d.]+" text-anchor="start" class="ref">rushed below</text>',
-                     tempo)
+    margin_label = r'<text x="(4[4-9]\d|5\d\d)(\.\d)?" y="[\d.]+" text-anchor="start" class="ref">rushed below</text>'
+    assert re.search(margin_label, tempo)
     assert max(tempo.rfind('class="bar"'), tempo.rfind("<circle")) < tempo.index("rushed below")
     score = page[page.index('class="plot score-plot"'):]
     mean = re.search(r'<text x="([\d.]+)" y="[\d.]+" class="ref">mean \d+</text>', score)
