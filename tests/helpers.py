@@ -108,8 +108,13 @@ def fake_image(frame_index: int, bend: float) -> np.ndarray:
 
 def synthetic_steps(reps: int = 5, faults: Optional[Dict[int, Sequence[str]]] = None, no_reps: Sequence[int] = (),
                     rep_s: float = 2.0, rest_s: float = 1.0, t0: float = 0.0, frame0: int = 0,
-                    with_images: bool = True) -> Iterator[Tuple[LogicStep, Optional[np.ndarray]]]:
-    """Steps of ``reps`` cycles (1-based cycle numbers in ``no_reps`` are shallow no-reps)."""
+                    with_images: bool = True, set_size: int = 0,
+                    set_rest_s: float = 30.0) -> Iterator[Tuple[LogicStep, Optional[np.ndarray]]]:
+    """Steps of ``reps`` cycles (1-based cycle numbers in ``no_reps`` are shallow no-reps).
+
+    ``set_size`` > 0: after every ``set_size`` cycles the person rests ``set_rest_s`` out of
+    the camera's view (frames without a pose: no features, phase NOT_IN_POSITION).
+    """
     faults = dict(faults or {})
     dt = 1.0 / FPS
     t = t0
@@ -122,6 +127,7 @@ def synthetic_steps(reps: int = 5, faults: Optional[Dict[int, Sequence[str]]] = 
         frame += 1
     for cycle in range(1, reps + 1):
         shallow = cycle in no_reps
+        wobble = (cycle - 1) % 10 + 1  # rep-to-rep variation, bounded for long sessions (cycles 1-10 as ever)
         depth_max = 0.45 if shallow else 1.0
         n = int(rep_s * FPS)
         t_start = t
@@ -146,9 +152,9 @@ def synthetic_steps(reps: int = 5, faults: Optional[Dict[int, Sequence[str]]] = 
                                      (L.LEFT_HIP,) if name == "hip_sag" else (L.LEFT_ELBOW,))
                                for name in faults.get(cycle, ()))
                     rec = RepRecord(index=counted, full=True, t_start_s=t_start, t_bottom_s=t_start + rep_s / 2,
-                                    t_end_s=t, depth_frac=depth_max - 0.02 * cycle,
-                                    min_elbow_angle_deg=80 + cycle, seconds_down=rep_s / 2 + 0.05 * cycle,
-                                    seconds_up=rep_s / 2 - 0.05 * cycle, faults=fs, score=100 - 30 * len(fs),
+                                    t_end_s=t, depth_frac=depth_max - 0.02 * wobble,
+                                    min_elbow_angle_deg=80 + wobble, seconds_down=rep_s / 2 + 0.05 * wobble,
+                                    seconds_up=rep_s / 2 - 0.05 * wobble, faults=fs, score=100 - 30 * len(fs),
                                     not_judged=("shrug",))
                 ev: List = [RepEvent(rec)]
                 ev += [FaultEvent(t, rec.index, rec.full, f) for f in rec.faults]
@@ -166,6 +172,12 @@ def synthetic_steps(reps: int = 5, faults: Optional[Dict[int, Sequence[str]]] = 
             yield _step(t, frame, Phase.TOP, 0.0, counted, missed, ()), None
             t += dt
             frame += 1
+        if set_size and cycle % set_size == 0 and cycle < reps:
+            for _ in range(int(set_rest_s * FPS)):  # out of view between sets: no pose
+                yield LogicStep(t_s=t, frame_index=frame, pose=None, features=None, phase=Phase.NOT_IN_POSITION,
+                                reps=counted, no_reps=missed, events=()), None
+                t += dt
+                frame += 1
 
 
 def _step(t: float, frame: int, phase: Phase, bend: float, reps: int, no_reps: int, events: tuple,

@@ -110,7 +110,7 @@ def bare_fps(config: Config, images: List[Any], fps: float) -> float:
 
 
 def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced: bool) -> Dict[str, float]:
-    from livecoach.history.store import SessionMeta, SessionRecorder
+    from livecoach.history.recorder import SessionMeta, SessionRecorder
 
     estimator = MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     capture = CaptureThread(MemorySource(name, images, fps, paced))

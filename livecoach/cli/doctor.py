@@ -6,7 +6,6 @@ code is 0 when training can run (with a camera or ``--video``), 1 otherwise.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
 import tempfile
 import time
@@ -18,7 +17,8 @@ import numpy as np
 
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
 from livecoach.config.schema import Config, ConfigError, default_config_path, load_config
-from livecoach.history.store import SCHEMA_VERSION, db_path_for
+from livecoach.history.recovery import check_database
+from livecoach.history.store import db_path_for
 from livecoach.speech.offline import probe_speech
 from livecoach.types import Frame
 
@@ -96,38 +96,6 @@ def _speech(config: Config) -> CheckResult:
     return CheckResult("speech", WARN, what, fix or "see `livecoach say test`", essential=False)
 
 
-def _probe_history_db(path: Path) -> Optional[str]:
-    """What is wrong with the history database at ``path`` (None: it is readable, or not there yet).
-
-    Read-only: doctor never migrates or repairs. The one place doctor looks inside the database:
-    to be replaced by ``livecoach.history``'s own check when it has one.
-    """
-    if not path.exists():
-        return None
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0)
-    except sqlite3.Error as exc:
-        return f"cannot open it ({exc})"
-    try:
-        checked = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
-        if checked != ["ok"]:
-            return f"it is damaged ({checked[0]}{' ...' if len(checked) > 1 else ''})"
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if tables and "meta" not in tables:
-            return "it is not a LiveCoach history database"
-        if "meta" in tables:
-            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            version = int(row[0]) if row else 0
-            if version > SCHEMA_VERSION:
-                return (f"it was written by a newer LiveCoach (history schema {version}, this version "
-                        f"reads {SCHEMA_VERSION})")
-    except (sqlite3.Error, ValueError) as exc:
-        return f"it cannot be read ({exc})"
-    finally:
-        db.close()
-    return None
-
-
 def _data_dir(data_dir: Optional[Path]) -> CheckResult:
     path = db_path_for(data_dir)
     folder = path.parent
@@ -138,9 +106,9 @@ def _data_dir(data_dir: Optional[Path]) -> CheckResult:
     except OSError as exc:
         return CheckResult("history", FAIL, f"cannot write to {folder}: {exc.strerror}",
                            "pass --data-dir DIR with a writable folder")
-    problem = _probe_history_db(path)
-    if problem is not None:
-        return CheckResult("history", FAIL, f"{path}: {problem}",
+    problems = check_database(path)  # read-only: doctor never migrates or repairs
+    if problems:
+        return CheckResult("history", FAIL, "; ".join(problems),
                            f"move {path.name} out of {folder} (a new history is started), upgrade LiveCoach "
                            f"if it is newer, or train with --no-history")
     return CheckResult("history", OK, f"sessions are kept in {folder}")

@@ -28,7 +28,7 @@ from livecoach.session.options import SessionOptions
 # The sub-commands other packages own (each module has `register(subparsers)`).
 from livecoach.evaluation.harness import register as register_eval_commands
 from livecoach.cli.speech_commands import register as register_speech_commands
-from livecoach.history.review import register as register_history_commands
+from livecoach.cli.history_commands import register as register_history_commands
 
 log = logging.getLogger("livecoach")
 
@@ -54,6 +54,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-report", action="store_true", help="do not write the HTML report at the end")
     parser.add_argument("--open", action="store_true", help="open the HTML report in the browser at the end")
     parser.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
+    parser.add_argument("--reps", action="store_true", default=None,
+                        help="print the per-rep table in the summary even for a long session")
 
 
 def _add_pipeline_flag(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +115,7 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         progress=(mode == "analyze" and not getattr(args, "no_progress", False) and not args.quiet
                   and sys.stderr.isatty()),
         quiet=args.quiet,
+        per_rep=args.reps,
         pipelined=not getattr(args, "no_pipeline", False),
         camera=getattr(args, "camera", 0) or 0,
         video=getattr(args, "video", None),

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Protocol
+from typing import Any, Iterator, List, Optional, Protocol, TextIO
 
 from livecoach import __version__
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
@@ -23,8 +23,9 @@ from livecoach.errors import (EXIT_SIGINT, ConfigProblem, DisplayProblem, Histor
                               PoseModelProblem, SessionError)
 from livecoach.formats.events import EventWriter
 from livecoach.formats.recording import RecordingError, ReplaySource
-from livecoach.history.review import end_of_session
-from livecoach.history.store import SessionMeta, SessionRecorder, StoreError, db_path_for
+from livecoach.history.recorder import SessionMeta, SessionRecorder, StoreError, StoreOutcome, db_path_for
+from livecoach.history.review import end_of_journaled_session, end_of_session
+from livecoach.history.store import SessionStore
 from livecoach.session.loop import CoachSession, StopFlag
 from livecoach.session.options import SessionOptions
 from livecoach.session.pipeline import PosePipeline
@@ -275,23 +276,42 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
         stop.restore()
 
     out = sys.stdout if options.events != "-" else sys.stderr
-    if recorder is not None and recorder.session_id is not None:
-        if session.cycles == 0:
-            # Nothing happened (nobody in view, or only standing): no empty row in the history.
-            _forget(recorder)
-            print(f"{config.advice.nothing} (Nothing was added to the history.)", file=out)
-        else:
-            try:
-                end_of_session(recorder.store, recorder.session_id, config, data_dir=options.data_dir,
-                               report=options.report and options.history, open_report=options.open_report,
-                               stream=out)
-            except Exception as exc:  # noqa: BLE001 - the data is saved; only the summary failed
-                log.warning("could not write the summary: %s", exc)
+    if recorder is not None:
+        _after_session(recorder, session.cycles, config, options, out)
     if failure is not None:
         raise _ended_on(failure) from failure
+    if recorder is not None and options.history and recorder.outcome is StoreOutcome.NOWHERE:
+        # The recorder has said why; the exit code says it to scripts.
+        raise HistoryProblem("this session could not be stored in the history or in a journal beside it")
     if end is not None and end.reason == "interrupted":
         return 128 + stop.signal if stop.signal is not None else EXIT_SIGINT
     return 0
+
+
+def _after_session(recorder: SessionRecorder, cycles: int, config: Config, options: SessionOptions,
+                   out: TextIO) -> None:
+    """Close the history (bounded wait for its writer thread), then the summary and report from
+    wherever the session is stored: the database, or its journal when the database failed."""
+    try:
+        outcome = recorder.close()
+    except StoreError as exc:
+        _notice(f"warning: {exc}")
+        return
+    if cycles == 0:
+        # Nothing happened (nobody in view, or only standing): no empty row in the history.
+        if outcome is StoreOutcome.DATABASE and recorder.session_id is not None:
+            _forget(recorder.db_path, recorder.session_id)
+        print(f"{config.advice.nothing} (Nothing was added to the history.)", file=out)
+        return
+    try:
+        if outcome is StoreOutcome.DATABASE and recorder.session_id is not None:
+            end_of_session(recorder.db_path, recorder.session_id, config, data_dir=options.data_dir,
+                           report=options.report and options.history, open_report=options.open_report,
+                           stream=out, per_rep=options.per_rep)
+        elif outcome is StoreOutcome.JOURNAL and recorder.journal_path is not None:
+            end_of_journaled_session(recorder.journal_path, config, stream=out, per_rep=options.per_rep)
+    except Exception as exc:  # noqa: BLE001 - the data is saved; only the summary failed
+        log.warning("could not write the summary: %s", exc)
 
 
 def _open_recorder(config: Config, options: SessionOptions, resources: List[Closable]) -> Optional[SessionRecorder]:
@@ -307,7 +327,8 @@ def _open_recorder(config: Config, options: SessionOptions, resources: List[Clos
     else:
         return None
     try:
-        recorder = SessionRecorder(path, config, save_frames=save_frames)
+        recorder = SessionRecorder(path, config, save_frames=save_frames,
+                                   notice=lambda message: _notice(f"warning: {message}"))
     except StoreError as exc:
         raise HistoryProblem(f"{exc} (or run with --no-history)") from None
     resources.append(recorder)
@@ -333,10 +354,13 @@ class _ScratchFolder:
         self._folder.cleanup()
 
 
-def _forget(recorder: SessionRecorder) -> None:
-    assert recorder.session_id is not None
+def _forget(db_path: Path, session_id: int) -> None:
     try:
-        recorder.store.delete_session(recorder.session_id)
+        store = SessionStore(db_path, create=False)
+        try:
+            store.delete_session(session_id)
+        finally:
+            store.close()
     except Exception as exc:  # noqa: BLE001 - an empty row left behind is not worth failing for
         log.warning("could not remove the empty session from the history: %s", exc)
 

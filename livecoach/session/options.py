@@ -36,6 +36,7 @@ class SessionOptions:
     open_report: bool = False
     progress: bool = False
     quiet: bool = False
+    per_rep: Optional[bool] = None  # the summary's per-rep table: None = only for short sessions
     # Run the pose model on its own thread, one frame ahead of the logic (livecoach.session.pipeline).
     pipelined: bool = True
     # The source: a camera index (train), a video file (train --video, analyze) or a recording (replay).

@@ -15,11 +15,14 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import pytest
 
+from livecoach.cli import history_commands
 from livecoach.history import review
 from livecoach.config.schema import load_config
 from livecoach.render.imaging import decode_jpeg
-from livecoach.history.report import _Frame, _polyline_path, nice_ticks, pick_frames
-from livecoach.history.store import DB_FILENAME, SessionMeta, SessionRecorder, SessionStore
+from livecoach.history.svg import Frame as _Frame, nice_ticks, polyline_path as _polyline_path
+from livecoach.history.report import pick_frames
+from livecoach.history.recorder import SessionRecorder
+from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
 
 from helpers import session_end, synthetic_steps
 
@@ -151,6 +154,16 @@ def test_plot_helpers():
     y = np.array([0.1, 0.2, math.nan, 0.4, 0.5, 0.6, math.nan, math.nan, 0.9, 1.0, 0.5])
     d = _polyline_path(frame, t, y)
     assert d.count("M") == 3 and d.count("L") == 5  # a gap lifts the pen
+    # A jump in time (frames missing: no pose, a pause) lifts it too: no line across the gap.
+    t = np.array([0.0, 0.033, 0.067, 0.1, 5.0, 5.033, 5.067])
+    assert _polyline_path(frame, t, np.ones(7)).count("M") == 2
+    # 10,000 points on 424 px: each column's min and max, the same envelope in a small path.
+    t = np.linspace(0, 10, 10_000)
+    y = 0.5 + 0.4 * np.sin(t * 40)
+    d = _polyline_path(frame, t, y)
+    assert d.count("L") + d.count("M") <= 2 * (424 + 1)
+    ys = [float(p.split()[1]) for p in d.replace("M", "L").split("L")[1:]]
+    assert min(ys) == pytest.approx(frame.py(0.9), abs=1) and max(ys) == pytest.approx(frame.py(0.1), abs=1)
 
 
 # --------------------------------------------------------------------------- Chromium
@@ -225,7 +238,7 @@ def test_history_report_in_headless_chromium(tmp_path, config, capsys):
         rec.finish(session_end(steps))
         rec.close()
     parser = argparse.ArgumentParser()
-    review.register(parser.add_subparsers())
+    history_commands.register(parser.add_subparsers())
     out = tmp_path / "history.html"
     args = parser.parse_args(["history", "--data-dir", str(tmp_path), "--out", str(out)])
     assert args.func(args) == 0
@@ -321,3 +334,105 @@ def _marked_cycles(data) -> int:
         names = rep.record.fault_names
         n += any(f in body for f in names) + any(f not in body for f in names)
     return n
+
+
+# --------------------------------------------------------------------------- long sessions and layout
+
+def _texts(page: str, css_class: str) -> List[Tuple[float, str]]:
+    """(x, text) of the svg <text> elements of ``css_class``."""
+    import re
+
+    return [(float(x), t) for x, t in re.findall(
+        r'<text x="([-\d.]+)" y="[-\d.]+" text-anchor="middle" class="' + css_class + r'">([^<]*)</text>', page)]
+
+
+def _svg(page: str, name: str) -> str:
+    start = page.index(f'class="plot {name}"')
+    return page[start:page.index("</svg>", start)]
+
+
+def _no_overlap(labels: List[Tuple[float, str]], char_px: float = 6.5) -> bool:
+    xs = sorted(labels)
+    return all(b[0] - a[0] >= char_px * (len(a[1]) + len(b[1])) / 2 for a, b in zip(xs, xs[1:]))
+
+
+def test_a_400_rep_session_report_stays_readable(tmp_path, config):
+
+    from livecoach.history.plots import session_sets
+
+    steps = list(synthetic_steps(reps=400, faults={k: ("hip_sag",) for k in range(2, 400, 3)}, no_reps=(13, 200),
+                                 set_size=50, set_rest_s=40, with_images=False))
+    rec = SessionRecorder(tmp_path / DB_FILENAME, config, save_frames="off")
+    sid = rec.start(SessionMeta(source="synthetic.mp4", mode="analyze"))
+    for step, image in steps:
+        rec.on_step(step, image)
+    rec.finish(session_end(steps))
+    rec.close()
+    out = tmp_path / "long.html"
+    review.end_of_session(tmp_path / DB_FILENAME, sid, config, out=out, stream=io.StringIO())
+    page = out.read_text(encoding="utf-8")
+    with SessionStore(tmp_path / DB_FILENAME) as store:
+        data = store.load_session(sid)
+    assert len(session_sets(data.reps)) == 8
+    dom = parse(page)
+    elbow, body = plot(dom, "elbow-plot"), plot(dom, "body-plot")
+    # Sets, not 400 bands; each labelled once; no per-rep label, no fault text piled up.
+    assert page.count('class="set-band"') == 2 * 8
+    elbow_svg = page[page.index('class="plot elbow-plot"'):]
+    labels = [t for _x, t in _texts(elbow_svg[:elbow_svg.index("</svg>")], "rep-label")]
+    assert labels[:2] == ["set 1 · 49 reps", "set 2 · 50 reps"] and len(labels) == 8  # a no-rep in each of 1, 5
+    assert 'class="fault-text"' not in page
+    assert elbow["circles"] + body["circles"] == _marked_cycles(data)
+    # The per-frame trace is an envelope of at most two points per pixel column, broken at
+    # every rest out of view (no line drawn across a gap without a pose).
+    series = [d for d in elbow["paths"] if d.startswith("M")]
+    trace = max(series, key=len)
+    assert trace.count("M") >= 8 and trace.count("L") + trace.count("M") <= 2 * 1040
+    # Tempo and score: dots over a time axis, not 400 bars with 400 labels.
+    assert plot(dom, "tempo-plot")["circles"] == 2 * len(data.reps)
+    assert plot(dom, "score-plot")["circles"] == len(data.reps)
+    for name in ("elbow-plot", "body-plot", "tempo-plot", "score-plot"):
+        assert _no_overlap(_texts(_svg(page, name), "tick")), name
+    assert len(page) < 600_000
+    # The per-rep table and the cues are there, folded.
+    assert "<details><summary>Show all 400 rep cycles</summary>" in page
+
+
+def test_labels_never_overlap_and_layout_fixes(tmp_path, config):
+    import re
+
+    db, sid = record_synthetic(tmp_path, config, reps=45, faults={k: ("rushed_negative",) for k in (3, 9)})
+    out = tmp_path / "r.html"
+    review.end_of_session(db, sid, config, out=out, stream=io.StringIO())
+    page = out.read_text(encoding="utf-8")
+    # 45 cycles: rep bands but every other rep label or fewer, never overlapping.
+    elbow_svg = page[page.index('class="plot elbow-plot"'):]
+    rep_labels = _texts(elbow_svg[:elbow_svg.index("</svg>")], "rep-label")
+    assert 10 <= len(rep_labels) < 45 and _no_overlap(rep_labels)
+    tempo = _svg(page, "tempo-plot")
+    assert _no_overlap(_texts(tempo, "tick"))
+    # Threshold and mean labels sit in the right margin, after (above) the bars.
+    margin_label = r'<text x="(4[4-9]\d|5\d\d)(\.\d)?" y="[\d.]+" text-anchor="start" class="ref">rushed below</text>'
+    assert re.search(margin_label, tempo)
+    assert max(tempo.rfind('class="bar"'), tempo.rfind("<circle")) < tempo.index("rushed below")
+    score = page[page.index('class="plot score-plot"'):]
+    mean = re.search(r'<text x="([\d.]+)" y="[\d.]+" class="ref">mean \d+</text>', score)
+    assert mean and float(mean.group(1)) > 520 - 60  # right of the last bar
+    # Numbers' headers align with their numbers; the tempo tile keeps "s" on its line.
+    assert '<th class="num">Bottom at</th>' in page and '<th class="num">Score</th>' in page
+    assert "white-space: nowrap" in page and '<span class="u"> s</span>' in page
+
+
+def test_best_rep_caption_gives_the_same_time_as_the_table(tmp_path, config):
+    import re
+
+    db, sid = record_synthetic(tmp_path, config, reps=5, faults={2: ("hip_sag",)})
+    out = tmp_path / "r.html"
+    review.end_of_session(db, sid, config, out=out, stream=io.StringIO())
+    page = out.read_text(encoding="utf-8")
+    with SessionStore(db) as store:
+        reps = {r.record.index: r for r in store.load_session(sid).reps if r.record.full}
+    for index, when in re.findall(r"· Rep (\d+) · score \d+ · [^·]+ · at ([\d:]+)</figcaption>", page):
+        from livecoach.history.summary import fmt_clock
+
+        assert when == fmt_clock(reps[int(index)].record.t_bottom_s)

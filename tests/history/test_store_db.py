@@ -10,8 +10,10 @@ import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.render.imaging import decode_jpeg
-from livecoach.history.store import (DB_FILENAME, SCHEMA_VERSION, SessionMeta, SessionRecorder, SessionStore, StoreError,
-                             default_data_dir, db_path_for)
+from livecoach.history.journal import read_journal
+from livecoach.history.recorder import SessionRecorder
+from livecoach.history.store import (DB_FILENAME, SCHEMA_VERSION, SessionMeta, SessionStore, StoreError,
+                                     default_data_dir, db_path_for)
 from livecoach.types import RepEvent
 
 from helpers import session_end, synthetic_steps
@@ -103,7 +105,11 @@ def test_bad_save_frames_value_is_refused(tmp_path, config):
 
 
 def test_each_rep_is_committed_as_it_ends(tmp_path, config):
-    """Another connection sees rep N (and the series up to it) before the session ends."""
+    """Another connection sees rep N (and the series up to it) before the session ends.
+
+    Since the writer thread owns the database, a rep is in the session's journal when
+    ``on_step`` returns and in the database as soon as the writer has handled it.
+    """
     steps = list(synthetic_steps(reps=3))
     db = tmp_path / DB_FILENAME
     rec = SessionRecorder(db, config)
@@ -112,6 +118,9 @@ def test_each_rep_is_committed_as_it_ends(tmp_path, config):
     for step, image in steps:
         rec.on_step(step, image)
         if any(isinstance(e, RepEvent) for e in step.events):
+            journaled = [r for r in read_journal(rec.journal_path) if r["k"] == "rep"]
+            assert len(journaled) == len(seen) + 1  # already in the journal, without waiting
+            assert rec.wait_idle(5.0)
             reader = sqlite3.connect(str(db))
             seen.append((reader.execute("SELECT COUNT(*) FROM reps").fetchone()[0],
                          reader.execute("SELECT COALESCE(SUM(n), 0) FROM frame_series").fetchone()[0]))
@@ -123,7 +132,8 @@ def test_each_rep_is_committed_as_it_ends(tmp_path, config):
     assert info.status == "running"  # this process is alive and has not finished it
     rec.finish(session_end(steps))
     assert rec.finish(session_end(steps)) == sid  # idempotent
-    rec.close()
+    assert rec.close() == "database"
+    assert not rec.journal_path.exists()  # everything is in the database: the journal is gone
 
 
 def test_unfinished_session_of_a_dead_process_reads_as_interrupted(tmp_path, config):

@@ -1,0 +1,159 @@
+"""The history database's schema, its location on disk, and migrations.
+
+One database per user (``default_data_dir()/livecoach.db``), WAL mode, schema versioned.
+
+Tables (schema version 1)::
+
+    meta(key, value)                -- schema_version
+    sessions(id, started_at, ended_at, source, mode, variant, app_version, config_json,
+             save_frames, pid, host, end_reason, t_end_s, reps, no_reps, frames,
+             frames_with_pose, fps, dropped_frames, verdict)
+    reps(id, session_id, seq, idx, full, t_start, t_bottom, t_end, depth, min_elbow_deg,
+         seconds_down, seconds_up, score, no_rep_reason, faults_json, not_judged_json,
+         bottom_t, bottom_jpeg)
+    faults(id, session_id, rep_id, t, name, cue_key, value, threshold, joints_json)
+    cues(id, session_id, t, key, text, kind, fault, priority)
+    frame_series(session_id, chunk, t0, t1, n, columns, data)  -- zlib'd float32 (n x columns)
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Dict, Optional, Tuple, Union
+
+from livecoach.errors import LiveCoachError
+from livecoach.types import Phase
+
+SCHEMA_VERSION = 1
+DB_FILENAME = "livecoach.db"
+
+#: Columns of the per-frame feature series, in blob order.
+SERIES_COLUMNS: Tuple[str, ...] = ("t", "elbow_angle_deg", "hip_offset_frac", "depth_frac", "phase")
+#: Phase codes stored in the series' ``phase`` column.
+PHASE_CODES: Dict[Phase, int] = {Phase.NOT_IN_POSITION: 0, Phase.TOP: 1, Phase.DESCENT: 2,
+                                 Phase.BOTTOM: 3, Phase.ASCENT: 4}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    source TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    app_version TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    save_frames TEXT NOT NULL,
+    pid INTEGER,
+    host TEXT,
+    end_reason TEXT,
+    t_end_s REAL,
+    reps INTEGER,
+    no_reps INTEGER,
+    frames INTEGER,
+    frames_with_pose INTEGER,
+    fps REAL,
+    dropped_frames INTEGER,
+    verdict TEXT
+);
+CREATE TABLE IF NOT EXISTS reps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    full INTEGER NOT NULL,
+    t_start REAL, t_bottom REAL, t_end REAL,
+    depth REAL, min_elbow_deg REAL, seconds_down REAL, seconds_up REAL,
+    score INTEGER NOT NULL,
+    no_rep_reason TEXT,
+    faults_json TEXT NOT NULL,
+    not_judged_json TEXT NOT NULL,
+    bottom_t REAL,
+    bottom_jpeg BLOB
+);
+CREATE INDEX IF NOT EXISTS reps_by_session ON reps(session_id, seq);
+CREATE TABLE IF NOT EXISTS faults (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    rep_id INTEGER NOT NULL REFERENCES reps(id) ON DELETE CASCADE,
+    t REAL, name TEXT NOT NULL, cue_key TEXT, value REAL, threshold REAL, joints_json TEXT
+);
+CREATE INDEX IF NOT EXISTS faults_by_session ON faults(session_id);
+CREATE TABLE IF NOT EXISTS cues (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    t REAL NOT NULL, key TEXT, text TEXT NOT NULL, kind TEXT, fault TEXT, priority INTEGER
+);
+CREATE INDEX IF NOT EXISTS cues_by_session ON cues(session_id);
+CREATE TABLE IF NOT EXISTS frame_series (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    chunk INTEGER NOT NULL,
+    t0 REAL, t1 REAL, n INTEGER NOT NULL, columns TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (session_id, chunk)
+);
+"""
+
+
+class StoreError(LiveCoachError, RuntimeError):
+    """The history database cannot be used (unreadable, newer schema, no such session...).
+
+    The message is one line, ready for the CLI to print.
+    """
+
+
+# --------------------------------------------------------------------------- locations
+
+def default_data_dir() -> Path:
+    """The per-user folder of LiveCoach's history.
+
+    ``$LIVECOACH_DATA_DIR`` if set; else Linux ``$XDG_DATA_HOME/livecoach`` (default
+    ``~/.local/share/livecoach``), macOS ``~/Library/Application Support/LiveCoach``,
+    Windows ``%APPDATA%\\LiveCoach``.
+    """
+    env = os.environ.get("LIVECOACH_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "LiveCoach"
+    if sys.platform.startswith("win"):
+        base = os.environ.get("APPDATA")
+        return (Path(base) if base else Path.home() / "AppData" / "Roaming") / "LiveCoach"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share") / "livecoach"
+
+
+def db_path_for(data_dir: Optional[Union[str, Path]]) -> Path:
+    """The database file inside ``data_dir`` (``None``: the default data dir)."""
+    return Path(data_dir if data_dir is not None else default_data_dir()).expanduser() / DB_FILENAME
+
+
+def reports_dir_for(data_dir: Optional[Union[str, Path]]) -> Path:
+    """Where session reports are written by default."""
+    return Path(data_dir if data_dir is not None else default_data_dir()).expanduser() / "reports"
+
+
+# --------------------------------------------------------------------------- migrations
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Create the tables of an empty database; refuse a newer schema or a foreign database.
+
+    Raises :class:`StoreError` (the caller closes the connection).
+    """
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "meta" in tables:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{path} was written by a newer LiveCoach (history schema {version}, "
+                             f"this version reads {SCHEMA_VERSION}); upgrade LiveCoach or use --data-dir")
+        if version == SCHEMA_VERSION:
+            return
+    elif tables:
+        raise StoreError(f"{path} is not a LiveCoach history database (unexpected tables); "
+                         f"use --data-dir to choose another folder")
+    with db:
+        db.executescript(_SCHEMA)
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))

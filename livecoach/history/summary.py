@@ -1,0 +1,168 @@
+"""What a session comes to: totals, averages, fault counts and the trainers' advice
+(:class:`SessionSummary`), and the terminal summary printed at the end of a session."""
+from __future__ import annotations
+
+import math
+import textwrap
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, List, Optional, Sequence, Tuple
+
+from livecoach.history.data import SessionData
+
+
+def fault_label(name: str) -> str:
+    """``hip_sag`` -> ``hip sag``."""
+    return name.replace("_", " ")
+
+
+def fmt_clock(seconds: float) -> str:
+    """Seconds from the start as ``m:ss`` (``h:mm:ss`` past an hour)."""
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def fmt_num(value: Optional[float], digits: int = 1, suffix: str = "") -> str:
+    if value is None or not math.isfinite(float(value)):
+        return "—"
+    return f"{float(value):.{digits}f}{suffix}"
+
+
+@dataclass(frozen=True)
+class AdviceItem:
+    """Advice for one fault (``fault`` None: the general line for a clean set / no reps)."""
+
+    fault: Optional[str]
+    count: int      # cycles with this fault
+    judged: int     # cycles where it could be judged from the camera's view
+    most: bool      # on at least `most_reps_share` of the judged cycles
+    text: str
+    cycles: int = 0  # all rep cycles of the session (judged or not)
+
+    @property
+    def share_text(self) -> str:
+        """``1 of 27 judged cycles`` (``; 3 not judged`` when the view could not judge some)."""
+        text = f"{self.count} of {self.judged} judged cycle{'' if self.judged == 1 else 's'}"
+        unjudged = self.cycles - self.judged
+        return text + (f"; {unjudged} not judged" if unjudged > 0 else "")
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What the terminal summary and the report say about a session."""
+
+    reps: int
+    no_reps: int
+    mean_score: Optional[float]
+    mean_depth: Optional[float]
+    mean_down_s: Optional[float]
+    mean_up_s: Optional[float]
+    fault_counts: Tuple[Tuple[str, int], ...]  # most frequent first, over all cycles
+    advice: Tuple[AdviceItem, ...]
+    not_judged: Tuple[str, ...] = ()  # faults the camera's view could not judge on most cycles
+
+
+def _mean(values: Sequence[float]) -> Optional[float]:
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return sum(finite) / len(finite) if finite else None
+
+
+def summarize(data: SessionData, config: Any) -> SessionSummary:
+    """Totals, averages over counted reps, fault frequencies and the advice to give."""
+    full = [r.record for r in data.reps if r.record.full]
+    cycles = [r.record for r in data.reps]
+    counts: Counter = Counter(f.name for r in cycles for f in {f.name: f for f in r.faults}.values())
+    ordered = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    adv = config.advice
+    items: List[AdviceItem] = []
+    for name, count in ordered[: adv.max_items]:
+        judged = max(count, sum(1 for r in cycles if name not in r.not_judged))
+        most = count / judged >= adv.most_reps_share
+        table = adv.most_reps if most else adv.some_reps
+        text = table.get(name) or adv.some_reps.get(name) or config.cues.texts.get(name, fault_label_plain(name))
+        items.append(AdviceItem(fault=name, count=count, judged=judged, most=most, text=text,
+                                 cycles=len(cycles)))
+    if not items and full:
+        items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=adv.clean))
+    elif not full and cycles:
+        items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=adv.no_reps))
+    elif not cycles:
+        items.append(AdviceItem(fault=None, count=0, judged=0, most=False, text=adv.nothing))
+    unjudged: Counter = Counter(name for r in cycles for name in r.not_judged)
+    not_judged = tuple(sorted(name for name, n in unjudged.items() if 2 * n > len(cycles)))
+    return SessionSummary(
+        not_judged=not_judged,
+        reps=len(full), no_reps=len(cycles) - len(full),
+        mean_score=_mean([r.score for r in full]), mean_depth=_mean([r.depth_frac for r in full]),
+        mean_down_s=_mean([r.seconds_down for r in full]), mean_up_s=_mean([r.seconds_up for r in full]),
+        fault_counts=ordered, advice=tuple(items))
+
+
+fault_label_plain = fault_label
+_f = fmt_num
+
+
+def _clock(seconds: Optional[float]) -> str:
+    return fmt_clock(seconds if seconds is not None else math.nan)
+
+
+#: Up to this many rep cycles the terminal summary shows its per-rep table unasked.
+PER_REP_TABLE_MAX = 30
+
+
+def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
+                   per_rep: Optional[bool] = None) -> str:
+    """The terminal summary: header, totals, per-rep table, top faults with advice.
+
+    ``per_rep``: show the per-rep table (True), leave it out (False), or show it only for a
+    session of at most :data:`PER_REP_TABLE_MAX` cycles (None), so a long session's headline
+    and advice stay on the screen.
+    """
+    info = data.info
+    lines = []
+    status = info.verdict if info.status == "finished" and info.verdict else info.status
+    if not data.reps and info.status == "finished":
+        status = "—"  # nothing to judge
+    lines.append(f"Session #{info.id} · {info.started_at.strftime('%a %d %b %Y %H:%M')} · {info.source} · "
+                 f"{info.variant} · {_clock(info.duration_s)}")
+    if info.status == "interrupted":
+        lines.append("  (interrupted: the app stopped without ending the session; totals counted from the "
+                     "reps saved)")
+    lines.append(f"  Reps {summary.reps}   No-reps {summary.no_reps}   Mean score {_f(summary.mean_score, 0)}   "
+                 f"Form: {status}")
+    lines.append(f"  Average depth {_f(summary.mean_depth, 2)} · tempo {_f(summary.mean_down_s, 1)} s down / "
+                 f"{_f(summary.mean_up_s, 1)} s up")
+    show_table = per_rep if per_rep is not None else len(data.reps) <= PER_REP_TABLE_MAX
+    if data.reps and not show_table:
+        lines.append(f"  {len(data.reps)} rep cycles: every rep is in the report (or ask for the per-rep table: "
+                     f"--reps)")
+    if data.reps and show_table:
+        lines.append("")
+        lines.append(f"  {'rep':<8}{'bottom':>7}{'depth':>7}{'elbow':>7}{'down':>7}{'up':>6}{'score':>7}  faults")
+        for rep in data.reps:
+            r = rep.record
+            name = str(r.index) if r.full else "no-rep"
+            faults = ", ".join(fault_label_plain(n) for n in r.fault_names) or ("clean" if r.full else "")
+            if not r.full:
+                faults = f"({r.no_rep_reason or 'not counted'})" + (f" {faults}" if faults else "")
+            lines.append(f"  {name:<8}{_clock(r.t_bottom_s):>7}{_f(r.depth_frac, 2):>7}"
+                         f"{_f(r.min_elbow_angle_deg, 0, '°'):>7}{_f(r.seconds_down, 1):>7}{_f(r.seconds_up, 1):>6}"
+                         f"{r.score:>7}  {faults}")
+    if summary.not_judged:
+        lines.append("")
+        lines.append("  Not judged from this camera view: "
+                     + ", ".join(fault_label_plain(n) for n in summary.not_judged))
+    if summary.advice:
+        lines.append("")
+        lines.append("  Coach's advice:")
+        for item in summary.advice:
+            head = "" if item.fault is None else f"{fault_label_plain(item.fault)} ({item.share_text}): "
+            wrapped = textwrap.wrap(head + item.text, width=width - 6, break_on_hyphens=False)
+            lines.append("  • " + wrapped[0])
+            lines += ["    " + w for w in wrapped[1:]]
+    return "\n".join(lines)
+
