@@ -327,6 +327,13 @@ def _open_recorder(config: Config, options: SessionOptions, resources: List[Clos
     else:
         return None
     try:
+        # The writer thread opens the database later: a folder that cannot exist is said now,
+        # before the model loads.
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HistoryProblem(f"cannot create the history folder {path.parent}: {exc.strerror or exc} "
+                             f"(pass --data-dir DIR, or run with --no-history)") from None
+    try:
         recorder = SessionRecorder(path, config, save_frames=save_frames,
                                    notice=lambda message: _notice(f"warning: {message}"))
     except StoreError as exc:
