@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from enum import Enum
 from typing import Optional
 
-from livecoach.errors import LiveCoachError
+from livecoach.errors import EXIT_INPUT, LiveCoachError
 from livecoach.types import Frame
 
 __all__ = ["CaptureError", "CameraLost", "EndOfStream", "EndReason", "WorkerState", "FrameSource",
@@ -30,6 +30,8 @@ POLL_S = 0.02
 
 class CaptureError(LiveCoachError, RuntimeError):
     """A frame source cannot be opened or read. The message is one line, fit for the user."""
+
+    exit_code = EXIT_INPUT
 
 
 class CameraLost(CaptureError):

@@ -16,11 +16,13 @@ from livecoach.config.schema import PoseConfig
 from livecoach.landmarks import NUM_LANDMARKS
 from livecoach.capture.native import native_stderr_captured
 from livecoach.types import Frame, PoseFrame
-from livecoach.errors import LiveCoachError
+from livecoach.errors import EXIT_POSE_MODEL, LiveCoachError
 
 
 class PoseModelError(LiveCoachError, RuntimeError):
     """The pose model could not be loaded (the message says why, in one line)."""
+
+    exit_code = EXIT_POSE_MODEL
 
 
 class PoseEstimator(Protocol):

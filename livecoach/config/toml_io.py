@@ -15,7 +15,7 @@ import sys
 import typing
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
-from livecoach.errors import LiveCoachError
+from livecoach.errors import EXIT_CONFIG, LiveCoachError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,6 +25,8 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 class ConfigError(LiveCoachError, ValueError):
     """A config file is unreadable or a value in it is invalid; the message is one line."""
+
+    exit_code = EXIT_CONFIG
 
 
 def setting(lo: Optional[float] = None, hi: Optional[float] = None,

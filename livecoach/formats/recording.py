@@ -26,7 +26,7 @@ import numpy as np
 
 from livecoach.landmarks import NUM_LANDMARKS, Landmark
 from livecoach.types import PoseFrame
-from livecoach.errors import LiveCoachError
+from livecoach.errors import EXIT_INPUT, LiveCoachError
 
 FORMAT_NAME = "livecoach-landmarks"
 SCHEMA_VERSION = 1
@@ -34,6 +34,8 @@ SCHEMA_VERSION = 1
 
 class RecordingError(LiveCoachError, ValueError):
     """A landmark recording is missing, unreadable or of another format/version."""
+
+    exit_code = EXIT_INPUT
 
 
 @dataclass(frozen=True)

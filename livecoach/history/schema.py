@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
 
-from livecoach.errors import LiveCoachError
+from livecoach.errors import EXIT_HISTORY, LiveCoachError
 from livecoach.types import Phase
 
 SCHEMA_VERSION = 1
@@ -102,6 +102,8 @@ class StoreError(LiveCoachError, RuntimeError):
 
     The message is one line, ready for the CLI to print.
     """
+
+    exit_code = EXIT_HISTORY
 
 
 # --------------------------------------------------------------------------- locations

@@ -6,11 +6,13 @@ from typing import Any, Optional
 
 import cv2
 import numpy as np
-from livecoach.errors import LiveCoachError
+from livecoach.errors import EXIT_OUTPUT, LiveCoachError
 
 
 class VideoOutError(LiveCoachError, RuntimeError):
     """The output video cannot be written (one-line message)."""
+
+    exit_code = EXIT_OUTPUT
 
 
 class VideoOut:

@@ -38,7 +38,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 from livecoach.clock import SourceClock
 from livecoach.config.schema import SpeechConfig
-from livecoach.errors import LiveCoachError
+from livecoach.errors import EXIT_SPEECH, LiveCoachError
 from livecoach.speech.backends.base import SpeechBackend
 from livecoach.speech.backends.text import TextBackend
 from livecoach.speech.chain import BackendChoice, backend_chain, speech_config_with
@@ -52,6 +52,8 @@ __all__ = ["SpeechWorker", "SpeechWorkerError", "WorkerState", "SpokenCue", "Spe
 
 class SpeechWorkerError(LiveCoachError, RuntimeError):
     """The speech thread died; raised on the caller's side by :meth:`SpeechWorker.check`."""
+
+    exit_code = EXIT_SPEECH
 
 
 class WorkerState(str, Enum):

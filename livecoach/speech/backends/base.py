@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from livecoach.errors import LiveCoachError
+from livecoach.errors import EXIT_SPEECH, LiveCoachError
 
 try:  # Protocol is typing-only here; keep Python 3.9 happy either way
     from typing import Protocol
@@ -33,6 +33,8 @@ class BackendUnavailable(LiveCoachError, RuntimeError):
     ``fix``: what the user can do about it, one line ("" when there is nothing to say).
     """
 
+    exit_code = EXIT_SPEECH
+
     def __init__(self, message: str, fix: str = "") -> None:
         super().__init__(message)
         self.fix = fix
@@ -40,6 +42,8 @@ class BackendUnavailable(LiveCoachError, RuntimeError):
 
 class BackendFailed(LiveCoachError, RuntimeError):
     """A backend broke while speaking; the worker falls back to the next one."""
+
+    exit_code = EXIT_SPEECH
 
 
 class SpeechBackend(Protocol):
