@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=_cmd_config)
 
     # Commands owned by their modules (each adds its parser with set_defaults(func=...)).
-    from livecoach.evaluation import harness as evaluation
+    from livecoach.cli import evaluate as evaluation
     from livecoach.history import review
     from livecoach.speech import worker as speech
 
