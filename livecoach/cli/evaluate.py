@@ -11,7 +11,9 @@ For every clip of the manifest (paths relative to the manifest's folder) the eva
    precision/recall and the correct/incorrect verdict (:mod:`livecoach.evaluation.metrics`);
 
 and prints a per-clip table, writing ``eval.json`` and ``eval.md`` to ``--out``
-(:mod:`livecoach.evaluation.report`).
+(:mod:`livecoach.evaluation.report`), with scores by source and leave-one-source-out
+(:mod:`livecoach.evaluation.generalisation`). ``--augment`` also scores every clip under
+label-preserving transforms (:mod:`livecoach.evaluation.augment`).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import sys
 from pathlib import Path
 
 from livecoach.config.schema import ConfigError, load_config
+from livecoach.evaluation.augment import AUGMENTATIONS, parse_augmentations
 from livecoach.evaluation.manifest import EvalError
 from livecoach.evaluation.report import print_table
 from livecoach.evaluation.run import run_eval
@@ -43,6 +46,11 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     parser.add_argument("--jobs", type=int, default=2, metavar="N", help="processes for landmark extraction")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these clips (file, name or stem)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="TOML file overriding config/default.toml")
+    parser.add_argument("--augment", nargs="?", const="all", metavar="LIST",
+                        help="also score every clip under label-preserving transforms: 'all' (the default), "
+                             "'tempo' (on the cached landmarks, fast), 'image' (runs the pose model on "
+                             "transformed frames, slow) or names, comma-separated: "
+                             + ", ".join(a.name for a in AUGMENTATIONS))
     parser.set_defaults(func=handle_eval)
 
 
@@ -56,8 +64,10 @@ def handle_eval(args: argparse.Namespace) -> int:
         print("livecoach: error: --jobs must be at least 1", file=sys.stderr)
         return 2
     try:
+        augment = parse_augmentations(getattr(args, "augment", None))
         summary = run_eval(args.manifest, config, out_dir=args.out, cache_dir=args.cache, jobs=args.jobs,
-                           only=args.only, seed_dir=args.seed, log=lambda msg: print(msg, file=sys.stderr))
+                           only=args.only, seed_dir=args.seed, log=lambda msg: print(msg, file=sys.stderr),
+                           augment=augment)
     except EvalError as exc:
         print(f"livecoach: error: {exc}", file=sys.stderr)
         return 1

@@ -5,9 +5,13 @@ settings and the inference width. On a miss the pose model runs on *every* frame
 by the capture module's every-frame video source, as ``livecoach analyze`` does) and the
 landmarks are recorded with :class:`~livecoach.formats.recording.LandmarkWriter`, in worker
 processes when several clips miss. Progress is logged clip by clip.
+
+For ``--augment``'s image transforms the same extraction runs on transformed frames; those
+landmarks are cached beside the clip's own, keyed by clip and transform.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -19,10 +23,11 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config, PoseConfig, config_as_dict
+from livecoach.evaluation.augment import Augmentation
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.formats.recording import SCHEMA_VERSION, LandmarkWriter, RecordingHeader
 
-__all__ = ["file_sha256", "cache_key", "cache_path", "extract_landmarks", "run_extraction_jobs", "ensure_landmarks"]
+__all__ = ["file_sha256", "cache_key", "augmented_cache_key", "cache_path", "extract_landmarks", "run_extraction_jobs", "ensure_landmarks"]
 
 
 def file_sha256(path: Path) -> str:
@@ -42,14 +47,27 @@ def cache_key(video_sha256: str, config: Config) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def cache_path(cache_dir: Path, clip: ClipSpec, key: str) -> Path:
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", clip.file)
-    return cache_dir / f"{stem}.{key}.jsonl.gz"
+def augmented_cache_key(key: str, augmentation: Optional[Augmentation]) -> str:
+    """``key`` (see :func:`cache_key`) for the clip's frames after ``augmentation`` (None: itself)."""
+    if augmentation is None:
+        return key
+    blob = key + json.dumps({"augmentation": augmentation.name, "params": list(augmentation.params)},
+                            sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_width: int) -> int:
-    """Run the pose model on every frame of ``video``, record the landmarks to ``out_path``;
-    returns the number of frames.
+def cache_path(cache_dir: Path, clip: ClipSpec, key: str, augmentation: Optional[Augmentation] = None) -> Path:
+    """The cache file of ``clip``'s landmarks (of its frames after ``augmentation``, if given)."""
+    name = clip.file if augmentation is None else f"{clip.file}@{augmentation.name}"
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    return cache_dir / f"{stem}.{augmented_cache_key(key, augmentation)}.jsonl.gz"
+
+
+def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_width: int,
+                      augmentation: Optional[Augmentation] = None) -> int:
+    """Run the pose model on every frame of ``video`` (after the image transform
+    ``augmentation``, if given), record the landmarks to ``out_path``; returns the number of
+    frames.
 
     Decoding goes through the capture module's every-frame video source (the same code as
     ``livecoach analyze``); the recording is written to a temporary name and renamed, so an
@@ -57,6 +75,7 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
     """
     from livecoach.capture.sources import VideoFileSource  # adapter modules: cv2 and mediapipe stay out of here
     from livecoach.capture.pose import MediaPipePoseEstimator
+    from livecoach.evaluation.image_transforms import apply_image_transform  # cv2
 
     tmp = out_path.with_name(out_path.name + f".{os.getpid()}.tmp.gz")
     source = VideoFileSource(video, paced=False)
@@ -71,6 +90,9 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
                 frame = source.read()
                 if frame is None:
                     break
+                if augmentation is not None:
+                    frame = dataclasses.replace(
+                        frame, image=apply_image_transform(augmentation, frame.image, frame.index))
                 writer.write(frame.index, frame.t_s, estimator.estimate(frame))
                 frames += 1
     except BaseException:
@@ -82,8 +104,9 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
     return frames
 
 
-#: One extraction job: (position in the run, video, output, pose settings, inference width).
-ExtractJob = Tuple[int, str, str, PoseConfig, int]
+#: One extraction job: (position in the run, video, output, pose settings, inference width,
+#: image transform or None).
+ExtractJob = Tuple[int, str, str, PoseConfig, int, Optional[Augmentation]]
 #: What a job reports back: (position, error line or None, frames, seconds).
 ExtractOutcome = Tuple[int, Optional[str], int, float]
 
@@ -94,10 +117,10 @@ def _extract_job(job: ExtractJob) -> ExtractOutcome:
     The parent's resolved settings travel with the job (a worker never re-reads config
     files, so every clip of a run is extracted with the same settings as its cache key).
     """
-    position, video, out, pose_config, max_width = job
+    position, video, out, pose_config, max_width, augmentation = job
     started = time.monotonic()
     try:
-        frames = extract_landmarks(Path(video), Path(out), pose_config, max_width)
+        frames = extract_landmarks(Path(video), Path(out), pose_config, max_width, augmentation)
         return position, None, frames, time.monotonic() - started
     except Exception as exc:  # reported per clip; one bad video must not stop the run
         return position, f"{type(exc).__name__}: {exc}".splitlines()[0], 0, time.monotonic() - started
@@ -128,9 +151,11 @@ def run_extraction_jobs(work: Sequence[ExtractJob], names: Sequence[str], jobs: 
 
 
 def ensure_landmarks(clips: Sequence[ClipSpec], config: Config, cache_dir: Path, jobs: int = 2,
-                     seed_dir: Optional[Path] = None,
-                     log: Callable[[str], None] = print) -> Dict[str, Tuple[Optional[Path], Optional[str]]]:
-    """For each clip, the cached recording's path (extracting misses) or an error line."""
+                     seed_dir: Optional[Path] = None, log: Callable[[str], None] = print,
+                     augmentation: Optional[Augmentation] = None,
+                     ) -> Dict[str, Tuple[Optional[Path], Optional[str]]]:
+    """For each clip (by its ``file``), the cached recording's path (extracting misses) or an
+    error line. With an image ``augmentation``, the landmarks of the transformed frames."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     result: Dict[str, Tuple[Optional[Path], Optional[str]]] = {}
     misses: List[Tuple[ClipSpec, Path]] = []
@@ -138,20 +163,21 @@ def ensure_landmarks(clips: Sequence[ClipSpec], config: Config, cache_dir: Path,
         if not clip.path.is_file():
             result[clip.file] = (None, f"video not found: {clip.path}")
             continue
-        path = cache_path(cache_dir, clip, cache_key(file_sha256(clip.path), config))
+        path = cache_path(cache_dir, clip, cache_key(file_sha256(clip.path), config), augmentation)
         if path.is_file():
             result[clip.file] = (path, None)
             continue
-        seed = (seed_dir / (clip.file + ".jsonl.gz")) if seed_dir else None
+        seed = (seed_dir / (clip.file + ".jsonl.gz")) if seed_dir and augmentation is None else None
         if seed is not None and seed.is_file():
             shutil.copyfile(seed, path)
             result[clip.file] = (path, None)
             continue
         misses.append((clip, path))
     if misses:
-        log(f"extracting landmarks of {len(misses)} clip(s) with {min(jobs, len(misses))} process(es)...")
+        what = "" if augmentation is None else f" ({augmentation.name}: {augmentation.description})"
+        log(f"extracting landmarks of {len(misses)} clip(s){what} with {min(jobs, len(misses))} process(es)...")
         width = config.capture.inference_max_width
-        work = [(i, str(c.path), str(p), config.pose, width) for i, (c, p) in enumerate(misses)]
+        work = [(i, str(c.path), str(p), config.pose, width, augmentation) for i, (c, p) in enumerate(misses)]
         started = time.monotonic()
         outcomes = run_extraction_jobs(work, [c.file for c, _ in misses], jobs, log)
         for i, (clip, path) in enumerate(misses):

@@ -25,13 +25,15 @@ class EvalError(LiveCoachError):
     """A problem with the manifest, a clip or the cache; the message is one line."""
 
 
-
 @dataclass(frozen=True)
 class ClipSpec:
     """One clip of the manifest and its ground truth.
 
     ``kind`` is ``"detailed"`` (the ``clips`` list: counts, spans, fault labels) or
-    ``"pushfit"`` (the ``pushfit`` list: a correct/incorrect label only).
+    ``"pushfit"`` (the ``pushfit`` list: a correct/incorrect label only). ``source`` is the
+    repository the clip came from (``provenance.repo``): clips of one source share people,
+    cameras and labelling habits, so generalisation is measured source by source.
+    ``same_as`` names another manifest clip with the same footage (a re-upload).
     """
 
     file: str
@@ -49,6 +51,8 @@ class ClipSpec:
     rep_bottoms_s: Tuple[float, ...] = ()
     faults: Dict[str, str] = field(default_factory=dict)
     label: Optional[str] = None  # pushfit: correct | incorrect
+    source: str = ""
+    same_as: Optional[str] = None
 
 
 def variant_from_text(text: str) -> str:
@@ -96,7 +100,8 @@ def load_manifest(path: Path) -> List[ClipSpec]:
                 active_span_s=(float(span[0]), float(span[1])) if span else None,
                 rep_bottoms_s=tuple(float(t) for t in entry.get("rep_bottoms_s") or ()),
                 faults={str(k): str(v) for k, v in (entry.get("faults") or {}).items()},
-                label=_normalise_label(entry.get("source_label")),
+                label=_normalise_label(entry.get("source_label")), source=_source(entry),
+                same_as=entry.get("same_as"),
             ))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise EvalError(f"{where}: bad entry ({type(exc).__name__}: {exc})") from None
@@ -112,8 +117,16 @@ def load_manifest(path: Path) -> List[ClipSpec]:
             raise EvalError(f"{path}: pushfit[{i}]: label must be correct or incorrect, not {label!r}")
         variant_text = str(entry.get("variant") or "standard")
         out.append(ClipSpec(file=file, path=root / file, kind="pushfit", variant=variant_from_text(variant_text),
-                            variant_text=variant_text, label=label))
+                            variant_text=variant_text, label=label, source=_source(entry),
+                            same_as=entry.get("same_as")))
     return out
+
+
+def _source(entry: Any) -> str:
+    """The clip's source repository (``provenance.repo``), or ``"unknown"``."""
+    provenance = entry.get("provenance") if isinstance(entry, dict) else None
+    repo = provenance.get("repo") if isinstance(provenance, dict) else None
+    return str(repo) if repo else "unknown"
 
 
 def _normalise_label(label: Any) -> Optional[str]:

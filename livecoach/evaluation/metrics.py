@@ -13,7 +13,7 @@ from livecoach.evaluation.replay import ClipResult
 from livecoach.types import RepRecord
 
 __all__ = ["range_error", "count_metrics", "split_agreement", "reps_outside_span", "clip_fault_prediction",
-           "fault_metrics", "verdict_metrics"]
+           "fault_metrics", "pooled_fault_metrics", "verdict_metrics"]
 
 
 def range_error(predicted: int, lo: int, hi: int) -> int:
@@ -133,3 +133,15 @@ def verdict_metrics(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str, A
                  for t in ("correct", "incorrect") for p in ("correct", "incorrect")}
     return {"clips": n, "accuracy": (sum(a == b for a, b in pairs) / n) if n else None,
             "confusion": confusion}
+
+
+def pooled_fault_metrics(per_fault: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
+    """All faults together: the sums of :func:`fault_metrics`' counts, and their precision/recall.
+
+    This is what a user hears: of all the corrections the app would give (clip level), how
+    many were right, and how many of the real faults it found.
+    """
+    sums = {key: sum(m[key] for m in per_fault.values()) for key in ("tp", "fp", "fn", "tn", "not_judged")}
+    tp, fp, fn = sums["tp"], sums["fp"], sums["fn"]
+    return {**sums, "precision": tp / (tp + fp) if tp + fp else None,
+            "recall": tp / (tp + fn) if tp + fn else None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from livecoach.config.schema import Config, config_as_dict
 from livecoach.evaluation.manifest import LABELLED_FAULTS, ClipSpec
@@ -152,6 +152,7 @@ def render_markdown(summary: Dict[str, Any], manifest: str) -> str:
                 lines.append(f"| {row['file']} | {row['label']} | {row['verdict']}{mark} | {row['cycles']} | "
                              f"{row['verdict_reason']} |")
         lines.append("")
+    lines += _markdown_generalisation(summary) + _markdown_augment(summary)
     if summary["errors"]:
         lines += ["## Errors", ""] + [f"- {k}: {v}" for k, v in summary["errors"].items()] + [""]
     return "\n".join(lines)
@@ -191,5 +192,103 @@ def print_table(summary: Dict[str, Any], out=None) -> None:
     pf = summary["verdict"]["pushfit"]
     if pf["clips"]:
         w(f"pushfit verdict accuracy {_fmt(pf['accuracy'], True)} on {pf['clips']} clips  {pf['confusion']}\n")
+    _print_generalisation(summary, w)
     for file, error in summary["errors"].items():
         w(f"error: {file}: {error}\n")
+
+
+def _count_cells(m: Dict[str, Any]) -> str:
+    return f"{_fmt(m['mae'])} | {_fmt(m['obo'], True)}"
+
+
+def _chosen(fold: Dict[str, Any]) -> str:
+    if fold["chosen"] is None:
+        return "-"
+    return f"{fold['chosen']:g}" + (" (configured: nothing to choose on)" if fold.get("fallback") else "")
+
+
+def _markdown_generalisation(summary: Dict[str, Any]) -> List[str]:
+    """By source, pooled faults and leave-one-source-out (absent from summaries made without them)."""
+    if "by_source" not in summary:
+        return []
+    pooled = summary["faults_pooled"]
+    lines = ["## All faults together (pooled, clip level)", "",
+             f"TP {pooled['tp']}, FP {pooled['fp']}, FN {pooled['fn']}, TN {pooled['tn']}, not judged "
+             f"{pooled['not_judged']}: precision {_fmt(pooled['precision'])}, recall {_fmt(pooled['recall'])}.", "",
+             "## By source", "", summary["loso"]["note"], "",
+             "| source | clips | detailed | LiveCoach MAE | OBO | naive baseline MAE | OBO | faults TP/FP/FN "
+             "| fault precision | fault recall | verdict clips | verdict accuracy |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for source, row in summary["by_source"].items():
+        f, v = row["faults_pooled"], row["verdict"]
+        lines.append(f"| {source} | {row['clips']} | {row['detailed']} | "
+                     f"{_count_cells(row['counting']['livecoach'])} | {_count_cells(row['counting']['baseline'])} | "
+                     f"{f['tp']}/{f['fp']}/{f['fn']} | {_fmt(f['precision'])} | {_fmt(f['recall'])} | "
+                     f"{v['clips']} | {_fmt(v['accuracy'], True)} |")
+    share = summary["loso"]["clip_fault_min_share"]
+    held, cfg = share["held_out_pooled"], share["with_configured"]
+    lines += ["", "## Leave-one-source-out", "",
+              f"### [eval] clip_fault_min_share (configured {share['configured']:g}; chosen by {share['score']})", "",
+              "| held-out source | chosen | train F0.5 | held-out TP | FP | FN | TN |", "|---|---|---|---|---|---|---|"]
+    for fold in share["folds"]:
+        c = fold["held_out_counts"] or {"tp": "-", "fp": "-", "fn": "-", "tn": "-"}
+        chosen = _chosen(fold)
+        lines.append(f"| {fold['held_out']} | {chosen} | {_fmt(fold['train_f05'])} | {c['tp']} | {c['fp']} | "
+                     f"{c['fn']} | {c['tn']} |")
+    lines += ["", f"Held out, pooled over folds: precision {_fmt(held['precision'])}, recall {_fmt(held['recall'])} "
+                  f"(TP {held['tp']}, FP {held['fp']}, FN {held['fn']}). With the configured value on all sources: "
+                  f"precision {_fmt(cfg['precision'])}, recall {_fmt(cfg['recall'])}.", ""]
+    verdict = summary["loso"]["verdict_min_fault_share"]
+    lines += [f"### [verdict] min_fault_share (configured {verdict['configured']:g}; chosen by {verdict['score']})",
+              "", "| held-out source | chosen | train accuracy | held-out clips | held-out accuracy |",
+              "|---|---|---|---|---|"]
+    for fold in verdict["folds"]:
+        chosen = _chosen(fold)
+        lines.append(f"| {fold['held_out']} | {chosen} | {_fmt(fold['train_accuracy'], True)} | "
+                     f"{fold['held_out_clips']} | {_fmt(fold['held_out_accuracy'], True)} |")
+    vh, vc = verdict["held_out_pooled"], verdict["with_configured"]
+    lines += ["", f"Held out, pooled over folds: {_fmt(vh['accuracy'], True)} of {vh['clips']} clips. With the "
+                  f"configured value: {_fmt(vc['accuracy'], True)} of {vc['clips']} (one copy of re-uploaded footage).",
+              ""]
+    return lines
+
+
+def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
+    """The augmentation table (only in summaries made with ``--augment``)."""
+    if "augment" not in summary:
+        return []
+    lines = ["## Label-preserving transforms (`--augment`)", "",
+             "Tempo transforms replay the cached landmark stream resampled at the same fps (the pose model is "
+             "not re-run); image transforms run the pose model on the transformed frames.", "",
+             "| transform | what | clips | LiveCoach MAE | OBO | exact | naive baseline MAE | OBO | fault precision "
+             "| fault recall | PushFit verdict | frames with a pose |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, row in summary["augment"].items():
+        c, b, f = row["counting"]["livecoach"], row["counting"]["baseline"], row["faults_pooled"]
+        pf = row["verdict"]["pushfit"]
+        lines.append(f"| {name} | {row['description']} | {c['clips']} | {_fmt(c['mae'])} | {_fmt(c['obo'], True)} | "
+                     f"{_fmt(c['exact'], True)} | {_count_cells(b)} | {_fmt(f['precision'])} | {_fmt(f['recall'])} | "
+                     f"{_fmt(pf['accuracy'], True)} | {_fmt(row['frames_with_pose_share'], True)} |")
+    lines += ["", "Clips counted outside their labelled range (error):", ""]
+    for name, row in summary["augment"].items():
+        off = [f"{c['file'].split('@')[0]} ({c['count_error']})" for c in row["clips"] if c["count_error"]]
+        lines.append(f"- {name}: {', '.join(off) or 'none'}")
+    lines.append("")
+    return lines
+
+
+def _print_generalisation(summary: Dict[str, Any], w: Any) -> None:
+    if "by_source" not in summary:
+        return
+    pooled = summary["faults_pooled"]
+    w(f"all faults pooled: P {_fmt(pooled['precision'], digits=2)}  R {_fmt(pooled['recall'], digits=2)}  "
+      f"(tp {pooled['tp']} fp {pooled['fp']} fn {pooled['fn']})\n")
+    share = summary["loso"]["clip_fault_min_share"]["held_out_pooled"]
+    verdict = summary["loso"]["verdict_min_fault_share"]["held_out_pooled"]
+    w(f"leave-one-source-out: faults P {_fmt(share['precision'], digits=2)} R {_fmt(share['recall'], digits=2)}; "
+      f"verdict {_fmt(verdict['accuracy'], True)} of {verdict['clips']} clips\n")
+    for name, row in summary.get("augment", {}).items():
+        c, b, f = row["counting"]["livecoach"], row["counting"]["baseline"], row["faults_pooled"]
+        w(f"  {name:10s} MAE {_fmt(c['mae'])} OBO {_fmt(c['obo'], True)}  baseline MAE {_fmt(b['mae'])} "
+          f"OBO {_fmt(b['obo'], True)}  faults P {_fmt(f['precision'], digits=2)} "
+          f"R {_fmt(f['recall'], digits=2)}  pushfit {_fmt(row['verdict']['pushfit']['accuracy'], True)}\n")
