@@ -9,6 +9,10 @@ answers on the transformed clip as on the original:
   counts and fault labels stay; every labelled time (active span, rep bottoms) is divided by
   ``F``. Tempo transforms work on the cached landmark stream: the pose model is not re-run
   (it would see the same images), so they cost a replay only.
+* **tempo-model** ``tempo<F>x-model``: the same resampling done to the *video's frames*
+  before the pose model, which then runs on them. Slower, but closer to a fast mover in
+  front of a camera: the model's tracker sees the larger motion between frames, which a
+  resampled landmark stream hides (so ``tempo`` alone is optimistic).
 * **image** ``dim``, ``mirror``, ``zoomout``, ``rotate``: the frames themselves change, so the
   pose model runs on the transformed frames (:mod:`livecoach.evaluation.image_transforms`
   does the pixels; the landmarks are cached per clip and transform). Times and counts stay;
@@ -28,11 +32,15 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from livecoach.evaluation.manifest import ClipSpec, EvalError
 from livecoach.formats.recording import RecordedFrame
 
-__all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "IMAGE", "parse_augmentations", "tempo_source_indices",
+__all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MODEL_KINDS", "parse_augmentations",
+           "tempo_source_indices", "tempo_copies",
            "tempo_frames", "transform_clip", "swap_left_right"]
 
 TEMPO = "tempo"
+TEMPO_MODEL = "tempo-model"
 IMAGE = "image"
+#: Kinds whose landmarks come from running the pose model on transformed frames.
+MODEL_KINDS = (TEMPO_MODEL, IMAGE)
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,10 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
     Augmentation("tempo1.5x", TEMPO, 1.5, description="1.5x speed: 2 of every 3 frames kept, same fps"),
     Augmentation("tempo2x", TEMPO, 2.0, description="2x speed: every 2nd frame kept, same fps"),
     Augmentation("tempo2.5x", TEMPO, 2.5, description="2.5x speed: 2 of every 5 frames kept, same fps"),
+    Augmentation("tempo0.5x-model", TEMPO_MODEL, 0.5, description="half speed, pose model on the repeated frames"),
+    Augmentation("tempo1.5x-model", TEMPO_MODEL, 1.5, description="1.5x speed, pose model on the kept frames"),
+    Augmentation("tempo2x-model", TEMPO_MODEL, 2.0, description="2x speed, pose model on the kept frames"),
+    Augmentation("tempo2.5x-model", TEMPO_MODEL, 2.5, description="2.5x speed, pose model on the kept frames"),
     Augmentation("dim", IMAGE, params=(("gamma", 2.2), ("gain", 0.6), ("noise_sigma", 6.0)),
                  description="dim light: gamma 2.2, gain 0.6, Gaussian sensor noise sigma 6 (of 255)"),
     Augmentation("mirror", IMAGE, description="mirrored left-right"),
@@ -73,7 +85,8 @@ _BY_NAME: Dict[str, Augmentation] = {a.name: a for a in AUGMENTATIONS}
 
 
 def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
-    """The transforms named in ``text``: ``all``, ``tempo``, ``image`` or names, comma-separated.
+    """The transforms named in ``text``: ``all``, a kind (``tempo``, ``tempo-model``, ``image``) or
+    names, comma-separated.
 
     Raises :class:`EvalError` naming the unknown word and the known ones.
     """
@@ -85,12 +98,12 @@ def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
             continue
         if word == "all":
             picked = list(AUGMENTATIONS)
-        elif word in (TEMPO, IMAGE):
+        elif word in (TEMPO, TEMPO_MODEL, IMAGE):
             picked = [a for a in AUGMENTATIONS if a.kind == word]
         elif word in _BY_NAME:
             picked = [_BY_NAME[word]]
         else:
-            known = ", ".join(["all", TEMPO, IMAGE] + list(_BY_NAME))
+            known = ", ".join(["all", TEMPO, TEMPO_MODEL, IMAGE] + list(_BY_NAME))
             raise EvalError(f"--augment: unknown transform {word!r} (known: {known})")
         chosen += [a for a in picked if a not in chosen]
     if not chosen:
@@ -111,6 +124,15 @@ def tempo_source_indices(n_frames: int, speed: float) -> List[int]:
             return out
         out.append(i)
         j += 1
+
+
+def tempo_copies(source_index: int, next_output: int, speed: float) -> int:
+    """How many output frames show source frame ``source_index`` when the next output frame
+    is ``next_output`` (streaming form of :func:`tempo_source_indices`: 0 = dropped, 2 = repeated)."""
+    n = 0
+    while int(math.floor((next_output + n) * speed + 1e-9)) == source_index:
+        n += 1
+    return n
 
 
 def tempo_frames(frames: Sequence[RecordedFrame], speed: float, fps: float) -> List[RecordedFrame]:

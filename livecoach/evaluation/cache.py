@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config, PoseConfig, config_as_dict
-from livecoach.evaluation.augment import Augmentation
+from livecoach.evaluation.augment import IMAGE, Augmentation, tempo_copies
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.formats.recording import SCHEMA_VERSION, LandmarkWriter, RecordingHeader
 
@@ -65,9 +65,9 @@ def cache_path(cache_dir: Path, clip: ClipSpec, key: str, augmentation: Optional
 
 def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_width: int,
                       augmentation: Optional[Augmentation] = None) -> int:
-    """Run the pose model on every frame of ``video`` (after the image transform
-    ``augmentation``, if given), record the landmarks to ``out_path``; returns the number of
-    frames.
+    """Run the pose model on every frame of ``video`` (after ``augmentation``, if given: frames
+    dropped or repeated for a tempo, pixels changed for an image transform), record the
+    landmarks to ``out_path``; returns the number of frames recorded.
 
     Decoding goes through the capture module's every-frame video source (the same code as
     ``livecoach analyze``); the recording is written to a temporary name and renamed, so an
@@ -80,21 +80,31 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
     tmp = out_path.with_name(out_path.name + f".{os.getpid()}.tmp.gz")
     source = VideoFileSource(video, paced=False)
     frames = 0
+    speed = augmentation.speed if augmentation is not None else 1.0
     try:
         source.open()
-        header = RecordingHeader(source=video.name, width=int(source.width), height=int(source.height),
-                                 fps=float(source.fps))
+        fps = float(source.fps)
+        header = RecordingHeader(source=video.name, width=int(source.width), height=int(source.height), fps=fps)
         with MediaPipePoseEstimator(pose_config, max_width=max_width) as estimator, \
                 LandmarkWriter(tmp, header) as writer:
+            source_index, t0 = 0, None
             while True:
                 frame = source.read()
                 if frame is None:
                     break
-                if augmentation is not None:
-                    frame = dataclasses.replace(
-                        frame, image=apply_image_transform(augmentation, frame.image, frame.index))
-                writer.write(frame.index, frame.t_s, estimator.estimate(frame))
-                frames += 1
+                t0 = frame.t_s if t0 is None else t0
+                outputs = [frame]
+                if speed != 1.0:  # same fps, frames dropped or repeated: re-stamped j, t0 + j / fps
+                    copies = tempo_copies(source_index, frames, speed)
+                    outputs = [dataclasses.replace(frame, index=frames + k, t_s=t0 + (frames + k) / fps)
+                               for k in range(copies)]
+                source_index += 1
+                for out in outputs:
+                    if augmentation is not None and augmentation.kind == IMAGE:
+                        out = dataclasses.replace(out, image=apply_image_transform(augmentation, out.image,
+                                                                                   out.index))
+                    writer.write(out.index, out.t_s, estimator.estimate(out))
+                    frames += 1
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

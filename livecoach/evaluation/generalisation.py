@@ -16,7 +16,7 @@ import dataclasses
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config
-from livecoach.evaluation.augment import TEMPO, Augmentation
+from livecoach.evaluation.augment import TEMPO, TEMPO_MODEL, Augmentation
 from livecoach.evaluation.loso import leave_one_source_out
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.evaluation.metrics import (count_metrics, fault_metrics, pooled_fault_metrics, range_error,
@@ -183,6 +183,8 @@ def robustness_summary(items: Sequence[Item], config: Config,
         kind, landmarks = TEMPO, "the clip's cached landmark stream resampled (the pose model is not re-run)"
     else:
         kind, landmarks = augmentation.kind, "the pose model on the transformed frames (cached per clip and transform)"
+        if augmentation.kind == TEMPO_MODEL:
+            landmarks = "the pose model on the video's frames dropped or repeated (cached per clip and transform)"
     return {
         "kind": kind, "description": augmentation.description if augmentation else "the clips as they are",
         "landmarks": landmarks,

@@ -258,8 +258,9 @@ def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
     if "augment" not in summary:
         return []
     lines = ["## Label-preserving transforms (`--augment`)", "",
-             "Tempo transforms replay the cached landmark stream resampled at the same fps (the pose model is "
-             "not re-run); image transforms run the pose model on the transformed frames.", "",
+             "`tempo*` transforms replay the cached landmark stream resampled at the same fps (the pose model is "
+             "not re-run, so the tracker never sees the faster motion: optimistic); `tempo*-model` and image "
+             "transforms run the pose model on the transformed frames.", "",
              "| transform | what | clips | LiveCoach MAE | OBO | exact | naive baseline MAE | OBO | fault precision "
              "| fault recall | PushFit verdict | frames with a pose |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]

@@ -2,7 +2,8 @@
 
 With ``augment`` every clip is also scored under each label-preserving transform of
 :mod:`livecoach.evaluation.augment`: tempo transforms resample the cached landmark stream;
-image transforms run the pose model on transformed frames (cached per clip and transform).
+tempo-model and image transforms run the pose model on transformed frames (cached per clip
+and transform).
 """
 from __future__ import annotations
 

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import (AUGMENTATIONS, IMAGE, TEMPO, parse_augmentations, swap_left_right,
-                                          tempo_frames, tempo_source_indices, transform_clip)
-from livecoach.evaluation.cache import augmented_cache_key, cache_path
+from livecoach.evaluation.augment import (AUGMENTATIONS, IMAGE, TEMPO, TEMPO_MODEL, parse_augmentations,
+                                          swap_left_right, tempo_copies, tempo_frames, tempo_source_indices,
+                                          transform_clip)
+from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
+from livecoach.formats.recording import read_recording
 from livecoach.evaluation.image_transforms import apply_image_transform, dim, mirror, rotate, zoom_out
 from livecoach.evaluation.manifest import ClipSpec, EvalError
 from livecoach.evaluation.run import run_eval
@@ -36,6 +38,16 @@ def stream(n: int, fps: float = FPS, missing=()):
     (0.5, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]), (1.0, list(range(10)))])
 def test_tempo_keeps_every_kth_frame_or_repeats_frames(speed, expected):
     assert tempo_source_indices(10, speed) == expected
+
+
+@pytest.mark.parametrize("speed", [0.5, 1.0, 1.5, 2.0, 2.5])
+def test_streaming_tempo_copies_match_the_index_list(speed):
+    produced, out = [], 0
+    for i in range(23):
+        copies = tempo_copies(i, out, speed)
+        produced += [i] * copies
+        out += copies
+    assert produced == tempo_source_indices(23, speed)
 
 
 @pytest.mark.parametrize("speed", [0.0, -1.0, float("nan")])
@@ -105,6 +117,8 @@ def test_swap_left_right_keeps_case_and_whole_words_only():
 def test_parse_augmentations_groups_names_and_errors():
     assert [a.name for a in parse_augmentations("tempo")] == ["tempo0.5x", "tempo1.5x", "tempo2x", "tempo2.5x"]
     assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 4
+    assert [a.speed for a in parse_augmentations("tempo-model")] == [0.5, 1.5, 2.0, 2.5]
+    assert all(a.kind == TEMPO_MODEL for a in parse_augmentations("tempo-model"))
     assert len(parse_augmentations("all")) == len(AUGMENTATIONS)
     assert [a.name for a in parse_augmentations("mirror, tempo2x,mirror")] == ["mirror", "tempo2x"]
     assert parse_augmentations(None) == []
@@ -165,6 +179,63 @@ def test_apply_image_transform_dispatches_and_rejects_tempo():
             assert apply_image_transform(aug, image, 3).shape == image.shape
     with pytest.raises(ValueError):
         apply_image_transform(BY_NAME["tempo2x"], image, 3)
+
+
+class FakeEstimator:
+    """Stands in for MediaPipe: records the frames it is given, finds nobody."""
+
+    seen = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def estimate(self, frame):
+        FakeEstimator.seen.append((frame.index, round(frame.t_s, 4), int(frame.image[0, 0, 0]), frame.image.copy()))
+        return None
+
+
+def write_video(path: Path, n: int, fps: float = 10.0) -> None:
+    """n frames whose left half's blue value encodes the frame number (10, 20, 30...)."""
+    import cv2
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (64, 48))
+    for i in range(n):
+        image = np.zeros((48, 64, 3), np.uint8)
+        image[:, :32, 0] = 10 * (i + 1)
+        writer.write(image)
+    writer.release()
+
+
+@pytest.mark.parametrize("name, sources", [("tempo2x-model", [0, 2, 4, 6]), ("tempo0.5x-model", [0, 0, 1, 1, 2, 2]),
+                                           ("mirror", None)])
+def test_extraction_drops_repeats_or_transforms_frames_before_the_model(tmp_path, monkeypatch, name, sources):
+    import livecoach.capture.pose as pose_module
+
+    monkeypatch.setattr(pose_module, "MediaPipePoseEstimator", FakeEstimator)
+    FakeEstimator.seen = []
+    video = tmp_path / "v.avi"
+    n = 8 if name == "tempo2x-model" else 3
+    write_video(video, n)
+    out = tmp_path / "out.jsonl.gz"
+    frames = extract_landmarks(video, out, CONFIG.pose, 640, BY_NAME[name])
+    header, recorded = read_recording(out)
+    expected = sources if sources is not None else list(range(n))
+    assert frames == len(expected) == len(recorded) and header.fps == pytest.approx(10.0)
+    assert [r.frame_index for r in recorded] == list(range(len(expected)))
+    assert [r.t_s for r in recorded] == pytest.approx([j / 10.0 for j in range(len(expected))])
+    assert [index for index, *_ in FakeEstimator.seen] == list(range(len(expected)))
+    if sources is not None:  # the model saw source frame floor(j * speed) at output j
+        assert [abs(blue - 10 * (i + 1)) <= 3 for (_, _, blue, _), i in zip(FakeEstimator.seen, expected)] \
+            == [True] * len(expected)
+    else:  # mirrored: the bright half is on the right
+        image = FakeEstimator.seen[0][3]
+        assert image[:, :28, 0].mean() < 3 and image[:, 36:, 0].mean() > 5
 
 
 # --- a whole run with --augment tempo (seeded landmarks, no model) -------------------------
