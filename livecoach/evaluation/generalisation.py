@@ -177,6 +177,7 @@ def robustness_summary(items: Sequence[Item], config: Config,
     per_fault = fault_metrics(detailed, min_share)
     ok = [(c, r) for c, r in items if not r.error]
     frames = sum(r.frames for _, r in ok)
+    zero = [(c, r) for c, r in detailed if c.count == 0]
     if augmentation is None:
         kind, landmarks = "original", "cached landmarks of the clip"
     elif augmentation.kind == TEMPO:
@@ -197,6 +198,9 @@ def robustness_summary(items: Sequence[Item], config: Config,
         "verdict": {"pushfit": verdict_metrics([(c, r) for c, r in items if c.kind == "pushfit"]),
                     "detailed_source_labels": verdict_metrics(detailed)},
         "frames_with_pose_share": (sum(r.frames_with_pose for _, r in ok) / frames) if frames else None,
+        # Count MAE skips clips with no push-up (relative error undefined): what was counted there.
+        "zero_count_clips": {"clips": len(zero), "cycles": sum(r.cycles for _, r in zero),
+                             "baseline": sum(r.baseline_count for _, r in zero)},
         "clips": [{"file": c.file, "cycles": r.cycles, "reps": r.reps, "baseline": r.baseline_count,
                    "count_error": range_error(r.cycles, c.count_min, c.count_max),
                    "baseline_error": range_error(r.baseline_count, c.count_min, c.count_max)}

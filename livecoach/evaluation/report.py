@@ -253,6 +253,10 @@ def _markdown_generalisation(summary: Dict[str, Any]) -> List[str]:
     return lines
 
 
+def _zero(z: Dict[str, Any]) -> str:
+    return f"{z['cycles']} ({z['baseline']}) on {z['clips']}" if z["clips"] else "-"
+
+
 def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
     """The augmentation table (only in summaries made with ``--augment``)."""
     if "augment" not in summary:
@@ -262,14 +266,15 @@ def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
              "not re-run, so the tracker never sees the faster motion: optimistic); `tempo*-model` and image "
              "transforms run the pose model on the transformed frames.", "",
              "| transform | what | clips | LiveCoach MAE | OBO | exact | naive baseline MAE | OBO | fault precision "
-             "| fault recall | PushFit verdict | frames with a pose |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| fault recall | PushFit verdict | frames with a pose | cycles (baseline) on clips without push-ups |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, row in summary["augment"].items():
         c, b, f = row["counting"]["livecoach"], row["counting"]["baseline"], row["faults_pooled"]
         pf = row["verdict"]["pushfit"]
         lines.append(f"| {name} | {row['description']} | {c['clips']} | {_fmt(c['mae'])} | {_fmt(c['obo'], True)} | "
                      f"{_fmt(c['exact'], True)} | {_count_cells(b)} | {_fmt(f['precision'])} | {_fmt(f['recall'])} | "
-                     f"{_fmt(pf['accuracy'], True)} | {_fmt(row['frames_with_pose_share'], True)} |")
+                     f"{_fmt(pf['accuracy'], True)} | {_fmt(row['frames_with_pose_share'], True)} | "
+                     f"{_zero(row['zero_count_clips'])} |")
     lines += ["", "Clips counted outside their labelled range (error):", ""]
     for name, row in summary["augment"].items():
         off = [f"{c['file'].split('@')[0]} ({c['count_error']})" for c in row["clips"] if c["count_error"]]

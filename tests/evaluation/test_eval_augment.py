@@ -263,6 +263,7 @@ def test_run_eval_with_tempo_augmentation_scores_every_transform(tmp_path):
         assert row["kind"] == TEMPO and "not re-run" in row["landmarks"] and not row["errors"]
         assert [c["file"] for c in row["clips"]] == [f"vraj__pushups.mp4@{name}", f"tayyab__pushup.mp4@{name}"]
         assert row["counting"]["baseline"]["clips"] == 2
+        assert row["zero_count_clips"] == {"clips": 0, "cycles": 0, "baseline": 0}
     assert set(summary["by_source"]) == {"owner/vraj", "owner/tayy"}
     assert [f["held_out"] for f in summary["loso"]["clip_fault_min_share"]["folds"]] == ["owner/vraj", "owner/tayy"]
     assert any(line.startswith("augment tempo2x:") for line in lines)

@@ -140,3 +140,16 @@ def test_verdict_share_loso_uses_one_copy_of_reuploaded_footage():
     assert folds["K"]["held_out_clips"] == 2 and folds["P"]["held_out_clips"] == 2
     assert folds["K"]["chosen"] > 0.2 and folds["K"]["held_out_accuracy"] == 1.0  # P: 0.2 correct, 0.6 not
     assert result["held_out_pooled"]["clips"] == 4 and result["with_configured"]["clips"] == 4
+
+
+def test_robustness_row_reports_what_was_counted_on_clips_without_push_ups():
+    from livecoach.evaluation.generalisation import robustness_summary
+
+    plank_hold = item("hold", "S", 0.0, cycles=2)
+    plank_hold = (ClipSpec(file="hold", path=Path("hold"), kind="detailed", count=0, count_min=0, count_max=0,
+                           source="S"), plank_hold[1])
+    row = robustness_summary([item("a", "S", 0.0, cycles=4), plank_hold], CONFIG, None)
+    assert row["kind"] == "original" and row["counting"]["livecoach"]["clips"] == 1  # count 0: not in MAE
+    assert row["zero_count_clips"] == {"clips": 1, "cycles": 2, "baseline": 1}
+    assert row["frames_with_pose_share"] == pytest.approx(0.9)
+    assert [c["count_error"] for c in row["clips"]] == [0, 2]
