@@ -1,8 +1,9 @@
 """Speed benchmark: bare MediaPipe vs the full LiveCoach pipeline, on the same frames.
 
-    python -m tools.benchmark [VIDEO ...] [--frames N] [--json FILE]
+    python -m tools.benchmark [VIDEO ...] [--videos DIR] [--frames N] [--json FILE]
 
-For each clip (default: three real clips from ``../shared/videos``) it decodes the first
+For each clip (default: three real clips from ``--videos``, itself by default the
+``shared/videos`` folder beside the repository) it decodes the first
 ``--frames`` frames into memory once, then, in one run:
 
 1. **bare**: the pose model alone on those frames (resize + colour conversion + inference,
@@ -21,6 +22,8 @@ reports it as a multiple of real time. Figures vary with the machine: compare ra
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import statistics
 import sys
@@ -31,17 +34,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from livecoach.capture.base import FrameSource
+from livecoach.capture.factory import video_source
+from livecoach.capture.pose import MediaPipePoseEstimator
+from livecoach.capture.thread import CaptureThread
+from livecoach.cli.main import main as livecoach_main
 from livecoach.clock import SourceClock
+from livecoach.config.schema import Config, load_config
 from livecoach.formats.events import EventWriter
+from livecoach.history.recorder import SessionMeta, SessionRecorder
 from livecoach.session.loop import CoachSession
 from livecoach.session.options import SessionOptions
 from livecoach.session.ticks import FrameSize, capture_ticks
-from livecoach.capture.sources import CaptureThread, FrameSource, VideoFileSource
-from livecoach.config.schema import Config, load_config
-from livecoach.capture.pose import MediaPipePoseEstimator
 from livecoach.types import Frame
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "videos"
+#: The repository's root (this file is ``tools/benchmark.py``), not the installed package's.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+#: The shared clips beside the repository: ``<repo>/../shared/videos``.
+DEFAULT_VIDEOS = REPO_ROOT.parent / "shared" / "videos"
 DEFAULT_CLIPS = ("tayyab__pushup.mp4", "calimiro__videoplayback.mp4", "fitnesscounter__pushup-sample.mp4")
 
 
@@ -84,7 +94,7 @@ class MemorySource(FrameSource):
 
 
 def decode(path: Path, max_frames: int) -> Dict[str, Any]:
-    source = VideoFileSource(path, paced=False)
+    source = video_source(path, paced=False)
     source.open()
     images = []
     try:
@@ -110,8 +120,6 @@ def bare_fps(config: Config, images: List[Any], fps: float) -> float:
 
 
 def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced: bool) -> Dict[str, float]:
-    from livecoach.history.recorder import SessionMeta, SessionRecorder
-
     estimator = MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     capture = CaptureThread(MemorySource(name, images, fps, paced))
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,36 +148,37 @@ def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced
     }
 
 
-def analyze_realtime(config: Config, path: Path) -> Dict[str, float]:
+def analyze_realtime(path: Path) -> Dict[str, float]:
     """Wall time of the whole `livecoach analyze` path (decoding included) vs clip length."""
-    from livecoach.cli.main import build_parser, session_options
-    from livecoach.session.build import run_session
-
+    probe = video_source(path, paced=False)
+    probe.open()
+    duration = (probe.frame_count or 0) / probe.fps
+    probe.close()
     with tempfile.TemporaryDirectory() as tmp:
-        args = build_parser().parse_args(["analyze", str(path), "--data-dir", tmp, "--quiet", "--no-progress",
-                                          "--no-report"])
-        probe = VideoFileSource(path, paced=False)
-        probe.open()
-        duration = (probe.frame_count or 0) / probe.fps
-        probe.close()
+        argv = ["analyze", str(path), "--data-dir", tmp, "--quiet", "--no-progress", "--no-report"]
         started = time.perf_counter()
-        import contextlib
-        import io
-
         with contextlib.redirect_stdout(io.StringIO()):
-            run_session(session_options(args), config)
+            code = livecoach_main(argv)
         elapsed = time.perf_counter() - started
+    if code != 0:
+        raise RuntimeError(f"livecoach analyze {path.name} exited with {code}")
     return {"clip_s": duration, "wall_s": elapsed, "x_realtime": duration / elapsed}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.benchmark", description=__doc__.split("\n")[0])
-    parser.add_argument("videos", nargs="*", type=Path)
+    parser.add_argument("clips", nargs="*", type=Path, metavar="VIDEO",
+                        help="videos to measure (default: three clips of --videos)")
+    parser.add_argument("--videos", type=Path, default=DEFAULT_VIDEOS, metavar="DIR",
+                        help=f"the shared clips' folder (default: {DEFAULT_VIDEOS})")
     parser.add_argument("--frames", type=int, default=450, help="frames per clip (decoded into memory)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args(argv)
     config = load_config()
-    videos = args.videos or [SHARED / name for name in DEFAULT_CLIPS]
+    if not args.clips and not args.videos.is_dir():
+        print(f"benchmark: no videos folder at {args.videos} (pass --videos DIR or VIDEO files)", file=sys.stderr)
+        return 1
+    videos = args.clips or [args.videos / name for name in DEFAULT_CLIPS]
     missing = [str(v) for v in videos if not v.is_file()]
     if missing:
         print(f"benchmark: video not found: {', '.join(missing)}", file=sys.stderr)
@@ -195,10 +204,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"{video.name[:36]:<36} {width:>4}x{height:<4} {len(images):>6} {bare:>9.1f} {full['fps']:>9.1f} "
               f"{row['ratio']:>6.2f} {live['latency_p50_ms']:>7.1f}ms {live['latency_p95_ms']:>7.1f}ms "
               f"{live['dropped']:>8}")
-    longest = SHARED / "calimiro__videoplayback.mp4"
+    longest = args.videos / "calimiro__videoplayback.mp4"
     result: Dict[str, Any] = {"clips": rows}
-    if longest.is_file() and not args.videos:
-        rt = analyze_realtime(config, longest)
+    if longest.is_file() and not args.clips:
+        rt = analyze_realtime(longest)
         result["analyze_longest"] = {"clip": longest.name, **rt}
         print(f"\nlivecoach analyze {longest.name}: {rt['clip_s']:.1f} s of video in {rt['wall_s']:.1f} s "
               f"= {rt['x_realtime']:.2f}x real time")

@@ -23,8 +23,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config, ConfigError, load_config
-from livecoach.evaluation.harness import (LABELLED_FAULTS, ClipResult, ClipSpec, EvalError, ensure_landmarks, fault_metrics,
-                         load_manifest, verdict_metrics)
+from livecoach.evaluation.cache import ensure_landmarks
+from livecoach.evaluation.manifest import LABELLED_FAULTS, ClipSpec, EvalError, load_manifest
+from livecoach.evaluation.metrics import fault_metrics, verdict_metrics
+from livecoach.evaluation.replay import ClipResult
+from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.faults import FaultChecker
 from livecoach.formats.recording import RecordingError, read_recording
 from livecoach.types import RepJudgement, RepRecord, RepWindow
@@ -74,8 +77,6 @@ class _KeepWindows:
 
 def replay_windows(clip: ClipSpec, recording: Path, config: Config) -> ReplayedClip:
     """Replay ``recording`` through :class:`SessionAnalyzer`; keep (window, record) per cycle."""
-    from livecoach.logic.analysis import SessionAnalyzer
-
     _, frames = read_recording(recording)
     keeper = _KeepWindows(config)
     analyzer = SessionAnalyzer(config, variant=clip.variant, fault_checker=keeper)

@@ -26,7 +26,7 @@ from livecoach.logic.analysis import VARIANTS
 from livecoach.session.build import run_session
 from livecoach.session.options import SessionOptions
 # The sub-commands other packages own (each module has `register(subparsers)`).
-from livecoach.evaluation.harness import register as register_eval_commands
+from livecoach.cli.evaluate import register as register_eval_commands
 from livecoach.cli.speech_commands import register as register_speech_commands
 from livecoach.cli.history_commands import register as register_history_commands
 

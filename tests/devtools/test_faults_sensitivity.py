@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.harness import ClipSpec
+from livecoach.evaluation.manifest import ClipSpec
 from tools.sensitivity import (THRESHOLDS, ReplayedClip, render_markdown, rescore,
                                    scaled_config, sensitivity_table)
 from livecoach.types import RepRecord, View

@@ -6,7 +6,9 @@ import json
 import shutil
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.harness import ClipSpec, cache_key, ensure_landmarks, file_sha256, run_eval
+from livecoach.evaluation.cache import cache_key, ensure_landmarks, file_sha256
+from livecoach.evaluation.manifest import ClipSpec
+from livecoach.evaluation.run import run_eval
 from conftest import FIXTURES as FIXTURES_DIR
 
 FIXTURES = FIXTURES_DIR / "landmarks"
@@ -70,3 +72,27 @@ def test_run_eval_on_a_tiny_manifest_scores_counts_faults_and_baseline(tmp_path)
     md = (out / "eval.md").read_text()
     assert "naive baseline" in md and "hip_sag" in md and "clips/vraj__pushups.mp4" in md
     assert json.loads((out / "eval.json").read_text())["counting"] == counting
+
+
+def test_extraction_logs_progress_clip_by_clip(tmp_path, monkeypatch):
+    from livecoach.evaluation import cache as cache_module
+
+    def fake_extract(video, out_path, pose_config, max_width, augmentation=None):
+        if video.name == "bad.mp4":
+            raise ValueError("cannot decode")
+        out_path.write_bytes(b"recorded")
+        return 7
+
+    monkeypatch.setattr(cache_module, "extract_landmarks", fake_extract)
+    clips = []
+    for name in ("good.mp4", "bad.mp4"):
+        (tmp_path / name).write_bytes(name.encode())
+        clips.append(ClipSpec(file=name, path=tmp_path / name, kind="detailed"))
+    lines = []
+    result = ensure_landmarks(clips, CONFIG, tmp_path / "cache", jobs=1, log=lines.append)
+    assert result["good.mp4"][1] is None and result["good.mp4"][0].is_file()
+    assert result["bad.mp4"] == (None, "ValueError: cannot decode")
+    progress = [line for line in lines if "clip " in line and " of 2" in line]
+    assert len(progress) == 2
+    assert "clip 1 of 2: good.mp4: 7 frames in" in progress[0] and "elapsed" in progress[0]
+    assert "clip 2 of 2: bad.mp4: failed: ValueError: cannot decode" in progress[1]

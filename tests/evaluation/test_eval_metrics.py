@@ -1,4 +1,4 @@
-"""The evaluation harness's pure parts: manifest, range scoring, metrics, the naive baseline."""
+"""The evaluation's pure parts: manifest, range scoring, metrics, the naive baseline."""
 from __future__ import annotations
 
 import argparse
@@ -10,9 +10,11 @@ import pytest
 
 from livecoach.evaluation.baseline import NaiveElbowCounter, count_angles
 from livecoach.config.schema import load_config
-from livecoach.evaluation.harness import (ClipResult, ClipSpec, EvalError, clip_fault_prediction, count_metrics,
-                                  fault_metrics, handle_eval, load_manifest, range_error, register,
-                                  reps_outside_span, split_agreement, variant_from_text, verdict_metrics)
+from livecoach.cli.evaluate import handle_eval, register
+from livecoach.evaluation.manifest import ClipSpec, EvalError, load_manifest, variant_from_text
+from livecoach.evaluation.metrics import (clip_fault_prediction, count_metrics, fault_metrics, range_error,
+                                          reps_outside_span, split_agreement, verdict_metrics)
+from livecoach.evaluation.replay import ClipResult
 from livecoach.types import Fault, RepRecord
 
 CONFIG = load_config()

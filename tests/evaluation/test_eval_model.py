@@ -1,4 +1,4 @@
-"""The evaluation harness on one real clip: decode every frame, run MediaPipe, cache, replay.
+"""The evaluation on one real clip: decode every frame, run MediaPipe, cache, replay.
 
 Marked ``model`` (runs the real pose model); skipped when ../shared/videos is absent.
 """
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.harness import run_eval
+from livecoach.evaluation.run import run_eval
 from livecoach.formats.recording import read_recording
 from conftest import FIXTURES as FIXTURES_DIR
 

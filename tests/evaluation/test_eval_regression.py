@@ -11,7 +11,7 @@ import json
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.harness import replay_summary
+from livecoach.evaluation.replay import replay_summary
 from conftest import FIXTURES as FIXTURES_DIR
 
 FIXTURES = FIXTURES_DIR

@@ -1,0 +1,183 @@
+"""Label-preserving transforms of a clip for ``livecoach eval --augment``.
+
+A transform changes the video and its labels together, so a correct app must give the same
+answers on the transformed clip as on the original:
+
+* **tempo** ``tempo<F>x``: the clip played ``F`` times as fast at the *same* frame rate. For
+  ``F > 1`` output frame ``j`` is source frame ``floor(j * F)`` (every k-th frame kept; 1.5x
+  keeps 2 of every 3); for ``F < 1`` frames are repeated (0.5x shows each frame twice). Rep
+  counts and fault labels stay; every labelled time (active span, rep bottoms) is divided by
+  ``F``. Tempo transforms work on the cached landmark stream: the pose model is not re-run
+  (it would see the same images), so they cost a replay only.
+* **tempo-model** ``tempo<F>x-model``: the same resampling done to the *video's frames*
+  before the pose model, which then runs on them. Slower, but closer to a fast mover in
+  front of a camera: the model's tracker sees the larger motion between frames, which a
+  resampled landmark stream hides (so ``tempo`` alone is optimistic).
+* **image** ``dim``, ``mirror``, ``zoomout``, ``rotate``: the frames themselves change, so the
+  pose model runs on the transformed frames (:mod:`livecoach.evaluation.image_transforms`
+  does the pixels; the landmarks are cached per clip and transform). Times and counts stay;
+  ``mirror`` swaps left and right in the labels' words (the ``view`` text).
+
+This module is pure (no cv2, no numpy): the specs, the label transforms and the tempo
+resampling of a landmark stream.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from livecoach.evaluation.manifest import ClipSpec, EvalError
+from livecoach.formats.recording import RecordedFrame
+
+__all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MODEL_KINDS", "parse_augmentations",
+           "tempo_source_indices", "tempo_copies",
+           "tempo_frames", "transform_clip", "swap_left_right"]
+
+TEMPO = "tempo"
+TEMPO_MODEL = "tempo-model"
+IMAGE = "image"
+#: Kinds whose landmarks come from running the pose model on transformed frames.
+MODEL_KINDS = (TEMPO_MODEL, IMAGE)
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """One label-preserving transform: its name (part of cache file names), kind and setting.
+
+    ``speed`` is the tempo factor (1.0 for image transforms). ``params`` are the image
+    transform's settings (see :mod:`livecoach.evaluation.image_transforms`); they are part
+    of the cache key, so changing one re-extracts.
+    """
+
+    name: str
+    kind: str
+    speed: float = 1.0
+    params: Tuple[Tuple[str, float], ...] = ()
+    description: str = ""
+
+    def param(self, key: str) -> float:
+        return dict(self.params)[key]
+
+
+#: Every transform ``--augment`` knows, in report order.
+AUGMENTATIONS: Tuple[Augmentation, ...] = (
+    Augmentation("tempo0.5x", TEMPO, 0.5, description="half speed: every frame shown twice"),
+    Augmentation("tempo1.5x", TEMPO, 1.5, description="1.5x speed: 2 of every 3 frames kept, same fps"),
+    Augmentation("tempo2x", TEMPO, 2.0, description="2x speed: every 2nd frame kept, same fps"),
+    Augmentation("tempo2.5x", TEMPO, 2.5, description="2.5x speed: 2 of every 5 frames kept, same fps"),
+    Augmentation("tempo0.5x-model", TEMPO_MODEL, 0.5, description="half speed, pose model on the repeated frames"),
+    Augmentation("tempo1.5x-model", TEMPO_MODEL, 1.5, description="1.5x speed, pose model on the kept frames"),
+    Augmentation("tempo2x-model", TEMPO_MODEL, 2.0, description="2x speed, pose model on the kept frames"),
+    Augmentation("tempo2.5x-model", TEMPO_MODEL, 2.5, description="2.5x speed, pose model on the kept frames"),
+    Augmentation("dim", IMAGE, params=(("gamma", 2.2), ("gain", 0.6), ("noise_sigma", 6.0)),
+                 description="dim light: gamma 2.2, gain 0.6, Gaussian sensor noise sigma 6 (of 255)"),
+    Augmentation("mirror", IMAGE, description="mirrored left-right"),
+    Augmentation("zoomout", IMAGE, params=(("scale", 0.7),),
+                 description="zoomed out: frame scaled to 70 % and padded with black to the original size"),
+    Augmentation("rotate", IMAGE, params=(("degrees", 7.0),),
+                 description="rotated 7 degrees about the centre (black corners)"),
+)
+
+_BY_NAME: Dict[str, Augmentation] = {a.name: a for a in AUGMENTATIONS}
+
+
+def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
+    """The transforms named in ``text``: ``all``, a kind (``tempo``, ``tempo-model``, ``image``) or
+    names, comma-separated.
+
+    Raises :class:`EvalError` naming the unknown word and the known ones.
+    """
+    if text is None:
+        return []
+    chosen: List[Augmentation] = []
+    for word in (w.strip() for w in text.split(",")):
+        if not word:
+            continue
+        if word == "all":
+            picked = list(AUGMENTATIONS)
+        elif word in (TEMPO, TEMPO_MODEL, IMAGE):
+            picked = [a for a in AUGMENTATIONS if a.kind == word]
+        elif word in _BY_NAME:
+            picked = [_BY_NAME[word]]
+        else:
+            known = ", ".join(["all", TEMPO, TEMPO_MODEL, IMAGE] + list(_BY_NAME))
+            raise EvalError(f"--augment: unknown transform {word!r} (known: {known})")
+        chosen += [a for a in picked if a not in chosen]
+    if not chosen:
+        raise EvalError("--augment: no transform named")
+    return chosen
+
+
+def tempo_source_indices(n_frames: int, speed: float) -> List[int]:
+    """For each output frame, the source frame it shows: ``floor(j * speed)`` while in range."""
+    if not (speed > 0 and math.isfinite(speed)):
+        raise ValueError(f"tempo factor must be positive, not {speed}")
+    out: List[int] = []
+    j = 0
+    while True:
+        # The small epsilon keeps floor(j * 1.5) exact where j * 1.5 is an integer in binary.
+        i = int(math.floor(j * speed + 1e-9))
+        if i >= n_frames:
+            return out
+        out.append(i)
+        j += 1
+
+
+def tempo_copies(source_index: int, next_output: int, speed: float) -> int:
+    """How many output frames show source frame ``source_index`` when the next output frame
+    is ``next_output`` (streaming form of :func:`tempo_source_indices`: 0 = dropped, 2 = repeated)."""
+    n = 0
+    while int(math.floor((next_output + n) * speed + 1e-9)) == source_index:
+        n += 1
+    return n
+
+
+def tempo_frames(frames: Sequence[RecordedFrame], speed: float, fps: float) -> List[RecordedFrame]:
+    """The landmark stream of the clip played ``speed`` times as fast at the same ``fps``.
+
+    Output frame ``j`` carries source frame ``floor(j * speed)``'s pose, re-stamped with
+    index ``j`` and time ``t0 + j / fps`` (``t0`` = the first frame's time).
+    """
+    if not frames:
+        return []
+    if not fps > 0:
+        raise ValueError("tempo_frames needs the clip's fps")
+    t0 = frames[0].t_s
+    out: List[RecordedFrame] = []
+    for j, i in enumerate(tempo_source_indices(len(frames), speed)):
+        t = t0 + j / fps
+        pose = frames[i].pose
+        if pose is not None:
+            pose = dataclasses.replace(pose, t_s=t, frame_index=j)
+        out.append(RecordedFrame(frame_index=j, t_s=t, pose=pose))
+    return out
+
+
+_LEFT_RIGHT = re.compile(r"\b(left|right)\b", flags=re.IGNORECASE)
+
+
+def swap_left_right(text: str) -> str:
+    """``text`` with the words left and right swapped (case kept): the labels of a mirrored clip."""
+    def swap(match: "re.Match[str]") -> str:
+        word = match.group(0)
+        other = "right" if word.lower() == "left" else "left"
+        return other.upper() if word.isupper() else other.capitalize() if word[0].isupper() else other
+    return _LEFT_RIGHT.sub(swap, text)
+
+
+def transform_clip(clip: ClipSpec, augmentation: Augmentation) -> ClipSpec:
+    """The clip's labels after ``augmentation``: times divided by the tempo factor, left/right
+    swapped by a mirror; counts, fault and verdict labels unchanged. ``file`` gets the
+    transform's name appended (``clip.mp4@tempo2x``) so results stay apart; ``path`` stays."""
+    speed = augmentation.speed
+    span = clip.active_span_s
+    changed = dataclasses.replace(
+        clip, file=f"{clip.file}@{augmentation.name}",
+        active_span_s=None if span is None else (span[0] / speed, span[1] / speed),
+        rep_bottoms_s=tuple(t / speed for t in clip.rep_bottoms_s))
+    if augmentation.name == "mirror":
+        changed = dataclasses.replace(changed, view_text=swap_left_right(clip.view_text))
+    return changed

@@ -1,0 +1,197 @@
+"""The landmark cache of ``livecoach eval`` and the extraction that fills it.
+
+A clip's landmarks are cached under a key made of the video's content hash, the pose
+settings and the inference width. On a miss the pose model runs on *every* frame (decoded
+by the capture module's every-frame video source, as ``livecoach analyze`` does) and the
+landmarks are recorded with :class:`~livecoach.formats.recording.LandmarkWriter`, in worker
+processes when several clips miss. Progress is logged clip by clip.
+
+For ``--augment``'s image transforms the same extraction runs on transformed frames; those
+landmarks are cached beside the clip's own, keyed by clip and transform.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from livecoach.config.schema import Config, PoseConfig, config_as_dict
+from livecoach.evaluation.augment import IMAGE, Augmentation, tempo_copies
+from livecoach.evaluation.manifest import ClipSpec
+from livecoach.formats.recording import SCHEMA_VERSION, LandmarkWriter, RecordingHeader
+
+__all__ = ["file_sha256", "cache_key", "augmented_cache_key", "cache_path", "extract_landmarks", "run_extraction_jobs", "ensure_landmarks"]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cache_key(video_sha256: str, config: Config) -> str:
+    """What the recorded landmarks depend on: the video bytes, the pose settings, the width."""
+    settings = {"pose": config_as_dict(config)["pose"],
+                "inference_max_width": config.capture.inference_max_width,
+                "recording_schema": SCHEMA_VERSION}
+    blob = video_sha256 + json.dumps(settings, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def augmented_cache_key(key: str, augmentation: Optional[Augmentation]) -> str:
+    """``key`` (see :func:`cache_key`) for the clip's frames after ``augmentation`` (None: itself)."""
+    if augmentation is None:
+        return key
+    blob = key + json.dumps({"augmentation": augmentation.name, "params": list(augmentation.params)},
+                            sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def cache_path(cache_dir: Path, clip: ClipSpec, key: str, augmentation: Optional[Augmentation] = None) -> Path:
+    """The cache file of ``clip``'s landmarks (of its frames after ``augmentation``, if given)."""
+    name = clip.file if augmentation is None else f"{clip.file}@{augmentation.name}"
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    return cache_dir / f"{stem}.{augmented_cache_key(key, augmentation)}.jsonl.gz"
+
+
+def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_width: int,
+                      augmentation: Optional[Augmentation] = None) -> int:
+    """Run the pose model on every frame of ``video`` (after ``augmentation``, if given: frames
+    dropped or repeated for a tempo, pixels changed for an image transform), record the
+    landmarks to ``out_path``; returns the number of frames recorded.
+
+    Decoding goes through the capture module's every-frame video source (the same code as
+    ``livecoach analyze``); the recording is written to a temporary name and renamed, so an
+    interrupted run never leaves a half file in the cache.
+    """
+    from livecoach.capture.sources import VideoFileSource  # adapter modules: cv2 and mediapipe stay out of here
+    from livecoach.capture.pose import MediaPipePoseEstimator
+    from livecoach.evaluation.image_transforms import apply_image_transform  # cv2
+
+    tmp = out_path.with_name(out_path.name + f".{os.getpid()}.tmp.gz")
+    source = VideoFileSource(video, paced=False)
+    frames = 0
+    speed = augmentation.speed if augmentation is not None else 1.0
+    try:
+        source.open()
+        fps = float(source.fps)
+        header = RecordingHeader(source=video.name, width=int(source.width), height=int(source.height), fps=fps)
+        with MediaPipePoseEstimator(pose_config, max_width=max_width) as estimator, \
+                LandmarkWriter(tmp, header) as writer:
+            source_index, t0 = 0, None
+            while True:
+                frame = source.read()
+                if frame is None:
+                    break
+                t0 = frame.t_s if t0 is None else t0
+                outputs = [frame]
+                if speed != 1.0:  # same fps, frames dropped or repeated: re-stamped j, t0 + j / fps
+                    copies = tempo_copies(source_index, frames, speed)
+                    outputs = [dataclasses.replace(frame, index=frames + k, t_s=t0 + (frames + k) / fps)
+                               for k in range(copies)]
+                source_index += 1
+                for out in outputs:
+                    if augmentation is not None and augmentation.kind == IMAGE:
+                        out = dataclasses.replace(out, image=apply_image_transform(augmentation, out.image,
+                                                                                   out.index))
+                    writer.write(out.index, out.t_s, estimator.estimate(out))
+                    frames += 1
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+    os.replace(tmp, out_path)
+    return frames
+
+
+#: One extraction job: (position in the run, video, output, pose settings, inference width,
+#: image transform or None).
+ExtractJob = Tuple[int, str, str, PoseConfig, int, Optional[Augmentation]]
+#: What a job reports back: (position, error line or None, frames, seconds).
+ExtractOutcome = Tuple[int, Optional[str], int, float]
+
+
+def _extract_job(job: ExtractJob) -> ExtractOutcome:
+    """Worker-process entry: one clip's extraction, reported as an :data:`ExtractOutcome`.
+
+    The parent's resolved settings travel with the job (a worker never re-reads config
+    files, so every clip of a run is extracted with the same settings as its cache key).
+    """
+    position, video, out, pose_config, max_width, augmentation = job
+    started = time.monotonic()
+    try:
+        frames = extract_landmarks(Path(video), Path(out), pose_config, max_width, augmentation)
+        return position, None, frames, time.monotonic() - started
+    except Exception as exc:  # reported per clip; one bad video must not stop the run
+        return position, f"{type(exc).__name__}: {exc}".splitlines()[0], 0, time.monotonic() - started
+
+
+def run_extraction_jobs(work: Sequence[ExtractJob], names: Sequence[str], jobs: int,
+                        log: Callable[[str], None]) -> Dict[int, ExtractOutcome]:
+    """Run ``work`` (in ``jobs`` spawned processes when there is more than one job), logging
+    one line per finished clip: its place, name, frames, its time and the run's elapsed time."""
+    started = time.monotonic()
+    outcomes: Dict[int, ExtractOutcome] = {}
+
+    def report(outcome: ExtractOutcome) -> None:
+        position, error, frames, seconds = outcome
+        outcomes[position] = outcome
+        done = f"{frames} frames in {seconds:.0f} s" if error is None else f"failed: {error}"
+        log(f"  clip {len(outcomes)} of {len(work)}: {names[position]}: {done} "
+            f"({time.monotonic() - started:.0f} s elapsed)")
+
+    if jobs > 1 and len(work) > 1:
+        with multiprocessing.get_context("spawn").Pool(min(jobs, len(work))) as pool:
+            for outcome in pool.imap_unordered(_extract_job, work, chunksize=1):
+                report(outcome)
+    else:
+        for job in work:
+            report(_extract_job(job))
+    return outcomes
+
+
+def ensure_landmarks(clips: Sequence[ClipSpec], config: Config, cache_dir: Path, jobs: int = 2,
+                     seed_dir: Optional[Path] = None, log: Callable[[str], None] = print,
+                     augmentation: Optional[Augmentation] = None,
+                     ) -> Dict[str, Tuple[Optional[Path], Optional[str]]]:
+    """For each clip (by its ``file``), the cached recording's path (extracting misses) or an
+    error line. With an image ``augmentation``, the landmarks of the transformed frames."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    result: Dict[str, Tuple[Optional[Path], Optional[str]]] = {}
+    misses: List[Tuple[ClipSpec, Path]] = []
+    for clip in clips:
+        if not clip.path.is_file():
+            result[clip.file] = (None, f"video not found: {clip.path}")
+            continue
+        path = cache_path(cache_dir, clip, cache_key(file_sha256(clip.path), config), augmentation)
+        if path.is_file():
+            result[clip.file] = (path, None)
+            continue
+        seed = (seed_dir / (clip.file + ".jsonl.gz")) if seed_dir and augmentation is None else None
+        if seed is not None and seed.is_file():
+            shutil.copyfile(seed, path)
+            result[clip.file] = (path, None)
+            continue
+        misses.append((clip, path))
+    if misses:
+        what = "" if augmentation is None else f" ({augmentation.name}: {augmentation.description})"
+        log(f"extracting landmarks of {len(misses)} clip(s){what} with {min(jobs, len(misses))} process(es)...")
+        width = config.capture.inference_max_width
+        work = [(i, str(c.path), str(p), config.pose, width, augmentation) for i, (c, p) in enumerate(misses)]
+        started = time.monotonic()
+        outcomes = run_extraction_jobs(work, [c.file for c, _ in misses], jobs, log)
+        for i, (clip, path) in enumerate(misses):
+            error = outcomes[i][1]
+            result[clip.file] = (None, error) if error else (path, None)
+        log(f"extracted in {time.monotonic() - started:.0f} s")
+    return result

@@ -1,0 +1,64 @@
+"""Adapter: the pixels of ``livecoach eval --augment``'s image transforms [cv2, numpy].
+
+Each transform keeps the frame's size, so recorded landmarks stay in the frame's pixel
+coordinates and the app sees a camera of the same resolution. Sensor noise is seeded by
+the frame index: a transformed clip is the same on every run (and in every cache).
+Only :mod:`livecoach.evaluation.cache` imports this module, inside the extraction worker.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from livecoach.evaluation.augment import IMAGE, Augmentation
+
+__all__ = ["apply_image_transform", "dim", "mirror", "zoom_out", "rotate"]
+
+
+def dim(image: np.ndarray, gamma: float, gain: float, noise_sigma: float, seed: int) -> np.ndarray:
+    """Dim light: ``gain * (x / 255) ** gamma`` (darker mid-tones), plus Gaussian sensor noise."""
+    lut = np.clip(255.0 * gain * (np.arange(256) / 255.0) ** gamma, 0, 255).astype(np.float32)
+    out = lut[image]
+    if noise_sigma > 0:
+        out = out + np.random.default_rng(seed).normal(0.0, noise_sigma, size=image.shape).astype(np.float32)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def mirror(image: np.ndarray) -> np.ndarray:
+    """Left-right mirror image."""
+    return np.ascontiguousarray(image[:, ::-1])
+
+
+def zoom_out(image: np.ndarray, scale: float) -> np.ndarray:
+    """The frame shrunk to ``scale`` of its size, centred on black: the person further away."""
+    h, w = image.shape[:2]
+    sw, sh = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
+    small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    out = np.zeros_like(image)
+    y, x = (h - sh) // 2, (w - sw) // 2
+    out[y:y + sh, x:x + sw] = small
+    return out
+
+
+def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
+    """The frame rotated ``degrees`` (counter-clockwise) about its centre, black corners."""
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), degrees, 1.0)
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                          borderValue=(0, 0, 0))
+
+
+def apply_image_transform(augmentation: Augmentation, image: np.ndarray, frame_index: int) -> np.ndarray:
+    """``image`` (BGR uint8) after the image transform ``augmentation``."""
+    if augmentation.kind != IMAGE:
+        raise ValueError(f"{augmentation.name} is not an image transform")
+    if augmentation.name == "dim":
+        return dim(image, augmentation.param("gamma"), augmentation.param("gain"),
+                   augmentation.param("noise_sigma"), seed=frame_index)
+    if augmentation.name == "mirror":
+        return mirror(image)
+    if augmentation.name == "zoomout":
+        return zoom_out(image, augmentation.param("scale"))
+    if augmentation.name == "rotate":
+        return rotate(image, augmentation.param("degrees"))
+    raise ValueError(f"no pixel transform for {augmentation.name}")

@@ -1,0 +1,141 @@
+"""The clip manifest of ``livecoach eval``: each clip's file and ground truth.
+
+``manifest.json`` (see ``../shared/videos/README.md``) has a ``clips`` list labelled in
+detail (counts, spans, rep bottoms, clip-level fault labels) and a ``pushfit`` list with a
+correct/incorrect label only. Paths are relative to the manifest's folder.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from livecoach.errors import LiveCoachError
+
+__all__ = ["LABELLED_FAULTS", "EvalError", "ClipSpec", "variant_from_text", "load_manifest"]
+
+#: Faults the manifest labels (shrug and rushed_negative are not labelled).
+LABELLED_FAULTS: Tuple[str, ...] = ("hip_sag", "hip_pike", "shallow", "no_lockout", "elbow_flare",
+                                    "head_drop", "knees_bent", "asymmetry")
+
+
+class EvalError(LiveCoachError):
+    """A problem with the manifest, a clip or the cache; the message is one line."""
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """One clip of the manifest and its ground truth.
+
+    ``kind`` is ``"detailed"`` (the ``clips`` list: counts, spans, fault labels) or
+    ``"pushfit"`` (the ``pushfit`` list: a correct/incorrect label only). ``source`` is the
+    repository the clip came from (``provenance.repo``): clips of one source share people,
+    cameras and labelling habits, so generalisation is measured source by source.
+    ``same_as`` names another manifest clip with the same footage (a re-upload).
+    """
+
+    file: str
+    path: Path
+    kind: str
+    variant: str = "standard"
+    variant_text: str = ""
+    view_text: str = ""
+    count: Optional[int] = None
+    count_min: Optional[int] = None
+    count_max: Optional[int] = None
+    full_reps: Optional[int] = None
+    partial_reps: Optional[int] = None
+    active_span_s: Optional[Tuple[float, float]] = None
+    rep_bottoms_s: Tuple[float, ...] = ()
+    faults: Dict[str, str] = field(default_factory=dict)
+    label: Optional[str] = None  # pushfit: correct | incorrect
+    source: str = ""
+    same_as: Optional[str] = None
+
+
+def variant_from_text(text: str) -> str:
+    """The analyzer's variant for a manifest's free-text ``variant``: knee push-ups or standard."""
+    return "knee" if re.search(r"\bknee[- ]?push", text or "", flags=re.IGNORECASE) else "standard"
+
+
+def _opt_int(value: Any) -> Optional[int]:
+    return None if value is None else int(value)
+
+
+def load_manifest(path: Path) -> List[ClipSpec]:
+    """Every clip of the manifest at ``path``: the ``clips`` list, then ``pushfit``.
+
+    Raises :class:`EvalError` (one line) for a missing or malformed manifest.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EvalError(f"{path}: manifest not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalError(f"{path}: cannot read manifest ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise EvalError(f"{path}: manifest is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("clips", []), list) \
+            or not isinstance(data.get("pushfit", []), list):
+        raise EvalError(f"{path}: not a clip manifest (expected an object with 'clips' and/or 'pushfit' lists)")
+    if not data.get("clips") and not data.get("pushfit"):
+        raise EvalError(f"{path}: manifest lists no clips")
+    root = path.resolve().parent
+    out: List[ClipSpec] = []
+    for i, entry in enumerate(data.get("clips", [])):
+        where = f"{path}: clips[{i}]"
+        try:
+            file = str(entry["file"])
+            count = int(entry["count"])
+            span = entry.get("active_span_s")
+            variant_text = str(entry.get("variant") or "standard")
+            out.append(ClipSpec(
+                file=file, path=root / file, kind="detailed", variant=variant_from_text(variant_text),
+                variant_text=variant_text, view_text=str(entry.get("view") or ""), count=count,
+                count_min=int(entry.get("count_min", count)), count_max=int(entry.get("count_max", count)),
+                full_reps=_opt_int(entry.get("full_reps")), partial_reps=_opt_int(entry.get("partial_reps")),
+                active_span_s=(float(span[0]), float(span[1])) if span else None,
+                rep_bottoms_s=tuple(float(t) for t in entry.get("rep_bottoms_s") or ()),
+                faults={str(k): str(v) for k, v in (entry.get("faults") or {}).items()},
+                label=_normalise_label(entry.get("source_label")), source=_source(entry),
+                same_as=entry.get("same_as"),
+            ))
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise EvalError(f"{where}: bad entry ({type(exc).__name__}: {exc})") from None
+        if out[-1].count_min > out[-1].count_max:
+            raise EvalError(f"{where}: count_min > count_max")
+    for i, entry in enumerate(data.get("pushfit", [])):
+        try:
+            file = str(entry["file"])
+            label = str(entry["label"])
+        except (KeyError, TypeError) as exc:
+            raise EvalError(f"{path}: pushfit[{i}]: bad entry (missing {exc})") from None
+        if label not in ("correct", "incorrect"):
+            raise EvalError(f"{path}: pushfit[{i}]: label must be correct or incorrect, not {label!r}")
+        variant_text = str(entry.get("variant") or "standard")
+        out.append(ClipSpec(file=file, path=root / file, kind="pushfit", variant=variant_from_text(variant_text),
+                            variant_text=variant_text, label=label, source=_source(entry),
+                            same_as=entry.get("same_as")))
+    return out
+
+
+def _source(entry: Any) -> str:
+    """The clip's source repository (``provenance.repo``), or ``"unknown"``."""
+    provenance = entry.get("provenance") if isinstance(entry, dict) else None
+    repo = provenance.get("repo") if isinstance(provenance, dict) else None
+    return str(repo) if repo else "unknown"
+
+
+def _normalise_label(label: Any) -> Optional[str]:
+    """A source's own correct/incorrect wording, mapped to the two verdicts (or None)."""
+    if not label:
+        return None
+    text = str(label).lower()
+    if text in ("correct", "good", "perfect"):
+        return "correct"
+    if text in ("incorrect", "wrong", "bad"):
+        return "incorrect"
+    return None

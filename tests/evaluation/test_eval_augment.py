@@ -1,0 +1,271 @@
+"""--augment's label-preserving transforms, on synthetic data: tempo resampling of a landmark
+stream, the labels' times and sides, the image transforms' pixels (cv2, no pose model)."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from livecoach.config.schema import load_config
+from livecoach.evaluation.augment import (AUGMENTATIONS, IMAGE, TEMPO, TEMPO_MODEL, parse_augmentations,
+                                          swap_left_right, tempo_copies, tempo_frames, tempo_source_indices,
+                                          transform_clip)
+from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
+from livecoach.formats.recording import read_recording
+from livecoach.evaluation.image_transforms import apply_image_transform, dim, mirror, rotate, zoom_out
+from livecoach.evaluation.manifest import ClipSpec, EvalError
+from livecoach.evaluation.run import run_eval
+from livecoach.formats.recording import RecordedFrame
+from conftest import FIXTURES
+
+from helpers import FPS, fake_image, plank_pose
+
+BY_NAME = {a.name: a for a in AUGMENTATIONS}
+CONFIG = load_config()
+
+
+def stream(n: int, fps: float = FPS, missing=()):
+    """n recorded frames; each pose's bend encodes its source index (so resampling is visible)."""
+    return [RecordedFrame(i, i / fps, None if i in missing else plank_pose(i / fps, i, bend=(i % 10) / 10))
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("speed, expected", [
+    (2.0, [0, 2, 4, 6, 8]), (1.5, [0, 1, 3, 4, 6, 7, 9]), (2.5, [0, 2, 5, 7]),
+    (0.5, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]), (1.0, list(range(10)))])
+def test_tempo_keeps_every_kth_frame_or_repeats_frames(speed, expected):
+    assert tempo_source_indices(10, speed) == expected
+
+
+@pytest.mark.parametrize("speed", [0.5, 1.0, 1.5, 2.0, 2.5])
+def test_streaming_tempo_copies_match_the_index_list(speed):
+    produced, out = [], 0
+    for i in range(23):
+        copies = tempo_copies(i, out, speed)
+        produced += [i] * copies
+        out += copies
+    assert produced == tempo_source_indices(23, speed)
+
+
+@pytest.mark.parametrize("speed", [0.0, -1.0, float("nan")])
+def test_tempo_factor_must_be_positive(speed):
+    with pytest.raises(ValueError):
+        tempo_source_indices(10, speed)
+
+
+def test_tempo_frames_restamp_index_and_time_at_the_same_fps():
+    frames = stream(30, missing={4})
+    out = tempo_frames(frames, 2.0, FPS)
+    assert len(out) == 15
+    for j, rec in enumerate(out):
+        assert rec.frame_index == j and rec.t_s == pytest.approx(j / FPS)
+        source = frames[2 * j]
+        if source.pose is None:
+            assert rec.pose is None
+        else:
+            assert rec.pose.frame_index == j and rec.pose.t_s == pytest.approx(j / FPS)
+            np.testing.assert_array_equal(rec.pose.image_xyz, source.pose.image_xyz)
+    assert out[2].pose is None  # source frame 4 had no pose: still none, at its new time
+    slow = tempo_frames(frames, 0.5, FPS)
+    assert len(slow) == 60 and slow[-1].t_s == pytest.approx(59 / FPS)
+    np.testing.assert_array_equal(slow[6].pose.image_xyz, slow[7].pose.image_xyz)
+    assert tempo_frames([], 2.0, FPS) == []
+
+
+def test_tempo_frames_start_at_the_first_frames_time():
+    frames = [RecordedFrame(i, 5.0 + i / FPS, None) for i in range(6)]
+    assert [r.t_s for r in tempo_frames(frames, 2.0, FPS)] == pytest.approx([5.0, 5.0 + 1 / FPS, 5.0 + 2 / FPS])
+
+
+def clip(**kw) -> ClipSpec:
+    base = dict(file="v/a.mp4", path=Path("v/a.mp4"), kind="detailed", view_text="side (head right), Left arm near",
+                count=4, count_min=3, count_max=4, full_reps=4, partial_reps=0, active_span_s=(2.0, 12.0),
+                rep_bottoms_s=(3.0, 6.0, 9.0, 11.0), faults={"hip_sag": "yes", "shallow": "no"}, label="incorrect",
+                source="someone/repo")
+    base.update(kw)
+    return ClipSpec(**base)
+
+
+@pytest.mark.parametrize("name, speed", [("tempo0.5x", 0.5), ("tempo1.5x", 1.5), ("tempo2x", 2.0),
+                                         ("tempo2.5x", 2.5)])
+def test_tempo_labels_scale_times_and_keep_counts_and_faults(name, speed):
+    original = clip()
+    changed = transform_clip(original, BY_NAME[name])
+    assert changed.file == f"v/a.mp4@{name}" and changed.path == original.path
+    assert changed.active_span_s == pytest.approx((2.0 / speed, 12.0 / speed))
+    assert changed.rep_bottoms_s == pytest.approx(tuple(t / speed for t in original.rep_bottoms_s))
+    for field in ("count", "count_min", "count_max", "full_reps", "partial_reps", "faults", "label", "source",
+                  "view_text", "variant"):
+        assert getattr(changed, field) == getattr(original, field)
+
+
+def test_mirror_swaps_left_and_right_in_the_labels_and_keeps_times():
+    changed = transform_clip(clip(), BY_NAME["mirror"])
+    assert changed.view_text == "side (head left), Right arm near"
+    assert changed.active_span_s == (2.0, 12.0) and changed.rep_bottoms_s == clip().rep_bottoms_s
+    assert transform_clip(clip(active_span_s=None), BY_NAME["dim"]).active_span_s is None
+
+
+def test_swap_left_right_keeps_case_and_whole_words_only():
+    assert swap_left_right("LEFT side, left arm, Right leg, bright light") == "RIGHT side, right arm, Left leg, bright light"
+    assert swap_left_right(swap_left_right("3/4 front, head left")) == "3/4 front, head left"
+
+
+def test_parse_augmentations_groups_names_and_errors():
+    assert [a.name for a in parse_augmentations("tempo")] == ["tempo0.5x", "tempo1.5x", "tempo2x", "tempo2.5x"]
+    assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 4
+    assert [a.speed for a in parse_augmentations("tempo-model")] == [0.5, 1.5, 2.0, 2.5]
+    assert all(a.kind == TEMPO_MODEL for a in parse_augmentations("tempo-model"))
+    assert len(parse_augmentations("all")) == len(AUGMENTATIONS)
+    assert [a.name for a in parse_augmentations("mirror, tempo2x,mirror")] == ["mirror", "tempo2x"]
+    assert parse_augmentations(None) == []
+    with pytest.raises(EvalError) as err:
+        parse_augmentations("tempo,sepia")
+    assert "'sepia'" in str(err.value) and "tempo2x" in str(err.value)
+    with pytest.raises(EvalError):
+        parse_augmentations(" , ")
+
+
+def test_augmented_landmarks_are_cached_per_clip_and_transform():
+    spec = ClipSpec(file="sub/a b.mp4", path=Path("x"), kind="detailed")
+    assert augmented_cache_key("k", None) == "k"
+    keys = {augmented_cache_key("k", a) for a in AUGMENTATIONS}
+    assert len(keys) == len(AUGMENTATIONS) and "k" not in keys
+    plain = cache_path(Path("/c"), spec, "k")
+    dimmed = cache_path(Path("/c"), spec, "k", BY_NAME["dim"])
+    assert plain.name == "sub_a_b.mp4.k.jsonl.gz"
+    assert dimmed.name.startswith("sub_a_b.mp4_dim.") and dimmed.name != plain.name
+
+
+# --- image transforms (cv2 only) ----------------------------------------------------------
+
+def test_mirror_flips_columns():
+    image = fake_image(0, 0.3)
+    image[10, 5] = (1, 2, 3)
+    flipped = mirror(image)
+    assert flipped.shape == image.shape and tuple(flipped[10, image.shape[1] - 6]) == (1, 2, 3)
+    np.testing.assert_array_equal(mirror(flipped), image)
+
+
+def test_dim_darkens_adds_seeded_noise_and_keeps_uint8():
+    image = np.full((40, 60, 3), 128, np.uint8)
+    a = dim(image, gamma=2.2, gain=0.6, noise_sigma=6.0, seed=3)
+    assert a.dtype == np.uint8 and a.shape == image.shape
+    assert 15 < a.mean() < 40  # 255 * 0.6 * (128/255) ** 2.2 = 33
+    assert a.std() > 3  # sensor noise
+    np.testing.assert_array_equal(a, dim(image, 2.2, 0.6, 6.0, seed=3))  # same frame, same noise
+    assert not np.array_equal(a, dim(image, 2.2, 0.6, 6.0, seed=4))
+    assert dim(image, 2.2, 0.6, 0.0, seed=0).std() == 0
+
+
+def test_zoom_out_shrinks_into_a_black_border_and_rotate_keeps_size():
+    image = np.full((100, 200, 3), 200, np.uint8)
+    small = zoom_out(image, 0.7)
+    assert small.shape == image.shape
+    assert small[0, 0].sum() == 0 and small[50, 100].min() == 200
+    assert (small.sum(axis=2) > 0).sum() == pytest.approx(140 * 70, rel=0.03)
+    turned = rotate(image, 7.0)
+    assert turned.shape == image.shape and turned[0, 0].sum() == 0 and turned[50, 100].min() == 200
+
+
+def test_apply_image_transform_dispatches_and_rejects_tempo():
+    image = fake_image(3, 0.5)
+    np.testing.assert_array_equal(apply_image_transform(BY_NAME["mirror"], image, 3), mirror(image))
+    for aug in AUGMENTATIONS:
+        if aug.kind == IMAGE:
+            assert apply_image_transform(aug, image, 3).shape == image.shape
+    with pytest.raises(ValueError):
+        apply_image_transform(BY_NAME["tempo2x"], image, 3)
+
+
+class FakeEstimator:
+    """Stands in for MediaPipe: records the frames it is given, finds nobody."""
+
+    seen = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def estimate(self, frame):
+        FakeEstimator.seen.append((frame.index, round(frame.t_s, 4), int(frame.image[0, 0, 0]), frame.image.copy()))
+        return None
+
+
+def write_video(path: Path, n: int, fps: float = 10.0) -> None:
+    """n frames whose left half's blue value encodes the frame number (10, 20, 30...)."""
+    import cv2
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (64, 48))
+    for i in range(n):
+        image = np.zeros((48, 64, 3), np.uint8)
+        image[:, :32, 0] = 10 * (i + 1)
+        writer.write(image)
+    writer.release()
+
+
+@pytest.mark.parametrize("name, sources", [("tempo2x-model", [0, 2, 4, 6]), ("tempo0.5x-model", [0, 0, 1, 1, 2, 2]),
+                                           ("mirror", None)])
+def test_extraction_drops_repeats_or_transforms_frames_before_the_model(tmp_path, monkeypatch, name, sources):
+    import livecoach.capture.pose as pose_module
+
+    monkeypatch.setattr(pose_module, "MediaPipePoseEstimator", FakeEstimator)
+    FakeEstimator.seen = []
+    video = tmp_path / "v.avi"
+    n = 8 if name == "tempo2x-model" else 3
+    write_video(video, n)
+    out = tmp_path / "out.jsonl.gz"
+    frames = extract_landmarks(video, out, CONFIG.pose, 640, BY_NAME[name])
+    header, recorded = read_recording(out)
+    expected = sources if sources is not None else list(range(n))
+    assert frames == len(expected) == len(recorded) and header.fps == pytest.approx(10.0)
+    assert [r.frame_index for r in recorded] == list(range(len(expected)))
+    assert [r.t_s for r in recorded] == pytest.approx([j / 10.0 for j in range(len(expected))])
+    assert [index for index, *_ in FakeEstimator.seen] == list(range(len(expected)))
+    if sources is not None:  # the model saw source frame floor(j * speed) at output j
+        assert [abs(blue - 10 * (i + 1)) <= 3 for (_, _, blue, _), i in zip(FakeEstimator.seen, expected)] \
+            == [True] * len(expected)
+    else:  # mirrored: the bright half is on the right
+        image = FakeEstimator.seen[0][3]
+        assert image[:, :28, 0].mean() < 3 and image[:, 36:, 0].mean() > 5
+
+
+# --- a whole run with --augment tempo (seeded landmarks, no model) -------------------------
+
+def test_run_eval_with_tempo_augmentation_scores_every_transform(tmp_path):
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    entries = []
+    for name, count in (("vraj__pushups.mp4", 4), ("tayyab__pushup.mp4", 14)):
+        (tmp_path / name).write_bytes(name.encode())
+        shutil.copy(FIXTURES / "landmarks" / f"{name}.jsonl.gz", seed / f"{name}.jsonl.gz")
+        entries.append({"file": name, "count": count, "count_min": count, "count_max": count,
+                        "active_span_s": [0.0, 60.0], "faults": {"hip_sag": "no"},
+                        "provenance": {"repo": f"owner/{name[:4]}"}})
+    (tmp_path / "manifest.json").write_text(json.dumps({"clips": entries}))
+    lines = []
+    summary = run_eval(tmp_path / "manifest.json", CONFIG, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                       jobs=1, seed_dir=seed, log=lines.append, augment=parse_augmentations("tempo"))
+    augment = summary["augment"]
+    assert list(augment) == ["original", "tempo0.5x", "tempo1.5x", "tempo2x", "tempo2.5x"]
+    assert augment["original"]["counting"]["livecoach"] == summary["counting"]["livecoach"]
+    assert augment["original"]["counting"]["baseline"] == summary["counting"]["baseline"]
+    for name in ("tempo0.5x", "tempo2x"):
+        row = augment[name]
+        assert row["kind"] == TEMPO and "not re-run" in row["landmarks"] and not row["errors"]
+        assert [c["file"] for c in row["clips"]] == [f"vraj__pushups.mp4@{name}", f"tayyab__pushup.mp4@{name}"]
+        assert row["counting"]["baseline"]["clips"] == 2
+        assert row["zero_count_clips"] == {"clips": 0, "cycles": 0, "baseline": 0}
+    assert set(summary["by_source"]) == {"owner/vraj", "owner/tayy"}
+    assert [f["held_out"] for f in summary["loso"]["clip_fault_min_share"]["folds"]] == ["owner/vraj", "owner/tayy"]
+    assert any(line.startswith("augment tempo2x:") for line in lines)
+    md = (tmp_path / "out" / "eval.md").read_text()
+    assert "## Label-preserving transforms" in md and "| tempo2.5x |" in md and "## Leave-one-source-out" in md
