@@ -355,7 +355,7 @@ class AdviceConfig:
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """Used by ``livecoach.evaluation.harness`` and ``livecoach.evaluation.baseline`` (``livecoach eval``)."""
+    """Used by ``livecoach.evaluation`` (``livecoach eval``) and its baseline counter."""
 
     baseline_up_deg: float = setting(90.0, 180.0, doc="naive counter: elbow angle above this is 'up'")
     baseline_down_deg: float = setting(0.0, 180.0, doc="naive counter: elbow angle below this is 'down'")

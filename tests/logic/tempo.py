@@ -67,7 +67,8 @@ def cached_recording(cache: Path, clip_file: str) -> Optional[Path]:
 
 def tempo_table(manifest: Path, cache: Path, tempos: Sequence[float], config: Config) -> Dict[str, object]:
     """Counts, MAE and OBO per tempo over the manifest's labelled clips with a cached recording."""
-    from livecoach.evaluation.harness import count_metrics, load_manifest
+    from livecoach.evaluation.manifest import load_manifest
+    from livecoach.evaluation.metrics import count_metrics
 
     clips = [c for c in load_manifest(manifest) if c.kind == "detailed"]
     periods = {c["file"]: _median_period(c.get("rep_bottoms_s") or [])
