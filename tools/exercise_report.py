@@ -42,7 +42,6 @@ def find_recording(cache: Path, clip_file: str) -> Optional[Path]:
 
 def _mirrored(pose):
     """The same pose seen in a mirror: x flipped, left and right swapped (labels unchanged)."""
-    import numpy as np
     from livecoach.landmarks import Landmark
     from livecoach.types import PoseFrame
 

@@ -100,10 +100,10 @@ def _paced_recording(frames: List[Tuple[int, float, Optional[PoseFrame]]]) -> It
 def _paced_video(video: Path, config: Config) -> Iterator[Tuple[int, float, Optional[PoseFrame], float]]:
     """The app's paced video source + MediaPipe pose on every delivered frame."""
     from livecoach.capture.pose import MediaPipePoseEstimator  # cv2 and mediapipe only when asked for
-    from livecoach.capture.sources import VideoFileSource
+    from livecoach.capture.paced_video import PacedVideoSource
 
     estimator = MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
-    source = VideoFileSource(video, paced=True)
+    source = PacedVideoSource(video)
     source.open()
     try:
         while True:

@@ -20,7 +20,7 @@ __all__ = ["Config", "ConfigError", "load_config", "default_config_path", "confi
 
 @dataclass(frozen=True)
 class CaptureConfig:
-    """Used by ``livecoach.capture.sources``."""
+    """Used by ``livecoach.capture`` (camera, video files, the capture thread)."""
 
     camera_width: int = setting(160, 3840, doc="width requested from a camera, pixels")
     camera_height: int = setting(120, 2160, doc="height requested from a camera, pixels")

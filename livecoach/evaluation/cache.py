@@ -73,12 +73,12 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
     ``livecoach analyze``); the recording is written to a temporary name and renamed, so an
     interrupted run never leaves a half file in the cache.
     """
-    from livecoach.capture.sources import VideoFileSource  # adapter modules: cv2 and mediapipe stay out of here
+    from livecoach.capture.video_file import VideoFileSource  # adapter modules: cv2 and mediapipe stay out of here
     from livecoach.capture.pose import MediaPipePoseEstimator
     from livecoach.evaluation.image_transforms import apply_image_transform  # cv2
 
     tmp = out_path.with_name(out_path.name + f".{os.getpid()}.tmp.gz")
-    source = VideoFileSource(video, paced=False)
+    source = VideoFileSource(video)
     frames = 0
     speed = augmentation.speed if augmentation is not None else 1.0
     try:

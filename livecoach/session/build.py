@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator, List, Optional, Protocol, TextIO
 
 from livecoach import __version__
+from livecoach.capture.base import CaptureError
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
 from livecoach.clock import SourceClock
 from livecoach.config.schema import Config, ConfigError, config_as_dict
@@ -42,7 +43,7 @@ class Closable(Protocol):
 
 
 class DroppedFrames(Protocol):
-    """The capture thread's counters (``livecoach.capture.sources.CaptureThread.stats``)."""
+    """The capture thread's counters (``livecoach.capture.thread.CaptureThread.stats``)."""
 
     def stats(self) -> Any: ...
 
@@ -91,11 +92,13 @@ def run_session(options: SessionOptions, config: Config) -> int:
                 _banner(source_name, options)
         else:
             # capture needs cv2 and mediapipe; a replay runs without them.
-            from livecoach.capture.sources import CameraSource, CaptureError, CaptureThread, VideoFileSource
+            from livecoach.capture.camera import CameraSource
+            from livecoach.capture.factory import video_source
+            from livecoach.capture.thread import CaptureThread
 
             if options.mode == "analyze" or options.video is not None:
                 assert options.video is not None
-                source = VideoFileSource(options.video, paced=options.mode == "train")
+                source = video_source(options.video, paced=options.mode == "train")
                 source_name = str(options.video)
                 try:
                     source.open()  # a bad path says so now, not after the model loaded
@@ -384,8 +387,7 @@ def _ended_on(failure: BaseException) -> SessionError:
 
 
 def _is_capture_error(exc: BaseException) -> bool:
-    sources = sys.modules.get("livecoach.capture.sources")  # loaded whenever a capture ran
-    return sources is not None and isinstance(exc, sources.CaptureError)
+    return isinstance(exc, CaptureError)
 
 
 def _notice(message: str) -> None:

@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any, Callable, Deque, Iterator, List, Optional, TextIO, Tuple
 
 from livecoach import __version__
+from livecoach.capture.base import CameraLost
 from livecoach.config.schema import Config
 from livecoach.errors import SpeechFailed
 from livecoach.formats.events import describe, session_start_dict
@@ -400,7 +401,5 @@ class CoachSession:
 
 
 def _is_camera_lost(exc: BaseException) -> bool:
-    """True for ``livecoach.capture.sources.CameraLost``. That module needs cv2 and a replay runs
-    without it; when it was never imported, no exception can be one of its classes."""
-    sources = sys.modules.get("livecoach.capture.sources")
-    return sources is not None and isinstance(exc, sources.CameraLost)
+    """True for :class:`livecoach.capture.base.CameraLost` (``capture.base`` needs no cv2)."""
+    return isinstance(exc, CameraLost)

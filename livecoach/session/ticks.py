@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, List, Optional, Protocol
 
+from livecoach.capture.base import EndOfStream
 from livecoach.clock import SourceClock
 from livecoach.types import Frame, PoseFrame
 
@@ -24,7 +25,7 @@ class Tick:
 
 
 class FrameCapture(Protocol):
-    """The capture thread's consumer side (``livecoach.capture.sources.CaptureThread``)."""
+    """The capture thread's consumer side (``livecoach.capture.thread.CaptureThread``)."""
 
     def get(self, timeout: float) -> Optional[Frame]:
         """The newest frame, None if none came within ``timeout``; raises ``EndOfStream`` at the end."""
@@ -54,7 +55,6 @@ def capture_ticks(capture: FrameCapture, clock: SourceClock, size: FrameSize,
 
     ``on_end_notice`` gets the source's one-line notice when its end is worth telling (a video
     that ended early)."""
-    from livecoach.capture.sources import EndOfStream  # capture imports cv2; a replay must not need it
 
     while True:
         try:

@@ -20,7 +20,6 @@ import cv2
 import numpy as np
 import pytest
 
-from livecoach.capture import camera as camera_module
 from livecoach.capture.base import CaptureError, EndOfStream, EndReason, FrameSource, WorkerState
 from livecoach.capture.camera import CameraSource
 from livecoach.capture.factory import make_source, video_source
@@ -250,14 +249,6 @@ def test_factory_makes_each_backend(tmp_path, fake_camera):
         make_source(CAPTURE)
     with pytest.raises(ValueError):
         make_source(CAPTURE, camera=0, video=clip)
-
-
-def test_the_old_import_path_still_builds_both_video_backends(tmp_path):
-    from livecoach.capture import sources
-
-    clip = _write_clip(tmp_path / "clip.mp4")
-    assert type(sources.VideoFileSource(clip, paced=True)) is PacedVideoSource
-    assert type(sources.VideoFileSource(clip, paced=False)) is VideoFileSource
 
 
 # -- real clips ---------------------------------------------------------------------------

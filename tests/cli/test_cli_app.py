@@ -364,9 +364,9 @@ def test_analyze_writes_an_annotated_video(tmp_path: Path, shared_videos: Path) 
     result = run_cli("analyze", str(clip), "--annotated-video", str(out), "--no-history", "--events",
                      str(tmp_path / "ev.jsonl"))
     assert result.returncode == 0, result.stderr
-    from livecoach.capture.sources import VideoFileSource
+    from livecoach.capture.video_file import VideoFileSource
 
-    written, original = VideoFileSource(out, paced=False), VideoFileSource(clip, paced=False)
+    written, original = VideoFileSource(out), VideoFileSource(clip)
     written.open()
     original.open()
     try:

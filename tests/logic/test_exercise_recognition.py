@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 import pytest
@@ -11,7 +10,7 @@ from conftest import FIXTURES
 from livecoach.formats.recording import read_recording
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from test_exercise_poses import (BENCH_DIP, DECLINE_TOP, FOREARM_PLANK, KNEE_TOP, LIB, STANDARD_BOTTOM,
-                                 STANDARD_TOP, STANDING_SQUAT, WALL_TOP, make_pose, plank_joints)
+                                 STANDARD_TOP, STANDING_SQUAT, WALL_TOP, make_pose)
 
 FPS = 30.0
 

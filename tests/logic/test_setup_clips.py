@@ -102,9 +102,9 @@ def test_far_away_person_downscaled_and_padded(config):
 
 
 def read_frames(path: Path, limit: int) -> List[np.ndarray]:
-    from livecoach.capture.sources import VideoFileSource  # needs cv2: only this test reads video
+    from livecoach.capture.video_file import VideoFileSource  # needs cv2: only this test reads video
 
-    source = VideoFileSource(path, paced=False)
+    source = VideoFileSource(path)
     source.open()
     images = []
     try:
