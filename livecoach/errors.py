@@ -90,3 +90,9 @@ class DisplayProblem(SessionError):
     """A window was asked for and none can be opened."""
 
     exit_code = EXIT_DISPLAY
+
+
+class UsageProblem(LiveCoachError):
+    """A command was given arguments it cannot work with (beyond what argparse checks)."""
+
+    exit_code = EXIT_USAGE

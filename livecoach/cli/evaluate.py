@@ -21,9 +21,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from livecoach.config.schema import ConfigError, load_config
+from livecoach.config.schema import load_config
+from livecoach.errors import UsageProblem
 from livecoach.evaluation.augment import AUGMENTATIONS, parse_augmentations
-from livecoach.evaluation.manifest import EvalError
 from livecoach.evaluation.report import print_table
 from livecoach.evaluation.run import run_eval
 
@@ -55,22 +55,13 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
 
 
 def handle_eval(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"livecoach: error: bad config: {exc}", file=sys.stderr)
-        return 1
+    config = load_config(args.config)  # a ConfigError is printed by cli.main as one line
     if args.jobs < 1:
-        print("livecoach: error: --jobs must be at least 1", file=sys.stderr)
-        return 2
-    try:
-        augment = parse_augmentations(getattr(args, "augment", None))
-        summary = run_eval(args.manifest, config, out_dir=args.out, cache_dir=args.cache, jobs=args.jobs,
-                           only=args.only, seed_dir=args.seed, log=lambda msg: print(msg, file=sys.stderr),
-                           augment=augment)
-    except EvalError as exc:
-        print(f"livecoach: error: {exc}", file=sys.stderr)
-        return 1
+        raise UsageProblem("--jobs must be at least 1")
+    augment = parse_augmentations(getattr(args, "augment", None))
+    summary = run_eval(args.manifest, config, out_dir=args.out, cache_dir=args.cache, jobs=args.jobs,
+                       only=args.only, seed_dir=args.seed, log=lambda msg: print(msg, file=sys.stderr),
+                       augment=augment)
     print_table(summary)
     if args.out:
         print(f"wrote {args.out / 'eval.json'} and {args.out / 'eval.md'}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional, Tuple
 
 from livecoach.config.schema import ConfigError, load_config
+from livecoach.errors import LiveCoachError
 from livecoach.history.export import export_csv, export_json
 from livecoach.history.report import render_history_html
 from livecoach.history.journal import pending_journals
@@ -65,8 +66,8 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _error(message: str) -> int:
-    print(f"livecoach: error: {message}", file=sys.stderr)
-    return EXIT_ERROR
+    """Raised, not printed: ``cli.main`` prints every error the same way (exit 1)."""
+    raise LiveCoachError(message)
 
 
 def _notice(message: str) -> None:

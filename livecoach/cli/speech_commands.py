@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import List
 
-from livecoach.config.schema import ConfigError, SpeechConfig, load_config
-from livecoach.speech.backends.base import BackendFailed, BackendUnavailable
+from livecoach.config.schema import SpeechConfig, load_config
+from livecoach.errors import OutputPathProblem, SpeechFailed, UsageProblem
 from livecoach.speech.chain import speech_config_with
 from livecoach.speech.offline import explain_unavailable, list_voices, render_wav
 from livecoach.speech.worker import SpeechWorker
@@ -50,11 +50,10 @@ def _speech_config(args: argparse.Namespace) -> SpeechConfig:
 
 
 def _cmd_say(args: argparse.Namespace) -> int:
-    out, err = sys.stdout, sys.stderr
+    out = sys.stdout
     text = args.text.strip()
     if not text:
-        print("livecoach say: error: nothing to say", file=err)
-        return 2
+        raise UsageProblem("say: nothing to say")
     try:
         config = _speech_config(args)
         if args.wav is not None:
@@ -62,16 +61,14 @@ def _cmd_say(args: argparse.Namespace) -> int:
             seconds = render_wav(text, args.wav, config, engine=engine)
             print(f"wrote {args.wav} ({seconds:.2f} s of speech)", file=out)
             return 0
-    except (ConfigError, BackendUnavailable, BackendFailed, OSError) as exc:
-        print(f"livecoach say: error: {_line(exc)}", file=err)
-        return 1
+    except OSError as exc:
+        raise OutputPathProblem(f"say: {_line(exc)}") from None
     notices: List[str] = []
     worker = SpeechWorker(config, notify=notices.append).start()
     try:
         worker.wait_ready(config.probe_timeout_s * 3)
         if worker.backend_name == "text":
-            print(f"livecoach say: error: {_cannot_speak(config, worker)}", file=err)
-            return 1
+            raise SpeechFailed(f"say: {_cannot_speak(config, worker)}")
         worker.say(Cue(t_s=worker.clock(), key="test", text=text, kind=CueKind.ANNOUNCEMENT, priority=100))
         worker.wait_idle(30.0)
     finally:
@@ -79,8 +76,7 @@ def _cmd_say(args: argparse.Namespace) -> int:
     last = worker.spoken[-1] if worker.spoken else None
     if last is None or not last.completed:
         reason = worker.backend_errors[-1] if worker.backend_errors else "nothing was spoken"
-        print(f"livecoach say: error: {reason}", file=err)
-        return 1
+        raise SpeechFailed(f"say: {reason}")
     print(f"said it with {last.backend}", file=out)
     return 0
 
@@ -97,9 +93,8 @@ def _cannot_speak(config: SpeechConfig, worker: SpeechWorker) -> str:
 def _cmd_voices(args: argparse.Namespace) -> int:
     try:
         backend, voices = list_voices(_speech_config(args))
-    except (ConfigError, BackendUnavailable, BackendFailed, OSError) as exc:
-        print(f"livecoach voices: error: {_line(exc)}", file=sys.stderr)
-        return 1
+    except OSError as exc:
+        raise SpeechFailed(f"voices: {_line(exc)}") from None
     print(f"{len(voices)} voices of {backend} (use the id with --voice):")
     width = max([len(v.id) for v in voices] + [2])
     for v in voices:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from livecoach.errors import LiveCoachError
+from livecoach.errors import EXIT_INPUT, LiveCoachError
 
 __all__ = ["LABELLED_FAULTS", "EvalError", "ClipSpec", "variant_from_text", "load_manifest"]
 
@@ -23,6 +23,8 @@ LABELLED_FAULTS: Tuple[str, ...] = ("hip_sag", "hip_pike", "shallow", "no_lockou
 
 class EvalError(LiveCoachError):
     """A problem with the manifest, a clip or the cache; the message is one line."""
+
+    exit_code = EXIT_INPUT
 
 
 @dataclass(frozen=True)

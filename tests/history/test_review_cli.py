@@ -1,7 +1,6 @@
 """``summary``, ``history`` and ``export``: output, trends across sessions, formats, errors."""
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -9,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from livecoach.cli import history_commands
+from livecoach.cli.main import main as livecoach_main
 from livecoach.history import export, summary, trends
 from livecoach.config.schema import load_config
 from livecoach.history.recorder import SessionRecorder
@@ -25,10 +24,8 @@ def config():
 
 
 def run(argv, capsys):
-    parser = argparse.ArgumentParser(prog="livecoach")
-    history_commands.register(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    """The command through the real entry point (which prints every error as one line)."""
+    code = livecoach_main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -15,6 +15,8 @@ from typing import List
 
 import pytest
 
+from livecoach.errors import LiveCoachError
+
 from livecoach.cli.speech_commands import register
 from livecoach.config.schema import load_config
 from livecoach.speech import backends as sb
@@ -226,9 +228,9 @@ def test_say_command_writes_a_wav(tmp_path, capsys):
     assert 0.3 <= _wav_seconds(out) <= 3.0
     assert "wrote" in capsys.readouterr().out
     args = parser.parse_args(["say", "Go lower", "--wav", str(tmp_path / "no" / "x.wav")])
-    assert args.func(args) == 1
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("livecoach say: error:") and "\n" not in err
+    with pytest.raises(LiveCoachError) as raised:  # cli.main prints it as one line
+        args.func(args)
+    assert "does not exist" in str(raised.value) and "\n" not in str(raised.value)
     args = parser.parse_args(["voices", "--backend", "espeak-ng"])
     assert args.func(args) == 0
     listing = capsys.readouterr().out

@@ -119,9 +119,9 @@ def test_say_without_a_sound_device_prints_one_clean_line(tmp_path):
     env = dict(os.environ, PATH=str(tmp_path), PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-m", "livecoach", "say", "Go lower"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1
+    assert proc.returncode == 7  # EXIT_SPEECH
     assert proc.stdout == ""
-    assert proc.stderr == ("livecoach say: error: cannot speak: no sound device (aplay cannot open one) — connect "
+    assert proc.stderr == ("livecoach: error: say: cannot speak: no sound device (aplay cannot open one) — connect "
                            "speakers or headphones (`aplay -l` lists the sound devices), or write it to a file "
                            "with --wav FILE\n")
     _one_line(proc.stderr)
