@@ -1,5 +1,5 @@
 """``livecoach`` command line: train, analyze, replay, doctor, config, eval, say, voices,
-summary, history, export.
+summary, history, export, plans.
 
 Every sub-command is registered here, in :data:`REGISTRARS`. Every failure a user can cause
 (no camera, a bad path, a bad config, speech missing) is a
@@ -29,6 +29,7 @@ from livecoach.session.options import SessionOptions
 from livecoach.evaluation.harness import register as register_eval_commands
 from livecoach.cli.speech_commands import register as register_speech_commands
 from livecoach.cli.history_commands import register as register_history_commands
+from livecoach.cli.plan_commands import register as register_plan_commands
 
 log = logging.getLogger("livecoach")
 
@@ -186,6 +187,7 @@ REGISTRARS: Tuple[Callable[["argparse._SubParsersAction"], None], ...] = (
     register_eval_commands,
     register_speech_commands,
     register_history_commands,
+    register_plan_commands,
 )
 
 _TOP_LEVEL_FLAGS = ("-v", "--verbose")
