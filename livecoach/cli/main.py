@@ -57,6 +57,10 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
     parser.add_argument("--reps", action="store_true", default=None,
                         help="print the per-rep table in the summary even for a long session")
+    parser.add_argument("--plan", metavar="NAME",
+                        help="run a workout plan set by set (see `livecoach plans`)")
+    parser.add_argument("--plans-dir", type=Path, metavar="DIR",
+                        help="a folder of your own plan files (read after the shipped ones)")
 
 
 def _add_pipeline_flag(parser: argparse.ArgumentParser) -> None:
@@ -122,6 +126,7 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         video=getattr(args, "video", None),
         recording=getattr(args, "recording", None),
         voice_id=args.voice, rate_wpm=args.rate,
+        plan=args.plan, plans_dir=args.plans_dir,
     )
 
 
