@@ -362,6 +362,7 @@ class CoachSession:
             if self._plan is not None:
                 self._emit_plan(self._plan.on_key("pause", self._tick_t))
         elif action in ("next set", "back") and self._plan is not None:
+            self.paused = False  # the plan resumes to call the set: so does the picture
             self._emit_plan(self._plan.on_key(action, self._tick_t))
         elif action == "mute" and self._speaker is not None:
             self._speaker.muted = not self._speaker.muted
