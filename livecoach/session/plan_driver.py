@@ -22,12 +22,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from livecoach.config.exercises import ExerciseLibrary, load_exercises
 from livecoach.config.plans import Plan, PlanLibrary
 from livecoach.config.schema import Config
 from livecoach.formats.events import EVENTS_SCHEMA_VERSION
 from livecoach.formats.records import finite_round
 from livecoach.logic.plans import (Advice, PlanDone, PlanPaused, PlanResumed, PlanRunner, PlanStatus, RepOutcome,
                                    Rest, RunnerState, SetEnd, SetStart)
+from livecoach.logic.holds import HoldTimer
 from livecoach.logic.plan_events import PlanInput
 from livecoach.logic.setup_check import SetupChecker, SetupEvent
 from livecoach.types import Cue, CueEvent, LogicStep, Phase, RepEvent
@@ -62,7 +64,8 @@ def describe_plan_event(event: Any) -> str:
         unit = "s" if event.unit == "seconds" else "reps"
         return f"{t} set {event.set} of {event.of} starts: {event.exercise}, {event.target_min}-{event.target_max} {unit}"
     if isinstance(event, SetEnd):
-        return f"{t} set ends ({event.reason}): {event.exercise}, {event.reps} reps, {event.no_reps} no-reps"
+        done = f"held {event.hold_s:.1f} s" if event.hold_s > 0 else f"{event.reps} reps, {event.no_reps} no-reps"
+        return f"{t} set ends ({event.reason}): {event.exercise}, {done}"
     if isinstance(event, Rest):
         return f"{t} rest {event.seconds:g} s, next: {event.next_exercise}"
     if isinstance(event, Advice):
@@ -78,18 +81,19 @@ def describe_plan_event(event: Any) -> str:
     return repr(event)
 
 
-def plan_line(status: PlanStatus, spoken_name: Any) -> str:
+def plan_line(status: PlanStatus, spoken_name: Any, is_hold: bool = False) -> str:
     """The overlay's plan line: "Set 2 of 3: wide 8-12 -- 5 reps", "Rest 0:42 -- next: diamond
-    push-ups" (``spoken_name``: exercise -> its words, from the plan rules)."""
+    push-ups" (``spoken_name``: exercise -> its words, from the plan rules; ``is_hold``: the set
+    is timed, so its count is good-form seconds)."""
     if status.state == RunnerState.DONE:
         return "Workout done"
     if status.state == RunnerState.REST:
         left = int(round(status.rest_left_s))
         line = f"Rest {left // 60}:{left % 60:02d} \u2014 next: {spoken_name(status.exercise)}"
     else:
-        unit = "s" if status.hold_s > 0 and status.reps == 0 else "reps"
-        done = f"{int(status.hold_s)} s" if unit == "s" else f"{status.reps} reps"
-        head = f"Set {status.set} of {status.of}: {status.exercise} {status.target_min}-{status.target_max}"
+        done = f"{int(status.hold_s)} s" if is_hold else f"{status.reps} reps"
+        unit = " s" if is_hold else ""
+        head = f"Set {status.set} of {status.of}: {status.exercise} {status.target_min}-{status.target_max}{unit}"
         line = f"{head} \u2014 {done}" if status.state == RunnerState.ACTIVE else f"{head} \u2014 get in position"
     return f"{line} (paused)" if status.paused else line
 
@@ -97,8 +101,12 @@ def plan_line(status: PlanStatus, spoken_name: Any) -> str:
 class PlanDriver:
     """Runs ``plan`` (from ``library``) on a session's logic steps (see the module docstring)."""
 
-    def __init__(self, plan: Plan, library: PlanLibrary, config: Config) -> None:
+    def __init__(self, plan: Plan, library: PlanLibrary, config: Config,
+                 exercises: Optional[ExerciseLibrary] = None) -> None:
         self.plan = plan
+        # A hold set's good-form seconds come from a HoldTimer of the set's exercise.
+        self.exercises = exercises if exercises is not None else load_exercises()
+        self._hold: Optional[Tuple[int, HoldTimer]] = None
         self.library = library
         self.runner = PlanRunner(plan, library.rules, clean_sessions={}, words_per_minute=config.speech.rate_wpm,
                                  pad_s=config.cues.utterance_pad_s)
@@ -139,7 +147,8 @@ class PlanDriver:
         else:
             self._setup_active = False
             self._setup_message = ""
-        out.extend(self._boosted(self.runner.update(PlanInput(t, person, reps, None))))
+        hold_seconds = self._hold_seconds(step)
+        out.extend(self._boosted(self.runner.update(PlanInput(t, person, reps, hold_seconds))))
         return out
 
     def on_key(self, action: str, t_s: float) -> List[Any]:
@@ -161,10 +170,21 @@ class PlanDriver:
     # -- for the overlay -----------------------------------------------------------------------
     def overlay_lines(self) -> Tuple[str, Optional[str]]:
         """The plan line and, during set-up, the set-up message (None when there is none)."""
-        line = plan_line(self.runner.status(), self.library.rules.spoken_name)
+        cur = self.runner.current
+        line = plan_line(self.runner.status(), self.library.rules.spoken_name, cur is not None and cur.is_hold)
         return line, (self._setup_message or None) if self._setup_active else None
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _hold_seconds(self, step: LogicStep) -> Optional[float]:
+        """The good-form seconds of the hold under way when the set is a hold, else None."""
+        cur = self.runner.current
+        if cur is None or not cur.is_hold or cur.exercise not in self.exercises:
+            self._hold = None
+            return None
+        if self._hold is None or self._hold[0] != self.runner.index or self._hold[1].profile.name != cur.exercise:
+            self._hold = (self.runner.index, HoldTimer(self.exercises[cur.exercise], self.exercises.recognition))
+        return self._hold[1].update(step.t_s, step.pose).seconds_good
+
     def _setup_wanted(self, step: Optional[LogicStep]) -> bool:
         state = self.runner.state
         if state in (RunnerState.ACTIVE, RunnerState.DONE):

@@ -93,3 +93,43 @@ def test_the_set_ends_when_the_person_stands_up_and_walks_out(tmp_path: Path) ->
     assert rest["seconds"] == 60.0
     assert (advice["kind"], advice["from"], advice["to"]) == ("regress", "standard", "incline")
     assert not [e for e in plan if e["type"] == "set_start" and e["t"] > end["t"]]  # nobody came back
+
+
+HOLD_PLAN = """
+name = "hold_then_reps"
+title = "Hold, then reps"
+description = "A forearm plank, then standard push-ups."
+adapt = false
+
+[[blocks]]
+name = "main"
+rounds = 1
+rest_s = 5.0
+sets = 1
+
+  [[blocks.entries]]
+  exercise = "forearm_plank"
+  target_min = 5
+  target_max = 8
+
+  [[blocks.entries]]
+  exercise = "standard"
+  target_min = 4
+  target_max = 5
+"""
+
+
+def test_a_hold_set_is_timed_on_a_real_clip_and_ends_at_its_target(tmp_path: Path) -> None:
+    # variants/fitnease plank: a forearm plank in good form for about 8.4 s (manifest)
+    (tmp_path / "hold_then_reps.toml").write_text(HOLD_PLAN)
+    result = run_cli("replay", str(LANDMARKS / "variants__fitnease__plank.jsonl.gz"), "--plan", "hold_then_reps",
+                     "--plans-dir", str(tmp_path), "--events", "-", "--no-history")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    plan = [e for e in events if e["type"] in PLAN_TYPES]
+    assert [e["type"] for e in plan][:3] == ["set_start", "set_end", "rest"]
+    start, end, rest = plan[:3]
+    assert (start["exercise"], start["unit"]) == ("forearm_plank", "seconds")
+    assert (end["reason"], end["reps"]) == ("target", 0) and end["hold_s"] >= 8.0
+    assert 7.0 <= end["t"] - start["t"] <= 10.0  # timed from the first frame in position
+    assert rest["next"] == "standard"
