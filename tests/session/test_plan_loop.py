@@ -84,8 +84,8 @@ def driver(tmp_path: Path) -> PlanDriver:
     return PlanDriver(library.get("two_sets"), library, load_config())
 
 
-def ticks(lead_in_s: float = 0.0, with_images: bool = False) -> Iterator[Tick]:
-    """The recording, after ``lead_in_s`` seconds of an empty picture (no pose)."""
+def ticks(lead_in_s: float = 0.0, with_images: bool = False, lead_out_s: float = 0.0) -> Iterator[Tick]:
+    """The recording, after ``lead_in_s`` and before ``lead_out_s`` seconds of an empty picture (no pose)."""
     _, frames = read_recording(RECORDING)
     image = np.full((90, 160, 3), 120, np.uint8) if with_images else None
     n = 0
@@ -97,6 +97,11 @@ def ticks(lead_in_s: float = 0.0, with_images: bool = False) -> Iterator[Tick]:
     for f in frames:
         frame = Frame(n, lead_in_s + f.t_s, image) if with_images else None
         yield Tick(lead_in_s + f.t_s, n, frame, f.pose, pose_known=True)
+        n += 1
+    t_end = lead_in_s + frames[-1].t_s
+    for k in range(1, int(lead_out_s * 30) + 1):
+        frame = Frame(n, t_end + k / 30.0, image) if with_images else None
+        yield Tick(t_end + k / 30.0, n, frame, None, pose_known=True)
         n += 1
 
 
@@ -167,3 +172,19 @@ def test_keys_n_b_and_space_drive_the_plan_and_the_overlay_shows_it(tmp_path: Pa
     assert any(line and line.startswith("Set 1 of 2: standard 3-12") for line in overlay.lines)
     assert any(line and line.startswith("Set 2 of 2: standard 3-12") for line in overlay.lines)
     assert any(line and "reps" in line for line in overlay.lines)
+
+
+def test_walking_out_during_the_rest_pauses_the_plan_and_asks_to_step_back_in(tmp_path: Path) -> None:
+    sink = ListSink()
+    CoachSession(load_config(), SessionOptions(mode="replay", quiet=True), "test", ticks(lead_out_s=6.0),
+                 events=sink, plan=driver(tmp_path)).run()
+    events = plan_dicts(sink)
+    types = [e["type"] for e in events]
+    end = events[types.index("set_end")]
+    assert end["reason"] == "stood_up"
+    after = [e for e in events if e["t"] >= end["t"]]
+    setup = [e for e in after if e["type"] == "setup"]
+    assert setup and setup[0]["check"] == "no_person"
+    paused = [e for e in after if e["type"] == "plan_paused"]
+    assert [p["reason"] for p in paused] == ["away"]
+    assert "set_start" not in [e["type"] for e in after]  # the rest waits for him
