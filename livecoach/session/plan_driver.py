@@ -62,7 +62,8 @@ def describe_plan_event(event: Any) -> str:
     t = f"[{event.t_s:7.2f}s]"
     if isinstance(event, SetStart):
         unit = "s" if event.unit == "seconds" else "reps"
-        return f"{t} set {event.set} of {event.of} starts: {event.exercise}, {event.target_min}-{event.target_max} {unit}"
+        target = f"{event.target_min}-{event.target_max} {unit}"
+        return f"{t} set {event.set} of {event.of} starts: {event.exercise}, {target}"
     if isinstance(event, SetEnd):
         done = f"held {event.hold_s:.1f} s" if event.hold_s > 0 else f"{event.reps} reps, {event.no_reps} no-reps"
         return f"{t} set ends ({event.reason}): {event.exercise}, {done}"
