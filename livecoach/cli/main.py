@@ -1,5 +1,5 @@
 """``livecoach`` command line: train, analyze, replay, doctor, config, eval, say, voices,
-summary, history, export.
+summary, history, export, plans.
 
 Every sub-command is registered here, in :data:`REGISTRARS`. Every failure a user can cause
 (no camera, a bad path, a bad config, speech missing) is a
@@ -29,6 +29,7 @@ from livecoach.session.options import SessionOptions
 from livecoach.cli.evaluate import register as register_eval_commands
 from livecoach.cli.speech_commands import register as register_speech_commands
 from livecoach.cli.history_commands import register as register_history_commands
+from livecoach.cli.plan_commands import register as register_plan_commands
 
 log = logging.getLogger("livecoach")
 
@@ -56,6 +57,10 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
     parser.add_argument("--reps", action="store_true", default=None,
                         help="print the per-rep table in the summary even for a long session")
+    parser.add_argument("--plan", metavar="NAME",
+                        help="run a workout plan set by set (see `livecoach plans`)")
+    parser.add_argument("--plans-dir", type=Path, metavar="DIR",
+                        help="a folder of your own plan files (read after the shipped ones)")
 
 
 def _add_pipeline_flag(parser: argparse.ArgumentParser) -> None:
@@ -121,6 +126,7 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         video=getattr(args, "video", None),
         recording=getattr(args, "recording", None),
         voice_id=args.voice, rate_wpm=args.rate,
+        plan=args.plan, plans_dir=args.plans_dir,
     )
 
 
@@ -186,6 +192,7 @@ REGISTRARS: Tuple[Callable[["argparse._SubParsersAction"], None], ...] = (
     register_eval_commands,
     register_speech_commands,
     register_history_commands,
+    register_plan_commands,
 )
 
 _TOP_LEVEL_FLAGS = ("-v", "--verbose")

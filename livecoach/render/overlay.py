@@ -40,6 +40,8 @@ _DEPTH_OK: Color = (90, 210, 90)
 _DEPTH_PARTIAL: Color = (40, 190, 250)
 _MUTED_BADGE: Color = (60, 60, 200)
 _PAUSED_BADGE: Color = (20, 150, 230)
+_PLAN_LINE: Color = (90, 60, 20)
+_SETUP: Color = (40, 110, 150)
 _CUE_BACKGROUND = {
     CueKind.CORRECTION: (30, 45, 200),
     CueKind.PRAISE: (50, 150, 40),
@@ -328,8 +330,13 @@ class OverlayRenderer:
     # -- public ------------------------------------------------------------------------
 
     def render(self, image: np.ndarray, step: LogicStep, fps: float, muted: bool = False,
-               paused: bool = False) -> np.ndarray:
-        """A new BGR image: ``image`` with the overlay for ``step`` drawn on it."""
+               paused: bool = False, plan_line: Optional[str] = None,
+               setup_line: Optional[str] = None) -> np.ndarray:
+        """A new BGR image: ``image`` with the overlay for ``step`` drawn on it.
+
+        With a workout plan: ``plan_line`` ("Set 2 of 3: wide 8-12 -- 5 reps", "Rest 0:42 --
+        next: ...") along the bottom, and during the camera set-up ``setup_line`` (what to
+        change, or "Ready") in place of the no-person hint."""
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected a BGR image (H x W x 3), got shape {image.shape}")
         out = np.ascontiguousarray(image, dtype=np.uint8).copy()
@@ -346,10 +353,15 @@ class OverlayRenderer:
 
         cue = self._active_cue(step)
         bottom_y = height - int(60 * s)
+        if plan_line:
+            self._banner(out, _ascii(plan_line), height - int(26 * s), _PLAN_LINE, s, 0.8, alpha=0.8)
+            bottom_y = height - int(100 * s)  # the cue banner goes above the plan line
         if cue is not None:
             self._banner(out, _ascii(cue.text), bottom_y, _CUE_BACKGROUND.get(cue.kind, _PANEL), s, 1.3)
         elif paused:
             pass  # the PAUSED banner below says what to do
+        elif setup_line:
+            self._banner(out, _ascii(setup_line), height // 2, _SETUP, s, 1.1, alpha=0.8)
         elif step.pose is None:
             self._banner(out, _ascii(self._config.no_person_hint), height // 2, _PANEL, s, 1.1, alpha=0.7)
         elif step.phase is Phase.NOT_IN_POSITION:

@@ -1,7 +1,7 @@
 """The on-screen window (adapter: cv2 HighGUI).
 
 :class:`Window` shows overlay images and turns key presses into :class:`KeyAction` s:
-q/Esc quit, space pause, m mute, r reset the count; closing the window also quits, and a
+q/Esc quit, space pause, m mute, r reset the count, n next set and b back (a workout plan); closing the window also quits, and a
 window destroyed behind OpenCV's back (no window manager) is reported as
 :attr:`KeyAction.WINDOW_CLOSED`, which quits too (:attr:`KeyAction.quits`).
 
@@ -35,6 +35,8 @@ class KeyAction(Enum):
     PAUSE = "pause"  # toggles
     MUTE = "mute"  # toggles
     RESET = "reset"  # reset the rep count
+    NEXT_SET = "next set"  # a workout plan: end the set (or the rest) and call the next
+    BACK = "back"  # a workout plan: call the previous set again
     WINDOW_CLOSED = "window closed"  # the window was destroyed without the app being told
 
     @property
@@ -49,6 +51,8 @@ _KEYS = {
     ord(" "): KeyAction.PAUSE,
     ord("m"): KeyAction.MUTE, ord("M"): KeyAction.MUTE,
     ord("r"): KeyAction.RESET, ord("R"): KeyAction.RESET,
+    ord("n"): KeyAction.NEXT_SET, ord("N"): KeyAction.NEXT_SET,
+    ord("b"): KeyAction.BACK, ord("B"): KeyAction.BACK,
 }
 
 

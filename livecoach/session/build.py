@@ -19,6 +19,7 @@ from livecoach import __version__
 from livecoach.capture.base import CaptureError
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
 from livecoach.clock import SourceClock
+from livecoach.config.plans import load_plans
 from livecoach.config.schema import Config, ConfigError, config_as_dict
 from livecoach.errors import (EXIT_SIGINT, ConfigProblem, DisplayProblem, HistoryProblem, InputProblem,
                               PoseModelProblem, SessionError)
@@ -27,8 +28,10 @@ from livecoach.formats.recording import RecordingError, ReplaySource
 from livecoach.history.recorder import SessionMeta, SessionRecorder, StoreError, StoreOutcome, db_path_for
 from livecoach.history.review import end_of_journaled_session, end_of_session
 from livecoach.history.store import SessionStore
+from livecoach.logic.setup_check import frame_brightness
 from livecoach.session.loop import CoachSession, StopFlag
 from livecoach.session.options import SessionOptions
+from livecoach.session.plan_driver import PlanDriver
 from livecoach.session.pipeline import PosePipeline
 from livecoach.session.outputs import LazyLandmarkWriter, check_outputs
 from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speaker, VideoWriter
@@ -61,6 +64,7 @@ def run_session(options: SessionOptions, config: Config) -> int:
         except ConfigError as exc:
             raise ConfigProblem(str(exc)) from None
     check_outputs(options)  # a bad output path says so now, not after the model loaded
+    plan = _plan_driver(options, config)  # an unknown plan says so now too
     if options.mode == "train" and not options.headless:
         from livecoach.render.window import display_problem  # render needs cv2
 
@@ -135,7 +139,7 @@ def run_session(options: SessionOptions, config: Config) -> int:
                 ticks = iter(pipeline)
             fps_of_source, total = source.fps, source.frame_count
         return _run_built(config, options, source_name, ticks, estimator, speaker, capture, size,
-                          fps_of_source, total, recorder, resources)
+                          fps_of_source, total, recorder, resources, plan)
     finally:
         if capture is not None:
             capture.stop(timeout=1.0)
@@ -144,6 +148,17 @@ def run_session(options: SessionOptions, config: Config) -> int:
                 resource.close()
             except Exception:  # noqa: BLE001 - closing must not mask the session's outcome
                 log.debug("closing %r failed", resource, exc_info=True)
+
+
+def _plan_driver(options: SessionOptions, config: Config) -> Optional[PlanDriver]:
+    """The ``--plan`` to run, or None; a plan that does not load is a config problem."""
+    if options.plan is None:
+        return None
+    try:
+        library = load_plans(user_dir=options.plans_dir)
+        return PlanDriver(library.get(options.plan), library, config)
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
 
 
 def _banner(source_name: str, options: SessionOptions) -> None:
@@ -228,7 +243,7 @@ class StoppingOnClose:
 def _run_built(config: Config, options: SessionOptions, source_name: str, ticks: Iterator[Tick],
                estimator: Optional[PoseEstimator], speaker: Optional[Speaker], capture: Optional[DroppedFrames],
                size: FrameSize, fps_of_source: float, total: Optional[int], recorder: Optional[SessionRecorder],
-               resources: List[Closable]) -> int:
+               resources: List[Closable], plan: Optional[PlanDriver] = None) -> int:
     # The output files first, the history row last: a failure in between leaves no empty session.
     events = EventWriter(options.events) if options.events else None
     if events is not None:
@@ -266,7 +281,8 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
                            landmark_writer=landmark_writer, video_writer=video_writer,
                            raw_video_writer=raw_writer, events=events,
                            dropped_frames=(lambda: capture.stats().frames_lost) if capture else (lambda: 0),
-                           total_frames=total if options.progress else None)
+                           total_frames=total if options.progress else None, plan=plan,
+                           brightness=frame_brightness if plan is not None else None)
     stop = StopFlag()
     stop.install()
     failure: Optional[BaseException] = None

@@ -28,6 +28,7 @@ from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.cues import CuePolicy
 from livecoach.logic.reps import plank_posture
 from livecoach.session.options import SessionOptions
+from livecoach.session.plan_driver import PlanDriver, config_for_plan, describe_plan_event, plan_event_dict
 from livecoach.session.ports import (EventSink, HistoryRecorder, Image, LandmarkSink, Overlay, PoseEstimator,
                                      SessionWindow, Speaker, VideoWriter)
 from livecoach.session.ticks import Tick
@@ -120,8 +121,13 @@ class CoachSession:
                  landmark_writer: Optional[LandmarkSink] = None, video_writer: Optional[VideoWriter] = None,
                  raw_video_writer: Optional[VideoWriter] = None, events: Optional[EventSink] = None,
                  dropped_frames: Callable[[], int] = lambda: 0, total_frames: Optional[int] = None,
-                 out: TextIO = sys.stdout) -> None:
+                 out: TextIO = sys.stdout, plan: Optional[PlanDriver] = None,
+                 brightness: Optional[Callable[[Image], float]] = None) -> None:
+        # A plan says the counts and "set done" itself (livecoach.session.plan_driver).
+        config = config_for_plan(config) if plan is not None else config
         self.config = config
+        self._plan = plan
+        self._brightness = brightness  # the frame's mean light, for the set-up check
         self.options = options
         self.source_name = source_name
         self._ticks = ticks
@@ -140,7 +146,8 @@ class CoachSession:
         self.analyzer = SessionAnalyzer(config, variant=options.variant, cue_policy=self._cue_policy)
         # A live session opens with "Get into a plank" (cue key "start") unless the person is in
         # one already; a video or a replay is not talking to anyone.
-        self._start_cue_due = options.mode == "train"
+        self._start_cue_due = options.mode == "train" and plan is None  # a plan calls its first set
+        self._tick_t = 0.0
         self._closing_cues: List[Cue] = []
         self._events = events
         # Human-readable lines share stdout with `--events -`; then only the JSON goes there.
@@ -188,6 +195,7 @@ class CoachSession:
             reason = "camera_lost" if _is_camera_lost(exc) else "error"
             failure = exc
         finally:
+            self._finish_plan()
             elapsed = max(time.monotonic() - started, 1e-6)
             end = self.analyzer.finish(self.last_t_s, frames=self.frames,
                                        frames_with_pose=self.frames_with_pose,
@@ -205,6 +213,7 @@ class CoachSession:
 
     # -- one frame --------------------------------------------------------------------
     def _process(self, tick: Tick) -> Optional[str]:
+        self._tick_t = tick.t_s
         if self._speaker is not None:
             self._check_speaker()
         if self.paused and self._window is not None and tick.frame is not None:
@@ -254,6 +263,11 @@ class CoachSession:
                 print(describe(event), file=self._out, flush=True)
             if isinstance(event, CueEvent) and self._speaker is not None:
                 self._speaker.say(event.cue)
+        if self._plan is not None:
+            light = None
+            if image is not None and self._brightness is not None and self._plan.wants_brightness(step):
+                light = self._brightness(image)
+            self._emit_plan(self._plan.on_step(step, light))
         if image is not None and (self._window is not None or self._video_writer is not None):
             drawn = self._draw(image, step, paused=self.paused)
             if self._video_writer is not None:
@@ -281,7 +295,35 @@ class CoachSession:
     def _draw(self, image: Image, step: LogicStep, paused: bool) -> Image:
         if self._renderer is None:
             return image
+        if self._plan is not None:
+            plan_line, setup_line = self._plan.overlay_lines()
+            return self._renderer.render(image, step, fps=self._fps(), muted=self._muted(), paused=paused,
+                                         plan_line=plan_line, setup_line=setup_line)
         return self._renderer.render(image, step, fps=self._fps(), muted=self._muted(), paused=paused)
+
+    def _emit_plan(self, events: List[Any]) -> None:
+        """The plan's and the set-up check's events: to ``--events``, the headless lines and the
+        speaker, like the logic's own."""
+        for event in events:
+            is_cue = isinstance(event, CueEvent)
+            if self._events:
+                if is_cue:
+                    self._events.write(event)
+                else:
+                    self._events.write_dict(plan_event_dict(event))
+            if self._print_lines:
+                print(describe(event) if is_cue else describe_plan_event(event), file=self._out, flush=True)
+            if is_cue and self._speaker is not None:
+                self._speaker.say(event.cue)
+
+    def _finish_plan(self) -> None:
+        """The plan's last events (a set cut short by the end, "Workout done"), before the session's."""
+        if self._plan is None:
+            return
+        try:
+            self._emit_plan(self._plan.finish(self.last_t_s))
+        except Exception as exc:  # noqa: BLE001 - the session must still close and be saved
+            log.warning("while ending the plan: %s", exc)
 
     def _say_if_nobody_in_view(self, t_s: float, person: bool) -> None:
         """Without a window nothing shows the no-person hint: one line per absence."""
@@ -318,6 +360,11 @@ class CoachSession:
             return "quit"
         if action == "pause":
             self.paused = not self.paused
+            if self._plan is not None:
+                self._emit_plan(self._plan.on_key("pause", self._tick_t))
+        elif action in ("next set", "back") and self._plan is not None:
+            self.paused = False  # the plan resumes to call the set: so does the picture
+            self._emit_plan(self._plan.on_key(action, self._tick_t))
         elif action == "mute" and self._speaker is not None:
             self._speaker.muted = not self._speaker.muted
         elif action == "reset":

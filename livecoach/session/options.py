@@ -46,3 +46,6 @@ class SessionOptions:
     # Speech overrides from the command line (None: the config's).
     voice_id: Optional[str] = None
     rate_wpm: Optional[int] = None
+    # A workout plan to run set by set (``livecoach plans``), and a folder of the user's own plans.
+    plan: Optional[str] = None
+    plans_dir: Optional[Path] = None

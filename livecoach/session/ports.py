@@ -53,7 +53,8 @@ class Overlay(Protocol):
     """Draws a step on a frame (``livecoach.render.overlay.OverlayRenderer``)."""
 
     def render(self, image: Image, step: LogicStep, fps: float, muted: bool = False,
-               paused: bool = False) -> Image: ...
+               paused: bool = False, plan_line: Optional[str] = None,
+               setup_line: Optional[str] = None) -> Image: ...
 
 
 class HistoryRecorder(Protocol):

@@ -288,3 +288,21 @@ def test_only_the_visible_side_of_a_highlighted_pair_is_drawn(renderer):
     # When no highlighted joint is visible, they are all shown anyway.
     only_far = renderer.render(image, make_step(pose, highlight=(L.RIGHT_HIP,)), fps=30.0)
     assert is_red(only_far[int(ry), int(rx)])
+
+
+def test_a_plan_line_is_drawn_along_the_bottom_and_the_setup_message_mid_frame(renderer):
+    image = frame()
+    plain = renderer.render(image, make_step(None, phase=Phase.NOT_IN_POSITION), fps=30.0)
+    with_plan = renderer.render(image, make_step(None, phase=Phase.NOT_IN_POSITION), fps=30.0,
+                                plan_line="Rest 0:42 \u2014 next: diamond push-ups",
+                                setup_line="Step back so I can see your feet")
+    mask = changed(plain, with_plan)
+    height = image.shape[0]
+    assert region(mask, 0, height - 30, 640, height - 5) > 0.05  # the plan line's banner
+    assert region(mask, 100, height // 2 - 10, 540, height // 2 + 10) > 0.05  # the set-up message replaces the hint
+    # the cue banner moves up above the plan line instead of covering it
+    big = frame(1280, 720)  # scale 1: the cue banner is centred 60 px above the bottom, 100 px with a plan line
+    step = make_step(None, phase=Phase.NOT_IN_POSITION, last_cue=cue(t_s=10.0))
+    cue_only = changed(big, renderer.render(big, step, fps=30.0))
+    cue_and_plan = changed(big, renderer.render(big, step, fps=30.0, plan_line="Set 1 of 3: standard 10-15"))
+    assert region(cue_only, 400, 600, 880, 620) == 0.0 < region(cue_and_plan, 400, 600, 880, 620)

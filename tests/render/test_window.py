@@ -36,6 +36,8 @@ TITLE = "LiveCoach window test"
     (ord("q"), KeyAction.QUIT), (ord("Q"), KeyAction.QUIT), (27, KeyAction.QUIT),
     (ord(" "), KeyAction.PAUSE), (ord("m"), KeyAction.MUTE), (ord("M"), KeyAction.MUTE),
     (ord("r"), KeyAction.RESET), (ord("R"), KeyAction.RESET),
+    (ord("n"), KeyAction.NEXT_SET), (ord("N"), KeyAction.NEXT_SET), (ord("b"), KeyAction.BACK),
+    (ord("B"), KeyAction.BACK),
     (-1, KeyAction.NONE), (ord("x"), KeyAction.NONE), (0x100000 | ord("q"), KeyAction.QUIT),
 ])
 def test_keys_map_to_actions(key, action):
@@ -248,7 +250,8 @@ def _send_wm_delete(display: str, window_id: int) -> None:
 
 def test_quitting_actions():
     assert KeyAction.QUIT.quits and KeyAction.WINDOW_CLOSED.quits
-    assert not any(a.quits for a in (KeyAction.NONE, KeyAction.PAUSE, KeyAction.MUTE, KeyAction.RESET))
+    assert not any(a.quits for a in (KeyAction.NONE, KeyAction.PAUSE, KeyAction.MUTE, KeyAction.RESET,
+                                     KeyAction.NEXT_SET, KeyAction.BACK))
     assert KeyAction.WINDOW_CLOSED.value == "window closed"
 
 

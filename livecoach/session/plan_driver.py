@@ -1,0 +1,207 @@
+"""A workout plan inside a session: the :class:`~livecoach.logic.plans.PlanRunner` fed with the
+analyzer's outputs, and the :class:`~livecoach.logic.setup_check.SetupChecker` outside sets.
+
+:class:`PlanDriver` is what the frame loop (:mod:`livecoach.session.loop`) talks to when
+``--plan NAME`` was given. Per frame :meth:`PlanDriver.on_step` turns the frame's
+:class:`~livecoach.types.LogicStep` into the plan's events (``SetStart``, ``SetEnd``, ``Rest``,
+``Advice``, ...), the set-up advice (:class:`~livecoach.logic.setup_check.SetupEvent`) and the
+lines to say (:class:`~livecoach.types.CueEvent`); the loop writes, prints and speaks them like
+its own events. The keys n (next set), b (back) and space (pause) go to :meth:`on_key`.
+
+Who is heard (the speaker keeps one waiting cue and a newer one replaces it unless it is less
+important): the plan's lines rank above every form correction (their priorities are raised
+past the highest ``[cues.priority]``), corrections above the set-up messages, and set-up
+messages are only looked for outside a set -- before the first set starts, and while nobody is
+in position between sets. While a plan runs, the cue policy's own counting aloud and its "set
+done" announcement are off (:func:`config_for_plan`): the plan says those.
+
+Frame time only; pure logic apart from the brightness the loop measures on the frame.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from livecoach.config.exercises import ExerciseLibrary, load_exercises
+from livecoach.config.plans import Plan, PlanLibrary
+from livecoach.config.schema import Config
+from livecoach.formats.events import EVENTS_SCHEMA_VERSION
+from livecoach.formats.records import finite_round
+from livecoach.logic.plans import (Advice, PlanDone, PlanPaused, PlanResumed, PlanRunner, PlanStatus, RepOutcome,
+                                   Rest, RunnerState, SetEnd, SetStart)
+from livecoach.logic.holds import HoldTimer
+from livecoach.logic.plan_events import PlanInput
+from livecoach.logic.setup_check import SetupChecker, SetupEvent
+from livecoach.types import Cue, CueEvent, LogicStep, Phase, RepEvent
+
+__all__ = ["PlanDriver", "config_for_plan", "plan_event_dict", "describe_plan_event", "plan_line",
+           "SETUP_PRIORITY", "PLAN_EVENT_TYPES"]
+
+#: Priority of a spoken set-up message: under every correction and every plan line.
+SETUP_PRIORITY = 1
+#: The non-cue objects the driver hands out (each has ``to_dict()``).
+PLAN_EVENT_TYPES = (SetStart, SetEnd, Rest, Advice, PlanPaused, PlanResumed, PlanDone, SetupEvent)
+
+
+def config_for_plan(config: Config) -> Config:
+    """``config`` with the cue policy's counting aloud and "set done" off (the plan says them)."""
+    return dataclasses.replace(config, cues=dataclasses.replace(config.cues, count_every=0, set_rest_s=0.0))
+
+
+def plan_event_dict(event: Any) -> Dict[str, Any]:
+    """The ``--events`` object of a plan or set-up event: its ``to_dict()``, ``t`` rounded like
+    the other events', and the schema version ``v``."""
+    obj = dict(event.to_dict())
+    obj["t"] = finite_round(obj["t"])
+    obj["v"] = EVENTS_SCHEMA_VERSION
+    return obj
+
+
+def describe_plan_event(event: Any) -> str:
+    """A human-readable line for ``--headless`` output."""
+    t = f"[{event.t_s:7.2f}s]"
+    if isinstance(event, SetStart):
+        unit = "s" if event.unit == "seconds" else "reps"
+        target = f"{event.target_min}-{event.target_max} {unit}"
+        return f"{t} set {event.set} of {event.of} starts: {event.exercise}, {target}"
+    if isinstance(event, SetEnd):
+        done = f"held {event.hold_s:.1f} s" if event.hold_s > 0 else f"{event.reps} reps, {event.no_reps} no-reps"
+        return f"{t} set ends ({event.reason}): {event.exercise}, {done}"
+    if isinstance(event, Rest):
+        return f"{t} rest {event.seconds:g} s, next: {event.next_exercise}"
+    if isinstance(event, Advice):
+        return f"{t} advice: {event.kind} {event.from_exercise} -> {event.to_exercise} ({event.reason})"
+    if isinstance(event, PlanPaused):
+        return f"{t} plan paused ({event.reason})"
+    if isinstance(event, PlanResumed):
+        return f"{t} plan resumed"
+    if isinstance(event, PlanDone):
+        return f"{t} plan done: {event.sets} sets, {event.reps} reps"
+    if isinstance(event, SetupEvent):
+        return f"{t} set-up: {event.check}: {event.message}"
+    return repr(event)
+
+
+def plan_line(status: PlanStatus, spoken_name: Any, is_hold: bool = False) -> str:
+    """The overlay's plan line: "Set 2 of 3: wide 8-12 -- 5 reps", "Rest 0:42 -- next: diamond
+    push-ups" (``spoken_name``: exercise -> its words, from the plan rules; ``is_hold``: the set
+    is timed, so its count is good-form seconds)."""
+    if status.state == RunnerState.DONE:
+        return "Workout done"
+    if status.state == RunnerState.REST:
+        left = int(round(status.rest_left_s))
+        line = f"Rest {left // 60}:{left % 60:02d} \u2014 next: {spoken_name(status.exercise)}"
+    else:
+        done = f"{int(status.hold_s)} s" if is_hold else f"{status.reps} reps"
+        unit = " s" if is_hold else ""
+        head = f"Set {status.set} of {status.of}: {status.exercise} {status.target_min}-{status.target_max}{unit}"
+        line = f"{head} \u2014 {done}" if status.state == RunnerState.ACTIVE else f"{head} \u2014 get in position"
+    return f"{line} (paused)" if status.paused else line
+
+
+class PlanDriver:
+    """Runs ``plan`` (from ``library``) on a session's logic steps (see the module docstring)."""
+
+    def __init__(self, plan: Plan, library: PlanLibrary, config: Config,
+                 exercises: Optional[ExerciseLibrary] = None) -> None:
+        self.plan = plan
+        # A hold set's good-form seconds come from a HoldTimer of the set's exercise.
+        self.exercises = exercises if exercises is not None else load_exercises()
+        self._hold: Optional[Tuple[int, HoldTimer]] = None
+        self.library = library
+        self.runner = PlanRunner(plan, library.rules, clean_sessions={}, words_per_minute=config.speech.rate_wpm,
+                                 pad_s=config.cues.utterance_pad_s)
+        self.setup = SetupChecker(library.setup, needs_side_view=True)
+        # Plan lines outrank every correction the cue policy can say.
+        self._boost = max(config.cues.priority.values(), default=0) + 1
+        self._started_a_set = False
+        self._setup_active = False
+        self._setup_message = ""
+        self._last_t = 0.0
+
+    # -- per frame ---------------------------------------------------------------------------
+    def wants_brightness(self, step: Optional[LogicStep] = None) -> bool:
+        """Whether the set-up check runs now (so the loop measures the frame's light)."""
+        return self._setup_wanted(step)
+
+    def on_step(self, step: LogicStep, brightness: Optional[float] = None,
+                exercise: Optional[str] = None, candidates: Sequence[str] = ()) -> List[Any]:
+        """The events of one frame, in the order to write them (see the module docstring).
+
+        ``exercise`` / ``candidates``: what the exercise recogniser made of the frame's reps
+        (None: not recognised, so no "this set is ..." remark)."""
+        t = step.t_s
+        self._last_t = t
+        reps = tuple(RepOutcome.from_record(ev.record, exercise=exercise, candidates=candidates)
+                     for ev in step.events if isinstance(ev, RepEvent))
+        in_position = step.phase != Phase.NOT_IN_POSITION
+        person = self.runner.person(step.features, in_position)
+        out: List[Any] = []
+        if self._setup_wanted(step):
+            if not self._setup_active:
+                self.setup.reset()  # back in view / between sets: say the advice afresh
+                self._setup_active = True
+            for ev in self.setup.update(t, step.pose, brightness):
+                out.append(ev)
+                out.append(CueEvent(ev.cue(SETUP_PRIORITY)))
+            self._setup_message = self.setup.status.message
+        else:
+            self._setup_active = False
+            self._setup_message = ""
+        hold_seconds = self._hold_seconds(step)
+        out.extend(self._boosted(self.runner.update(PlanInput(t, person, reps, hold_seconds))))
+        return out
+
+    def on_key(self, action: str, t_s: float) -> List[Any]:
+        """A window key: ``"next set"`` (n), ``"back"`` (b) or ``"pause"`` (space)."""
+        t = max(t_s, self._last_t)
+        self._last_t = t
+        if action == "next set":
+            return self._boosted(self.runner.next_set(t))
+        if action == "back":
+            return self._boosted(self.runner.back(t))
+        if action == "pause":
+            return self._boosted(self.runner.toggle_pause(t))
+        return []
+
+    def finish(self, t_s: float) -> List[Any]:
+        """The session ends: a set under way ends as ``session_end``; every waiting line."""
+        return self._boosted(self.runner.finish(max(t_s, self._last_t)))
+
+    # -- for the overlay -----------------------------------------------------------------------
+    def overlay_lines(self) -> Tuple[str, Optional[str]]:
+        """The plan line and, during set-up, the set-up message (None when there is none)."""
+        cur = self.runner.current
+        line = plan_line(self.runner.status(), self.library.rules.spoken_name, cur is not None and cur.is_hold)
+        return line, (self._setup_message or None) if self._setup_active else None
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _hold_seconds(self, step: LogicStep) -> Optional[float]:
+        """The good-form seconds of the hold under way when the set is a hold, else None."""
+        cur = self.runner.current
+        if cur is None or not cur.is_hold or cur.exercise not in self.exercises:
+            self._hold = None
+            return None
+        if self._hold is None or self._hold[0] != self.runner.index or self._hold[1].profile.name != cur.exercise:
+            self._hold = (self.runner.index, HoldTimer(self.exercises[cur.exercise], self.exercises.recognition))
+        return self._hold[1].update(step.t_s, step.pose).seconds_good
+
+    def _setup_wanted(self, step: Optional[LogicStep]) -> bool:
+        state = self.runner.state
+        if state in (RunnerState.ACTIVE, RunnerState.DONE):
+            self._started_a_set = self._started_a_set or state == RunnerState.ACTIVE
+            return False
+        if not self._started_a_set:
+            return True
+        return step is None or step.phase == Phase.NOT_IN_POSITION
+
+    def _boosted(self, events: Sequence[Any]) -> List[Any]:
+        out: List[Any] = []
+        for ev in events:
+            if isinstance(ev, SetStart):
+                self._started_a_set = True
+            if isinstance(ev, CueEvent):
+                cue: Cue = ev.cue
+                ev = CueEvent(dataclasses.replace(cue, priority=cue.priority + self._boost))
+            out.append(ev)
+        return out

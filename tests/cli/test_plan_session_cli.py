@@ -1,0 +1,135 @@
+"""``livecoach replay RECORDING --plan NAME --events -`` on committed landmark recordings of real
+clips: the set events come out in order, through the same ``--events`` stream as the reps.
+
+tayyab__pushup.mp4 (manifest notes): nine good reps 0.6-25.1 s, stands and talks 25.2-28.7 s, then
+five more (three sagging). vraj__pushups.mp4: four reps 1.6-9.1 s, stands up from 9.2 s and walks
+out; an empty room from 10.6 s to the end (12.0 s).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List
+
+from cli_helpers import run_cli
+from conftest import REPO_ROOT
+
+from livecoach.formats.events import EVENTS_SCHEMA_VERSION
+
+LANDMARKS = REPO_ROOT / "tests" / "fixtures" / "landmarks"
+
+PLAN = """
+name = "two_steps"
+title = "Two steps"
+description = "Standard push-ups, then decline push-ups."
+adapt = false
+
+[[blocks]]
+name = "main"
+rounds = 1
+rest_s = {rest}
+sets = 1
+
+  [[blocks.entries]]
+  exercise = "standard"
+  target_min = 8
+  target_max = 12
+
+  [[blocks.entries]]
+  exercise = "decline"
+  target_min = 4
+  target_max = 5
+"""
+
+PLAN_TYPES = ("set_start", "set_end", "rest", "advice", "setup", "plan_paused", "plan_resumed", "plan_done")
+
+
+def replay_with_plan(tmp_path: Path, clip: str, rest_s: float) -> List[Dict[str, Any]]:
+    (tmp_path / "two_steps.toml").write_text(PLAN.format(rest=rest_s))
+    result = run_cli("replay", str(LANDMARKS / clip), "--plan", "two_steps", "--plans-dir", str(tmp_path),
+                     "--events", "-", "--no-history")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert all(e["v"] == EVENTS_SCHEMA_VERSION for e in events)
+    assert events[0]["type"] == "session_start" and events[-1]["type"] == "session_end"
+    return events
+
+
+def test_a_plan_replayed_on_a_real_clip_emits_its_sets_in_order(tmp_path: Path) -> None:
+    events = replay_with_plan(tmp_path, "tayyab__pushup.mp4.jsonl.gz", rest_s=2.0)
+    plan = [e for e in events if e["type"] in PLAN_TYPES]
+    assert [e["type"] for e in plan] == ["set_start", "set_end", "rest", "set_start", "set_end", "advice",
+                                         "plan_done"]
+    first, end1, rest, second, end2, advice, done = plan
+    assert (first["plan"], first["set"], first["of"], first["exercise"], first["target_min"],
+            first["target_max"]) == ("two_steps", 1, 1, "standard", 8, 12)
+    assert first["t"] < 1.0
+    assert (end1["reps"], end1["reason"]) == (9, "stood_up") and 25.2 < end1["t"] < 25.2 + 3.0
+    assert rest["seconds"] == 2.0 and rest["next"] == "decline"
+    assert second["exercise"] == "decline" and 28.7 < second["t"] < 33.0
+    assert (end2["reps"], end2["reason"]) == (5, "target")
+    assert (advice["kind"], advice["from"], advice["to"]) == ("regress", "decline", "standard")
+    assert (done["sets"], done["reps"]) == (2, 14)
+    times = [e["t"] for e in plan]
+    assert times == sorted(times)
+    # The reps of the session are the sets' reps: one stream, the rep events between the set events.
+    reps = [e for e in events if e["type"] == "rep"]
+    assert len(reps) == 14 and all(first["t"] <= r["t"] <= end2["t"] for r in reps)
+    said = [e["text"] for e in events if e["type"] == "cue"]
+    assert said[0] == "Set 1 of 1: standard push-ups, 8 to 12 reps"
+    assert "Set done: 9 reps" in said and said[-1] == "Workout done: 2 sets, 14 reps"
+    # The cue policy's own counting and "set done" are off while a plan runs: the plan says them.
+    assert not [e for e in events if e["type"] == "cue" and e["key"] in ("count", "set_done")]
+
+
+def test_the_set_ends_when_the_person_stands_up_and_walks_out(tmp_path: Path) -> None:
+    events = replay_with_plan(tmp_path, "vraj__pushups.mp4.jsonl.gz", rest_s=60.0)
+    plan = [e for e in events if e["type"] in PLAN_TYPES]
+    assert [e["type"] for e in plan][:4] == ["set_start", "set_end", "rest", "advice"]
+    start, end, rest, advice = plan[:4]
+    assert start["t"] < 1.6  # in position before the first rep
+    assert (end["reps"], end["reason"]) == (4, "stood_up")
+    assert 9.2 < end["t"] < 9.2 + 3.0
+    assert rest["seconds"] == 60.0
+    assert (advice["kind"], advice["from"], advice["to"]) == ("regress", "standard", "incline")
+    assert not [e for e in plan if e["type"] == "set_start" and e["t"] > end["t"]]  # nobody came back
+
+
+HOLD_PLAN = """
+name = "hold_then_reps"
+title = "Hold, then reps"
+description = "A forearm plank, then standard push-ups."
+adapt = false
+
+[[blocks]]
+name = "main"
+rounds = 1
+rest_s = 5.0
+sets = 1
+
+  [[blocks.entries]]
+  exercise = "forearm_plank"
+  target_min = 5
+  target_max = 8
+
+  [[blocks.entries]]
+  exercise = "standard"
+  target_min = 4
+  target_max = 5
+"""
+
+
+def test_a_hold_set_is_timed_on_a_real_clip_and_ends_at_its_target(tmp_path: Path) -> None:
+    # variants/fitnease plank: a forearm plank in good form for about 8.4 s (manifest)
+    (tmp_path / "hold_then_reps.toml").write_text(HOLD_PLAN)
+    result = run_cli("replay", str(LANDMARKS / "variants__fitnease__plank.jsonl.gz"), "--plan", "hold_then_reps",
+                     "--plans-dir", str(tmp_path), "--events", "-", "--no-history")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    plan = [e for e in events if e["type"] in PLAN_TYPES]
+    assert [e["type"] for e in plan][:3] == ["set_start", "set_end", "rest"]
+    start, end, rest = plan[:3]
+    assert (start["exercise"], start["unit"]) == ("forearm_plank", "seconds")
+    assert (end["reason"], end["reps"]) == ("target", 0) and end["hold_s"] >= 8.0
+    assert 7.0 <= end["t"] - start["t"] <= 10.0  # timed from the first frame in position
+    assert rest["next"] == "standard"
