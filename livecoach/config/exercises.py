@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from livecoach.config import schema
 from livecoach.config.toml_io import ConfigError, build, deep_merge, read_toml, setting, to_plain
 from livecoach.types import FAULT_NAMES
 
@@ -287,8 +288,6 @@ def _check_finite(data: Any, where: str, source: str) -> None:
 
 def _rule_settings() -> Dict[str, Tuple[str, ...]]:
     """Settings each fault rule has in the main config (read from its schema, so it follows it)."""
-    from livecoach.config import schema
-
     hints = typing.get_type_hints(schema.FaultRulesConfig)
     out = {}
     for name in FAULT_NAMES:

@@ -10,6 +10,7 @@ import numpy as np
 from livecoach.landmarks import Landmark
 from livecoach.types import PoseFrame
 from livecoach.errors import LiveCoachError
+from livecoach.render.overlay import draw_skeleton
 
 
 class ImagingError(LiveCoachError, ValueError):
@@ -57,6 +58,4 @@ def bottom_picture(image: np.ndarray, pose: Optional[PoseFrame], width: int, min
     if pose is None:
         return small
     # The same drawing as the live window, so the report shows what the person saw.
-    from livecoach.render.overlay import draw_skeleton
-
     return draw_skeleton(small, pose, highlight, min_visibility=min_visibility)

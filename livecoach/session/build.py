@@ -17,6 +17,7 @@ from typing import Any, Iterator, List, Optional, Protocol, TextIO
 
 from livecoach import __version__
 from livecoach.capture.base import CaptureError
+from livecoach.capture.thread import CaptureThread  # threading only: cv2 comes with the sources
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
 from livecoach.clock import SourceClock
 from livecoach.config.plans import load_plans
@@ -98,7 +99,6 @@ def run_session(options: SessionOptions, config: Config) -> int:
             # capture needs cv2 and mediapipe; a replay runs without them.
             from livecoach.capture.camera import CameraSource
             from livecoach.capture.factory import video_source
-            from livecoach.capture.thread import CaptureThread
 
             if options.mode == "analyze" or options.video is not None:
                 assert options.video is not None
