@@ -18,6 +18,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import logging
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Dict, Iterator, List, Optional, Tuple, Union
@@ -30,6 +32,12 @@ from livecoach.errors import EXIT_INPUT, LiveCoachError
 
 FORMAT_NAME = "livecoach-landmarks"
 SCHEMA_VERSION = 1
+
+
+log = logging.getLogger(__name__)
+
+#: A gzipped recording is made readable up to here every this many frames (about 1 s of video).
+GZ_FLUSH_EVERY = 30
 
 
 class RecordingError(LiveCoachError, ValueError):
@@ -74,6 +82,7 @@ class LandmarkWriter:
                 "landmarks": [lm.name for lm in Landmark]}
         self._fh.write(json.dumps(head) + "\n")
         self._gz = self.path.suffix == ".gz"
+        self._lines = 0
 
     def write(self, frame_index: int, t_s: float, pose: Optional[PoseFrame]) -> None:
         line: Dict[str, Any] = {"i": int(frame_index), "t": round(float(t_s), 4)}
@@ -84,7 +93,11 @@ class LandmarkWriter:
             line["vis"] = [round(float(v), 3) for v in pose.visibility]
             line["world"] = [round(float(v), 4) for v in pose.world_xyz.reshape(-1)]
         self._fh.write(json.dumps(line, separators=(",", ":")) + "\n")
-        if not self._gz:  # gzip cannot flush a line at a time usefully
+        self._lines += 1
+        # A plain file is flushed every line. gzip is flushed (a sync point a reader can decode up
+        # to) every GZ_FLUSH_EVERY lines: a killed session then loses at most that many frames,
+        # and the compression barely suffers.
+        if not self._gz or self._lines % GZ_FLUSH_EVERY == 0:
             self._fh.flush()
 
     def close(self) -> None:
@@ -134,10 +147,13 @@ def _read(path: Path, frames: bool) -> Tuple[RecordingHeader, List[RecordedFrame
                                  height=int(head["height"]), fps=float(head["fps"]))
         if not frames:
             return header, out
+        lines: List[str] = []
         try:
-            lines = fh.readlines()
-        except (OSError, EOFError):  # gzip cut short by a crash: keep what was readable
-            lines = []
+            for text in fh:
+                lines.append(text)
+        except (OSError, EOFError, zlib.error):  # gzip cut short by a crash: keep every whole line read
+            log.warning("%s was cut short (the recording stopped mid-write): replaying the %d frames "
+                        "before the cut", path.name, max(0, len(lines) - 1))
         for number, text in enumerate(lines, start=2):
             try:
                 line = json.loads(text)
