@@ -198,6 +198,7 @@ class RepRecord:
     not_judged: Tuple[str, ...] = ()  # fault names this view cannot judge
     score: int = 100
     no_rep_reason: Optional[str] = None
+    exercise: str = "standard"  # the recognised (or forced) exercise; "standard" while unknown
 
     @property
     def fault_names(self) -> Tuple[str, ...]:

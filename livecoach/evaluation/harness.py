@@ -307,11 +307,12 @@ class ClipResult:
 
 
 def replay_frames(frames: Sequence[RecordedFrame], config: Config, variant: str, fps: float = 0.0,
-                  file: str = "", kind: str = "detailed") -> ClipResult:
-    """Run recorded frames through SessionAnalyzer (with the real FaultChecker) and the baseline."""
+                  file: str = "", kind: str = "detailed", exercise: Optional[str] = None) -> ClipResult:
+    """Run recorded frames through SessionAnalyzer (with the real FaultChecker) and the baseline.
+    ``exercise`` None = recognised (``--exercise auto``), else forced."""
     from livecoach.logic.analysis import SessionAnalyzer
 
-    analyzer = SessionAnalyzer(config, variant=variant)
+    analyzer = SessionAnalyzer(config, variant=variant, exercise=exercise)
     baseline = NaiveElbowCounter(config.eval.baseline_up_deg, config.eval.baseline_down_deg)
     result = ClipResult(file=file, kind=kind, variant=variant)
     last_t = 0.0
@@ -341,9 +342,11 @@ def replay_clip(clip: ClipSpec, recording: Path, config: Config) -> ClipResult:
 def replay_summary(recording: Path, config: Config, variant: str) -> Dict[str, Any]:
     """A compact, comparable summary of one recording replayed through the pipeline:
     counts, each cycle's faults, the verdict and the baseline's count (the regression
-    fixtures' expected files hold exactly this)."""
+    fixtures' expected files hold exactly this). The labelled ``variant`` is forced as the
+    exercise: the fixtures pin counting and the fault rules of that exercise; recognition is
+    measured on its own (tools/exercise_report.py)."""
     header, frames = read_recording(recording)
-    result = replay_frames(frames, config, variant, header.fps, Path(recording).name)
+    result = replay_frames(frames, config, variant, header.fps, Path(recording).name, exercise=variant)
     return {
         "variant": variant,
         "frames": result.frames,

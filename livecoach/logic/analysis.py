@@ -6,14 +6,23 @@ frame timestamps). Each ``update`` returns one :class:`~livecoach.types.LogicSte
 events of that frame: a :class:`~livecoach.types.RepEvent` for each finished cycle (rep or
 no-rep), a :class:`~livecoach.types.FaultEvent` per fault of that cycle, and the
 :class:`~livecoach.types.CueEvent` s the cue policy chose.
+
+The exercise recogniser (:mod:`livecoach.logic.exercises`) runs on every frame too: a cycle
+that ends while it names a look-alike (shoulder taps, climbers...) is dropped -- neither a rep
+nor a no-rep -- and every record carries the exercise it belongs to, whose profile decides which
+fault rules judge it (:mod:`livecoach.logic.exercise_faults`).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Any, List, Optional, Protocol, Sequence
+from typing import Any, List, Optional, Protocol, Sequence, Tuple
 
+from livecoach.config.exercises import ExerciseLibrary, load_exercises
 from livecoach.config.schema import Config
 from livecoach.logic.continuity import JumpDetector
+from livecoach.logic.exercise_faults import ExerciseFaultJudge
+from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.reps import RepCounter, make_record
 from livecoach.types import (Cue, CueEvent, Event, FaultEvent, Features, LogicStep, Phase, PoseFrame,
@@ -21,6 +30,20 @@ from livecoach.types import (Cue, CueEvent, Event, FaultEvent, Features, LogicSt
 from livecoach.logic.view import ViewTracker
 
 VARIANTS = ("standard", "knee")
+#: ``--exercise auto``: let the recogniser name the exercise.
+AUTO = "auto"
+#: The exercise a rep is filed under while none is recognised.
+DEFAULT_EXERCISE = "standard"
+
+_DEFAULT_LIBRARY: Optional[ExerciseLibrary] = None
+
+
+def default_library() -> ExerciseLibrary:
+    """The packaged profiles (``config/exercises``), read once per process."""
+    global _DEFAULT_LIBRARY
+    if _DEFAULT_LIBRARY is None:
+        _DEFAULT_LIBRARY = load_exercises()
+    return _DEFAULT_LIBRARY
 
 
 class FaultCheckerLike(Protocol):
@@ -34,22 +57,44 @@ class CuePolicyLike(Protocol):
 class SessionAnalyzer:
     """Per-frame session logic (see the module docstring).
 
-    ``fault_checker`` defaults to ``livecoach.logic.faults.FaultChecker(config)``; ``cue_policy``
-    (optional) gets every frame's events and returns the cues to speak.
+    ``fault_checker`` defaults to ``livecoach.logic.faults.FaultChecker`` built per exercise
+    (the profile's threshold overrides); a checker given here judges every exercise (only the
+    profile's ``enabled`` list is applied). ``cue_policy`` (optional) gets every frame's events
+    and returns the cues to speak. ``exercise`` (``--exercise``) forces one profile of
+    ``library`` (default: the packaged profiles); None or ``"auto"`` lets the recogniser name
+    it. ``variant="knee"`` (``--variant knee``) is the alias of ``exercise="knee"``.
     """
 
     def __init__(self, config: Config, variant: str = "standard", cue_policy: Optional[CuePolicyLike] = None,
-                 fault_checker: Optional[FaultCheckerLike] = None) -> None:
+                 fault_checker: Optional[FaultCheckerLike] = None, exercise: Optional[str] = None,
+                 library: Optional[ExerciseLibrary] = None) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"unknown push-up variant {variant!r} (known: {', '.join(VARIANTS)})")
+        if exercise == AUTO:
+            exercise = None
+        if exercise is None and variant == "knee":
+            exercise = "knee"
+        self.library = library if library is not None else default_library()
+        self.recognizer = ExerciseRecognizer(self.library, forced=exercise)  # unknown name: ConfigError
+        self.forced_exercise = exercise
+        if exercise is not None and self.library[exercise].position.body_end == "knees":
+            variant = "knee"
         self.config = config
         self.variant = variant
         self.cue_policy = cue_policy
+        fixed = fault_checker
         if fault_checker is None:
             from livecoach.logic.faults import FaultChecker  # lazy: the rules module is optional for the counter
 
             fault_checker = FaultChecker(config)
+            self._judge = ExerciseFaultJudge(config, FaultChecker)
+        else:
+            self._judge = ExerciseFaultJudge(config, None, fixed=fixed)
         self.fault_checker = fault_checker
+        self.recognition: Optional[Recognition] = None
+        self.vetoed: List[Tuple[float, float, str]] = []  # (t_start, t_end, look-alike) of dropped cycles
+        self._rep_exercise: Optional[str] = exercise if exercise is None or \
+            self.library[exercise].kind == "reps" else None
         self.features = FeatureExtractor(config.features)
         self.views = ViewTracker(config.view, config.features)
         self.counter = RepCounter(config.reps, variant)
@@ -66,6 +111,12 @@ class SessionAnalyzer:
     @property
     def no_reps(self) -> int:
         return self.counter.no_reps
+
+    @property
+    def rep_exercise(self) -> str:
+        """The exercise a rep ending now is filed under: forced, else the last rep exercise
+        recognised, else ``standard``."""
+        return self._rep_exercise or DEFAULT_EXERCISE
 
     @property
     def view(self) -> View:
@@ -89,10 +140,23 @@ class SessionAnalyzer:
         feats = result.features if result.features is not None else feats
         self.last_features = feats
         events: List[Event] = []
-        if result.finished is not None:
-            cycle = result.finished
-            judgement = self.fault_checker.judge(cycle.window)
-            record = make_record(cycle, judgement)
+        recognition = self.recognition = self.recognizer.update(t_s, pose, features=feats)
+        if recognition.exercise is not None and recognition.kind == "reps":
+            self._rep_exercise = recognition.exercise
+        cycle = result.finished
+        if cycle is not None:
+            lookalike = self.recognizer.veto(cycle.window.t_start_s, cycle.window.t_end_s)
+            if lookalike is not None:  # not a push-up: neither a rep nor a no-rep
+                self.counter.discard(cycle)
+                self.vetoed.append((cycle.window.t_start_s, cycle.window.t_end_s, lookalike))
+                cycle = None
+        if cycle is not None:
+            exercise = self.rep_exercise
+            profile = self.library[exercise] if exercise in self.library else None
+            judgement = self._judge.judge(cycle.window, profile)
+            record = dataclasses.replace(make_record(cycle, judgement), exercise=exercise)
+            if record.full:
+                self.recognizer.on_rep(t_s)
             self.records.append(record)
             events.append(RepEvent(record))
             for fault in record.faults:
