@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional, Tuple, Union
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
@@ -245,6 +245,27 @@ class CueEvent:
 
 
 @dataclass(frozen=True)
+class ExerciseChange:
+    """The recognised (or forced) exercise became ``exercise`` at ``t_s``."""
+
+    t_s: float
+    exercise: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class HoldEnd:
+    """A timed hold ended: ``record`` is a ``livecoach.logic.holds.HoldRecord`` (exercise,
+    t_start_s, t_end_s, seconds_total, seconds_good, faults)."""
+
+    record: Any
+
+    @property
+    def t_s(self) -> float:
+        return float(self.record.t_end_s)
+
+
+@dataclass(frozen=True)
 class SessionEnd:
     t_s: float
     reps: int
@@ -255,9 +276,11 @@ class SessionEnd:
     dropped_frames: int = 0
     form_verdict: str = "correct"  # or "incorrect"
     reason: str = "end_of_source"  # quit | end_of_source | interrupted | camera_lost | error
+    holds: int = 0  # timed holds recorded
+    exercises: Tuple[str, ...] = ()  # exercises done, in the order first seen
 
 
-Event = Union[RepEvent, FaultEvent, CueEvent, SessionEnd]
+Event = Union[RepEvent, FaultEvent, CueEvent, ExerciseChange, HoldEnd, SessionEnd]
 
 
 @dataclass(frozen=True)

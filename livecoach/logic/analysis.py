@@ -24,9 +24,11 @@ from livecoach.logic.continuity import JumpDetector
 from livecoach.logic.exercise_faults import ExerciseFaultJudge
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.features import FeatureExtractor
+from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimers
 from livecoach.logic.reps import RepCounter, make_record
-from livecoach.types import (Cue, CueEvent, Event, FaultEvent, Features, LogicStep, Phase, PoseFrame,
-                    RepEvent, RepJudgement, RepRecord, RepWindow, SessionEnd, View)
+from livecoach.types import (Cue, CueEvent, CueKind, Event, ExerciseChange, FaultEvent, Features, HoldEnd,
+                             LogicStep, Phase, PoseFrame, RepEvent, RepJudgement, RepRecord, RepWindow, SessionEnd,
+                             View)
 from livecoach.logic.view import ViewTracker
 
 VARIANTS = ("standard", "knee")
@@ -34,6 +36,10 @@ VARIANTS = ("standard", "knee")
 AUTO = "auto"
 #: The exercise a rep is filed under while none is recognised.
 DEFAULT_EXERCISE = "standard"
+
+#: Spoken hold cues rank below every rep cue of ``[cues.priority]`` (count = 10): the speech
+#: worker refuses a lower-priority cue while a more important one waits, so rep cues win.
+HOLD_CUE_PRIORITY = 5
 
 _DEFAULT_LIBRARY: Optional[ExerciseLibrary] = None
 
@@ -63,11 +69,18 @@ class SessionAnalyzer:
     and returns the cues to speak. ``exercise`` (``--exercise``) forces one profile of
     ``library`` (default: the packaged profiles); None or ``"auto"`` lets the recogniser name
     it. ``variant="knee"`` (``--variant knee``) is the alias of ``exercise="knee"``.
+    ``hold_target_s`` (``--hold``) is the target of every timed hold (counted down).
+
+    Timed holds (:class:`~livecoach.logic.holds.HoldTimers`) run every frame: their spoken
+    events become :class:`~livecoach.types.CueEvent` s (with a cue policy), a finished hold a
+    :class:`~livecoach.types.HoldEnd`; a newly named exercise is an
+    :class:`~livecoach.types.ExerciseChange`. ``finish`` ends a hold still running; its
+    ``HoldEnd`` is then in ``closing_events``.
     """
 
     def __init__(self, config: Config, variant: str = "standard", cue_policy: Optional[CuePolicyLike] = None,
                  fault_checker: Optional[FaultCheckerLike] = None, exercise: Optional[str] = None,
-                 library: Optional[ExerciseLibrary] = None) -> None:
+                 library: Optional[ExerciseLibrary] = None, hold_target_s: Optional[float] = None) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"unknown push-up variant {variant!r} (known: {', '.join(VARIANTS)})")
         if exercise == AUTO:
@@ -95,6 +108,11 @@ class SessionAnalyzer:
         self.vetoed: List[Tuple[float, float, str]] = []  # (t_start, t_end, look-alike) of dropped cycles
         self._rep_exercise: Optional[str] = exercise if exercise is None or \
             self.library[exercise].kind == "reps" else None
+        self.holds = HoldTimers(self.library, target_s=hold_target_s, texts=dict(config.cues.texts))
+        self.hold_step: Optional[HoldStep] = None  # the recognised hold's timer after the last frame
+        self.exercises: List[str] = []  # exercises named or done, in the order first seen
+        self.closing_events: Tuple[Event, ...] = ()
+        self._named: Optional[str] = None
         self.features = FeatureExtractor(config.features)
         self.views = ViewTracker(config.view, config.features)
         self.counter = RepCounter(config.reps, variant)
@@ -140,9 +158,15 @@ class SessionAnalyzer:
         feats = result.features if result.features is not None else feats
         self.last_features = feats
         events: List[Event] = []
+        events: List[Event] = []
         recognition = self.recognition = self.recognizer.update(t_s, pose, features=feats)
         if recognition.exercise is not None and recognition.kind == "reps":
             self._rep_exercise = recognition.exercise
+        if recognition.exercise is not None and recognition.exercise != self._named:
+            self._named = recognition.exercise
+            self._seen(recognition.exercise)
+            events.append(ExerciseChange(t_s=t_s, exercise=recognition.exercise,
+                                         confidence=float(recognition.confidence)))
         cycle = result.finished
         if cycle is not None:
             lookalike = self.recognizer.veto(cycle.window.t_start_s, cycle.window.t_end_s)
@@ -158,6 +182,7 @@ class SessionAnalyzer:
             if record.full:
                 self.recognizer.on_rep(t_s)
             self.records.append(record)
+            self._seen(exercise)
             events.append(RepEvent(record))
             for fault in record.faults:
                 events.append(FaultEvent(t_s=t_s, rep_index=record.index, full=record.full, fault=fault))
@@ -167,10 +192,21 @@ class SessionAnalyzer:
                     if j not in joints:
                         joints.append(j)
             self._highlight = tuple(joints)
+        hold_step, finished_holds = self.holds.update(t_s, recognition.posture if pose is not None else None,
+                                                      recognition.exercise)
+        self.hold_step = hold_step
+        for hold in finished_holds:
+            self._seen(hold.exercise)
+            events.append(HoldEnd(hold))
         if self.cue_policy is not None:
             for cue in self.cue_policy.on_events(t_s, tuple(events)):
                 events.append(CueEvent(cue))
                 self._last_cue = cue
+            for hold_event in (hold_step.events if hold_step is not None else ()):
+                cue = hold_cue(hold_event)
+                if cue is not None:  # after the rep cues: the lower priority yields to them
+                    events.append(CueEvent(cue))
+                    self._last_cue = cue
         progress = result.depth_frac if result.phase != Phase.NOT_IN_POSITION else 0.0
         return LogicStep(
             t_s=t_s, frame_index=frame_index, pose=pose, features=feats, phase=result.phase,
@@ -183,9 +219,29 @@ class SessionAnalyzer:
                reason: str) -> SessionEnd:
         """The session summary event; the form verdict comes from ``livecoach.logic.verdict``."""
         verdict = _form_verdict(self.records, self.config)
+        closing = self.holds.finish(t_s)
+        for hold in closing:
+            self._seen(hold.exercise)
+        self.closing_events = tuple(HoldEnd(h) for h in closing)
         return SessionEnd(t_s=t_s, reps=self.counter.reps, no_reps=self.counter.no_reps, frames=frames,
                           frames_with_pose=frames_with_pose, fps=fps, dropped_frames=dropped,
-                          form_verdict=verdict, reason=reason)
+                          form_verdict=verdict, reason=reason, holds=len(self.holds.records),
+                          exercises=tuple(self.exercises))
+
+    def _seen(self, exercise: str) -> None:
+        if exercise not in self.exercises:
+            self.exercises.append(exercise)
+
+
+def hold_cue(event: HoldEvent) -> Optional[Cue]:
+    """The spoken cue of a hold event (None when it has no text): a break is a correction naming
+    the fault, the rest (start, time, restored, target, end) announcements."""
+    if not event.text:
+        return None
+    broke = event.kind == "break"
+    return Cue(t_s=event.t_s, key=event.cue_key or f"hold_{event.kind}", text=event.text,
+               kind=CueKind.CORRECTION if broke else CueKind.ANNOUNCEMENT, priority=HOLD_CUE_PRIORITY,
+               fault=event.fault if broke else None)
 
 
 def _form_verdict(records: Sequence[RepRecord], config: Config) -> str:

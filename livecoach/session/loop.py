@@ -375,6 +375,11 @@ class CoachSession:
         return 60.0 * len(text.split()) / self.config.speech.rate_wpm + self.config.cues.utterance_pad_s
 
     def _write_end(self, end: SessionEnd) -> None:
+        for event in self.analyzer.closing_events:  # a hold still running when the session ended
+            if self._events:
+                self._events.write(event)
+            if self._print_lines:
+                print(describe(event), file=self._out, flush=True)
         if self._events:
             self._events.write(end)
             self._events.close()

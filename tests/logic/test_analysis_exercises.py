@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 from livecoach.config.exercises import load_exercises
@@ -12,9 +13,11 @@ from livecoach.config.schema import load_config
 from livecoach.config.toml_io import ConfigError
 from livecoach.formats.recording import read_recording
 from livecoach.landmarks import Landmark as L
-from livecoach.logic.analysis import SessionAnalyzer
+from livecoach.logic.analysis import HOLD_CUE_PRIORITY, SessionAnalyzer
+from livecoach.logic.cues import CuePolicy
 from livecoach.logic.exercise_faults import ExerciseFaultJudge, profile_config, rules_off
-from livecoach.types import Fault, RepEvent, RepJudgement, RepWindow, View
+from livecoach.types import (CueEvent, CueKind, ExerciseChange, Fault, HoldEnd, RepEvent, RepJudgement, RepWindow,
+                             View)
 from conftest import FIXTURES
 from helpers import side_pushup_pose as side_pose
 
@@ -150,3 +153,70 @@ def test_profile_threshold_overrides_reach_the_rules():
         profile.faults, overrides={rule: {field: value + 1}}))
     assert getattr(getattr(profile_config(CFG, changed).faults, rule), field) == value + 1
     assert profile_config(CFG, profile) is CFG
+
+
+# --------------------------------------------------------------------------- holds in the session
+def _sag(pose, metres: float):
+    """``pose`` with both hips lowered toward the floor by ``metres`` (image moved alike)."""
+    world = pose.world_xyz.copy()
+    image = pose.image_xyz.copy()
+    sh = (world[L.LEFT_SHOULDER.value] + world[L.RIGHT_SHOULDER.value]) / 2
+    an = (world[L.LEFT_ANKLE.value] + world[L.RIGHT_ANKLE.value]) / 2
+    ish = (image[L.LEFT_SHOULDER.value] + image[L.RIGHT_SHOULDER.value]) / 2
+    ian = (image[L.LEFT_ANKLE.value] + image[L.RIGHT_ANKLE.value]) / 2
+    px_per_m = float(np.linalg.norm(ish[:2] - ian[:2]) / max(np.linalg.norm(sh - an), 1e-6))
+    for hip in (L.LEFT_HIP, L.RIGHT_HIP):
+        world[hip.value, 1] += metres
+        image[hip.value, 1] += metres * px_per_m
+    return dataclasses.replace(pose, world_xyz=world, image_xyz=image)
+
+
+def test_a_replayed_hold_whose_form_breaks_and_recovers():
+    _, frames = read_recording(LANDMARKS / "variants__fitnease__plank.jsonl.gz")
+    analyzer = SessionAnalyzer(CFG, cue_policy=CuePolicy(CFG))
+    events = []
+    for rec in frames:
+        pose = rec.pose
+        if pose is not None and 3.0 <= rec.t_s < 5.0:  # the hips sag for two seconds
+            pose = _sag(pose, 0.12)  # beyond the line tolerance, still a plank
+        events.extend(analyzer.update(rec.t_s, rec.frame_index, pose).events)
+    end = analyzer.finish(frames[-1].t_s, len(frames), len(frames), 15.0, 0, "end_of_source")
+    events.extend(analyzer.closing_events)
+    holds = [e.record for e in events if isinstance(e, HoldEnd)]
+    assert len(holds) == 1 and end.holds == 1
+    hold = holds[0]
+    assert hold.exercise in ("plank", "forearm_plank") and end.exercises == (hold.exercise,)
+    assert hold.faults == ("hip_sag",)
+    # ~2 s of the hold were not in good form (less the break delay, plus the restore delay)
+    lost = hold.seconds_total - hold.seconds_good
+    assert 1.0 <= lost <= 3.0
+    cues = [e.cue for e in events if isinstance(e, CueEvent)]
+    breaks = [c for c in cues if c.kind == CueKind.CORRECTION]
+    assert len(breaks) == 1 and breaks[0].fault == "hip_sag" and 3.0 <= breaks[0].t_s <= 4.5
+    restored = [c for c in cues if c.key == "hold_restored"]
+    assert len(restored) == 1 and 5.0 <= restored[0].t_s <= 6.5
+    assert all(c.priority == HOLD_CUE_PRIORITY for c in cues)
+    assert [e.exercise for e in events if isinstance(e, ExerciseChange)] == [hold.exercise]
+
+
+def test_events_v2_fields():
+    from livecoach.formats.events import EVENTS_SCHEMA_VERSION, describe, event_to_dict
+    from livecoach.logic.holds import HoldRecord
+    from livecoach.types import RepRecord, SessionEnd
+    assert EVENTS_SCHEMA_VERSION == 2
+    rep = RepRecord(index=1, full=True, t_start_s=0.0, t_bottom_s=0.5, t_end_s=1.0, depth_frac=1.0,
+                    min_elbow_angle_deg=80.0, seconds_down=0.5, seconds_up=0.5, exercise="knee")
+    no_rep = dataclasses.replace(rep, full=False, no_rep_reason="not deep enough")
+    assert event_to_dict(RepEvent(rep))["exercise"] == "knee"
+    assert event_to_dict(RepEvent(no_rep))["exercise"] == "knee"
+    change = event_to_dict(ExerciseChange(t_s=2.0, exercise="incline", confidence=0.75))
+    assert change == {"type": "exercise", "t": 2.0, "exercise": "incline", "confidence": 0.75, "v": 2}
+    hold = HoldRecord(exercise="plank", t_start_s=1.0, t_end_s=31.5, seconds_total=30.5, seconds_good=28.25,
+                      faults=("hip_sag",), breaks=((10.0, "hip_sag"),))
+    assert event_to_dict(HoldEnd(hold)) == {
+        "type": "hold", "t": 31.5, "exercise": "plank", "t_start": 1.0, "t_end": 31.5, "seconds_total": 30.5,
+        "seconds_good": 28.25, "faults": ["hip_sag"], "v": 2}
+    assert "28.2s in good form" in describe(HoldEnd(hold)) or "28.3s in good form" in describe(HoldEnd(hold))
+    end = event_to_dict(SessionEnd(t_s=40.0, reps=3, no_reps=0, frames=10, frames_with_pose=10, fps=30.0,
+                                   holds=1, exercises=("knee", "plank")))
+    assert end["holds"] == 1 and end["exercises"] == ["knee", "plank"] and end["v"] == 2
