@@ -136,7 +136,8 @@ class CoachSession:
         self._total = total_frames
         self._out = out
         self._cue_policy = CuePolicy(config)
-        self.analyzer = SessionAnalyzer(config, variant=options.variant, cue_policy=self._cue_policy)
+        self.analyzer = SessionAnalyzer(config, variant=options.variant, cue_policy=self._cue_policy,
+                                        exercise=options.exercise, hold_target_s=options.hold_target_s)
         # A live session opens with "Get into a plank" (cue key "start") unless the person is in
         # one already; a video or a replay is not talking to anyone.
         self._start_cue_due = options.mode == "train"
