@@ -299,6 +299,7 @@ class LogicStep:
     highlight: Tuple[Landmark, ...] = ()  # joints of the faults of the last rep
     last_cue: Optional[Cue] = None
     rep_progress: float = 0.0  # 0 at the top, 1 at full depth (for the overlay bar)
+    exercise_label: str = ""  # the recognised exercise as one overlay line ("exercise: ?" while unknown)
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,7 @@ class SessionAnalyzer:
             reps=self.counter.reps, no_reps=self.counter.no_reps, events=tuple(events),
             highlight=self._highlight, last_cue=self._last_cue,
             rep_progress=float(min(max(progress, 0.0), 1.0)) if math.isfinite(progress) else 0.0,
+            exercise_label=self.exercise_label(),
         )
 
     def finish(self, t_s: float, frames: int, frames_with_pose: int, fps: float, dropped: int,
@@ -227,6 +228,24 @@ class SessionAnalyzer:
                           frames_with_pose=frames_with_pose, fps=fps, dropped_frames=dropped,
                           form_verdict=verdict, reason=reason, holds=len(self.holds.records),
                           exercises=tuple(self.exercises))
+
+    def exercise_label(self) -> str:
+        """One overlay line: the exercise's title (``exercise: ?`` while none is named), the
+        variants this view cannot tell it from, and a running hold's good-form seconds."""
+        r = self.recognition
+        name = r.exercise if r is not None else self.forced_exercise
+        if name is None:
+            return "exercise: ?"
+        label = self.library[name].title if name in self.library else name
+        if r is not None and r.cannot_tell:
+            label += " (or " + " / ".join(self.library[n].title if n in self.library else n
+                                          for n in r.cannot_tell) + ": cannot tell from here)"
+        step = self.hold_step
+        if step is not None and step.state != "idle":
+            label += f"  {step.seconds_good:.0f} s"
+            if step.remaining_s is not None:
+                label += f" (-{max(step.remaining_s, 0.0):.0f} s)"
+        return label
 
     def _seen(self, exercise: str) -> None:
         if exercise not in self.exercises:

@@ -220,3 +220,13 @@ def test_events_v2_fields():
     end = event_to_dict(SessionEnd(t_s=40.0, reps=3, no_reps=0, frames=10, frames_with_pose=10, fps=30.0,
                                    holds=1, exercises=("knee", "plank")))
     assert end["holds"] == 1 and end["exercises"] == ["knee", "plank"] and end["v"] == 2
+
+
+def test_exercise_label_for_the_overlay():
+    analyzer = SessionAnalyzer(CFG)
+    assert analyzer.exercise_label() == "exercise: ?"
+    steps = [analyzer.update(p.t_s, i, p) for i, p in enumerate(_reps_poses())]
+    assert steps[0].exercise_label == "exercise: ?"
+    forced = SessionAnalyzer(CFG, exercise="knee")
+    step = forced.update(0.0, 0, None)
+    assert step.exercise_label.startswith(LIB["knee"].title)

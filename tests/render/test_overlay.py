@@ -288,3 +288,14 @@ def test_only_the_visible_side_of_a_highlighted_pair_is_drawn(renderer):
     # When no highlighted joint is visible, they are all shown anyway.
     only_far = renderer.render(image, make_step(pose, highlight=(L.RIGHT_HIP,)), fps=30.0)
     assert is_red(only_far[int(ry), int(rx)])
+
+
+def test_exercise_line_is_drawn_bottom_left(renderer):
+    image = frame()
+    plain = renderer.render(image, make_step(plank_pose()), fps=30.0)
+    named = renderer.render(image, make_step(plank_pose(), exercise_label="Knee push-up"), fps=30.0)
+    unknown = renderer.render(image, make_step(plank_pose(), exercise_label="exercise: ?"), fps=30.0)
+    h, w = image.shape[:2]
+    assert changed(plain, named)[h - 40:h, 0:w // 2].any()
+    assert changed(named, unknown)[h - 40:h, 0:w // 2].any()
+    assert not changed(plain, named)[0:h - 60, :].any()  # one line, nothing else moves
