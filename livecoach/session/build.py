@@ -144,7 +144,7 @@ def run_session(options: SessionOptions, config: Config) -> int:
 
 
 def _banner(source_name: str, options: SessionOptions) -> None:
-    what = f"{options.variant} push-ups" if options.exercise == "auto" else f"exercise {options.exercise}"
+    what = "exercise recognised" if options.exercise == "auto" else f"exercise {options.exercise}"
     print(f"LiveCoach {__version__}: {source_name} ({options.mode}, {what})",
           file=sys.stderr)
 
