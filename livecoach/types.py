@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional, Tuple, Union
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
@@ -198,6 +198,7 @@ class RepRecord:
     not_judged: Tuple[str, ...] = ()  # fault names this view cannot judge
     score: int = 100
     no_rep_reason: Optional[str] = None
+    exercise: str = "standard"  # the recognised (or forced) exercise; "standard" while unknown
 
     @property
     def fault_names(self) -> Tuple[str, ...]:
@@ -244,6 +245,27 @@ class CueEvent:
 
 
 @dataclass(frozen=True)
+class ExerciseChange:
+    """The recognised (or forced) exercise became ``exercise`` at ``t_s``."""
+
+    t_s: float
+    exercise: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class HoldEnd:
+    """A timed hold ended: ``record`` is a ``livecoach.logic.holds.HoldRecord`` (exercise,
+    t_start_s, t_end_s, seconds_total, seconds_good, faults)."""
+
+    record: Any
+
+    @property
+    def t_s(self) -> float:
+        return float(self.record.t_end_s)
+
+
+@dataclass(frozen=True)
 class SessionEnd:
     t_s: float
     reps: int
@@ -254,9 +276,11 @@ class SessionEnd:
     dropped_frames: int = 0
     form_verdict: str = "correct"  # or "incorrect"
     reason: str = "end_of_source"  # quit | end_of_source | interrupted | camera_lost | error
+    holds: int = 0  # timed holds recorded
+    exercises: Tuple[str, ...] = ()  # exercises done, in the order first seen
 
 
-Event = Union[RepEvent, FaultEvent, CueEvent, SessionEnd]
+Event = Union[RepEvent, FaultEvent, CueEvent, ExerciseChange, HoldEnd, SessionEnd]
 
 
 @dataclass(frozen=True)
@@ -275,6 +299,7 @@ class LogicStep:
     highlight: Tuple[Landmark, ...] = ()  # joints of the faults of the last rep
     last_cue: Optional[Cue] = None
     rep_progress: float = 0.0  # 0 at the top, 1 at full depth (for the overlay bar)
+    exercise_label: str = ""  # the recognised exercise as one overlay line ("exercise: ?" while unknown)
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,10 @@ def side_pushup_pose(t: float, depth: float, fps: float = 30.0) -> PoseFrame:
     drop = 130.0 * depth
     sh = np.array([150.0, 150.0 + drop])
     wr = np.array([150.0, 330.0])
-    el = np.array([150.0 + 70.0 * math.sin(math.radians(80 * depth)), (sh[1] + wr[1]) / 2])
+    # The forearms stay steep as in a real push-up (the elbow goes back and up, the upper arm
+    # ends about level): flat forearms held at the bottom are what a plank up-down looks like.
+    bend = math.sqrt(math.sin(math.radians(90 * depth)))  # the elbows bend early in the descent
+    el = np.array([150.0 + 30.0 * bend, 240.0 + 40.0 * bend])
     ankle = np.array([470.0, 300.0])
     hip = (sh + ankle) / 2
     joints = dict(SHOULDER=sh, ELBOW=el, WRIST=wr, HIP=hip, KNEE=(hip + ankle) / 2, ANKLE=ankle, EAR=sh + [-40, -5])

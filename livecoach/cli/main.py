@@ -22,7 +22,8 @@ from livecoach.cli.doctor import run_doctor
 from livecoach.config.schema import Config, ConfigError, load_config
 from livecoach.config.toml_io import describe_fields
 from livecoach.errors import EXIT_INTERNAL, EXIT_OK, EXIT_SIGINT, EXIT_USAGE, ConfigProblem, LiveCoachError
-from livecoach.logic.analysis import VARIANTS
+from livecoach.config.exercises import default_exercises_dir
+from livecoach.logic.analysis import AUTO, VARIANTS
 from livecoach.session.build import run_session
 from livecoach.session.options import SessionOptions
 # The sub-commands other packages own (each module has `register(subparsers)`).
@@ -42,8 +43,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="write events as JSON Lines to FILE ('-' for stdout)")
     parser.add_argument("--record-landmarks", type=Path, metavar="FILE",
                         help="record every frame's landmarks (.jsonl or .jsonl.gz) for `livecoach replay`")
+    parser.add_argument("--exercise", choices=_exercise_choices(), default=None, metavar="NAME",
+                        help="the exercise (profiles of config/exercises: " + ", ".join(_exercise_choices()[1:])
+                        + "); auto (default): recognised from the posture")
     parser.add_argument("--variant", choices=VARIANTS, default="standard",
-                        help="push-up variant (knee: bent knees are not a fault)")
+                        help="alias kept from before --exercise: knee = --exercise knee")
+    parser.add_argument("--hold", type=_hold_seconds, default=None, metavar="SECONDS",
+                        help="target time of every timed hold (plank...): counted down, announced when reached")
     parser.add_argument("--no-voice", action="store_true", help="do not speak cues (they are still shown and logged)")
     parser.add_argument("--voice", metavar="VOICE", help="speech voice id or name (see `livecoach voices`)")
     parser.add_argument("--rate", type=int, metavar="WPM", help="speech rate in words per minute")
@@ -61,6 +67,21 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="run a workout plan set by set (see `livecoach plans`)")
     parser.add_argument("--plans-dir", type=Path, metavar="DIR",
                         help="a folder of your own plan files (read after the shipped ones)")
+
+
+def _exercise_choices() -> List[str]:
+    """``auto`` and the packaged profile names (file names; ``_*.toml`` are not profiles)."""
+    return [AUTO] + sorted(p.stem for p in default_exercises_dir().glob("*.toml") if not p.name.startswith("_"))
+
+
+def _hold_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (0.0 < value < 24 * 3600.0):  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
 
 
 def _add_pipeline_flag(parser: argparse.ArgumentParser) -> None:
@@ -106,8 +127,11 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
     """The :class:`SessionOptions` of a parsed ``train`` / ``analyze`` / ``replay`` command line."""
     mode = args.mode
     headless = mode != "train" or bool(getattr(args, "headless", False))
+    # --exercise wins; without it --variant knee (the old flag) forces knee push-ups.
+    exercise = args.exercise or ("knee" if args.variant == "knee" else AUTO)
     return SessionOptions(
-        mode=mode, variant=args.variant, headless=headless,
+        mode=mode, variant="knee" if exercise == "knee" else args.variant, exercise=exercise,
+        hold_target_s=args.hold, headless=headless,
         voice=mode == "train" and not args.no_voice,
         events=args.events, record_landmarks=args.record_landmarks,
         record_video=getattr(args, "record_video", None),

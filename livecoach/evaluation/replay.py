@@ -53,9 +53,10 @@ class ClipResult:
 
 
 def replay_frames(frames: Sequence[RecordedFrame], config: Config, variant: str, fps: float = 0.0,
-                  file: str = "", kind: str = "detailed") -> ClipResult:
-    """Run recorded frames through SessionAnalyzer (with the real FaultChecker) and the baseline."""
-    analyzer = SessionAnalyzer(config, variant=variant)
+                  file: str = "", kind: str = "detailed", exercise: Optional[str] = None) -> ClipResult:
+    """Run recorded frames through SessionAnalyzer (with the real FaultChecker) and the baseline.
+    ``exercise`` None = recognised (``--exercise auto``), else forced."""
+    analyzer = SessionAnalyzer(config, variant=variant, exercise=exercise)
     baseline = NaiveElbowCounter(config.eval.baseline_up_deg, config.eval.baseline_down_deg)
     result = ClipResult(file=file, kind=kind, variant=variant)
     last_t = 0.0
@@ -87,7 +88,9 @@ def replay_summary(recording: Path, config: Config, variant: str) -> Dict[str, A
     counts, each cycle's faults, the verdict and the baseline's count (the regression
     fixtures' expected files hold exactly this)."""
     header, frames = read_recording(recording)
-    result = replay_frames(frames, config, variant, header.fps, Path(recording).name)
+    # The labelled variant is forced as the exercise: the fixtures pin counting and the fault rules
+    # of that exercise; recognition is measured on its own (tools/exercise_report.py, livecoach eval).
+    result = replay_frames(frames, config, variant, header.fps, Path(recording).name, exercise=variant)
     return {
         "variant": variant,
         "frames": result.frames,

@@ -2,7 +2,13 @@
 
 Every object has ``type``, ``t`` (seconds from the start of the source) and ``v`` (the
 schema version). Types: ``session_start``, ``rep``, ``no_rep``, ``fault``, ``cue``,
-``session_end``. The README documents each field; change them only with a version bump.
+``exercise``, ``hold``, ``session_end``. The README documents each field; change them only
+with a version bump.
+
+v2 (from v1): ``rep``/``no_rep`` gain ``exercise``; new ``exercise`` (the recognised exercise
+changed: ``exercise``, ``confidence``) and ``hold`` (a timed hold ended: ``exercise``,
+``t_start``, ``t_end``, ``seconds_total``, ``seconds_good``, ``faults``); ``session_end``
+gains ``holds`` (count) and ``exercises`` (list, in the order first seen).
 """
 from __future__ import annotations
 
@@ -12,9 +18,9 @@ from pathlib import Path
 from typing import IO, Any, Dict, Union
 
 from livecoach.formats.records import finite_round, rep_record_dict
-from livecoach.types import CueEvent, Event, FaultEvent, RepEvent, RepRecord, SessionEnd
+from livecoach.types import CueEvent, Event, ExerciseChange, FaultEvent, HoldEnd, RepEvent, RepRecord, SessionEnd
 
-EVENTS_SCHEMA_VERSION = 1
+EVENTS_SCHEMA_VERSION = 2
 
 
 _num = finite_round
@@ -24,6 +30,7 @@ def rep_fields(record: RepRecord) -> Dict[str, Any]:
     """The fields a ``rep``/``no_rep`` event shares (``reason`` is added to no-reps only)."""
     fields = rep_record_dict(record)
     del fields["reason"]
+    fields["exercise"] = record.exercise
     return fields
 
 
@@ -45,12 +52,22 @@ def event_to_dict(event: Event) -> Dict[str, Any]:
         c = event.cue
         return _versioned({"type": "cue", "t": _num(c.t_s), "text": c.text, "key": c.key,
                            "kind": c.kind.value, "fault": c.fault})
+    if isinstance(event, ExerciseChange):
+        return _versioned({"type": "exercise", "t": _num(event.t_s), "exercise": event.exercise,
+                           "confidence": _num(event.confidence)})
+    if isinstance(event, HoldEnd):
+        h = event.record
+        return _versioned({"type": "hold", "t": _num(h.t_end_s), "exercise": h.exercise,
+                           "t_start": _num(h.t_start_s), "t_end": _num(h.t_end_s),
+                           "seconds_total": _num(h.seconds_total), "seconds_good": _num(h.seconds_good),
+                           "faults": list(h.faults)})
     if isinstance(event, SessionEnd):
         return _versioned({"type": "session_end", "t": _num(event.t_s), "reps": event.reps,
                            "no_reps": event.no_reps, "frames": event.frames,
                            "frames_with_pose": event.frames_with_pose, "fps": _num(event.fps, 2),
                            "dropped_frames": event.dropped_frames,
-                           "form_verdict": event.form_verdict, "reason": event.reason})
+                           "form_verdict": event.form_verdict, "reason": event.reason,
+                           "holds": event.holds, "exercises": list(event.exercises)})
     raise TypeError(f"not an event: {event!r}")
 
 
@@ -103,6 +120,13 @@ def describe(event: Event) -> str:
         return f"[{event.t_s:7.2f}s]   fault: {event.fault.name}"
     if isinstance(event, CueEvent):
         return f"[{event.cue.t_s:7.2f}s]   cue: \"{event.cue.text}\""
+    if isinstance(event, ExerciseChange):
+        return f"[{event.t_s:7.2f}s] exercise: {event.exercise} (confidence {event.confidence:.2f})"
+    if isinstance(event, HoldEnd):
+        h = event.record
+        broke = f", broken by {', '.join(h.faults)}" if h.faults else ""
+        return (f"[{h.t_end_s:7.2f}s] hold {h.exercise}: {h.seconds_good:.1f}s in good form of "
+                f"{h.seconds_total:.1f}s{broke}")
     if isinstance(event, SessionEnd):
         dropped = f", {event.dropped_frames} dropped" if event.dropped_frames else ""
         return (f"[{event.t_s:7.2f}s] session end: {event.reps} reps, {event.no_reps} no-reps, "

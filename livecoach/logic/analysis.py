@@ -6,21 +6,52 @@ frame timestamps). Each ``update`` returns one :class:`~livecoach.types.LogicSte
 events of that frame: a :class:`~livecoach.types.RepEvent` for each finished cycle (rep or
 no-rep), a :class:`~livecoach.types.FaultEvent` per fault of that cycle, and the
 :class:`~livecoach.types.CueEvent` s the cue policy chose.
+
+The exercise recogniser (:mod:`livecoach.logic.exercises`) runs on every frame too: a cycle
+that ends while it names a look-alike (shoulder taps, climbers...) is dropped -- neither a rep
+nor a no-rep -- and every record carries the exercise it belongs to, whose profile decides which
+fault rules judge it (:mod:`livecoach.logic.exercise_faults`).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Any, List, Optional, Protocol, Sequence
+from typing import List, Optional, Protocol, Sequence, Tuple
 
+from livecoach.config.exercises import ExerciseLibrary, load_exercises
 from livecoach.config.schema import Config
 from livecoach.logic.continuity import JumpDetector
+from livecoach.logic.exercise_faults import ExerciseFaultJudge
+from livecoach.logic.exercises import ExerciseRecognizer, Recognition
+from livecoach.logic.faults import FaultChecker
 from livecoach.logic.features import FeatureExtractor
+from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimers
 from livecoach.logic.reps import RepCounter, make_record
-from livecoach.types import (Cue, CueEvent, Event, FaultEvent, Features, LogicStep, Phase, PoseFrame,
-                    RepEvent, RepJudgement, RepRecord, RepWindow, SessionEnd, View)
+from livecoach.logic.verdict import form_verdict
+from livecoach.types import (Cue, CueEvent, CueKind, Event, ExerciseChange, FaultEvent, Features, HoldEnd,
+                             LogicStep, Phase, PoseFrame, RepEvent, RepJudgement, RepRecord, RepWindow, SessionEnd,
+                             View)
 from livecoach.logic.view import ViewTracker
 
 VARIANTS = ("standard", "knee")
+#: ``--exercise auto``: let the recogniser name the exercise.
+AUTO = "auto"
+#: The exercise a rep is filed under while none is recognised.
+DEFAULT_EXERCISE = "standard"
+
+#: Spoken hold cues rank below every rep cue of ``[cues.priority]`` (count = 10): the speech
+#: worker refuses a lower-priority cue while a more important one waits, so rep cues win.
+HOLD_CUE_PRIORITY = 5
+
+_DEFAULT_LIBRARY: Optional[ExerciseLibrary] = None
+
+
+def default_library() -> ExerciseLibrary:
+    """The packaged profiles (``config/exercises``), read once per process."""
+    global _DEFAULT_LIBRARY
+    if _DEFAULT_LIBRARY is None:
+        _DEFAULT_LIBRARY = load_exercises()
+    return _DEFAULT_LIBRARY
 
 
 class FaultCheckerLike(Protocol):
@@ -34,22 +65,54 @@ class CuePolicyLike(Protocol):
 class SessionAnalyzer:
     """Per-frame session logic (see the module docstring).
 
-    ``fault_checker`` defaults to ``livecoach.logic.faults.FaultChecker(config)``; ``cue_policy``
-    (optional) gets every frame's events and returns the cues to speak.
+    ``fault_checker`` defaults to ``livecoach.logic.faults.FaultChecker`` built per exercise
+    (the profile's threshold overrides); a checker given here judges every exercise (only the
+    profile's ``enabled`` list is applied). ``cue_policy`` (optional) gets every frame's events
+    and returns the cues to speak. ``exercise`` (``--exercise``) forces one profile of
+    ``library`` (default: the packaged profiles); None or ``"auto"`` lets the recogniser name
+    it. ``variant="knee"`` (``--variant knee``) is the alias of ``exercise="knee"``.
+    ``hold_target_s`` (``--hold``) is the target of every timed hold (counted down).
+
+    Timed holds (:class:`~livecoach.logic.holds.HoldTimers`) run every frame: their spoken
+    events become :class:`~livecoach.types.CueEvent` s (with a cue policy), a finished hold a
+    :class:`~livecoach.types.HoldEnd`; a newly named exercise is an
+    :class:`~livecoach.types.ExerciseChange`. ``finish`` ends a hold still running; its
+    ``HoldEnd`` is then in ``closing_events``.
     """
 
     def __init__(self, config: Config, variant: str = "standard", cue_policy: Optional[CuePolicyLike] = None,
-                 fault_checker: Optional[FaultCheckerLike] = None) -> None:
+                 fault_checker: Optional[FaultCheckerLike] = None, exercise: Optional[str] = None,
+                 library: Optional[ExerciseLibrary] = None, hold_target_s: Optional[float] = None) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"unknown push-up variant {variant!r} (known: {', '.join(VARIANTS)})")
+        if exercise == AUTO:
+            exercise = None
+        if exercise is None and variant == "knee":
+            exercise = "knee"
+        self.library = library if library is not None else default_library()
+        self.recognizer = ExerciseRecognizer(self.library, forced=exercise)  # unknown name: ConfigError
+        self.forced_exercise = exercise
+        if exercise is not None and self.library[exercise].position.body_end == "knees":
+            variant = "knee"
         self.config = config
         self.variant = variant
         self.cue_policy = cue_policy
+        fixed = fault_checker
         if fault_checker is None:
-            from livecoach.logic.faults import FaultChecker  # lazy: the rules module is optional for the counter
-
             fault_checker = FaultChecker(config)
+            self._judge = ExerciseFaultJudge(config, FaultChecker)
+        else:
+            self._judge = ExerciseFaultJudge(config, None, fixed=fixed)
         self.fault_checker = fault_checker
+        self.recognition: Optional[Recognition] = None
+        self.vetoed: List[Tuple[float, float, str]] = []  # (t_start, t_end, look-alike) of dropped cycles
+        self._rep_exercise: Optional[str] = exercise if exercise is None or \
+            self.library[exercise].kind == "reps" else None
+        self.holds = HoldTimers(self.library, target_s=hold_target_s, texts=dict(config.cues.texts))
+        self.hold_step: Optional[HoldStep] = None  # the recognised hold's timer after the last frame
+        self.exercises: List[str] = []  # exercises named or done, in the order first seen
+        self.closing_events: Tuple[Event, ...] = ()
+        self._named: Optional[str] = None
         self.features = FeatureExtractor(config.features)
         self.views = ViewTracker(config.view, config.features)
         self.counter = RepCounter(config.reps, variant)
@@ -66,6 +129,12 @@ class SessionAnalyzer:
     @property
     def no_reps(self) -> int:
         return self.counter.no_reps
+
+    @property
+    def rep_exercise(self) -> str:
+        """The exercise a rep ending now is filed under: forced, else the last rep exercise
+        recognised, else ``standard``."""
+        return self._rep_exercise or DEFAULT_EXERCISE
 
     @property
     def view(self) -> View:
@@ -89,11 +158,31 @@ class SessionAnalyzer:
         feats = result.features if result.features is not None else feats
         self.last_features = feats
         events: List[Event] = []
-        if result.finished is not None:
-            cycle = result.finished
-            judgement = self.fault_checker.judge(cycle.window)
-            record = make_record(cycle, judgement)
+        events: List[Event] = []
+        recognition = self.recognition = self.recognizer.update(t_s, pose, features=feats)
+        if recognition.exercise is not None and recognition.kind == "reps":
+            self._rep_exercise = recognition.exercise
+        if recognition.exercise is not None and recognition.exercise != self._named:
+            self._named = recognition.exercise
+            self._seen(recognition.exercise)
+            events.append(ExerciseChange(t_s=t_s, exercise=recognition.exercise,
+                                         confidence=float(recognition.confidence)))
+        cycle = result.finished
+        if cycle is not None:
+            lookalike = self.recognizer.veto(cycle.window.t_start_s, cycle.window.t_end_s)
+            if lookalike is not None:  # not a push-up: neither a rep nor a no-rep
+                self.counter.discard(cycle)
+                self.vetoed.append((cycle.window.t_start_s, cycle.window.t_end_s, lookalike))
+                cycle = None
+        if cycle is not None:
+            exercise = self.rep_exercise
+            profile = self.library[exercise] if exercise in self.library else None
+            judgement = self._judge.judge(cycle.window, profile)
+            record = dataclasses.replace(make_record(cycle, judgement), exercise=exercise)
+            if record.full:
+                self.recognizer.on_rep(t_s)
             self.records.append(record)
+            self._seen(exercise)
             events.append(RepEvent(record))
             for fault in record.faults:
                 events.append(FaultEvent(t_s=t_s, rep_index=record.index, full=record.full, fault=fault))
@@ -103,31 +192,76 @@ class SessionAnalyzer:
                     if j not in joints:
                         joints.append(j)
             self._highlight = tuple(joints)
+        hold_step, finished_holds = self.holds.update(t_s, recognition.posture if pose is not None else None,
+                                                      recognition.exercise)
+        self.hold_step = hold_step
+        for hold in finished_holds:
+            self._seen(hold.exercise)
+            events.append(HoldEnd(hold))
         if self.cue_policy is not None:
             for cue in self.cue_policy.on_events(t_s, tuple(events)):
                 events.append(CueEvent(cue))
                 self._last_cue = cue
+            for hold_event in (hold_step.events if hold_step is not None else ()):
+                cue = hold_cue(hold_event)
+                if cue is not None:  # after the rep cues: the lower priority yields to them
+                    events.append(CueEvent(cue))
+                    self._last_cue = cue
         progress = result.depth_frac if result.phase != Phase.NOT_IN_POSITION else 0.0
         return LogicStep(
             t_s=t_s, frame_index=frame_index, pose=pose, features=feats, phase=result.phase,
             reps=self.counter.reps, no_reps=self.counter.no_reps, events=tuple(events),
             highlight=self._highlight, last_cue=self._last_cue,
             rep_progress=float(min(max(progress, 0.0), 1.0)) if math.isfinite(progress) else 0.0,
+            exercise_label=self.exercise_label(),
         )
 
     def finish(self, t_s: float, frames: int, frames_with_pose: int, fps: float, dropped: int,
                reason: str) -> SessionEnd:
         """The session summary event; the form verdict comes from ``livecoach.logic.verdict``."""
         verdict = _form_verdict(self.records, self.config)
+        closing = self.holds.finish(t_s)
+        for hold in closing:
+            self._seen(hold.exercise)
+        self.closing_events = tuple(HoldEnd(h) for h in closing)
         return SessionEnd(t_s=t_s, reps=self.counter.reps, no_reps=self.counter.no_reps, frames=frames,
                           frames_with_pose=frames_with_pose, fps=fps, dropped_frames=dropped,
-                          form_verdict=verdict, reason=reason)
+                          form_verdict=verdict, reason=reason, holds=len(self.holds.records),
+                          exercises=tuple(self.exercises))
+
+    def exercise_label(self) -> str:
+        """One overlay line: the exercise's title (``exercise: ?`` while none is named), the
+        variants this view cannot tell it from, and a running hold's good-form seconds."""
+        r = self.recognition
+        name = r.exercise if r is not None else self.forced_exercise
+        if name is None:
+            return "exercise: ?"
+        label = self.library[name].title if name in self.library else name
+        if r is not None and r.cannot_tell:
+            label += " (or " + " / ".join(self.library[n].title if n in self.library else n
+                                          for n in r.cannot_tell) + ": cannot tell from here)"
+        step = self.hold_step
+        if step is not None and step.state != "idle":
+            label += f"  {step.seconds_good:.0f} s"
+            if step.remaining_s is not None:
+                label += f" (-{max(step.remaining_s, 0.0):.0f} s)"
+        return label
+
+    def _seen(self, exercise: str) -> None:
+        if exercise not in self.exercises:
+            self.exercises.append(exercise)
+
+
+def hold_cue(event: HoldEvent) -> Optional[Cue]:
+    """The spoken cue of a hold event (None when it has no text): a break is a correction naming
+    the fault, the rest (start, time, restored, target, end) announcements."""
+    if not event.text:
+        return None
+    broke = event.kind == "break"
+    return Cue(t_s=event.t_s, key=event.cue_key or f"hold_{event.kind}", text=event.text,
+               kind=CueKind.CORRECTION if broke else CueKind.ANNOUNCEMENT, priority=HOLD_CUE_PRIORITY,
+               fault=event.fault if broke else None)
 
 
 def _form_verdict(records: Sequence[RepRecord], config: Config) -> str:
-    try:
-        from livecoach.logic.verdict import form_verdict
-    except ImportError:  # the verdict rule is optional: no fault at all = correct
-        return "correct" if not any(r.faults for r in records) else "incorrect"
-    result: Any = form_verdict(records, config)
-    return str(result)
+    return str(form_verdict(records, config))

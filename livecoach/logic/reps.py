@@ -136,6 +136,14 @@ class RepCounter:
         self._upright_votes.clear()
         self._top_frames.clear()
 
+    def discard(self, cycle: FinishedCycle) -> None:
+        """Un-count ``cycle`` (the last one this counter emitted): it was not a push-up (a
+        look-alike's dip), so it is neither a rep nor a no-rep and the next one takes its number."""
+        if cycle.full:
+            self.reps = max(0, self.reps - 1)
+        else:
+            self.no_reps = max(0, self.no_reps - 1)
+
     def reset_count(self) -> None:
         """Start counting from zero again (keeps the calibration)."""
         self.reps = 0

@@ -350,6 +350,9 @@ class OverlayRenderer:
         status_bottom = self._status(out, fps, muted, paused, s)
         if step.phase is not Phase.NOT_IN_POSITION:
             self._depth_bar(out, step.rep_progress, status_bottom, s)
+        if step.exercise_label:  # which exercise, bottom left, small: the count stays the eye-catcher
+            self._text(out, _ascii(step.exercise_label), (int(16 * s), height - int(16 * s)), 0.6 * s, _WHITE,
+                       max(1, int(round(1.5 * s))))
 
         cue = self._active_cue(step)
         bottom_y = height - int(60 * s)

@@ -162,7 +162,8 @@ def _plan_driver(options: SessionOptions, config: Config) -> Optional[PlanDriver
 
 
 def _banner(source_name: str, options: SessionOptions) -> None:
-    print(f"LiveCoach {__version__}: {source_name} ({options.mode}, {options.variant} push-ups)",
+    what = "exercise recognised" if options.exercise == "auto" else f"exercise {options.exercise}"
+    print(f"LiveCoach {__version__}: {source_name} ({options.mode}, {what})",
           file=sys.stderr)
 
 

@@ -143,7 +143,8 @@ class CoachSession:
         self._total = total_frames
         self._out = out
         self._cue_policy = CuePolicy(config)
-        self.analyzer = SessionAnalyzer(config, variant=options.variant, cue_policy=self._cue_policy)
+        self.analyzer = SessionAnalyzer(config, variant=options.variant, cue_policy=self._cue_policy,
+                                        exercise=options.exercise, hold_target_s=options.hold_target_s)
         # A live session opens with "Get into a plank" (cue key "start") unless the person is in
         # one already; a video or a replay is not talking to anyone.
         self._start_cue_due = options.mode == "train" and plan is None  # a plan calls its first set
@@ -423,6 +424,11 @@ class CoachSession:
         return 60.0 * len(text.split()) / self.config.speech.rate_wpm + self.config.cues.utterance_pad_s
 
     def _write_end(self, end: SessionEnd) -> None:
+        for event in self.analyzer.closing_events:  # a hold still running when the session ended
+            if self._events:
+                self._events.write(event)
+            if self._print_lines:
+                print(describe(event), file=self._out, flush=True)
         if self._events:
             self._events.write(end)
             self._events.close()

@@ -22,6 +22,8 @@ class SessionOptions:
 
     mode: str  # "train" | "analyze" | "replay"
     variant: str = "standard"
+    exercise: str = "auto"  # a profile name of config/exercises, or "auto" (recognised)
+    hold_target_s: Optional[float] = None  # --hold: every timed hold's target
     headless: bool = True
     voice: bool = False
     events: Optional[str] = None  # a path, or "-" for stdout

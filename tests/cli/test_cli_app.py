@@ -103,16 +103,20 @@ def test_replay_writes_the_documented_event_stream(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in events.read_text().splitlines()]
     assert lines[0]["type"] == "session_start" and lines[-1]["type"] == "session_end"
-    assert all(line["v"] == 1 and "t" in line for line in lines)
+    assert all(line["v"] == 2 and "t" in line for line in lines)
     reps = [line for line in lines if line["type"] == "rep"]
     assert len(reps) == EXPECTED["reps"]
     for rep in reps:
-        assert {"index", "t_start", "t_bottom", "t_end", "full", "faults", "score"} <= rep.keys()
+        assert {"index", "t_start", "t_bottom", "t_end", "full", "faults", "score", "exercise"} <= rep.keys()
         assert rep["t_start"] <= rep["t_bottom"] <= rep["t_end"]
     end = lines[-1]
     assert end["reps"] == EXPECTED["reps"] and end["frames"] == EXPECTED["frames"]
     assert end["frames_with_pose"] == EXPECTED["frames_with_pose"]
     assert end["form_verdict"] in ("correct", "incorrect")
+    # v2: the exercises named (exercise events) are the session's list; a push-up clip has no hold
+    named = [line["exercise"] for line in lines if line["type"] == "exercise"]
+    assert end["holds"] == 0 and set(end["exercises"]) >= set(named) | {rep["exercise"] for rep in reps}
+    assert all(0.0 <= line["confidence"] <= 1.0 for line in lines if line["type"] == "exercise")
     # The human summary went to stdout; a replay is not kept in the history unless --save.
     assert "Reps 4" in result.stdout
     assert not (tmp_path / "livecoach.db").exists()

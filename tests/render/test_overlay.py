@@ -306,3 +306,14 @@ def test_a_plan_line_is_drawn_along_the_bottom_and_the_setup_message_mid_frame(r
     cue_only = changed(big, renderer.render(big, step, fps=30.0))
     cue_and_plan = changed(big, renderer.render(big, step, fps=30.0, plan_line="Set 1 of 3: standard 10-15"))
     assert region(cue_only, 400, 600, 880, 620) == 0.0 < region(cue_and_plan, 400, 600, 880, 620)
+
+
+def test_exercise_line_is_drawn_bottom_left(renderer):
+    image = frame()
+    plain = renderer.render(image, make_step(plank_pose()), fps=30.0)
+    named = renderer.render(image, make_step(plank_pose(), exercise_label="Knee push-up"), fps=30.0)
+    unknown = renderer.render(image, make_step(plank_pose(), exercise_label="exercise: ?"), fps=30.0)
+    h, w = image.shape[:2]
+    assert changed(plain, named)[h - 40:h, 0:w // 2].any()
+    assert changed(named, unknown)[h - 40:h, 0:w // 2].any()
+    assert not changed(plain, named)[0:h - 60, :].any()  # one line, nothing else moves

@@ -1,0 +1,87 @@
+"""The fault rules as an exercise profile sets them: which rules judge a rep, with which thresholds.
+
+A profile's ``[faults]`` says which rules run for it (``enabled``) and lays threshold overrides
+over the main config's ``[faults.<rule>]`` (``overrides``). A rule the main config runs but the
+profile turns off is reported as *not judged* for that rep (it was not looked at), never as
+clean. Depth relative to the support (``[rep] depth_reference = "support"``: incline, wall) is
+not measured yet, so there ``shallow`` and ``no_lockout`` -- whose elbow-angle and floor-depth
+measures assume the floor -- are not judged either rather than guessed.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Dict, Optional, Tuple
+
+from livecoach.config.exercises import ExerciseProfile
+from livecoach.config.schema import Config
+from livecoach.types import FAULT_NAMES, RepJudgement, RepWindow
+
+#: Rules whose measure assumes depth toward the floor (not judged where depth is to a support).
+FLOOR_DEPTH_RULES: Tuple[str, ...] = ("shallow", "no_lockout")
+
+
+def profile_config(config: Config, profile: ExerciseProfile) -> Config:
+    """``config`` with the profile's ``[faults.overrides]`` laid over ``[faults.<rule>]``."""
+    if not profile.faults.overrides:
+        return config
+    rules = {rule: dataclasses.replace(getattr(config.faults, rule), **values)
+             for rule, values in profile.faults.overrides.items()}
+    return dataclasses.replace(config, faults=dataclasses.replace(config.faults, **rules))
+
+
+def rules_off(profile: ExerciseProfile) -> Tuple[str, ...]:
+    """Fault names this profile does not judge: not in ``enabled``, or floor-depth rules on a support."""
+    off = [name for name in FAULT_NAMES if name not in profile.faults.enabled]
+    if profile.rep is not None and profile.rep.depth_reference == "support":
+        off.extend(name for name in FLOOR_DEPTH_RULES if name not in off)
+    return tuple(off)
+
+
+def window_variant(profile: ExerciseProfile) -> str:
+    """The ``RepWindow.variant`` the rules read: ``knee`` wherever the body line ends at the knees
+    (the rules then judge the hips on the shoulder-knee line), else the exercise's name."""
+    return "knee" if profile.position.body_end == "knees" else profile.name
+
+
+def restrict(judgement: RepJudgement, config: Config, off: Tuple[str, ...]) -> RepJudgement:
+    """``judgement`` with the faults of rules in ``off`` moved to ``not_judged`` and the score
+    recomputed from the faults that remain (a rule the main config does not run stays absent)."""
+    if not off:
+        return judgement
+    faults = tuple(f for f in judgement.faults if f.name not in off)
+    not_judged = tuple(n for n in judgement.not_judged if n not in off) + tuple(
+        n for n in config.faults.enabled if n in off)
+    penalty = sum(getattr(config.faults, f.name).weight for f in faults)
+    return RepJudgement(faults=faults, not_judged=not_judged, score=max(0, 100 - penalty))
+
+
+class ExerciseFaultJudge:
+    """Judges a finished rep cycle with the rules and thresholds of the exercise it belongs to.
+
+    ``make_checker(config)`` builds a fault checker for a config (the main one, or one with a
+    profile's overrides); ``fixed`` is a checker used for every exercise (the caller supplied
+    its own: only ``enabled`` is then applied, not the threshold overrides).
+    """
+
+    def __init__(self, config: Config, make_checker, fixed=None) -> None:
+        self.config = config
+        self._make = make_checker
+        self._fixed = fixed
+        self._checkers: Dict[str, object] = {}
+
+    def _checker(self, profile: Optional[ExerciseProfile]):
+        if self._fixed is not None:
+            return self._fixed
+        key = profile.name if profile is not None else ""
+        checker = self._checkers.get(key)
+        if checker is None:
+            cfg = profile_config(self.config, profile) if profile is not None else self.config
+            checker = self._checkers[key] = self._make(cfg)
+        return checker
+
+    def judge(self, window: RepWindow, profile: Optional[ExerciseProfile]) -> RepJudgement:
+        """The judgement of ``window`` under ``profile`` (None = the main config as it is)."""
+        if profile is None:
+            return self._checker(None).judge(window)
+        window = dataclasses.replace(window, variant=window_variant(profile))
+        return restrict(self._checker(profile).judge(window), self.config, rules_off(profile))

@@ -1,0 +1,51 @@
+"""--exercise / --variant / --hold on train, analyze and replay: parsed into SessionOptions."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from livecoach.cli import main as cli
+from livecoach.config.exercises import load_exercises
+from conftest import FIXTURES
+from cli_helpers import run_cli
+
+
+def options(*argv: str):
+    return cli.session_options(cli.build_parser().parse_args(list(argv)))
+
+
+@pytest.mark.parametrize("mode", [["train", "--headless"], ["analyze", "v.mp4"], ["replay", "x.jsonl"]])
+def test_exercise_default_auto_forced_and_the_variant_alias(mode):
+    assert options(*mode).exercise == "auto"
+    assert options(*mode, "--exercise", "incline").exercise == "incline"
+    knee = options(*mode, "--variant", "knee")
+    assert (knee.exercise, knee.variant) == ("knee", "knee")
+    assert options(*mode, "--exercise", "knee").variant == "knee"
+    assert options(*mode, "--hold", "30").hold_target_s == 30.0
+    assert options(*mode).hold_target_s is None
+
+
+def test_exercise_choices_are_the_library_plus_auto():
+    assert cli._exercise_choices() == ["auto"] + sorted(load_exercises())
+
+
+@pytest.mark.parametrize("argv", [["--exercise", "handstand"], ["--hold", "-5"], ["--hold", "nan"],
+                                  ["--hold", "soon"]])
+def test_bad_exercise_or_hold_is_a_usage_error(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.build_parser().parse_args(["replay", "x.jsonl", *argv])
+    assert exc.value.code == 2
+
+
+def test_replay_with_a_forced_exercise_files_every_rep_under_it(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    result = run_cli("replay", str(FIXTURES / "landmarks" / "variants__fitnease__knee_pushups.jsonl.gz"),
+                     "--exercise", "knee", "--events", str(events), "--no-history")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    reps = [line for line in lines if line["type"] == "rep"]
+    assert reps and all(r["exercise"] == "knee" and "knees_bent" not in r["faults"] for r in reps)
+    assert [line["exercise"] for line in lines if line["type"] == "exercise"] == ["knee"]
+    assert lines[-1]["exercises"] == ["knee"]

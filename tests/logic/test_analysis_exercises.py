@@ -1,0 +1,232 @@
+"""SessionAnalyzer with the exercise recogniser wired in: look-alike veto, the exercise on each
+record, and the profile's fault rules (hand-built fakes and committed landmark fixtures)."""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from livecoach.config.exercises import load_exercises
+from livecoach.config.schema import load_config
+from livecoach.config.toml_io import ConfigError
+from livecoach.formats.recording import read_recording
+from livecoach.landmarks import Landmark as L
+from livecoach.logic.analysis import HOLD_CUE_PRIORITY, SessionAnalyzer
+from livecoach.logic.cues import CuePolicy
+from livecoach.logic.exercise_faults import ExerciseFaultJudge, profile_config, rules_off
+from livecoach.types import (CueEvent, CueKind, ExerciseChange, Fault, HoldEnd, RepEvent, RepJudgement, RepWindow,
+                             View)
+from conftest import FIXTURES
+from helpers import side_pushup_pose as side_pose
+
+CFG = load_config()
+LIB = load_exercises()
+LANDMARKS = FIXTURES / "landmarks"
+
+
+def _reps_poses(reps: int = 3, fps: float = 30.0, rep_s: float = 1.5, rest_s: float = 1.0):
+    poses, t = [], 0.0
+    n_rest, n_rep = int(rest_s * fps), int(rep_s * fps)
+    for _ in range(reps):
+        for _ in range(n_rest):
+            poses.append(side_pose(t, 0.0, fps))
+            t += 1 / fps
+        for k in range(n_rep):
+            poses.append(side_pose(t, math.sin(math.pi * k / (n_rep - 1)), fps))
+            t += 1 / fps
+    for _ in range(n_rest):
+        poses.append(side_pose(t, 0.0, fps))
+        t += 1 / fps
+    return poses
+
+
+class VetoSecond:
+    """The real recogniser, except that it names a shoulder tap over the second rep cycle."""
+
+    def __init__(self, real):
+        self.real = real
+        self.cycles = 0
+
+    def update(self, t_s, pose, features=None):
+        return self.real.update(t_s, pose, features=features)
+
+    def on_rep(self, t_s):
+        self.real.on_rep(t_s)
+
+    def veto(self, t_start, t_end):
+        self.cycles += 1
+        return "shoulder_tap" if self.cycles == 2 else None
+
+
+def _run(analyzer, poses):
+    events = []
+    for i, pose in enumerate(poses):
+        events.extend(analyzer.update(pose.t_s, i, pose).events)
+    return events
+
+
+def test_hand_built_reps_count_and_carry_an_exercise():
+    analyzer = SessionAnalyzer(CFG)
+    _run(analyzer, _reps_poses())
+    assert analyzer.reps == 3 and analyzer.vetoed == []
+    assert all(r.exercise in LIB for r in analyzer.records)
+
+
+def test_a_cycle_a_lookalike_vetoes_is_neither_a_rep_nor_a_no_rep():
+    analyzer = SessionAnalyzer(CFG)
+    analyzer.recognizer = VetoSecond(analyzer.recognizer)
+    events = _run(analyzer, _reps_poses())
+    reps = [e.record for e in events if isinstance(e, RepEvent)]
+    assert (analyzer.reps, analyzer.no_reps) == (2, 0)
+    assert [r.index for r in reps] == [1, 2]  # the vetoed cycle takes no number
+    assert len(analyzer.vetoed) == 1 and analyzer.vetoed[0][2] == "shoulder_tap"
+    assert len(analyzer.records) == 2
+
+
+def test_forced_exercise_and_the_variant_alias():
+    assert SessionAnalyzer(CFG, variant="knee").forced_exercise == "knee"
+    assert SessionAnalyzer(CFG, exercise="auto").forced_exercise is None
+    analyzer = SessionAnalyzer(CFG, exercise="incline")
+    _run(analyzer, _reps_poses())
+    assert analyzer.reps == 3
+    assert {r.exercise for r in analyzer.records} == {"incline"}
+    for r in analyzer.records:  # depth relative to the support is not measured: not judged
+        assert "shallow" in r.not_judged and "no_lockout" in r.not_judged
+        assert not {"shallow", "no_lockout"} & set(r.fault_names)
+
+
+def test_unknown_exercise_fails_loudly():
+    with pytest.raises(ConfigError):
+        SessionAnalyzer(CFG, exercise="handstand")
+
+
+@pytest.mark.parametrize("exercise", [None, "knee"])
+def test_knee_pushups_are_not_flagged_knees_bent(exercise):
+    _, frames = read_recording(LANDMARKS / "variants__fitnease__knee_pushups.jsonl.gz")
+    analyzer = SessionAnalyzer(CFG, exercise=exercise)
+    for rec in frames:
+        analyzer.update(rec.t_s, rec.frame_index, rec.pose)
+    assert analyzer.reps >= 3
+    for r in analyzer.records:
+        assert r.exercise == "knee"
+        assert "knees_bent" not in r.fault_names
+        assert "knees_bent" in r.not_judged  # off for this exercise, said so
+
+
+class AllFaults:
+    """A checker that finds every fault of the main config on every rep."""
+
+    def judge(self, window):
+        self.variant = window.variant
+        faults = tuple(Fault(n, n, window.t_bottom_s, 1.0, 0.5, (L.LEFT_HIP,)) for n in CFG.faults.enabled)
+        return RepJudgement(faults=faults, not_judged=(), score=0)
+
+
+@pytest.mark.parametrize("name,off", [("knee", {"knees_bent"}), ("incline", {"shallow", "no_lockout"}),
+                                      ("wall", {"shallow", "no_lockout"}), ("pike", {"hip_pike", "hip_sag"}),
+                                      ("standard", set())])
+def test_profile_rules_off_are_not_judged(name, off):
+    profile = LIB[name]
+    assert off <= set(rules_off(profile))
+    checker = AllFaults()
+    judge = ExerciseFaultJudge(CFG, None, fixed=checker)
+    window = RepWindow(t_start_s=0.0, t_bottom_s=0.5, t_end_s=1.0, frames=(), top_frames=(), view=View.SIDE_LEFT,
+                       variant="standard", depth_frac=1.0, min_elbow_angle_deg=80.0, seconds_down=0.5,
+                       seconds_up=0.5)
+    j = judge.judge(window, profile)
+    found = {f.name for f in j.faults}
+    assert not (found & off)
+    assert (off & set(CFG.faults.enabled)) <= set(j.not_judged)
+    assert checker.variant == ("knee" if name == "knee" else name)
+    expected_penalty = sum(getattr(CFG.faults, n).weight for n in found)
+    assert j.score == max(0, 100 - expected_penalty)
+
+
+def test_profile_threshold_overrides_reach_the_rules():
+    profile = LIB["standard"]
+    rule = next(iter(CFG.faults.enabled))
+    field = next(f.name for f in dataclasses.fields(getattr(CFG.faults, rule)) if f.name != "weight")
+    value = getattr(getattr(CFG.faults, rule), field)
+    changed = dataclasses.replace(profile, faults=dataclasses.replace(
+        profile.faults, overrides={rule: {field: value + 1}}))
+    assert getattr(getattr(profile_config(CFG, changed).faults, rule), field) == value + 1
+    assert profile_config(CFG, profile) is CFG
+
+
+# --------------------------------------------------------------------------- holds in the session
+def _sag(pose, metres: float):
+    """``pose`` with both hips lowered toward the floor by ``metres`` (image moved alike)."""
+    world = pose.world_xyz.copy()
+    image = pose.image_xyz.copy()
+    sh = (world[L.LEFT_SHOULDER.value] + world[L.RIGHT_SHOULDER.value]) / 2
+    an = (world[L.LEFT_ANKLE.value] + world[L.RIGHT_ANKLE.value]) / 2
+    ish = (image[L.LEFT_SHOULDER.value] + image[L.RIGHT_SHOULDER.value]) / 2
+    ian = (image[L.LEFT_ANKLE.value] + image[L.RIGHT_ANKLE.value]) / 2
+    px_per_m = float(np.linalg.norm(ish[:2] - ian[:2]) / max(np.linalg.norm(sh - an), 1e-6))
+    for hip in (L.LEFT_HIP, L.RIGHT_HIP):
+        world[hip.value, 1] += metres
+        image[hip.value, 1] += metres * px_per_m
+    return dataclasses.replace(pose, world_xyz=world, image_xyz=image)
+
+
+def test_a_replayed_hold_whose_form_breaks_and_recovers():
+    _, frames = read_recording(LANDMARKS / "variants__fitnease__plank.jsonl.gz")
+    analyzer = SessionAnalyzer(CFG, cue_policy=CuePolicy(CFG))
+    events = []
+    for rec in frames:
+        pose = rec.pose
+        if pose is not None and 3.0 <= rec.t_s < 5.0:  # the hips sag for two seconds
+            pose = _sag(pose, 0.12)  # beyond the line tolerance, still a plank
+        events.extend(analyzer.update(rec.t_s, rec.frame_index, pose).events)
+    end = analyzer.finish(frames[-1].t_s, len(frames), len(frames), 15.0, 0, "end_of_source")
+    events.extend(analyzer.closing_events)
+    holds = [e.record for e in events if isinstance(e, HoldEnd)]
+    assert len(holds) == 1 and end.holds == 1
+    hold = holds[0]
+    assert hold.exercise in ("plank", "forearm_plank") and end.exercises == (hold.exercise,)
+    assert hold.faults == ("hip_sag",)
+    # ~2 s of the hold were not in good form (less the break delay, plus the restore delay)
+    lost = hold.seconds_total - hold.seconds_good
+    assert 1.0 <= lost <= 3.0
+    cues = [e.cue for e in events if isinstance(e, CueEvent)]
+    breaks = [c for c in cues if c.kind == CueKind.CORRECTION]
+    assert len(breaks) == 1 and breaks[0].fault == "hip_sag" and 3.0 <= breaks[0].t_s <= 4.5
+    restored = [c for c in cues if c.key == "hold_restored"]
+    assert len(restored) == 1 and 5.0 <= restored[0].t_s <= 6.5
+    assert all(c.priority == HOLD_CUE_PRIORITY for c in cues)
+    assert [e.exercise for e in events if isinstance(e, ExerciseChange)] == [hold.exercise]
+
+
+def test_events_v2_fields():
+    from livecoach.formats.events import EVENTS_SCHEMA_VERSION, describe, event_to_dict
+    from livecoach.logic.holds import HoldRecord
+    from livecoach.types import RepRecord, SessionEnd
+    assert EVENTS_SCHEMA_VERSION == 2
+    rep = RepRecord(index=1, full=True, t_start_s=0.0, t_bottom_s=0.5, t_end_s=1.0, depth_frac=1.0,
+                    min_elbow_angle_deg=80.0, seconds_down=0.5, seconds_up=0.5, exercise="knee")
+    no_rep = dataclasses.replace(rep, full=False, no_rep_reason="not deep enough")
+    assert event_to_dict(RepEvent(rep))["exercise"] == "knee"
+    assert event_to_dict(RepEvent(no_rep))["exercise"] == "knee"
+    change = event_to_dict(ExerciseChange(t_s=2.0, exercise="incline", confidence=0.75))
+    assert change == {"type": "exercise", "t": 2.0, "exercise": "incline", "confidence": 0.75, "v": 2}
+    hold = HoldRecord(exercise="plank", t_start_s=1.0, t_end_s=31.5, seconds_total=30.5, seconds_good=28.25,
+                      faults=("hip_sag",), breaks=((10.0, "hip_sag"),))
+    assert event_to_dict(HoldEnd(hold)) == {
+        "type": "hold", "t": 31.5, "exercise": "plank", "t_start": 1.0, "t_end": 31.5, "seconds_total": 30.5,
+        "seconds_good": 28.25, "faults": ["hip_sag"], "v": 2}
+    assert "28.2s in good form" in describe(HoldEnd(hold)) or "28.3s in good form" in describe(HoldEnd(hold))
+    end = event_to_dict(SessionEnd(t_s=40.0, reps=3, no_reps=0, frames=10, frames_with_pose=10, fps=30.0,
+                                   holds=1, exercises=("knee", "plank")))
+    assert end["holds"] == 1 and end["exercises"] == ["knee", "plank"] and end["v"] == 2
+
+
+def test_exercise_label_for_the_overlay():
+    analyzer = SessionAnalyzer(CFG)
+    assert analyzer.exercise_label() == "exercise: ?"
+    steps = [analyzer.update(p.t_s, i, p) for i, p in enumerate(_reps_poses())]
+    assert steps[0].exercise_label == "exercise: ?"
+    forced = SessionAnalyzer(CFG, exercise="knee")
+    step = forced.update(0.0, 0, None)
+    assert step.exercise_label.startswith(LIB["knee"].title)
