@@ -72,9 +72,11 @@ class RepUpdate:
 def make_record(cycle: FinishedCycle, judgement: Optional[RepJudgement]) -> RepRecord:
     """The :class:`RepRecord` of a finished cycle, with the fault rules' judgement (if any)."""
     w = cycle.window
+    # The record's depth is the normalised one the user reads (0 top, 1 their own full depth); the
+    # window keeps the raw shoulder drop, which the depth rule judges.
     return RepRecord(
         index=cycle.index, full=cycle.full, t_start_s=w.t_start_s, t_bottom_s=w.t_bottom_s,
-        t_end_s=w.t_end_s, depth_frac=w.depth_frac, min_elbow_angle_deg=w.min_elbow_angle_deg,
+        t_end_s=w.t_end_s, depth_frac=cycle.depth_norm, min_elbow_angle_deg=w.min_elbow_angle_deg,
         seconds_down=w.seconds_down, seconds_up=w.seconds_up,
         faults=judgement.faults if judgement else (), not_judged=judgement.not_judged if judgement else (),
         score=judgement.score if judgement else 100, no_rep_reason=cycle.no_rep_reason,
