@@ -64,8 +64,14 @@ def _summary(poses: List[Optional[PoseFrame]], config, variant: str, fps: float)
     }
 
 
+# Two clips that are split into chunks and one that is not keep CI within its time budget (each clip
+# runs the model twice); all seven regression clips gave the same counts and faults when this was built.
+MODEL_CLIPS = [c for c in CLIPS if c["file"] in ("vraj__pushups.mp4", "pushfit__wrong49.mp4",
+                                                  "pushfit__wrong58.mp4")]
+
+
 @pytest.mark.model
-@pytest.mark.parametrize("clip", CLIPS, ids=[c["file"] for c in CLIPS])
+@pytest.mark.parametrize("clip", MODEL_CLIPS, ids=[c["file"] for c in MODEL_CLIPS])
 def test_two_workers_give_the_sequential_stream_and_the_same_counts_and_faults(clip, shared_videos):
     path = shared_videos / clip["file"]
     if not path.is_file():
