@@ -34,6 +34,7 @@ from livecoach.session.loop import CoachSession, StopFlag
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import PlanDriver
 from livecoach.session.pipeline import PosePipeline
+from livecoach.session.quality import SwitchableEstimator
 from livecoach.session.outputs import LazyLandmarkWriter, check_outputs
 from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speaker, VideoWriter
 from livecoach.session.ticks import FrameSize, Tick, capture_ticks, replay_ticks
@@ -116,7 +117,7 @@ def run_session(options: SessionOptions, config: Config) -> int:
             # Everything slow to start comes before the capture: a camera (or a video paced
             # like one) delivers from the moment it starts, and what it delivers while the
             # model loads is lost — often the first rep.
-            model = _start_estimator(config)
+            model = _switchable_estimator(config, live=options.mode == "train")
             resources.append(model)
             estimator = model
             notices = HeldNotices(enabled=not options.quiet)
@@ -172,6 +173,18 @@ def _start_estimator(config: Config) -> MediaPipePoseEstimator:
         return MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     except PoseModelError as exc:
         raise PoseModelProblem(str(exc)) from None
+
+
+def _switchable_estimator(config: Config, live: bool) -> SwitchableEstimator:
+    """The pose model; live, with the lighter one ([pose] fallback_model_complexity) to switch to
+    when frames are being dropped (built only then)."""
+    pose = config.pose
+    lighter = pose.fallback_model_complexity
+    can_switch = live and lighter < pose.model_complexity
+    make_lighter = (lambda: MediaPipePoseEstimator(dataclasses.replace(pose, model_complexity=lighter),
+                                                   config.capture.inference_max_width)) if can_switch else None
+    return SwitchableEstimator(_start_estimator(config), pose.model_complexity, make_lighter,
+                               lighter if can_switch else None)
 
 
 def _start_speaker(config: Config, options: SessionOptions, clock: SourceClock,
@@ -283,7 +296,8 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
                            raw_video_writer=raw_writer, events=events,
                            dropped_frames=(lambda: capture.stats().frames_lost) if capture else (lambda: 0),
                            total_frames=total if options.progress else None, plan=plan,
-                           brightness=frame_brightness if plan is not None else None)
+                           brightness=frame_brightness if plan is not None else None,
+                           quality=estimator if isinstance(estimator, SwitchableEstimator) else None)
     stop = StopFlag()
     stop.install()
     failure: Optional[BaseException] = None
