@@ -12,8 +12,9 @@ import logging
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Protocol, TextIO
+from typing import Any, Iterator, List, Optional, Protocol, Sequence, TextIO
 
 from livecoach import __version__
 from livecoach.capture.base import CaptureError
@@ -39,7 +40,7 @@ from livecoach.session.outputs import LazyLandmarkWriter, check_outputs
 from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speaker, VideoWriter
 from livecoach.session.ticks import FrameSize, Tick, capture_ticks, replay_ticks
 from livecoach.speech.worker import SpeechWorker, speech_config_with, start_speaker
-from livecoach.types import SessionEnd
+from livecoach.types import PoseFrame, SessionEnd
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,11 @@ def run_session(options: SessionOptions, config: Config) -> int:
             # Everything slow to start comes before the capture: a camera (or a video paced
             # like one) delivers from the moment it starts, and what it delivers while the
             # model loads is lost — often the first rep.
-            model = _switchable_estimator(config, live=options.mode == "train")
-            resources.append(model)
-            estimator = model
+            poses = _poses_in_parallel(options, config, source.frame_count)
+            if poses is None:
+                model = _switchable_estimator(config, live=options.mode == "train")
+                resources.append(model)
+                estimator = model
             notices = HeldNotices(enabled=not options.quiet)
             stopping_speaker = _start_speaker(config, options, clock, notices)
             if stopping_speaker is not None:
@@ -134,7 +137,9 @@ def run_session(options: SessionOptions, config: Config) -> int:
                 _banner(source_name, options)
             notices.release()  # the speech backend's line, now that the session is on
             ticks = capture_ticks(capture, clock, size, on_end_notice=lambda line: _notice(f"notice: {line}"))
-            if options.pipelined:
+            if poses is not None:
+                ticks = _with_poses(ticks, poses)
+            elif options.pipelined:
                 pipeline = PosePipeline(ticks, model)
                 resources.append(pipeline)  # stopped before the model is closed (reverse order)
                 ticks = iter(pipeline)
@@ -173,6 +178,49 @@ def _start_estimator(config: Config) -> MediaPipePoseEstimator:
         return MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     except PoseModelError as exc:
         raise PoseModelProblem(str(exc)) from None
+
+
+def _poses_in_parallel(options: SessionOptions, config: Config,
+                       frame_count: Optional[int]) -> Optional[List[Optional[PoseFrame]]]:
+    """``analyze --jobs N``: every frame's pose, extracted by N worker processes over chunks of
+    the video, before the session runs; None when one process would do (``--jobs 1``, a
+    short video, or not ``analyze``)."""
+    from livecoach.capture.parallel import extract_landmarks_parallel, useful_workers
+
+    if options.mode != "analyze" or options.video is None:
+        return None
+    workers = useful_workers(frame_count, options.jobs)
+    if workers <= 1:
+        return None
+    show = options.progress
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        if show and total:
+            bar = "#" * int(30 * done / total)
+            sys.stderr.write(f"\rposes [{bar:<30}] {100 * done / total:5.1f}%  {done}/{total} frames  "
+                             f"{done / max(time.monotonic() - started, 1e-6):5.1f} fps ({workers} processes)")
+            sys.stderr.flush()
+
+    try:
+        poses = extract_landmarks_parallel(options.video, config.pose, workers=workers,
+                                           max_width=config.capture.inference_max_width, progress=progress)
+    except PoseModelError as exc:
+        raise PoseModelProblem(str(exc)) from None
+    except CaptureError as exc:
+        raise InputProblem(str(exc)) from None
+    finally:
+        if show:
+            sys.stderr.write("\r\033[K")
+    return poses
+
+
+def _with_poses(ticks: Iterator[Tick], poses: Sequence[Optional[PoseFrame]]) -> Iterator[Tick]:
+    """The frames of ``ticks`` with their poses extracted beforehand (by frame index)."""
+    for tick in ticks:
+        index = tick.frame_index
+        pose = poses[index] if 0 <= index < len(poses) else None
+        yield Tick(tick.t_s, index, tick.frame, pose, pose_known=True)
 
 
 def _switchable_estimator(config: Config, live: bool) -> SwitchableEstimator:
