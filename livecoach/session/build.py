@@ -19,7 +19,7 @@ from typing import Any, Iterator, List, Optional, Protocol, Sequence, TextIO
 from livecoach import __version__
 from livecoach.capture.base import CaptureError
 from livecoach.capture.thread import CaptureThread  # threading only: cv2 comes with the sources
-from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
+from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError, model_installed  # mediapipe when used
 from livecoach.clock import SourceClock
 from livecoach.config.plans import load_plans
 from livecoach.config.schema import Config, ConfigError, config_as_dict
@@ -225,10 +225,11 @@ def _with_poses(ticks: Iterator[Tick], poses: Sequence[Optional[PoseFrame]]) -> 
 
 def _switchable_estimator(config: Config, live: bool) -> SwitchableEstimator:
     """The pose model; live, with the lighter one ([pose] fallback_model_complexity) to switch to
-    when frames are being dropped (built only then)."""
+    when frames are being dropped (built only then, and offered only when it is installed:
+    MediaPipe would otherwise try to download it mid-session)."""
     pose = config.pose
     lighter = pose.fallback_model_complexity
-    can_switch = live and lighter < pose.model_complexity
+    can_switch = live and lighter < pose.model_complexity and model_installed(lighter)
     make_lighter = (lambda: MediaPipePoseEstimator(dataclasses.replace(pose, model_complexity=lighter),
                                                    config.capture.inference_max_width)) if can_switch else None
     return SwitchableEstimator(_start_estimator(config), pose.model_complexity, make_lighter,

@@ -262,7 +262,8 @@ class CoachSession:
                     f"keep the full one)")
         else:
             line = (f"{lost}: this computer cannot keep up, so reps and faults may be missed. Close other "
-                    f"programs, or use the lighter pose model ([pose] model_complexity = 0 in a --config file)")
+                    f"programs, or use the lighter pose model ([pose] model_complexity = 0 in a --config file; "
+                    f"MediaPipe downloads it once)")
         if not self.options.quiet:
             print(f"livecoach: notice: {line}", file=sys.stderr, flush=True)
 

@@ -145,14 +145,31 @@ def test_a_model_that_keeps_up_never_switches() -> None:
     assert end.dropped_frames <= 0.05 * session.frames
 
 
-@pytest.mark.parametrize("lighter, live, switches", [(0, True, True), (1, True, False), (2, True, False),
-                                                    (0, False, False)])
-def test_the_lighter_model_is_offered_live_only_and_only_when_it_is_lighter(
-        monkeypatch: pytest.MonkeyPatch, lighter: int, live: bool, switches: bool) -> None:
+@pytest.mark.parametrize("lighter, live, installed, switches", [
+    (0, True, True, True), (1, True, True, False), (2, True, True, False), (0, False, True, False),
+    (0, True, False, False)])
+def test_the_lighter_model_is_offered_live_only_when_it_is_lighter_and_installed(
+        monkeypatch: pytest.MonkeyPatch, lighter: int, live: bool, installed: bool, switches: bool) -> None:
     from livecoach.session import build
 
     config = load_config()
     assert config.pose.model_complexity == 1
     config = dataclasses.replace(config, pose=dataclasses.replace(config.pose, fallback_model_complexity=lighter))
     monkeypatch.setattr(build, "_start_estimator", lambda config: TimedEstimator(0.0))
+    monkeypatch.setattr(build, "model_installed", lambda complexity: installed)
     assert build._switchable_estimator(config, live=live).can_switch is switches
+
+
+def test_which_pose_models_are_installed_is_read_from_the_mediapipe_package(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from livecoach.capture.pose import model_installed
+
+    folder = tmp_path / "mediapipe" / "modules" / "pose_landmark"
+    folder.mkdir(parents=True)
+    (tmp_path / "mediapipe" / "__init__.py").write_text("")
+    (folder / "pose_landmark_full.tflite").write_bytes(b"model")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import sys
+
+    monkeypatch.delitem(sys.modules, "mediapipe", raising=False)
+    assert model_installed(1) and not model_installed(0) and not model_installed(2)
