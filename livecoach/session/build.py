@@ -272,6 +272,8 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
             raw_writer = raw
     if recorder is not None:
         _begin(recorder, config, options, source_name)
+    if plan is not None:  # the plan's sets go to the history; its progress rule reads it (not on the frame loop)
+        plan.attach_history(recorder, db_path_for(options.data_dir) if options.history else None)
     if not options.headless:
         from livecoach.render.window import Window
 
