@@ -16,7 +16,8 @@ from typing import Any, Dict, List, Sequence, Tuple
 from livecoach.history.data import SessionData, SessionInfo, StoredRep
 from livecoach.history.plots import (SET_GAP_S, body_line_plot, dense_session, elbow_plot, score_plot, tempo_plot,
                                      trend_plot)
-from livecoach.history.summary import PER_REP_TABLE_MAX, fault_label, fmt_clock, fmt_num
+from livecoach.history.progress import ExerciseWeek, best_set_text
+from livecoach.history.summary import PER_REP_TABLE_MAX, fault_label, fmt_clock, fmt_num, set_rows
 from livecoach.history.svg import esc, score_colour
 
 
@@ -184,6 +185,9 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
                    f'{esc(", ".join(fault_label(n) for n in summary.not_judged))}.</p>' if summary.not_judged else '')
                 + '</section>')
 
+    if data.sets:
+        body.append(_sets_card(data))
+
     if dense_session(data):
         elbow_note = (f'Green bands are sets (a pause of more than {SET_GAP_S:g} s starts a new one); the dark line '
                       'joins each rep\'s deepest elbow angle, the faint one is every frame; red dots mark faults.')
@@ -228,6 +232,35 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     return _page(title, "".join(body))
 
 
+def _sets_card(data: SessionData) -> str:
+    """The sets of a plan session: target, what was done, the rest taken, why it ended, advice."""
+    plans = ", ".join(sorted({s.result.plan for s in data.sets}))
+    rows = "".join(
+        f'<tr><td>{esc(row.label)}</td><td>{esc(row.exercise)}</td><td class="num">{esc(row.target)}</td>'
+        f'<td class="num">{esc(row.done)}</td><td class="num">{esc(row.rest)}</td><td>{esc(row.ended)}</td>'
+        f'<td>{esc(row.advice) or "—"}</td></tr>' for row in set_rows(data.sets))
+    return (f'<section class="card"><h2>Sets</h2><p class="note">Plan {esc(plans)}: {len(data.sets)} '
+            f'set{"" if len(data.sets) == 1 else "s"}; rest is the time taken before the set.</p>'
+            '<table class="reps sets"><thead><tr><th>Set</th><th>Exercise</th><th class="num">Target</th>'
+            '<th class="num">Done</th><th class="num">Rest</th><th>Ended</th><th>Advice</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table></section>')
+
+
+def _exercise_card(exercise_weeks: Sequence[ExerciseWeek]) -> str:
+    """Per exercise and week: the volume (counted reps, or seconds held) and the best set."""
+    rows = []
+    for w in exercise_weeks:
+        volume = f"{w.hold_s:.0f} s" if w.hold_s > 0 and w.reps == 0 else str(w.reps)
+        rows.append(f'<tr><td>{esc(fault_label(w.exercise))}</td><td>{esc(w.week)}</td>'
+                    f'<td class="num">{w.sessions}</td><td class="num">{w.sets or "—"}</td>'
+                    f'<td class="num">{esc(volume)}</td><td class="num">{esc(best_set_text(w) or "—")}</td></tr>')
+    return ('<section class="card"><h2>By exercise</h2><p class="note">Volume: counted reps (seconds held for '
+            'holds). Best set: the most reps (or the longest hold) in one set of a plan.</p>'
+            '<table class="reps"><thead><tr><th>Exercise</th><th>Week</th><th class="num">Sessions</th>'
+            '<th class="num">Sets</th><th class="num">Volume</th><th class="num">Best set</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></section>')
+
+
 def _rep_table(reps: Sequence[StoredRep], good: int, fair: int) -> str:
     if not reps:
         return '<p class="note">No rep cycles were recorded.</p>'
@@ -255,8 +288,10 @@ def _rep_table(reps: Sequence[StoredRep], good: int, fair: int) -> str:
 
 
 def render_history_html(sessions: Sequence[SessionInfo], weeks: Sequence[Any], fault_counts: Dict[int, Dict[str, int]],
-                        trend_text: Sequence[str], config: Any, period: str) -> str:
-    """The history across sessions: trend plot per week, weekly table, every session."""
+                        trend_text: Sequence[str], config: Any, period: str,
+                        exercise_weeks: Sequence[ExerciseWeek] = ()) -> str:
+    """The history across sessions: trend plot per week, weekly table, per exercise and week
+    (volume and best set), every session."""
     sess = config.session
     total_reps = sum(s.reps for s in sessions)
     scores = [(s.mean_score, s.reps) for s in sessions if s.mean_score is not None and s.reps]
@@ -277,6 +312,8 @@ def render_history_html(sessions: Sequence[SessionInfo], weeks: Sequence[Any], f
                 '<th class="num">Sessions</th><th class="num">Reps</th><th class="num">No-reps</th>'
                 '<th class="num">Mean score</th><th>Most common fault</th></tr></thead>'
                 f'<tbody>{wrows}</tbody></table></section>')
+    if exercise_weeks:
+        body.append(_exercise_card(exercise_weeks))
     srows = []
     for s in sessions:
         colour = score_colour(s.mean_score, sess.good_score, sess.fair_score) if s.mean_score is not None else "#a0aec0"

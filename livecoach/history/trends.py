@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from livecoach.history.data import SessionInfo
+from livecoach.history.progress import ExerciseWeek, best_set_text
 from livecoach.history.store import SessionStore
 from livecoach.history.summary import _f, fault_label_plain
 
@@ -75,7 +76,8 @@ def trend_lines(weeks: Sequence[WeekStats]) -> List[str]:
     return lines
 
 
-def format_history(sessions: Sequence[SessionInfo], weeks: Sequence[WeekStats], trend: Sequence[str]) -> str:
+def format_history(sessions: Sequence[SessionInfo], weeks: Sequence[WeekStats], trend: Sequence[str],
+                   exercise_weeks: Sequence[ExerciseWeek] = ()) -> str:
     lines = [f"  {'#':>4}  {'date':<17}{'reps':>5}{'no-reps':>9}{'score':>7}  {'top fault':<16}{'form':<12}source"]
     for s in sessions:
         status = s.verdict if s.status == "finished" and s.verdict else s.status
@@ -87,6 +89,13 @@ def format_history(sessions: Sequence[SessionInfo], weeks: Sequence[WeekStats], 
     for w in weeks:
         lines.append(f"  {w.label:<10}{w.sessions:>9}{w.reps:>6}{w.no_reps:>9}{_f(w.mean_score, 0):>7}  "
                      f"{fault_label_plain(w.top_fault) if w.top_fault else '—'}")
+    if exercise_weeks:
+        lines.append("")
+        lines.append(f"  {'exercise':<16}{'week':<10}{'sessions':>9}{'sets':>6}{'volume':>8}  best set")
+        for w in exercise_weeks:
+            volume = f"{w.hold_s:.0f} s" if w.hold_s > 0 and w.reps == 0 else str(w.reps)
+            lines.append(f"  {fault_label_plain(w.exercise):<16}{w.week:<10}{w.sessions:>9}{w.sets or '—':>6}"
+                         f"{volume:>8}  {best_set_text(w) or '—'}")
     if trend:
         lines.append("")
         lines += ["  " + t for t in trend]
