@@ -23,7 +23,8 @@ from livecoach.history.review import end_of_session, open_in_browser
 from livecoach.history.schema import StoreError, db_path_for, reports_dir_for
 from livecoach.history.store import SessionStore
 from livecoach.history.summary import PER_REP_TABLE_MAX
-from livecoach.history.trends import fault_counts_by_session, format_history, trend_lines, weekly_stats
+from livecoach.history.trends import (exercise_trend_lines, fault_counts_by_session, format_history, trend_lines,
+                                     weekly_stats)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -138,7 +139,7 @@ def cmd_history(args: argparse.Namespace) -> int:
                   f"{_weeks_to_cover(sessions[0].started_at, now)}).")
             return EXIT_OK
         weeks = weekly_stats(chosen, counts)
-        trend = trend_lines(weeks)
+        trend = trend_lines(weeks) + exercise_trend_lines(by_exercise)
         print(f"LiveCoach history · last {_plural(weeks_back, 'week')} · {_plural(len(chosen), 'session')}")
         print(format_history(chosen, weeks, trend, by_exercise))
         period = f"Last {_plural(weeks_back, 'week')} · since {since.strftime('%d %b %Y')}"

@@ -73,6 +73,7 @@ table.reps tr.norep td { color: var(--muted); background: #fafbfc; }
 .chip { display:inline-block; background:#fde8e8; color:#a12626; border-radius: 6px; padding: 0 7px; margin: 1px 2px;
         font-size: 12px; }
 .chip.ok { background:#e3f6ea; color:#1b7a43; }
+table.by-exercise .best { color: var(--muted); font-size: 12px; } .scroll { overflow-x: auto; }
 .pill { display:inline-block; min-width: 38px; text-align:center; color:#fff; border-radius: 999px; font-weight:650;
         font-size: 13px; padding: 1px 8px; }
 .frames { display:grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 14px; }
@@ -247,18 +248,29 @@ def _sets_card(data: SessionData) -> str:
 
 
 def _exercise_card(exercise_weeks: Sequence[ExerciseWeek]) -> str:
-    """Per exercise and week: the volume (counted reps, or seconds held) and the best set."""
+    """Per exercise (rows) and week (columns, oldest first): the volume (counted reps, or seconds
+    held) and, under it, the best set of a plan."""
+    weeks = sorted({(w.start, w.week) for w in exercise_weeks})
+    exercises = sorted({w.exercise for w in exercise_weeks})
+    cell = {(w.exercise, w.week): w for w in exercise_weeks}
+    head = "".join(f'<th class="num">{esc(label)}</th>' for _start, label in weeks)
     rows = []
-    for w in exercise_weeks:
-        volume = f"{w.hold_s:.0f} s" if w.hold_s > 0 and w.reps == 0 else str(w.reps)
-        rows.append(f'<tr><td>{esc(fault_label(w.exercise))}</td><td>{esc(w.week)}</td>'
-                    f'<td class="num">{w.sessions}</td><td class="num">{w.sets or "—"}</td>'
-                    f'<td class="num">{esc(volume)}</td><td class="num">{esc(best_set_text(w) or "—")}</td></tr>')
-    return ('<section class="card"><h2>By exercise</h2><p class="note">Volume: counted reps (seconds held for '
-            'holds). Best set: the most reps (or the longest hold) in one set of a plan.</p>'
-            '<table class="reps"><thead><tr><th>Exercise</th><th>Week</th><th class="num">Sessions</th>'
-            '<th class="num">Sets</th><th class="num">Volume</th><th class="num">Best set</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></section>')
+    for exercise in exercises:
+        tds = []
+        for _start, label in weeks:
+            w = cell.get((exercise, label))
+            if w is None:
+                tds.append('<td class="num">—</td>')
+                continue
+            volume = f"{w.hold_s:.0f} s" if w.hold_s > 0 and w.reps == 0 else f"{w.reps} reps"
+            best = best_set_text(w)
+            tds.append(f'<td class="num">{esc(volume)}' + (f'<br><span class="best">best {esc(best)}</span>'
+                                                             if best else "") + '</td>')
+        rows.append(f'<tr><td>{esc(fault_label(exercise))}</td>{"".join(tds)}</tr>')
+    return ('<section class="card"><h2>By exercise</h2><p class="note">Volume per week: counted reps, filed under '
+            'the exercise recognised (seconds held for holds). Best: the most reps, or the longest hold, in one set '
+            'of a plan.</p><div class="scroll"><table class="reps by-exercise"><thead><tr><th>Exercise</th>'
+            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>')
 
 
 def _rep_table(reps: Sequence[StoredRep], good: int, fair: int) -> str:

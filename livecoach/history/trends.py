@@ -76,6 +76,27 @@ def trend_lines(weeks: Sequence[WeekStats]) -> List[str]:
     return lines
 
 
+def exercise_trend_lines(exercise_weeks: Sequence[ExerciseWeek]) -> List[str]:
+    """Per exercise done in more than one week: its volume and best set, first week -> last."""
+    by_exercise: Dict[str, List[ExerciseWeek]] = {}
+    for w in exercise_weeks:
+        by_exercise.setdefault(w.exercise, []).append(w)
+    lines = []
+    for exercise, weeks in sorted(by_exercise.items()):
+        weeks = sorted(weeks, key=lambda w: w.start)
+        if len(weeks) < 2:
+            continue
+        first, last = weeks[0], weeks[-1]
+        hold = first.reps == 0 and last.reps == 0
+        volume = (f"{first.hold_s:.0f} s → {last.hold_s:.0f} s held" if hold else f"{first.reps} → {last.reps} reps")
+        line = f"{fault_label_plain(exercise).capitalize()}: {volume} a week ({first.week} → {last.week})"
+        best = [(w, best_set_text(w)) for w in weeks if best_set_text(w)]
+        if len(best) >= 2:
+            line += f"; best set {best[0][1]} → {best[-1][1]}"
+        lines.append(line + ".")
+    return lines
+
+
 def format_history(sessions: Sequence[SessionInfo], weeks: Sequence[WeekStats], trend: Sequence[str],
                    exercise_weeks: Sequence[ExerciseWeek] = ()) -> str:
     lines = [f"  {'#':>4}  {'date':<17}{'reps':>5}{'no-reps':>9}{'score':>7}  {'top fault':<16}{'form':<12}source"]

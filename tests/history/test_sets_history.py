@@ -381,5 +381,9 @@ def test_volume_and_best_set_per_exercise_and_week(tmp_path, config):
     lines = [line.split() for line in out.stdout.splitlines()]
     assert ["standard", "2026-W45", "1", "2", "22", "12", "reps"] in lines
     assert ["plank", "2026-W45", "1", "1", "25", "s", "25", "s"] in lines
+    assert "Standard: 22 → 19 reps a week (2026-W45 → 2026-W46); best set 12 reps → 14 reps." in out.stdout
     page = (tmp_path / "reports" / "history.html").read_text(encoding="utf-8")
-    assert "By exercise" in page and "<td>wide</td><td>2026-W46</td>" in page
+    assert "By exercise" in page
+    # The wide row: nothing in W45, then 12 reps with a best set of 9.
+    assert ('<tr><td>wide</td><td class="num">—</td><td class="num">12 reps<br><span class="best">best 9 reps'
+            '</span></td></tr>') in page
