@@ -5,6 +5,7 @@ and per-exercise volume and best set by week."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import signal
@@ -23,6 +24,7 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.history import journal as jr
 from livecoach.history.data import StoredSet
+from livecoach.history.export import export_json
 from livecoach.history.progress import exercise_weeks, previous_clean_sessions
 from livecoach.history.recorder import SessionRecorder
 from livecoach.history.recovery import check_database, import_pending, load_journal_session, open_store
@@ -186,6 +188,11 @@ def test_sets_and_plan_lines_reach_the_database_through_the_writer(tmp_path, con
     assert "Plan back_focused · 3 sets" in text
     assert "main 2/3" in text and "9 reps" in text and "stood up" in text and "easier: incline" in text
     assert "1:02" in text  # the rest taken before set 2
+    exported = json.loads(export_json(data, config))
+    assert [(s["seq"], s["exercise"], s["reps"], s["reason"], s["rest_before_s"], s["advice_to"])
+            for s in exported["sets"]] == [(1, "standard", 12, "target", None, None),
+                                           (2, "standard", 9, "stood_up", 62.5, "incline"),
+                                           (3, "scapular", 15, "target", 45.0, None)]
 
 
 def _hold_exclusive_lock(db: Path, seconds: float, started: threading.Event) -> threading.Thread:
