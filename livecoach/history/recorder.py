@@ -161,6 +161,11 @@ class SessionRecorder:
         return self._writer.store if self._writer is not None else None
 
     @property
+    def sets_written(self) -> int:
+        """Plan sets handed to the history so far (:meth:`record_set`)."""
+        return self._sets
+
+    @property
     def journal_path(self) -> Optional[Path]:
         return self.journal.path if self.journal is not None else None
 

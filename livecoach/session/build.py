@@ -319,8 +319,9 @@ def _after_session(recorder: SessionRecorder, cycles: int, config: Config, optio
     except StoreError as exc:
         _notice(f"warning: {exc}")
         return
-    if cycles == 0:
+    if cycles == 0 and not recorder.sets_written:
         # Nothing happened (nobody in view, or only standing): no empty row in the history.
+        # A plan's hold sets (a plank) are something, though there is no rep cycle.
         if outcome is StoreOutcome.DATABASE and recorder.session_id is not None:
             _forget(recorder.db_path, recorder.session_id)
         print(f"{config.advice.nothing} (Nothing was added to the history.)", file=out)

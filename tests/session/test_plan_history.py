@@ -217,3 +217,38 @@ def test_no_history_means_no_progress_input(tmp_path):
     assert driver.attach_history(None, None) == {} and driver.runner.clean_sessions == {}
     events = driver.on_key("next set", 1.0)
     assert any(isinstance(e, CueEvent) for e in events)
+
+
+PLANK_PLAN = """
+name = "plank_only"
+title = "Plank"
+description = "One plank hold."
+adapt = false
+
+[[blocks]]
+name = "core"
+rounds = 1
+rest_s = 10.0
+sets = 1
+
+  [[blocks.entries]]
+  exercise = "plank"
+  target_min = 10
+  target_max = 20
+"""
+
+
+def test_a_plan_session_of_holds_only_is_kept_for_its_sets(tmp_path):
+    # No rep cycle at all (a forearm plank, variants__fitnease__plank): before sets were stored such a
+    # session was dropped from the history as "nothing happened"; its set is something.
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "plank_only.toml").write_text(PLANK_PLAN)
+    run = _livecoach("replay", str(FIXTURES / "landmarks" / "variants__fitnease__plank.jsonl.gz"), "--save",
+                     "--data-dir", str(tmp_path / "data"), "--plan", "plank_only", "--plans-dir",
+                     str(tmp_path / "plans"), "--no-voice", "--quiet", "--no-report")
+    assert run.returncode == 0, run.stderr
+    assert "Nothing was added to the history" not in run.stdout
+    con = sqlite3.connect(str(tmp_path / "data" / "livecoach.db"))
+    rows = con.execute("SELECT exercise, unit, target_min, target_max, reason FROM sets").fetchall()
+    con.close()
+    assert rows == [("plank", "seconds", 10, 20, "session_end")]
