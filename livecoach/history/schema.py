@@ -196,7 +196,7 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
         if version == SCHEMA_VERSION:
             return
         if version >= 1:
-            _upgrade(db, path)
+            _upgrade(db)
             return
     elif tables:
         raise StoreError(f"{path} is not a LiveCoach history database (unexpected tables); "
@@ -206,8 +206,9 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
 
-def _upgrade(db: sqlite3.Connection, path: Path) -> None:
-    """Run the migration steps one transaction each; the version is read again inside it."""
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Run the migration steps one transaction each; the version is read again inside it (another
+    process may have migrated meanwhile). A failed step leaves the database as it was."""
     while True:
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -219,5 +220,6 @@ def _upgrade(db: sqlite3.Connection, path: Path) -> None:
             db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version + 1),))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                db.execute("ROLLBACK")
             raise

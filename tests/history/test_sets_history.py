@@ -28,7 +28,8 @@ from livecoach.history.export import export_json
 from livecoach.history.progress import exercise_weeks, previous_clean_sessions
 from livecoach.history.recorder import SessionRecorder
 from livecoach.history.recovery import check_database, import_pending, load_journal_session, open_store
-from livecoach.history.schema import SCHEMA_VERSION
+from livecoach.history import schema
+from livecoach.history.schema import SCHEMA_VERSION, StoreError
 from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
 from livecoach.history.summary import format_summary, summarize
 from livecoach.logic.plan_events import Advice, SetResult
@@ -109,6 +110,28 @@ def test_a_database_written_by_main_before_sets_migrates_and_keeps_every_row(tmp
         stored = store.load_session(3).sets
         assert stored == (StoredSet(seq=1, result=a_set(), advice="progress", advice_to="decline"),)
     assert check_database(db) == []
+
+
+def test_a_migration_that_fails_half_way_leaves_the_old_database_as_it_was(tmp_path, monkeypatch):
+    db = tmp_path / DB_FILENAME
+    shutil.copy(V1_DB, db)
+    before = _rows(db)
+
+    def half_then_full(con: sqlite3.Connection) -> None:
+        schema._to_v2(con)  # the columns and the table are made...
+        raise sqlite3.OperationalError("database or disk is full")  # ...then the disk fills up
+
+    monkeypatch.setitem(schema.MIGRATIONS, 2, half_then_full)
+    with pytest.raises(StoreError, match="disk is full"):
+        SessionStore(db)
+    with sqlite3.connect(str(db)) as con:
+        assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
+        assert "sets" not in {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+        assert "exercise" not in {r[1] for r in con.execute("PRAGMA table_info(reps)")}
+    assert _rows(db) == before
+    monkeypatch.undo()
+    with SessionStore(db) as store:  # room again: the next start migrates
+        assert store.schema_version == 2 and len(store.session_ids()) == 2
 
 
 def test_two_processes_opening_an_old_database_at_once_migrate_it_once(tmp_path):
