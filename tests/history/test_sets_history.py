@@ -25,6 +25,7 @@ from livecoach.config.schema import load_config
 from livecoach.history import journal as jr
 from livecoach.history.data import StoredSet
 from livecoach.history.export import export_json
+from livecoach.history.report import render_session_html
 from livecoach.history.progress import exercise_weeks, previous_clean_sessions
 from livecoach.history.recorder import SessionRecorder
 from livecoach.history.recovery import check_database, import_pending, load_journal_session, open_store
@@ -95,6 +96,11 @@ def test_a_database_written_by_main_before_sets_migrates_and_keeps_every_row(tmp
         # A rep stored before schema 2 is filed under its session's variant.
         assert {r.record.exercise for r in data.reps} == {"standard"} and data.sets == ()
         assert data.info.reps == 14 and len(data.series) > 0
+        # Its summary and report render as before (no sets: no sets table).
+        text = format_summary(data, summarize(data, load_config()))
+        assert "Reps 14" in text and "Plan " not in text
+        page = render_session_html(data, summarize(data, load_config()), load_config())
+        assert "<h2>Sets</h2>" not in page and page.count("<svg") >= 4
         sid = store.begin_session(SessionMeta(source="cam", mode="train"), "off")
         store.add_set(sid, StoredSet(seq=1, result=a_set(), advice="progress", advice_to="decline"))
         store.commit()
