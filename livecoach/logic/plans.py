@@ -327,6 +327,8 @@ class PlanRunner:
 
     def _record(self, t: float, reason: str, out: List[PlanEvent]) -> SetResult:
         s = self.sets[self.index]
+        # "This set is wide push-ups" still waiting to be said is moot once the set is over.
+        self._lines = [line for line in self._lines if line[1] != "wrong_exercise"]
         t_start = self._t_begin if self._t_begin is not None else t
         rest_before = (t_start - self._last_set_end) if self._last_set_end is not None else None
         result = SetResult(plan=self.plan.name, block=s.block, exercise=s.exercise, target_min=s.target_min,
