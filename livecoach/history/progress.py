@@ -122,9 +122,9 @@ def exercise_weeks(store: SessionStore, sessions: Sequence[SessionInfo]) -> List
 
 
 def best_set_text(week: ExerciseWeek) -> Optional[str]:
-    """``12 reps`` / ``35 s`` for the week's best plan set; None without one."""
+    """``12 reps`` / ``1 rep`` / ``35 s`` for the week's best plan set; None without one."""
     if week.best_hold_s > 0:
         return f"{week.best_hold_s:.0f} s"
     if week.best_reps > 0:
-        return f"{week.best_reps} reps"
+        return f"{week.best_reps} rep{'' if week.best_reps == 1 else 's'}"
     return None

@@ -26,7 +26,7 @@ from livecoach.history import journal as jr
 from livecoach.history.data import StoredSet
 from livecoach.history.export import export_json
 from livecoach.history.report import render_session_html
-from livecoach.history.progress import exercise_weeks, previous_clean_sessions
+from livecoach.history.progress import best_set_text, exercise_weeks, previous_clean_sessions
 from livecoach.history.recorder import SessionRecorder
 from livecoach.history.recovery import check_database, import_pending, load_journal_session, open_store
 from livecoach.history import schema
@@ -409,6 +409,9 @@ def test_volume_and_best_set_per_exercise_and_week(tmp_path, config):
                    ("standard", "2026-W45", 1, 2, 22, 0.0, 12),
                    ("standard", "2026-W46", 2, 1, 19, 0.0, 14),
                    ("wide", "2026-W46", 2, 1, 12, 0.0, 9)]
+    assert [best_set_text(w) for w in weeks] == ["25 s", "12 reps", "14 reps", "9 reps"]
+    assert best_set_text(dataclasses.replace(weeks[1], best_reps=1)) == "1 rep"
+    assert best_set_text(dataclasses.replace(weeks[1], best_reps=0)) is None
     # `livecoach history` prints them and its report shows them.
     out = subprocess.run([sys.executable, "-m", "livecoach", "history", "--data-dir", str(tmp_path), "--weeks", "520"],
                          cwd=str(REPO), capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
