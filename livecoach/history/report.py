@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any, Dict, List, Sequence, Tuple
 
 from livecoach.history.data import SessionData, SessionInfo, StoredRep
-from livecoach.history.plots import (SET_GAP_S, body_line_plot, dense_session, elbow_plot, score_plot, tempo_plot,
-                                     trend_plot)
+from livecoach.history.plots import (SET_GAP_S, best_set_plot, body_line_plot, dense_session, elbow_plot, score_plot,
+                                     tempo_plot, trend_plot)
 from livecoach.history.progress import ExerciseWeek, best_set_text
 from livecoach.history.summary import PER_REP_TABLE_MAX, fault_label, fmt_clock, fmt_num, set_rows
 from livecoach.history.svg import esc, score_colour
@@ -254,6 +254,9 @@ def _exercise_card(exercise_weeks: Sequence[ExerciseWeek]) -> str:
     exercises = sorted({w.exercise for w in exercise_weeks})
     cell = {(w.exercise, w.week): w for w in exercise_weeks}
     head = "".join(f'<th class="num">{esc(label)}</th>' for _start, label in weeks)
+    plot = best_set_plot(exercise_weeks)
+    if plot:
+        plot = '<p class="note">Best set of each exercise per week, in reps:</p>' + plot
     rows = []
     for exercise in exercises:
         tds = []
@@ -270,7 +273,7 @@ def _exercise_card(exercise_weeks: Sequence[ExerciseWeek]) -> str:
     return ('<section class="card"><h2>By exercise</h2><p class="note">Volume per week: counted reps, filed under '
             'the exercise recognised (seconds held for holds). Best: the most reps, or the longest hold, in one set '
             'of a plan.</p><div class="scroll"><table class="reps by-exercise"><thead><tr><th>Exercise</th>'
-            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>')
+            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>{plot}</section>')
 
 
 def _rep_table(reps: Sequence[StoredRep], good: int, fair: int) -> str:

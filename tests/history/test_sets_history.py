@@ -423,6 +423,11 @@ def test_volume_and_best_set_per_exercise_and_week(tmp_path, config):
     assert "Standard: 22 → 19 reps a week (2026-W45 → 2026-W46); best set 12 reps → 14 reps." in out.stdout
     page = (tmp_path / "reports" / "history.html").read_text(encoding="utf-8")
     assert "By exercise" in page
+    plot = page[page.index('class="plot best-set-plot"'):]
+    plot = plot[:plot.index("</svg>")]
+    # One line per rep exercise with a plan set (plank is seconds: in the table only), a dot per week.
+    assert plot.count("<path") == 2 and plot.count("<circle") == 3
+    assert "standard: best set 14 reps" in plot and "wide: best set 9 reps" in plot
     # The wide row: nothing in W45, then 12 reps with a best set of 9.
     assert ('<tr><td>wide</td><td class="num">—</td><td class="num">12 reps<br><span class="best">best 9 reps'
             '</span></td></tr>') in page
