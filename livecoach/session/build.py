@@ -334,6 +334,8 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
             raw_writer = raw
     if recorder is not None:
         _begin(recorder, config, options, source_name)
+    if plan is not None:  # the plan's sets go to the history; its progress rule reads it (not on the frame loop)
+        plan.attach_history(recorder, db_path_for(options.data_dir) if options.history else None)
     if not options.headless:
         from livecoach.render.window import Window
 
@@ -380,8 +382,9 @@ def _after_session(recorder: SessionRecorder, cycles: int, config: Config, optio
     except StoreError as exc:
         _notice(f"warning: {exc}")
         return
-    if cycles == 0:
+    if cycles == 0 and not recorder.sets_written:
         # Nothing happened (nobody in view, or only standing): no empty row in the history.
+        # A plan's hold sets (a plank) are something, though there is no rep cycle.
         if outcome is StoreOutcome.DATABASE and recorder.session_id is not None:
             _forget(recorder.db_path, recorder.session_id)
         print(f"{config.advice.nothing} (Nothing was added to the history.)", file=out)

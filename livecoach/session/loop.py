@@ -28,8 +28,9 @@ from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.cues import CuePolicy
 from livecoach.logic.reps import plank_posture
 from livecoach.session.options import SessionOptions
+from livecoach.session.plan_driver import (PlanDriver, config_for_plan, describe_plan_event, plan_event_dict,
+                                           recognised_exercise)
 from livecoach.session.quality import DroppedFramesWatch, SwitchableEstimator
-from livecoach.session.plan_driver import PlanDriver, config_for_plan, describe_plan_event, plan_event_dict
 from livecoach.session.ports import (EventSink, HistoryRecorder, Image, LandmarkSink, Overlay, PoseEstimator,
                                      SessionWindow, Speaker, VideoWriter)
 from livecoach.session.ticks import Tick
@@ -238,7 +239,8 @@ class CoachSession:
             light = None
             if image is not None and self._brightness is not None and self._plan.wants_brightness(step):
                 light = self._brightness(image)
-            self._emit_plan(self._plan.on_step(step, light))
+            exercise, candidates = recognised_exercise(self.analyzer)  # for "This set is wide push-ups"
+            self._emit_plan(self._plan.on_step(step, light, exercise=exercise, candidates=candidates))
         if image is not None and (self._window is not None or self._video_writer is not None):
             drawn = self._draw(image, step, paused=self.paused)
             if self._video_writer is not None:
