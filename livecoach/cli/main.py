@@ -13,7 +13,9 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -21,7 +23,8 @@ from livecoach import __version__
 from livecoach.cli.doctor import run_doctor
 from livecoach.config.schema import Config, ConfigError, load_config
 from livecoach.config.toml_io import describe_fields
-from livecoach.errors import EXIT_INTERNAL, EXIT_OK, EXIT_SIGINT, EXIT_USAGE, ConfigProblem, LiveCoachError
+from livecoach.errors import (EXIT_INTERNAL, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, ConfigProblem,
+                              LiveCoachError)
 from livecoach.config.exercises import default_exercises_dir
 from livecoach.logic.analysis import AUTO, VARIANTS
 from livecoach.session.build import run_session
@@ -289,6 +292,26 @@ def _with_default_command(argv: List[str]) -> List[str]:
     return argv
 
 
+class Terminated(BaseException):
+    """SIGTERM outside a running session (starting up, or a command that is not a session): it
+    unwinds like Ctrl-C, closing what was opened, and the command exits 143."""
+
+
+def _stop_on_sigterm() -> object:
+    # A session installs its own handler while it runs (it stops the loop and saves the
+    # session); everywhere else SIGTERM's default would end the process without a word.
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise Terminated
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except (ValueError, OSError):  # pragma: no cover - exotic platforms
+        return None
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``livecoach`` console script."""
     args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))
@@ -298,11 +321,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return EXIT_USAGE
+    previous = _stop_on_sigterm()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("livecoach: interrupted", file=sys.stderr)
         return EXIT_SIGINT
+    except Terminated:
+        print("livecoach: stopped (SIGTERM)", file=sys.stderr)
+        return EXIT_SIGTERM
     except LiveCoachError as exc:
         log.debug("%s", type(exc).__name__, exc_info=True)
         print(f"livecoach: error: {exc}", file=sys.stderr)
@@ -315,6 +342,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"livecoach: error: internal error: {type(exc).__name__}: {exc} "
               f"(run with --verbose for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:  # main() called from Python (tests, tools): leave things as found
+            signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":  # pragma: no cover

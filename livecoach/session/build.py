@@ -354,22 +354,26 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
     failure: Optional[BaseException] = None
     end: Optional[SessionEnd] = None
     try:
-        end = session.run(stop)
-    except Exception as exc:  # noqa: BLE001 - the session was saved by run(); say what ended it
-        failure = exc
+        try:
+            end = session.run(stop)
+        except Exception as exc:  # noqa: BLE001 - the session was saved by run(); say what ended it
+            failure = exc
+        out = sys.stdout if options.events != "-" else sys.stderr
+        if recorder is not None:
+            # Still under the session's handler: a SIGTERM or Ctrl-C while the history closes and
+            # the summary is written is noted, not obeyed mid-write (a second Ctrl-C is).
+            _after_session(recorder, session.cycles, config, options, out)
     finally:
         stop.restore()
-
-    out = sys.stdout if options.events != "-" else sys.stderr
-    if recorder is not None:
-        _after_session(recorder, session.cycles, config, options, out)
     if failure is not None:
         raise _ended_on(failure) from failure
     if recorder is not None and options.history and recorder.outcome is StoreOutcome.NOWHERE:
         # The recorder has said why; the exit code says it to scripts.
         raise HistoryProblem("this session could not be stored in the history or in a journal beside it")
+    if stop.signal is not None:  # during the session, or while it was being closed
+        return 128 + stop.signal
     if end is not None and end.reason == "interrupted":
-        return 128 + stop.signal if stop.signal is not None else EXIT_SIGINT
+        return EXIT_SIGINT
     return 0
 
 

@@ -170,6 +170,59 @@ def test_a_signal_mid_set_exits_with_its_code_and_keeps_the_session(tmp_path: Pa
     assert summary.returncode == 0 and f"Reps {len(reps)}" in summary.stdout
 
 
+def test_sigterm_while_starting_up_exits_143_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    # Found by tools/chaos.py: a SIGTERM before the session's own handler is installed (the model
+    # loading) or after it (the summary being written) ended the process with -15 and no word.
+    from livecoach.cli.main import main
+    from livecoach.session import build
+
+    video = tiny_video(tmp_path / "clip.mp4")
+
+    def model_loading(config: Any, live: bool) -> Any:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1.0)  # the handler runs here
+        raise AssertionError("SIGTERM was not handled")
+
+    monkeypatch.setattr(build, "_switchable_estimator", model_loading)
+    ignored: List[int] = []
+
+    def bystander(signum: int, _frame: Any) -> None:  # were main() not to handle it, pytest survives
+        ignored.append(signum)
+
+    before = signal.signal(signal.SIGTERM, bystander)
+    try:
+        code = main(["train", "--headless", "--no-voice", "--video", str(video), "--data-dir", str(tmp_path)])
+        assert signal.getsignal(signal.SIGTERM) is bystander  # main() leaves the handler as it found it
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    err = capsys.readouterr().err
+    assert ignored == [] and code == EXIT_SIGTERM and "stopped (SIGTERM)" in err and "Traceback" not in err
+    assert stored_sessions(tmp_path) == 0
+
+
+def test_sigterm_while_the_session_is_being_closed_is_noted_not_obeyed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    from livecoach.session import build
+
+    original = build._after_session
+    calls: List[int] = []
+
+    def closing(*args: Any, **kwargs: Any) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)
+        calls.append(1)
+        original(*args, **kwargs)  # carried on to the end: the summary is written
+
+    monkeypatch.setattr(build, "_after_session", closing)
+    from livecoach.cli.main import main
+
+    code = main(["replay", str(RECORDING), "--save", "--data-dir", str(tmp_path), "--no-report"])
+    out = capsys.readouterr().out
+    assert calls == [1] and code == EXIT_SIGTERM and "Reps 4" in out
+    assert stored_sessions(tmp_path) == 1
+
+
 # -- row 9: frames dropped live -----------------------------------------------------------
 
 def test_dropped_frames_watch_speaks_once_per_bout_over_a_full_window() -> None:
