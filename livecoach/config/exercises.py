@@ -220,6 +220,9 @@ class RecognitionConfig:
     margin_frac: float = setting(0.0, 1.0, doc="soft edge of every fraction range")
     min_confidence: float = setting(0.0, 1.0, doc="best posture match below this = not in position of any "
                                     "exercise")
+    confirm_min_confidence: float = setting(0.0, 1.0, doc="a named exercise is confirmed (its profile's fault "
+                                            "rules apply; a guess it replaces at once) from this confidence; "
+                                            "before a rep is seen a rep exercise scores at most 0.6")
     tie_score: float = setting(0.0, 1.0, doc="candidates within this score of the best are tied: named only "
                                "when the tie is the view's limit (then reported as 'cannot tell')")
     hand_width_min_shoulder_frac: float = setting(0.0, 2.0, doc="hand width is judged only when the image "

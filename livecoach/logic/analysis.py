@@ -108,6 +108,7 @@ class SessionAnalyzer:
         self.vetoed: List[Tuple[float, float, str]] = []  # (t_start, t_end, look-alike) of dropped cycles
         self._rep_exercise: Optional[str] = exercise if exercise is None or \
             self.library[exercise].kind == "reps" else None
+        self._rep_confirmed = exercise is not None  # forced: never a guess
         self.holds = HoldTimers(self.library, target_s=hold_target_s, texts=dict(config.cues.texts))
         self.hold_step: Optional[HoldStep] = None  # the recognised hold's timer after the last frame
         self.exercises: List[str] = []  # exercises named or done, in the order first seen
@@ -162,6 +163,7 @@ class SessionAnalyzer:
         recognition = self.recognition = self.recognizer.update(t_s, pose, features=feats)
         if recognition.exercise is not None and recognition.kind == "reps":
             self._rep_exercise = recognition.exercise
+            self._rep_confirmed = recognition.confirmed
         if recognition.exercise is not None and recognition.exercise != self._named:
             self._named = recognition.exercise
             self._seen(recognition.exercise)
@@ -175,9 +177,12 @@ class SessionAnalyzer:
                 self.vetoed.append((cycle.window.t_start_s, cycle.window.t_end_s, lookalike))
                 cycle = None
         if cycle is not None:
-            exercise = self.rep_exercise
+            exercise, unsure_of = self.rep_exercise, None
+            if not self._rep_confirmed and exercise != DEFAULT_EXERCISE and DEFAULT_EXERCISE in self.library:
+                # a guessed variant: judged as the standard push-up, its differing rules not judged
+                unsure_of, exercise = self.library[exercise], DEFAULT_EXERCISE
             profile = self.library[exercise] if exercise in self.library else None
-            judgement = self._judge.judge(cycle.window, profile)
+            judgement = self._judge.judge(cycle.window, profile, unsure_of=unsure_of)
             record = dataclasses.replace(make_record(cycle, judgement), exercise=exercise)
             if record.full:
                 self.recognizer.on_rep(t_s)
@@ -237,6 +242,8 @@ class SessionAnalyzer:
         if name is None:
             return "exercise: ?"
         label = self.library[name].title if name in self.library else name
+        if r is not None and r.exercise is not None and not r.confirmed:
+            label += "?"  # a guess from the posture: not confirmed by a rep yet
         if r is not None and r.cannot_tell:
             label += " (or " + " / ".join(self.library[n].title if n in self.library else n
                                           for n in r.cannot_tell) + ": cannot tell from here)"

@@ -5,7 +5,9 @@ over the main config's ``[faults.<rule>]`` (``overrides``). A rule the main conf
 profile turns off is reported as *not judged* for that rep (it was not looked at), never as
 clean. Depth relative to the support (``[rep] depth_reference = "support"``: incline, wall) is
 not measured yet, so there ``shallow`` and ``no_lockout`` -- whose elbow-angle and floor-depth
-measures assume the floor -- are not judged either rather than guessed.
+measures assume the floor -- are not judged either rather than guessed. A rep of an exercise the
+recogniser has only guessed is judged with the fallback profile, and the rules the two profiles
+judge differently are not judged (:func:`rules_judged_differently`).
 """
 from __future__ import annotations
 
@@ -41,6 +43,19 @@ def window_variant(profile: ExerciseProfile) -> str:
     """The ``RepWindow.variant`` the rules read: ``knee`` wherever the body line ends at the knees
     (the rules then judge the hips on the shoulder-knee line), else the exercise's name."""
     return "knee" if profile.position.body_end == "knees" else profile.name
+
+
+def rules_judged_differently(a: ExerciseProfile, b: ExerciseProfile) -> Tuple[str, ...]:
+    """Fault names two profiles judge differently: run by one and not the other, on another body
+    line (shoulder-ankle vs shoulder-knee: the hip rules), or with other threshold overrides."""
+    off_a, off_b = set(rules_off(a)), set(rules_off(b))
+    out = set(off_a ^ off_b)
+    if a.position.body_end != b.position.body_end:
+        out.update(name for name in ("hip_sag", "hip_pike") if name not in off_a or name not in off_b)
+    for name in FAULT_NAMES:
+        if a.faults.overrides.get(name, {}) != b.faults.overrides.get(name, {}) and not (name in off_a and name in off_b):
+            out.add(name)
+    return tuple(name for name in FAULT_NAMES if name in out)
 
 
 def restrict(judgement: RepJudgement, config: Config, off: Tuple[str, ...]) -> RepJudgement:
@@ -79,9 +94,19 @@ class ExerciseFaultJudge:
             checker = self._checkers[key] = self._make(cfg)
         return checker
 
-    def judge(self, window: RepWindow, profile: Optional[ExerciseProfile]) -> RepJudgement:
-        """The judgement of ``window`` under ``profile`` (None = the main config as it is)."""
+    def judge(self, window: RepWindow, profile: Optional[ExerciseProfile],
+              unsure_of: Optional[ExerciseProfile] = None) -> RepJudgement:
+        """The judgement of ``window`` under ``profile`` (None = the main config as it is).
+
+        ``unsure_of``: an exercise the recogniser named but has not confirmed (a guess). The rep
+        is judged under ``profile`` (the fallback), and the rules the two profiles judge
+        differently are *not judged*: neither profile's verdict on them would be more than a
+        guess (a sagging push-up's hips against a knee push-up's line, bent knees on a
+        possible knee push-up)."""
         if profile is None:
             return self._checker(None).judge(window)
         window = dataclasses.replace(window, variant=window_variant(profile))
-        return restrict(self._checker(profile).judge(window), self.config, rules_off(profile))
+        off = rules_off(profile)
+        if unsure_of is not None and unsure_of.name != profile.name:
+            off = off + tuple(n for n in rules_judged_differently(profile, unsure_of) if n not in off)
+        return restrict(self._checker(profile).judge(window), self.config, off)

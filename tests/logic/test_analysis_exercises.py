@@ -15,7 +15,7 @@ from livecoach.formats.recording import read_recording
 from livecoach.landmarks import Landmark as L
 from livecoach.logic.analysis import HOLD_CUE_PRIORITY, SessionAnalyzer
 from livecoach.logic.cues import CuePolicy
-from livecoach.logic.exercise_faults import ExerciseFaultJudge, profile_config, rules_off
+from livecoach.logic.exercise_faults import ExerciseFaultJudge, profile_config, rules_judged_differently, rules_off
 from livecoach.types import (CueEvent, CueKind, ExerciseChange, Fault, HoldEnd, RepEvent, RepJudgement, RepWindow,
                              View)
 from conftest import FIXTURES
@@ -144,6 +144,44 @@ def test_profile_rules_off_are_not_judged(name, off):
     assert j.score == max(0, 100 - expected_penalty)
 
 
+@pytest.mark.parametrize("a,b,differ", [("standard", "knee", {"hip_sag", "hip_pike", "knees_bent"}),
+                                         ("standard", "incline", {"shallow", "no_lockout"}),
+                                         ("standard", "wide", {"elbow_flare"}), ("standard", "diamond", set()),
+                                         ("standard", "decline", set())])
+def test_rules_two_profiles_judge_differently(a, b, differ):
+    assert set(rules_judged_differently(LIB[a], LIB[b])) == differ
+    assert set(rules_judged_differently(LIB[b], LIB[a])) == differ
+
+
+def test_a_guessed_variant_is_judged_as_standard_without_the_rules_they_judge_differently():
+    checker = AllFaults()
+    judge = ExerciseFaultJudge(CFG, None, fixed=checker)
+    window = RepWindow(t_start_s=0.0, t_bottom_s=0.5, t_end_s=1.0, frames=(), top_frames=(), view=View.SIDE_LEFT,
+                       variant="standard", depth_frac=1.0, min_elbow_angle_deg=80.0, seconds_down=0.5,
+                       seconds_up=0.5)
+    j = judge.judge(window, LIB["standard"], unsure_of=LIB["knee"])
+    assert checker.variant == "standard"  # the standard body line, not the knee one
+    found = {f.name for f in j.faults}
+    assert not found & {"hip_sag", "hip_pike", "knees_bent"}
+    assert {"hip_sag", "hip_pike", "knees_bent"} <= set(j.not_judged)
+    assert {"shallow", "no_lockout", "head_drop"} <= found  # the rules both judge alike still run
+
+
+def test_a_sagging_push_up_whose_top_looks_like_a_knee_push_up_keeps_its_hip_sag():
+    # pushfit wrong49: hips piked and knees hanging bent near the floor at the tops, the hips
+    # sagging and the legs straight at the bottoms. Recognised, it must judge like the standard
+    # push-up it is (before the fix: named "knee" from the first 0.5 s, hip_sag lost).
+    _, frames = read_recording(LANDMARKS / "pushfit__wrong49.mp4.jsonl.gz")
+    auto, forced = SessionAnalyzer(CFG), SessionAnalyzer(CFG, exercise="standard")
+    for rec in frames:
+        auto.update(rec.t_s, rec.frame_index, rec.pose)
+        forced.update(rec.t_s, rec.frame_index, rec.pose)
+    assert auto.reps == forced.reps == 2
+    assert [r.exercise for r in auto.records] == ["standard", "standard"]
+    assert [r.fault_names for r in auto.records] == [r.fault_names for r in forced.records]
+    assert all("hip_sag" in r.fault_names for r in auto.records)
+
+
 def test_profile_threshold_overrides_reach_the_rules():
     profile = LIB["standard"]
     rule = next(iter(CFG.faults.enabled))
@@ -229,4 +267,13 @@ def test_exercise_label_for_the_overlay():
     assert steps[0].exercise_label == "exercise: ?"
     forced = SessionAnalyzer(CFG, exercise="knee")
     step = forced.update(0.0, 0, None)
-    assert step.exercise_label.startswith(LIB["knee"].title)
+    assert step.exercise_label.startswith(LIB["knee"].title) and "?" not in step.exercise_label
+
+
+def test_an_unconfirmed_exercise_is_shown_with_a_question_mark():
+    analyzer = SessionAnalyzer(CFG)
+    labels = [analyzer.update(p.t_s, i, p).exercise_label for i, p in enumerate(_reps_poses())]
+    named = [lab for lab in labels if lab != "exercise: ?"]
+    title = LIB["standard"].title
+    assert named and named[0].startswith(title + "?")  # named from the still top before the first rep
+    assert labels[-1].startswith(title) and not labels[-1].startswith(title + "?")  # confirmed by the reps
