@@ -138,6 +138,9 @@ class HoldSpec:
     end_after_s: float = setting(0.0, 30.0, doc="out of position (or no pose) this long ends the hold")
     tick_every_s: float = setting(0.0, 600.0, doc="say the held time every this many seconds (0 = never)")
     min_hold_s: float = setting(0.0, 60.0, doc="a stretch shorter than this is a pause, not a hold")
+    cue_priority: int = setting(0, 100, doc="priority of this hold's spoken cues, on the scale of the main "
+                                "config's [cues.priority]: the speech worker drops a lower-priority cue while a "
+                                "more important one waits")
 
 
 @dataclass(frozen=True)

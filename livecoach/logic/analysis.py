@@ -39,10 +39,6 @@ AUTO = "auto"
 #: The exercise a rep is filed under while none is recognised.
 DEFAULT_EXERCISE = "standard"
 
-#: Spoken hold cues rank below every rep cue of ``[cues.priority]`` (count = 10): the speech
-#: worker refuses a lower-priority cue while a more important one waits, so rep cues win.
-HOLD_CUE_PRIORITY = 5
-
 _DEFAULT_LIBRARY: Optional[ExerciseLibrary] = None
 
 
@@ -159,7 +155,6 @@ class SessionAnalyzer:
         feats = result.features if result.features is not None else feats
         self.last_features = feats
         events: List[Event] = []
-        events: List[Event] = []
         recognition = self.recognition = self.recognizer.update(t_s, pose, features=feats)
         if recognition.exercise is not None and recognition.kind == "reps":
             self._rep_exercise = recognition.exercise
@@ -208,7 +203,7 @@ class SessionAnalyzer:
                 events.append(CueEvent(cue))
                 self._last_cue = cue
             for hold_event in (hold_step.events if hold_step is not None else ()):
-                cue = hold_cue(hold_event)
+                cue = hold_cue(hold_event, self.library)
                 if cue is not None:  # after the rep cues: the lower priority yields to them
                     events.append(CueEvent(cue))
                     self._last_cue = cue
@@ -259,14 +254,18 @@ class SessionAnalyzer:
             self.exercises.append(exercise)
 
 
-def hold_cue(event: HoldEvent) -> Optional[Cue]:
+def hold_cue(event: HoldEvent, library: ExerciseLibrary) -> Optional[Cue]:
     """The spoken cue of a hold event (None when it has no text): a break is a correction naming
-    the fault, the rest (start, time, restored, target, end) announcements."""
+    the fault, the rest (start, time, restored, target, end) announcements. Its priority is the
+    hold profile's ``[hold] cue_priority``."""
     if not event.text:
         return None
     broke = event.kind == "break"
+    hold = library[event.exercise].hold
+    if hold is None:  # HoldTimers only times profiles of kind "hold", which the loader gives a [hold]
+        raise ValueError(f"hold event for {event.exercise!r}, which is not a hold profile")
     return Cue(t_s=event.t_s, key=event.cue_key or f"hold_{event.kind}", text=event.text,
-               kind=CueKind.CORRECTION if broke else CueKind.ANNOUNCEMENT, priority=HOLD_CUE_PRIORITY,
+               kind=CueKind.CORRECTION if broke else CueKind.ANNOUNCEMENT, priority=hold.cue_priority,
                fault=event.fault if broke else None)
 
 

@@ -13,7 +13,7 @@ from livecoach.config.schema import load_config
 from livecoach.config.toml_io import ConfigError
 from livecoach.formats.recording import read_recording
 from livecoach.landmarks import Landmark as L
-from livecoach.logic.analysis import HOLD_CUE_PRIORITY, SessionAnalyzer
+from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.cues import CuePolicy
 from livecoach.logic.exercise_faults import ExerciseFaultJudge, profile_config, rules_judged_differently, rules_off
 from livecoach.types import (CueEvent, CueKind, ExerciseChange, Fault, HoldEnd, RepEvent, RepJudgement, RepWindow,
@@ -233,7 +233,9 @@ def test_a_replayed_hold_whose_form_breaks_and_recovers():
     assert len(breaks) == 1 and breaks[0].fault == "hip_sag" and 3.0 <= breaks[0].t_s <= 4.5
     restored = [c for c in cues if c.key == "hold_restored"]
     assert len(restored) == 1 and 5.0 <= restored[0].t_s <= 6.5
-    assert all(c.priority == HOLD_CUE_PRIORITY for c in cues)
+    priority = LIB[hold.exercise].hold.cue_priority  # from the profile's [hold] table
+    assert all(c.priority == priority for c in cues)
+    assert priority < min(CFG.cues.priority.values())  # below every rep cue, so rep cues win
     assert [e.exercise for e in events if isinstance(e, ExerciseChange)] == [hold.exercise]
 
 
