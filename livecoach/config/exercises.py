@@ -262,6 +262,9 @@ class ExerciseLibrary(Mapping[str, ExerciseProfile]):
         except KeyError:
             raise ConfigError(f"unknown exercise {name!r} (known: {', '.join(sorted(self._profiles))})") from None
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._profiles
+
     def __iter__(self):
         return iter(self._profiles)
 

@@ -21,6 +21,7 @@ from typing import List, Optional, Protocol, Sequence, Tuple
 from livecoach.config.exercises import ExerciseLibrary, load_exercises
 from livecoach.config.schema import Config
 from livecoach.logic.continuity import JumpDetector
+from livecoach.logic.depth import elbow_depth_for
 from livecoach.logic.exercise_faults import ExerciseFaultJudge
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.faults import FaultChecker
@@ -105,6 +106,7 @@ class SessionAnalyzer:
         self._rep_exercise: Optional[str] = exercise if exercise is None or \
             self.library[exercise].kind == "reps" else None
         self._rep_confirmed = exercise is not None  # forced: never a guess
+        self._depth_exercise: Optional[str] = None
         self.holds = HoldTimers(self.library, target_s=hold_target_s, texts=dict(config.cues.texts))
         self.hold_step: Optional[HoldStep] = None  # the recognised hold's timer after the last frame
         self.exercises: List[str] = []  # exercises named or done, in the order first seen
@@ -159,6 +161,10 @@ class SessionAnalyzer:
         if recognition.exercise is not None and recognition.kind == "reps":
             self._rep_exercise = recognition.exercise
             self._rep_confirmed = recognition.confirmed
+        if self._depth_exercise != self.rep_exercise:  # depth to a support (incline, wall): by the elbows
+            self._depth_exercise = self.rep_exercise
+            profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
+            self.counter.elbow_depth = elbow_depth_for(profile, self.config)
         if recognition.exercise is not None and recognition.exercise != self._named:
             self._named = recognition.exercise
             self._seen(recognition.exercise)
