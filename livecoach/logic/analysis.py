@@ -10,7 +10,11 @@ no-rep), a :class:`~livecoach.types.FaultEvent` per fault of that cycle, and the
 The exercise recogniser (:mod:`livecoach.logic.exercises`) runs on every frame too: a cycle
 that ends while it names a look-alike (shoulder taps, climbers...) is dropped -- neither a rep
 nor a no-rep -- and every record carries the exercise it belongs to, whose profile decides which
-fault rules judge it (:mod:`livecoach.logic.exercise_faults`).
+fault rules judge it (:mod:`livecoach.logic.exercise_faults`). A variant the recogniser has named
+but not confirmed (a guess from a still posture, before a rep showed it) is not applied: its reps
+are filed and judged as standard push-ups, and the rules the two profiles judge differently are
+"not judged". Where the exercise's depth is relative to a support (incline, wall) the rep
+counter judges a full rep by the bend of the elbows (:class:`~livecoach.logic.depth.ElbowDepth`).
 """
 from __future__ import annotations
 
