@@ -3,6 +3,7 @@ record, and the profile's fault rules (hand-built fakes and committed landmark f
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import numpy as np
@@ -279,3 +280,17 @@ def test_an_unconfirmed_exercise_is_shown_with_a_question_mark():
     title = LIB["standard"].title
     assert named and named[0].startswith(title + "?")  # named from the still top before the first rep
     assert labels[-1].startswith(title) and not labels[-1].startswith(title + "?")  # confirmed by the reps
+
+
+@pytest.mark.parametrize("clip", [c["file"] for c in json.loads((FIXTURES / "clips.json").read_text())["clips"]
+                                  if c["variant"] == "standard"])
+def test_recognition_judges_standard_push_up_fixtures_as_forcing_standard_does(clip):
+    # Whatever the recogniser names on these standard push-up clips (a view-limited guess, a
+    # sloppy rep that looks like another variant for a moment), the counts and faults must be
+    # those of the standard profile: a guess never switches the rules.
+    _, frames = read_recording(LANDMARKS / f"{clip}.jsonl.gz")
+    auto, forced = SessionAnalyzer(CFG), SessionAnalyzer(CFG, exercise="standard")
+    for rec in frames:
+        auto.update(rec.t_s, rec.frame_index, rec.pose)
+        forced.update(rec.t_s, rec.frame_index, rec.pose)
+    assert [(r.full, r.fault_names) for r in auto.records] == [(r.full, r.fault_names) for r in forced.records]
