@@ -99,6 +99,7 @@ def replay(path: Path, library, config, exercise: Optional[str] = None, variant:
     recognizer = ExerciseRecognizer(library, forced=exercise)
     holds = HoldTimers(library, texts=dict(config.cues.texts))
     time_in: Dict[str, float] = defaultdict(float)
+    time_confirmed: Dict[str, float] = defaultdict(float)
     flags: Dict[str, float] = defaultdict(float)
     switches: List[Dict[str, Any]] = []
     cannot: Dict[str, str] = {}
@@ -114,6 +115,8 @@ def replay(path: Path, library, config, exercise: Optional[str] = None, variant:
             switches.append({"t_s": round(rec.t_s, 2), "exercise": r.exercise, "confidence": round(r.confidence, 2)})
         if r.exercise and r.in_position:
             time_in[r.exercise] += dt
+            if r.confirmed:
+                time_confirmed[r.exercise] += dt
         if r.cannot_tell:
             cannot[",".join(r.cannot_tell)] = r.undetermined
         for name in r.lookalikes:
@@ -131,8 +134,10 @@ def replay(path: Path, library, config, exercise: Optional[str] = None, variant:
     if prev_t is not None:
         holds.finish(prev_t)
     majority = max(time_in.items(), key=lambda kv: kv[1])[0] if time_in else None
+    confirmed = max(time_confirmed.items(), key=lambda kv: kv[1])[0] if time_confirmed else None
     return {
         "recognised": majority,
+        "recognised_confirmed": confirmed,  # counting only confirmed names (a guess is not applied)
         "time_in_s": {k: round(v, 2) for k, v in sorted(time_in.items(), key=lambda kv: -kv[1])},
         "switches": switches,
         "cannot_tell": cannot,
@@ -173,6 +178,9 @@ def score_clip(clip: Dict[str, Any], result: Dict[str, Any]) -> Dict[str, Any]:
         recog = "undecided (cannot tell)"
     else:
         recog = "ok" if got in labelled else "wrong"
+    confirmed = result.get("recognised_confirmed")
+    recog_confirmed = None if not labelled else "unconfirmed" if confirmed is None else \
+        "ok" if confirmed in labelled else "wrong"
     errors = []
     for hold in clip.get("holds") or []:
         overlap = [h for h in result["holds"] if h["t_end_s"] >= hold["start_s"] and h["t_start_s"] <= hold["end_s"]]
@@ -186,7 +194,7 @@ def score_clip(clip: Dict[str, Any], result: Dict[str, Any]) -> Dict[str, Any]:
                         for lab in clip.get("holds") or [])]
     bottoms = clip.get("rep_bottoms_s") or []
     reps_flagged = sum(1 for b in bottoms if any(abs(t - b) <= 0.5 for t in result["flagged_at"]))
-    return {"recognition": recog, "hold_errors": errors, "unlabelled_holds": extra,
+    return {"recognition": recog, "recognition_confirmed": recog_confirmed, "hold_errors": errors, "unlabelled_holds": extra,
             "reps_flagged": reps_flagged, "reps_labelled": len(bottoms)}
 
 
@@ -220,6 +228,7 @@ def main(argv: Optional[List[str]] = None) -> int:
           "| unlabelled holds | look-alikes (s flagged) | reps counted today -> after veto (labelled) |")
     print("|---|---|---|---|---|---|---|---|---|")
     right = wrong = none_ok = none_n = undecided = reps_flagged = reps_total = 0
+    confirmed_counts: Dict[str, int] = defaultdict(int)
     flagged_pushup: List[str] = []
     before_in = after_in = n_counted = false_before = false_after = lost = 0
     hold_err = []
@@ -253,6 +262,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             right += scored["recognition"] == "ok"
             wrong += scored["recognition"].startswith("wrong")
             undecided += scored["recognition"].startswith("undecided")
+            confirmed_counts[scored["recognition_confirmed"]] += 1
             reps_flagged += scored["reps_flagged"]
             reps_total += scored["reps_labelled"]
             if result["lookalikes_s"]:
@@ -266,6 +276,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print()
     print(f"recognition (clips with a labelled variant): {right} right, {wrong} wrong, {undecided} undecided "
           f"(the view cannot tell) of {right + wrong + undecided}")
+    print(f"recognition counting only confirmed names (what the fault rules apply): {confirmed_counts['ok']} right, "
+          f"{confirmed_counts['wrong']} wrong, {confirmed_counts['unconfirmed']} never confirmed (judged as standard)")
     print(f"labelled push-up rep bottoms within 0.5 s of a look-alike flag: {reps_flagged} of {reps_total}")
     print(f"counts in the labelled range: today's analyzer {before_in}/{n_counted}, with the look-alike veto "
           f"{after_in}/{n_counted}; false reps on clips without a push-up {false_before} -> {false_after}; "

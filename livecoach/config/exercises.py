@@ -138,6 +138,9 @@ class HoldSpec:
     end_after_s: float = setting(0.0, 30.0, doc="out of position (or no pose) this long ends the hold")
     tick_every_s: float = setting(0.0, 600.0, doc="say the held time every this many seconds (0 = never)")
     min_hold_s: float = setting(0.0, 60.0, doc="a stretch shorter than this is a pause, not a hold")
+    cue_priority: int = setting(0, 100, doc="priority of this hold's spoken cues, on the scale of the main "
+                                "config's [cues.priority]: the speech worker drops a lower-priority cue while a "
+                                "more important one waits")
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,9 @@ class RecognitionConfig:
     margin_frac: float = setting(0.0, 1.0, doc="soft edge of every fraction range")
     min_confidence: float = setting(0.0, 1.0, doc="best posture match below this = not in position of any "
                                     "exercise")
+    confirm_min_confidence: float = setting(0.0, 1.0, doc="a named exercise is confirmed (its profile's fault "
+                                            "rules apply; a guess it replaces at once) from this confidence; "
+                                            "before a rep is seen a rep exercise scores at most 0.6")
     tie_score: float = setting(0.0, 1.0, doc="candidates within this score of the best are tied: named only "
                                "when the tie is the view's limit (then reported as 'cannot tell')")
     hand_width_min_shoulder_frac: float = setting(0.0, 2.0, doc="hand width is judged only when the image "
@@ -255,6 +261,9 @@ class ExerciseLibrary(Mapping[str, ExerciseProfile]):
             return self._profiles[name]
         except KeyError:
             raise ConfigError(f"unknown exercise {name!r} (known: {', '.join(sorted(self._profiles))})") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._profiles
 
     def __iter__(self):
         return iter(self._profiles)

@@ -10,7 +10,11 @@ no-rep), a :class:`~livecoach.types.FaultEvent` per fault of that cycle, and the
 The exercise recogniser (:mod:`livecoach.logic.exercises`) runs on every frame too: a cycle
 that ends while it names a look-alike (shoulder taps, climbers...) is dropped -- neither a rep
 nor a no-rep -- and every record carries the exercise it belongs to, whose profile decides which
-fault rules judge it (:mod:`livecoach.logic.exercise_faults`).
+fault rules judge it (:mod:`livecoach.logic.exercise_faults`). A variant the recogniser has named
+but not confirmed (a guess from a still posture, before a rep showed it) is not applied: its reps
+are filed and judged as standard push-ups, and the rules the two profiles judge differently are
+"not judged". Where the exercise's depth is relative to a support (incline, wall) the rep
+counter judges a full rep by the bend of the elbows (:class:`~livecoach.logic.depth.ElbowDepth`).
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from typing import List, Optional, Protocol, Sequence, Tuple
 from livecoach.config.exercises import ExerciseLibrary, load_exercises
 from livecoach.config.schema import Config
 from livecoach.logic.continuity import JumpDetector
+from livecoach.logic.depth import elbow_depth_for
 from livecoach.logic.exercise_faults import ExerciseFaultJudge
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.faults import FaultChecker
@@ -38,10 +43,6 @@ VARIANTS = ("standard", "knee")
 AUTO = "auto"
 #: The exercise a rep is filed under while none is recognised.
 DEFAULT_EXERCISE = "standard"
-
-#: Spoken hold cues rank below every rep cue of ``[cues.priority]`` (count = 10): the speech
-#: worker refuses a lower-priority cue while a more important one waits, so rep cues win.
-HOLD_CUE_PRIORITY = 5
 
 _DEFAULT_LIBRARY: Optional[ExerciseLibrary] = None
 
@@ -108,6 +109,8 @@ class SessionAnalyzer:
         self.vetoed: List[Tuple[float, float, str]] = []  # (t_start, t_end, look-alike) of dropped cycles
         self._rep_exercise: Optional[str] = exercise if exercise is None or \
             self.library[exercise].kind == "reps" else None
+        self._rep_confirmed = exercise is not None  # forced: never a guess
+        self._depth_exercise: Optional[str] = None
         self.holds = HoldTimers(self.library, target_s=hold_target_s, texts=dict(config.cues.texts))
         self.hold_step: Optional[HoldStep] = None  # the recognised hold's timer after the last frame
         self.exercises: List[str] = []  # exercises named or done, in the order first seen
@@ -158,10 +161,14 @@ class SessionAnalyzer:
         feats = result.features if result.features is not None else feats
         self.last_features = feats
         events: List[Event] = []
-        events: List[Event] = []
         recognition = self.recognition = self.recognizer.update(t_s, pose, features=feats)
         if recognition.exercise is not None and recognition.kind == "reps":
             self._rep_exercise = recognition.exercise
+            self._rep_confirmed = recognition.confirmed
+        if self._depth_exercise != self.rep_exercise:  # depth to a support (incline, wall): by the elbows
+            self._depth_exercise = self.rep_exercise
+            profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
+            self.counter.elbow_depth = elbow_depth_for(profile, self.config)
         if recognition.exercise is not None and recognition.exercise != self._named:
             self._named = recognition.exercise
             self._seen(recognition.exercise)
@@ -175,9 +182,12 @@ class SessionAnalyzer:
                 self.vetoed.append((cycle.window.t_start_s, cycle.window.t_end_s, lookalike))
                 cycle = None
         if cycle is not None:
-            exercise = self.rep_exercise
+            exercise, unsure_of = self.rep_exercise, None
+            if not self._rep_confirmed and exercise != DEFAULT_EXERCISE and DEFAULT_EXERCISE in self.library:
+                # a guessed variant: judged as the standard push-up, its differing rules not judged
+                unsure_of, exercise = self.library[exercise], DEFAULT_EXERCISE
             profile = self.library[exercise] if exercise in self.library else None
-            judgement = self._judge.judge(cycle.window, profile)
+            judgement = self._judge.judge(cycle.window, profile, unsure_of=unsure_of)
             record = dataclasses.replace(make_record(cycle, judgement), exercise=exercise)
             if record.full:
                 self.recognizer.on_rep(t_s)
@@ -203,7 +213,7 @@ class SessionAnalyzer:
                 events.append(CueEvent(cue))
                 self._last_cue = cue
             for hold_event in (hold_step.events if hold_step is not None else ()):
-                cue = hold_cue(hold_event)
+                cue = hold_cue(hold_event, self.library)
                 if cue is not None:  # after the rep cues: the lower priority yields to them
                     events.append(CueEvent(cue))
                     self._last_cue = cue
@@ -237,6 +247,8 @@ class SessionAnalyzer:
         if name is None:
             return "exercise: ?"
         label = self.library[name].title if name in self.library else name
+        if r is not None and r.exercise is not None and not r.confirmed:
+            label += "?"  # a guess from the posture: not confirmed by a rep yet
         if r is not None and r.cannot_tell:
             label += " (or " + " / ".join(self.library[n].title if n in self.library else n
                                           for n in r.cannot_tell) + ": cannot tell from here)"
@@ -252,14 +264,18 @@ class SessionAnalyzer:
             self.exercises.append(exercise)
 
 
-def hold_cue(event: HoldEvent) -> Optional[Cue]:
+def hold_cue(event: HoldEvent, library: ExerciseLibrary) -> Optional[Cue]:
     """The spoken cue of a hold event (None when it has no text): a break is a correction naming
-    the fault, the rest (start, time, restored, target, end) announcements."""
+    the fault, the rest (start, time, restored, target, end) announcements. Its priority is the
+    hold profile's ``[hold] cue_priority``."""
     if not event.text:
         return None
     broke = event.kind == "break"
+    hold = library[event.exercise].hold
+    if hold is None:  # HoldTimers only times profiles of kind "hold", which the loader gives a [hold]
+        raise ValueError(f"hold event for {event.exercise!r}, which is not a hold profile")
     return Cue(t_s=event.t_s, key=event.cue_key or f"hold_{event.kind}", text=event.text,
-               kind=CueKind.CORRECTION if broke else CueKind.ANNOUNCEMENT, priority=HOLD_CUE_PRIORITY,
+               kind=CueKind.CORRECTION if broke else CueKind.ANNOUNCEMENT, priority=hold.cue_priority,
                fault=event.fault if broke else None)
 
 

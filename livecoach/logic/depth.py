@@ -5,7 +5,8 @@ wrists, elbow angle, log body size when the camera is above), keeps its range (p
 over ``[reps] calibration_window_s`` of plank time, never narrower than a minimum span so jitter
 cannot look like a rep) and its frame-to-frame noise, and maps a value to 0 at the person's
 top and 1 at their bottom. The counter drives its phases with the cleanest channel (largest
-range over noise).
+range over noise). :class:`ElbowDepth` judges whether a cycle went deep enough where depth is
+relative to a support (incline, wall), by the bend of the elbows.
 """
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ import bisect
 import collections
 import math
 from dataclasses import dataclass
-from typing import Deque, Dict, List, Optional, Tuple
+from typing import Deque, Dict, List, Optional, Sequence, Tuple
 
-from livecoach.config.schema import RepsConfig
+import numpy as np
+
+from livecoach.config.exercises import ExerciseProfile
+from livecoach.config.schema import Config, RepsConfig
 from livecoach.logic.rolling import SortedWindow, median_abs_deviation_sorted
-from livecoach.types import Features
+from livecoach.types import Features, View
 
 NAN = math.nan
 
@@ -135,3 +139,49 @@ def channel_values(f: Features) -> Dict[str, float]:
         "elbow": f.elbow_angle_deg,
         "scale": math.log(scale) if math.isfinite(scale) and scale > 0 else NAN,
     }
+
+
+# --------------------------------------------------------------------------- depth to a support
+@dataclass(frozen=True)
+class ElbowDepth:
+    """Whether a cycle went deep enough, judged by the bend of the elbows: for exercises whose
+    depth is relative to a support (incline, wall: ``[rep] depth_reference = "support"``). There
+    the shoulders' drop toward the hands -- the floor push-up's depth -- is not a measure of
+    depth: on a raised support the chest comes to the support, and the arms bend as far as on the
+    floor (upper arms about square to the body). So a full rep bends the elbows to the profile's
+    ``[rep] bottom_elbow_max_deg``, read like the shallow rule's elbow fallback (the
+    ``bottom_percentile`` of the cycle's elbow angles). ``reached`` says None -- not judged --
+    when the view cannot show the elbow angle (``[view.judgeable] shallow``), the elbow was
+    measured on too few frames, or it hardly seemed to bend (seen end-on)."""
+
+    max_bottom_elbow_deg: float
+    bottom_percentile: float
+    min_range_deg: float
+    range_percentiles: Tuple[float, float]
+    min_frames: int
+    views: Tuple[str, ...]
+
+    def reached(self, frames: Sequence[Features], view: View) -> Optional[bool]:
+        if view.value not in self.views:
+            return None
+        elbows = sorted(f.elbow_angle_deg for f in frames if math.isfinite(f.elbow_angle_deg))
+        if len(elbows) < max(self.min_frames, 1):
+            return None
+        arr = np.array(elbows, dtype=float)
+        low, high = np.percentile(arr, self.range_percentiles)
+        if high - low < self.min_range_deg:
+            return None
+        return bool(np.percentile(arr, self.bottom_percentile) <= self.max_bottom_elbow_deg)
+
+
+def elbow_depth_for(profile: Optional[ExerciseProfile], config: Config) -> Optional[ElbowDepth]:
+    """The :class:`ElbowDepth` of ``profile`` when its depth is relative to a support, else None
+    (depth toward the floor: the rep counter's shoulder drop)."""
+    if profile is None or profile.rep is None or profile.rep.depth_reference != "support":
+        return None
+    faults = config.faults
+    return ElbowDepth(max_bottom_elbow_deg=profile.rep.bottom_elbow_max_deg,
+                      bottom_percentile=faults.shallow.bottom_percentile,
+                      min_range_deg=faults.min_elbow_range_deg,
+                      range_percentiles=(faults.elbow_range_low_percentile, faults.elbow_range_high_percentile),
+                      min_frames=faults.min_frames, views=tuple(config.view.judgeable.get("shallow", ())))

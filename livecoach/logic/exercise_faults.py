@@ -3,21 +3,28 @@
 A profile's ``[faults]`` says which rules run for it (``enabled``) and lays threshold overrides
 over the main config's ``[faults.<rule>]`` (``overrides``). A rule the main config runs but the
 profile turns off is reported as *not judged* for that rep (it was not looked at), never as
-clean. Depth relative to the support (``[rep] depth_reference = "support"``: incline, wall) is
-not measured yet, so there ``shallow`` and ``no_lockout`` -- whose elbow-angle and floor-depth
-measures assume the floor -- are not judged either rather than guessed.
+clean. Where depth is relative to a support (``[rep] depth_reference = "support"``: incline,
+wall) the shoulders' drop toward the hands measures nothing, so ``shallow`` is judged there on the
+bend of the elbows alone (or not judged where the view cannot show it), as the rep counter judges
+a full rep there (:class:`~livecoach.logic.depth.ElbowDepth`); ``no_lockout`` is not judged. A rep of an exercise the
+recogniser has only guessed is judged with the fallback profile, and the rules the two profiles
+judge differently are not judged (:func:`rules_judged_differently`).
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Dict, Optional, Tuple
 
 from livecoach.config.exercises import ExerciseProfile
 from livecoach.config.schema import Config
 from livecoach.types import FAULT_NAMES, RepJudgement, RepWindow
 
-#: Rules whose measure assumes depth toward the floor (not judged where depth is to a support).
-FLOOR_DEPTH_RULES: Tuple[str, ...] = ("shallow", "no_lockout")
+#: Rules not judged where depth is to a support (incline, wall): the top elbow angle of the
+#: lockout rule read low on the shared wall clip (a standing body seen in a portrait video), and
+#: nothing else says what a lockout against a support looks like. ``shallow`` is judged there on
+#: the bend of the elbows (:func:`support_depth_window`).
+FLOOR_DEPTH_RULES: Tuple[str, ...] = ("no_lockout",)
 
 
 def profile_config(config: Config, profile: ExerciseProfile) -> Config:
@@ -37,10 +44,35 @@ def rules_off(profile: ExerciseProfile) -> Tuple[str, ...]:
     return tuple(off)
 
 
+def support_depth_window(window: RepWindow) -> RepWindow:
+    """``window`` with the shoulders' drop toward the hands (``depth_raw_frac``) left out: where
+    depth is relative to a support it measures nothing, and the shallow rule judges on the bend
+    of the elbows instead -- as the rep counter does there (:class:`~livecoach.logic.depth.ElbowDepth`),
+    or says *not judged* when the view cannot show it."""
+    return dataclasses.replace(window, frames=tuple(dataclasses.replace(f, depth_raw_frac=math.nan)
+                                                    for f in window.frames))
+
+
 def window_variant(profile: ExerciseProfile) -> str:
     """The ``RepWindow.variant`` the rules read: ``knee`` wherever the body line ends at the knees
     (the rules then judge the hips on the shoulder-knee line), else the exercise's name."""
     return "knee" if profile.position.body_end == "knees" else profile.name
+
+
+def rules_judged_differently(a: ExerciseProfile, b: ExerciseProfile) -> Tuple[str, ...]:
+    """Fault names two profiles judge differently: run by one and not the other, on another body
+    line (shoulder-ankle vs shoulder-knee: the hip rules), or with other threshold overrides."""
+    off_a, off_b = set(rules_off(a)), set(rules_off(b))
+    out = set(off_a ^ off_b)
+    depth = tuple(p.rep.depth_reference if p.rep is not None else "" for p in (a, b))
+    if depth[0] != depth[1] and not ("shallow" in off_a and "shallow" in off_b):
+        out.add("shallow")  # on the shoulders' drop toward the floor, or on the elbows only
+    if a.position.body_end != b.position.body_end:
+        out.update(name for name in ("hip_sag", "hip_pike") if name not in off_a or name not in off_b)
+    for name in FAULT_NAMES:
+        if a.faults.overrides.get(name, {}) != b.faults.overrides.get(name, {}) and not (name in off_a and name in off_b):
+            out.add(name)
+    return tuple(name for name in FAULT_NAMES if name in out)
 
 
 def restrict(judgement: RepJudgement, config: Config, off: Tuple[str, ...]) -> RepJudgement:
@@ -79,9 +111,33 @@ class ExerciseFaultJudge:
             checker = self._checkers[key] = self._make(cfg)
         return checker
 
-    def judge(self, window: RepWindow, profile: Optional[ExerciseProfile]) -> RepJudgement:
-        """The judgement of ``window`` under ``profile`` (None = the main config as it is)."""
+    def judge(self, window: RepWindow, profile: Optional[ExerciseProfile],
+              unsure_of: Optional[ExerciseProfile] = None) -> RepJudgement:
+        """The judgement of ``window`` under ``profile`` (None = the main config as it is).
+
+        ``unsure_of``: an exercise the recogniser named but has not confirmed (a guess). The rep
+        is judged under ``profile`` (the fallback), and the rules the two profiles judge
+        differently are *not judged*: neither profile's verdict on them would be more than a
+        guess (a sagging push-up's hips against a knee push-up's line, bent knees on a
+        possible knee push-up)."""
         if profile is None:
             return self._checker(None).judge(window)
         window = dataclasses.replace(window, variant=window_variant(profile))
-        return restrict(self._checker(profile).judge(window), self.config, rules_off(profile))
+        off = rules_off(profile)
+        if unsure_of is not None and unsure_of.name != profile.name:
+            off = off + tuple(n for n in rules_judged_differently(profile, unsure_of) if n not in off)
+        checker = self._checker(profile)
+        judgement = checker.judge(window)
+        if profile.rep is not None and profile.rep.depth_reference == "support" and "shallow" not in off:
+            # depth on a support: the shallow rule's verdict on the elbows, the others as they were
+            on_elbows = checker.judge(support_depth_window(window))
+            judgement = RepJudgement(
+                faults=tuple(f for f in judgement.faults if f.name != "shallow")
+                + tuple(f for f in on_elbows.faults if f.name == "shallow"),
+                not_judged=tuple(n for n in judgement.not_judged if n != "shallow")
+                + tuple(n for n in on_elbows.not_judged if n == "shallow"),
+                score=judgement.score)
+            penalty = sum(getattr(self.config.faults, f.name).weight for f in judgement.faults
+                          if hasattr(self.config.faults, f.name))
+            judgement = dataclasses.replace(judgement, score=max(0, 100 - penalty))
+        return restrict(judgement, self.config, off)

@@ -113,7 +113,10 @@ class Recognition:
     """The recogniser's answer for one frame.
 
     ``exercise`` is the stable decision (``None`` = not recognised yet / not in position);
-    ``changed`` is true on the frame it changed. ``cannot_tell`` names the other exercises the
+    ``changed`` is true on the frame it changed. ``confirmed`` says the decision rests on more
+    than the posture of a still stretch: its confidence reached ``confirm_min_confidence``,
+    which a rep exercise only does once its motion (a rep) was seen. An exercise named but not
+    confirmed is a guess: a variant's fault profile is not applied on it. ``cannot_tell`` names the other exercises the
     view cannot tell apart from it and ``undetermined`` says why (e.g. hand width from the
     side). ``lookalikes`` are the look-alike movements seen in the last ``latch_s``: while any is
     on, nothing should be counted.
@@ -125,6 +128,7 @@ class Recognition:
     kind: Optional[str]
     in_position: bool
     changed: bool = False
+    confirmed: bool = False
     candidate: Optional[str] = None  # this frame's best match (before hysteresis)
     cannot_tell: Tuple[str, ...] = ()
     undetermined: str = ""
@@ -177,6 +181,14 @@ class ExerciseRecognizer:
         self._history: Deque[Tuple[float, Tuple[str, ...]]] = collections.deque()
 
     # -- public
+    @property
+    def confirmed(self) -> bool:
+        """The named exercise is forced, or its confidence reached ``confirm_min_confidence``
+        (for a rep exercise: a rep was seen); False while nothing is named."""
+        if self.exercise is None:
+            return False
+        return self.forced is not None or self.confidence >= self.config.confirm_min_confidence - 1e-9
+
     def lookalike_during(self, t_start_s: float, t_end_s: float) -> Tuple[Optional[str], float]:
         """The look-alike flagged most within [t_start_s, t_end_s] and the share of that stretch's
         frames it was flagged on (``(None, 0.0)`` when none was)."""
@@ -237,7 +249,8 @@ class ExerciseRecognizer:
             self._history.popleft()
         settled = candidate is not None and self.exercise == candidate
         return Recognition(t_s=t_s, exercise=self.exercise, confidence=self.confidence if self.exercise else 0.0,
-                           kind=kind, in_position=in_position, changed=changed, candidate=candidate,
+                           kind=kind, in_position=in_position, changed=changed, confirmed=self.confirmed,
+                           candidate=candidate,
                            cannot_tell=cannot if settled or candidate is None else (),
                            undetermined=why if settled or candidate is None else "",
                            motion=self._stretch_motion, lookalikes=lookalikes, posture=med, matches=matches)
@@ -373,12 +386,23 @@ class ExerciseRecognizer:
             return False
         if candidate != self._pending:
             self._pending, self._pending_since = candidate, t_s
-        need = cfg.first_after_s if self.exercise is None else cfg.switch_after_s
+        need = cfg.first_after_s if self.exercise is None or self._replaces_guess(candidate, conf) \
+            else cfg.switch_after_s
         if self._pending_since is not None and t_s - self._pending_since >= need - 1e-9:
             self.exercise, self.confidence = candidate, conf
             self._pending, self._pending_since = None, None
             return True
         return False
+
+    def _replaces_guess(self, candidate: str, conf: float) -> bool:
+        """Whether ``candidate`` replaces the named exercise as a first naming would: the named
+        one is an unconfirmed guess (taken from a still posture before any rep) and the
+        candidate, an exercise of the same kind, is confirmed by what the rep showed. A guess
+        is not defended like a decision (e.g. a sloppy push-up whose top posture fits the knee
+        variant but whose first rep fits the standard one)."""
+        if self.exercise is None or self.confirmed or conf < self.config.confirm_min_confidence - 1e-9:
+            return False
+        return self.library[candidate].kind == self.library[self.exercise].kind
 
     # -- look-alikes
     def _support(self, t_s: float, med: Posture, flat: bool) -> Optional[str]:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Deque, Dict, List, Optional, Tuple
 
 from livecoach.config.schema import RepsConfig
-from livecoach.logic.depth import ChannelSpec, DepthChannel, channel_values
+from livecoach.logic.depth import ChannelSpec, DepthChannel, ElbowDepth, channel_values
 from livecoach.logic.plank_gate import PlankGate, camera_above, plank_posture
 from livecoach.types import Features, Phase, RepJudgement, RepRecord, RepWindow, View
 
@@ -101,6 +101,9 @@ class RepCounter:
             "scale": DepthChannel(ChannelSpec("scale", c.min_span_scale_log, False, True), c),
         }
         self.gate = PlankGate(c)
+        #: Set by the session for exercises whose depth is relative to a support (incline, wall):
+        #: a full cycle's depth is then judged by the elbows, not the shoulders' drop (None = floor).
+        self.elbow_depth: Optional[ElbowDepth] = None
         self.reps = 0
         self.no_reps = 0
         self._reset_cycle_state()
@@ -396,6 +399,8 @@ class RepCounter:
             self._remember_top(f)
             return None
         deep = not (math.isfinite(self._peak_raw) and self._peak_raw < c.full_depth_min_frac)
+        if self.elbow_depth is not None:  # depth to a support; not judged (None) counts the full cycle
+            deep = self.elbow_depth.reached(self._cycle, _majority_view(tuple(self._cycle))) is not False
         out = self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP)
         self._top_frames.clear()
         self._remember_top(f)

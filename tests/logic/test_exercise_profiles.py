@@ -84,6 +84,10 @@ def _edit(path: Path, old: str, new: str) -> None:
     ("_recognition.toml", "window_s = 1.0", "window_s = 1.0\nwindwo_s = 2.0", r"_recognition\.toml: unknown key 'windwo_s'"),
     ("_recognition.toml", "latch_s = 0.5", "latch_s = -1.0", r"_recognition\.toml: lookalikes\.latch_s = -1\.0: must be"),
     ("side_plank.toml", "[cues]", "[cues]\nhold_tock = 'x'", r"side_plank\.toml: unknown key 'cues\.hold_tock'"),
+    ("plank.toml", "cue_priority = 5", "cue_priority = 500", r"plank\.toml: hold\.cue_priority = 500: must be"),
+    ("plank.toml", "cue_priority = 5", "cue_priority = 5.5", r"plank\.toml: hold\.cue_priority = 5\.5"),
+    ("_recognition.toml", "confirm_min_confidence = 0.65", "confirm_min_confidence = nan",
+     r"_recognition\.toml: confirm_min_confidence = nan: must be a finite number"),
 ])
 def test_bad_profiles_fail_with_one_line_naming_file_and_key(folder, file, old, new, message):
     _edit(folder / file, old, new)

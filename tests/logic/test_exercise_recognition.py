@@ -226,3 +226,54 @@ def test_veto_drops_a_rep_cycle_filled_by_a_lookalike_but_keeps_one_beside_it():
     assert rec.lookalike_during(2.3, 3.9)[1] < LIB.recognition.lookalikes.veto_min_share
     assert rec.veto(2.3, 3.9) is None
     assert rec.veto(10.0, 11.0) is None  # nothing recorded there
+
+
+# --------------------------------------------------------------------------- a guess is not a decision
+#: A sloppy push-up's top, as pushfit wrong49 starts: hips high, knees hanging bent just above the
+#: floor, toes down. The still posture fits the knee push-up better than the standard one (knee
+#: angle ~126 degrees) ...
+SLOPPY_START = {**STANDARD_TOP, "hip": (0.85, 0.32), "knee": (0.6, 0.04), "ankle": (0.0, 0.1)}
+#: ... and the later tops fit both (knee angle ~139), while the bottoms have the legs straight.
+SLOPPY_TOP = {**STANDARD_TOP, "hip": (0.85, 0.32), "knee": (0.58, 0.09), "ankle": (0.0, 0.1)}
+
+
+def _sloppy_reps(rec: ExerciseRecognizer, seconds: float, t0: float, rep_s: float = 2.0) -> List[Recognition]:
+    """Reps from SLOPPY_TOP whose bottom is a standard push-up's (legs straight on the floor)."""
+    out = []
+    for i in range(int(round(seconds * FPS))):
+        t = t0 + i / FPS
+        phase = (t - t0) % rep_s / rep_s
+        out.append(rec.update(t, make_pose(STANDARD_BOTTOM if 0.3 < phase < 0.7 else SLOPPY_TOP, t_s=t)))
+    return out
+
+
+def test_a_variant_guessed_from_a_still_top_is_unconfirmed_and_the_first_rep_replaces_it():
+    rec = ExerciseRecognizer(LIB)
+    still = run(rec, SLOPPY_START, 1.0)
+    assert still[-1].exercise == "knee" and not still[-1].confirmed  # a guess, and said to be one
+    assert still[-1].confidence < LIB.recognition.confirm_min_confidence
+    steps = _sloppy_reps(rec, 6.0, t0=1.0)
+    switched = [s for s in steps if s.changed]
+    assert [s.exercise for s in switched] == ["standard"]
+    # replaced within the first rep (2 s), not after the switch_after_s a confirmed exercise gets
+    assert switched[0].t_s - 1.0 < 2.0
+    assert steps[-1].exercise == "standard" and steps[-1].confirmed
+
+
+def test_real_knee_push_ups_are_confirmed_by_their_first_rep():
+    steps = run(ExerciseRecognizer(LIB), KNEE_TOP, 3.0, rep_every_s=1.5)
+    assert steps[-1].exercise == "knee" and steps[-1].confirmed
+    assert steps[-1].confidence >= LIB.recognition.confirm_min_confidence
+
+
+def test_a_confirmed_exercise_is_defended_by_the_full_switch_delay():
+    rec = ExerciseRecognizer(LIB)
+    run(rec, KNEE_TOP, 3.0, rep_every_s=1.5)
+    assert rec.confirmed
+    steps = _sloppy_reps(rec, 1.5, t0=3.0)  # the standard bottom lasts less than switch_after_s
+    assert all(s.exercise == "knee" for s in steps)
+
+
+def test_a_forced_exercise_is_confirmed():
+    rec = ExerciseRecognizer(LIB, forced="incline")
+    assert rec.update(0.0, None).confirmed

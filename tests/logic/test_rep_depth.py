@@ -1,10 +1,14 @@
 """A rep's depth is the normalised one the README defines: 0 at the top, 1 at the person's own full depth."""
 from __future__ import annotations
 
+import pytest
+
+from livecoach.config.exercises import load_exercises
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
 from livecoach.logic.analysis import SessionAnalyzer
-from livecoach.types import RepEvent
+from livecoach.logic.depth import elbow_depth_for
+from livecoach.types import Features, RepEvent, View
 
 from conftest import FIXTURES
 
@@ -20,3 +24,57 @@ def test_full_depth_reps_of_a_real_clip_read_about_one():
     # before the fix every full rep read 0.55-0.70 (the raw shoulder drop over body length)
     assert 0.85 <= sorted(depths)[len(depths) // 2] <= 1.3
     assert all(d > 0.5 for d in depths)
+
+
+# --------------------------------------------------------------------------- depth to a support
+CONFIG = load_config()
+LIBRARY = load_exercises()
+ELBOW_DEPTH = elbow_depth_for(LIBRARY["incline"], CONFIG)
+
+
+def _frames(angles):
+    return [Features(t_s=i / 30.0, frame_index=i, elbow_angle_deg=float(a)) for i, a in enumerate(angles)]
+
+
+def _cycle(bottom_deg: float, top_deg: float = 165.0):
+    down = [top_deg + (bottom_deg - top_deg) * k / 14 for k in range(15)]
+    return _frames(down + down[::-1])
+
+
+def test_elbow_depth_applies_only_where_depth_is_relative_to_a_support():
+    assert elbow_depth_for(LIBRARY["standard"], CONFIG) is None
+    assert elbow_depth_for(LIBRARY["knee"], CONFIG) is None
+    assert elbow_depth_for(LIBRARY["wall"], CONFIG) is not None
+    assert ELBOW_DEPTH.max_bottom_elbow_deg == LIBRARY["incline"].rep.bottom_elbow_max_deg
+
+
+def test_elbow_depth_judges_the_bend_of_the_elbows():
+    assert ELBOW_DEPTH.reached(_cycle(75.0), View.SIDE_LEFT) is True
+    assert ELBOW_DEPTH.reached(_cycle(125.0), View.SIDE_LEFT) is False  # bent 40 degrees, not to 110
+
+
+def test_elbow_depth_says_not_judged_when_it_cannot_see():
+    assert ELBOW_DEPTH.reached(_cycle(150.0), View.SIDE_LEFT) is None  # hardly bends: seen end-on?
+    assert ELBOW_DEPTH.reached(_cycle(75.0), View.UNKNOWN) is None  # not a view the shallow rule reads
+    assert ELBOW_DEPTH.reached(_frames([80.0, 160.0]), View.SIDE_LEFT) is None  # too few frames
+
+
+def _replay(name: str, exercise):
+    _, frames = read_recording(FIXTURES / "landmarks" / name)
+    analyzer = SessionAnalyzer(CONFIG, exercise=exercise)
+    for rec in frames:
+        analyzer.update(rec.t_s, rec.frame_index, rec.pose)
+    return analyzer
+
+
+@pytest.mark.parametrize("exercise", [None, "incline"])
+def test_real_incline_push_ups_count_as_reps_judged_on_the_elbows(exercise):
+    # hands on a railing: the shoulders drop little toward the hands, the elbows bend to ~70-76
+    analyzer = _replay("variants__fitnease__inclined_pushups.jsonl.gz", exercise)
+    assert (analyzer.reps, analyzer.no_reps) == (4, 0)
+    assert {r.exercise for r in analyzer.records} == {"incline"}
+    assert not any("shallow" in r.fault_names or "no_lockout" in r.fault_names for r in analyzer.records)
+    assert sum("shallow" not in r.not_judged for r in analyzer.records) >= 3  # judged, found clean
+    # judged as floor push-ups they are all "not deep enough": the floor measure is what changed
+    floor = _replay("variants__fitnease__inclined_pushups.jsonl.gz", "standard")
+    assert floor.reps == 0 and floor.no_reps == 4
