@@ -34,6 +34,7 @@ from livecoach.session.loop import CoachSession, StopFlag
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import PlanDriver
 from livecoach.session.pipeline import PosePipeline
+from livecoach.session.second_person import watch_for_second_person
 from livecoach.session.outputs import LazyLandmarkWriter, check_outputs
 from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speaker, VideoWriter
 from livecoach.session.ticks import FrameSize, Tick, capture_ticks, replay_ticks
@@ -116,7 +117,7 @@ def run_session(options: SessionOptions, config: Config) -> int:
             # Everything slow to start comes before the capture: a camera (or a video paced
             # like one) delivers from the moment it starts, and what it delivers while the
             # model loads is lost — often the first rep.
-            model = _start_estimator(config)
+            model = watch_for_second_person(_start_estimator(config), config)  # [capture] second_person_check_s
             resources.append(model)
             estimator = model
             notices = HeldNotices(enabled=not options.quiet)

@@ -29,6 +29,7 @@ from livecoach.logic.cues import CuePolicy
 from livecoach.logic.reps import plank_posture
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import PlanDriver, config_for_plan, describe_plan_event, plan_event_dict
+from livecoach.session.second_person import SecondPersonNotices
 from livecoach.session.ports import (EventSink, HistoryRecorder, Image, LandmarkSink, Overlay, PoseEstimator,
                                      SessionWindow, Speaker, VideoWriter)
 from livecoach.session.ticks import Tick
@@ -167,6 +168,8 @@ class CoachSession:
         self.cycles = 0  # rep cycles (reps and no-reps) seen, whatever the count was reset to
         self._drops = DroppedFramesWatch(config.session.dropped_frames_notice_share,
                                          config.session.dropped_frames_window_s) if options.mode == "train" else None
+        # A second person in view: notices from the estimator's looks ([capture] second_person_check_s).
+        self._second_person = SecondPersonNotices.for_estimator(estimator, config, quiet=options.quiet)
 
     def run(self, stop: Optional[StopFlag] = None) -> SessionEnd:
         """Process ticks until the source ends, the user quits or a stop is requested."""
@@ -264,6 +267,8 @@ class CoachSession:
                 print(describe(event), file=self._out, flush=True)
             if isinstance(event, CueEvent) and self._speaker is not None:
                 self._speaker.say(event.cue)
+        if self._second_person is not None:
+            self._second_person.on_frame(tick.t_s, self._events, self._plan)
         if self._plan is not None:
             light = None
             if image is not None and self._brightness is not None and self._plan.wants_brightness(step):
