@@ -16,6 +16,7 @@ on, so a pipelined run and a sequential one see the same sightings on the same f
 from __future__ import annotations
 
 import collections
+import logging
 import os
 import threading
 from typing import Deque, List, Optional, Tuple
@@ -29,6 +30,8 @@ from livecoach.logic.crowd import SecondPersonRules, Sighting, judge_other_perso
 from livecoach.types import Frame, PoseFrame
 
 __all__ = ["SecondPersonDetector", "SecondPersonWatchingEstimator", "mask_box"]
+
+log = logging.getLogger(__name__)
 
 #: Grey, not black, for the blanked region: a black box on a bright floor has hard edges the
 #: person detector can take for a silhouette more easily than a flat mid-grey.
@@ -114,12 +117,18 @@ class SecondPersonWatchingEstimator:
         self._sightings: Deque[Sighting] = collections.deque()
         self._lock = threading.Lock()
         self.looks = 0
+        self.failed = False
 
     def estimate(self, frame: Frame) -> Optional[PoseFrame]:
         pose = self._estimator.estimate(frame)
-        if pose is not None and (self._next_t is None or frame.t_s >= self._next_t):
+        if pose is not None and not self.failed and (self._next_t is None or frame.t_s >= self._next_t):
             self._next_t = frame.t_s + self._interval_s
-            sighting = self._detector.look(frame, pose)
+            try:
+                sighting = self._detector.look(frame, pose)
+            except Exception as exc:  # noqa: BLE001 - the check is a notice; the coaching goes on without it
+                self.failed = True
+                log.warning("the second-person check failed (%s); going on without it", exc)
+                return pose
             self.looks += 1
             with self._lock:
                 self._sightings.append(sighting)

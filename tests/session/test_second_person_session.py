@@ -204,3 +204,14 @@ def test_the_plan_setup_check_says_two_people_before_the_first_set(tmp_path: Pat
     # without the second person: no two_people
     alone, _ = run(lambda t: False, pipelined=True, mode="train", plan=driver(tmp_path), lead_in_s=6.0)
     assert not [e for e in alone if e["type"] == "setup" and e["check"] == "two_people"]
+
+
+def test_a_failing_look_turns_the_check_off_and_the_session_goes_on(caplog):
+    def broken(t: float) -> bool:
+        raise RuntimeError("graph failed")
+
+    plain, _ = run(None, pipelined=True)
+    lines, detector = run(broken, pipelined=True)
+    assert len(detector.looked_at) == 1  # tried once, then off
+    assert lines == plain
+    assert "second-person check failed" in caplog.text
