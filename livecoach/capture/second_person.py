@@ -18,6 +18,8 @@ from __future__ import annotations
 import collections
 import logging
 import os
+import re
+import sys
 import threading
 from typing import Deque, List, Optional, Tuple
 
@@ -33,9 +35,20 @@ __all__ = ["SecondPersonDetector", "SecondPersonWatchingEstimator", "mask_box"]
 
 log = logging.getLogger(__name__)
 
-#: Grey, not black, for the blanked region: a black box on a bright floor has hard edges the
-#: person detector can take for a silhouette more easily than a flat mid-grey.
+#: The blanked region is flat mid-grey: no texture or edges inside it for the detector to read.
 _MASK_GREY = 127
+
+
+#: A glog/absl line (MediaPipe, TFLite): "W0000 00:00:1796209684.454057   25515 file.cc:186] ...".
+_NATIVE_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d")
+
+
+def _pass_on_non_native_lines(text: str) -> None:
+    """Write to stderr the lines of ``text`` that are not MediaPipe's own log lines."""
+    kept = [line for line in text.splitlines(keepends=True) if not _NATIVE_LOG_LINE.match(line)]
+    if kept and sys.stderr is not None:
+        sys.stderr.write("".join(kept))
+        sys.stderr.flush()
 
 
 def mask_box(image: np.ndarray, box: Tuple[float, float, float, float]) -> np.ndarray:
@@ -69,6 +82,7 @@ class SecondPersonDetector:
         self._cv2 = cv2
         self.rules = rules
         self._max_width = max_width
+        self._quiet = True
         try:
             with native_stderr_captured():
                 self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=model_complexity,
@@ -88,9 +102,18 @@ class SecondPersonDetector:
             scale = self._max_width / width
             image = self._cv2.resize(image, (self._max_width, max(1, round(height * scale))),
                                      interpolation=self._cv2.INTER_AREA)
-        masked = mask_box(image, tuple(v * scale for v in box))
-        with native_stderr_captured():
-            result = self._pose.process(self._cv2.cvtColor(masked, self._cv2.COLOR_BGR2RGB))
+        rgb = self._cv2.cvtColor(mask_box(image, tuple(v * scale for v in box)), self._cv2.COLOR_BGR2RGB)
+        if self._quiet:
+            # The graph logs when its landmark model first runs (the first look that finds
+            # somebody): fd 2 is redirected until then. fd 2 is process-wide, so what the loop's
+            # thread printed meanwhile (a notice, the progress bar) is passed on afterwards.
+            caught: List[str] = []
+            with native_stderr_captured(caught):
+                result = self._pose.process(rgb)
+            self._quiet = result.pose_landmarks is None
+            _pass_on_non_native_lines("".join(caught))
+        else:
+            result = self._pose.process(rgb)
         xy: Optional[np.ndarray] = None
         visibility: Optional[np.ndarray] = None
         if result.pose_landmarks is not None:

@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 import pytest
 
-from livecoach.capture.second_person import SecondPersonDetector, SecondPersonWatchingEstimator, mask_box
+from livecoach.capture.second_person import (SecondPersonDetector, SecondPersonWatchingEstimator,
+                                             _pass_on_non_native_lines, mask_box)
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.crowd import SecondPersonWatch, Sighting, rules_from_config
@@ -34,6 +35,13 @@ def test_mask_box_fills_the_box_grey_and_leaves_the_rest():
     assert out[:, :2].max() == 0 and out[:, 6:].max() == 0 and out[5:].max() == 0 and out[0].max() == 0
     assert image.max() == 0  # a copy
     assert (mask_box(image, (-5, -5, 100, 100)) == 127).all()  # clipped to the image
+
+
+def test_what_the_loop_printed_during_a_quiet_look_is_passed_on_and_mediapipes_lines_are_not(capsys):
+    _pass_on_non_native_lines("W0000 00:00:1796209684.454057   25515 landmark_projection_calculator.cc:186] "
+                              "Using NORM_RECT\nlivecoach: notice: 40% of the camera's frames were dropped\n"
+                              "I0000 00:00:1796209684.5 1 gl_context.cc:357] GL version\n")
+    assert capsys.readouterr().err == "livecoach: notice: 40% of the camera's frames were dropped\n"
 
 
 def recording(clip: str) -> Tuple[Path, List[RecordedFrame]]:
