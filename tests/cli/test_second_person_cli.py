@@ -77,3 +77,34 @@ def test_one_person_gives_no_notice(shared_videos: Path, tmp_path: Path):
     events = events_of(tmp_path / "one.jsonl")
     assert not [e for e in events if e["type"] == "notice"]
     assert events[-1]["frames_with_pose"] > 0
+
+
+def test_a_plan_set_up_check_asks_for_one_person(shared_videos: Path, tmp_path: Path):
+    # Left: tayyab's talking-head segment (standing, facing the camera, 25.2-28.7 s), played
+    # forward then back; right: vraj kneeling, then in a plank. Whoever is tracked, the plan's
+    # set-up check runs before the first set (a plank hold) and hears of the second person.
+    cap = cv2.VideoCapture(str(shared_videos / "tayyab__pushup.mp4"))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, int(25.3 * cap.get(cv2.CAP_PROP_FPS)))
+    standing = []
+    while len(standing) < 95:
+        ok, image = cap.read()
+        if not ok:
+            break
+        standing.append(cv2.resize(image, (round(image.shape[1] * 360 / image.shape[0]), 360)))
+    cap.release()
+    left = standing + standing[::-1]
+    right = read(shared_videos / "vraj__pushups.mp4", len(left))
+    video = tmp_path / "standing_and_kneeling.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30.0,
+                             (left[0].shape[1] + right[0].shape[1], 360))
+    for a, b in zip(left, right):
+        writer.write(np.hstack([a, b]))
+    writer.release()
+    result = run_cli("analyze", str(video), "--plan", "back_focused", "--no-history", "--events",
+                     str(tmp_path / "plan.jsonl"))
+    assert result.returncode == 0, result.stderr
+    events = events_of(tmp_path / "plan.jsonl")
+    notice = [e["t"] for e in events if e["type"] == "notice"]
+    two = [e for e in events if e["type"] == "setup" and e["check"] == "two_people"]
+    assert len(notice) == 1 and two and two[0]["t"] > notice[0]
+    assert two[0]["message"] == "Only one person in the picture, please"
