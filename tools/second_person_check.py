@@ -33,8 +33,9 @@ from livecoach.types import Frame
 REPO = Path(__file__).resolve().parents[1]
 
 
-def cached_recording(cache: Path, clip: str) -> Optional[Path]:
-    hits = [p for p in cache.glob(f"{clip}.*.jsonl.gz") if p.name.count(".") == 4]
+def cached_recording(cache: Path, clip: str, transform: Optional[str] = None) -> Optional[Path]:
+    name = clip if transform is None else f"{clip}_{transform}"
+    hits = [p for p in cache.glob(f"{name}.*.jsonl.gz") if p.name.count(".") == 4]
     return hits[0] if hits else None
 
 
@@ -46,12 +47,18 @@ def clips(videos: Path) -> List[Path]:
     return out
 
 
-def false_alarms(videos: Path, cache: Path, detector: SecondPersonDetector, every_s: float) -> None:
+def false_alarms(videos: Path, cache: Path, detector: SecondPersonDetector, every_s: float,
+                 transform: Optional[str] = None) -> None:
+    """Looks over every shared clip (``transform``: the eval's image transform applied to the
+    frames, the tracked poses from its cached landmarks of the transformed frames)."""
+    from livecoach.evaluation.augment import AUGMENTATIONS
+    from livecoach.evaluation.image_transforms import apply_image_transform
+
+    augmentation = next((a for a in AUGMENTATIONS if a.name == transform), None) if transform else None
     total_looks = total_seen = total_notices = 0
     for path in clips(videos):
-        rec = cached_recording(cache, path.name)
+        rec = cached_recording(cache, path.name, transform)
         if rec is None:
-            print(f"{path.name}: no cached landmarks, skipped")
             continue
         _, frames = read_recording(rec)
         by_index = {f.frame_index: f for f in frames}
@@ -71,6 +78,8 @@ def false_alarms(videos: Path, cache: Path, detector: SecondPersonDetector, ever
             if recorded is None or recorded.pose is None or recorded.t_s < next_t:
                 continue
             next_t = recorded.t_s + every_s
+            if augmentation is not None:
+                image = apply_image_transform(augmentation, image, index)
             sighting = detector.look(Frame(index, recorded.t_s, image), recorded.pose)
             reasons[sighting.reason] = reasons.get(sighting.reason, 0) + 1
             if sighting.seen:
@@ -82,7 +91,7 @@ def false_alarms(videos: Path, cache: Path, detector: SecondPersonDetector, ever
         total_seen += watch.seen
         print(f"{path.name}: {watch.checks} looks, seen {watch.seen} {seen_at}, notices {watch.notices}, "
               f"{reasons}")
-    print(f"ONE-PERSON CLIPS: {total_looks} looks, {total_seen} sightings, {total_notices} notices")
+    print(f"CLIPS ({transform or 'as they are'}): {total_looks} looks, {total_seen} sightings, {total_notices} notices")
 
 
 def pushfit_false_alarms(videos: Path, config, detector: SecondPersonDetector, every_s: float) -> None:
@@ -144,15 +153,24 @@ def read_frames(path: Path, limit: int, start: int = 0) -> Tuple[List[np.ndarray
     return out, fps
 
 
-def side_by_side(left: np.ndarray, right: np.ndarray, height: int = 360) -> np.ndarray:
-    def scaled(img: np.ndarray) -> np.ndarray:
+def side_by_side(left: np.ndarray, right: np.ndarray, height: int = 360, right_scale: float = 1.0) -> np.ndarray:
+    """Both at ``height``; the right one then shrunk by ``right_scale`` (further away) and padded
+    back with its own edge pixels, standing on the same floor line."""
+    def scaled(img: np.ndarray, h_out: int) -> np.ndarray:
         h, w = img.shape[:2]
-        return cv2.resize(img, (max(1, round(w * height / h)), height), interpolation=cv2.INTER_AREA)
+        return cv2.resize(img, (max(1, round(w * h_out / h)), h_out), interpolation=cv2.INTER_AREA)
 
-    return np.hstack([scaled(left), scaled(right)])
+    right_img = scaled(right, height)
+    if right_scale < 1.0:
+        small = scaled(right_img, max(1, round(height * right_scale)))
+        top = height - small.shape[0]
+        side = right_img.shape[1] - small.shape[1]
+        right_img = cv2.copyMakeBorder(small, top, 0, side // 2, side - side // 2, cv2.BORDER_REPLICATE)
+    return np.hstack([scaled(left, height), right_img])
 
 
-def hits(videos: Path, config, detector: SecondPersonDetector, pairs: List[Tuple[str, str]], every_s: float) -> None:
+def hits(videos: Path, config, detector: SecondPersonDetector, pairs: List[Tuple[str, str]], every_s: float,
+         right_scale: float = 1.0) -> None:
     for a, b in pairs:
         fa, fps = read_frames(videos / a, 300)
         fb, _ = read_frames(videos / b, 300)
@@ -163,7 +181,7 @@ def hits(videos: Path, config, detector: SecondPersonDetector, pairs: List[Tuple
         reasons: Dict[str, int] = {}
         overlaps: List[float] = []
         for i in range(n):
-            image = side_by_side(fa[i], fb[i])
+            image = side_by_side(fa[i], fb[i], right_scale=right_scale)
             frame = Frame(i, i / fps, image)
             pose = tracker.estimate(frame)
             if pose is None or frame.t_s < next_t:
@@ -175,7 +193,7 @@ def hits(videos: Path, config, detector: SecondPersonDetector, pairs: List[Tuple
             if watch.update(s) is not None and first_notice is None:
                 first_notice = frame.t_s
         tracker.close()
-        print(f"{a} | {b}: {watch.checks} looks, seen {watch.seen}, first notice at {first_notice}, {reasons}, overlaps {overlaps}")
+        print(f"{a} | {b} (x{right_scale:g}): {watch.checks} looks, seen {watch.seen}, first notice at {first_notice}, {reasons}, overlaps {overlaps}")
 
 
 def cost(videos: Path, config, detector: SecondPersonDetector, clip: str, every_s: float, frames: int) -> None:
@@ -211,6 +229,10 @@ def main() -> None:
     parser.add_argument("--what", choices=("false", "pushfit", "hits", "cost", "all"), default="all")
     parser.add_argument("--cost-clip", default="tayyab__pushup.mp4")
     parser.add_argument("--frames", type=int, default=450)
+    parser.add_argument("--transform", choices=("dim", "mirror", "zoomout", "rotate"), default=None,
+                        help="false alarms on transformed frames (clips with cached transformed landmarks)")
+    parser.add_argument("--right-scale", type=float, default=1.0,
+                        help="hits: the second person shrunk to this share of the height (further away)")
     args = parser.parse_args()
     config = load_config()
     rules = rules_from_config(config.capture)
@@ -219,14 +241,14 @@ def main() -> None:
     detector = SecondPersonDetector(rules, model_complexity=args.complexity,
                                     max_width=config.capture.inference_max_width)
     if args.what in ("false", "all"):
-        false_alarms(args.videos, args.cache, detector, rules.check_s)
+        false_alarms(args.videos, args.cache, detector, rules.check_s, args.transform)
     if args.what in ("pushfit", "all"):
         pushfit_false_alarms(args.videos, config, detector, rules.check_s)
     if args.what in ("hits", "all"):
         hits(args.videos, config, detector,
              [("tayyab__pushup.mp4", "calimiro__videoplayback.mp4"),
               ("pushfit__wrong49.mp4", "vraj__pushups.mp4"),
-              ("kaiakol__pushup_correct_001.mp4", "formfocus__good-pushup.mp4")], rules.check_s)
+              ("kaiakol__pushup_correct_001.mp4", "formfocus__good-pushup.mp4")], rules.check_s, args.right_scale)
     if args.what in ("cost", "all"):
         cost(args.videos, config, detector, args.cost_clip, rules.check_s, args.frames)
     detector.close()

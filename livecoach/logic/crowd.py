@@ -67,7 +67,7 @@ def rules_from_config(capture: CaptureConfig) -> SecondPersonRules:
 class Sighting:
     """The result of one check: was somebody other than the tracked person seen?
 
-    ``reason`` says why not (``nobody``, ``hidden``, ``small``, ``overlaps``) or ``seen``;
+    ``reason`` says why not (``nobody``, ``hidden``, ``outside``, ``small``, ``overlaps``) or ``seen``;
     ``box`` is the box of the other person's 33 landmarks in pixels, when the model found one;
     ``overlap`` the share of it inside the blanked region.
     """
@@ -115,7 +115,9 @@ def judge_other_person(t_s: float, frame_index: int, image_xy: Optional[np.ndarr
     """Judge what the second look found: ``image_xy`` (33, 2) pixels and ``visibility`` (33,) of
     the person the model found with ``masked`` (the tracked person's region) blanked, or None.
 
-    Counted only when every core landmark is at least ``min_visibility`` visible, the torso is
+    Counted only when every core landmark is at least ``min_visibility`` visible and inside the
+    image (the model's visibility says nothing about the frame's edge: a half-seen poster at the
+    edge got 0.95 for a shoulder placed outside the picture), the torso is
     at least ``min_size_frac`` of the image height long, the core's centre is outside the masked
     region (the model can place a person on the blank itself) and at most ``max_overlap`` of the
     box of all 33 landmarks is inside it: when the tracker's landmarks cover only part of the
@@ -135,6 +137,8 @@ def judge_other_person(t_s: float, frame_index: int, image_xy: Optional[np.ndarr
     overlap = _share_inside(box, masked)
     if lowest < rules.min_visibility:
         return Sighting(t_s, frame_index, False, "hidden", box, lowest, overlap)
+    if not (np.all((core[:, 0] >= 0) & (core[:, 0] <= width)) and np.all((core[:, 1] >= 0) & (core[:, 1] <= height))):
+        return Sighting(t_s, frame_index, False, "outside", box, lowest, overlap)
     torso = float(np.hypot(*(core[:2].mean(axis=0) - core[2:].mean(axis=0))))
     if torso < rules.min_size_frac * height:
         return Sighting(t_s, frame_index, False, "small", box, lowest, overlap)

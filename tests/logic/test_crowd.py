@@ -61,6 +61,16 @@ def test_a_half_hidden_person_is_not_counted():
     assert not s.seen and s.reason == "hidden"
 
 
+def test_a_person_with_a_shoulder_or_hip_outside_the_picture_is_not_counted():
+    # a figure cut by the image edge (a mural at the left edge of a dimmed shared clip had its
+    # right shoulder and hip placed outside the picture with visibility 0.95)
+    xy, vis = standing(630)
+    assert xy[int(L.LEFT_SHOULDER), 0] > W
+    s = judge(xy, vis)
+    assert not s.seen and s.reason == "outside"
+    assert judge(*standing(590)).seen
+
+
 def test_a_small_far_person_is_not_counted():
     # 60 px tall in a 360 px image: the torso is ~19 px, under 12 % of the height (43 px)
     s = judge(*standing(480, top=100, height=60))
