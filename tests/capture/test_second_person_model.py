@@ -188,3 +188,24 @@ def test_the_wrapper_looks_every_interval_and_keeps_the_trackers_poses(shared_vi
     assert [round(s.t_s) for s in looks] == [0, 2, 4] and watching.looks == 3
     assert not any(s.seen for s in looks)
     assert watching.take_sightings(99.0) == []  # taken once
+
+
+@pytest.mark.model
+def test_a_mural_at_the_edge_of_a_dimmed_clip_is_not_a_second_person(shared_videos: Path, detector):
+    # aisportsjudge perfect_pushup_2 under the eval's dim transform: the model finds a painted
+    # figure on the wall at the left edge, its right shoulder and hip outside the picture.
+    from livecoach.evaluation.augment import AUGMENTATIONS
+    from livecoach.evaluation.image_transforms import apply_image_transform
+
+    clip = "aisportsjudge__perfect_pushup_2.mp4"
+    hits = [p for p in CACHE.glob(f"{clip}_dim.*.jsonl.gz")]
+    if not hits:
+        pytest.skip("no cached landmarks of the dimmed clip")
+    frames = [f for f in read_recording(hits[0])[1] if f.pose is not None and 7.9 <= f.t_s <= 22.1]
+    chosen = [min(frames, key=lambda f: abs(f.t_s - t)) for t in (8.0, 12.0, 16.0, 20.0)]
+    images = frames_at(shared_videos / clip, [f.frame_index for f in chosen])
+    dim = next(a for a in AUGMENTATIONS if a.name == "dim")
+    for f in chosen:
+        image = apply_image_transform(dim, images[f.frame_index], f.frame_index)
+        sighting = detector.look(Frame(f.frame_index, f.t_s, image), f.pose)
+        assert not sighting.seen and sighting.reason in ("outside", "nobody"), sighting
