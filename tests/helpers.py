@@ -17,7 +17,8 @@ import numpy as np
 
 from livecoach.landmarks import Landmark as L
 from livecoach.logic.geometry import pose_from_points
-from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Features, LogicStep, Phase, PoseFrame,
+from livecoach.capture.base import FrameSource
+from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Features, Frame, LogicStep, Phase, PoseFrame,
                              RepEvent, RepRecord, RepWindow, SessionEnd, View)
 
 FPS = 30.0
@@ -231,3 +232,42 @@ def window(view: View = SIDE, variant: str = "standard", seconds_down: float = 1
     return RepWindow(t_start_s=0.0, t_bottom_s=0.5, t_end_s=1.0, frames=tuple(frames), top_frames=top_frames,
                      view=view, variant=variant, depth_frac=depth, min_elbow_angle_deg=min_elbow,
                      seconds_down=seconds_down, seconds_up=0.5)
+
+
+class PacedFakeCamera(FrameSource):
+    """A live :class:`~livecoach.capture.base.FrameSource` stand-in: ``seconds`` of tiny black
+    frames delivered at ``fps`` in real time, as a webcam would (the capture thread's
+    latest-frame-wins slot then drops what the consumer cannot keep up with)."""
+
+    def __init__(self, seconds: float, fps: float = 30.0) -> None:
+        import threading
+        import time
+
+        self._time, self._wake = time, threading.Event()
+        self._fps, self._count = fps, int(round(seconds * fps))
+        self._next, self._t0 = 0, 0.0
+        self._image = np.zeros((8, 8, 3), np.uint8)
+
+    name = property(lambda self: "fake camera")
+    fps = property(lambda self: self._fps)
+    frame_count = property(lambda self: None)
+    is_live = property(lambda self: True)
+
+    def open(self) -> None:
+        self._next, self._t0 = 0, self._time.monotonic()
+
+    def read(self) -> Optional[Frame]:
+        if self._next >= self._count:
+            return None
+        delay = self._t0 + self._next / self._fps - self._time.monotonic()
+        if delay > 0 and self._wake.wait(delay):
+            return None
+        index, self._next = self._next, self._next + 1
+        return Frame(index=index, t_s=index / self._fps, image=self._image,
+                     captured_monotonic_s=self._time.monotonic())
+
+    def close(self) -> None:
+        self._wake.set()
+
+    def interrupt(self) -> None:
+        self._wake.set()

@@ -15,8 +15,9 @@ MAX_LINES = 450
 LONGER: Dict[str, str] = {
     "livecoach.logic.plans": "one state machine (sets, rests, advice); its event types are already apart",
     "livecoach.logic.exercises": "the recogniser's matching and hysteresis; posture measurement is apart",
-    "livecoach.session.loop": "the frame loop; collaborators are behind session.ports, plans in plan_driver",
     "livecoach.logic.reps": "the rep state machine in one place; gate, depth and calibration are apart",
+    "livecoach.session.loop": "the frame loop; collaborators are behind session.ports, plans in plan_driver, "
+                              "dropped frames and the lighter model in session.quality",
 }
 
 

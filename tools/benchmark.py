@@ -1,51 +1,56 @@
-"""Speed benchmark: bare MediaPipe vs the full LiveCoach pipeline, on the same frames.
+"""Speed benchmark: bare MediaPipe vs the full LiveCoach pipeline, on the same frames, in one run.
 
-    python -m tools.benchmark [VIDEO ...] [--videos DIR] [--frames N] [--json FILE]
+    python -m tools.benchmark [VIDEO ...] [--videos DIR] [--frames N] [--json FILE] [--no-extras]
 
 For each clip (default: three real clips from ``--videos``, itself by default the
-``shared/videos`` folder beside the repository) it decodes the first
-``--frames`` frames into memory once, then, in one run:
+``shared/videos`` folder beside the repository) it decodes the first ``--frames`` frames
+into memory once, then:
 
 1. **bare**: the pose model alone on those frames (resize + colour conversion + inference,
-   the least any app must do), frames per second;
-2. **pipeline**: the same frames through the real session loop — capture thread (every
-   frame), pose adapter, features, rep state machine, fault rules, cue policy, event
-   writer and the SQLite recorder with bottom-frame pictures — frames per second and the
-   ratio to (1);
+   the least any app must do), frames per second, measured before and after (2) and averaged;
+2. **pipeline**: the same frames through the real session loop as `livecoach train` runs it —
+   capture thread, the pose model one frame ahead on its own thread, features, rep state
+   machine, fault rules, cue policy, event writer and the SQLite recorder with bottom-frame
+   pictures — frames per second and the ratio to (1); also the sequential loop
+   (``--no-pipeline``) for comparison;
 3. **live**: the same frames delivered at the clip's frame rate through the capture thread's
    latest-frame-wins slot, as a webcam would, with the capture -> logic-result latency
    p50/p95 and the frames dropped.
 
-It also times ``livecoach analyze`` (decoding included) on the longest shared clip and
-reports it as a multiple of real time. Figures vary with the machine: compare ratios.
+Then, unless ``--no-extras`` or clips are named: ``livecoach analyze`` of the longest shared
+clip with ``--jobs 1`` and ``--jobs 2`` (wall time as a multiple of real time, peak RSS), the
+start-up time (command to first processed frame), the cue delay p95 (``tools.speech_bench``
+on a recorded clip) and, when it is installed, the lite model's speed. Absolute figures vary
+with the machine: the ratios are the claim.
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
+import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from livecoach.capture.base import FrameSource
 from livecoach.capture.factory import video_source
-from livecoach.capture.pose import MediaPipePoseEstimator
+from livecoach.capture.pose import MediaPipePoseEstimator, model_installed
 from livecoach.capture.thread import CaptureThread
-from livecoach.cli.main import main as livecoach_main
 from livecoach.clock import SourceClock
 from livecoach.config.schema import Config, load_config
 from livecoach.formats.events import EventWriter
 from livecoach.history.recorder import SessionMeta, SessionRecorder
 from livecoach.session.loop import CoachSession
 from livecoach.session.options import SessionOptions
-from livecoach.session.ticks import FrameSize, capture_ticks
+from livecoach.session.pipeline import PosePipeline
+from livecoach.session.ticks import FrameSize, Tick, capture_ticks
 from livecoach.types import Frame
 
 #: The repository's root (this file is ``tools/benchmark.py``), not the installed package's.
@@ -119,7 +124,10 @@ def bare_fps(config: Config, images: List[Any], fps: float) -> float:
         estimator.close()
 
 
-def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced: bool) -> Dict[str, float]:
+def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced: bool,
+                 pipelined: bool = True) -> Dict[str, float]:
+    """The real session loop on ``images``: pipelined (the pose model one frame ahead on its own
+    thread, as `livecoach train` runs) or sequential (``--no-pipeline``)."""
     estimator = MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     capture = CaptureThread(MemorySource(name, images, fps, paced))
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,12 +136,16 @@ def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced
         options = SessionOptions(mode="benchmark", headless=True, events=str(Path(tmp) / "events.jsonl"),
                                  quiet=True)
         capture.start()
-        session = CoachSession(config, options, name, capture_ticks(capture, SourceClock(), FrameSize()),
+        ticks: Iterator[Tick] = capture_ticks(capture, SourceClock(), FrameSize())
+        pipeline = PosePipeline(ticks, estimator) if pipelined else None
+        session = CoachSession(config, options, name, iter(pipeline) if pipeline else ticks,
                                estimator=estimator, recorder=recorder, events=EventWriter(options.events),
                                dropped_frames=lambda: capture.stats().frames_lost)
         started = time.perf_counter()
         end = session.run()
         elapsed = time.perf_counter() - started
+        if pipeline is not None:
+            pipeline.close()
         capture.stop()
         recorder.close()
     estimator.close()
@@ -148,21 +160,85 @@ def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced
     }
 
 
-def analyze_realtime(path: Path) -> Dict[str, float]:
-    """Wall time of the whole `livecoach analyze` path (decoding included) vs clip length."""
+def _clip_seconds(path: Path) -> float:
     probe = video_source(path, paced=False)
     probe.open()
     duration = (probe.frame_count or 0) / probe.fps
     probe.close()
+    return duration
+
+
+def _livecoach(args: List[str]) -> List[str]:
+    return [sys.executable, "-m", "livecoach", *args]
+
+
+def _run_child(cmd: List[str], timeout: float = 1800) -> Dict[str, float]:
+    """Run ``cmd`` (from the repository root); its wall time and peak RSS (MB, the largest of
+    the process and the worker processes it waited for)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("DISPLAY", None)
+    started = time.perf_counter()
+    result = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[2:])} exited with {result.returncode}: {result.stderr.strip()[-300:]}")
+    return {"wall_s": elapsed, "stdout": result.stdout, "stderr": result.stderr}
+
+
+def analyze_realtime(path: Path, jobs: int) -> Dict[str, float]:
+    """Wall time of the whole `livecoach analyze --jobs N` command (start-up and decoding
+    included) as a multiple of the clip's length, and its peak RSS."""
+    duration = _clip_seconds(path)
     with tempfile.TemporaryDirectory() as tmp:
-        argv = ["analyze", str(path), "--data-dir", tmp, "--quiet", "--no-progress", "--no-report"]
-        started = time.perf_counter()
-        with contextlib.redirect_stdout(io.StringIO()):
-            code = livecoach_main(argv)
-        elapsed = time.perf_counter() - started
-    if code != 0:
-        raise RuntimeError(f"livecoach analyze {path.name} exited with {code}")
-    return {"clip_s": duration, "wall_s": elapsed, "x_realtime": duration / elapsed}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        run = _run_child(_livecoach(["analyze", str(path), "--data-dir", tmp, "--quiet", "--no-progress",
+                                     "--no-report", "--jobs", str(jobs)]))
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"jobs": jobs, "clip_s": duration, "wall_s": run["wall_s"], "x_realtime": duration / run["wall_s"],
+            "peak_rss_mb": peak_kb / 1024 if peak_kb > before else float("nan")}
+
+
+#: Run in a child: `livecoach train --video CLIP --headless`, printing the monotonic time when the
+#: first frame has been through the loop (the pose model loaded, the capture started), then quitting.
+_STARTUP_CHILD = """
+import os, sys, time
+import livecoach.session.loop as loop
+original = loop.CoachSession._process
+def first(self, tick):
+    out = original(self, tick)
+    print("FIRST-FRAME", time.monotonic(), flush=True)
+    os._exit(0)
+loop.CoachSession._process = first
+from livecoach.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def startup_seconds(path: Path, runs: int = 3) -> Dict[str, float]:
+    """From starting `livecoach train --video CLIP --headless` to its first processed frame
+    (interpreter, imports, config, history, pose model, speech, capture), median of ``runs``."""
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(runs):
+            started = time.monotonic()
+            run = _run_child([sys.executable, "-c", _STARTUP_CHILD, "train", "--video", str(path), "--headless",
+                              "--quiet", "--data-dir", tmp, "--no-report"])
+            line = next(x for x in run["stdout"].splitlines() if x.startswith("FIRST-FRAME"))
+            times.append(float(line.split()[1]) - started)
+    return {"median_s": statistics.median(times), "runs": runs}
+
+
+def cue_delay_p95_ms(recording: Path) -> Optional[float]:
+    """``tools.speech_bench``'s cue latency p95 (rep end due -> first audio), espeak-ng to a null sink."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "speech.json"
+        try:
+            _run_child([sys.executable, "-m", "tools.speech_bench", str(recording), "--unpaced-seconds", "0",
+                        "--json", str(out)])
+        except RuntimeError as exc:
+            print(f"benchmark: speech benchmark failed: {exc}", file=sys.stderr)
+            return None
+        return float(json.loads(out.read_text())["latency_ms"]["p95"])
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -173,6 +249,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help=f"the shared clips' folder (default: {DEFAULT_VIDEOS})")
     parser.add_argument("--frames", type=int, default=450, help="frames per clip (decoded into memory)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="only the per-clip table (no analyze, start-up, cue delay)")
     args = parser.parse_args(argv)
     config = load_config()
     if not args.clips and not args.videos.is_dir():
@@ -183,37 +261,80 @@ def main(argv: Optional[List[str]] = None) -> int:
     if missing:
         print(f"benchmark: video not found: {', '.join(missing)}", file=sys.stderr)
         return 1
-    # The speech thread is left out: the speech benchmark (python -m tools.speech_bench)
-    # measures it. Cue policy, events and the recorder are in.
-    config = replace(config)
+    # Cue policy, events and the recorder are in the pipeline; the speech thread's cost is
+    # measured by the speech benchmark (its cue delay is reported below).
     rows = []
-    print(f"{'clip':<36} {'size':>9} {'frames':>6} {'bare fps':>9} {'pipe fps':>9} {'ratio':>6} "
-          f"{'live p50':>9} {'live p95':>9} {'dropped':>8}")
+    print(f"{'clip':<34} {'size':>9} {'frames':>6} {'bare fps':>9} {'pipe fps':>9} {'ratio':>6} {'seq':>5} "
+          f"{'live p50':>9} {'live p95':>9} {'dropped':>12}")
     for video in videos:
         clip = decode(video, args.frames)
         images, fps = clip["images"], clip["fps"]
         height, width = images[0].shape[:2]
-        bare = bare_fps(config, images, fps)
+        # Bare before and after the pipeline, averaged: a drift of the machine's speed during the
+        # run (turbo, another process) then weighs on both sides of the ratio alike.
+        bare_before = bare_fps(config, images, fps)
         full = pipeline_run(config, video.name, images, fps, paced=False)
+        sequential = pipeline_run(config, video.name, images, fps, paced=False, pipelined=False)
+        bare_after = bare_fps(config, images, fps)
+        bare = (bare_before + bare_after) / 2
         live = pipeline_run(config, video.name, images, fps, paced=True)
+        dropped_share = live["dropped"] / max(1, live["frames"] + live["dropped"])
         row = {"clip": video.name, "width": width, "height": height, "frames": len(images), "clip_fps": fps,
-               "bare_fps": bare, "pipeline_fps": full["fps"], "ratio": full["fps"] / bare,
+               "bare_fps": bare, "bare_fps_before_after": [bare_before, bare_after],
+               "pipeline_fps": full["fps"], "ratio": full["fps"] / bare,
+               "sequential_fps": sequential["fps"], "sequential_ratio": sequential["fps"] / bare,
                "live_latency_p50_ms": live["latency_p50_ms"], "live_latency_p95_ms": live["latency_p95_ms"],
-               "live_frames_processed": live["frames"], "live_dropped": live["dropped"]}
+               "live_frames_processed": live["frames"], "live_dropped": live["dropped"],
+               "live_dropped_share": dropped_share}
         rows.append(row)
-        print(f"{video.name[:36]:<36} {width:>4}x{height:<4} {len(images):>6} {bare:>9.1f} {full['fps']:>9.1f} "
-              f"{row['ratio']:>6.2f} {live['latency_p50_ms']:>7.1f}ms {live['latency_p95_ms']:>7.1f}ms "
-              f"{live['dropped']:>8}")
+        print(f"{video.name[:34]:<34} {width:>4}x{height:<4} {len(images):>6} {bare:>9.1f} {full['fps']:>9.1f} "
+              f"{row['ratio']:>6.3f} {row['sequential_ratio']:>5.2f} {live['latency_p50_ms']:>7.1f}ms "
+              f"{live['latency_p95_ms']:>7.1f}ms {live['dropped']:>5} ({dropped_share:5.1%})")
+    result: Dict[str, Any] = {"clips": rows, "cpu": _cpu_name(), "cores": os.cpu_count(),
+                              "lite_model_installed": model_installed(0)}
+    if model_installed(0):
+        lite = replace(config, pose=replace(config.pose, model_complexity=0))
+        clip = decode(videos[0], args.frames)
+        result["lite_fps"] = bare_fps(lite, clip["images"], clip["fps"])
+        print(f"\nlite model alone on {videos[0].name}: {result['lite_fps']:.1f} fps")
+    else:
+        print("\nlite model: not installed (MediaPipe 0.10.21 ships the full model; lite is downloaded on first use)")
+    if args.no_extras or args.clips:
+        _write(args.json, result)
+        return 0
     longest = args.videos / "calimiro__videoplayback.mp4"
-    result: Dict[str, Any] = {"clips": rows}
-    if longest.is_file() and not args.clips:
-        rt = analyze_realtime(longest)
-        result["analyze_longest"] = {"clip": longest.name, **rt}
-        print(f"\nlivecoach analyze {longest.name}: {rt['clip_s']:.1f} s of video in {rt['wall_s']:.1f} s "
-              f"= {rt['x_realtime']:.2f}x real time")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+    if longest.is_file():
+        runs = [analyze_realtime(longest, jobs) for jobs in (1, 2)]
+        result["analyze"] = {"clip": longest.name, "runs": runs, "speedup_2_vs_1": runs[0]["wall_s"] / runs[1]["wall_s"]}
+        for run in runs:
+            print(f"livecoach analyze --jobs {run['jobs']} {longest.name}: {run['clip_s']:.1f} s of video in "
+                  f"{run['wall_s']:.1f} s = {run['x_realtime']:.2f}x real time; peak RSS {run['peak_rss_mb']:.0f} MB")
+        print(f"  two processes vs one: {result['analyze']['speedup_2_vs_1']:.2f}x")
+    start = startup_seconds(videos[0])
+    result["startup"] = start
+    print(f"start-up (command to first processed frame, train --video, median of {start['runs']}): "
+          f"{start['median_s']:.2f} s")
+    recording = REPO_ROOT / "tests" / "fixtures" / "landmarks" / "vraj__pushups.mp4.jsonl.gz"
+    if recording.is_file():
+        result["cue_delay_p95_ms"] = cue_delay_p95_ms(recording)
+        print(f"cue delay p95 (rep end due -> first audio, espeak-ng): {result['cue_delay_p95_ms']:.0f} ms")
+    _write(args.json, result)
     return 0
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _write(path: Optional[Path], result: Dict[str, Any]) -> None:
+    if path is not None:
+        path.write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,27 @@ def _quiet_native_logs() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+_MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
+
+
+def model_installed(model_complexity: int) -> bool:
+    """Whether BlazePose's landmark model of ``model_complexity`` is on this computer.
+
+    MediaPipe 0.10.21's wheel ships only the full model (1); it downloads the lite (0) and heavy
+    (2) ones on first use, which fails without the internet. Looked up without importing
+    MediaPipe (its package folder), so asking costs nothing.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    name = _MODEL_FILES.get(int(model_complexity))
+    return name is not None and any(
+        os.path.isfile(os.path.join(folder, "modules", "pose_landmark", name))
+        for folder in spec.submodule_search_locations)
+
+
 class MediaPipePoseEstimator:
     """BlazePose (``mp.solutions.pose``) in video mode; one instance per stream.
 

@@ -157,6 +157,11 @@ class SecondPersonWatchingEstimator:
                 self._sightings.append(sighting)
         return pose
 
+    @property
+    def inner(self) -> PoseEstimator:
+        """The wrapped estimator (the session's tracker)."""
+        return self._estimator
+
     def take_sightings(self, up_to_t_s: float) -> List[Sighting]:
         """The sightings of frames up to ``up_to_t_s`` not taken yet, in frame order (called by
         the frame loop; the estimator may be a frame ahead on the pose worker)."""

@@ -5,17 +5,19 @@ code is 0 when training can run (with a camera or ``--video``), 1 otherwise.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
-from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
+from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError, model_installed  # mediapipe when used
+from livecoach.config.paths import shipped_asset
 from livecoach.config.schema import Config, ConfigError, default_config_path, load_config
 from livecoach.history.recovery import check_database
 from livecoach.history.store import db_path_for
@@ -64,6 +66,76 @@ def _model(config: Config) -> CheckResult:
 
     return CheckResult("pose model", OK, f"MediaPipe {mediapipe.__version__} BlazePose "
                                          f"(complexity {config.pose.model_complexity}) loads in {loaded_ms:.0f} ms")
+
+
+#: Frames timed per model by the speed check (after a few to warm the tracker up).
+SPEED_FRAMES = 45
+#: Headroom over the camera's frame rate a model needs to keep up with it in a live session
+#: (the loop, the overlay and the window share the computer with it).
+SPEED_HEADROOM = 1.1
+
+
+def pose_fps(config: Config, image: np.ndarray, model_complexity: int, frames: int = SPEED_FRAMES) -> float:
+    """Frames per second of the pose model (``model_complexity``) tracking the person in ``image``."""
+    pose = dataclasses.replace(config.pose, model_complexity=model_complexity)
+    with MediaPipePoseEstimator(pose, config.capture.inference_max_width) as estimator:
+        for i in range(5):  # the first frames find the person (detector) and warm the caches
+            estimator.estimate(Frame(index=i, t_s=i / 30.0, image=image))
+        started = time.perf_counter()
+        for i in range(5, 5 + frames):
+            estimator.estimate(Frame(index=i, t_s=i / 30.0, image=image))
+        return frames / (time.perf_counter() - started)
+
+
+def speed_advice(camera_fps: float, model_complexity: int, fallback_complexity: int,
+                 fps_by_complexity: Dict[int, float]) -> CheckResult:
+    """The ``pose speed`` row: whether this computer's pose model keeps up with the camera, and
+    which setting to use when it does not."""
+    need = SPEED_HEADROOM * camera_fps
+    names = {0: "lite", 1: "full", 2: "heavy"}
+    measured = ", ".join(f"{names.get(c, c)} model {fps:.0f} fps" for c, fps in sorted(fps_by_complexity.items()))
+    detail = f"{measured} on this computer; the camera gives {camera_fps:g} fps"
+    current = fps_by_complexity[model_complexity]
+    if current >= need:
+        return CheckResult("pose speed", OK, f"{detail}: keeps up", essential=False)
+    lighter = {c: fps for c, fps in fps_by_complexity.items() if c < model_complexity and fps >= need}
+    if lighter:
+        best = max(lighter)
+        if fallback_complexity <= best:
+            fix = (f"a live session switches to the {names[fallback_complexity]} model by itself when frames are "
+                   f"dropped; to start with it, set [pose] model_complexity = {best} in a --config file")
+        else:
+            fix = f"set [pose] model_complexity = {best} in a --config file (it keeps up)"
+        return CheckResult("pose speed", WARN, f"{detail}: frames will be dropped", fix, essential=False)
+    if not any(c < model_complexity for c in fps_by_complexity):  # no lighter model measured
+        return CheckResult("pose speed", WARN, f"{detail}: frames will be dropped",
+                           "close other programs, or use the lite model ([pose] model_complexity = 0 in a "
+                           "--config file)", essential=False)
+    return CheckResult("pose speed", WARN, f"{detail}: no model keeps up",
+                       "close other programs: reps and faults may be missed while frames are dropped",
+                       essential=False)
+
+
+def _pose_speed(config: Config) -> CheckResult:
+    from livecoach.render.imaging import decode_jpeg  # render needs cv2
+
+    picture = shipped_asset("window.jpg")
+    if picture is None:
+        return CheckResult("pose speed", WARN, "not measured: the test picture (assets/window.jpg) is not installed",
+                           "reinstall LiveCoach", essential=False)
+    image = decode_jpeg(picture.read_bytes())
+    wanted = sorted({config.pose.model_complexity, config.pose.fallback_model_complexity, 0})
+    # Only installed models: MediaPipe would download the others (0.10.21's wheel has the full one).
+    fps = {c: pose_fps(config, image, c) for c in wanted if model_installed(c) or c == config.pose.model_complexity}
+    result = speed_advice(config.capture.camera_fps, config.pose.model_complexity,
+                          config.pose.fallback_model_complexity, fps)
+    missing = [c for c in wanted if c not in fps]
+    if missing and result.status != OK:
+        names = " and ".join({0: "lite", 2: "heavy"}.get(c, str(c)) for c in missing)
+        result = dataclasses.replace(result, fix=(
+            f"{result.fix}; the {names} model is not installed: MediaPipe downloads it the first time it is "
+            f"used (needs the internet), after which a live session can switch to it by itself"))
+    return result
 
 
 def _camera(index: int, config: Config) -> CheckResult:
@@ -125,6 +197,7 @@ def run_checks(camera: int = 0, config_path: Optional[Path] = None,
         _python,
         lambda: _config(config_path),
         lambda: _model(config),
+        lambda: _pose_speed(config),
         lambda: _camera(camera, config),
         _display,
         lambda: _speech(config),

@@ -17,12 +17,14 @@ from livecoach.errors import LiveCoachError
 from livecoach.history.export import export_csv, export_json
 from livecoach.history.report import render_history_html
 from livecoach.history.journal import pending_journals
+from livecoach.history.progress import exercise_weeks
 from livecoach.history.recovery import import_pending, open_store
 from livecoach.history.review import end_of_session, open_in_browser
 from livecoach.history.schema import StoreError, db_path_for, reports_dir_for
 from livecoach.history.store import SessionStore
 from livecoach.history.summary import PER_REP_TABLE_MAX
-from livecoach.history.trends import fault_counts_by_session, format_history, trend_lines, weekly_stats
+from livecoach.history.trends import (exercise_trend_lines, fault_counts_by_session, format_history, trend_lines,
+                                     weekly_stats)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -130,19 +132,21 @@ def cmd_history(args: argparse.Namespace) -> int:
             since = monday - timedelta(weeks=weeks_back - 1)
             chosen = [s for s in sessions if s.started_at >= since.astimezone(s.started_at.tzinfo)]
             counts = fault_counts_by_session(store)
+            by_exercise = exercise_weeks(store, chosen)
             db_dir = store.path.parent
         if not chosen:
             print(f"No sessions in the last {_plural(weeks_back, 'week')} ({len(sessions)} older; try --weeks "
                   f"{_weeks_to_cover(sessions[0].started_at, now)}).")
             return EXIT_OK
         weeks = weekly_stats(chosen, counts)
-        trend = trend_lines(weeks)
+        trend = trend_lines(weeks) + exercise_trend_lines(by_exercise)
         print(f"LiveCoach history · last {_plural(weeks_back, 'week')} · {_plural(len(chosen), 'session')}")
-        print(format_history(chosen, weeks, trend))
+        print(format_history(chosen, weeks, trend, by_exercise))
         period = f"Last {_plural(weeks_back, 'week')} · since {since.strftime('%d %b %Y')}"
         out = Path(args.out) if args.out else reports_dir_for(data_dir if data_dir else db_dir) / "history.html"
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render_history_html(chosen, weeks, counts, trend, config, period), encoding="utf-8")
+        out.write_text(render_history_html(chosen, weeks, counts, trend, config, period, by_exercise),
+                       encoding="utf-8")
         print(f"  Report: {out}")
         if args.open and not open_in_browser(out):
             print("  (no browser could be opened; open the file above yourself)")

@@ -84,6 +84,20 @@ def _hold_seconds(text: str) -> float:
     return value
 
 
+#: ``analyze --jobs``' default: every core, up to four (each process holds its own pose model).
+DEFAULT_ANALYZE_JOBS = max(1, min(os.cpu_count() or 1, 4))
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 64, got {text!r}")
+    return value
+
+
 def _add_pipeline_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-pipeline", action="store_true",
                         help="run the pose model on the frame loop's thread (slower; same results)")
@@ -110,6 +124,10 @@ def register_session_commands(sub: "argparse._SubParsersAction") -> None:
     analyze.add_argument("--annotated-video", type=Path, metavar="FILE",
                          help="write the video with the overlay drawn on it")
     analyze.add_argument("--no-progress", action="store_true", help="no progress bar")
+    analyze.add_argument("--jobs", type=_jobs, default=DEFAULT_ANALYZE_JOBS, metavar="N",
+                         help="processes running the pose model over chunks of the video "
+                              f"(default {DEFAULT_ANALYZE_JOBS}: this computer's cores, at most 4; 1 = one "
+                              "process, the pose model one frame ahead of the logic)")
     _add_pipeline_flag(analyze)
     _add_common(analyze)
     analyze.set_defaults(func=_cmd_session, mode="analyze")
@@ -146,6 +164,7 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
         quiet=args.quiet,
         per_rep=args.reps,
         pipelined=not getattr(args, "no_pipeline", False),
+        jobs=getattr(args, "jobs", 1),
         camera=getattr(args, "camera", 0) or 0,
         video=getattr(args, "video", None),
         recording=getattr(args, "recording", None),

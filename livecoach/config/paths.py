@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sysconfig
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 from livecoach.errors import LiveCoachError
 
@@ -37,3 +37,13 @@ def shipped_config_dir() -> Path:
             return folder
     searched = ", ".join(str(p) for p in candidate_config_dirs())
     raise LiveCoachError(f"the shipped config/default.toml is missing (searched {searched}); reinstall LiveCoach")
+
+
+def shipped_asset(name: str) -> Optional[Path]:
+    """A file of the project's ``assets/`` folder (a wheel carries the ones listed in
+    pyproject.toml under ``share/livecoach/assets``), or None when it is not installed."""
+    for config_dir in candidate_config_dirs():
+        path = config_dir.parent / "assets" / name
+        if path.is_file():
+            return path
+    return None

@@ -52,6 +52,9 @@ class PoseConfig:
     min_detection_confidence: float = setting(0.0, 1.0, doc="how sure the detector must be that a person is there")
     min_tracking_confidence: float = setting(0.0, 1.0, doc="below this the person is searched for again")
     smooth_landmarks: bool = setting(doc="MediaPipe's own landmark smoothing across frames")
+    fallback_model_complexity: int = setting(0, 2, doc="live: the model switched to when too many frames are "
+                                             "dropped ([session] dropped_frames_notice_share); equal to "
+                                             "model_complexity = never switch")
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,30 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
     return frames
 
 
+def extract_landmarks_chunked(video: Path, out_path: Path, pose_config: PoseConfig, max_width: int,
+                              workers: int) -> int:
+    """:func:`extract_landmarks` of one clip by ``workers`` processes over chunks of it (the
+    path ``livecoach analyze --jobs`` takes); the same recording format, frame indices and times."""
+    from livecoach.capture.parallel import extract_landmarks_parallel  # adapter modules: cv2, mediapipe
+    from livecoach.capture.video_file import VideoFileSource
+
+    with VideoFileSource(video) as source:
+        fps = float(source.fps)
+        header = RecordingHeader(source=video.name, width=int(source.width), height=int(source.height), fps=fps)
+    poses = extract_landmarks_parallel(video, pose_config, workers=workers, max_width=max_width)
+    tmp = out_path.with_name(out_path.name + f".{os.getpid()}.tmp.gz")
+    try:
+        with LandmarkWriter(tmp, header) as writer:
+            for index, pose in enumerate(poses):
+                # The video source stamps frame i at i / fps: a frame without a pose keeps that time.
+                writer.write(index, pose.t_s if pose is not None else index / fps, pose)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, out_path)
+    return len(poses)
+
+
 #: One extraction job: (position in the run, video, output, pose settings, inference width,
 #: image transform or None).
 ExtractJob = Tuple[int, str, str, PoseConfig, int, Optional[Augmentation]]
@@ -160,6 +184,23 @@ def run_extraction_jobs(work: Sequence[ExtractJob], names: Sequence[str], jobs: 
     return outcomes
 
 
+def _run_chunked(work: Sequence[ExtractJob], names: Sequence[str], jobs: int,
+                 log: Callable[[str], None]) -> Dict[int, ExtractOutcome]:
+    outcomes: Dict[int, ExtractOutcome] = {}
+    for position, video, out, pose_config, max_width, _ in work:
+        started = time.monotonic()
+        try:
+            frames = extract_landmarks_chunked(Path(video), Path(out), pose_config, max_width, jobs)
+            outcomes[position] = (position, None, frames, time.monotonic() - started)
+            log(f"  clip {len(outcomes)} of {len(work)}: {names[position]}: {frames} frames in "
+                f"{time.monotonic() - started:.0f} s ({jobs} processes over chunks of it)")
+        except Exception as exc:  # noqa: BLE001 - reported per clip, like the pool's jobs
+            outcomes[position] = (position, f"{type(exc).__name__}: {exc}".splitlines()[0], 0,
+                                  time.monotonic() - started)
+            log(f"  clip {len(outcomes)} of {len(work)}: {names[position]}: failed: {outcomes[position][1]}")
+    return outcomes
+
+
 def ensure_landmarks(clips: Sequence[ClipSpec], config: Config, cache_dir: Path, jobs: int = 2,
                      seed_dir: Optional[Path] = None, log: Callable[[str], None] = print,
                      augmentation: Optional[Augmentation] = None,
@@ -189,7 +230,11 @@ def ensure_landmarks(clips: Sequence[ClipSpec], config: Config, cache_dir: Path,
         width = config.capture.inference_max_width
         work = [(i, str(c.path), str(p), config.pose, width, augmentation) for i, (c, p) in enumerate(misses)]
         started = time.monotonic()
-        outcomes = run_extraction_jobs(work, [c.file for c, _ in misses], jobs, log)
+        if jobs > 1 and len(misses) < jobs and augmentation is None:
+            # Fewer clips than processes: each clip is split over all of them instead.
+            outcomes = _run_chunked(work, [c.file for c, _ in misses], jobs, log)
+        else:
+            outcomes = run_extraction_jobs(work, [c.file for c, _ in misses], jobs, log)
         for i, (clip, path) in enumerate(misses):
             error = outcomes[i][1]
             result[clip.file] = (None, error) if error else (path, None)

@@ -2,10 +2,10 @@
 
 Every object has ``type``, ``t`` (seconds from the start of the source) and ``v`` (the
 schema version). Types: ``session_start``, ``rep``, ``no_rep``, ``fault``, ``cue``,
-``exercise``, ``hold``, ``session_end``; with a plan, its events (``livecoach.session.plan_driver``);
-and ``notice`` (``kind``: ``second_person``; ``message``), written by
-``livecoach.session.second_person``. The README documents each field; change them only with a
-version bump (a new event type is not a change: readers skip types they do not know).
+``exercise``, ``hold``, ``quality``, ``session_end`` (and a plan's ``set_start``, ``set_end``,
+``rest``, ``setup``, ``advice``), and ``notice`` (``kind``: ``second_person``; ``message``, written
+by ``livecoach.session.second_person``). The README documents each field; change them only
+with a version bump (a new event type is not a change: readers skip types they do not know).
 
 v2 (from v1): ``rep``/``no_rep`` gain ``exercise``; new ``exercise`` (the recognised exercise
 changed: ``exercise``, ``confidence``) and ``hold`` (a timed hold ended: ``exercise``,
@@ -71,6 +71,14 @@ def event_to_dict(event: Event) -> Dict[str, Any]:
                            "form_verdict": event.form_verdict, "reason": event.reason,
                            "holds": event.holds, "exercises": list(event.exercises)})
     raise TypeError(f"not an event: {event!r}")
+
+
+def quality_dict(t_s: float, dropped_share: float, model_complexity_from: int,
+                 model_complexity_to: int) -> Dict[str, Any]:
+    """``quality``: a live session switched to a lighter pose model because frames were dropped."""
+    return _versioned({"type": "quality", "t": _num(t_s), "dropped_share": _num(dropped_share, 3),
+                       "model_complexity_from": int(model_complexity_from),
+                       "model_complexity_to": int(model_complexity_to)})
 
 
 def session_start_dict(source: str, mode: str, variant: str, version: str) -> Dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 import numpy as np
 
 from livecoach.landmarks import Landmark
+from livecoach.logic.plan_events import SetResult
 from livecoach.types import Cue, CueKind, Fault, RepRecord, SessionEnd
 
 
@@ -62,6 +63,17 @@ class StoredRep:
 
 
 @dataclass(frozen=True)
+class StoredSet:
+    """A set of a plan session as stored, in the order it ended (``seq``), with the advice given
+    after it (``advice`` "regress"/"progress" and the exercise suggested, or None)."""
+
+    seq: int
+    result: SetResult
+    advice: Optional[str] = None
+    advice_to: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class FrameSeries:
     """The per-frame features kept for plots: equal-length float arrays (nan = not measured)."""
 
@@ -84,6 +96,7 @@ class SessionData:
     reps: Tuple[StoredRep, ...]
     cues: Tuple[Cue, ...]
     series: FrameSeries
+    sets: Tuple["StoredSet", ...] = ()  # the sets of a --plan session, in the order they ended
 
     @property
     def full_reps(self) -> Tuple[StoredRep, ...]:
@@ -131,7 +144,7 @@ def rep_to_json(record: RepRecord) -> Dict[str, Any]:
     out: Dict[str, Any] = {"index": int(record.index), "full": bool(record.full)}
     out.update({k: num_or_none(getattr(record, k)) for k in _REP_FLOATS})
     out.update({"faults": [fault_to_json(f) for f in record.faults], "not_judged": list(record.not_judged),
-                "score": int(record.score), "no_rep_reason": record.no_rep_reason})
+                "score": int(record.score), "no_rep_reason": record.no_rep_reason, "exercise": record.exercise})
     return out
 
 
@@ -140,7 +153,31 @@ def rep_from_json(obj: Mapping[str, Any]) -> RepRecord:
                      **{k: float_or_nan(obj.get(k)) for k in _REP_FLOATS},
                      faults=tuple(fault_from_json(f) for f in obj.get("faults", ())),
                      not_judged=tuple(obj.get("not_judged", ())), score=int(obj["score"]),
-                     no_rep_reason=obj.get("no_rep_reason"))
+                     no_rep_reason=obj.get("no_rep_reason"), exercise=obj.get("exercise") or "standard")
+
+
+def set_to_json(stored: StoredSet) -> Dict[str, Any]:
+    """Every field of a :class:`StoredSet` (for the session journal)."""
+    r = stored.result
+    return {"seq": int(stored.seq), "plan": r.plan, "block": r.block, "set": int(r.set), "of": int(r.of),
+            "round": int(r.round), "rounds": int(r.rounds), "exercise": r.exercise, "unit": r.unit,
+            "target_min": int(r.target_min), "target_max": int(r.target_max), "reps": int(r.reps),
+            "no_reps": int(r.no_reps), "bad_cycles": int(r.bad_cycles), "hold_s": num_or_none(r.hold_s),
+            "rest_before_s": num_or_none(r.rest_before_s), "reason": r.reason, "t_start": num_or_none(r.t_start_s),
+            "t_end": num_or_none(r.t_end_s), "advice": stored.advice, "advice_to": stored.advice_to}
+
+
+def set_from_json(obj: Mapping[str, Any]) -> StoredSet:
+    result = SetResult(plan=obj["plan"], block=obj.get("block", ""), exercise=obj["exercise"],
+                       target_min=int(obj["target_min"]), target_max=int(obj["target_max"]),
+                       unit=obj.get("unit", "reps"), reps=int(obj["reps"]), no_reps=int(obj.get("no_reps", 0)),
+                       bad_cycles=int(obj.get("bad_cycles", 0)), hold_s=float(obj.get("hold_s") or 0.0),
+                       reason=obj["reason"], t_start_s=float_or_nan(obj.get("t_start")),
+                       t_end_s=float_or_nan(obj.get("t_end")),
+                       rest_before_s=None if obj.get("rest_before_s") is None else float(obj["rest_before_s"]),
+                       set=int(obj.get("set", 1)), of=int(obj.get("of", 1)), round=int(obj.get("round", 1)),
+                       rounds=int(obj.get("rounds", 1)))
+    return StoredSet(seq=int(obj["seq"]), result=result, advice=obj.get("advice"), advice_to=obj.get("advice_to"))
 
 
 def cue_to_json(cue: Cue) -> Dict[str, Any]:

@@ -382,3 +382,44 @@ def trend_plot(weeks: Sequence[Any], width: int = 1040, height: int = 280) -> st
     parts.append("</svg>")
     return "".join(parts)
 
+
+
+#: Line colours of the exercises on the best-set plot, in the order of their names.
+_EXERCISE_COLOURS = ("#2b6cb0", "#1f9d55", "#d98b00", "#805ad5", "#d64545", "#319795", "#718096")
+
+
+def best_set_plot(exercise_weeks: Sequence[Any], width: int = 1040, height: int = 260) -> str:
+    """The best plan set of each rep exercise per week (most reps in one set), one line each;
+    ``exercise_weeks``: :class:`livecoach.history.progress.ExerciseWeek` rows. Holds are left out
+    (seconds, not reps: the table beside it has them)."""
+    weeks = sorted({(w.start, w.week) for w in exercise_weeks})
+    rows = [w for w in exercise_weeks if w.best_reps > 0]
+    if not rows:
+        return ""
+    index = {label: i for i, (_start, label) in enumerate(weeks)}
+    top = max([w.best_reps for w in rows] + [5])
+    frame = Frame(0, len(weeks), 0, top * 1.2, width, height, left=58, right=24, top=44)
+    parts = svg_open(frame, "Best set per exercise and week", "plot best-set-plot")
+    parts += y_grid(frame, nice_ticks(0, top * 1.2, 5, integer=True), lambda v: f"{v:.0f}")
+    for _start, label in weeks:
+        parts.append(f'<text x="{frame.px(index[label] + 0.5):.1f}" y="{frame.plot_bottom + 16}" '
+                     f'text-anchor="middle" class="tick">{esc(label)}</text>')
+    items = []
+    for k, exercise in enumerate(sorted({w.exercise for w in rows})):
+        colour = _EXERCISE_COLOURS[k % len(_EXERCISE_COLOURS)]
+        points = sorted((index[w.week], w.best_reps) for w in rows if w.exercise == exercise)
+        d = " ".join(f'{"M" if i == 0 else "L"}{frame.px(x + 0.5):.1f} {frame.py(y):.1f}'
+                     for i, (x, y) in enumerate(points))
+        parts.append(f'<path class="series" d="{d}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+        for x, y in points:
+            cx, cy = frame.px(x + 0.5), frame.py(y)
+            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{colour}" stroke="#fff" '
+                         f'stroke-width="1.5"><title>{esc(f"{fault_label(exercise)}: best set {y} reps")}</title>'
+                         f'</circle><text x="{cx:.1f}" y="{cy - 9:.1f}" text-anchor="middle" class="bar-value">'
+                         f'{y}</text>')
+        items.append((colour, fault_label(exercise)))
+    parts.append(f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{frame.plot_bottom}" '
+                 f'y2="{frame.plot_bottom}" stroke="{AXIS}"/>')
+    parts.append(legend(frame, items))
+    parts.append("</svg>")
+    return "".join(parts)

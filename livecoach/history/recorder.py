@@ -26,13 +26,14 @@ import numpy as np
 
 from livecoach.config.schema import config_as_dict
 from livecoach.history import journal as jr
-from livecoach.history.data import SessionMeta
+from livecoach.history.data import SessionMeta, StoredSet
 from livecoach.history.schema import PHASE_CODES, StoreError, db_path_for
 from livecoach.history.store import SessionStore
-from livecoach.history.writer import (BeginItem, CueItem, EndItem, HistoryWriter, RepItem, SeriesItem, StoreOutcome,
-                                      now_iso)
+from livecoach.history.writer import (BeginItem, CueItem, EndItem, HistoryWriter, RepItem, SeriesItem, SetItem,
+                                      StoreOutcome, now_iso)
 from livecoach.landmarks import Landmark
-from livecoach.types import CueEvent, Features, LogicStep, Phase, PoseFrame, RepEvent, RepRecord, SessionEnd
+from livecoach.logic.plan_events import Advice, SetResult
+from livecoach.types import Cue, CueEvent, Features, LogicStep, Phase, PoseFrame, RepEvent, RepRecord, SessionEnd
 
 # What the session needs to record itself, from one module.
 __all__ = ["SAVE_FRAMES_CHOICES", "SessionMeta", "SessionRecorder", "StoreError", "StoreOutcome", "db_path_for"]
@@ -94,6 +95,7 @@ class SessionRecorder:
         self._imaging: Any = None  # livecoach.render.imaging, once pictures are wanted
         self.journal: Optional[jr.SessionJournal] = None
         self._seq = 0
+        self._sets = 0
         self._chunk = 0
         self._series: List[Tuple[float, float, float, float, float]] = []
         self._frame_counter = 0
@@ -159,6 +161,11 @@ class SessionRecorder:
         return self._writer.store if self._writer is not None else None
 
     @property
+    def sets_written(self) -> int:
+        """Plan sets handed to the history so far (:meth:`record_set`)."""
+        return self._sets
+
+    @property
     def journal_path(self) -> Optional[Path]:
         return self.journal.path if self.journal is not None else None
 
@@ -182,6 +189,28 @@ class SessionRecorder:
             # FaultEvents repeat the faults of the RepRecord, stored with it.
         if dirty or len(self._series) >= self._session.series_flush_frames:
             self._flush_series()
+
+    def record_set(self, result: SetResult, advice: Optional[Advice] = None) -> None:
+        """Keep one finished set of a plan session (and the advice given after it); like a rep,
+        journaled at once and handed to the writer without waiting. Raises :class:`StoreError`
+        if the writer thread died of an unexpected error."""
+        if self._writer is None:
+            raise RuntimeError("SessionRecorder.record_set() before start()")
+        self.check()
+        self._sets += 1
+        stored = StoredSet(seq=self._sets, result=result, advice=advice.kind if advice is not None else None,
+                           advice_to=advice.to_exercise if advice is not None else None)
+        self.journal.append(jr.set_line(stored))
+        self._writer.submit(SetItem(stored))
+
+    def record_cue(self, cue: Cue) -> None:
+        """Keep a line said outside the logic's own events (a plan's announcement, counts, set-up
+        advice); without waiting."""
+        if self._writer is None:
+            raise RuntimeError("SessionRecorder.record_cue() before start()")
+        self.check()
+        self.journal.append(jr.cue_line(cue))
+        self._writer.submit(CueItem(cue))
 
     def finish(self, end: SessionEnd) -> Optional[int]:
         """Hand over what is left and the end of the session (without waiting); returns the

@@ -24,7 +24,7 @@ import numpy as np
 
 from livecoach.history import journal as jr
 from livecoach.history.data import (FrameSeries, SessionData, SessionInfo, SessionMeta, StoredRep, cue_from_json,
-                                    end_from_json, rep_from_json)
+                                    end_from_json, rep_from_json, set_from_json)
 from livecoach.history.schema import SCHEMA_VERSION, SERIES_COLUMNS, StoreError
 from livecoach.history.store import SessionStore
 from livecoach.types import RepRecord
@@ -179,6 +179,11 @@ def import_journal_records(store: SessionStore, records: Sequence[dict]) -> Tupl
             if key not in have["cues"]:
                 store.add_cue(sid, cue)
                 have["cues"].add(key)
+        elif kind == "set":
+            stored = set_from_json(r["set"])
+            if stored.seq not in have["sets"]:
+                store.add_set(sid, stored)
+                have["sets"].add(stored.seq)
         elif kind == "series":
             chunk = int(r["chunk"])
             if chunk not in have["chunks"]:
@@ -285,7 +290,9 @@ def load_journal_session(path: Path) -> SessionData:
         dropped_frames=end.dropped_frames if end else None, verdict=end.form_verdict if end else None,
         mean_score=_mean_score(full), top_fault=top)
     cues = tuple(cue_from_json(r["cue"]) for r in records if r.get("k") == "cue")
-    return SessionData(info=info, config=b.get("config") or {}, reps=reps, cues=cues, series=series)
+    sets = {s.seq: s for s in (set_from_json(r["set"]) for r in records if r.get("k") == "set")}
+    return SessionData(info=info, config=b.get("config") or {}, reps=reps, cues=cues, series=series,
+                       sets=tuple(sets[k] for k in sorted(sets)))
 
 
 def _mean_score(full: Sequence[RepRecord]) -> Optional[float]:

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any, Dict, List, Sequence, Tuple
 
 from livecoach.history.data import SessionData, SessionInfo, StoredRep
-from livecoach.history.plots import (SET_GAP_S, body_line_plot, dense_session, elbow_plot, score_plot, tempo_plot,
-                                     trend_plot)
-from livecoach.history.summary import PER_REP_TABLE_MAX, fault_label, fmt_clock, fmt_num
+from livecoach.history.plots import (SET_GAP_S, best_set_plot, body_line_plot, dense_session, elbow_plot, score_plot,
+                                     tempo_plot, trend_plot)
+from livecoach.history.progress import ExerciseWeek, best_set_text
+from livecoach.history.summary import PER_REP_TABLE_MAX, fault_label, fmt_clock, fmt_num, set_rows
 from livecoach.history.svg import esc, score_colour
 
 
@@ -72,6 +73,7 @@ table.reps tr.norep td { color: var(--muted); background: #fafbfc; }
 .chip { display:inline-block; background:#fde8e8; color:#a12626; border-radius: 6px; padding: 0 7px; margin: 1px 2px;
         font-size: 12px; }
 .chip.ok { background:#e3f6ea; color:#1b7a43; }
+table.by-exercise .best { color: var(--muted); font-size: 12px; } .scroll { overflow-x: auto; }
 .pill { display:inline-block; min-width: 38px; text-align:center; color:#fff; border-radius: 999px; font-weight:650;
         font-size: 13px; padding: 1px 8px; }
 .frames { display:grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 14px; }
@@ -184,6 +186,9 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
                    f'{esc(", ".join(fault_label(n) for n in summary.not_judged))}.</p>' if summary.not_judged else '')
                 + '</section>')
 
+    if data.sets:
+        body.append(_sets_card(data))
+
     if dense_session(data):
         elbow_note = (f'Green bands are sets (a pause of more than {SET_GAP_S:g} s starts a new one); the dark line '
                       'joins each rep\'s deepest elbow angle, the faint one is every frame; red dots mark faults.')
@@ -228,6 +233,49 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     return _page(title, "".join(body))
 
 
+def _sets_card(data: SessionData) -> str:
+    """The sets of a plan session: target, what was done, the rest taken, why it ended, advice."""
+    plans = ", ".join(sorted({s.result.plan for s in data.sets}))
+    rows = "".join(
+        f'<tr><td>{esc(row.label)}</td><td>{esc(row.exercise)}</td><td class="num">{esc(row.target)}</td>'
+        f'<td class="num">{esc(row.done)}</td><td class="num">{esc(row.rest)}</td><td>{esc(row.ended)}</td>'
+        f'<td>{esc(row.advice) or "—"}</td></tr>' for row in set_rows(data.sets))
+    return (f'<section class="card"><h2>Sets</h2><p class="note">Plan {esc(plans)}: {len(data.sets)} '
+            f'set{"" if len(data.sets) == 1 else "s"}; rest is the time taken before the set.</p>'
+            '<table class="reps sets"><thead><tr><th>Set</th><th>Exercise</th><th class="num">Target</th>'
+            '<th class="num">Done</th><th class="num">Rest</th><th>Ended</th><th>Advice</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table></section>')
+
+
+def _exercise_card(exercise_weeks: Sequence[ExerciseWeek]) -> str:
+    """Per exercise (rows) and week (columns, oldest first): the volume (counted reps, or seconds
+    held) and, under it, the best set of a plan."""
+    weeks = sorted({(w.start, w.week) for w in exercise_weeks})
+    exercises = sorted({w.exercise for w in exercise_weeks})
+    cell = {(w.exercise, w.week): w for w in exercise_weeks}
+    head = "".join(f'<th class="num">{esc(label)}</th>' for _start, label in weeks)
+    plot = best_set_plot(exercise_weeks)
+    if plot:
+        plot = '<p class="note">Best set of each exercise per week, in reps:</p>' + plot
+    rows = []
+    for exercise in exercises:
+        tds = []
+        for _start, label in weeks:
+            w = cell.get((exercise, label))
+            if w is None:
+                tds.append('<td class="num">—</td>')
+                continue
+            volume = f"{w.hold_s:.0f} s" if w.hold_s > 0 and w.reps == 0 else f"{w.reps} reps"
+            best = best_set_text(w)
+            tds.append(f'<td class="num">{esc(volume)}' + (f'<br><span class="best">best {esc(best)}</span>'
+                                                             if best else "") + '</td>')
+        rows.append(f'<tr><td>{esc(fault_label(exercise))}</td>{"".join(tds)}</tr>')
+    return ('<section class="card"><h2>By exercise</h2><p class="note">Volume per week: counted reps, filed under '
+            'the exercise recognised (seconds held for holds). Best: the most reps, or the longest hold, in one set '
+            'of a plan.</p><div class="scroll"><table class="reps by-exercise"><thead><tr><th>Exercise</th>'
+            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>{plot}</section>')
+
+
 def _rep_table(reps: Sequence[StoredRep], good: int, fair: int) -> str:
     if not reps:
         return '<p class="note">No rep cycles were recorded.</p>'
@@ -255,8 +303,10 @@ def _rep_table(reps: Sequence[StoredRep], good: int, fair: int) -> str:
 
 
 def render_history_html(sessions: Sequence[SessionInfo], weeks: Sequence[Any], fault_counts: Dict[int, Dict[str, int]],
-                        trend_text: Sequence[str], config: Any, period: str) -> str:
-    """The history across sessions: trend plot per week, weekly table, every session."""
+                        trend_text: Sequence[str], config: Any, period: str,
+                        exercise_weeks: Sequence[ExerciseWeek] = ()) -> str:
+    """The history across sessions: trend plot per week, weekly table, per exercise and week
+    (volume and best set), every session."""
     sess = config.session
     total_reps = sum(s.reps for s in sessions)
     scores = [(s.mean_score, s.reps) for s in sessions if s.mean_score is not None and s.reps]
@@ -277,6 +327,8 @@ def render_history_html(sessions: Sequence[SessionInfo], weeks: Sequence[Any], f
                 '<th class="num">Sessions</th><th class="num">Reps</th><th class="num">No-reps</th>'
                 '<th class="num">Mean score</th><th>Most common fault</th></tr></thead>'
                 f'<tbody>{wrows}</tbody></table></section>')
+    if exercise_weeks:
+        body.append(_exercise_card(exercise_weeks))
     srows = []
     for s in sessions:
         colour = score_colour(s.mean_score, sess.good_score, sess.fair_score) if s.mean_score is not None else "#a0aec0"

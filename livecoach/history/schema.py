@@ -2,7 +2,7 @@
 
 One database per user (``default_data_dir()/livecoach.db``), WAL mode, schema versioned.
 
-Tables (schema version 1)::
+Tables (schema version 2)::
 
     meta(key, value)                -- schema_version
     sessions(id, started_at, ended_at, source, mode, variant, app_version, config_json,
@@ -10,10 +10,17 @@ Tables (schema version 1)::
              frames_with_pose, fps, dropped_frames, verdict)
     reps(id, session_id, seq, idx, full, t_start, t_bottom, t_end, depth, min_elbow_deg,
          seconds_down, seconds_up, score, no_rep_reason, faults_json, not_judged_json,
-         bottom_t, bottom_jpeg)
+         bottom_t, bottom_jpeg, exercise)    -- exercise: v2; NULL in rows of v1 (= the session's variant)
     faults(id, session_id, rep_id, t, name, cue_key, value, threshold, joints_json)
     cues(id, session_id, t, key, text, kind, fault, priority)
     frame_series(session_id, chunk, t0, t1, n, columns, data)  -- zlib'd float32 (n x columns)
+    sets(id, session_id, seq, plan, block, set_no, set_of, round, rounds, exercise, unit, target_min,
+         target_max, reps, no_reps, bad_cycles, hold_s, rest_before_s, reason, t_start, t_end,
+         advice, advice_to)             -- v2: the sets of a --plan session, in the order they ended
+
+Migrations run in order from the database's version to :data:`SCHEMA_VERSION`, each step in one
+``BEGIN IMMEDIATE`` transaction (two LiveCoach processes opening an old database at once: the
+second sees the new version and does nothing). v1 -> v2 adds ``reps.exercise`` and ``sets``.
 """
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ from typing import Dict, Optional, Tuple, Union
 from livecoach.errors import EXIT_HISTORY, LiveCoachError
 from livecoach.types import Phase
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_FILENAME = "livecoach.db"
 
 #: Columns of the per-frame feature series, in blob order.
@@ -34,6 +41,21 @@ SERIES_COLUMNS: Tuple[str, ...] = ("t", "elbow_angle_deg", "hip_offset_frac", "d
 #: Phase codes stored in the series' ``phase`` column.
 PHASE_CODES: Dict[Phase, int] = {Phase.NOT_IN_POSITION: 0, Phase.TOP: 1, Phase.DESCENT: 2,
                                  Phase.BOTTOM: 3, Phase.ASCENT: 4}
+
+_SETS_TABLE = """
+CREATE TABLE IF NOT EXISTS sets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    plan TEXT NOT NULL, block TEXT NOT NULL,
+    set_no INTEGER NOT NULL, set_of INTEGER NOT NULL, round INTEGER NOT NULL, rounds INTEGER NOT NULL,
+    exercise TEXT NOT NULL, unit TEXT NOT NULL, target_min INTEGER NOT NULL, target_max INTEGER NOT NULL,
+    reps INTEGER NOT NULL, no_reps INTEGER NOT NULL, bad_cycles INTEGER NOT NULL, hold_s REAL NOT NULL,
+    rest_before_s REAL, reason TEXT NOT NULL, t_start REAL, t_end REAL,
+    advice TEXT, advice_to TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sets_by_session ON sets(session_id, seq);
+"""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -72,7 +94,8 @@ CREATE TABLE IF NOT EXISTS reps (
     faults_json TEXT NOT NULL,
     not_judged_json TEXT NOT NULL,
     bottom_t REAL,
-    bottom_jpeg BLOB
+    bottom_jpeg BLOB,
+    exercise TEXT
 );
 CREATE INDEX IF NOT EXISTS reps_by_session ON reps(session_id, seq);
 CREATE TABLE IF NOT EXISTS faults (
@@ -94,7 +117,7 @@ CREATE TABLE IF NOT EXISTS frame_series (
     t0 REAL, t1 REAL, n INTEGER NOT NULL, columns TEXT NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (session_id, chunk)
 );
-"""
+""" + _SETS_TABLE
 
 
 class StoreError(LiveCoachError, RuntimeError):
@@ -139,19 +162,41 @@ def reports_dir_for(data_dir: Optional[Union[str, Path]]) -> Path:
 
 # --------------------------------------------------------------------------- migrations
 
+def _to_v2(db: sqlite3.Connection) -> None:
+    """v1 -> v2: the exercise of each rep, and the sets of plan sessions."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(reps)")}
+    if "exercise" not in columns:
+        db.execute("ALTER TABLE reps ADD COLUMN exercise TEXT")
+    for statement in _SETS_TABLE.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+#: version -> the step that brings a database of version - 1 to it.
+MIGRATIONS = {2: _to_v2}
+
+
+def _version(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
 def migrate(db: sqlite3.Connection, path: Path) -> None:
-    """Create the tables of an empty database; refuse a newer schema or a foreign database.
+    """Create the tables of an empty database, or bring an older one up to
+    :data:`SCHEMA_VERSION` keeping every row; refuse a newer schema or a foreign database.
 
     Raises :class:`StoreError` (the caller closes the connection).
     """
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if "meta" in tables:
-        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        version = int(row[0]) if row else 0
+        version = _version(db)
         if version > SCHEMA_VERSION:
             raise StoreError(f"{path} was written by a newer LiveCoach (history schema {version}, "
                              f"this version reads {SCHEMA_VERSION}); upgrade LiveCoach or use --data-dir")
         if version == SCHEMA_VERSION:
+            return
+        if version >= 1:
+            _upgrade(db)
             return
     elif tables:
         raise StoreError(f"{path} is not a LiveCoach history database (unexpected tables); "
@@ -159,3 +204,22 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
     with db:
         db.executescript(_SCHEMA)
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Run the migration steps one transaction each; the version is read again inside it (another
+    process may have migrated meanwhile). A failed step leaves the database as it was."""
+    while True:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = _version(db)
+            if version >= SCHEMA_VERSION:
+                db.execute("COMMIT")
+                return
+            MIGRATIONS[version + 1](db)
+            db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version + 1),))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                db.execute("ROLLBACK")
+            raise

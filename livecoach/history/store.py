@@ -17,17 +17,18 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
-from livecoach.history.data import FrameSeries, SessionData, SessionInfo, SessionMeta, StoredRep
+from livecoach.history.data import FrameSeries, SessionData, SessionInfo, SessionMeta, StoredRep, StoredSet
 from livecoach.history.data import fault_from_json as _fault_from_json
 from livecoach.history.data import fault_to_json as _fault_to_json
 from livecoach.history.data import float_or_nan as _float
 from livecoach.history.data import num_or_none as _num
 from livecoach.history.schema import (DB_FILENAME, PHASE_CODES, SCHEMA_VERSION, SERIES_COLUMNS, StoreError,
                                       db_path_for, default_data_dir, migrate, reports_dir_for)
+from livecoach.logic.plan_events import SetResult
 from livecoach.types import Cue, CueKind, RepRecord, SessionEnd
 
 __all__ = ["DB_FILENAME", "PHASE_CODES", "SCHEMA_VERSION", "SERIES_COLUMNS", "FrameSeries", "SessionData",
-           "SessionInfo", "SessionMeta", "SessionStore", "StoreError", "StoredRep", "db_path_for",
+           "SessionInfo", "SessionMeta", "SessionStore", "StoreError", "StoredRep", "StoredSet", "db_path_for",
            "default_data_dir", "reports_dir_for"]
 
 
@@ -145,8 +146,9 @@ class SessionStore:
         cues = {(round(float(t), 4), text) for t, text in self._db.execute(
             "SELECT t, text FROM cues WHERE session_id=?", (session_id,))}
         ended = self._db.execute("SELECT ended_at IS NOT NULL FROM sessions WHERE id=?", (session_id,)).fetchone()
+        sets = {int(r[0]) for r in self._db.execute("SELECT seq FROM sets WHERE session_id=?", (session_id,))}
         return {"seqs": {int(s) for s, _p in reps}, "pictured": {int(s) for s, p in reps if p},
-                "chunks": chunks, "cues": cues, "ended": bool(ended and ended[0])}
+                "chunks": chunks, "cues": cues, "ended": bool(ended and ended[0]), "sets": sets}
 
     def set_rep_picture(self, session_id: int, seq: int, bottom_jpeg: bytes) -> None:
         """Attach the bottom-of-rep picture to a stored rep; not committed."""
@@ -158,13 +160,13 @@ class SessionStore:
         """Insert one rep and its faults; not committed (the caller commits with the series)."""
         cur = self._db.execute(
             "INSERT INTO reps(session_id, seq, idx, full, t_start, t_bottom, t_end, depth, min_elbow_deg,"
-            " seconds_down, seconds_up, score, no_rep_reason, faults_json, not_judged_json, bottom_t, bottom_jpeg)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " seconds_down, seconds_up, score, no_rep_reason, faults_json, not_judged_json, bottom_t, bottom_jpeg,"
+            " exercise) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (session_id, seq, record.index, int(record.full), _num(record.t_start_s), _num(record.t_bottom_s),
              _num(record.t_end_s), _num(record.depth_frac), _num(record.min_elbow_angle_deg),
              _num(record.seconds_down), _num(record.seconds_up), int(record.score), record.no_rep_reason,
              json.dumps([_fault_to_json(f) for f in record.faults]), json.dumps(list(record.not_judged)),
-             _num(bottom_t_s), sqlite3.Binary(bottom_jpeg) if bottom_jpeg else None))
+             _num(bottom_t_s), sqlite3.Binary(bottom_jpeg) if bottom_jpeg else None, record.exercise))
         rep_id = int(cur.lastrowid)
         self._db.executemany(
             "INSERT INTO faults(session_id, rep_id, t, name, cue_key, value, threshold, joints_json)"
@@ -178,6 +180,42 @@ class SessionStore:
         self._db.execute("INSERT INTO cues(session_id, t, key, text, kind, fault, priority) VALUES (?,?,?,?,?,?,?)",
                          (session_id, float(cue.t_s), cue.key, cue.text, cue.kind.value, cue.fault,
                           int(cue.priority)))
+
+    def add_set(self, session_id: int, stored: StoredSet) -> None:
+        """Insert one finished set of a plan session; not committed."""
+        r = stored.result
+        self._db.execute(
+            "INSERT INTO sets(session_id, seq, plan, block, set_no, set_of, round, rounds, exercise, unit,"
+            " target_min, target_max, reps, no_reps, bad_cycles, hold_s, rest_before_s, reason, t_start, t_end,"
+            " advice, advice_to) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (session_id, int(stored.seq), r.plan, r.block, int(r.set), int(r.of), int(r.round), int(r.rounds),
+             r.exercise, r.unit, int(r.target_min), int(r.target_max), int(r.reps), int(r.no_reps),
+             int(r.bad_cycles), float(_num(r.hold_s) or 0.0), _num(r.rest_before_s), r.reason, _num(r.t_start_s),
+             _num(r.t_end_s), stored.advice, stored.advice_to))
+
+    def load_sets(self, session_ids: Optional[List[int]] = None) -> Dict[int, Tuple[StoredSet, ...]]:
+        """Session id -> its sets in the order they ended (every session with sets, or those of
+        ``session_ids``)."""
+        where = ""
+        args: Tuple[Any, ...] = ()
+        if session_ids is not None:
+            where = f"WHERE session_id IN ({','.join('?' * len(session_ids))})"
+            args = tuple(int(i) for i in session_ids)
+        out: Dict[int, List[StoredSet]] = {}
+        for row in self._db.execute(
+                "SELECT session_id, seq, plan, block, set_no, set_of, round, rounds, exercise, unit, target_min,"
+                " target_max, reps, no_reps, bad_cycles, hold_s, rest_before_s, reason, t_start, t_end, advice,"
+                f" advice_to FROM sets {where} ORDER BY session_id, seq", args):
+            (sid, seq, plan, block, set_no, set_of, rnd, rounds, exercise, unit, tmin, tmax, reps, no_reps, bad,
+             hold_s, rest, reason, t0, t1, advice, advice_to) = row
+            result = SetResult(plan=plan, block=block, exercise=exercise, target_min=int(tmin),
+                               target_max=int(tmax), unit=unit, reps=int(reps), no_reps=int(no_reps),
+                               bad_cycles=int(bad), hold_s=float(hold_s), reason=reason, t_start_s=_float(t0),
+                               t_end_s=_float(t1), rest_before_s=None if rest is None else float(rest),
+                               set=int(set_no), of=int(set_of), round=int(rnd), rounds=int(rounds))
+            out.setdefault(int(sid), []).append(StoredSet(seq=int(seq), result=result, advice=advice,
+                                                          advice_to=advice_to))
+        return {sid: tuple(sets) for sid, sets in out.items()}
 
     def add_series_chunk(self, session_id: int, chunk: int, rows: np.ndarray) -> None:
         """Insert ``rows`` (n x len(SERIES_COLUMNS) float32) as one compressed chunk; not committed."""
@@ -302,15 +340,17 @@ class SessionStore:
         reps = []
         for row in self._db.execute(
                 "SELECT seq, idx, full, t_start, t_bottom, t_end, depth, min_elbow_deg, seconds_down, seconds_up,"
-                " score, no_rep_reason, faults_json, not_judged_json, bottom_t, bottom_jpeg FROM reps"
+                " score, no_rep_reason, faults_json, not_judged_json, bottom_t, bottom_jpeg, exercise FROM reps"
                 " WHERE session_id=? ORDER BY seq", (session_id,)):
             (seq, idx, full, t0, tb, t1, depth, elbow, down, up, score, reason, faults_json, nj_json,
-             bottom_t, jpeg) = row
+             bottom_t, jpeg, exercise) = row
             record = RepRecord(index=int(idx), full=bool(full), t_start_s=_float(t0), t_bottom_s=_float(tb),
                                t_end_s=_float(t1), depth_frac=_float(depth), min_elbow_angle_deg=_float(elbow),
                                seconds_down=_float(down), seconds_up=_float(up),
                                faults=tuple(_fault_from_json(f) for f in json.loads(faults_json)),
-                               not_judged=tuple(json.loads(nj_json)), score=int(score), no_rep_reason=reason)
+                               not_judged=tuple(json.loads(nj_json)), score=int(score), no_rep_reason=reason,
+                               # A rep stored before schema 2 has no exercise: the session's variant.
+                               exercise=exercise or info.variant)
             reps.append(StoredRep(seq=int(seq), record=record, bottom_t_s=bottom_t,
                                   bottom_jpeg=bytes(jpeg) if jpeg is not None else None))
         cues = tuple(Cue(t_s=float(t), key=key or "", text=text, kind=CueKind(kind) if kind else CueKind.CORRECTION,
@@ -319,7 +359,7 @@ class SessionStore:
                          "SELECT t, key, text, kind, fault, priority FROM cues WHERE session_id=? ORDER BY t, id",
                          (session_id,)))
         return SessionData(info=info, config=json.loads(config_json or "{}"), reps=tuple(reps), cues=cues,
-                           series=self.load_series(session_id))
+                           series=self.load_series(session_id), sets=self.load_sets([session_id]).get(session_id, ()))
 
     def load_series(self, session_id: int) -> FrameSeries:
         parts = []

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 
-from livecoach.history.data import SessionData
+from livecoach.history.data import SessionData, StoredSet
 
 
 def fault_label(name: str) -> str:
@@ -110,6 +110,56 @@ def _clock(seconds: Optional[float]) -> str:
     return fmt_clock(seconds if seconds is not None else math.nan)
 
 
+@dataclass(frozen=True)
+class SetRow:
+    """One set of a plan session as the summary and the report show it."""
+
+    label: str      # "main 2/3", "warm-up round 1/2"
+    exercise: str
+    target: str     # "8-12", "20-30 s"
+    done: str       # "10 reps", "10 reps, 2 no-reps", "25 s"
+    rest: str       # rest taken before it, "1:02" ("—" for the first set)
+    ended: str      # "target", "stood up", ...
+    advice: str     # "easier: incline", "" for none
+
+
+def set_rows(sets: Sequence[StoredSet]) -> List[SetRow]:
+    """The rows of the sets table (terminal summary and report)."""
+    rows = []
+    for stored in sets:
+        r = stored.result
+        label = (f"{r.block} round {r.round}/{r.rounds}" if r.rounds > 1 else f"{r.block} {r.set}/{r.of}")
+        if r.unit == "seconds":
+            target, done = f"{r.target_min}-{r.target_max} s", f"{r.hold_s:.0f} s"
+        else:
+            target = f"{r.target_min}-{r.target_max}"
+            done = f"{r.reps} rep{'' if r.reps == 1 else 's'}"
+            if r.no_reps:
+                done += f", {r.no_reps} no-rep{'' if r.no_reps == 1 else 's'}"
+        advice = ""
+        if stored.advice == "regress":
+            advice = f"easier: {fault_label(stored.advice_to or '')}"
+        elif stored.advice == "progress":
+            advice = ("progress: more reps or a 3 s negative" if stored.advice_to in (None, r.exercise)
+                      else f"progress: {fault_label(stored.advice_to or '')}")
+        rows.append(SetRow(label=label, exercise=fault_label(r.exercise), target=target, done=done,
+                           rest=_clock(r.rest_before_s), ended=fault_label(r.reason), advice=advice))
+    return rows
+
+
+def format_sets(sets: Sequence[StoredSet]) -> List[str]:
+    """The terminal lines of a plan session's sets (none without sets)."""
+    if not sets:
+        return []
+    plans = sorted({s.result.plan for s in sets})
+    lines = ["", f"  Plan {', '.join(plans)} · {len(sets)} set{'' if len(sets) == 1 else 's'}",
+             f"  {'set':<18}{'exercise':<15}{'target':>9}  {'done':<20}{'rest':>6}  {'ended':<16}advice"]
+    for row in set_rows(sets):
+        lines.append(f"  {row.label:<18}{row.exercise:<15}{row.target:>9}  {row.done:<20}{row.rest:>6}  "
+                     f"{row.ended:<16}{row.advice}".rstrip())
+    return lines
+
+
 #: Up to this many rep cycles the terminal summary shows its per-rep table unasked.
 PER_REP_TABLE_MAX = 30
 
@@ -136,6 +186,7 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
                  f"Form: {status}")
     lines.append(f"  Average depth {_f(summary.mean_depth, 2)} · tempo {_f(summary.mean_down_s, 1)} s down / "
                  f"{_f(summary.mean_up_s, 1)} s up")
+    lines += format_sets(data.sets)
     show_table = per_rep if per_rep is not None else len(data.reps) <= PER_REP_TABLE_MAX
     if data.reps and not show_table:
         lines.append(f"  {len(data.reps)} rep cycles: every rep is in the report (or ask for the per-rep table: "

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from livecoach.history.data import SessionInfo
+from livecoach.history.progress import ExerciseWeek, best_set_text
 from livecoach.history.store import SessionStore
 from livecoach.history.summary import _f, fault_label_plain
 
@@ -75,7 +76,29 @@ def trend_lines(weeks: Sequence[WeekStats]) -> List[str]:
     return lines
 
 
-def format_history(sessions: Sequence[SessionInfo], weeks: Sequence[WeekStats], trend: Sequence[str]) -> str:
+def exercise_trend_lines(exercise_weeks: Sequence[ExerciseWeek]) -> List[str]:
+    """Per exercise done in more than one week: its volume and best set, first week -> last."""
+    by_exercise: Dict[str, List[ExerciseWeek]] = {}
+    for w in exercise_weeks:
+        by_exercise.setdefault(w.exercise, []).append(w)
+    lines = []
+    for exercise, weeks in sorted(by_exercise.items()):
+        weeks = sorted(weeks, key=lambda w: w.start)
+        if len(weeks) < 2:
+            continue
+        first, last = weeks[0], weeks[-1]
+        hold = first.reps == 0 and last.reps == 0
+        volume = (f"{first.hold_s:.0f} s → {last.hold_s:.0f} s held" if hold else f"{first.reps} → {last.reps} reps")
+        line = f"{fault_label_plain(exercise).capitalize()}: {volume} a week ({first.week} → {last.week})"
+        best = [(w, best_set_text(w)) for w in weeks if best_set_text(w)]
+        if len(best) >= 2:
+            line += f"; best set {best[0][1]} → {best[-1][1]}"
+        lines.append(line + ".")
+    return lines
+
+
+def format_history(sessions: Sequence[SessionInfo], weeks: Sequence[WeekStats], trend: Sequence[str],
+                   exercise_weeks: Sequence[ExerciseWeek] = ()) -> str:
     lines = [f"  {'#':>4}  {'date':<17}{'reps':>5}{'no-reps':>9}{'score':>7}  {'top fault':<16}{'form':<12}source"]
     for s in sessions:
         status = s.verdict if s.status == "finished" and s.verdict else s.status
@@ -87,6 +110,13 @@ def format_history(sessions: Sequence[SessionInfo], weeks: Sequence[WeekStats], 
     for w in weeks:
         lines.append(f"  {w.label:<10}{w.sessions:>9}{w.reps:>6}{w.no_reps:>9}{_f(w.mean_score, 0):>7}  "
                      f"{fault_label_plain(w.top_fault) if w.top_fault else '—'}")
+    if exercise_weeks:
+        lines.append("")
+        lines.append(f"  {'exercise':<16}{'week':<10}{'sessions':>9}{'sets':>6}{'volume':>8}  best set")
+        for w in exercise_weeks:
+            volume = f"{w.hold_s:.0f} s" if w.hold_s > 0 and w.reps == 0 else str(w.reps)
+            lines.append(f"  {fault_label_plain(w.exercise):<16}{w.week:<10}{w.sessions:>9}{w.sets or '—':>6}"
+                         f"{volume:>8}  {best_set_text(w) or '—'}")
     if trend:
         lines.append("")
         lines += ["  " + t for t in trend]

@@ -34,7 +34,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 
 from livecoach.history import journal as jr
-from livecoach.history.data import SessionMeta
+from livecoach.history.data import SessionMeta, StoredSet
 from livecoach.history.recovery import import_journal_records, import_pending, is_damage, open_store
 from livecoach.history.schema import StoreError
 from livecoach.history.store import SessionStore
@@ -77,6 +77,11 @@ class RepItem:
 @dataclass
 class CueItem:
     cue: Cue
+
+
+@dataclass
+class SetItem:
+    stored: StoredSet
 
 
 @dataclass
@@ -256,6 +261,8 @@ class HistoryWriter:
                 store.add_rep(sid, item.seq, item.record, item.bottom_t_s, item.jpeg)
             elif isinstance(item, CueItem):
                 store.add_cue(sid, item.cue)
+            elif isinstance(item, SetItem):
+                store.add_set(sid, item.stored)
             elif isinstance(item, SeriesItem):
                 store.add_series_chunk(sid, item.chunk, item.rows)
             elif isinstance(item, EndItem):
@@ -338,4 +345,5 @@ def now_iso() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-__all__ = ["BeginItem", "CueItem", "EndItem", "HistoryWriter", "RepItem", "SeriesItem", "StoreOutcome", "now_iso"]
+__all__ = ["BeginItem", "CueItem", "EndItem", "HistoryWriter", "RepItem", "SeriesItem", "SetItem", "StoreOutcome",
+           "now_iso"]

@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from livecoach.types import CueEvent, Features, RepRecord
 
 __all__ = ["PersonState", "RepOutcome", "PlanInput", "SetStart", "SetEnd", "Rest", "Advice", "PlanPaused",
            "PlanResumed", "PlanDone", "PlanEvent", "SetResult", "PlanStatus", "RunnerState", "person_state",
-           "SET_END_REASONS"]
+           "SET_END_REASONS", "set_is_clean", "clean_exercises", "clean_session_streaks"]
 
 SET_END_REASONS = ("target", "stood_up", "rested_too_long", "skipped", "session_end")
 
@@ -191,10 +191,52 @@ class SetResult:
     t_start_s: float
     t_end_s: float
     rest_before_s: Optional[float]  # rest actually taken before it (None for the first set)
+    # Where the set sits in the plan: set ``set`` of ``of`` of its block, in round ``round`` of ``rounds``.
+    set: int = 1
+    of: int = 1
+    round: int = 1
+    rounds: int = 1
 
     @property
     def clean_at_top(self) -> bool:
-        return self.reason == "target" and self.bad_cycles == 0
+        """No body-line fault and no no-rep, and ended at the top of the range."""
+        return set_is_clean(self, 0.0)
+
+
+def set_is_clean(result: SetResult, max_fault_share: float) -> bool:
+    """Whether a rep set counts toward progressing: it ended at the top of its range (``target``)
+    with at most ``max_fault_share`` of its cycles bad (``[progression] progress_max_fault_share``)."""
+    cycles = max(1, result.reps + result.no_reps)
+    return result.unit == "reps" and result.reason == "target" and result.bad_cycles <= max_fault_share * cycles
+
+
+def clean_exercises(results: Sequence[SetResult], max_fault_share: float) -> Tuple[str, ...]:
+    """The exercises whose every rep set in ``results`` (one session; skipped sets left out) was
+    clean at the top of its range (:func:`set_is_clean`)."""
+    by_ex: Dict[str, List[SetResult]] = {}
+    for r in results:
+        if r.unit == "reps" and r.reason != "skipped":
+            by_ex.setdefault(r.exercise, []).append(r)
+    return tuple(sorted(ex for ex, rs in by_ex.items() if all(set_is_clean(r, max_fault_share) for r in rs)))
+
+
+def clean_session_streaks(sessions: Sequence[Sequence[SetResult]], max_fault_share: float) -> Dict[str, int]:
+    """Exercise -> how many sessions in a row, counting back from the newest, had every rep set of
+    it clean at the top of its range. ``sessions`` oldest first, each its sets; a session without a
+    (non-skipped) rep set of an exercise neither counts nor breaks that exercise's streak. This is
+    the runner's ``clean_sessions`` input, read from the history before a session starts."""
+    streak: Dict[str, int] = {}
+    broken: set = set()
+    for results in reversed(list(sessions)):
+        done = {r.exercise for r in results if r.unit == "reps" and r.reason != "skipped"}
+        clean = set(clean_exercises(results, max_fault_share))
+        for ex in done - broken:
+            if ex in clean:
+                streak[ex] = streak.get(ex, 0) + 1
+            else:
+                broken.add(ex)
+                streak.setdefault(ex, 0)
+    return {ex: n for ex, n in streak.items() if n > 0}
 
 
 class RunnerState(str, Enum):

@@ -42,12 +42,12 @@ input and event types live in :mod:`livecoach.logic.plan_events` and are re-expo
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 from livecoach.config.plans import Plan, PlanRules, PlanSet
 from livecoach.logic.plan_events import (SET_END_REASONS, Advice, PersonState, PlanDone, PlanEvent, PlanInput,
                                          PlanPaused, PlanResumed, PlanStatus, RepOutcome, Rest, RunnerState, SetEnd,
-                                         SetResult, SetStart, person_state)
+                                         SetResult, SetStart, clean_exercises, person_state, set_is_clean)
 from livecoach.types import Cue, CueEvent, CueKind, Features
 
 __all__ = ["PlanRunner", "PersonState", "RepOutcome", "PlanInput", "SetStart", "SetEnd", "Rest", "Advice",
@@ -192,11 +192,7 @@ class PlanRunner:
     def clean_exercises(self) -> Tuple[str, ...]:
         """Exercises whose every rep set this session was clean at the top of its range (for the
         history's ``clean_sessions`` count)."""
-        by_ex: Dict[str, List[SetResult]] = {}
-        for r in self.results:
-            if r.unit == "reps" and r.reason != "skipped":
-                by_ex.setdefault(r.exercise, []).append(r)
-        return tuple(sorted(ex for ex, rs in by_ex.items() if all(r.clean_at_top for r in rs)))
+        return clean_exercises(self.results, self.rules.progression.progress_max_fault_share)
 
     # -- states ----------------------------------------------------------------------------
     def _reset_set(self) -> None:
@@ -331,12 +327,15 @@ class PlanRunner:
 
     def _record(self, t: float, reason: str, out: List[PlanEvent]) -> SetResult:
         s = self.sets[self.index]
+        # "This set is wide push-ups" still waiting to be said is moot once the set is over.
+        self._lines = [line for line in self._lines if line[1] != "wrong_exercise"]
         t_start = self._t_begin if self._t_begin is not None else t
         rest_before = (t_start - self._last_set_end) if self._last_set_end is not None else None
         result = SetResult(plan=self.plan.name, block=s.block, exercise=s.exercise, target_min=s.target_min,
                            target_max=s.target_max, unit="seconds" if s.is_hold else "reps", reps=self._reps,
                            no_reps=self._no_reps, bad_cycles=self._bad, hold_s=self._hold_best, reason=reason,
-                           t_start_s=t_start, t_end_s=t, rest_before_s=rest_before)
+                           t_start_s=t_start, t_end_s=t, rest_before_s=rest_before, set=s.set, of=s.of,
+                           round=s.round, rounds=s.rounds)
         if self._t_begin is not None:
             self.results.append(result)
             self._last_set_end = t
@@ -364,8 +363,7 @@ class PlanRunner:
                         self.sets[i] = dataclasses.replace(nxt, exercise=easier)
         elif not any(x.exercise == s.exercise for x in self.sets[self.index + 1:]):
             mine = [r for r in self.results if r.exercise == s.exercise and r.unit == "reps" and r.reason != "skipped"]
-            share_ok = all(r.bad_cycles <= rules.progress_max_fault_share * max(1, r.reps + r.no_reps)
-                           and r.reason == "target" for r in mine)
+            share_ok = all(set_is_clean(r, rules.progress_max_fault_share) for r in mine)
             if mine and share_ok and self.clean_sessions.get(s.exercise, 0) + 1 >= rules.progress_after_sessions:
                 harder = self.rules.harder.get(s.exercise, s.exercise)
                 out.append(Advice(t_s=t, kind="progress", from_exercise=s.exercise, to_exercise=harder,

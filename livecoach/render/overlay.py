@@ -275,8 +275,9 @@ class OverlayRenderer:
         self._text(image, phase.text, (x, y + row1 + int(16 * s) + ph), phase.font_scale, phase_color,
                    phase.thickness)
 
-    def _status(self, image: np.ndarray, fps: float, muted: bool, paused: bool, s: float) -> int:
-        """fps and MUTED/PAUSED badges at the top right; returns the y below them."""
+    def _status(self, image: np.ndarray, fps: float, muted: bool, paused: bool, s: float,
+                lite_model: bool = False) -> int:
+        """fps and MUTED/PAUSED/LITE MODEL badges at the top right; returns the y below them."""
         width = image.shape[1]
         margin = int(16 * s)
         fps_text = _Text(f"{fps:.0f} fps" if math.isfinite(fps) else "-- fps", 0.6 * s, max(1, int(round(1.5 * s))))
@@ -285,7 +286,8 @@ class OverlayRenderer:
         self._text(image, fps_text.text, (width - margin - fw, y), fps_text.font_scale, (220, 220, 220),
                    fps_text.thickness)
         y += int(12 * s)
-        for on, word, color in ((muted, "MUTED", _MUTED_BADGE), (paused, "PAUSED", _PAUSED_BADGE)):
+        for on, word, color in ((muted, "MUTED", _MUTED_BADGE), (paused, "PAUSED", _PAUSED_BADGE),
+                                (lite_model, "LITE MODEL", _MUTED_BADGE)):
             if not on:
                 continue
             badge = _Text(word, 0.65 * s, max(1, int(round(2 * s))))
@@ -331,12 +333,13 @@ class OverlayRenderer:
 
     def render(self, image: np.ndarray, step: LogicStep, fps: float, muted: bool = False,
                paused: bool = False, plan_line: Optional[str] = None,
-               setup_line: Optional[str] = None) -> np.ndarray:
+               setup_line: Optional[str] = None, lite_model: bool = False) -> np.ndarray:
         """A new BGR image: ``image`` with the overlay for ``step`` drawn on it.
 
         With a workout plan: ``plan_line`` ("Set 2 of 3: wide 8-12 -- 5 reps", "Rest 0:42 --
         next: ...") along the bottom, and during the camera set-up ``setup_line`` (what to
-        change, or "Ready") in place of the no-person hint."""
+        change, or "Ready") in place of the no-person hint. ``lite_model``: a badge saying the
+        session switched to the lighter pose model because frames were being dropped."""
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected a BGR image (H x W x 3), got shape {image.shape}")
         out = np.ascontiguousarray(image, dtype=np.uint8).copy()
@@ -347,7 +350,7 @@ class OverlayRenderer:
         if step.pose is not None:
             draw_skeleton(out, step.pose, step.highlight, min_visibility=self._config.dim_below_visibility, scale=s)
         self._counts(out, step, s)
-        status_bottom = self._status(out, fps, muted, paused, s)
+        status_bottom = self._status(out, fps, muted, paused, s, lite_model)
         if step.phase is not Phase.NOT_IN_POSITION:
             self._depth_bar(out, step.rep_progress, status_bottom, s)
         if step.exercise_label:  # which exercise, bottom left, small: the count stays the eye-catcher

@@ -12,13 +12,14 @@ import logging
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Protocol, TextIO
+from typing import Any, Iterator, List, Optional, Protocol, Sequence, TextIO
 
 from livecoach import __version__
 from livecoach.capture.base import CaptureError
 from livecoach.capture.thread import CaptureThread  # threading only: cv2 comes with the sources
-from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError  # imports mediapipe when used
+from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError, model_installed  # mediapipe when used
 from livecoach.clock import SourceClock
 from livecoach.config.plans import load_plans
 from livecoach.config.schema import Config, ConfigError, config_as_dict
@@ -34,12 +35,13 @@ from livecoach.session.loop import CoachSession, StopFlag
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import PlanDriver
 from livecoach.session.pipeline import PosePipeline
-from livecoach.session.second_person import watch_for_second_person
+from livecoach.session.quality import SwitchableEstimator
+from livecoach.session.second_person import unwrapped, watch_for_second_person
 from livecoach.session.outputs import LazyLandmarkWriter, check_outputs
 from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speaker, VideoWriter
 from livecoach.session.ticks import FrameSize, Tick, capture_ticks, replay_ticks
 from livecoach.speech.worker import SpeechWorker, speech_config_with, start_speaker
-from livecoach.types import SessionEnd
+from livecoach.types import PoseFrame, SessionEnd
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +119,12 @@ def run_session(options: SessionOptions, config: Config) -> int:
             # Everything slow to start comes before the capture: a camera (or a video paced
             # like one) delivers from the moment it starts, and what it delivers while the
             # model loads is lost — often the first rep.
-            model = watch_for_second_person(_start_estimator(config), config)  # [capture] second_person_check_s
-            resources.append(model)
-            estimator = model
+            poses = _poses_in_parallel(options, config, source.frame_count)
+            if poses is None:
+                model = watch_for_second_person(_switchable_estimator(config, live=options.mode == "train"),
+                                                config)  # [capture] second_person_check_s
+                resources.append(model)
+                estimator = model
             notices = HeldNotices(enabled=not options.quiet)
             stopping_speaker = _start_speaker(config, options, clock, notices)
             if stopping_speaker is not None:
@@ -134,7 +139,9 @@ def run_session(options: SessionOptions, config: Config) -> int:
                 _banner(source_name, options)
             notices.release()  # the speech backend's line, now that the session is on
             ticks = capture_ticks(capture, clock, size, on_end_notice=lambda line: _notice(f"notice: {line}"))
-            if options.pipelined:
+            if poses is not None:
+                ticks = _with_poses(ticks, poses)
+            elif options.pipelined:
                 pipeline = PosePipeline(ticks, model)
                 resources.append(pipeline)  # stopped before the model is closed (reverse order)
                 ticks = iter(pipeline)
@@ -173,6 +180,62 @@ def _start_estimator(config: Config) -> MediaPipePoseEstimator:
         return MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     except PoseModelError as exc:
         raise PoseModelProblem(str(exc)) from None
+
+
+def _poses_in_parallel(options: SessionOptions, config: Config,
+                       frame_count: Optional[int]) -> Optional[List[Optional[PoseFrame]]]:
+    """``analyze --jobs N``: every frame's pose, extracted by N worker processes over chunks of
+    the video, before the session runs; None when one process would do (``--jobs 1``, a
+    short video, or not ``analyze``)."""
+    from livecoach.capture.parallel import extract_landmarks_parallel, useful_workers
+
+    if options.mode != "analyze" or options.video is None:
+        return None
+    workers = useful_workers(frame_count, options.jobs)
+    if workers <= 1:
+        return None
+    show = options.progress
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        if show and total:
+            bar = "#" * int(30 * done / total)
+            sys.stderr.write(f"\rposes [{bar:<30}] {100 * done / total:5.1f}%  {done}/{total} frames  "
+                             f"{done / max(time.monotonic() - started, 1e-6):5.1f} fps ({workers} processes)")
+            sys.stderr.flush()
+
+    try:
+        poses = extract_landmarks_parallel(options.video, config.pose, workers=workers,
+                                           max_width=config.capture.inference_max_width, progress=progress)
+    except PoseModelError as exc:
+        raise PoseModelProblem(str(exc)) from None
+    except CaptureError as exc:
+        raise InputProblem(str(exc)) from None
+    finally:
+        if show:
+            sys.stderr.write("\r\033[K")
+    return poses
+
+
+def _with_poses(ticks: Iterator[Tick], poses: Sequence[Optional[PoseFrame]]) -> Iterator[Tick]:
+    """The frames of ``ticks`` with their poses extracted beforehand (by frame index)."""
+    for tick in ticks:
+        index = tick.frame_index
+        pose = poses[index] if 0 <= index < len(poses) else None
+        yield Tick(tick.t_s, index, tick.frame, pose, pose_known=True)
+
+
+def _switchable_estimator(config: Config, live: bool) -> SwitchableEstimator:
+    """The pose model; live, with the lighter one ([pose] fallback_model_complexity) to switch to
+    when frames are being dropped (built only then, and offered only when it is installed:
+    MediaPipe would otherwise try to download it mid-session)."""
+    pose = config.pose
+    lighter = pose.fallback_model_complexity
+    can_switch = live and lighter < pose.model_complexity and model_installed(lighter)
+    make_lighter = (lambda: MediaPipePoseEstimator(dataclasses.replace(pose, model_complexity=lighter),
+                                                   config.capture.inference_max_width)) if can_switch else None
+    return SwitchableEstimator(_start_estimator(config), pose.model_complexity, make_lighter,
+                               lighter if can_switch else None)
 
 
 def _start_speaker(config: Config, options: SessionOptions, clock: SourceClock,
@@ -273,6 +336,8 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
             raw_writer = raw
     if recorder is not None:
         _begin(recorder, config, options, source_name)
+    if plan is not None:  # the plan's sets go to the history; its progress rule reads it (not on the frame loop)
+        plan.attach_history(recorder, db_path_for(options.data_dir) if options.history else None)
     if not options.headless:
         from livecoach.render.window import Window
 
@@ -284,7 +349,8 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
                            raw_video_writer=raw_writer, events=events,
                            dropped_frames=(lambda: capture.stats().frames_lost) if capture else (lambda: 0),
                            total_frames=total if options.progress else None, plan=plan,
-                           brightness=frame_brightness if plan is not None else None)
+                           brightness=frame_brightness if plan is not None else None,
+                           quality=unwrapped(estimator) if isinstance(unwrapped(estimator), SwitchableEstimator) else None)
     stop = StopFlag()
     stop.install()
     failure: Optional[BaseException] = None
@@ -318,8 +384,9 @@ def _after_session(recorder: SessionRecorder, cycles: int, config: Config, optio
     except StoreError as exc:
         _notice(f"warning: {exc}")
         return
-    if cycles == 0:
+    if cycles == 0 and not recorder.sets_written:
         # Nothing happened (nobody in view, or only standing): no empty row in the history.
+        # A plan's hold sets (a plank) are something, though there is no rep cycle.
         if outcome is StoreOutcome.DATABASE and recorder.session_id is not None:
             _forget(recorder.db_path, recorder.session_id)
         print(f"{config.advice.nothing} (Nothing was added to the history.)", file=out)

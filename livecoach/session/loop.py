@@ -22,13 +22,15 @@ from livecoach import __version__
 from livecoach.capture.base import CameraLost
 from livecoach.config.schema import Config
 from livecoach.errors import SpeechFailed
-from livecoach.formats.events import describe, session_start_dict
+from livecoach.formats.events import describe, quality_dict, session_start_dict
 from livecoach.history.store import StoreError
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.cues import CuePolicy
 from livecoach.logic.reps import plank_posture
 from livecoach.session.options import SessionOptions
-from livecoach.session.plan_driver import PlanDriver, config_for_plan, describe_plan_event, plan_event_dict
+from livecoach.session.plan_driver import (PlanDriver, config_for_plan, describe_plan_event, plan_event_dict,
+                                           recognised_exercise)
+from livecoach.session.quality import DroppedFramesWatch, SwitchableEstimator
 from livecoach.session.second_person import SecondPersonNotices
 from livecoach.session.ports import (EventSink, HistoryRecorder, Image, LandmarkSink, Overlay, PoseEstimator,
                                      SessionWindow, Speaker, VideoWriter)
@@ -76,37 +78,6 @@ class StopFlag:
         self._previous.clear()
 
 
-class DroppedFramesWatch:
-    """Says when a live source drops more than ``share`` of its frames over ``window_s`` seconds.
-
-    ``update`` gets the frame's source time and the running totals of frames processed and
-    frames lost; it returns the dropped share the first time it is over the limit over a full
-    window, then nothing until the share has fallen back under the limit (one notice per bout).
-    """
-
-    def __init__(self, share: float, window_s: float) -> None:
-        self.share, self.window_s = share, window_s
-        self._samples: Deque[Tuple[float, int, int]] = deque()
-        self._over = False
-
-    def update(self, t_s: float, processed: int, dropped: int) -> Optional[float]:
-        self._samples.append((t_s, processed, dropped))
-        while len(self._samples) > 2 and t_s - self._samples[1][0] >= self.window_s:
-            self._samples.popleft()
-        t0, processed0, dropped0 = self._samples[0]
-        if t_s - t0 < self.window_s:
-            return None  # not a full window yet
-        lost, done = dropped - dropped0, processed - processed0
-        share = lost / max(lost + done, 1)
-        if share <= self.share:
-            self._over = False
-            return None
-        if self._over:
-            return None
-        self._over = True
-        return share
-
-
 class CoachSession:
     """Runs one session from a tick source to its end.
 
@@ -123,7 +94,8 @@ class CoachSession:
                  raw_video_writer: Optional[VideoWriter] = None, events: Optional[EventSink] = None,
                  dropped_frames: Callable[[], int] = lambda: 0, total_frames: Optional[int] = None,
                  out: TextIO = sys.stdout, plan: Optional[PlanDriver] = None,
-                 brightness: Optional[Callable[[Image], float]] = None) -> None:
+                 brightness: Optional[Callable[[Image], float]] = None,
+                 quality: Optional[SwitchableEstimator] = None) -> None:
         # A plan says the counts and "set done" itself (livecoach.session.plan_driver).
         config = config_for_plan(config) if plan is not None else config
         self.config = config
@@ -166,6 +138,8 @@ class CoachSession:
         self._nobody_since: Optional[float] = None
         self._nobody_said = False
         self.cycles = 0  # rep cycles (reps and no-reps) seen, whatever the count was reset to
+        self._quality = quality  # the lighter pose model to switch to when frames are dropped
+        self.lighter_model = False
         self._drops = DroppedFramesWatch(config.session.dropped_frames_notice_share,
                                          config.session.dropped_frames_window_s) if options.mode == "train" else None
         # A second person in view: notices from the estimator's looks ([capture] second_person_check_s).
@@ -241,11 +215,8 @@ class CoachSession:
         self.cycles += sum(isinstance(event, RepEvent) for event in step.events)
         if self._drops is not None:
             share = self._drops.update(tick.t_s, self.frames, self._dropped())
-            if share is not None and not self.options.quiet:
-                print(f"livecoach: notice: {share:.0%} of the camera's frames were dropped over the last "
-                      f"{self._drops.window_s:g} s: this computer cannot keep up, so reps and faults may be "
-                      f"missed. Close other programs, or use the lighter pose model "
-                      f"([pose] model_complexity = 0 in a --config file)", file=sys.stderr, flush=True)
+            if share is not None:
+                self._frames_dropped(tick.t_s, share)
         if self._print_lines:
             self._say_if_nobody_in_view(tick.t_s, pose is not None)
         self.last_t_s = tick.t_s
@@ -273,7 +244,8 @@ class CoachSession:
             light = None
             if image is not None and self._brightness is not None and self._plan.wants_brightness(step):
                 light = self._brightness(image)
-            self._emit_plan(self._plan.on_step(step, light))
+            exercise, candidates = recognised_exercise(self.analyzer)  # for "This set is wide push-ups"
+            self._emit_plan(self._plan.on_step(step, light, exercise=exercise, candidates=candidates))
         if image is not None and (self._window is not None or self._video_writer is not None):
             drawn = self._draw(image, step, paused=self.paused)
             if self._video_writer is not None:
@@ -281,6 +253,26 @@ class CoachSession:
             if self._window is not None:
                 return self._show(drawn, step, already_drawn=True)
         return None
+
+    def _frames_dropped(self, t_s: float, share: float) -> None:
+        """Too many frames lost: the lighter pose model (once), or what the user can do."""
+        assert self._drops is not None
+        change = self._quality.request_lighter(t_s, share) if self._quality is not None else None
+        lost = f"{share:.0%} of the camera's frames were dropped over the last {self._drops.window_s:g} s"
+        if change is not None:
+            self.lighter_model = True
+            if self._events:
+                self._events.write_dict(quality_dict(change.t_s, change.dropped_share,
+                                                     change.model_complexity_from, change.model_complexity_to))
+            line = (f"{lost}: switched to the lighter pose model so that reps are not missed (set "
+                    f"[pose] fallback_model_complexity = {change.model_complexity_from} in a --config file to "
+                    f"keep the full one)")
+        else:
+            line = (f"{lost}: this computer cannot keep up, so reps and faults may be missed. Close other "
+                    f"programs, or use the lighter pose model ([pose] model_complexity = 0 in a --config file; "
+                    f"MediaPipe downloads it once)")
+        if not self.options.quiet:
+            print(f"livecoach: notice: {line}", file=sys.stderr, flush=True)
 
     def _in_a_plank(self, step: LogicStep) -> bool:
         """The counter is in position, or this frame already looks like a plank (the counter
@@ -304,8 +296,9 @@ class CoachSession:
         if self._plan is not None:
             plan_line, setup_line = self._plan.overlay_lines()
             return self._renderer.render(image, step, fps=self._fps(), muted=self._muted(), paused=paused,
-                                         plan_line=plan_line, setup_line=setup_line)
-        return self._renderer.render(image, step, fps=self._fps(), muted=self._muted(), paused=paused)
+                                         plan_line=plan_line, setup_line=setup_line, lite_model=self.lighter_model)
+        return self._renderer.render(image, step, fps=self._fps(), muted=self._muted(), paused=paused,
+                                     lite_model=self.lighter_model)
 
     def _emit_plan(self, events: List[Any]) -> None:
         """The plan's and the set-up check's events: to ``--events``, the headless lines and the

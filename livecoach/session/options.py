@@ -41,6 +41,7 @@ class SessionOptions:
     per_rep: Optional[bool] = None  # the summary's per-rep table: None = only for short sessions
     # Run the pose model on its own thread, one frame ahead of the logic (livecoach.session.pipeline).
     pipelined: bool = True
+    jobs: int = 1  # analyze: processes extracting poses in parallel (chunks of the video)
     # The source: a camera index (train), a video file (train --video, analyze) or a recording (replay).
     camera: int = 0
     video: Optional[Path] = None

@@ -15,32 +15,65 @@ messages are only looked for outside a set -- before the first set starts, and w
 in position between sets. While a plan runs, the cue policy's own counting aloud and its "set
 done" announcement are off (:func:`config_for_plan`): the plan says those.
 
+The history: :meth:`PlanDriver.attach_history` (called by the session build once the recorder
+has begun, before the first frame) reads the progress rule's input -- how many sessions in a row
+each exercise was clean at the top of its range -- from the history, and from then on every
+finished set (with the advice after it) and every plan and set-up line said go to the recorder,
+which journals them and hands them to its writer thread: the frame loop never waits on SQLite.
+
 Frame time only; pure logic apart from the brightness the loop measures on the frame.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple
 
 from livecoach.config.exercises import ExerciseLibrary, load_exercises
 from livecoach.config.plans import Plan, PlanLibrary
 from livecoach.config.schema import Config
 from livecoach.formats.events import EVENTS_SCHEMA_VERSION
 from livecoach.formats.records import finite_round
+from livecoach.history.progress import previous_clean_sessions
+from livecoach.history.schema import StoreError
 from livecoach.logic.plans import (Advice, PlanDone, PlanPaused, PlanResumed, PlanRunner, PlanStatus, RepOutcome,
-                                   Rest, RunnerState, SetEnd, SetStart)
+                                   Rest, RunnerState, SetEnd, SetResult, SetStart)
 from livecoach.logic.holds import HoldTimer
 from livecoach.logic.plan_events import PlanInput
 from livecoach.logic.setup_check import SetupChecker, SetupEvent
 from livecoach.types import Cue, CueEvent, LogicStep, Phase, RepEvent
 
 __all__ = ["PlanDriver", "config_for_plan", "plan_event_dict", "describe_plan_event", "plan_line",
-           "SETUP_PRIORITY", "PLAN_EVENT_TYPES"]
+           "recognised_exercise", "SETUP_PRIORITY", "PLAN_EVENT_TYPES"]
+
+log = logging.getLogger(__name__)
 
 #: Priority of a spoken set-up message: under every correction and every plan line.
 SETUP_PRIORITY = 1
 #: The non-cue objects the driver hands out (each has ``to_dict()``).
 PLAN_EVENT_TYPES = (SetStart, SetEnd, Rest, Advice, PlanPaused, PlanResumed, PlanDone, SetupEvent)
+
+
+class SetRecorder(Protocol):
+    """Where a plan's sets and lines are kept (``livecoach.history.recorder.SessionRecorder``)."""
+
+    def record_set(self, result: SetResult, advice: Optional[Advice] = None) -> None: ...
+
+    def record_cue(self, cue: Cue) -> None: ...
+
+
+def recognised_exercise(analyzer: Any) -> Tuple[Optional[str], Tuple[str, ...]]:
+    """What the exercise recogniser of ``analyzer`` (a :class:`~livecoach.logic.analysis.SessionAnalyzer`)
+    makes of the person now, for :meth:`PlanDriver.on_step`: the rep exercise it has settled on
+    and the ones this view cannot tell from it; ``(None, ())`` while it has not settled, when it
+    names a hold, or when ``--exercise`` forced the exercise (nothing was recognised then)."""
+    recognition = getattr(analyzer, "recognition", None)
+    if recognition is None or getattr(analyzer, "forced_exercise", None) is not None:
+        return None, ()
+    if recognition.exercise is None or recognition.kind != "reps":
+        return None, ()
+    return recognition.exercise, tuple(recognition.cannot_tell)
 
 
 def config_for_plan(config: Config) -> Config:
@@ -118,6 +151,44 @@ class PlanDriver:
         self._setup_active = False
         self._setup_message = ""
         self._last_t = 0.0
+        self._recorder: Optional[SetRecorder] = None
+        self._sets_recorded = 0
+
+    # -- the history ---------------------------------------------------------------------------
+    def attach_history(self, recorder: Optional[SetRecorder], history_db: Optional[Path] = None) -> Dict[str, int]:
+        """Keep this plan's sets and lines in ``recorder`` from now on, and read the progress
+        rule's input from the history database ``history_db`` (None: none; e.g. ``--no-history``).
+        Call before the first frame. Returns the ``clean_sessions`` read (exercise -> sessions)."""
+        self._recorder = recorder
+        clean: Dict[str, int] = {}
+        if history_db is not None:
+            clean = previous_clean_sessions(history_db, self.library.rules.progression.progress_max_fault_share)
+        self.runner.clean_sessions = dict(clean)
+        return clean
+
+    def _keep(self, events: Sequence[Any]) -> None:
+        """Hand the sets finished and the lines said to the recorder (never waits on the disk)."""
+        if self._recorder is None:
+            return
+        try:
+            for event in events:
+                if isinstance(event, CueEvent):
+                    self._recorder.record_cue(event.cue)
+            results = self.runner.results
+            while self._sets_recorded < len(results):
+                result = results[self._sets_recorded]
+                self._sets_recorded += 1
+                self._recorder.record_set(result, self._advice_after(result))
+        except StoreError as exc:
+            # As the loop does for reps: the coaching goes on; what was kept so far stays kept.
+            log.warning("%s; the plan goes on without the history", exc)
+            self._recorder = None
+
+    def _advice_after(self, result: SetResult) -> Optional[Advice]:
+        for advice in self.runner.advice:
+            if advice.t_s == result.t_end_s and advice.from_exercise == result.exercise:
+                return advice
+        return None
 
     # -- per frame ---------------------------------------------------------------------------
     def wants_brightness(self, step: Optional[LogicStep] = None) -> bool:
@@ -150,23 +221,28 @@ class PlanDriver:
             self._setup_message = ""
         hold_seconds = self._hold_seconds(step)
         out.extend(self._boosted(self.runner.update(PlanInput(t, person, reps, hold_seconds))))
+        self._keep(out)
         return out
 
     def on_key(self, action: str, t_s: float) -> List[Any]:
         """A window key: ``"next set"`` (n), ``"back"`` (b) or ``"pause"`` (space)."""
         t = max(t_s, self._last_t)
         self._last_t = t
+        out: List[Any] = []
         if action == "next set":
-            return self._boosted(self.runner.next_set(t))
-        if action == "back":
-            return self._boosted(self.runner.back(t))
-        if action == "pause":
-            return self._boosted(self.runner.toggle_pause(t))
-        return []
+            out = self._boosted(self.runner.next_set(t))
+        elif action == "back":
+            out = self._boosted(self.runner.back(t))
+        elif action == "pause":
+            out = self._boosted(self.runner.toggle_pause(t))
+        self._keep(out)
+        return out
 
     def finish(self, t_s: float) -> List[Any]:
         """The session ends: a set under way ends as ``session_end``; every waiting line."""
-        return self._boosted(self.runner.finish(max(t_s, self._last_t)))
+        out = self._boosted(self.runner.finish(max(t_s, self._last_t)))
+        self._keep(out)
+        return out
 
     # -- for the overlay -----------------------------------------------------------------------
     def overlay_lines(self) -> Tuple[str, Optional[str]]:

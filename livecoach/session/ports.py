@@ -54,7 +54,7 @@ class Overlay(Protocol):
 
     def render(self, image: Image, step: LogicStep, fps: float, muted: bool = False,
                paused: bool = False, plan_line: Optional[str] = None,
-               setup_line: Optional[str] = None) -> Image: ...
+               setup_line: Optional[str] = None, lite_model: bool = False) -> Image: ...
 
 
 class HistoryRecorder(Protocol):

@@ -22,7 +22,7 @@ from livecoach.formats.events import EVENTS_SCHEMA_VERSION
 from livecoach.formats.records import finite_round
 from livecoach.logic.crowd import SecondPersonNotice, SecondPersonWatch, Sighting, rules_from_config
 
-__all__ = ["SightingSource", "SecondPersonNotices", "watch_for_second_person", "notice_dict"]
+__all__ = ["SightingSource", "SecondPersonNotices", "watch_for_second_person", "unwrapped", "notice_dict"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,12 @@ def watch_for_second_person(estimator: Any, config: Config) -> Any:
         log.warning("%s; going on without the second-person check", exc)
         return estimator
     return SecondPersonWatchingEstimator(estimator, detector)
+
+
+def unwrapped(estimator: Any) -> Any:
+    """The estimator inside the second-person wrapper (``estimator`` itself when not wrapped), for
+    what needs the session's own estimator (the quality fallback's switch)."""
+    return estimator.inner if isinstance(estimator, SecondPersonWatchingEstimator) else estimator
 
 
 def notice_dict(notice: SecondPersonNotice) -> dict:

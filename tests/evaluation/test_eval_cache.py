@@ -5,6 +5,8 @@ import dataclasses
 import json
 import shutil
 
+import pytest
+
 from livecoach.config.schema import load_config
 from livecoach.evaluation.cache import cache_key, ensure_landmarks, file_sha256
 from livecoach.evaluation.manifest import ClipSpec
@@ -96,3 +98,40 @@ def test_extraction_logs_progress_clip_by_clip(tmp_path, monkeypatch):
     assert len(progress) == 2
     assert "clip 1 of 2: good.mp4: 7 frames in" in progress[0] and "elapsed" in progress[0]
     assert "clip 2 of 2: bad.mp4: failed: ValueError: cannot decode" in progress[1]
+
+
+def test_one_clip_with_two_jobs_is_split_over_both_and_three_clips_are_shared_out(tmp_path, monkeypatch):
+    from livecoach.evaluation import cache as cache_module
+
+    calls = []
+    monkeypatch.setattr(cache_module, "extract_landmarks_chunked",
+                        lambda video, out, pose, width, workers: calls.append(("chunked", video.name, workers))
+                        or out.write_bytes(b"x") or 5)
+    monkeypatch.setattr(cache_module, "run_extraction_jobs",
+                        lambda work, names, jobs, log: calls.append(("pool", len(work), jobs))
+                        or {w[0]: (w[0], None, 5, 0.0) for w in work})
+    clips = []
+    for name in ("a.mp4", "b.mp4", "c.mp4"):
+        (tmp_path / name).write_bytes(name.encode())
+        clips.append(ClipSpec(file=name, path=tmp_path / name, kind="detailed"))
+    lines = []
+    ensure_landmarks(clips[:1], CONFIG, tmp_path / "one", jobs=2, log=lines.append)
+    ensure_landmarks(clips, CONFIG, tmp_path / "three", jobs=2, log=lines.append)
+    assert calls == [("chunked", "a.mp4", 2), ("pool", 3, 2)]
+    assert any("2 processes over chunks of it" in line for line in lines)
+
+
+@pytest.mark.model
+def test_a_clip_split_over_two_processes_records_the_sequential_frames(tmp_path, shared_videos):
+    from livecoach.evaluation.cache import extract_landmarks, extract_landmarks_chunked
+    from livecoach.formats.recording import read_recording
+
+    video = shared_videos / "vraj__pushups.mp4"  # 361 frames: two chunks
+    width = CONFIG.capture.inference_max_width
+    assert extract_landmarks_chunked(video, tmp_path / "two.jsonl.gz", CONFIG.pose, width, 2) == 361
+    extract_landmarks(video, tmp_path / "one.jsonl.gz", CONFIG.pose, width)
+    (head_one, one), (head_two, two) = (read_recording(tmp_path / f"{n}.jsonl.gz") for n in ("one", "two"))
+    assert head_one == head_two
+    assert [(f.frame_index, f.t_s) for f in one] == [(f.frame_index, f.t_s) for f in two]
+    same = sum((a.pose is None) == (b.pose is None) for a, b in zip(one, two))
+    assert same >= 0.98 * len(one)

@@ -212,6 +212,17 @@ def test_wrong_exercise_is_said_once_per_set_after_two_reps(library):
     assert "This set is standard push-ups" not in d2.said()
 
 
+def test_a_wrong_exercise_line_still_waiting_when_the_set_ends_is_not_said(library):
+    # Quick reps: the set's announcement is still being said when the set ends at its target.
+    _, d = library()
+    d.run(0.5, IN)
+    d.reps([RepOutcome(True, "wide")] * 5, every_s=0.3)
+    assert [e.reason for e in d.of_type(SetEnd)] == ["target"]
+    d.run(25.0, FLOOR)
+    assert "This set is standard push-ups" not in d.said()
+    assert "Set done: 5 reps" in d.said()
+
+
 def test_keys_next_back_and_pause(library):
     runner, d = library()
     d.run(0.5, IN)

@@ -197,6 +197,10 @@ def test_fps_muted_and_paused_badges(renderer):
     # Paused: the picture is dimmed and a PAUSED banner appears.
     assert paused[300:340, 300:360].mean() < GREY * 0.7
     assert region(changed(plain, paused), 540, 30, 640, 80) > 0.05
+    # The lighter pose model (frames were being dropped): a badge, nothing else.
+    lite = renderer.render(image, step, fps=30.0, lite_model=True)
+    assert region(changed(plain, lite), 500, 30, 640, 80) > 0.05
+    assert region(changed(plain, lite), 0, 100, 500, 360) == 0
 
 
 def test_hint_when_nobody_is_in_view(renderer):

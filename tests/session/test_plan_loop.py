@@ -72,7 +72,7 @@ class FakeOverlay:
         self.setup_lines: List[Optional[str]] = []
 
     def render(self, image: Any, step: Any, fps: float, muted: bool = False, paused: bool = False,
-               plan_line: Optional[str] = None, setup_line: Optional[str] = None) -> Any:
+               plan_line: Optional[str] = None, setup_line: Optional[str] = None, lite_model: bool = False) -> Any:
         self.lines.append(plan_line)
         self.setup_lines.append(setup_line)
         return image

@@ -215,3 +215,11 @@ def test_a_failing_look_turns_the_check_off_and_the_session_goes_on(caplog):
     assert len(detector.looked_at) == 1  # tried once, then off
     assert lines == plain
     assert "second-person check failed" in caplog.text
+
+
+def test_the_quality_fallback_still_finds_the_sessions_own_estimator_inside_the_wrapper():
+    from livecoach.session.second_person import unwrapped
+
+    inner = RecordedEstimator({})
+    wrapped = SecondPersonWatchingEstimator(inner, FakeDetector(lambda t: False))
+    assert unwrapped(wrapped) is inner and unwrapped(inner) is inner
