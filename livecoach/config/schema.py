@@ -28,6 +28,20 @@ class CaptureConfig:
     camera_open_timeout_s: float = setting(0.5, 30.0, doc="give up opening a camera after this long")
     camera_lost_after_s: float = setting(0.2, 30.0, doc="no frame for this long = camera unplugged")
     inference_max_width: int = setting(160, 3840, doc="frames wider than this are downscaled before pose")
+    # The second-person check (livecoach.capture.second_person, livecoach.logic.crowd).
+    second_person_check_s: float = setting(0.0, 600.0, doc="seconds of video between looks for a second person "
+                                           "beside the tracked one (a second, single-image pose run); 0 = off")
+    second_person_min_visibility: float = setting(0.0, 1.0, doc="a second person counts only with both "
+                                                  "shoulders and both hips at least this visible")
+    second_person_min_size_frac: float = setting(0.0, 1.0, doc="... and a torso at least this share of the "
+                                                 "image height long")
+    second_person_mask_pad_frac: float = setting(0.0, 2.0, doc="the tracked person's box, blanked out for the "
+                                                 "look, is grown by this share of its size on each side")
+    second_person_max_overlap: float = setting(0.0, 1.0, doc="... and at most this share of its landmarks' box "
+                                               "inside the blanked box (else it is the tracked person's own limbs)")
+    second_person_seen_needed: int = setting(1, 20, doc="a second person is in view (one notice) when this many "
+                                             "of the last second_person_seen_of looks saw one")
+    second_person_seen_of: int = setting(1, 20, doc="how many recent looks the decision is made on")
 
 
 @dataclass(frozen=True)
@@ -411,12 +425,21 @@ def load_config(path: Optional[Path] = None) -> Config:
     """
     default_path = default_config_path()
     data = read_toml(default_path)
-    config = build(Config, data, "", str(default_path))
+    config = _second_person_checked(build(Config, data, "", str(default_path)), str(default_path))
     if path is None:
         return config
     user = read_toml(Path(path))
     check_known_keys(Config, user, "", str(path))
-    return build(Config, deep_merge(data, user), "", str(path))
+    return _second_person_checked(build(Config, deep_merge(data, user), "", str(path)), str(path))
+
+
+def _second_person_checked(config: Config, source: str) -> Config:
+    """The one rule between two keys: "seen in N of the last M looks" needs N <= M."""
+    capture = config.capture
+    if capture.second_person_seen_needed > capture.second_person_seen_of:
+        raise ConfigError(f"{source}: capture.second_person_seen_needed ({capture.second_person_seen_needed}) "
+                          f"must not be more than capture.second_person_seen_of ({capture.second_person_seen_of})")
+    return config
 
 
 def config_as_dict(config: Config) -> Dict[str, Any]:

@@ -3,8 +3,9 @@
 Every object has ``type``, ``t`` (seconds from the start of the source) and ``v`` (the
 schema version). Types: ``session_start``, ``rep``, ``no_rep``, ``fault``, ``cue``,
 ``exercise``, ``hold``, ``quality``, ``session_end`` (and a plan's ``set_start``, ``set_end``,
-``rest``, ``setup``, ``advice``). The README documents each field; change them only
-with a version bump.
+``rest``, ``setup``, ``advice``), and ``notice`` (``kind``: ``second_person``; ``message``, written
+by ``livecoach.session.second_person``). The README documents each field; change them only
+with a version bump (a new event type is not a change: readers skip types they do not know).
 
 v2 (from v1): ``rep``/``no_rep`` gain ``exercise``; new ``exercise`` (the recognised exercise
 changed: ``exercise``, ``confidence``) and ``hold`` (a timed hold ended: ``exercise``,

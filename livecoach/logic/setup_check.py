@@ -6,7 +6,9 @@ a detector that can tell, the number of people -- and says **one thing at a time
 
 ======================  ================================================================
 ``too_dark``            mean luminance under ``dark_below`` (clears above ``light_enough_above``)
-``two_people``          the adapter counted two or more people
+``two_people``          two or more people: given per frame (``people``), or held from
+                        :meth:`SetupChecker.set_people` (the second-person check,
+                        :mod:`livecoach.logic.crowd`, while a second person is in view)
 ``no_person``           no pose, or neither shoulders nor hips seen
 ``too_close``           the body spans more than ``too_close_above_frac`` of the image, or
                         ``too_close_cut_groups`` of head / hands / feet are cut off at once
@@ -164,6 +166,7 @@ class SetupChecker:
     def __init__(self, config: SetupConfig, needs_side_view: bool = True) -> None:
         self.config = config
         self.needs_side_view = needs_side_view
+        self._people: Optional[int] = None
         self.reset()
 
     def reset(self) -> None:
@@ -177,6 +180,11 @@ class SetupChecker:
     def set_needs_side_view(self, needs: bool) -> None:
         self.needs_side_view = needs
 
+    def set_people(self, people: Optional[int]) -> None:
+        """How many people are in view from now on (None: not known), for frames whose
+        :meth:`update` is not given ``people``; kept across :meth:`reset`."""
+        self._people = people
+
     @property
     def status(self) -> SetupStatus:
         check = self._current
@@ -187,6 +195,8 @@ class SetupChecker:
                people: Optional[int] = None) -> Tuple[SetupEvent, ...]:
         """One frame; returns a :class:`SetupEvent` when the advice changes (or is repeated)."""
         cfg = self.config
+        if people is None:
+            people = self._people
         finding = assess_frame(pose, cfg, brightness, people, self.needs_side_view,
                                dark_now=self._current == "too_dark")
         self._finding = finding

@@ -36,6 +36,7 @@ from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import PlanDriver
 from livecoach.session.pipeline import PosePipeline
 from livecoach.session.quality import SwitchableEstimator
+from livecoach.session.second_person import unwrapped, watch_for_second_person
 from livecoach.session.outputs import LazyLandmarkWriter, check_outputs
 from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speaker, VideoWriter
 from livecoach.session.ticks import FrameSize, Tick, capture_ticks, replay_ticks
@@ -120,7 +121,8 @@ def run_session(options: SessionOptions, config: Config) -> int:
             # model loads is lost — often the first rep.
             poses = _poses_in_parallel(options, config, source.frame_count)
             if poses is None:
-                model = _switchable_estimator(config, live=options.mode == "train")
+                model = watch_for_second_person(_switchable_estimator(config, live=options.mode == "train"),
+                                                config)  # [capture] second_person_check_s
                 resources.append(model)
                 estimator = model
             notices = HeldNotices(enabled=not options.quiet)
@@ -348,7 +350,7 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
                            dropped_frames=(lambda: capture.stats().frames_lost) if capture else (lambda: 0),
                            total_frames=total if options.progress else None, plan=plan,
                            brightness=frame_brightness if plan is not None else None,
-                           quality=estimator if isinstance(estimator, SwitchableEstimator) else None)
+                           quality=unwrapped(estimator) if isinstance(unwrapped(estimator), SwitchableEstimator) else None)
     stop = StopFlag()
     stop.install()
     failure: Optional[BaseException] = None

@@ -31,6 +31,7 @@ from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import (PlanDriver, config_for_plan, describe_plan_event, plan_event_dict,
                                            recognised_exercise)
 from livecoach.session.quality import DroppedFramesWatch, SwitchableEstimator
+from livecoach.session.second_person import SecondPersonNotices
 from livecoach.session.ports import (EventSink, HistoryRecorder, Image, LandmarkSink, Overlay, PoseEstimator,
                                      SessionWindow, Speaker, VideoWriter)
 from livecoach.session.ticks import Tick
@@ -141,6 +142,8 @@ class CoachSession:
         self.lighter_model = False
         self._drops = DroppedFramesWatch(config.session.dropped_frames_notice_share,
                                          config.session.dropped_frames_window_s) if options.mode == "train" else None
+        # A second person in view: notices from the estimator's looks ([capture] second_person_check_s).
+        self._second_person = SecondPersonNotices.for_estimator(estimator, config, quiet=options.quiet)
 
     def run(self, stop: Optional[StopFlag] = None) -> SessionEnd:
         """Process ticks until the source ends, the user quits or a stop is requested."""
@@ -235,6 +238,8 @@ class CoachSession:
                 print(describe(event), file=self._out, flush=True)
             if isinstance(event, CueEvent) and self._speaker is not None:
                 self._speaker.say(event.cue)
+        if self._second_person is not None:
+            self._second_person.on_frame(tick.t_s, self._events, self._plan)
         if self._plan is not None:
             light = None
             if image is not None and self._brightness is not None and self._plan.wants_brightness(step):

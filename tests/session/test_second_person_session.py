@@ -1,0 +1,225 @@
+"""The second-person check inside the frame loop, with a fake second look (no model): one notice
+event per bout, the same events pipelined and sequential, counts and faults untouched, the looks
+rare and on the pose worker's thread, and the plan's set-up check saying ``two_people``.
+
+Driven by the committed landmark recording of vraj__pushups.mp4 (kneeling at the start, four reps
+1.6-9.1 s, then he stands up and walks out of the picture at ~10.6 s)."""
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+import numpy as np
+import pytest
+
+from livecoach.capture.second_person import SecondPersonWatchingEstimator
+from livecoach.config.schema import load_config
+from livecoach.formats.events import event_to_dict
+from livecoach.formats.recording import read_recording
+from livecoach.logic.crowd import Sighting, rules_from_config
+from livecoach.session.loop import CoachSession
+from livecoach.session.options import SessionOptions
+from livecoach.session.pipeline import PosePipeline
+from livecoach.session.second_person import SecondPersonNotices
+from livecoach.session.ticks import Tick
+from livecoach.types import Frame, PoseFrame
+
+from conftest import FIXTURES
+from test_loop_speech import FakeSpeaker
+from test_plan_loop import driver
+
+RECORDING = FIXTURES / "landmarks" / "vraj__pushups.mp4.jsonl.gz"
+_, FRAMES = read_recording(RECORDING)
+IMAGE = np.zeros((8, 8, 3), np.uint8)
+
+
+class RecordedEstimator:
+    def __init__(self, poses: Dict[int, Optional[PoseFrame]]) -> None:
+        self.poses = poses
+
+    def estimate(self, frame: Frame) -> Optional[PoseFrame]:
+        return self.poses[frame.index]
+
+    def close(self) -> None:
+        pass
+
+
+class FakeDetector:
+    """A second look that 'sees' somebody when ``present(t)``; records when and on which thread."""
+
+    def __init__(self, present: Callable[[float], bool]) -> None:
+        self.rules = rules_from_config(load_config().capture)
+        self.present = present
+        self.looked_at: List[float] = []
+        self.threads: set = set()
+        self.closed = False
+
+    def look(self, frame: Frame, tracked: PoseFrame) -> Sighting:
+        assert tracked is not None
+        self.looked_at.append(frame.t_s)
+        self.threads.add(threading.get_ident())
+        seen = self.present(frame.t_s)
+        return Sighting(frame.t_s, frame.index, seen, "seen" if seen else "nobody")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class DictSink:
+    def __init__(self) -> None:
+        self.lines: List[Dict[str, Any]] = []
+
+    def write(self, event: Any) -> None:
+        self.lines.append(event_to_dict(event))
+
+    def write_dict(self, data: Dict[str, Any]) -> None:
+        self.lines.append(dict(data))
+
+    def close(self) -> None:
+        pass
+
+
+def frame_ticks(lead_in_s: float = 0.0) -> Iterator[Tick]:
+    """Frames of the recording, after ``lead_in_s`` s of its first pose held (waiting to start)."""
+    n = 0
+    while n / 30.0 < lead_in_s:
+        yield Tick(n / 30.0, n, Frame(n, n / 30.0, IMAGE), None, pose_known=False)
+        n += 1
+    for f in FRAMES:
+        t = lead_in_s + f.t_s
+        yield Tick(t, n, Frame(n, t, IMAGE), None, pose_known=False)
+        n += 1
+
+
+def poses(lead_in_s: float = 0.0) -> Dict[int, Optional[PoseFrame]]:
+    out: Dict[int, Optional[PoseFrame]] = {}
+    n = 0
+    while n / 30.0 < lead_in_s:
+        out[n] = FRAMES[0].pose
+        n += 1
+    for f in FRAMES:
+        out[n] = f.pose
+        n += 1
+    return out
+
+
+def run(present: Optional[Callable[[float], bool]], pipelined: bool, mode: str = "analyze",
+        plan: Any = None, lead_in_s: float = 0.0, speaker: Any = None):
+    inner = RecordedEstimator(poses(lead_in_s))
+    detector = FakeDetector(present) if present is not None else None
+    estimator: Any = SecondPersonWatchingEstimator(inner, detector) if detector is not None else inner
+    ticks: Iterator[Tick] = frame_ticks(lead_in_s)
+    if pipelined:
+        ticks = iter(PosePipeline(ticks, estimator))
+    sink = DictSink()
+    CoachSession(load_config(), SessionOptions(mode=mode, quiet=True), "test", ticks, estimator=estimator,
+                 events=sink, plan=plan, speaker=speaker).run()
+    sink.lines[-1].pop("fps")  # the one wall-clock figure
+    return sink.lines, detector
+
+
+def between(t0: float, t1: float) -> Callable[[float], bool]:
+    return lambda t: t0 <= t < t1
+
+
+def test_a_second_person_gives_one_notice_event_and_changes_nothing_else():
+    plain, _ = run(None, pipelined=False)
+    lines, detector = run(between(3.0, 8.0), pipelined=False)
+    notices = [e for e in lines if e["type"] == "notice"]
+    assert len(notices) == 1
+    notice = notices[0]
+    assert notice["kind"] == "second_person" and notice["v"] == 2 and "second person" in notice["message"]
+    # looks every 2 s from the first tracked frame: seen at the looks in 3-8 s, the notice at the second
+    seen_looks = [t for t in detector.looked_at if 3.0 <= t < 8.0]
+    assert notice["t"] == pytest.approx(seen_looks[1], abs=1e-3)
+    assert [e for e in lines if e["type"] != "notice"] == plain  # counts, faults, cues: the same
+    assert sum(e["type"] == "rep" for e in plain) == 4
+
+
+def test_the_looks_are_rare_and_only_where_somebody_is_tracked():
+    _, detector = run(lambda t: False, pipelined=False)
+    looks = detector.looked_at
+    assert all(b - a >= 2.0 - 1e-9 for a, b in zip(looks, looks[1:]))
+    assert len(looks) <= FRAMES[-1].t_s / 2.0 + 1
+    tracked = {round(f.t_s, 6) for f in FRAMES if f.pose is not None}
+    assert all(round(t, 6) in tracked for t in looks)  # never on a frame with nobody tracked
+    assert len(looks) >= 4
+
+
+def test_pipelined_and_sequential_runs_give_the_same_notices_and_events():
+    sequential, _ = run(between(3.0, 8.0), pipelined=False)
+    pipelined, detector = run(between(3.0, 8.0), pipelined=True)
+    assert pipelined == sequential
+    assert detector.threads and threading.get_ident() not in detector.threads  # on the pose worker
+
+
+def test_one_sighting_in_a_session_says_nothing():
+    lines, detector = run(between(3.0, 5.0), pipelined=True)
+    assert sum(detector.present(t) for t in detector.looked_at) == 1
+    assert not [e for e in lines if e["type"] == "notice"]
+
+
+def test_the_notice_line_and_quiet():
+    class Source:
+        def __init__(self) -> None:
+            self.sightings = [Sighting(0.0, 0, True, "seen"), Sighting(2.0, 60, True, "seen"),
+                              Sighting(4.0, 120, True, "seen")]
+
+        def take_sightings(self, up_to_t_s: float) -> List[Sighting]:
+            out = [s for s in self.sightings if s.t_s <= up_to_t_s]
+            self.sightings = [s for s in self.sightings if s.t_s > up_to_t_s]
+            return out
+
+    for quiet in (False, True):
+        stream = io.StringIO()
+        notices = SecondPersonNotices(Source(), load_config(), quiet=quiet, stream=stream)
+        said = [n for t in (0.0, 1.0, 2.0, 3.0, 4.0) for n in notices.on_frame(t)]
+        assert [n.t_s for n in said] == [2.0]
+        text = stream.getvalue()
+        if quiet:
+            assert text == ""
+        else:
+            assert text.startswith("livecoach: notice: [2.0 s] a second person is in view; LiveCoach follows one "
+                                   "person") and text.count("\n") == 1
+
+
+def test_an_estimator_without_the_check_gets_no_notices():
+    assert SecondPersonNotices.for_estimator(RecordedEstimator({}), load_config()) is None
+    assert SecondPersonNotices.for_estimator(None, load_config()) is None
+
+
+def test_the_plan_setup_check_says_two_people_before_the_first_set(tmp_path: Path):
+    # 6 s waiting on his knees before the recording: somebody else is seen in 0-5 s.
+    speaker = FakeSpeaker()
+    lines, _ = run(between(0.0, 5.0), pipelined=True, mode="train", plan=driver(tmp_path), lead_in_s=6.0,
+                   speaker=speaker)
+    types = [e["type"] for e in lines]
+    setups = [(e["t"], e["check"]) for e in lines if e["type"] == "setup"]
+    two = [t for t, c in setups if c == "two_people"]
+    assert two and 2.0 <= two[0] <= 4.0
+    assert types.index("setup") < types.index("set_start")
+    assert "Only one person in the picture, please" in speaker.said
+    # without the second person: no two_people
+    alone, _ = run(lambda t: False, pipelined=True, mode="train", plan=driver(tmp_path), lead_in_s=6.0)
+    assert not [e for e in alone if e["type"] == "setup" and e["check"] == "two_people"]
+
+
+def test_a_failing_look_turns_the_check_off_and_the_session_goes_on(caplog):
+    def broken(t: float) -> bool:
+        raise RuntimeError("graph failed")
+
+    plain, _ = run(None, pipelined=True)
+    lines, detector = run(broken, pipelined=True)
+    assert len(detector.looked_at) == 1  # tried once, then off
+    assert lines == plain
+    assert "second-person check failed" in caplog.text
+
+
+def test_the_quality_fallback_still_finds_the_sessions_own_estimator_inside_the_wrapper():
+    from livecoach.session.second_person import unwrapped
+
+    inner = RecordedEstimator({})
+    wrapped = SecondPersonWatchingEstimator(inner, FakeDetector(lambda t: False))
+    assert unwrapped(wrapped) is inner and unwrapped(inner) is inner
