@@ -63,7 +63,6 @@ def false_alarms(videos: Path, cache: Path, detector: SecondPersonDetector, ever
         _, frames = read_recording(rec)
         by_index = {f.frame_index: f for f in frames}
         cap = cv2.VideoCapture(str(path))
-        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
         watch = SecondPersonWatch(detector.rules)
         next_t = 0.0
         reasons: Dict[str, int] = {}

@@ -12,19 +12,17 @@ import logging
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Protocol, Sequence, TextIO
+from typing import Any, Iterator, List, Optional, Protocol, TextIO
 
 from livecoach import __version__
 from livecoach.capture.base import CaptureError
 from livecoach.capture.thread import CaptureThread  # threading only: cv2 comes with the sources
-from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError, model_installed  # mediapipe when used
 from livecoach.clock import SourceClock
 from livecoach.config.plans import load_plans
 from livecoach.config.schema import Config, ConfigError, config_as_dict
 from livecoach.errors import (EXIT_SIGINT, ConfigProblem, DisplayProblem, HistoryProblem, InputProblem,
-                              PoseModelProblem, SessionError)
+                              SessionError)
 from livecoach.formats.events import EventWriter
 from livecoach.formats.recording import RecordingError, ReplaySource
 from livecoach.history.recorder import SessionMeta, SessionRecorder, StoreError, StoreOutcome, db_path_for
@@ -34,6 +32,7 @@ from livecoach.logic.setup_check import frame_brightness
 from livecoach.session.loop import CoachSession, StopFlag
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import PlanDriver
+from livecoach.session import models as pose_models
 from livecoach.session.pipeline import PosePipeline
 from livecoach.session.quality import SwitchableEstimator
 from livecoach.session.second_person import unwrapped, watch_for_second_person
@@ -41,7 +40,7 @@ from livecoach.session.outputs import LazyLandmarkWriter, check_outputs
 from livecoach.session.ports import Overlay, PoseEstimator, SessionWindow, Speaker, VideoWriter
 from livecoach.session.ticks import FrameSize, Tick, capture_ticks, replay_ticks
 from livecoach.speech.worker import SpeechWorker, speech_config_with, start_speaker
-from livecoach.types import PoseFrame, SessionEnd
+from livecoach.types import SessionEnd
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +118,9 @@ def run_session(options: SessionOptions, config: Config) -> int:
             # Everything slow to start comes before the capture: a camera (or a video paced
             # like one) delivers from the moment it starts, and what it delivers while the
             # model loads is lost — often the first rep.
-            poses = _poses_in_parallel(options, config, source.frame_count)
+            poses = pose_models.poses_in_parallel(options, config, source.frame_count)
             if poses is None:
-                model = watch_for_second_person(_switchable_estimator(config, live=options.mode == "train"),
+                model = watch_for_second_person(pose_models.switchable_estimator(config, live=options.mode == "train"),
                                                 config)  # [capture] second_person_check_s
                 resources.append(model)
                 estimator = model
@@ -140,7 +139,7 @@ def run_session(options: SessionOptions, config: Config) -> int:
             notices.release()  # the speech backend's line, now that the session is on
             ticks = capture_ticks(capture, clock, size, on_end_notice=lambda line: _notice(f"notice: {line}"))
             if poses is not None:
-                ticks = _with_poses(ticks, poses)
+                ticks = pose_models.with_poses(ticks, poses)
             elif options.pipelined:
                 pipeline = PosePipeline(ticks, model)
                 resources.append(pipeline)  # stopped before the model is closed (reverse order)
@@ -173,69 +172,6 @@ def _banner(source_name: str, options: SessionOptions) -> None:
     what = "exercise recognised" if options.exercise == "auto" else f"exercise {options.exercise}"
     print(f"LiveCoach {__version__}: {source_name} ({options.mode}, {what})",
           file=sys.stderr)
-
-
-def _start_estimator(config: Config) -> MediaPipePoseEstimator:
-    try:
-        return MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
-    except PoseModelError as exc:
-        raise PoseModelProblem(str(exc)) from None
-
-
-def _poses_in_parallel(options: SessionOptions, config: Config,
-                       frame_count: Optional[int]) -> Optional[List[Optional[PoseFrame]]]:
-    """``analyze --jobs N``: every frame's pose, extracted by N worker processes over chunks of
-    the video, before the session runs; None when one process would do (``--jobs 1``, a
-    short video, or not ``analyze``)."""
-    from livecoach.capture.parallel import extract_landmarks_parallel, useful_workers
-
-    if options.mode != "analyze" or options.video is None:
-        return None
-    workers = useful_workers(frame_count, options.jobs)
-    if workers <= 1:
-        return None
-    show = options.progress
-    started = time.monotonic()
-
-    def progress(done: int, total: int) -> None:
-        if show and total:
-            bar = "#" * int(30 * done / total)
-            sys.stderr.write(f"\rposes [{bar:<30}] {100 * done / total:5.1f}%  {done}/{total} frames  "
-                             f"{done / max(time.monotonic() - started, 1e-6):5.1f} fps ({workers} processes)")
-            sys.stderr.flush()
-
-    try:
-        poses = extract_landmarks_parallel(options.video, config.pose, workers=workers,
-                                           max_width=config.capture.inference_max_width, progress=progress)
-    except PoseModelError as exc:
-        raise PoseModelProblem(str(exc)) from None
-    except CaptureError as exc:
-        raise InputProblem(str(exc)) from None
-    finally:
-        if show:
-            sys.stderr.write("\r\033[K")
-    return poses
-
-
-def _with_poses(ticks: Iterator[Tick], poses: Sequence[Optional[PoseFrame]]) -> Iterator[Tick]:
-    """The frames of ``ticks`` with their poses extracted beforehand (by frame index)."""
-    for tick in ticks:
-        index = tick.frame_index
-        pose = poses[index] if 0 <= index < len(poses) else None
-        yield Tick(tick.t_s, index, tick.frame, pose, pose_known=True)
-
-
-def _switchable_estimator(config: Config, live: bool) -> SwitchableEstimator:
-    """The pose model; live, with the lighter one ([pose] fallback_model_complexity) to switch to
-    when frames are being dropped (built only then, and offered only when it is installed:
-    MediaPipe would otherwise try to download it mid-session)."""
-    pose = config.pose
-    lighter = pose.fallback_model_complexity
-    can_switch = live and lighter < pose.model_complexity and model_installed(lighter)
-    make_lighter = (lambda: MediaPipePoseEstimator(dataclasses.replace(pose, model_complexity=lighter),
-                                                   config.capture.inference_max_width)) if can_switch else None
-    return SwitchableEstimator(_start_estimator(config), pose.model_complexity, make_lighter,
-                               lighter if can_switch else None)
 
 
 def _start_speaker(config: Config, options: SessionOptions, clock: SourceClock,

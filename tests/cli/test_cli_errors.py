@@ -10,6 +10,7 @@ import pytest
 from livecoach.cli import main as cli
 from livecoach.errors import EXIT_SPEECH, LiveCoachError, SessionError, SpeechFailed
 from livecoach.session import build
+from livecoach.session import models as pose_models
 
 
 def tiny_video(path: Path, frames: int = 45, fps: float = 30.0) -> Path:
@@ -68,7 +69,7 @@ def one_error_line(err: str) -> str:
 def test_a_dead_speech_thread_is_one_line_and_a_non_zero_exit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                capsys: pytest.CaptureFixture) -> None:
     worker = DyingSpeechWorker(frames=10)
-    monkeypatch.setattr(build, "_start_estimator", lambda config: NobodyEstimator())
+    monkeypatch.setattr(pose_models, "start_estimator", lambda config: NobodyEstimator())
     monkeypatch.setattr(build, "start_speaker", lambda *args, **kwargs: worker)
     video = tiny_video(tmp_path / "clip.avi")
     events = tmp_path / "events.jsonl"

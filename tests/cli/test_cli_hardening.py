@@ -175,7 +175,7 @@ def test_sigterm_while_starting_up_exits_143_with_one_line(tmp_path: Path, monke
     # Found by tools/chaos.py: a SIGTERM before the session's own handler is installed (the model
     # loading) or after it (the summary being written) ended the process with -15 and no word.
     from livecoach.cli.main import main
-    from livecoach.session import build
+    from livecoach.session import models
 
     video = tiny_video(tmp_path / "clip.mp4")
 
@@ -184,7 +184,7 @@ def test_sigterm_while_starting_up_exits_143_with_one_line(tmp_path: Path, monke
         time.sleep(1.0)  # the handler runs here
         raise AssertionError("SIGTERM was not handled")
 
-    monkeypatch.setattr(build, "_switchable_estimator", model_loading)
+    monkeypatch.setattr(models, "switchable_estimator", model_loading)
     ignored: List[int] = []
 
     def bystander(signum: int, _frame: Any) -> None:  # were main() not to handle it, pytest survives

@@ -150,14 +150,14 @@ def test_a_model_that_keeps_up_never_switches() -> None:
     (0, True, False, False)])
 def test_the_lighter_model_is_offered_live_only_when_it_is_lighter_and_installed(
         monkeypatch: pytest.MonkeyPatch, lighter: int, live: bool, installed: bool, switches: bool) -> None:
-    from livecoach.session import build
+    from livecoach.session import models
 
     config = load_config()
     assert config.pose.model_complexity == 1
     config = dataclasses.replace(config, pose=dataclasses.replace(config.pose, fallback_model_complexity=lighter))
-    monkeypatch.setattr(build, "_start_estimator", lambda config: TimedEstimator(0.0))
-    monkeypatch.setattr(build, "model_installed", lambda complexity: installed)
-    assert build._switchable_estimator(config, live=live).can_switch is switches
+    monkeypatch.setattr(models, "start_estimator", lambda config: TimedEstimator(0.0))
+    monkeypatch.setattr(models, "model_installed", lambda complexity: installed)
+    assert models.switchable_estimator(config, live=live).can_switch is switches
 
 
 def test_which_pose_models_are_installed_is_read_from_the_mediapipe_package(
