@@ -5,7 +5,6 @@ import dataclasses
 import json
 import shutil
 
-import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.evaluation.cache import cache_key, ensure_landmarks, file_sha256
@@ -121,17 +120,30 @@ def test_one_clip_with_two_jobs_is_split_over_both_and_three_clips_are_shared_ou
     assert any("2 processes over chunks of it" in line for line in lines)
 
 
-@pytest.mark.model
-def test_a_clip_split_over_two_processes_records_the_sequential_frames(tmp_path, shared_videos):
-    from livecoach.evaluation.cache import extract_landmarks, extract_landmarks_chunked
+def test_a_clip_split_over_processes_is_recorded_with_the_video_sources_frames_and_times(tmp_path, monkeypatch):
+    # The chunked extraction itself equals the sequential one (tests/capture/test_parallel_extraction.py,
+    # model); here: what the eval cache writes from its poses, frames without a pose included.
+    from livecoach.capture import parallel
+    from livecoach.evaluation.cache import extract_landmarks_chunked
     from livecoach.formats.recording import read_recording
 
-    video = shared_videos / "vraj__pushups.mp4"  # 361 frames: two chunks
-    width = CONFIG.capture.inference_max_width
-    assert extract_landmarks_chunked(video, tmp_path / "two.jsonl.gz", CONFIG.pose, width, 2) == 361
-    extract_landmarks(video, tmp_path / "one.jsonl.gz", CONFIG.pose, width)
-    (head_one, one), (head_two, two) = (read_recording(tmp_path / f"{n}.jsonl.gz") for n in ("one", "two"))
-    assert head_one == head_two
-    assert [(f.frame_index, f.t_s) for f in one] == [(f.frame_index, f.t_s) for f in two]
-    same = sum((a.pose is None) == (b.pose is None) for a, b in zip(one, two))
-    assert same >= 0.98 * len(one)
+    import cv2
+    import numpy as np
+
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (64, 48))
+    for _ in range(6):
+        writer.write(np.full((48, 64, 3), 128, np.uint8))
+    writer.release()
+    _, recorded = read_recording(FIXTURES / "vraj__pushups.mp4.jsonl.gz")
+    poses = [f.pose for f in recorded[:6]]
+    poses[2] = None  # nobody found in frame 2
+    asked = []
+    monkeypatch.setattr(parallel, "extract_landmarks_parallel",
+                        lambda video, pose, workers, max_width: asked.append(workers) or poses)
+    assert extract_landmarks_chunked(video, tmp_path / "out.jsonl.gz", CONFIG.pose, 640, 2) == 6
+    header, frames = read_recording(tmp_path / "out.jsonl.gz")
+    assert asked == [2] and header.fps == 25.0 and (header.width, header.height) == (64, 48)
+    assert [f.frame_index for f in frames] == list(range(6))
+    assert frames[2].pose is None and frames[2].t_s == 2 / 25.0
+    assert [f.t_s for i, f in enumerate(frames) if i != 2] == [p.t_s for p in poses if p is not None]
