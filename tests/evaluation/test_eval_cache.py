@@ -5,7 +5,6 @@ import dataclasses
 import json
 import shutil
 
-
 from livecoach.config.schema import load_config
 from livecoach.evaluation.cache import cache_key, ensure_landmarks, file_sha256
 from livecoach.evaluation.manifest import ClipSpec
