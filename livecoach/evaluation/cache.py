@@ -40,7 +40,11 @@ def file_sha256(path: Path) -> str:
 
 def cache_key(video_sha256: str, config: Config) -> str:
     """What the recorded landmarks depend on: the video bytes, the pose settings, the width."""
-    settings = {"pose": config_as_dict(config)["pose"],
+    pose = dict(config_as_dict(config)["pose"])
+    # Which model a live session falls back to when it drops frames does not change the landmarks
+    # extracted here: left out, so adding it did not invalidate every cached recording.
+    pose.pop("fallback_model_complexity", None)
+    settings = {"pose": pose,
                 "inference_max_width": config.capture.inference_max_width,
                 "recording_schema": SCHEMA_VERSION}
     blob = video_sha256 + json.dumps(settings, sort_keys=True)
