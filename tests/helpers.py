@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -271,3 +271,21 @@ class PacedFakeCamera(FrameSource):
 
     def interrupt(self) -> None:
         self._wake.set()
+
+
+class EventLines:
+    """An ``--events`` sink keeping each event as the JSON object the events file would hold."""
+
+    def __init__(self) -> None:
+        self.lines: List[Dict[str, Any]] = []
+
+    def write(self, event: Any) -> None:
+        from livecoach.formats.events import event_to_dict
+
+        self.lines.append(event_to_dict(event))
+
+    def write_dict(self, data: Dict[str, Any]) -> None:
+        self.lines.append(dict(data))
+
+    def close(self) -> None:
+        pass

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.formats.events import event_to_dict
 from livecoach.formats.recording import read_recording
 from livecoach.session.loop import CoachSession
 from livecoach.session.options import SessionOptions
@@ -18,6 +17,7 @@ from livecoach.session.pipeline import PosePipeline
 from livecoach.session.ticks import Tick
 from livecoach.types import Frame, PoseFrame
 
+from helpers import EventLines
 from conftest import FIXTURES
 
 RECORDINGS = ["vraj__pushups.mp4.jsonl.gz", "pushfit__wrong58.mp4.jsonl.gz"]
@@ -40,19 +40,6 @@ class RecordedEstimator:
         return self.poses[frame.index]
 
 
-class ListSink:
-    def __init__(self) -> None:
-        self.lines: List[Dict[str, Any]] = []
-
-    def write(self, event: Any) -> None:
-        self.lines.append(event_to_dict(event))
-
-    def write_dict(self, data: Dict[str, Any]) -> None:
-        self.lines.append(dict(data))
-
-    def close(self) -> None:
-        pass
-
 
 def frame_ticks(name: str, fail_at: Optional[int] = None) -> Iterator[Tick]:
     _, frames = read_recording(FIXTURES / "landmarks" / name)
@@ -73,7 +60,7 @@ def run_events(name: str, pipelined: bool, delay_s: float = 0.0) -> List[Dict[st
     ticks: Iterator[Tick] = frame_ticks(name)
     if pipelined:
         ticks = iter(PosePipeline(ticks, estimator))
-    sink = ListSink()
+    sink = EventLines()
     CoachSession(load_config(), SessionOptions(mode="analyze", quiet=True), name, ticks, estimator=estimator,
                  events=sink).run()
     assert len(estimator.threads) == 1 and estimator.order == sorted(estimator.order)

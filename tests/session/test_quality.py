@@ -7,14 +7,13 @@ import dataclasses
 import io
 import threading
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
 import pytest
 
 from livecoach.capture.thread import CaptureThread
 from livecoach.clock import SourceClock
 from livecoach.config.schema import load_config
-from livecoach.formats.events import event_to_dict
 from livecoach.session.loop import CoachSession
 from livecoach.session.options import SessionOptions
 from livecoach.session.pipeline import PosePipeline
@@ -22,7 +21,7 @@ from livecoach.session.quality import SwitchableEstimator
 from livecoach.session.ticks import FrameSize, capture_ticks
 from livecoach.types import Frame, PoseFrame
 
-from helpers import PacedFakeCamera, plank_pose
+from helpers import EventLines, PacedFakeCamera, plank_pose
 
 
 class TimedEstimator:
@@ -45,19 +44,6 @@ class TimedEstimator:
     def close(self) -> None:
         self.closed = True
 
-
-class ListSink:
-    def __init__(self) -> None:
-        self.lines: List[Dict[str, Any]] = []
-
-    def write(self, event: Any) -> None:
-        self.lines.append(event_to_dict(event))
-
-    def write_dict(self, data: Dict[str, Any]) -> None:
-        self.lines.append(dict(data))
-
-    def close(self) -> None:
-        pass
 
 
 # -- the estimator that switches ----------------------------------------------------------
@@ -113,7 +99,7 @@ def live_session(delay_s: float, lite_delay_s: float = 0.002, seconds: float = 4
     capture = CaptureThread(PacedFakeCamera(seconds))
     capture.start()
     pipeline = PosePipeline(capture_ticks(capture, SourceClock(), FrameSize()), model)
-    sink, err = ListSink(), io.StringIO()
+    sink, err = EventLines(), io.StringIO()
     session = CoachSession(config, SessionOptions(mode="train", headless=True), "fake camera", iter(pipeline),
                            estimator=model, events=sink, out=io.StringIO(),
                            dropped_frames=lambda: capture.stats().frames_lost, quality=model)

@@ -16,7 +16,6 @@ import pytest
 
 from livecoach.capture.second_person import SecondPersonWatchingEstimator
 from livecoach.config.schema import load_config
-from livecoach.formats.events import event_to_dict
 from livecoach.formats.recording import read_recording
 from livecoach.logic.crowd import Sighting, rules_from_config
 from livecoach.session.loop import CoachSession
@@ -26,6 +25,7 @@ from livecoach.session.second_person import SecondPersonNotices
 from livecoach.session.ticks import Tick
 from livecoach.types import Frame, PoseFrame
 
+from helpers import EventLines
 from conftest import FIXTURES
 from test_loop_speech import FakeSpeaker
 from test_plan_loop import driver
@@ -67,19 +67,6 @@ class FakeDetector:
         self.closed = True
 
 
-class DictSink:
-    def __init__(self) -> None:
-        self.lines: List[Dict[str, Any]] = []
-
-    def write(self, event: Any) -> None:
-        self.lines.append(event_to_dict(event))
-
-    def write_dict(self, data: Dict[str, Any]) -> None:
-        self.lines.append(dict(data))
-
-    def close(self) -> None:
-        pass
-
 
 def frame_ticks(lead_in_s: float = 0.0) -> Iterator[Tick]:
     """Frames of the recording, after ``lead_in_s`` s of its first pose held (waiting to start)."""
@@ -113,7 +100,7 @@ def run(present: Optional[Callable[[float], bool]], pipelined: bool, mode: str =
     ticks: Iterator[Tick] = frame_ticks(lead_in_s)
     if pipelined:
         ticks = iter(PosePipeline(ticks, estimator))
-    sink = DictSink()
+    sink = EventLines()
     CoachSession(load_config(), SessionOptions(mode=mode, quiet=True), "test", ticks, estimator=estimator,
                  events=sink, plan=plan, speaker=speaker).run()
     sink.lines[-1].pop("fps")  # the one wall-clock figure
