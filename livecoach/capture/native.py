@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -44,6 +45,20 @@ def native_stderr_captured(sink: Optional[List[str]] = None) -> Iterator[None]:
                 if sink is not None:
                     tmp.seek(0)
                     sink.append(tmp.read().decode("utf-8", "replace"))
+
+
+#: A glog/absl line (MediaPipe, TFLite): "W0000 00:00:1796209684.454057   25515 file.cc:186] ...".
+_NATIVE_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d")
+
+
+def pass_on_non_native_lines(text: str) -> None:
+    """Write to stderr the lines of ``text`` (fd 2 captured by :func:`native_stderr_captured`)
+    that are not MediaPipe's own log lines: fd 2 is process-wide, so what another thread printed
+    meanwhile (a notice, the progress bar) was captured too and must still reach the user."""
+    kept = [line for line in text.splitlines(keepends=True) if not _NATIVE_LOG_LINE.match(line)]
+    if kept and sys.stderr is not None:
+        sys.stderr.write("".join(kept))
+        sys.stderr.flush()
 
 
 def _flush_c_stdio() -> None:

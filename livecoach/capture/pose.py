@@ -8,13 +8,13 @@ model) satisfies :class:`PoseEstimator`.
 from __future__ import annotations
 
 import os
-from typing import Optional, Protocol
+from typing import List, Optional, Protocol
 
 import numpy as np
 
 from livecoach.config.schema import PoseConfig
 from livecoach.landmarks import NUM_LANDMARKS
-from livecoach.capture.native import native_stderr_captured
+from livecoach.capture.native import native_stderr_captured, pass_on_non_native_lines
 from livecoach.types import Frame, PoseFrame
 from livecoach.errors import EXIT_POSE_MODEL, LiveCoachError
 
@@ -106,9 +106,14 @@ class MediaPipePoseEstimator:
                                      interpolation=self._cv2.INTER_AREA)
         rgb = self._cv2.cvtColor(image, self._cv2.COLOR_BGR2RGB)
         if self._quiet:
-            with native_stderr_captured():
+            # fd 2 is redirected until the landmark model first runs (the first frame with a
+            # person), and it is process-wide: what the loop's thread printed meanwhile (the
+            # dropped-frames notice while nobody is in view) is passed on afterwards.
+            caught: List[str] = []
+            with native_stderr_captured(caught):
                 result = self._pose.process(rgb)
             self._quiet = result.pose_landmarks is None
+            pass_on_non_native_lines("".join(caught))
         else:
             result = self._pose.process(rgb)
         if result.pose_landmarks is None or result.pose_world_landmarks is None:

@@ -18,14 +18,12 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import re
-import sys
 import threading
 from typing import Deque, List, Optional, Tuple
 
 import numpy as np
 
-from livecoach.capture.native import native_stderr_captured
+from livecoach.capture.native import native_stderr_captured, pass_on_non_native_lines
 from livecoach.capture.pose import PoseEstimator, PoseModelError
 from livecoach.landmarks import NUM_LANDMARKS
 from livecoach.logic.crowd import SecondPersonRules, Sighting, judge_other_person, tracked_person_box
@@ -37,18 +35,6 @@ log = logging.getLogger(__name__)
 
 #: The blanked region is flat mid-grey: no texture or edges inside it for the detector to read.
 _MASK_GREY = 127
-
-
-#: A glog/absl line (MediaPipe, TFLite): "W0000 00:00:1796209684.454057   25515 file.cc:186] ...".
-_NATIVE_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d")
-
-
-def _pass_on_non_native_lines(text: str) -> None:
-    """Write to stderr the lines of ``text`` that are not MediaPipe's own log lines."""
-    kept = [line for line in text.splitlines(keepends=True) if not _NATIVE_LOG_LINE.match(line)]
-    if kept and sys.stderr is not None:
-        sys.stderr.write("".join(kept))
-        sys.stderr.flush()
 
 
 def mask_box(image: np.ndarray, box: Tuple[float, float, float, float]) -> np.ndarray:
@@ -111,7 +97,7 @@ class SecondPersonDetector:
             with native_stderr_captured(caught):
                 result = self._pose.process(rgb)
             self._quiet = result.pose_landmarks is None
-            _pass_on_non_native_lines("".join(caught))
+            pass_on_non_native_lines("".join(caught))
         else:
             result = self._pose.process(rgb)
         xy: Optional[np.ndarray] = None

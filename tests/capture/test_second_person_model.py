@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 import pytest
 
-from livecoach.capture.second_person import (SecondPersonDetector, SecondPersonWatchingEstimator,
-                                             _pass_on_non_native_lines, mask_box)
+from livecoach.capture.native import pass_on_non_native_lines
+from livecoach.capture.second_person import SecondPersonDetector, SecondPersonWatchingEstimator, mask_box
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.crowd import SecondPersonWatch, Sighting, rules_from_config
@@ -38,9 +38,9 @@ def test_mask_box_fills_the_box_grey_and_leaves_the_rest():
 
 
 def test_what_the_loop_printed_during_a_quiet_look_is_passed_on_and_mediapipes_lines_are_not(capsys):
-    _pass_on_non_native_lines("W0000 00:00:1796209684.454057   25515 landmark_projection_calculator.cc:186] "
-                              "Using NORM_RECT\nlivecoach: notice: 40% of the camera's frames were dropped\n"
-                              "I0000 00:00:1796209684.5 1 gl_context.cc:357] GL version\n")
+    pass_on_non_native_lines("W0000 00:00:1796209684.454057   25515 landmark_projection_calculator.cc:186] "
+                             "Using NORM_RECT\nlivecoach: notice: 40% of the camera's frames were dropped\n"
+                             "I0000 00:00:1796209684.5 1 gl_context.cc:357] GL version\n")
     assert capsys.readouterr().err == "livecoach: notice: 40% of the camera's frames were dropped\n"
 
 
