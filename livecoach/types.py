@@ -331,3 +331,23 @@ class RepJudgement:
     faults: Tuple[Fault, ...]
     not_judged: Tuple[str, ...]
     score: int
+
+
+#: A box in an image as shares of its width and height: x0, y0, x1, y1 (0-1).
+Box = Tuple[float, float, float, float]
+
+#: The image edges a :class:`FramingGuide` may name.
+IMAGE_EDGES: Tuple[str, ...] = ("left", "top", "right", "bottom")
+
+
+@dataclass(frozen=True)
+class FramingGuide:
+    """The overlay's framing guide during the camera set-up: where the whole body must be,
+    where it is, and what is wrong with it (``livecoach.logic.setup_check``)."""
+
+    ready: bool  # the set-up check says "Ready"
+    check: Optional[str]  # the set-up check said now (None: not decided yet)
+    safe_box: Box  # the whole body must lie inside this (the edge margin taken off)
+    body_box: Optional[Box]  # the body's extent in this frame (None: nobody seen)
+    cut_edges: Tuple[str, ...] = ()  # image edges (IMAGE_EDGES) the body runs into
+    target_box: Optional[Box] = None  # too far: the smallest body box that is close enough

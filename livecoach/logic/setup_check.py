@@ -41,10 +41,10 @@ import numpy as np
 from livecoach.config.plans import SetupConfig
 from livecoach.landmarks import Landmark
 from livecoach.logic.view import shoulder_width_ratio
-from livecoach.types import Cue, CueKind, PoseFrame
+from livecoach.types import IMAGE_EDGES, Box, Cue, CueKind, FramingGuide, PoseFrame
 
 __all__ = ["SetupEvent", "SetupStatus", "FrameFinding", "SetupChecker", "assess_frame", "frame_brightness",
-           "BODY_GROUPS"]
+           "framing_guide", "BODY_GROUPS"]
 
 L = Landmark
 
@@ -85,9 +85,10 @@ class FrameFinding:
 
     check: str
     failing: Tuple[str, ...]  # every failing check, in config order
-    body_box: Optional[Tuple[float, float, float, float]]  # x0, y0, x1, y1 as shares of the image
+    body_box: Optional[Box]  # x0, y0, x1, y1 as shares of the image
     fill: float  # the body's extent along its longer image side, share of that side (nan: unknown)
     width_ratio: float  # shoulder width / torso length in the image (nan: unknown)
+    cut_edges: Tuple[str, ...] = ()  # image edges past which a cut-off part (head/hands/feet) lies
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,16 @@ def _in_picture(pose: PoseFrame, lm: Landmark, min_visibility: float, margin_fra
     return mx <= x <= pose.width - mx and my <= y <= pose.height - my
 
 
+def _nearest_edge(pose: PoseFrame, landmarks: Sequence[Landmark]) -> str:
+    """The image edge a cut-off part is beyond or nearest to. The model places a hidden
+    landmark where it guesses the part is, often outside the picture; that guess is what
+    is used here, visible or not."""
+    x, y = (float(v) for v in np.mean([pose.xy(lm) for lm in landmarks], axis=0))
+    u, v = x / pose.width, y / pose.height
+    distances = {"left": u, "top": v, "right": 1.0 - u, "bottom": 1.0 - v}
+    return min(IMAGE_EDGES, key=lambda e: distances[e])
+
+
 def assess_frame(pose: Optional[PoseFrame], config: SetupConfig, brightness: Optional[float] = None,
                  people: Optional[int] = None, needs_side_view: bool = True, dark_now: bool = False) -> FrameFinding:
     """The finding of one frame (see the module docstring). ``dark_now``: the spoken check is
@@ -128,8 +139,9 @@ def assess_frame(pose: Optional[PoseFrame], config: SetupConfig, brightness: Opt
         failing.append("too_dark")
     if people is not None and people >= 2:
         failing.append("two_people")
-    box: Optional[Tuple[float, float, float, float]] = None
+    box: Optional[Box] = None
     fill = ratio = math.nan
+    edges: List[str] = []
     core_seen = pose is not None and any(pose.vis(lm) >= config.min_visibility for lm in _CORE)
     if pose is None or not core_seen:
         failing.append("no_person")
@@ -146,6 +158,7 @@ def assess_frame(pose: Optional[PoseFrame], config: SetupConfig, brightness: Opt
         if len(cut) >= config.too_close_cut_groups or (not math.isnan(fill) and fill > config.too_close_above_frac):
             failing.append("too_close")
         failing.extend(_GROUP_CHECK[g] for g in cut)
+        edges = sorted({_nearest_edge(pose, BODY_GROUPS[g]) for g in cut}, key=IMAGE_EDGES.index)
         if not cut and not math.isnan(fill) and fill < config.too_far_below_frac:
             failing.append("too_far")
         ratio = shoulder_width_ratio(pose, config.min_visibility)
@@ -153,7 +166,28 @@ def assess_frame(pose: Optional[PoseFrame], config: SetupConfig, brightness: Opt
             failing.append("wrong_view")
     ordered = tuple(c for c in config.order if c in failing)
     return FrameFinding(check=ordered[0] if ordered else "ok", failing=ordered, body_box=box, fill=fill,
-                        width_ratio=ratio)
+                        width_ratio=ratio, cut_edges=tuple(edges))
+
+
+def framing_guide(status: SetupStatus, config: SetupConfig) -> FramingGuide:
+    """What the overlay's framing guide shows for ``status``: the safe area (the image less the
+    edge margin), the body's box, the image edges past which a cut-off part lies,
+    and -- while the person is too far -- the smallest box around the body's centre that is
+    close enough (the body's own proportions, grown to ``too_far_below_frac``)."""
+    m = config.edge_margin_frac
+    safe = (m, m, 1.0 - m, 1.0 - m)
+    finding = status.finding
+    box = finding.body_box if finding is not None else None
+    cut: Tuple[str, ...] = finding.cut_edges if finding is not None else ()
+    target: Optional[Box] = None
+    if box is not None and finding is not None:
+        if status.check == "too_far" and finding.fill > 0 and math.isfinite(finding.fill):
+            grow = config.too_far_below_frac / finding.fill
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            hw, hh = (box[2] - box[0]) * grow / 2, (box[3] - box[1]) * grow / 2
+            target = (max(0.0, cx - hw), max(0.0, cy - hh), min(1.0, cx + hw), min(1.0, cy + hh))
+    return FramingGuide(ready=status.ready, check=status.check, safe_box=safe, body_box=box, cut_edges=cut,
+                        target_box=target)
 
 
 class SetupChecker:
@@ -190,6 +224,11 @@ class SetupChecker:
         check = self._current
         message = self.config.messages[check] if check is not None else ""
         return SetupStatus(check=check, message=message, ready=check == "ok", finding=self._finding)
+
+    @property
+    def guide(self) -> FramingGuide:
+        """The overlay's framing guide for the frame last seen (:func:`framing_guide`)."""
+        return framing_guide(self.status, self.config)
 
     def update(self, t_s: float, pose: Optional[PoseFrame], brightness: Optional[float] = None,
                people: Optional[int] = None) -> Tuple[SetupEvent, ...]:

@@ -3,7 +3,10 @@
 :class:`OverlayRenderer` turns a camera image and the :class:`~livecoach.types.LogicStep`
 the logic made of it into the picture the user sees: the skeleton with the faulty joints in
 red, the rep and no-rep counts, the phase, the current cue as a banner, a depth bar, fps,
-MUTED/PAUSED badges, and a hint while nobody is in position. Everything it shows is read
+MUTED/PAUSED badges, a hint while nobody is in position, and during a plan's camera set-up a
+framing guide (:class:`~livecoach.types.FramingGuide`): corner marks of the area the whole body
+must be in, the body's box (green when ready, amber while not), a red band on each image edge
+a body part is cut off at, and a dashed box of the size to come up to when too far away. Everything it shows is read
 from the step; it decides nothing (the logic/drawing split of roboflow/supervision).
 
 Sizes scale with the image's short side, so the overlay reads the same at 360p and 1080p.
@@ -19,7 +22,7 @@ import numpy as np
 
 from livecoach.config.schema import OverlayConfig
 from livecoach.landmarks import SKELETON_EDGES, SKELETON_JOINTS, Landmark
-from livecoach.types import Cue, CueKind, LogicStep, Phase, PoseFrame
+from livecoach.types import Box, Cue, CueKind, FramingGuide, LogicStep, Phase, PoseFrame
 
 __all__ = ["OverlayRenderer", "draw_skeleton", "overlay_scale"]
 
@@ -42,6 +45,10 @@ _MUTED_BADGE: Color = (60, 60, 200)
 _PAUSED_BADGE: Color = (20, 150, 230)
 _PLAN_LINE: Color = (90, 60, 20)
 _SETUP: Color = (40, 110, 150)
+# The framing guide: the body's box is green when the set-up is right, amber while not.
+_GUIDE_READY: Color = (90, 210, 90)
+_GUIDE_WRONG: Color = (40, 190, 250)
+_GUIDE_AREA: Color = (235, 235, 235)
 _CUE_BACKGROUND = {
     CueKind.CORRECTION: (30, 45, 200),
     CueKind.PRAISE: (50, 150, 40),
@@ -65,6 +72,19 @@ def _ascii(text: str) -> str:
 def overlay_scale(image: np.ndarray) -> float:
     """Drawing scale for ``image``: 1.0 for a 720p frame, by the short side."""
     return max(0.3, min(image.shape[0], image.shape[1]) / 720.0)
+
+
+def _dashed_rectangle(image: np.ndarray, box: Tuple[int, int, int, int], color: Color, thickness: int,
+                      dash: int) -> None:
+    """A rectangle outline drawn in dashes of ``dash`` pixels."""
+    x0, y0, x1, y1 = box
+    for (ax, ay), (bx, by) in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)), ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):
+        length = max(abs(bx - ax), abs(by - ay))
+        for start in range(0, length, 2 * dash):
+            end = min(length, start + dash)
+            p = (ax + (bx - ax) * start // max(1, length), ay + (by - ay) * start // max(1, length))
+            q = (ax + (bx - ax) * end // max(1, length), ay + (by - ay) * end // max(1, length))
+            cv2.line(image, p, q, color, thickness, cv2.LINE_AA)
 
 
 def _side_color(landmark: Landmark) -> Color:
@@ -329,17 +349,44 @@ class OverlayRenderer:
         age = step.t_s - cue.t_s
         return cue if 0.0 <= age < self._config.cue_display_s else None
 
+    def _framing(self, image: np.ndarray, guide: FramingGuide, s: float) -> None:
+        height, width = image.shape[:2]
+
+        def px(box: Box) -> Tuple[int, int, int, int]:
+            return (int(round(box[0] * (width - 1))), int(round(box[1] * (height - 1))),
+                    int(round(box[2] * (width - 1))), int(round(box[3] * (height - 1))))
+
+        thick = max(1, int(round(2 * s)))
+        x0, y0, x1, y1 = px(guide.safe_box)
+        arm = max(6, int(0.07 * min(width, height)))
+        for cx, cy, dx, dy in ((x0, y0, 1, 1), (x1, y0, -1, 1), (x0, y1, 1, -1), (x1, y1, -1, -1)):
+            cv2.line(image, (cx, cy), (cx + dx * arm, cy), _GUIDE_AREA, thick, cv2.LINE_AA)
+            cv2.line(image, (cx, cy), (cx, cy + dy * arm), _GUIDE_AREA, thick, cv2.LINE_AA)
+        band = max(4, int(round(12 * s)))
+        bands = {"left": (0, 0, band, height), "right": (width - band, 0, width, height),
+                 "top": (0, 0, width, band), "bottom": (0, height - band, width, height)}
+        for edge in guide.cut_edges:
+            self._panel(image, *bands[edge], _FAULT, 0.75, 0)
+        if guide.target_box is not None:
+            _dashed_rectangle(image, px(guide.target_box), _GUIDE_AREA, thick, max(6, int(14 * s)))
+        if guide.body_box is not None:
+            bx0, by0, bx1, by1 = px(guide.body_box)
+            color = _GUIDE_READY if guide.ready else _GUIDE_WRONG
+            cv2.rectangle(image, (bx0, by0), (bx1, by1), color, thick + 1, cv2.LINE_AA)
+
     # -- public ------------------------------------------------------------------------
 
     def render(self, image: np.ndarray, step: LogicStep, fps: float, muted: bool = False,
                paused: bool = False, plan_line: Optional[str] = None,
-               setup_line: Optional[str] = None, lite_model: bool = False) -> np.ndarray:
+               setup_line: Optional[str] = None, lite_model: bool = False,
+               framing: Optional[FramingGuide] = None) -> np.ndarray:
         """A new BGR image: ``image`` with the overlay for ``step`` drawn on it.
 
         With a workout plan: ``plan_line`` ("Set 2 of 3: wide 8-12 -- 5 reps", "Rest 0:42 --
         next: ...") along the bottom, and during the camera set-up ``setup_line`` (what to
         change, or "Ready") in place of the no-person hint. ``lite_model``: a badge saying the
-        session switched to the lighter pose model because frames were being dropped."""
+        session switched to the lighter pose model because frames were being dropped.
+        ``framing``: the framing guide of the camera set-up (drawn under the texts)."""
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected a BGR image (H x W x 3), got shape {image.shape}")
         out = np.ascontiguousarray(image, dtype=np.uint8).copy()
@@ -347,6 +394,8 @@ class OverlayRenderer:
         height, width = out.shape[:2]
         if paused:
             cv2.convertScaleAbs(out, dst=out, alpha=0.55)  # dim: the picture is frozen
+        if framing is not None and not paused:
+            self._framing(out, framing, s)
         if step.pose is not None:
             draw_skeleton(out, step.pose, step.highlight, min_visibility=self._config.dim_below_visibility, scale=s)
         self._counts(out, step, s)

@@ -296,7 +296,8 @@ class CoachSession:
         if self._plan is not None:
             plan_line, setup_line = self._plan.overlay_lines()
             return self._renderer.render(image, step, fps=self._fps(), muted=self._muted(), paused=paused,
-                                         plan_line=plan_line, setup_line=setup_line, lite_model=self.lighter_model)
+                                         plan_line=plan_line, setup_line=setup_line, lite_model=self.lighter_model,
+                                         framing=self._plan.framing_guide())
         return self._renderer.render(image, step, fps=self._fps(), muted=self._muted(), paused=paused,
                                      lite_model=self.lighter_model)
 

@@ -42,7 +42,7 @@ from livecoach.logic.plans import (Advice, PlanDone, PlanPaused, PlanResumed, Pl
 from livecoach.logic.holds import HoldTimer
 from livecoach.logic.plan_events import PlanInput
 from livecoach.logic.setup_check import SetupChecker, SetupEvent
-from livecoach.types import Cue, CueEvent, LogicStep, Phase, RepEvent
+from livecoach.types import Cue, CueEvent, FramingGuide, LogicStep, Phase, RepEvent
 
 __all__ = ["PlanDriver", "config_for_plan", "plan_event_dict", "describe_plan_event", "plan_line",
            "recognised_exercise", "SETUP_PRIORITY", "PLAN_EVENT_TYPES"]
@@ -250,6 +250,12 @@ class PlanDriver:
         cur = self.runner.current
         line = plan_line(self.runner.status(), self.library.rules.spoken_name, cur is not None and cur.is_hold)
         return line, (self._setup_message or None) if self._setup_active else None
+
+    def framing_guide(self) -> Optional[FramingGuide]:
+        """The framing guide while the set-up check runs (None in a set and before it decides)."""
+        if not self._setup_active or self.setup.status.check is None:
+            return None
+        return self.setup.guide
 
     # -- helpers ---------------------------------------------------------------------------------
     def _hold_seconds(self, step: LogicStep) -> Optional[float]:

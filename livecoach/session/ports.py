@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Protocol
 
-from livecoach.types import Cue, Event, Frame, LogicStep, PoseFrame, SessionEnd
+from livecoach.types import Cue, Event, Frame, FramingGuide, LogicStep, PoseFrame, SessionEnd
 
 Image = Any  # an HxWx3 uint8 BGR numpy array
 
@@ -54,7 +54,8 @@ class Overlay(Protocol):
 
     def render(self, image: Image, step: LogicStep, fps: float, muted: bool = False,
                paused: bool = False, plan_line: Optional[str] = None,
-               setup_line: Optional[str] = None, lite_model: bool = False) -> Image: ...
+               setup_line: Optional[str] = None, lite_model: bool = False,
+               framing: Optional[FramingGuide] = None) -> Image: ...
 
 
 class HistoryRecorder(Protocol):

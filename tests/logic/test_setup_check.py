@@ -8,7 +8,7 @@ import pytest
 
 from livecoach.config.plans import load_plans
 from livecoach.landmarks import NUM_LANDMARKS, Landmark as L
-from livecoach.logic.setup_check import SetupChecker, SetupEvent, assess_frame
+from livecoach.logic.setup_check import SetupChecker, SetupEvent, assess_frame, framing_guide
 from livecoach.types import PoseFrame
 
 W, H = 640, 360
@@ -164,3 +164,52 @@ def test_framing_guide_box(config):
     x0, y0, x1, y1 = finding.body_box
     assert x0 == pytest.approx(150 / W) and x1 == pytest.approx(537 / W)
     assert finding.fill == pytest.approx((537 - 150) / W)
+
+
+def test_framing_guide_when_ready(config):
+    checker = SetupChecker(config)
+    run(checker, 3.0, side_plank())
+    guide = checker.guide
+    m = config.edge_margin_frac
+    assert guide.ready and guide.check == "ok"
+    assert guide.safe_box == pytest.approx((m, m, 1 - m, 1 - m))
+    assert guide.body_box == checker.status.finding.body_box
+    assert guide.cut_edges == () and guide.target_box is None
+
+
+@pytest.mark.parametrize("points,hidden,edges", [
+    (side_plank(dx=160), (), ("right",)),                   # feet past the right edge
+    (side_plank(dx=-170), (), ("left",)),                   # head past the left edge
+    (side_plank(dy=-166), (), ("top",)),                    # head cut at the top
+    (side_plank(dy=62), (), ("bottom",)),                   # hands cut at the bottom
+    (side_plank(scale=1.9), (), ("right", "bottom")),       # too close: feet off the right, hands off the bottom
+    (side_plank(), (L.LEFT_ANKLE, L.RIGHT_ANKLE), ("right",)),  # ankles hidden near the right side
+])
+def test_framing_guide_marks_the_edge_a_part_is_cut_off_at(config, points, hidden, edges):
+    checker = SetupChecker(config)
+    run(checker, 2.0, points, hidden=hidden)
+    guide = checker.guide
+    assert not guide.ready
+    assert guide.cut_edges == edges
+
+
+def test_framing_guide_shows_the_size_to_come_up_to_when_too_far(config):
+    checker = SetupChecker(config)
+    run(checker, 2.0, side_plank(scale=0.4))
+    guide = checker.guide
+    assert guide.check == "too_far" and not guide.ready
+    x0, y0, x1, y1 = guide.target_box
+    bx0, by0, bx1, by1 = guide.body_box
+    # the body's proportions and centre, grown to the smallest size that is not too far
+    assert x1 - x0 == pytest.approx(config.too_far_below_frac)
+    assert (x0 + x1) / 2 == pytest.approx((bx0 + bx1) / 2)
+    assert (y1 - y0) / (x1 - x0) == pytest.approx((by1 - by0) / (bx1 - bx0))
+    # closer than that: no target box
+    run(checker, 2.0, side_plank(), t0=2.0)
+    assert checker.guide.target_box is None
+
+
+def test_framing_guide_before_anything_was_decided(config):
+    checker = SetupChecker(config)
+    guide = framing_guide(checker.status, config)
+    assert guide.check is None and not guide.ready and guide.body_box is None

@@ -14,7 +14,7 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.landmarks import NUM_LANDMARKS, Landmark as L
 from livecoach.render.overlay import OverlayRenderer, draw_skeleton
-from livecoach.types import Cue, CueKind, LogicStep, Phase, PoseFrame
+from livecoach.types import Cue, CueKind, FramingGuide, LogicStep, Phase, PoseFrame
 
 CONFIG = load_config().overlay
 GREY = 110
@@ -321,3 +321,70 @@ def test_exercise_line_is_drawn_bottom_left(renderer):
     assert changed(plain, named)[h - 40:h, 0:w // 2].any()
     assert changed(named, unknown)[h - 40:h, 0:w // 2].any()
     assert not changed(plain, named)[0:h - 60, :].any()  # one line, nothing else moves
+
+
+def color_share(image: np.ndarray, bgr, x0, y0, x1, y1, tolerance: int = 30) -> float:
+    """Share of the pixels in a region within ``tolerance`` of a colour."""
+    part = image[y0:y1, x0:x1].astype(int)
+    return float((np.abs(part - np.array(bgr)).max(axis=2) <= tolerance).mean())
+
+
+def guide(**changes) -> FramingGuide:
+    base = dict(ready=True, check="ok", safe_box=(0.02, 0.02, 0.98, 0.98), body_box=(0.25, 0.30, 0.75, 0.80))
+    base.update(changes)
+    return FramingGuide(**base)
+
+
+def box_edge_color(out: np.ndarray) -> np.ndarray:
+    """The colour on the body box's left side (x = 0.25 * 639), above the mid-frame hint banner."""
+    x = int(round(0.25 * 639))
+    return out[125, x - 1:x + 2].astype(int).max(axis=0)
+
+
+def test_framing_guide_body_box_is_green_when_ready_and_amber_while_not(renderer):
+    image = frame()
+    ready = renderer.render(image, make_step(None, phase=Phase.NOT_IN_POSITION), fps=30.0, framing=guide())
+    wrong = renderer.render(image, make_step(None, phase=Phase.NOT_IN_POSITION), fps=30.0,
+                            framing=guide(ready=False, check="wrong_view"))
+    b, g, r = box_edge_color(ready)
+    assert g > 180 and r < 140 and b < 140  # green
+    b, g, r = box_edge_color(wrong)
+    assert r > 220 and 150 < g < 220 and b < 80  # amber
+    # the corner marks of the safe area, bottom left and bottom right (the top ones sit under the panels)
+    y = int(round(0.98 * 359))
+    assert color_share(ready, (235, 235, 235), 14, y, 36, y + 1) > 0.9
+    assert color_share(ready, (235, 235, 235), 604, y, 624, y + 1) > 0.9
+    assert color_share(ready, (235, 235, 235), 60, y, 580, y + 1) == 0.0  # marks, not a frame
+    # nothing drawn without a guide
+    plain = renderer.render(image, make_step(None, phase=Phase.NOT_IN_POSITION), fps=30.0)
+    assert (plain[125, 150:170] == GREY).all() and (plain[y, 14:36] == GREY).all()
+
+
+def test_framing_guide_marks_the_cut_edge_red(renderer):
+    image = frame()
+    out = renderer.render(image, make_step(None, phase=Phase.NOT_IN_POSITION), fps=30.0,
+                          framing=guide(ready=False, check="feet_out_of_view", cut_edges=("right",)))
+    right = out[100:260, 636:640]
+    left = out[100:260, 0:4]
+    assert all(is_red(p) for p in right.reshape(-1, 3)[::7])
+    assert not any(is_red(p) for p in left.reshape(-1, 3))
+
+
+def test_framing_guide_dashed_target_box_when_too_far(renderer):
+    image = frame()
+    target = (0.2, 0.25, 0.8, 0.85)
+    out = renderer.render(image, make_step(None, phase=Phase.NOT_IN_POSITION), fps=30.0,
+                          framing=guide(ready=False, check="too_far", body_box=(0.4, 0.45, 0.6, 0.65),
+                                        target_box=target))
+    y = int(round(0.85 * 359))
+    row = np.abs(out[y, 140:500].astype(int) - 235).max(axis=1) <= 30
+    # dashes: light pixels along the box's bottom side, with gaps between them
+    assert 0.3 < row.mean() < 0.7
+    assert np.count_nonzero(np.diff(row.astype(int)) == 1) >= 8
+
+
+def test_no_framing_guide_while_paused(renderer):
+    image = frame()
+    out = renderer.render(image, make_step(None, phase=Phase.NOT_IN_POSITION), fps=30.0, paused=True,
+                          framing=guide(ready=False, check="feet_out_of_view", cut_edges=("right",)))
+    assert not any(is_red(p) for p in out[100:260, 636:640].reshape(-1, 3))

@@ -70,11 +70,14 @@ class FakeOverlay:
     def __init__(self) -> None:
         self.lines: List[Optional[str]] = []
         self.setup_lines: List[Optional[str]] = []
+        self.guides: List[Any] = []  # (t, framing guide) per frame drawn
 
     def render(self, image: Any, step: Any, fps: float, muted: bool = False, paused: bool = False,
-               plan_line: Optional[str] = None, setup_line: Optional[str] = None, lite_model: bool = False) -> Any:
+               plan_line: Optional[str] = None, setup_line: Optional[str] = None, lite_model: bool = False,
+               framing: Any = None) -> Any:
         self.lines.append(plan_line)
         self.setup_lines.append(setup_line)
+        self.guides.append((step.t_s, framing))
         return image
 
 
@@ -188,3 +191,23 @@ def test_walking_out_during_the_rest_pauses_the_plan_and_asks_to_step_back_in(tm
     paused = [e for e in after if e["type"] == "plan_paused"]
     assert [p["reason"] for p in paused] == ["away"]
     assert "set_start" not in [e["type"] for e in after]  # the rest waits for him
+
+
+def test_the_framing_guide_is_drawn_during_the_setup_and_not_in_a_set(tmp_path: Path) -> None:
+    overlay, sink = FakeOverlay(), ListSink()
+    CoachSession(load_config(), SessionOptions(mode="train", quiet=True, headless=False), "test",
+                 ticks(lead_in_s=3.0, with_images=True), window=FakeWindow({}), renderer=overlay, events=sink,
+                 plan=driver(tmp_path)).run()
+    events = plan_dicts(sink)
+    start = next(e["t"] for e in events if e["type"] == "set_start")
+    end = next(e["t"] for e in events if e["type"] == "set_end")
+    before = [g for t, g in overlay.guides if t < start - 0.05]
+    # nobody in the first 3 s: once the check has decided, a guide with no body box
+    assert before[0] is None  # nothing decided in the first frame
+    empty = [g for t, g in overlay.guides if 2.0 < t < 3.0]
+    assert empty and all(g is not None and g.check == "no_person" and g.body_box is None for g in empty)
+    # he comes into view: his body box is drawn until the set starts (he gets into position
+    # within a second, before the check has changed its word: the box's colour follows the word)
+    seen = [g for g in before if g is not None and g.body_box is not None]
+    assert seen
+    assert all(g is None for t, g in overlay.guides if start + 0.05 < t < end - 0.05)
