@@ -223,6 +223,11 @@ class SetupConfig:
     switch_share: float = setting(0.5, 1.0, doc="a new check needs this share of the window to take over")
     min_window_s: float = setting(0.0, 10.0, doc="nothing is said before this much time has been seen")
     repeat_after_s: float = setting(0.0, 120.0, doc="say an unresolved problem again after this long; 0 = never")
+    first_set_waits_s: float = setting(0.0, 60.0, doc="the first set waits while the set-up check says one of "
+                                       "first_set_waits_for, at most this long once the person is "
+                                       "in position; 0 = no wait")
+    first_set_waits_for: Tuple[str, ...] = setting(choices=SETUP_CHECKS[:-1], doc="the checks that hold the "
+                                                   "first set back (form cannot be judged at all)")
     order: Tuple[str, ...] = setting(choices=SETUP_CHECKS[:-1], doc="checks by priority: the first failing "
                                      "one is said")
     messages: Dict[str, str] = setting(choices=SETUP_CHECKS, doc="check -> what is said")

@@ -12,7 +12,10 @@ Who is heard (the speaker keeps one waiting cue and a newer one replaces it unle
 important): the plan's lines rank above every form correction (their priorities are raised
 past the highest ``[cues.priority]``), corrections above the set-up messages, and set-up
 messages are only looked for outside a set -- before the first set starts, and while nobody is
-in position between sets. While a plan runs, the cue policy's own counting aloud and its "set
+in position between sets. The first set waits while the set-up check says too dark, too far or
+two people (``[setup] first_set_waits_for``; at most ``first_set_waits_s`` of the person in
+position): there the joints cannot be measured, so the set would count and judge wrongly.
+While a plan runs, the cue policy's own counting aloud and its "set
 done" announcement are off (:func:`config_for_plan`): the plan says those.
 
 The history: :meth:`PlanDriver.attach_history` (called by the session build once the recorder
@@ -40,7 +43,7 @@ from livecoach.history.schema import StoreError
 from livecoach.logic.plans import (Advice, PlanDone, PlanPaused, PlanResumed, PlanRunner, PlanStatus, RepOutcome,
                                    Rest, RunnerState, SetEnd, SetResult, SetStart)
 from livecoach.logic.holds import HoldTimer
-from livecoach.logic.plan_events import PlanInput
+from livecoach.logic.plan_events import PersonState, PlanInput
 from livecoach.logic.setup_check import SetupChecker, SetupEvent
 from livecoach.types import Cue, CueEvent, FramingGuide, LogicStep, Phase, RepEvent
 
@@ -148,6 +151,7 @@ class PlanDriver:
         # Plan lines outrank every correction the cue policy can say.
         self._boost = max(config.cues.priority.values(), default=0) + 1
         self._started_a_set = False
+        self._in_position_since: Optional[float] = None
         self._setup_active = False
         self._setup_message = ""
         self._last_t = 0.0
@@ -219,7 +223,14 @@ class PlanDriver:
         else:
             self._setup_active = False
             self._setup_message = ""
-        hold_seconds = self._hold_seconds(step)
+        if self._first_set_waits(t, person):
+            # Until the set-up is ready the first set is not begun: neither being in position,
+            # a rep nor a held position starts it (those reps count in the session, not the set;
+            # a hold is timed from the set's start).
+            person, reps, hold_seconds = (PersonState.ON_FLOOR if person == PersonState.IN_POSITION else person), (), None
+            self._hold = None
+        else:
+            hold_seconds = self._hold_seconds(step)
         out.extend(self._boosted(self.runner.update(PlanInput(t, person, reps, hold_seconds))))
         self._keep(out)
         return out
@@ -267,6 +278,27 @@ class PlanDriver:
         if self._hold is None or self._hold[0] != self.runner.index or self._hold[1].profile.name != cur.exercise:
             self._hold = (self.runner.index, HoldTimer(self.exercises[cur.exercise], self.exercises.recognition))
         return self._hold[1].update(step.t_s, step.pose).seconds_good
+
+    def _first_set_waits(self, t: float, person: PersonState) -> bool:
+        """Whether the first set is held back this frame: the set-up check says one of
+        ``first_set_waits_for`` (before it has decided: this frame shows one), and the person
+        has not yet been in position for ``first_set_waits_s``. A good set-up is not delayed."""
+        setup = self.library.setup
+        status = self.setup.status
+        if status.check is not None:
+            blocked = status.check in setup.first_set_waits_for
+        else:
+            failing = status.finding.failing if status.finding is not None else ()
+            blocked = any(check in setup.first_set_waits_for for check in failing)
+        if self._started_a_set or not self._setup_active or setup.first_set_waits_s <= 0 or not blocked:
+            self._in_position_since = None
+            return False
+        if person != PersonState.IN_POSITION:
+            self._in_position_since = None
+            return True
+        if self._in_position_since is None:
+            self._in_position_since = t
+        return t - self._in_position_since < setup.first_set_waits_s
 
     def _setup_wanted(self, step: Optional[LogicStep]) -> bool:
         state = self.runner.state

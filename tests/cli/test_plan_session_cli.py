@@ -1,5 +1,7 @@
 """``livecoach replay RECORDING --plan NAME --events -`` on committed landmark recordings of real
-clips: the set events come out in order, through the same ``--events`` stream as the reps.
+clips: the set events come out in order, through the same ``--events`` stream as the reps; and
+``livecoach train --video CLIP --plan NAME --headless`` on a shared clip darkened and shrunk in
+the test: the set-up advice, and the first set waiting for it.
 
 tayyab__pushup.mp4 (manifest notes): nine good reps 0.6-25.1 s, stands and talks 25.2-28.7 s, then
 five more (three sagging). vraj__pushups.mp4: four reps 1.6-9.1 s, stands up from 9.2 s and walks
@@ -11,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List
 
+import numpy as np
+import pytest
 from cli_helpers import run_cli
 from conftest import REPO_ROOT
 
@@ -133,3 +137,80 @@ def test_a_hold_set_is_timed_on_a_real_clip_and_ends_at_its_target(tmp_path: Pat
     assert (end["reason"], end["reps"]) == ("target", 0) and end["hold_s"] >= 8.0
     assert 7.0 <= end["t"] - start["t"] <= 10.0  # timed from the first frame in position
     assert rest["next"] == "standard"
+
+
+STANDARD_PLAN = """
+name = "standard_only"
+title = "Standard"
+description = "Standard push-ups."
+adapt = false
+
+[[blocks]]
+name = "main"
+rounds = 1
+rest_s = 30
+sets = 1
+
+  [[blocks.entries]]
+  exercise = "standard"
+  target_min = 8
+  target_max = 12
+"""
+
+
+def write_setup_video(source: Path, target: Path) -> float:
+    """``source`` (a well-framed side view, in position from the first frame) rewritten as: its
+    first 2.5 s darkened to 15 % (a dim room), the next 2.5 s shrunk to 40 % and padded (too far
+    away), the rest as it is. Returns the frame rate."""
+    import cv2  # test-side only: building the clip
+
+    capture = cv2.VideoCapture(str(source))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    frames = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        frames.append(image)
+    capture.release()
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    for i, image in enumerate(frames):
+        t = i / fps
+        if t < 2.5:
+            image = (image.astype(np.float32) * 0.15).astype(np.uint8)
+        elif t < 5.0:
+            small = cv2.resize(image, (int(width * 0.4), int(height * 0.4)), interpolation=cv2.INTER_AREA)
+            canvas = np.empty_like(image)
+            canvas[:] = small.mean(axis=(0, 1)).astype(np.uint8)
+            y0, x0 = (height - small.shape[0]) // 2, (width - small.shape[1]) // 2
+            canvas[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
+            image = canvas
+        writer.write(image)
+    writer.release()
+    return fps
+
+
+@pytest.mark.model
+def test_train_on_a_dark_then_far_then_well_framed_clip_says_each_and_waits_for_it(tmp_path: Path,
+                                                                                  shared_videos: Path) -> None:
+    # pushfit__wrong49: floor-level side view, the whole body in the picture, in position at once.
+    video = tmp_path / "dark_far_ok.mp4"
+    write_setup_video(shared_videos / "pushfit__wrong49.mp4", video)
+    (tmp_path / "standard_only.toml").write_text(STANDARD_PLAN)
+    result = run_cli("train", "--video", str(video), "--plan", "standard_only", "--plans-dir", str(tmp_path),
+                     "--headless", "--no-history", "--no-voice", "--events", "-")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    setup = [(e["t"], e["check"], e["message"]) for e in events if e["type"] == "setup"]
+    checks = [c for _t, c, _m in setup]
+    assert checks == ["too_dark", "too_far", "ok"], setup
+    (t_dark, _, dark), (t_far, _, far), (t_ok, _, ok) = setup
+    assert t_dark <= 2.0 and dark == "Turn on a light"
+    assert 2.5 < t_far < 5.0 and far == "Come closer to the camera"
+    assert 5.0 < t_ok <= 7.5 and ok == "Ready"
+    # the first set waited through the dark and the far part (he was in position all along)
+    start = next(e for e in events if e["type"] == "set_start")
+    assert start["t"] >= 5.0
+    said = [e["text"] for e in events if e["type"] == "cue"]
+    assert "Turn on a light" in said and "Come closer to the camera" in said

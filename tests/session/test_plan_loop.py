@@ -14,6 +14,7 @@ import numpy as np
 from livecoach.config.plans import load_plans
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
+from livecoach.logic.setup_check import frame_brightness
 from livecoach.session.loop import CoachSession
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import SETUP_PRIORITY, PlanDriver, config_for_plan
@@ -87,10 +88,11 @@ def driver(tmp_path: Path) -> PlanDriver:
     return PlanDriver(library.get("two_sets"), library, load_config())
 
 
-def ticks(lead_in_s: float = 0.0, with_images: bool = False, lead_out_s: float = 0.0) -> Iterator[Tick]:
-    """The recording, after ``lead_in_s`` and before ``lead_out_s`` seconds of an empty picture (no pose)."""
+def ticks(lead_in_s: float = 0.0, with_images: bool = False, lead_out_s: float = 0.0, grey: int = 120) -> Iterator[Tick]:
+    """The recording, after ``lead_in_s`` and before ``lead_out_s`` seconds of an empty picture (no pose);
+    ``with_images``: each frame carries a plain image of ``grey`` (its brightness)."""
     _, frames = read_recording(RECORDING)
-    image = np.full((90, 160, 3), 120, np.uint8) if with_images else None
+    image = np.full((90, 160, 3), grey, np.uint8) if with_images else None
     n = 0
     t = 0.0
     while t < lead_in_s:
@@ -211,3 +213,25 @@ def test_the_framing_guide_is_drawn_during_the_setup_and_not_in_a_set(tmp_path: 
     seen = [g for g in before if g is not None and g.body_box is not None]
     assert seen
     assert all(g is None for t, g in overlay.guides if start + 0.05 < t < end - 0.05)
+
+
+def test_the_first_set_waits_in_a_dark_room_and_then_starts_anyway(tmp_path: Path) -> None:
+    plan = driver(tmp_path)
+    wait = plan.library.setup.first_set_waits_s
+    assert "too_dark" in plan.library.setup.first_set_waits_for and wait > 0
+    results = {}
+    for grey in (120, 10):  # a lit room; a dark one (mean luminance 10 < dark_below)
+        sink = ListSink()
+        CoachSession(load_config(), SessionOptions(mode="replay", quiet=True), "test",
+                     ticks(with_images=True, grey=grey), events=sink, plan=driver(tmp_path),
+                     brightness=frame_brightness).run()
+        results[grey] = plan_dicts(sink)
+    lit_start = next(e["t"] for e in results[120] if e["type"] == "set_start")
+    dark = results[10]
+    dark_setup = [e for e in dark if e["type"] == "setup"]
+    dark_start = next(e["t"] for e in dark if e["type"] == "set_start")
+    assert dark_setup[0]["check"] == "too_dark"
+    assert lit_start < 1.6  # not held back: in position before the first rep
+    # in position from about the lit start: held back until first_set_waits_s of it had passed
+    assert wait - 0.2 <= dark_start - lit_start <= wait + 0.5
+    assert dark_start > dark_setup[0]["t"]
