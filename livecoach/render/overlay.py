@@ -402,15 +402,16 @@ class OverlayRenderer:
         status_bottom = self._status(out, fps, muted, paused, s, lite_model)
         if step.phase is not Phase.NOT_IN_POSITION:
             self._depth_bar(out, step.rep_progress, status_bottom, s)
-        if step.exercise_label:  # which exercise, bottom left, small: the count stays the eye-catcher
-            self._text(out, _ascii(step.exercise_label), (int(16 * s), height - int(16 * s)), 0.6 * s, _WHITE,
-                       max(1, int(round(1.5 * s))))
-
         cue = self._active_cue(step)
         bottom_y = height - int(60 * s)
+        label_y = height - int(16 * s)
         if plan_line:
-            self._banner(out, _ascii(plan_line), height - int(26 * s), _PLAN_LINE, s, 0.8, alpha=0.8)
+            plan_box = self._banner(out, _ascii(plan_line), height - int(26 * s), _PLAN_LINE, s, 0.8, alpha=0.8)
             bottom_y = height - int(100 * s)  # the cue banner goes above the plan line
+            label_y = plan_box[1] - int(8 * s)  # and the exercise line just above it, not under it
+        if step.exercise_label:  # which exercise, bottom left, small: the count stays the eye-catcher
+            self._text(out, _ascii(step.exercise_label), (int(16 * s), label_y), 0.6 * s, _WHITE,
+                       max(1, int(round(1.5 * s))))
         if cue is not None:
             self._banner(out, _ascii(cue.text), bottom_y, _CUE_BACKGROUND.get(cue.kind, _PANEL), s, 1.3)
         elif paused:

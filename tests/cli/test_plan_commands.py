@@ -53,3 +53,14 @@ def test_a_user_plans_dir_adds_plans_and_a_bad_file_is_one_line(tmp_path: Path) 
     bad.mkdir()
     (bad / "mine.toml").write_text((good / "mine.toml").read_text().replace('"knee"', '"handstand"'))
     one_error_line(run_cli("plans", "--plans-dir", str(bad)), EXIT_CONFIG, "mine.toml", "handstand")
+
+
+def test_the_readmes_plan_file_example_loads_as_written(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**A plan file**", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "readme_demo.toml").write_text(example)
+    result = run_cli("plans", "show", "readme_demo", "--plans-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "standard push-ups: 8-12 reps, rest 60 s" in result.stdout
+    assert "diamond push-ups: 6-10 reps" in result.stdout

@@ -388,3 +388,16 @@ def test_no_framing_guide_while_paused(renderer):
     out = renderer.render(image, make_step(None, phase=Phase.NOT_IN_POSITION), fps=30.0, paused=True,
                           framing=guide(ready=False, check="feet_out_of_view", cut_edges=("right",)))
     assert not any(is_red(p) for p in out[100:260, 636:640].reshape(-1, 3))
+
+
+def test_exercise_line_sits_above_the_plan_line_not_under_it(renderer):
+    image = frame(1280, 720)
+    label = "Push-up (or Decline push-up / Diamond push-up: cannot tell from here)"
+    plan = "Rest 0:59 - next: diamond push-ups"
+    with_plan = renderer.render(image, make_step(plank_pose(1280, 720)), fps=30.0, plan_line=plan)
+    both = renderer.render(image, make_step(plank_pose(1280, 720), exercise_label=label), fps=30.0, plan_line=plan)
+    rows = np.flatnonzero(changed(with_plan, both).any(axis=1))
+    # the plan banner covers the bottom ~50 px; the label's pixels are all above it
+    banner_rows = np.flatnonzero(changed(image, with_plan)[:, 600:680].any(axis=1))
+    banner_top = banner_rows[banner_rows > 600].min()
+    assert rows.size and rows.max() < banner_top
