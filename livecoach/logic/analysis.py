@@ -43,6 +43,8 @@ VARIANTS = ("standard", "knee")
 AUTO = "auto"
 #: The exercise a rep is filed under while none is recognised.
 DEFAULT_EXERCISE = "standard"
+#: The overlay's exercise line names at most this many variants the view cannot tell apart.
+MAX_LABEL_ALTERNATIVES = 2
 
 _DEFAULT_LIBRARY: Optional[ExerciseLibrary] = None
 
@@ -250,8 +252,11 @@ class SessionAnalyzer:
         if r is not None and r.exercise is not None and not r.confirmed:
             label += "?"  # a guess from the posture: not confirmed by a rep yet
         if r is not None and r.cannot_tell:
-            label += " (or " + " / ".join(self.library[n].title if n in self.library else n
-                                          for n in r.cannot_tell) + ": cannot tell from here)"
+            if len(r.cannot_tell) <= MAX_LABEL_ALTERNATIVES:
+                label += " (or " + " / ".join(self.library[n].title if n in self.library else n
+                                              for n in r.cannot_tell) + ": cannot tell from here)"
+            else:  # a list of six titles runs off the picture and says no more than this
+                label += " (which variant: cannot tell from here)"
         step = self.hold_step
         if step is not None and step.state != "idle":
             label += f"  {step.seconds_good:.0f} s"

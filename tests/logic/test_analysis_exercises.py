@@ -294,3 +294,18 @@ def test_recognition_judges_standard_push_up_fixtures_as_forcing_standard_does(c
         auto.update(rec.t_s, rec.frame_index, rec.pose)
         forced.update(rec.t_s, rec.frame_index, rec.pose)
     assert [(r.full, r.fault_names) for r in auto.records] == [(r.full, r.fault_names) for r in forced.records]
+
+
+class _Recognition:
+    def __init__(self, cannot_tell):
+        self.exercise, self.confirmed, self.cannot_tell, self.kind = "standard", True, cannot_tell, "reps"
+
+
+def test_exercise_label_names_two_look_alikes_at_most():
+    analyzer = SessionAnalyzer(CFG)
+    title = LIB["standard"].title
+    analyzer.recognition = _Recognition(("decline",))
+    assert analyzer.exercise_label() == f"{title} (or {LIB['decline'].title}: cannot tell from here)"
+    # a front view that cannot tell six variants apart: one short line, not six titles off the picture
+    analyzer.recognition = _Recognition(("decline", "diamond", "incline", "knee", "pike", "wall"))
+    assert analyzer.exercise_label() == f"{title} (which variant: cannot tell from here)"
