@@ -1,10 +1,10 @@
 """Screenshot of the LiveCoach window at a chosen moment of a session, on a virtual screen.
 
-    python -m tools.window_shot --video CLIP --at EVENT [--after S] [--out FILE.jpg] [-- TRAIN ARGS...]
+    python -m tools.window_shot --video CLIP --at EVENT [--nth N] [--after S] [--out FILE.jpg] [-- TRAIN ARGS...]
 
 Runs ``livecoach train --video CLIP --no-voice --no-history --events F`` (plus TRAIN ARGS,
 e.g. ``--plan NAME --plans-dir DIR``) in a real OpenCV window on a private Xvfb screen, waits
-for the first ``--events`` object whose ``type`` is EVENT (``rest``, ``cue``, ``setup``, ...),
+for the first (``--nth``: the N-th) ``--events`` object whose ``type`` is EVENT (``rest``, ``cue``, ``setup``, ...),
 then ``--after`` seconds more, grabs the screen with ImageMagick's ``import``, crops it to the
 window (found by its title with ``xdotool``) and writes it to ``--out``. This is how the
 README's window pictures are made: a person's view of the app, not a render of the overlay.
@@ -60,21 +60,25 @@ def window_geometry(display: str) -> Optional[Tuple[int, int, int, int]]:
     return None
 
 
-def first_event_time(events: Path, kind: str) -> Optional[float]:
-    """The ``t`` of the first event of type ``kind`` written so far (None: none yet)."""
+def event_time(events: Path, kind: str, nth: int = 1) -> Optional[float]:
+    """The ``t`` of the ``nth`` event of type ``kind`` written so far (None: not yet)."""
     if not events.exists():
         return None
+    seen = 0
     for line in events.read_text().splitlines():
         try:
             obj = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line being written
         if obj.get("type") == kind:
-            return float(obj.get("t", 0.0))
+            seen += 1
+            if seen == nth:
+                return float(obj.get("t", 0.0))
     return None
 
 
-def shoot(video: Path, at: str, after_s: float, out: Path, train_args: List[str], timeout_s: float = 180.0) -> int:
+def shoot(video: Path, at: str, after_s: float, out: Path, train_args: List[str], timeout_s: float = 180.0,
+          nth: int = 1) -> int:
     proc_x, display = start_xvfb()
     work = Path(tempfile.mkdtemp(prefix="window_shot_"))
     events = work / "events.jsonl"
@@ -87,7 +91,7 @@ def shoot(video: Path, at: str, after_s: float, out: Path, train_args: List[str]
         deadline = time.monotonic() + timeout_s
         t_event = None
         while time.monotonic() < deadline and app.poll() is None:
-            t_event = first_event_time(events, at)
+            t_event = event_time(events, at, nth)
             if t_event is not None:
                 break
             time.sleep(0.05)
@@ -127,6 +131,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--video", type=Path, required=True)
     parser.add_argument("--at", required=True, help="the --events type to wait for (rest, cue, setup, ...)")
+    parser.add_argument("--nth", type=int, default=1, help="the N-th event of that type (default: the first)")
     parser.add_argument("--after", type=float, default=1.0, help="seconds to wait after the event")
     parser.add_argument("--out", type=Path, default=Path("window.jpg"))
     parser.add_argument("train_args", nargs="*", help="more `livecoach train` arguments (after --)")
@@ -138,7 +143,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not args.video.is_file():
         print(f"window_shot: no such video: {args.video}", file=sys.stderr)
         return 2
-    return shoot(args.video, args.at, args.after, args.out, args.train_args)
+    return shoot(args.video, args.at, args.after, args.out, args.train_args, nth=args.nth)
 
 
 if __name__ == "__main__":
