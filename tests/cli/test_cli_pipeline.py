@@ -12,7 +12,7 @@ from cli_helpers import run_cli
 
 @pytest.mark.model
 def test_analyze_pipelined_and_sequential_give_the_same_events(tmp_path: Path, shared_videos: Path) -> None:
-    clip = shared_videos / "calimiro__push-up_12.mp4"
+    clip = shared_videos / "pushfit__correct60.mp4"  # 94 frames, 3 reps: the stream is compared event by event
     streams = []
     for flags in (["--jobs", "1"], ["--jobs", "1", "--no-pipeline"]):
         events = tmp_path / f"events{len(flags)}.jsonl"
@@ -39,7 +39,7 @@ def _frames_with_pose(events: Path) -> int:
 
 @pytest.mark.model
 def test_analyze_with_two_processes_gives_the_reps_and_faults_of_one(tmp_path: Path, shared_videos: Path) -> None:
-    clip = shared_videos / "vraj__pushups.mp4"  # 361 frames: two chunks of 180
+    clip = shared_videos / "aigym__pushup.mp4"  # 264 frames of 640x360: two chunks of 132
     results, with_pose = [], []
     for jobs in ("1", "2"):
         events = tmp_path / f"events{jobs}.jsonl"
@@ -51,8 +51,8 @@ def test_analyze_with_two_processes_gives_the_reps_and_faults_of_one(tmp_path: P
     assert results[0] == results[1]
     # The second chunk's tracker starts on its own (warmed on the frames before it): the person
     # can be found a frame or two sooner or later there, never with other reps or faults.
-    assert abs(with_pose[0] - with_pose[1]) <= 0.02 * 361
-    assert results[0][-1][0] >= 3  # reps counted
+    assert abs(with_pose[0] - with_pose[1]) <= 0.02 * 264
+    assert results[0][-1][0] >= 1  # reps counted
 
 
 def test_analyze_refuses_a_bad_jobs_count(tmp_path: Path) -> None:

@@ -70,9 +70,9 @@ def test_a_second_person_is_told_once_and_changes_no_count(shared_videos: Path, 
 
 
 def test_one_person_gives_no_notice(shared_videos: Path, tmp_path: Path):
-    # --jobs 1: with poses extracted beforehand by several processes (290 frames: two) there is
-    # no second look at all, and this test would prove nothing.
-    result = run_cli("analyze", str(shared_videos / "kaiakol__pushup_incorrect_001.mp4"), "--no-history",
+    # --jobs 1: with poses extracted beforehand by several processes there is no second look at
+    # all, and this test would prove nothing. pushfit__correct60: 94 frames, so two looks (0 s, 2 s).
+    result = run_cli("analyze", str(shared_videos / "pushfit__correct60.mp4"), "--no-history",
                      "--jobs", "1", "--events", str(tmp_path / "one.jsonl"))
     assert result.returncode == 0, result.stderr
     assert "second person" not in result.stderr
