@@ -1,7 +1,8 @@
 """``livecoach replay RECORDING --plan NAME --events -`` on committed landmark recordings of real
 clips: the set events come out in order, through the same ``--events`` stream as the reps; and
 ``livecoach train --video CLIP --plan NAME --headless`` on a shared clip darkened and shrunk in
-the test: the set-up advice, and the first set waiting for it.
+the test: the set-up advice, and the first set waiting for it; on a real clip, the set ending
+when he stands up and walks out.
 
 tayyab__pushup.mp4 (manifest notes): nine good reps 0.6-25.1 s, stands and talks 25.2-28.7 s, then
 five more (three sagging). vraj__pushups.mp4: four reps 1.6-9.1 s, stands up from 9.2 s and walks
@@ -214,3 +215,43 @@ def test_train_on_a_dark_then_far_then_well_framed_clip_says_each_and_waits_for_
     assert start["t"] >= 5.0
     said = [e["text"] for e in events if e["type"] == "cue"]
     assert "Turn on a light" in said and "Come closer to the camera" in said
+
+
+@pytest.mark.model
+def test_train_on_a_real_clip_ends_the_set_when_he_stands_up_and_walks_out(tmp_path: Path,
+                                                                           shared_videos: Path) -> None:
+    # vraj: four reps 1.6-9.1 s, stands up at 9.2 s and walks out; the room is empty from 10.6 s.
+    # Three more seconds of the empty room are added so that the set can end before the video does.
+    import cv2  # test-side only: building the clip
+
+    capture = cv2.VideoCapture(str(shared_videos / "vraj__pushups.mp4"))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    video = tmp_path / "vraj_and_empty_room.mp4"
+    writer = None
+    last = None
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        if writer is None:
+            writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), fps,
+                                     (image.shape[1], image.shape[0]))
+        writer.write(image)
+        last = image
+    capture.release()
+    assert writer is not None and last is not None
+    for _ in range(int(3 * fps)):
+        writer.write(last)
+    writer.release()
+    (tmp_path / "two_steps.toml").write_text(PLAN.format(rest=30.0))
+    result = run_cli("train", "--video", str(video), "--plan", "two_steps", "--plans-dir", str(tmp_path),
+                     "--headless", "--no-history", "--no-voice", "--events", "-")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    plan = [e for e in events if e["type"] in ("set_start", "set_end", "rest")]
+    assert [e["type"] for e in plan] == ["set_start", "set_end", "rest"]
+    start, end, rest = plan
+    assert start["t"] < 2.5 and (start["exercise"], start["target_min"]) == ("standard", 8)
+    assert end["reason"] == "stood_up" and 9.2 < end["t"] < 13.0
+    assert end["reps"] >= 3  # live, paced: a loaded machine may drop the frames of one rep
+    assert rest["seconds"] == 30.0 and rest["next"] == "decline"  # nobody came back: set 2 never starts
