@@ -140,25 +140,6 @@ def test_a_hold_set_is_timed_on_a_real_clip_and_ends_at_its_target(tmp_path: Pat
     assert rest["next"] == "standard"
 
 
-STANDARD_PLAN = """
-name = "standard_only"
-title = "Standard"
-description = "Standard push-ups."
-adapt = false
-
-[[blocks]]
-name = "main"
-rounds = 1
-rest_s = 30
-sets = 1
-
-  [[blocks.entries]]
-  exercise = "standard"
-  target_min = 8
-  target_max = 12
-"""
-
-
 def write_setup_video(source: Path, target: Path) -> float:
     """``source`` (a well-framed side view, in position from the first frame) rewritten as: its
     first 2.5 s darkened to 15 % (a dim room), the next 2.5 s shrunk to 40 % and padded (too far
@@ -198,8 +179,8 @@ def test_train_on_a_dark_then_far_then_well_framed_clip_says_each_and_waits_for_
     # pushfit__wrong49: floor-level side view, the whole body in the picture, in position at once.
     video = tmp_path / "dark_far_ok.mp4"
     write_setup_video(shared_videos / "pushfit__wrong49.mp4", video)
-    (tmp_path / "standard_only.toml").write_text(STANDARD_PLAN)
-    result = run_cli("train", "--video", str(video), "--plan", "standard_only", "--plans-dir", str(tmp_path),
+    (tmp_path / "two_steps.toml").write_text(PLAN.format(rest=30.0))  # set 1: standard push-ups, 8-12
+    result = run_cli("train", "--video", str(video), "--plan", "two_steps", "--plans-dir", str(tmp_path),
                      "--headless", "--no-history", "--no-voice", "--events", "-")
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
