@@ -284,13 +284,16 @@ class PlanDriver:
         ``first_set_waits_for`` (before it has decided: this frame shows one), and the person
         has not yet been in position for ``first_set_waits_s``. A good set-up is not delayed."""
         setup = self.library.setup
+        if self._started_a_set or not self._setup_active or setup.first_set_waits_s <= 0:
+            self._in_position_since = None
+            return False  # the common case, every frame of a set: decided without building a status
         status = self.setup.status
         if status.check is not None:
             blocked = status.check in setup.first_set_waits_for
         else:
             failing = status.finding.failing if status.finding is not None else ()
             blocked = any(check in setup.first_set_waits_for for check in failing)
-        if self._started_a_set or not self._setup_active or setup.first_set_waits_s <= 0 or not blocked:
+        if not blocked:
             self._in_position_since = None
             return False
         if person != PersonState.IN_POSITION:
