@@ -289,3 +289,31 @@ class EventLines:
 
     def close(self) -> None:
         pass
+
+
+def read_video(path: Any) -> Tuple[float, List[np.ndarray]]:
+    """A video file's frame rate and every frame (BGR), for tests that build a clip from a
+    shared one (cv2 is imported here only: the logic tests never need it)."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    frames: List[np.ndarray] = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        frames.append(image)
+    capture.release()
+    return fps, frames
+
+
+def write_video(path: Any, frames: Sequence[np.ndarray], fps: float) -> None:
+    """``frames`` (BGR, one size) as an mp4 at ``fps``."""
+    import cv2
+
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    for image in frames:
+        writer.write(image)
+    writer.release()

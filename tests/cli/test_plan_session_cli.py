@@ -17,6 +17,7 @@ from typing import Any, Dict, List
 import numpy as np
 import pytest
 from cli_helpers import run_cli
+from helpers import read_video, write_video
 from conftest import REPO_ROOT
 
 from livecoach.formats.events import EVENTS_SCHEMA_VERSION
@@ -146,17 +147,9 @@ def write_setup_video(source: Path, target: Path) -> float:
     away), the rest as it is. Returns the frame rate."""
     import cv2  # test-side only: building the clip
 
-    capture = cv2.VideoCapture(str(source))
-    fps = capture.get(cv2.CAP_PROP_FPS)
-    frames = []
-    while True:
-        ok, image = capture.read()
-        if not ok:
-            break
-        frames.append(image)
-    capture.release()
+    fps, frames = read_video(source)
     height, width = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    changed = []
     for i, image in enumerate(frames):
         t = i / fps
         if t < 2.5:
@@ -168,8 +161,8 @@ def write_setup_video(source: Path, target: Path) -> float:
             y0, x0 = (height - small.shape[0]) // 2, (width - small.shape[1]) // 2
             canvas[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
             image = canvas
-        writer.write(image)
-    writer.release()
+        changed.append(image)
+    write_video(target, changed, fps)
     return fps
 
 
@@ -203,27 +196,9 @@ def test_train_on_a_real_clip_ends_the_set_when_he_stands_up_and_walks_out(tmp_p
                                                                            shared_videos: Path) -> None:
     # vraj: four reps 1.6-9.1 s, stands up at 9.2 s and walks out; the room is empty from 10.6 s.
     # Three more seconds of the empty room are added so that the set can end before the video does.
-    import cv2  # test-side only: building the clip
-
-    capture = cv2.VideoCapture(str(shared_videos / "vraj__pushups.mp4"))
-    fps = capture.get(cv2.CAP_PROP_FPS)
+    fps, frames = read_video(shared_videos / "vraj__pushups.mp4")
     video = tmp_path / "vraj_and_empty_room.mp4"
-    writer = None
-    last = None
-    while True:
-        ok, image = capture.read()
-        if not ok:
-            break
-        if writer is None:
-            writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), fps,
-                                     (image.shape[1], image.shape[0]))
-        writer.write(image)
-        last = image
-    capture.release()
-    assert writer is not None and last is not None
-    for _ in range(int(3 * fps)):
-        writer.write(last)
-    writer.release()
+    write_video(video, frames + [frames[-1]] * int(3 * fps), fps)
     (tmp_path / "two_steps.toml").write_text(PLAN.format(rest=30.0))
     result = run_cli("train", "--video", str(video), "--plan", "two_steps", "--plans-dir", str(tmp_path),
                      "--headless", "--no-history", "--no-voice", "--events", "-")
