@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
@@ -47,11 +48,13 @@ class RecordedEstimator:
 
 
 class FakeDetector:
-    """A second look that 'sees' somebody when ``present(t)``; records when and on which thread."""
+    """A second look that 'sees' somebody when ``present(t)``, taking ``look_s`` of wall time;
+    records when and on which thread."""
 
-    def __init__(self, present: Callable[[float], bool]) -> None:
+    def __init__(self, present: Callable[[float], bool], look_s: float = 0.0) -> None:
         self.rules = rules_from_config(load_config().capture)
         self.present = present
+        self.look_s = look_s
         self.looked_at: List[float] = []
         self.threads: set = set()
         self.closed = False
@@ -60,6 +63,8 @@ class FakeDetector:
         assert tracked is not None
         self.looked_at.append(frame.t_s)
         self.threads.add(threading.get_ident())
+        if self.look_s:
+            time.sleep(self.look_s)
         seen = self.present(frame.t_s)
         return Sighting(frame.t_s, frame.index, seen, "seen" if seen else "nobody")
 
@@ -93,9 +98,9 @@ def poses(lead_in_s: float = 0.0) -> Dict[int, Optional[PoseFrame]]:
 
 
 def run(present: Optional[Callable[[float], bool]], pipelined: bool, mode: str = "analyze",
-        plan: Any = None, lead_in_s: float = 0.0, speaker: Any = None):
+        plan: Any = None, lead_in_s: float = 0.0, speaker: Any = None, look_s: float = 0.0):
     inner = RecordedEstimator(poses(lead_in_s))
-    detector = FakeDetector(present) if present is not None else None
+    detector = FakeDetector(present, look_s) if present is not None else None
     estimator: Any = SecondPersonWatchingEstimator(inner, detector) if detector is not None else inner
     ticks: Iterator[Tick] = frame_ticks(lead_in_s)
     if pipelined:
@@ -103,6 +108,7 @@ def run(present: Optional[Callable[[float], bool]], pipelined: bool, mode: str =
     sink = EventLines()
     CoachSession(load_config(), SessionOptions(mode=mode, quiet=True), "test", ticks, estimator=estimator,
                  events=sink, plan=plan, speaker=speaker).run()
+    estimator.close()
     sink.lines[-1].pop("fps")  # the one wall-clock figure
     return sink.lines, detector
 
@@ -139,7 +145,7 @@ def test_pipelined_and_sequential_runs_give_the_same_notices_and_events():
     sequential, _ = run(between(3.0, 8.0), pipelined=False)
     pipelined, detector = run(between(3.0, 8.0), pipelined=True)
     assert pipelined == sequential
-    assert detector.threads and threading.get_ident() not in detector.threads  # on the pose worker
+    assert detector.threads and threading.get_ident() not in detector.threads  # on the look thread
 
 
 def test_one_sighting_in_a_session_says_nothing():
@@ -210,3 +216,42 @@ def test_the_quality_fallback_still_finds_the_sessions_own_estimator_inside_the_
     inner = RecordedEstimator({})
     wrapped = SecondPersonWatchingEstimator(inner, FakeDetector(lambda t: False))
     assert unwrapped(wrapped) is inner and unwrapped(inner) is inner
+
+
+def test_slow_looks_change_nothing_and_run_beside_the_pose_thread():
+    # A look taking 60 ms (a slow machine's second model) against frames replayed as fast as
+    # they come: the notices arrive on the same frames as with instant looks, pipelined or not.
+    fast, _ = run(between(3.0, 9.0), pipelined=True)
+    slow_pipelined, detector = run(between(3.0, 9.0), pipelined=True, look_s=0.06)
+    slow_sequential, _ = run(between(3.0, 9.0), pipelined=False, look_s=0.06)
+    assert slow_pipelined == fast and slow_sequential == fast
+    assert any(e["type"] == "notice" for e in fast)
+    assert len(detector.threads) == 1 and threading.get_ident() not in detector.threads
+
+
+def test_a_look_is_handed_over_a_quarter_second_after_its_frame():
+    pose = FRAMES[0].pose
+    assert pose is not None
+    detector = FakeDetector(lambda t: True, look_s=0.2)
+    wrapped = SecondPersonWatchingEstimator(RecordedEstimator({0: pose}), detector)
+    wrapped.estimate(Frame(0, 1.0, IMAGE))
+    started = time.monotonic()
+    assert wrapped.take_sightings(1.2) == []  # not due yet: returns at once
+    assert time.monotonic() - started < 0.1
+    sightings = wrapped.take_sightings(1.25)  # due: waits for the look
+    assert [s.t_s for s in sightings] == [1.0] and sightings[0].seen
+    wrapped.close()
+    assert detector.closed
+    assert not [t for t in threading.enumerate() if t.name == "livecoach-second-person" and t.is_alive()]
+
+
+def test_a_look_that_hangs_turns_the_check_off(caplog):
+    pose = FRAMES[0].pose
+    detector = FakeDetector(lambda t: True, look_s=1.0)
+    wrapped = SecondPersonWatchingEstimator(RecordedEstimator({0: pose, 1: pose}), detector, wait_s=0.1)
+    wrapped.estimate(Frame(0, 0.0, IMAGE))
+    assert wrapped.take_sightings(5.0) == [] and wrapped.failed
+    assert "second-person check failed" in caplog.text
+    wrapped.estimate(Frame(1, 5.0, IMAGE))  # no more looks once off
+    assert wrapped.looks == 1
+    wrapped.close()
