@@ -7,15 +7,18 @@ For each clip (default: three real clips from ``--videos``, itself by default th
 into memory once, then:
 
 1. **bare**: the pose model alone on those frames (resize + colour conversion + inference,
-   the least any app must do), frames per second, measured before and after (2) and averaged;
+   the least any app must do), frames per second;
 2. **pipeline**: the same frames through the real session loop as `livecoach train` runs it —
    capture thread, the pose model one frame ahead on its own thread, features, rep state
    machine, fault rules, cue policy, event writer and the SQLite recorder with bottom-frame
    pictures — frames per second and the ratio to (1); also the sequential loop
-   (``--no-pipeline``) for comparison;
+   (``--no-pipeline``) for comparison. (1) and (2) are interleaved: the frames are cut into
+   ``--slices`` slices and each slice runs in all three modes, in an order that rotates, so
+   the machine's drift weighs on every mode alike (:func:`interleaved_runs`);
 3. **live**: the same frames delivered at the clip's frame rate through the capture thread's
    latest-frame-wins slot, as a webcam would, with the capture -> logic-result latency
-   p50/p95 and the frames dropped.
+   p50/p95 and the frames dropped; and again with a camera 10 % slower than the model alone
+   (the headroom of a 30 fps camera on a 33 fps model), the frames dropped.
 
 Then, unless ``--no-extras`` or clips are named: ``livecoach analyze`` of the longest shared
 clip with ``--jobs 1`` and ``--jobs 2`` (wall time as a multiple of real time, peak RSS), the
@@ -47,8 +50,10 @@ from livecoach.config.schema import Config, load_config
 from livecoach.formats.events import EventWriter
 from livecoach.history.recorder import SessionMeta, SessionRecorder
 from livecoach.session.loop import CoachSession
+from livecoach.session.models import switchable_estimator
 from livecoach.session.options import SessionOptions
 from livecoach.session.pipeline import PosePipeline
+from livecoach.session.second_person import watch_for_second_person
 from livecoach.session.ticks import FrameSize, Tick, capture_ticks
 from livecoach.types import Frame
 
@@ -112,22 +117,58 @@ def decode(path: Path, max_frames: int) -> Dict[str, Any]:
     return {"images": images, "fps": source.fps}
 
 
-def bare_fps(config: Config, images: List[Any], fps: float) -> float:
+def bare_run(config: Config, images: List[Any], fps: float) -> Dict[str, float]:
+    """The pose model alone on ``images``: frames, seconds and frames per second."""
     estimator = MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
     try:
         started = time.perf_counter()
         for i, image in enumerate(images):
             estimator.estimate(Frame(index=i, t_s=i / fps, image=image))
-        return len(images) / (time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        return {"frames": len(images), "seconds": seconds, "fps": len(images) / seconds}
     finally:
         estimator.close()
+
+
+def bare_fps(config: Config, images: List[Any], fps: float) -> float:
+    """Frames per second of the pose model alone on ``images``."""
+    return bare_run(config, images, fps)["fps"]
+
+
+class _TimedTicks:
+    """Passes ``ticks`` on, noting when the loop first asks for a frame and when none is left.
+
+    The frame loop's speed is the frames over that span: the session's one-off start and end
+    (the summary, the history's last writes) are outside it, as the model's loading is outside
+    the bare run's time.
+    """
+
+    def __init__(self, ticks: Iterator[Tick]) -> None:
+        self._ticks = ticks
+        self.first_s: Optional[float] = None
+        self.exhausted_s: Optional[float] = None
+
+    def __iter__(self) -> "_TimedTicks":
+        return self
+
+    def __next__(self) -> Tick:
+        if self.first_s is None:
+            self.first_s = time.perf_counter()
+        try:
+            return next(self._ticks)
+        except StopIteration:
+            self.exhausted_s = time.perf_counter()
+            raise
 
 
 def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced: bool,
                  pipelined: bool = True) -> Dict[str, float]:
     """The real session loop on ``images``: pipelined (the pose model one frame ahead on its own
-    thread, as `livecoach train` runs) or sequential (``--no-pipeline``)."""
-    estimator = MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
+    thread, as `livecoach train` runs) or sequential (``--no-pipeline``). ``fps`` and ``seconds``
+    are over the frames (from the loop's first request for a frame until none is left)."""
+    # The estimator as `train` builds it: the lighter-model fallback's switch and the look for a
+    # second person every [capture] second_person_check_s (a second model run, on the pose thread).
+    estimator = watch_for_second_person(switchable_estimator(config, live=True), config)
     capture = CaptureThread(MemorySource(name, images, fps, paced))
     with tempfile.TemporaryDirectory() as tmp:
         recorder = SessionRecorder(Path(tmp) / "history.sqlite", config, save_frames="bottom")
@@ -137,12 +178,14 @@ def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced
         capture.start()
         ticks: Iterator[Tick] = capture_ticks(capture, SourceClock(), FrameSize())
         pipeline = PosePipeline(ticks, estimator) if pipelined else None
-        session = CoachSession(config, options, name, iter(pipeline) if pipeline else ticks,
+        timed = _TimedTicks(iter(pipeline) if pipeline else ticks)
+        session = CoachSession(config, options, name, timed,
                                estimator=estimator, recorder=recorder, events=EventWriter(options.events),
                                dropped_frames=lambda: capture.stats().frames_lost)
         started = time.perf_counter()
         end = session.run()
-        elapsed = time.perf_counter() - started
+        finished = time.perf_counter()
+        elapsed = (timed.exhausted_s or finished) - (timed.first_s or started)
         if pipeline is not None:
             pipeline.close()
         capture.stop()
@@ -152,11 +195,48 @@ def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced
     return {
         "fps": session.frames / elapsed,
         "frames": session.frames,
+        "seconds": elapsed,
         "dropped": end.dropped_frames,
         "latency_p50_ms": 1000 * statistics.median(lat) if lat else float("nan"),
         "latency_p95_ms": 1000 * lat[int(0.95 * (len(lat) - 1))] if lat else float("nan"),
         "reps": end.reps,
     }
+
+
+#: The modes of :func:`interleaved_runs`, in the order of its first slice.
+MODES = ("bare", "pipelined", "sequential")
+
+
+def interleaved_runs(config: Config, name: str, images: List[Any], fps: float, slices: int) -> Dict[str, Any]:
+    """The pose model alone, the pipelined loop and the sequential loop over the same frames,
+    cut into ``slices`` consecutive slices; each slice is run in all three modes, one after the
+    other, the order rotating from slice to slice.
+
+    A shared virtual machine's speed drifts by tens of percent within a minute (one run here:
+    12.9 fps alone before the pipeline, 18.5 fps after it), so three long runs one after the
+    other measure the drift as much as the code. With short slices in rotating order each
+    mode sees the machine's fast and slow moments alike. Each mode's speed is its frames over
+    its seconds, summed over the slices; the per-slice ratios show the spread.
+    """
+    slices = max(1, min(int(slices), len(images) // 30 or 1))
+    bounds = [len(images) * k // slices for k in range(slices + 1)]
+    totals = {mode: {"frames": 0, "seconds": 0.0} for mode in MODES}
+    slice_ratios: List[float] = []
+    for k in range(slices):
+        part = images[bounds[k]:bounds[k + 1]]
+        order = MODES[k % len(MODES):] + MODES[:k % len(MODES)]
+        speed: Dict[str, float] = {}
+        for mode in order:
+            if mode == "bare":
+                run = bare_run(config, part, fps)
+            else:
+                run = pipeline_run(config, name, part, fps, paced=False, pipelined=mode == "pipelined")
+            totals[mode]["frames"] += run["frames"]
+            totals[mode]["seconds"] += run["seconds"]
+            speed[mode] = run["fps"]
+        slice_ratios.append(speed["pipelined"] / speed["bare"])
+    fps_by_mode = {mode: totals[mode]["frames"] / totals[mode]["seconds"] for mode in MODES}
+    return {"fps": fps_by_mode, "slices": slices, "slice_ratios": slice_ratios}
 
 
 def _clip_seconds(path: Path) -> float:
@@ -283,6 +363,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--videos", type=Path, default=DEFAULT_VIDEOS, metavar="DIR",
                         help=f"the shared clips' folder (default: {DEFAULT_VIDEOS})")
     parser.add_argument("--frames", type=int, default=450, help="frames per clip (decoded into memory)")
+    parser.add_argument("--slices", type=int, default=6,
+                        help="slices the frames are cut into for the interleaved bare/pipelined/sequential runs")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--no-extras", action="store_true",
                         help="only the per-clip table (no analyze, start-up, cue delay)")
@@ -300,31 +382,37 @@ def main(argv: Optional[List[str]] = None) -> int:
     # measured by the speech benchmark (its cue delay is reported below).
     rows = []
     print(f"{'clip':<34} {'size':>9} {'frames':>6} {'bare fps':>9} {'pipe fps':>9} {'ratio':>6} {'seq':>5} "
-          f"{'live p50':>9} {'live p95':>9} {'dropped':>12}")
+          f"{'slices':>11}{'live p50':>9} {'live p95':>9} {'dropped':>13} {'cam fps':>6} {'dropped':>11}")
     for video in videos:
         clip = decode(video, args.frames)
         images, fps = clip["images"], clip["fps"]
         height, width = images[0].shape[:2]
-        # Bare before and after the pipeline, averaged: a drift of the machine's speed during the
-        # run (turbo, another process) then weighs on both sides of the ratio alike.
-        bare_before = bare_fps(config, images, fps)
-        full = pipeline_run(config, video.name, images, fps, paced=False)
-        sequential = pipeline_run(config, video.name, images, fps, paced=False, pipelined=False)
-        bare_after = bare_fps(config, images, fps)
-        bare = (bare_before + bare_after) / 2
+        runs = interleaved_runs(config, video.name, images, fps, args.slices)
+        bare, full, sequential = (runs["fps"][mode] for mode in MODES)
         live = pipeline_run(config, video.name, images, fps, paced=True)
         dropped_share = live["dropped"] / max(1, live["frames"] + live["dropped"])
+        # The issue's live criterion is "at most 1 % dropped at a camera's 30 fps where the model
+        # alone reaches 33 fps": 10 % headroom. Where the model alone is slower than that, the
+        # same headroom is a camera at the model's own speed / 1.1.
+        headroom_fps = min(fps, bare / 1.1)
+        headroom = pipeline_run(config, video.name, images, headroom_fps, paced=True)
+        headroom_share = headroom["dropped"] / max(1, headroom["frames"] + headroom["dropped"])
         row = {"clip": video.name, "width": width, "height": height, "frames": len(images), "clip_fps": fps,
-               "bare_fps": bare, "bare_fps_before_after": [bare_before, bare_after],
-               "pipeline_fps": full["fps"], "ratio": full["fps"] / bare,
-               "sequential_fps": sequential["fps"], "sequential_ratio": sequential["fps"] / bare,
+               "bare_fps": bare, "pipeline_fps": full, "ratio": full / bare,
+               "sequential_fps": sequential, "sequential_ratio": sequential / bare,
+               "slices": runs["slices"], "slice_ratios": runs["slice_ratios"],
                "live_latency_p50_ms": live["latency_p50_ms"], "live_latency_p95_ms": live["latency_p95_ms"],
                "live_frames_processed": live["frames"], "live_dropped": live["dropped"],
-               "live_dropped_share": dropped_share}
+               "live_dropped_share": dropped_share,
+               "headroom_camera_fps": headroom_fps, "headroom_dropped": headroom["dropped"],
+               "headroom_dropped_share": headroom_share,
+               "headroom_latency_p95_ms": headroom["latency_p95_ms"]}
         rows.append(row)
-        print(f"{video.name[:34]:<34} {width:>4}x{height:<4} {len(images):>6} {bare:>9.1f} {full['fps']:>9.1f} "
-              f"{row['ratio']:>6.3f} {row['sequential_ratio']:>5.2f} {live['latency_p50_ms']:>7.1f}ms "
-              f"{live['latency_p95_ms']:>7.1f}ms {live['dropped']:>5} ({dropped_share:5.1%})")
+        print(f"{video.name[:34]:<34} {width:>4}x{height:<4} {len(images):>6} {bare:>9.1f} {full:>9.1f} "
+              f"{row['ratio']:>6.3f} {row['sequential_ratio']:>5.2f} "
+              f"{min(runs['slice_ratios']):>5.2f}-{max(runs['slice_ratios']):<5.2f}"
+              f"{live['latency_p50_ms']:>7.1f}ms {live['latency_p95_ms']:>7.1f}ms {live['dropped']:>5} "
+              f"({dropped_share:5.1%}) {headroom_fps:>6.1f} {headroom['dropped']:>4} ({headroom_share:5.1%})")
     result: Dict[str, Any] = {"clips": rows, "cpu": _cpu_name(), "cores": os.cpu_count(),
                               "lite_model_installed": model_installed(0)}
     if model_installed(0):
