@@ -1,3 +1,3 @@
-from livecoach.cli.main import main
+from livecoach.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

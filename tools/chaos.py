@@ -55,6 +55,14 @@ def announced_cycles(events: Path) -> int:
     return count
 
 
+def _default_sigint() -> None:
+    """In the child, before it runs: SIGINT back to its default. A tool started in the background
+    by a shell without job control (``nohup ... &``) has SIGINT ignored, and its children inherit
+    that, so a Ctrl-C sent during their start-up would test nothing (it is ignored until the
+    session installs its own handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _wait_for_session(events: Path, child: "subprocess.Popen[bytes]", timeout_s: float) -> None:
     """Until the session has started (its first events line), the child ended, or ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
@@ -119,7 +127,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         stop = threading.Event()
         locker = threading.Thread(target=hold_lock, args=(db, locked_s, stop), daemon=True) if locked_s else None
         with open(work / f"stderr{number:02d}.txt", "w") as err:
-            child = subprocess.Popen(cmd, cwd=REPO_ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=err)
+            child = subprocess.Popen(cmd, cwd=REPO_ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=err,
+                                     preexec_fn=_default_sigint)
             if locker is not None:
                 locker.start()
             try:

@@ -1,1 +1,46 @@
-"""The `livecoach` command line: every sub-command, and `doctor`."""
+"""The `livecoach` command line: every sub-command, and `doctor`.
+
+:func:`run` is the console script's entry point: it loads :mod:`livecoach.cli.main` (OpenCV,
+NumPy and the rest take half a second or more) under its own SIGTERM handler, so that a Ctrl-C
+or SIGTERM in that time ends in one line and the documented exit code (130, 143) rather than a
+traceback or a silent death.
+"""
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from typing import Optional, Sequence
+
+__all__ = ["run"]
+
+
+class _TerminatedWhileLoading(BaseException):
+    """SIGTERM before :func:`livecoach.cli.main.main` has installed its own handler."""
+
+
+def _raise_terminated(_signum: int, _frame: object) -> None:
+    raise _TerminatedWhileLoading
+
+
+def run(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``livecoach`` console script (and ``python -m livecoach``)."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        try:
+            previous = signal.signal(signal.SIGTERM, _raise_terminated)
+        except (ValueError, OSError):  # pragma: no cover - exotic platforms
+            previous = None
+    try:
+        from livecoach.cli.main import main  # the slow part
+
+        return main(argv)  # installs its own handlers, and restores this one when it returns
+    except KeyboardInterrupt:  # Ctrl-C while the modules loaded
+        print("livecoach: interrupted", file=sys.stderr)
+        return 130
+    except _TerminatedWhileLoading:
+        print("livecoach: stopped (SIGTERM)", file=sys.stderr)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
