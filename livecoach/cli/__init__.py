@@ -12,15 +12,18 @@ import sys
 import threading
 from typing import Optional, Sequence
 
-__all__ = ["run"]
+from livecoach.errors import EXIT_SIGINT, EXIT_SIGTERM
+
+__all__ = ["run", "Terminated"]
 
 
-class _TerminatedWhileLoading(BaseException):
-    """SIGTERM before :func:`livecoach.cli.main.main` has installed its own handler."""
+class Terminated(BaseException):
+    """SIGTERM outside a running session (loading, starting up, or a command that is not a
+    session): it unwinds like Ctrl-C, closing what was opened, and the command exits 143."""
 
 
 def _raise_terminated(_signum: int, _frame: object) -> None:
-    raise _TerminatedWhileLoading
+    raise Terminated
 
 
 def run(argv: Optional[Sequence[str]] = None) -> int:
@@ -37,10 +40,10 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         return main(argv)  # installs its own handlers, and restores this one when it returns
     except KeyboardInterrupt:  # Ctrl-C while the modules loaded
         print("livecoach: interrupted", file=sys.stderr)
-        return 130
-    except _TerminatedWhileLoading:
+        return EXIT_SIGINT
+    except Terminated:  # before main() installed its own handler
         print("livecoach: stopped (SIGTERM)", file=sys.stderr)
-        return 143
+        return EXIT_SIGTERM
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from livecoach import __version__
+from livecoach.cli import Terminated
 from livecoach.cli.doctor import run_doctor
 from livecoach.config.schema import Config, ConfigError, load_config
 from livecoach.config.toml_io import describe_fields
@@ -290,11 +291,6 @@ def _with_default_command(argv: List[str]) -> List[str]:
     if not rest or rest[0].startswith("-") and rest[0] not in ("-h", "--help", "--version"):
         return argv[:n] + ["train"] + rest
     return argv
-
-
-class Terminated(BaseException):
-    """SIGTERM outside a running session (starting up, or a command that is not a session): it
-    unwinds like Ctrl-C, closing what was opened, and the command exits 143."""
 
 
 def _stop_on_sigterm() -> object:
