@@ -37,6 +37,11 @@ EXIT_SIGINT = 130  # 128 + SIGINT
 EXIT_SIGTERM = 143  # 128 + SIGTERM
 
 
+class Terminated(BaseException):
+    """SIGTERM outside a running session (loading, starting up, or a command that is not a
+    session): it unwinds like Ctrl-C, closing what was opened, and the command exits 143."""
+
+
 class LiveCoachError(Exception):
     """Base class of LiveCoach's own errors; ``exit_code`` is the process exit code the CLI uses."""
 

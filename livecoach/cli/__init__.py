@@ -12,14 +12,9 @@ import sys
 import threading
 from typing import Optional, Sequence
 
-from livecoach.errors import EXIT_SIGINT, EXIT_SIGTERM
+from livecoach.errors import EXIT_SIGINT, EXIT_SIGTERM, Terminated
 
-__all__ = ["run", "Terminated"]
-
-
-class Terminated(BaseException):
-    """SIGTERM outside a running session (loading, starting up, or a command that is not a
-    session): it unwinds like Ctrl-C, closing what was opened, and the command exits 143."""
+__all__ = ["run"]
 
 
 def _raise_terminated(_signum: int, _frame: object) -> None:

@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from livecoach import __version__
-from livecoach.cli import Terminated
 from livecoach.cli.doctor import run_doctor
 from livecoach.config.schema import Config, ConfigError, load_config
 from livecoach.config.toml_io import describe_fields
 from livecoach.errors import (EXIT_INTERNAL, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, ConfigProblem,
-                              LiveCoachError)
+                              LiveCoachError, Terminated)
 from livecoach.config.exercises import default_exercises_dir
 from livecoach.logic.analysis import AUTO, VARIANTS
 from livecoach.session.build import run_session
