@@ -178,7 +178,8 @@ def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced
                                  quiet=True)
         capture.start()
         ticks: Iterator[Tick] = capture_ticks(capture, SourceClock(), FrameSize())
-        pipeline = PosePipeline(ticks, estimator) if pipelined else None
+        pipeline = (PosePipeline(ticks, estimator, switch_interval_s=config.pose.pipeline_switch_interval_s)
+                    if pipelined else None)
         timed = _TimedTicks(iter(pipeline) if pipeline else ticks)
         session = CoachSession(config, options, name, timed,
                                estimator=estimator, recorder=recorder, events=EventWriter(options.events),

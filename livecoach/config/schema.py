@@ -55,6 +55,10 @@ class PoseConfig:
     fallback_model_complexity: int = setting(0, 2, doc="live: the model switched to when too many frames are "
                                              "dropped ([session] dropped_frames_notice_share); equal to "
                                              "model_complexity = never switch")
+    pipeline_switch_interval_s: float = setting(0.0001, 0.05, doc="live: Python's thread switch interval while "
+                                                "the pose model runs on its own thread (sys.setswitchinterval); "
+                                                "the model holds the interpreter lock for much of its work, so a "
+                                                "short interval lets it back in sooner after the loop's Python")
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def run_session(options: SessionOptions, config: Config) -> int:
             if poses is not None:
                 ticks = pose_models.with_poses(ticks, poses)
             elif options.pipelined:
-                pipeline = PosePipeline(ticks, model)
+                pipeline = PosePipeline(ticks, model, switch_interval_s=config.pose.pipeline_switch_interval_s)
                 resources.append(pipeline)  # stopped before the model is closed (reverse order)
                 ticks = iter(pipeline)
             fps_of_source, total = source.fps, source.frame_count

@@ -7,14 +7,21 @@ frames in order on one thread, so the events are the same as with the sequential
 capture thread's latest-frame-wins semantics stay: the worker takes the newest frame each time
 it is ready for one.
 
+MediaPipe's ``process()`` holds Python's interpreter lock for much of its work, and Python lets
+a thread that wants the lock wait one switch interval (5 ms by default) before it asks the
+holder to let go: the loop's Python (logic, overlay) then keeps the model waiting. While the
+worker runs, the interval is ``switch_interval_s`` (``[pose] pipeline_switch_interval_s``);
+the process's own is restored on :meth:`close`.
+
 The worker's exception (a lost camera, a failing model) is re-raised on the loop's side, after
 the frames it finished before failing, as the capture thread does.
 """
 from __future__ import annotations
 
 import queue
+import sys
 import threading
-from typing import Iterator, Union
+from typing import Iterator, Optional, Union
 
 from livecoach.session.ports import PoseEstimator
 from livecoach.session.ticks import Tick
@@ -31,10 +38,12 @@ class PosePipeline:
     """Iterates ``ticks`` (frames) with their poses, estimated ``ahead`` frames ahead on a worker thread.
 
     Use as an iterator; :meth:`close` (also called at the end of the iteration) stops the worker.
+    ``switch_interval_s``, when given, is Python's thread switch interval while the worker runs
+    (None: left as it is).
     """
 
     def __init__(self, ticks: Iterator[Tick], estimator: PoseEstimator, ahead: int = 1,
-                 join_timeout_s: float = 2.0) -> None:
+                 join_timeout_s: float = 2.0, switch_interval_s: Optional[float] = None) -> None:
         self._ticks = ticks
         self._estimator = estimator
         self._queue: "queue.Queue[Union[Tick, _Failure, object]]" = queue.Queue(maxsize=max(1, ahead))
@@ -42,11 +51,16 @@ class PosePipeline:
         self._join_timeout_s = join_timeout_s
         self._thread = threading.Thread(target=self._work, name="livecoach-pose", daemon=True)
         self._started = False
+        self._switch_interval_s = switch_interval_s
+        self._saved_switch_interval_s: Optional[float] = None
 
     # -- the loop's side ---------------------------------------------------------------
     def __iter__(self) -> Iterator[Tick]:
         if not self._started:
             self._started = True
+            if self._switch_interval_s is not None:
+                self._saved_switch_interval_s = sys.getswitchinterval()
+                sys.setswitchinterval(self._switch_interval_s)
             self._thread.start()
         try:
             while True:
@@ -70,6 +84,9 @@ class PosePipeline:
                 break
         if self._started and self._thread.is_alive():
             self._thread.join(self._join_timeout_s)
+        if self._saved_switch_interval_s is not None:
+            sys.setswitchinterval(self._saved_switch_interval_s)
+            self._saved_switch_interval_s = None
 
     @property
     def alive(self) -> bool:

@@ -2,6 +2,7 @@
 events as the sequential loop; its errors reach the loop; it stops when the loop stops."""
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from typing import Any, Dict, Iterator, List, Optional
@@ -103,3 +104,23 @@ def test_the_pipeline_stops_when_the_loop_stops_early() -> None:
     pipeline.close()
     assert not pipeline.alive
     assert len(estimator.order) <= 20 + 3  # at most the handed-over frames and one in flight
+
+
+def test_the_thread_switch_interval_is_short_while_the_pipeline_runs_and_restored_after() -> None:
+    name = RECORDINGS[0]
+    before = sys.getswitchinterval()
+    seen: List[float] = []
+
+    class Watching(RecordedEstimator):
+        def estimate(self, frame: Frame) -> Optional[PoseFrame]:
+            seen.append(sys.getswitchinterval())
+            return super().estimate(frame)
+
+    pipeline = PosePipeline(frame_ticks(name), Watching(poses_of(name)), switch_interval_s=0.0007)
+    assert sum(1 for _ in pipeline) > 100
+    assert seen and all(abs(s - 0.0007) < 1e-9 for s in seen)
+    assert sys.getswitchinterval() == before
+    untouched = PosePipeline(frame_ticks(name), Watching(poses_of(name)))
+    seen.clear()
+    assert sum(1 for _ in untouched) > 100
+    assert all(s == before for s in seen)
