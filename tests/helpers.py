@@ -317,3 +317,33 @@ def write_video(path: Any, frames: Sequence[np.ndarray], fps: float) -> None:
     for image in frames:
         writer.write(image)
     writer.release()
+
+
+def fake_pose_chunk(chunk: Any, out: Any) -> None:
+    """A stand-in for :func:`livecoach.capture.parallel._stream_chunk` in a spawned worker (no
+    model, no video): the chunk's frames as plank poses, sent back in batches of 7; the last
+    chunk ends at the number after the video name's ``-`` (its real length). The video's name
+    says what else to do: ``fail`` raises after the first batch, ``die`` exits at once,
+    ``short`` ends 10 frames into the chunk, ``slow`` takes a minute."""
+    import os
+    import time as _time
+
+    name = os.path.basename(chunk.video)
+    if "die" in name:
+        os._exit(3)
+    length = int(name.split("-")[1].split(".")[0]) if "-" in name else chunk.start + 100
+    end = chunk.start + 10 if "short" in name else (chunk.end if chunk.end is not None else length)
+    batch: List[PoseFrame] = []
+    for index in range(chunk.start, end):
+        batch.append(plank_pose(index / FPS, index, bend=0.0))
+        if len(batch) == 7:
+            out.put(("poses", batch))
+            batch = []
+            if "fail" in name:
+                out.put(("error", ValueError("the model broke")))
+                return
+            if "slow" in name:
+                _time.sleep(60)
+    if batch:
+        out.put(("poses", batch))
+    out.put(("end", None))

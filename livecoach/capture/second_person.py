@@ -165,6 +165,12 @@ class SecondPersonWatchingEstimator:
 
     def estimate(self, frame: Frame) -> Optional[PoseFrame]:
         pose = self._estimator.estimate(frame)
+        self.observe(frame, pose)
+        return pose
+
+    def observe(self, frame: Frame, pose: Optional[PoseFrame]) -> None:
+        """Look at ``frame`` for a second person if one is due, ``pose`` being the tracked person's
+        there (from this estimator, or from another process's tracker: ``analyze --jobs``)."""
         if pose is not None and not self.failed and (self._next_t is None or frame.t_s >= self._next_t):
             self._next_t = frame.t_s + self._interval_s
             look = _Look(frame.t_s)
@@ -175,7 +181,6 @@ class SecondPersonWatchingEstimator:
             self._start_thread()
             self._work.put((look, Frame(index=frame.index, t_s=frame.t_s, image=image), pose))
             self.looks += 1
-        return pose
 
     def _start_thread(self) -> None:
         if self._thread is None:

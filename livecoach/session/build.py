@@ -118,12 +118,15 @@ def run_session(options: SessionOptions, config: Config) -> int:
             # Everything slow to start comes before the capture: a camera (or a video paced
             # like one) delivers from the moment it starts, and what it delivers while the
             # model loads is lost — often the first rep.
-            poses = pose_models.poses_in_parallel(options, config, source.frame_count)
-            if poses is None:
-                model = watch_for_second_person(pose_models.switchable_estimator(config, live=options.mode == "train"),
-                                                config)  # [capture] second_person_check_s
-                resources.append(model)
-                estimator = model
+            # analyze --jobs N: the workers for the video's later chunks start first, so their
+            # model loading overlaps this process's.
+            stream = pose_models.pose_stream(options, config, source.frame_count)
+            if stream is not None:
+                resources.append(stream)
+            model = watch_for_second_person(pose_models.switchable_estimator(config, live=options.mode == "train"),
+                                            config)  # [capture] second_person_check_s
+            resources.append(model)
+            estimator = model
             notices = HeldNotices(enabled=not options.quiet)
             stopping_speaker = _start_speaker(config, options, clock, notices)
             if stopping_speaker is not None:
@@ -138,12 +141,16 @@ def run_session(options: SessionOptions, config: Config) -> int:
                 _banner(source_name, options)
             notices.release()  # the speech backend's line, now that the session is on
             ticks = capture_ticks(capture, clock, size, on_end_notice=lambda line: _notice(f"notice: {line}"))
-            if poses is not None:
-                ticks = pose_models.with_poses(ticks, poses)
-            elif options.pipelined:
+            if stream is not None:
+                ticks = pose_models.with_streamed_poses(ticks, stream, observe=getattr(model, "observe", None))
+            if options.pipelined:
                 pipeline = PosePipeline(ticks, model, switch_interval_s=config.pose.pipeline_switch_interval_s)
                 resources.append(pipeline)  # stopped before the model is closed (reverse order)
                 ticks = iter(pipeline)
+            if stream is not None:
+                # Closed first: a pose thread still waiting on a worker then stops at once.
+                resources.remove(stream)
+                resources.append(stream)
             fps_of_source, total = source.fps, source.frame_count
         return _run_built(config, options, source_name, ticks, estimator, speaker, capture, size,
                           fps_of_source, total, recorder, resources, plan)

@@ -1,23 +1,23 @@
 """A session's pose model: started (one line on failure), switchable to the lighter model when a
-live session drops frames, or replaced by poses extracted beforehand by several processes
-(``analyze --jobs``)."""
+live session drops frames, and the worker processes that extract the poses of a video's later
+chunks while the session runs the first (``analyze --jobs``)."""
 from __future__ import annotations
 
 import dataclasses
-import sys
-import time
-from typing import Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
-from livecoach.capture.base import CaptureError
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError, model_installed  # mediapipe when used
 from livecoach.config.schema import Config
-from livecoach.errors import InputProblem, PoseModelProblem
+from livecoach.errors import PoseModelProblem
 from livecoach.session.options import SessionOptions
 from livecoach.session.quality import SwitchableEstimator
 from livecoach.session.ticks import Tick
-from livecoach.types import PoseFrame
+from livecoach.types import Frame, PoseFrame
 
-__all__ = ["start_estimator", "switchable_estimator", "poses_in_parallel", "with_poses"]
+if TYPE_CHECKING:
+    from livecoach.capture.parallel import PoseStream
+
+__all__ = ["start_estimator", "switchable_estimator", "pose_stream", "with_streamed_poses"]
 
 
 def start_estimator(config: Config) -> MediaPipePoseEstimator:
@@ -27,46 +27,39 @@ def start_estimator(config: Config) -> MediaPipePoseEstimator:
         raise PoseModelProblem(str(exc)) from None
 
 
-def poses_in_parallel(options: SessionOptions, config: Config,
-                       frame_count: Optional[int]) -> Optional[List[Optional[PoseFrame]]]:
-    """``analyze --jobs N``: every frame's pose, extracted by N worker processes over chunks of
-    the video, before the session runs; None when one process would do (``--jobs 1``, a
-    short video, or not ``analyze``)."""
-    from livecoach.capture.parallel import extract_landmarks_parallel, useful_workers
+def pose_stream(options: SessionOptions, config: Config, frame_count: Optional[int]) -> "Optional[PoseStream]":
+    """``analyze --jobs N``: the worker processes that extract the poses of the video's later
+    chunks while this process runs the first (see :class:`~livecoach.capture.parallel.PoseStream`),
+    started; None when one process would do (``--jobs 1``, a short video, or not ``analyze``)."""
+    from livecoach.capture.parallel import PoseStream, useful_workers
 
-    if options.mode != "analyze" or options.video is None:
+    if options.mode != "analyze" or options.video is None or frame_count is None:
         return None
     workers = useful_workers(frame_count, options.jobs)
     if workers <= 1:
         return None
-    show = options.progress
-    started = time.monotonic()
-
-    def progress(done: int, total: int) -> None:
-        if show and total:
-            bar = "#" * int(30 * done / total)
-            sys.stderr.write(f"\rposes [{bar:<30}] {100 * done / total:5.1f}%  {done}/{total} frames  "
-                             f"{done / max(time.monotonic() - started, 1e-6):5.1f} fps ({workers} processes)")
-            sys.stderr.flush()
-
-    try:
-        poses = extract_landmarks_parallel(options.video, config.pose, workers=workers,
-                                           max_width=config.capture.inference_max_width, progress=progress)
-    except PoseModelError as exc:
-        raise PoseModelProblem(str(exc)) from None
-    except CaptureError as exc:
-        raise InputProblem(str(exc)) from None
-    finally:
-        if show:
-            sys.stderr.write("\r\033[K")
-    return poses
+    stream = PoseStream(options.video, config.pose, frame_count, workers,
+                        max_width=config.capture.inference_max_width)
+    stream.start()
+    return stream
 
 
-def with_poses(ticks: Iterator[Tick], poses: Sequence[Optional[PoseFrame]]) -> Iterator[Tick]:
-    """The frames of ``ticks`` with their poses extracted beforehand (by frame index)."""
+def with_streamed_poses(ticks: Iterator[Tick], stream: "PoseStream",
+                        observe: Optional[Callable[[Frame, Optional[PoseFrame]], None]] = None) -> Iterator[Tick]:
+    """The frames of ``ticks``: this process's (before ``stream.in_process_end``) as they are, for
+    its own model; the later ones with the pose ``stream``'s workers extracted, each also shown
+    to ``observe`` (the second-person look) as the model's would have been."""
     for tick in ticks:
         index = tick.frame_index
-        pose = poses[index] if 0 <= index < len(poses) else None
+        if index < stream.in_process_end:
+            yield tick
+            continue
+        try:
+            pose = stream.pose(index)
+        except PoseModelError as exc:
+            raise PoseModelProblem(str(exc)) from None
+        if observe is not None and tick.frame is not None:
+            observe(tick.frame, pose)
         yield Tick(tick.t_s, index, tick.frame, pose, pose_known=True)
 
 

@@ -70,8 +70,7 @@ def test_a_second_person_is_told_once_and_changes_no_count(shared_videos: Path, 
 
 
 def test_one_person_gives_no_notice(shared_videos: Path, tmp_path: Path):
-    # --jobs 1: with poses extracted beforehand by several processes there is no second look at
-    # all, and this test would prove nothing. pushfit__correct60: 94 frames, so two looks (0 s, 2 s).
+    # pushfit__correct60: 94 frames (one process whatever --jobs says), so two looks (0 s, 2 s).
     result = run_cli("analyze", str(shared_videos / "pushfit__correct60.mp4"), "--no-history",
                      "--jobs", "1", "--events", str(tmp_path / "one.jsonl"))
     assert result.returncode == 0, result.stderr
