@@ -27,7 +27,8 @@ from typing import Deque, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from livecoach.config.exercises import ExerciseLibrary, ExerciseProfile, RecognitionConfig
-from livecoach.logic.posture import NAN, Posture, measure_posture, median_posture, nanmedian_columns, spread
+from livecoach.logic.posture import (NAN, Posture, measure_posture, median_posture, nanmedian_columns, posture_row,
+                                     spread)
 from livecoach.types import Features, PoseFrame
 
 #: Look-alike names reported by the recogniser.
@@ -161,6 +162,7 @@ class ExerciseRecognizer:
         self.exercise: Optional[str] = forced
         self.confidence = 1.0 if forced else 0.0
         self._window: Deque[Posture] = collections.deque()
+        self._window_rows: Deque[Tuple[float, ...]] = collections.deque()  # posture_row of each
         self._motion: Deque[Tuple[float, float, float]] = collections.deque()  # t, elbow, shoulder/arm
         self._stretch_start: Optional[float] = None
         self._last_in_position: Optional[float] = None
@@ -222,9 +224,11 @@ class ExerciseRecognizer:
         posture = measure_posture(pose, cfg) if pose is not None else None
         if posture is not None:
             self._window.append(posture)
+            self._window_rows.append(posture_row(posture))
         while self._window and t_s - self._window[0].t_s > cfg.window_s:
             self._window.popleft()
-        med = median_posture(list(self._window))
+            self._window_rows.popleft()
+        med = median_posture(list(self._window), list(self._window_rows))
         matches = tuple(sorted((match_profile(med, p, cfg) for p in self._profiles),
                                key=lambda m: -m.score)) if med is not None else ()
         lookalikes = self._lookalikes(t_s, posture, med)

@@ -273,11 +273,19 @@ def _pct_sorted(srt: np.ndarray, pct: float) -> float:
     return float(srt[i] + (srt[j] - srt[i]) * (pos - i))
 
 
-def median_posture(postures: Sequence[Posture]) -> Optional[Posture]:
-    """Field-wise median (nan-aware) of ``postures``; the time is the last one's."""
+def posture_row(posture: Posture) -> Tuple[float, ...]:
+    """``posture``'s numeric fields in :func:`median_posture`'s column order (kept beside a window
+    of postures so the window's median does not read every field of every posture each frame)."""
+    return tuple(getattr(posture, n) for n in _NUMERIC)
+
+
+def median_posture(postures: Sequence[Posture], rows: Optional[Sequence[Tuple[float, ...]]] = None,
+                   ) -> Optional[Posture]:
+    """Field-wise median (nan-aware) of ``postures``; the time is the last one's. ``rows``, when
+    given, are their :func:`posture_row` s."""
     if not postures:
         return None
-    arr = np.array([[getattr(p, n) for n in _NUMERIC] for p in postures], dtype=float)
+    arr = np.array(rows if rows is not None else [posture_row(p) for p in postures], dtype=float)
     med = nanmedian_columns(arr)
     return Posture(t_s=postures[-1].t_s, **{n: float(x) for n, x in zip(_NUMERIC, med)})
 
