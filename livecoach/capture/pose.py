@@ -14,6 +14,7 @@ import numpy as np
 
 from livecoach.config.schema import PoseConfig
 from livecoach.landmarks import NUM_LANDMARKS
+from livecoach.capture.light import brightening_gamma, gamma_table
 from livecoach.capture.native import native_stderr_captured, pass_on_non_native_lines
 from livecoach.types import Frame, PoseFrame
 from livecoach.errors import EXIT_POSE_MODEL, LiveCoachError
@@ -66,7 +67,9 @@ class MediaPipePoseEstimator:
 
     Frames wider than ``max_width`` are downscaled before inference (landmarks are
     returned in the source frame's pixel coordinates either way): the model's input is
-    256x256, so decoding a 1080p frame at full size only costs time.
+    256x256, so decoding a 1080p frame at full size only costs time. A frame darker than
+    ``[pose] low_light_below_luma`` is brightened for the model (:mod:`livecoach.capture.light`);
+    :attr:`brightened` counts those frames.
     """
 
     def __init__(self, config: PoseConfig, max_width: int = 640) -> None:
@@ -78,6 +81,10 @@ class MediaPipePoseEstimator:
             raise PoseModelError(f"MediaPipe is not installed ({exc}); run: pip install -e .") from None
         self._cv2 = cv2
         self._max_width = max_width
+        self._low_light_below = config.low_light_below_luma
+        self._low_light_target = config.low_light_target_luma
+        self._low_light_floor = config.low_light_floor_luma
+        self.brightened = 0
         # The graph logs a screenful of TFLite/absl warnings while it starts and when its
         # landmark model first runs (the first frame with a person); none of it is actionable.
         self._quiet = True
@@ -104,6 +111,12 @@ class MediaPipePoseEstimator:
             scale = self._max_width / width
             image = self._cv2.resize(image, (self._max_width, max(1, round(height * scale))),
                                      interpolation=self._cv2.INTER_AREA)
+        if self._low_light_below > 0:
+            gamma = brightening_gamma(float(self._cv2.cvtColor(image, self._cv2.COLOR_BGR2GRAY).mean()),
+                                      self._low_light_below, self._low_light_target, self._low_light_floor)
+            if gamma is not None:
+                image = self._cv2.LUT(image, gamma_table(gamma))  # a new image: the frame is not changed
+                self.brightened += 1
         rgb = self._cv2.cvtColor(image, self._cv2.COLOR_BGR2RGB)
         if self._quiet:
             # fd 2 is redirected until the landmark model first runs (the first frame with a

@@ -55,6 +55,11 @@ class PoseConfig:
     fallback_model_complexity: int = setting(0, 2, doc="live: the model switched to when too many frames are "
                                              "dropped ([session] dropped_frames_notice_share); equal to "
                                              "model_complexity = never switch")
+    low_light_below_luma: float = setting(0.0, 255.0, doc="a frame whose mean luminance (0-255) is below this "
+                                          "is brightened for the pose model (a gamma curve); 0 = never")
+    low_light_target_luma: float = setting(1.0, 255.0, doc="the mean luminance a dark frame is brought to")
+    low_light_floor_luma: float = setting(0.0, 255.0, doc="a frame darker than this is no picture (covered lens, "
+                                          "black end card): left alone")
     pipeline_switch_interval_s: float = setting(0.0001, 0.05, doc="live: Python's thread switch interval while "
                                                 "the pose model runs on its own thread (sys.setswitchinterval); "
                                                 "the model holds the interpreter lock for much of its work, so a "

@@ -75,3 +75,14 @@ def test_frames_larger_than_the_inference_width_keep_source_pixel_coordinates(sh
 def test_nobody_in_the_frame_is_none(estimator) -> None:
     empty = Frame(0, 0.0, np.full((360, 640, 3), 90, dtype=np.uint8))
     assert estimator.estimate(empty) is None
+
+
+def test_a_dark_frame_is_brightened_for_the_model_only(shared_videos: Path) -> None:
+    frame = frame_at(shared_videos / "tayyab__pushup.mp4", 60)
+    dark = Frame(frame.index, frame.t_s, (frame.image * 0.25).astype(np.uint8))
+    before = dark.image.copy()
+    config = load_config()
+    with MediaPipePoseEstimator(config.pose, config.capture.inference_max_width) as est:
+        assert est.estimate(frame) is not None and est.brightened == 0  # a lit frame: untouched
+        assert est.estimate(dark) is not None and est.brightened == 1
+    assert (dark.image == before).all()  # the picture drawn and saved is not changed
