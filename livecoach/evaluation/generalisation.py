@@ -19,8 +19,8 @@ from livecoach.config.schema import Config
 from livecoach.evaluation.augment import TEMPO, TEMPO_MODEL, Augmentation
 from livecoach.evaluation.loso import leave_one_source_out
 from livecoach.evaluation.manifest import ClipSpec
-from livecoach.evaluation.metrics import (count_metrics, fault_metrics, pooled_fault_metrics, range_error,
-                                          verdict_metrics)
+from livecoach.evaluation.metrics import (count_metrics, exercise_recognition, false_counts, fault_metrics,
+                                          hold_timing, pooled_fault_metrics, range_error, verdict_metrics)
 from livecoach.evaluation.replay import ClipResult
 from livecoach.logic.verdict import judge_session
 
@@ -58,7 +58,9 @@ def _pooled(items: Sequence[Item], min_share: float) -> Dict[str, Any]:
 
 def by_source(items: Sequence[Item], config: Config) -> Dict[str, Dict[str, Any]]:
     """Per source (``provenance.repo``): counting (LiveCoach and the naive baseline), pooled
-    fault precision/recall and verdict accuracy, all with the config's thresholds."""
+    fault precision/recall and verdict accuracy, all with the config's thresholds; where the
+    source has such clips, the false counts on clips with no push-up (``no_pushup_clips``),
+    exercise recognition (``exercise_recognition``) and hold timing (``hold_timing``)."""
     min_share = config.eval.clip_fault_min_share
     out: Dict[str, Dict[str, Any]] = {}
     for source in sorted({c.source for c, _ in items}):
@@ -71,6 +73,16 @@ def by_source(items: Sequence[Item], config: Config) -> Dict[str, Dict[str, Any]
             "faults_pooled": _pooled(detailed, min_share),
             "verdict": verdict_metrics(_verdict_items(mine)),
         }
+        zero, recognition = false_counts(mine), exercise_recognition(mine)
+        if zero["clips"]:
+            out[source]["no_pushup_clips"] = {k: zero[k]
+                                              for k in ("clips", "cycles", "reps", "clips_with_false_counts")}
+        if recognition["clips"]:
+            out[source]["exercise_recognition"] = {k: recognition[k] for k in ("clips", "right", "accuracy")}
+        if any(c.holds is not None for c, _ in mine):
+            timing = hold_timing(mine)
+            out[source]["hold_timing"] = {**timing["all"], "target_s": timing["target_s"],
+                                          "unlabelled": len(timing["unlabelled"])}
     return out
 
 

@@ -3,10 +3,18 @@
 ``manifest.json`` (see ``../shared/videos/README.md``) has a ``clips`` list labelled in
 detail (counts, spans, rep bottoms, clip-level fault labels) and a ``pushfit`` list with a
 correct/incorrect label only. Paths are relative to the manifest's folder.
+
+A ``clips`` entry may also carry the labels of the variants manifest
+(``../shared/videos/variants/README.md``): ``exercises`` (the push-up variants seen; ``null``
+where the labellers disagree, ``[]`` on a clip with no push-up), ``rep_exercises`` (the variant
+of each counted rep) and ``holds`` (stretches held still in a plank-type position, with the
+seconds in good form). They are optional; present, they are checked, and a bad value fails
+naming the manifest, the clip and the key.
 """
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,17 +22,45 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from livecoach.errors import EXIT_INPUT, LiveCoachError
 
-__all__ = ["LABELLED_FAULTS", "EvalError", "ClipSpec", "variant_from_text", "load_manifest"]
+__all__ = ["LABELLED_FAULTS", "LABELLED_EXERCISES", "HOLD_EXERCISES", "EvalError", "HoldLabel", "ClipSpec",
+           "variant_from_text", "load_manifest"]
 
 #: Faults the manifest labels (shrug and rushed_negative are not labelled).
 LABELLED_FAULTS: Tuple[str, ...] = ("hip_sag", "hip_pike", "shallow", "no_lockout", "elbow_flare",
                                     "head_drop", "knees_bent", "asymmetry")
 
 
+#: The push-up variants a manifest's ``exercises``/``rep_exercises`` may name (the variants
+#: README's vocabulary; ``knuckle`` and ``parallettes`` have no profile in ``config/exercises``,
+#: so a clip labelled only with them can never be recognised right).
+LABELLED_EXERCISES: Tuple[str, ...] = ("standard", "wide", "diamond", "knee", "incline", "decline", "wall",
+                                       "knuckle", "parallettes", "pike", "scapular")
+
+#: A labelled hold's ``exercise`` -> the hold profile that times it (``config/exercises``).
+HOLD_EXERCISES: Dict[str, str] = {"plank_hold": "plank", "forearm_plank_hold": "forearm_plank",
+                                  "side_plank_hold": "side_plank"}
+
+_HOLD_KEYS = ("exercise", "start_s", "end_s", "good_form_s", "is_top_pause")
+
+
 class EvalError(LiveCoachError):
     """A problem with the manifest, a clip or the cache; the message is one line."""
 
     exit_code = EXIT_INPUT
+
+
+@dataclass(frozen=True)
+class HoldLabel:
+    """One labelled hold: ``exercise`` is the app's hold profile name (``plank``,
+    ``forearm_plank``, ``side_plank``; the manifest's ``plank_hold`` etc. mapped by
+    :data:`HOLD_EXERCISES`), ``good_form_s`` the seconds the body was one straight line, and
+    ``is_top_pause`` whether it is a pause at the top of push-ups rather than a deliberate hold."""
+
+    exercise: str
+    start_s: float
+    end_s: float
+    good_form_s: float
+    is_top_pause: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +72,10 @@ class ClipSpec:
     repository the clip came from (``provenance.repo``): clips of one source share people,
     cameras and labelling habits, so generalisation is measured source by source.
     ``same_as`` names another manifest clip with the same footage (a re-upload).
+
+    ``exercises``/``rep_exercises``/``holds`` are ``None`` when the manifest does not label
+    them (the main set) or, for ``exercises``, when the labellers disagreed; ``()`` means
+    labelled as none (``exercises == ()``: no push-up in the clip).
     """
 
     file: str
@@ -55,6 +95,14 @@ class ClipSpec:
     label: Optional[str] = None  # pushfit: correct | incorrect
     source: str = ""
     same_as: Optional[str] = None
+    exercises: Optional[Tuple[str, ...]] = None
+    rep_exercises: Optional[Tuple[str, ...]] = None
+    holds: Optional[Tuple[HoldLabel, ...]] = None
+
+    @property
+    def has_variant_labels(self) -> bool:
+        """Whether the manifest labels this clip's exercises or holds (the variants set)."""
+        return self.exercises is not None or self.rep_exercises is not None or self.holds is not None
 
 
 def variant_from_text(text: str) -> str:
@@ -104,6 +152,9 @@ def load_manifest(path: Path) -> List[ClipSpec]:
                 faults={str(k): str(v) for k, v in (entry.get("faults") or {}).items()},
                 label=_normalise_label(entry.get("source_label")), source=_source(entry),
                 same_as=entry.get("same_as"),
+                exercises=_exercise_list(entry, "exercises", f"{where} ({file})"),
+                rep_exercises=_exercise_list(entry, "rep_exercises", f"{where} ({file})"),
+                holds=_holds(entry, f"{where} ({file})"),
             ))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise EvalError(f"{where}: bad entry ({type(exc).__name__}: {exc})") from None
@@ -122,6 +173,59 @@ def load_manifest(path: Path) -> List[ClipSpec]:
                             variant_text=variant_text, label=label, source=_source(entry),
                             same_as=entry.get("same_as")))
     return out
+
+
+def _exercise_list(entry: Dict[str, Any], key: str, where: str) -> Optional[Tuple[str, ...]]:
+    """``entry[key]`` as a tuple of :data:`LABELLED_EXERCISES` (None when absent or null)."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise EvalError(f"{where}: {key}: expected a list of exercise names or null, not {value!r}")
+    for name in value:
+        if name not in LABELLED_EXERCISES:
+            raise EvalError(f"{where}: {key}: unknown exercise {name!r} (known: {', '.join(LABELLED_EXERCISES)})")
+    return tuple(value)
+
+
+def _holds(entry: Dict[str, Any], where: str) -> Optional[Tuple[HoldLabel, ...]]:
+    """``entry["holds"]`` checked and mapped to :class:`HoldLabel` (None when absent or null)."""
+    value = entry.get("holds")
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise EvalError(f"{where}: holds: expected a list, not {value!r}")
+    out = []
+    for j, hold in enumerate(value):
+        at = f"{where}: holds[{j}]"
+        if not isinstance(hold, dict):
+            raise EvalError(f"{at}: expected an object, not {hold!r}")
+        unknown = sorted(set(hold) - set(_HOLD_KEYS))
+        if unknown:
+            raise EvalError(f"{at}: unknown key {unknown[0]!r} (known: {', '.join(_HOLD_KEYS)})")
+        missing = [k for k in _HOLD_KEYS[:4] if k not in hold]
+        if missing:
+            raise EvalError(f"{at}: missing {missing[0]!r}")
+        if hold["exercise"] not in HOLD_EXERCISES:
+            raise EvalError(f"{at}: exercise: unknown hold {hold['exercise']!r} "
+                            f"(known: {', '.join(HOLD_EXERCISES)})")
+        times = {}
+        for k in ("start_s", "end_s", "good_form_s"):
+            v = hold[k]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise EvalError(f"{at}: {k}: expected seconds >= 0, not {v!r}")
+            times[k] = float(v)
+        if times["end_s"] < times["start_s"]:
+            raise EvalError(f"{at}: end_s {times['end_s']:g} is before start_s {times['start_s']:g}")
+        if times["good_form_s"] > times["end_s"] - times["start_s"] + 1e-6:
+            raise EvalError(f"{at}: good_form_s {times['good_form_s']:g} is longer than the hold "
+                            f"({times['end_s'] - times['start_s']:g} s)")
+        top = hold.get("is_top_pause", False)
+        if not isinstance(top, bool):
+            raise EvalError(f"{at}: is_top_pause: expected true or false, not {top!r}")
+        out.append(HoldLabel(HOLD_EXERCISES[hold["exercise"]], times["start_s"], times["end_s"],
+                             times["good_form_s"], top))
+    return tuple(out)
 
 
 def _source(entry: Any) -> str:

@@ -3,17 +3,27 @@
 Counts are scored against the manifest's ``count_min..count_max`` range (inside = exact,
 outside = the distance to the range); faults clip by clip against the labellers' consensus;
 the correct/incorrect verdict against the clips' labels.
+
+Clips labelled with the variants manifest's fields (see :mod:`livecoach.evaluation.manifest`)
+are also scored on what a push-up counter must not do and on what else it must do: cycles
+counted on clips with no push-up (:func:`false_counts`), the exercise recognised
+(:func:`exercise_recognition`) and the good-form seconds of the holds (:func:`hold_timing`).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from livecoach.evaluation.manifest import LABELLED_FAULTS, ClipSpec
+from livecoach.evaluation.manifest import LABELLED_FAULTS, ClipSpec, HoldLabel
 from livecoach.evaluation.replay import ClipResult
+from livecoach.logic.holds import HoldRecord
 from livecoach.types import RepRecord
 
-__all__ = ["range_error", "count_metrics", "split_agreement", "reps_outside_span", "clip_fault_prediction",
-           "fault_metrics", "pooled_fault_metrics", "verdict_metrics"]
+__all__ = ["HOLD_ERROR_TARGET_S", "range_error", "count_metrics", "split_agreement", "reps_outside_span",
+           "clip_fault_prediction", "fault_metrics", "pooled_fault_metrics", "verdict_metrics", "false_counts",
+           "exercise_recognition", "match_holds", "hold_timing"]
+
+#: The target of issue 10 for a hold: its seconds in good form within this of ``good_form_s``.
+HOLD_ERROR_TARGET_S = 1.0
 
 
 def range_error(predicted: int, lo: int, hi: int) -> int:
@@ -145,3 +155,108 @@ def pooled_fault_metrics(per_fault: Dict[str, Dict[str, Any]]) -> Dict[str, Any]
     tp, fp, fn = sums["tp"], sums["fp"], sums["fn"]
     return {**sums, "precision": tp / (tp + fp) if tp + fp else None,
             "recall": tp / (tp + fn) if tp + fn else None}
+
+
+def false_counts(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str, Any]:
+    """Rep cycles counted on the clips labelled with no push-up (count range 0-0): every one
+    is a false count (must be 0). ``cycles`` = ``reps`` + ``no_reps``, the same count the
+    count MAE scores; per clip too. Clips that failed to replay are left out."""
+    zero = [(c, r) for c, r in items if c.kind == "detailed" and c.count_max == 0 and not r.error]
+    per_clip = [{"file": c.file, "cycles": r.cycles, "reps": r.reps, "no_reps": r.no_reps} for c, r in zero]
+    return {"clips": len(zero), "cycles": sum(row["cycles"] for row in per_clip),
+            "reps": sum(row["reps"] for row in per_clip), "no_reps": sum(row["no_reps"] for row in per_clip),
+            "clips_with_false_counts": sum(row["cycles"] > 0 for row in per_clip), "per_clip": per_clip}
+
+
+def exercise_recognition(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str, Any]:
+    """Exercise recognition over the clips whose ``exercises`` label is a non-empty list.
+
+    A clip is right when its recognised exercise (:attr:`ClipResult.recognised_exercise`: the
+    one named for the most seconds in position) is in the labelled list; a clip where nothing
+    was recognised is a miss. Beside it, the counted cycles filed under a labelled exercise
+    (each cycle's ``RepRecord.exercise``). Clips labelled ``null`` (labellers disagree) or
+    ``[]`` (no push-up) and clips that failed to replay are not scored.
+    """
+    rows: List[Dict[str, Any]] = []
+    for clip, result in items:
+        if not clip.exercises or result.error:
+            continue
+        recognised = result.recognised_exercise
+        filed = [r.exercise for r in result.records]
+        rows.append({"file": clip.file, "labelled": list(clip.exercises), "recognised": recognised,
+                     "right": recognised in clip.exercises,
+                     "seconds": {k: round(v, 2) for k, v in sorted(result.exercise_seconds.items(),
+                                                                    key=lambda kv: -kv[1])},
+                     "cycles": len(filed), "cycles_filed_right": sum(e in clip.exercises for e in filed)})
+    n, right = len(rows), sum(row["right"] for row in rows)
+    cycles, filed_right = sum(row["cycles"] for row in rows), sum(row["cycles_filed_right"] for row in rows)
+    return {"clips": n, "right": right, "accuracy": right / n if n else None,
+            "rule": "right when the exercise recognised for the most seconds in position is in the labelled list",
+            "misses": [row for row in rows if not row["right"]], "per_clip": rows,
+            "cycles": cycles, "cycles_filed_right": filed_right,
+            "cycles_filed_right_share": filed_right / cycles if cycles else None}
+
+
+def _overlap(a_start: float, a_end: float, b_start: float, b_end: float) -> float:
+    return min(a_end, b_end) - max(a_start, b_start)
+
+
+def match_holds(labels: Sequence[HoldLabel],
+                timed: Sequence[HoldRecord]) -> Tuple[List[List[HoldRecord]], List[HoldRecord]]:
+    """Each timed hold goes to the labelled hold it overlaps longest in time (ties: the
+    earlier label); returns the timed holds of each label, in ``labels`` order, and those
+    that overlap no label (timed where nothing is labelled)."""
+    matched: List[List[HoldRecord]] = [[] for _ in labels]
+    unlabelled: List[HoldRecord] = []
+    for hold in timed:
+        overlaps = [_overlap(hold.t_start_s, hold.t_end_s, lab.start_s, lab.end_s) for lab in labels]
+        best = max(range(len(labels)), key=lambda i: (overlaps[i], -i)) if labels else None
+        if best is None or overlaps[best] <= 0:
+            unlabelled.append(hold)
+        else:
+            matched[best].append(hold)
+    return matched, unlabelled
+
+
+def _error_stats(rows: Sequence[Dict[str, Any]], target_s: float) -> Dict[str, Any]:
+    errors = [row["error_s"] for row in rows]
+    return {"holds": len(rows), "within_target": sum(e <= target_s + 1e-9 for e in errors),
+            "mean_error_s": sum(errors) / len(errors) if errors else None,
+            "max_error_s": max(errors) if errors else None}
+
+
+def hold_timing(items: Sequence[Tuple[ClipSpec, ClipResult]],
+                target_s: float = HOLD_ERROR_TARGET_S) -> Dict[str, Any]:
+    """Hold time error over the clips whose ``holds`` are labelled (``[]`` included).
+
+    Per labelled hold: the good-form seconds of the timed holds matched to it
+    (:func:`match_holds`), summed; error = ``|timed good-form seconds - good_form_s|`` (a
+    hold the app did not time scores 0 s timed); within target when error <= ``target_s``.
+    ``exercise_right``: the label's hold exercise is among the matched holds' exercises.
+    Figures for all labelled holds, the deliberate holds and the top pauses (a pause at the
+    top of push-ups) apart; timed holds that overlap no labelled hold are listed.
+    """
+    rows: List[Dict[str, Any]] = []
+    unlabelled: List[Dict[str, Any]] = []
+    clips = 0
+    for clip, result in items:
+        if clip.holds is None or result.error:
+            continue
+        clips += 1
+        matched, extra = match_holds(clip.holds, result.holds)
+        for label, timed in zip(clip.holds, matched):
+            good = sum(h.seconds_good for h in timed)
+            rows.append({"file": clip.file, "exercise": label.exercise, "start_s": label.start_s,
+                         "end_s": label.end_s, "good_form_s": label.good_form_s, "is_top_pause": label.is_top_pause,
+                         "timed_good_s": round(good, 3), "timed_total_s": round(sum(h.seconds_total for h in timed), 3),
+                         "timed_exercises": sorted({h.exercise for h in timed}),
+                         "exercise_right": any(h.exercise == label.exercise for h in timed),
+                         "error_s": round(abs(good - label.good_form_s), 3)})
+        unlabelled += [{"file": clip.file, "exercise": h.exercise, "t_start_s": round(h.t_start_s, 2),
+                        "t_end_s": round(h.t_end_s, 2), "seconds_total": round(h.seconds_total, 2),
+                        "seconds_good": round(h.seconds_good, 2)} for h in extra]
+    deliberate = [row for row in rows if not row["is_top_pause"]]
+    top = [row for row in rows if row["is_top_pause"]]
+    return {"target_s": target_s, "clips": clips, "all": _error_stats(rows, target_s),
+            "deliberate": _error_stats(deliberate, target_s), "top_pauses": _error_stats(top, target_s),
+            "per_hold": rows, "unlabelled": unlabelled}

@@ -4,6 +4,10 @@
 :class:`~livecoach.logic.analysis.SessionAnalyzer` (rep state machine + fault rules) and, in
 the same pass, the naive elbow-angle counter of :mod:`livecoach.evaluation.baseline`; the
 clip-level verdict comes from :func:`livecoach.logic.verdict.judge_session`.
+
+The replay also keeps what the exercise recogniser and the hold timers made of the clip: the
+seconds each exercise was recognised while the person was in its position
+(:attr:`ClipResult.exercise_seconds`) and the timed holds (:attr:`ClipResult.holds`).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from livecoach.evaluation.baseline import NaiveElbowCounter
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
+from livecoach.logic.holds import HoldRecord
 from livecoach.logic.verdict import judge_session
 from livecoach.types import RepEvent, RepRecord
 
@@ -24,7 +29,12 @@ __all__ = ["ClipResult", "replay_frames", "replay_clip", "replay_summary"]
 
 @dataclass
 class ClipResult:
-    """What the pipeline and the baseline made of one clip."""
+    """What the pipeline and the baseline made of one clip.
+
+    ``exercise_seconds``: per exercise, the seconds of frames on which the recogniser named it
+    and the person was in its position (each frame counts the time since the previous one).
+    ``holds``: the hold timers' finished holds, those closed by the end of the clip included.
+    """
 
     file: str
     kind: str
@@ -38,6 +48,16 @@ class ClipResult:
     verdict: Optional[str] = None  # verdict.judge_session on the records
     verdict_reason: str = ""
     error: Optional[str] = None
+    exercise_seconds: Dict[str, float] = field(default_factory=dict)
+    holds: List[HoldRecord] = field(default_factory=list)
+
+    @property
+    def recognised_exercise(self) -> Optional[str]:
+        """The clip's exercise as the app recognised it: the one named for the most seconds in
+        position (ties: the first name alphabetically); None if none was ever named in position."""
+        if not self.exercise_seconds:
+            return None
+        return min(self.exercise_seconds, key=lambda name: (-self.exercise_seconds[name], name))
 
     @property
     def reps(self) -> int:
@@ -60,11 +80,17 @@ def replay_frames(frames: Sequence[RecordedFrame], config: Config, variant: str,
     baseline = NaiveElbowCounter(config.eval.baseline_up_deg, config.eval.baseline_down_deg)
     result = ClipResult(file=file, kind=kind, variant=variant)
     last_t = 0.0
+    previous_t: Optional[float] = None
     for rec in frames:
         step = analyzer.update(rec.t_s, rec.frame_index, rec.pose)
         for event in step.events:
             if isinstance(event, RepEvent):
                 result.records.append(event.record)
+        recognition = analyzer.recognition
+        if previous_t is not None and recognition is not None and recognition.exercise and recognition.in_position:
+            seconds = result.exercise_seconds.get(recognition.exercise, 0.0)
+            result.exercise_seconds[recognition.exercise] = seconds + max(0.0, rec.t_s - previous_t)
+        previous_t = rec.t_s
         baseline.update(rec.t_s, rec.pose)
         result.frames += 1
         result.frames_with_pose += rec.pose is not None
@@ -73,6 +99,7 @@ def replay_frames(frames: Sequence[RecordedFrame], config: Config, variant: str,
     result.duration_s = last_t
     result.baseline_count = baseline.count
     result.session_verdict = end.form_verdict
+    result.holds = list(analyzer.holds.records)
     judged = judge_session(result.records, config)
     result.verdict, result.verdict_reason = judged.verdict, judged.reason
     return result

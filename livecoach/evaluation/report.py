@@ -8,13 +8,14 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from livecoach.config.schema import Config, config_as_dict
 from livecoach.evaluation.manifest import LABELLED_FAULTS, ClipSpec
-from livecoach.evaluation.metrics import (clip_fault_prediction, count_metrics, fault_metrics, range_error,
-                                          reps_outside_span, split_agreement, verdict_metrics)
+from livecoach.evaluation.metrics import (clip_fault_prediction, count_metrics, exercise_recognition, false_counts,
+                                          fault_metrics, hold_timing, range_error, reps_outside_span,
+                                          split_agreement, verdict_metrics)
 from livecoach.evaluation.replay import ClipResult
 from livecoach.formats.records import rep_record_dict
 from livecoach.logic.verdict import fault_shares
 
-__all__ = ["summarise", "render_markdown", "print_table"]
+__all__ = ["summarise", "variant_sections", "render_markdown", "print_table"]
 
 
 def _fmt(value: Optional[float], pct: bool = False, digits: int = 3) -> str:
@@ -50,8 +51,34 @@ def _clip_row(clip: ClipSpec, result: ClipResult, min_share: float) -> Dict[str,
             "faults_labelled": {f: clip.faults.get(f) for f in LABELLED_FAULTS},
             "not_visible": [f for f in LABELLED_FAULTS if clip.faults.get(f) == "not_visible"],
         })
+    if clip.has_variant_labels:
+        row.update({
+            "exercises_labelled": None if clip.exercises is None else list(clip.exercises),
+            "recognised_exercise": result.recognised_exercise,
+            "exercise_seconds": {k: round(v, 2) for k, v in sorted(result.exercise_seconds.items())},
+            "cycle_exercises": [r.exercise for r in result.records],
+            "holds_timed": [{"exercise": h.exercise, "t_start_s": round(h.t_start_s, 2), "t_end_s": round(h.t_end_s, 2),
+                             "seconds_total": round(h.seconds_total, 2), "seconds_good": round(h.seconds_good, 2)}
+                            for h in result.holds],
+        })
     row["label"] = clip.label
     return row
+
+
+def variant_sections(items: Sequence[Any]) -> Dict[str, Any]:
+    """The ``no_pushup_clips``, ``exercise_recognition`` and ``hold_timing`` sections, each only
+    when the manifest has clips it scores (none of them on the main set: its figures and report
+    stay as they were)."""
+    out: Dict[str, Any] = {}
+    zero = false_counts(items)
+    if zero["clips"]:
+        out["no_pushup_clips"] = zero
+    recognition = exercise_recognition(items)
+    if recognition["clips"]:
+        out["exercise_recognition"] = recognition
+    if any(c.holds is not None for c, _ in items):
+        out["hold_timing"] = hold_timing(items)
+    return out
 
 
 _EVAL_OMITS = ("index", "seconds_down", "seconds_up")  # eval JSON keeps its v1 shape
@@ -80,6 +107,7 @@ def summarise(clips: Sequence[ClipSpec], results: Dict[str, ClipResult], config:
         "faults": fault_metrics(detailed, min_share),
         "verdict": {"pushfit": verdict_metrics(pushfit),
                     "detailed_source_labels": verdict_metrics(detailed)},
+        **variant_sections(items),
         "errors": {c.file: r.error for c, r in items if r.error},
         "settings": {"clip_fault_min_share": min_share, "verdict": config_as_dict(config)["verdict"],
                      "baseline": {"up_deg": config.eval.baseline_up_deg,
@@ -152,7 +180,7 @@ def render_markdown(summary: Dict[str, Any], manifest: str) -> str:
                 lines.append(f"| {row['file']} | {row['label']} | {row['verdict']}{mark} | {row['cycles']} | "
                              f"{row['verdict_reason']} |")
         lines.append("")
-    lines += _markdown_generalisation(summary) + _markdown_augment(summary)
+    lines += _markdown_variants(summary) + _markdown_generalisation(summary) + _markdown_augment(summary)
     if summary["errors"]:
         lines += ["## Errors", ""] + [f"- {k}: {v}" for k, v in summary["errors"].items()] + [""]
     return "\n".join(lines)
@@ -192,6 +220,7 @@ def print_table(summary: Dict[str, Any], out=None) -> None:
     pf = summary["verdict"]["pushfit"]
     if pf["clips"]:
         w(f"pushfit verdict accuracy {_fmt(pf['accuracy'], True)} on {pf['clips']} clips  {pf['confusion']}\n")
+    _print_variants(summary, w)
     _print_generalisation(summary, w)
     for file, error in summary["errors"].items():
         w(f"error: {file}: {error}\n")
@@ -225,6 +254,25 @@ def _markdown_generalisation(summary: Dict[str, Any]) -> List[str]:
                      f"{_count_cells(row['counting']['livecoach'])} | {_count_cells(row['counting']['baseline'])} | "
                      f"{f['tp']}/{f['fp']}/{f['fn']} | {_fmt(f['precision'])} | {_fmt(f['recall'])} | "
                      f"{v['clips']} | {_fmt(v['accuracy'], True)} |")
+    variant_rows = {source: row for source, row in summary["by_source"].items()
+                    if any(k in row for k in ("no_pushup_clips", "exercise_recognition", "hold_timing"))}
+    if variant_rows:
+        lines += ["", "| source | false counts on clips with no push-up | exercise recognised right "
+                      "| labelled holds within target | hold mean error s | max | holds timed with no label |",
+                  "|---|---|---|---|---|---|---|"]
+        for source, row in variant_rows.items():
+            zero, rec, hold = (row.get(k) for k in ("no_pushup_clips", "exercise_recognition", "hold_timing"))
+            cells = [f"{zero['cycles']} on {zero['clips']} clips" if zero else "-",
+                     f"{rec['right']} of {rec['clips']}" if rec else "-"]
+            if hold and not hold["holds"]:
+                cells += ["none labelled", "-", "-", str(hold["unlabelled"])]
+            elif hold:
+                cells += [f"{hold['within_target']} of {hold['holds']} (≤ {hold['target_s']:g} s)",
+                          _fmt(hold["mean_error_s"], digits=2), _fmt(hold["max_error_s"], digits=2),
+                          str(hold["unlabelled"])]
+            else:
+                cells += ["-"] * 4
+            lines.append(f"| {source} | " + " | ".join(cells) + " |")
     share = summary["loso"]["clip_fault_min_share"]
     held, cfg = share["held_out_pooled"], share["with_configured"]
     lines += ["", "## Leave-one-source-out", "",
@@ -298,3 +346,84 @@ def _print_generalisation(summary: Dict[str, Any], w: Any) -> None:
         w(f"  {name:10s} MAE {_fmt(c['mae'])} OBO {_fmt(c['obo'], True)}  baseline MAE {_fmt(b['mae'])} "
           f"OBO {_fmt(b['obo'], True)}  faults P {_fmt(f['precision'], digits=2)} "
           f"R {_fmt(f['recall'], digits=2)}  pushfit {_fmt(row['verdict']['pushfit']['accuracy'], True)}\n")
+
+
+def _hold_stats(m: Dict[str, Any], target_s: float) -> str:
+    if not m["holds"]:
+        return "none labelled"
+    return (f"{m['within_target']} of {m['holds']} within {target_s:g} s, "
+            f"mean error {_fmt(m['mean_error_s'], digits=2)} s, "
+            f"max {_fmt(m['max_error_s'], digits=2)} s")
+
+
+def _markdown_variants(summary: Dict[str, Any]) -> List[str]:
+    """Clips with no push-up, exercise recognition and hold timing (variants manifest only)."""
+    lines: List[str] = []
+    zero = summary.get("no_pushup_clips")
+    if zero:
+        lines += ["## Clips with no push-up (count 0)", "",
+                  f"False counts: **{zero['cycles']}** rep cycles ({zero['reps']} reps, {zero['no_reps']} no-reps) on "
+                  f"{zero['clips_with_false_counts']} of {zero['clips']} clips (must be 0).", "",
+                  "| clip | cycles | reps | no-reps |", "|---|---|---|---|"]
+        lines += [f"| {row['file']} | {row['cycles']} | {row['reps']} | {row['no_reps']} |" for row in zero["per_clip"]]
+        lines.append("")
+    rec = summary.get("exercise_recognition")
+    if rec:
+        lines += ["## Exercise recognition", "",
+                  f"Over the {rec['clips']} clips whose `exercises` label is a non-empty list; {rec['rule']}. "
+                  f"Right: **{rec['right']} of {rec['clips']}** ({_fmt(rec['accuracy'], True)}). Counted cycles filed "
+                  f"under a labelled exercise: {rec['cycles_filed_right']} of {rec['cycles']}.", "",
+                  "| clip | labelled | recognised (most seconds in position) | right "
+                  "| seconds in position per exercise "
+                  "| cycles filed right |", "|---|---|---|---|---|---|"]
+        for row in rec["per_clip"]:
+            seconds = ", ".join(f"{k} {v:.1f}" for k, v in row["seconds"].items()) or "—"
+            lines.append(f"| {row['file']} | {', '.join(row['labelled'])} | {row['recognised'] or '—'} | "
+                         f"{'yes' if row['right'] else 'no'} | {seconds} | "
+                         f"{row['cycles_filed_right']} of {row['cycles']} |")
+        lines += ["", "Misses: " + (", ".join(f"{m['file']} ({', '.join(m['labelled'])} recognised as "
+                                              f"{m['recognised'] or 'nothing'})" for m in rec["misses"]) or "none")]
+        unscored = [row for row in summary["clips"] if row.get("exercises_labelled", ()) is None]
+        if unscored:
+            lines.append("Not scored (`exercises` null: the labellers disagree): " + ", ".join(
+                f"{row['file']} (recognised as {row['recognised_exercise'] or 'nothing'})" for row in unscored))
+        lines.append("")
+    holds = summary.get("hold_timing")
+    if holds:
+        target = holds["target_s"]
+        lines += ["## Hold timing", "",
+                  "Error per labelled hold = |seconds the app timed in good form − `good_form_s`| "
+                  f"(target ≤ {target:g} s). Timed holds go to the labelled hold they overlap longest; "
+                  "a hold the app did not time counts 0 s.", "",
+                  f"- all labelled holds: {_hold_stats(holds['all'], target)}",
+                  f"- deliberate holds: {_hold_stats(holds['deliberate'], target)}",
+                  f"- pauses at the top of push-ups: {_hold_stats(holds['top_pauses'], target)}", "",
+                  "| clip | labelled hold | span s | good_form_s | timed good s | timed as | error s |",
+                  "|---|---|---|---|---|---|---|"]
+        for row in holds["per_hold"]:
+            kind = row["exercise"] + (" (top pause)" if row["is_top_pause"] else "")
+            lines.append(f"| {row['file']} | {kind} | {row['start_s']:g}–{row['end_s']:g} | {row['good_form_s']:g} | "
+                         f"{row['timed_good_s']:.2f} | {', '.join(row['timed_exercises']) or 'not timed'} | "
+                         f"{row['error_s']:.2f} |")
+        lines += ["", "Holds timed where none is labelled: " + (", ".join(
+            f"{u['file']} {u['exercise']} {u['t_start_s']:g}–{u['t_end_s']:g} s ({u['seconds_good']:g} s good)"
+            for u in holds["unlabelled"]) or "none"), ""]
+    return lines
+
+
+def _print_variants(summary: Dict[str, Any], w: Any) -> None:
+    zero = summary.get("no_pushup_clips")
+    if zero:
+        w(f"false counts on clips with no push-up: {zero['cycles']} cycles ({zero['reps']} reps) on "
+          f"{zero['clips_with_false_counts']} of {zero['clips']} clips\n")
+    rec = summary.get("exercise_recognition")
+    if rec:
+        misses = ", ".join(f"{m['file']} ({'/'.join(m['labelled'])} -> {m['recognised']})" for m in rec["misses"])
+        w(f"exercise recognition {rec['right']} of {rec['clips']} ({_fmt(rec['accuracy'], True)}); "
+          f"misses: {misses or 'none'}\n")
+    holds = summary.get("hold_timing")
+    if holds:
+        target = holds["target_s"]
+        w(f"hold time error: all {_hold_stats(holds['all'], target)}; deliberate "
+          f"{_hold_stats(holds['deliberate'], target)}; top pauses {_hold_stats(holds['top_pauses'], target)}; "
+          f"timed with no label: {len(holds['unlabelled'])}\n")
