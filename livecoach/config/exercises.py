@@ -204,7 +204,8 @@ class LookalikeConfig:
                                            "folded below this (thighs under the body, not a knee push-up line)")
     latch_s: float = setting(0.0, 30.0, doc="a look-alike stays flagged this long after its last frame")
     veto_min_share: float = setting(0.0, 1.0, doc="a rep cycle with a look-alike flagged on at least this share "
-                                    "of its frames does not count (ExerciseRecognizer.veto)")
+                                    "of its frames does not count (ExerciseRecognizer.veto); only the look-alike's "
+                                    "motion seen during the cycle flags its frames, not a latch from before it")
     history_s: float = setting(1.0, 600.0, doc="look-alike flags kept this long for veto (>= the longest rep "
                                 "cycle, [reps] max_cycle_s)")
 

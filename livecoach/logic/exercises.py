@@ -180,7 +180,8 @@ class ExerciseRecognizer:
         self._support_new_since: Optional[float] = None
         self._support_changes: Deque[float] = collections.deque()
         self._tap_since: Optional[float] = None
-        self._history: Deque[Tuple[float, Tuple[str, ...]]] = collections.deque()
+        # (t, ((look-alike flagged, time of the frame that last showed its motion), ...)) per frame
+        self._history: Deque[Tuple[float, Tuple[Tuple[str, float], ...]]] = collections.deque()
 
     # -- public
     @property
@@ -193,23 +194,28 @@ class ExerciseRecognizer:
 
     def lookalike_during(self, t_start_s: float, t_end_s: float) -> Tuple[Optional[str], float]:
         """The look-alike flagged most within [t_start_s, t_end_s] and the share of that stretch's
-        frames it was flagged on (``(None, 0.0)`` when none was)."""
-        frames = [names for t, names in self._history if t_start_s - 1e-9 <= t <= t_end_s + 1e-9]
+        frames it was flagged on (``(None, 0.0)`` when none was). A frame counts only while the
+        flag rests on the look-alike's motion seen within the stretch: the ``latch_s`` that
+        bridges the frames between two knee drives does not carry a movement made before the
+        stretch began (a burpee's jump back into the plank) into it."""
+        frames = [flags for t, flags in self._history if t_start_s - 1e-9 <= t <= t_end_s + 1e-9]
         if not frames:
             return None, 0.0
         counts: Dict[str, int] = {}
-        for names in frames:
-            for n in names:
-                counts[n] = counts.get(n, 0) + 1
+        for flags in frames:
+            for n, seen_t in flags:
+                if seen_t >= t_start_s - 1e-9:
+                    counts[n] = counts.get(n, 0) + 1
         if not counts:
             return None, 0.0
         name = max(counts, key=counts.get)
         return name, counts[name] / len(frames)
 
     def veto(self, t_start_s: float, t_end_s: float) -> Optional[str]:
-        """The look-alike that vetoes a rep cycle spanning [t_start_s, t_end_s]: flagged on at least
-        ``lookalikes.veto_min_share`` of its frames (a burpee's push-up keeps its rep; a shoulder
-        tap's dip does not count). None = the rep stands."""
+        """The look-alike that vetoes a rep cycle spanning [t_start_s, t_end_s]: its motion seen
+        during the cycle and flagged on at least ``lookalikes.veto_min_share`` of its frames (a
+        burpee's push-up keeps its rep, whatever the jump back into the plank just before it
+        looked like; a shoulder tap's dip does not count). None = the rep stands."""
         name, share = self.lookalike_during(t_start_s, t_end_s)
         return name if name is not None and share >= self.config.lookalikes.veto_min_share else None
 
@@ -248,7 +254,7 @@ class ExerciseRecognizer:
         candidate, conf, cannot, why = self._choose(matches) if in_position else (None, 0.0, (), "")
         changed = self._hysteresis(t_s, candidate, conf, in_position)
         kind = self.library[self.exercise].kind if self.exercise else None
-        self._history.append((t_s, lookalikes))
+        self._history.append((t_s, tuple((n, self._latched[n]) for n in lookalikes)))
         while self._history and t_s - self._history[0][0] > cfg.lookalikes.history_s:
             self._history.popleft()
         settled = candidate is not None and self.exercise == candidate

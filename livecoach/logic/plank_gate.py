@@ -17,9 +17,19 @@ from livecoach.types import Features
 
 def plank_posture(f: Features, config: RepsConfig) -> bool:
     """Whether one frame of features looks like a supported plank (hands or knees)."""
-    wrist_t = f.wrist_along_torso_frac
     if not math.isnan(f.hip_angle_deg) and f.hip_angle_deg < config.gate_min_hip_angle_deg:
         return False  # folded at the hips: downward dog, sitting, kneeling back
+    return arms_support(f, config)
+
+
+def arms_support(f: Features, config: RepsConfig) -> bool:
+    """Whether the arms carry the upper body as in a plank -- :func:`plank_posture` without its
+    hip check: body flat (or a plank seen from above), hands below the shoulders and toward
+    them rather than by the hips. True too when the hips fold with the hands still on the
+    floor (a burpee's jump in, a push-up pushed back into downward dog): a push-up's lockout is
+    the arms' work, and the rep counter takes such a frame as a lockout (standing up after a
+    cut is not one)."""
+    wrist_t = f.wrist_along_torso_frac
     if camera_above(f, config):
         # Camera above the back (or a person standing facing it): only hands held near the
         # shoulders, as in a plank seen from above, pass; arms by the sides do not.

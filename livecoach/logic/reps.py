@@ -18,7 +18,9 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
    from the top, last at least ``min_rep_s`` and at most ``max_cycle_s``. A dip that misses
    the bottom becomes a no-rep "not deep enough"; re-descending before the top is reached
    makes a no-rep "no lockout". A full cycle is a rep when the shoulders dropped far enough
-   (``full_depth_min_frac`` of their top height), else a no-rep "not deep enough".
+   (``full_depth_min_frac`` of their top height), else a no-rep "not deep enough". A cycle
+   ends at the top on a frame whose arms still carry the body (the hips may already fold
+   there, as a burpee's jump in starts at the lockout).
 
 ``update(features_or_None, t_s)`` returns a :class:`RepUpdate`; when a cycle ends it carries
 a :class:`FinishedCycle` (the :class:`~livecoach.types.RepWindow` for the fault rules and the
@@ -34,7 +36,7 @@ from typing import Deque, Dict, List, Optional, Tuple
 
 from livecoach.config.schema import RepsConfig
 from livecoach.logic.depth import ChannelSpec, DepthChannel, ElbowDepth, channel_values
-from livecoach.logic.plank_gate import PlankGate, camera_above, plank_posture
+from livecoach.logic.plank_gate import PlankGate, arms_support, camera_above, plank_posture
 from livecoach.types import Features, Phase, RepJudgement, RepRecord, RepWindow, View
 
 NAN = math.nan
@@ -243,7 +245,7 @@ class RepCounter:
         raw = self._depth_raw(features)
         f = dataclasses.replace(features, in_plank=True, depth_frac=float(min(max(d, 0.0), c.depth_frac_max)),
                                 depth_raw_frac=raw)
-        finished = self._step(t_s, d, f, posture)
+        finished = self._step(t_s, d, f, posture or arms_support(features, c))
         return self._out(t_s, d, f, True, finished)
 
     def _no_pose(self, t_s: float) -> RepUpdate:
@@ -293,11 +295,12 @@ class RepCounter:
         if math.isfinite(f.elbow_angle_deg) and not (f.elbow_angle_deg >= self._min_elbow):
             self._min_elbow = f.elbow_angle_deg
 
-    def _step(self, t_s: float, d: float, f: Features, posture: bool) -> Optional[FinishedCycle]:
-        """One frame of the phase machine; ``posture`` is :func:`plank_posture` of ``f``."""
+    def _step(self, t_s: float, d: float, f: Features, supported: bool) -> Optional[FinishedCycle]:
+        """One frame of the phase machine; ``supported`` is :func:`arms_support` of ``f``."""
         c = self.config
-        # A cycle only ends on a frame that itself looks like a plank (a cut to someone
-        # standing must not finish a rep while the gate's off-delay runs).
+        # A cycle only ends on a frame whose arms still carry the body as in a plank (a cut to
+        # someone standing must not finish a rep while the gate's off-delay runs); the hips may
+        # already fold there: a burpee's jump in starts as the arms lock out.
         if self.phase == Phase.NOT_IN_POSITION:
             # Entering the plank: only a top position arms the counter (a clip that opens at
             # the bottom must not count the half rep that follows). The plank frames seen
@@ -313,7 +316,7 @@ class RepCounter:
                     replay.append((p.t_s, pd, dataclasses.replace(
                         p, in_plank=True, depth_frac=float(min(max(pd, 0.0), c.depth_frac_max)),
                         depth_raw_frac=self._depth_raw(p)), True))
-            replay.append((t_s, d, f, posture))
+            replay.append((t_s, d, f, supported))
             first_t, first_d, first_f, _ = replay[0]
             self._armed = first_d <= c.top_max_frac
             self.phase = Phase.TOP if self._armed else Phase.BOTTOM
@@ -350,7 +353,7 @@ class RepCounter:
             if d >= c.bottom_min_frac:
                 self.phase = Phase.BOTTOM
                 self._reached_bottom = True
-            elif d <= c.top_max_frac and posture:
+            elif d <= c.top_max_frac and supported:
                 return self._finish_shallow(t_s, f)
             return None
         if self.phase == Phase.BOTTOM:
@@ -359,7 +362,7 @@ class RepCounter:
                 self._trough, self._t_trough = d, t_s
             return None
         if self.phase == Phase.ASCENT:
-            if d <= c.top_max_frac and posture:
+            if d <= c.top_max_frac and supported:
                 return self._finish(t_s, f, locked_out=True)
             if not (d >= self._trough):
                 self._trough, self._t_trough = d, t_s

@@ -228,6 +228,39 @@ def test_veto_drops_a_rep_cycle_filled_by_a_lookalike_but_keeps_one_beside_it():
     assert rec.veto(10.0, 11.0) is None  # nothing recorded there
 
 
+def _knee_drives(rec: ExerciseRecognizer, t0: float, seconds: float) -> float:
+    left = {"knee": (0.95, 0.25), "ankle": (0.6, 0.12)}
+    t = t0
+    for i in range(int(seconds * FPS)):
+        t = t0 + i / FPS
+        rec.update(t, make_pose(STANDARD_TOP, t_s=t, left=left))
+    return t
+
+
+def test_a_lookalike_before_a_cycle_does_not_veto_it_one_during_it_does():
+    latch = LIB.recognition.lookalikes.latch_s
+    rec = ExerciseRecognizer(LIB)
+    run(rec, STANDARD_TOP, 1.0)
+    last = _knee_drives(rec, 1.0, 1.0)  # legs moving (a burpee's jump back into the plank) ...
+    steps = run(rec, STANDARD_TOP, 3.0, t0=last + 1 / FPS, rep_every_s=1.5)  # ... then a push-up from the plank
+    # the flag is latched into the cycle's start for latch_s, over a third of a short cycle ...
+    start, end = last + 1 / FPS, last + 1 / FPS + 1.2 * latch
+    flagged = [s for s in steps if start <= s.t_s <= end]
+    assert sum("mountain_climber" in s.lookalikes for s in flagged) >= 0.5 * len(flagged)
+    # ... but the motion was before the cycle: the rep stands
+    assert rec.lookalike_during(start, end) == (None, 0.0)
+    assert rec.veto(start, end) is None
+    # a cycle the knee drives fall in is still dropped, latch and all
+    assert rec.veto(last - 0.5, last + 0.3) == "mountain_climber"
+
+    # knee drives in the middle of a cycle that began in a clean plank: vetoed
+    rec = ExerciseRecognizer(LIB)
+    run(rec, STANDARD_TOP, 1.0)
+    last = _knee_drives(rec, 1.0, 0.6)
+    run(rec, STANDARD_TOP, 1.0, t0=last + 1 / FPS)
+    assert rec.veto(0.8, last + 0.3) == "mountain_climber"
+
+
 # --------------------------------------------------------------------------- a guess is not a decision
 #: A sloppy push-up's top, as pushfit wrong49 starts: hips high, knees hanging bent just above the
 #: floor, toes down. The still posture fits the knee push-up better than the standard one (knee

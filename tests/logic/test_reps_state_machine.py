@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.logic.plank_gate import plank_posture
+from livecoach.logic.plank_gate import arms_support, plank_posture
 from livecoach.logic.reps import NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter
 from livecoach.types import Features, Phase
 
@@ -62,6 +62,31 @@ def test_plank_posture_rules():
     assert not plank_posture(plank(0, 0, hip_angle_deg=90.0), CFG)  # downward dog
     assert not plank_posture(plank(0, 0, wrist_along_torso_frac=1.0), CFG)  # lying, arms by the sides
     assert not plank_posture(plank(0, 0, body_angle_deg=70.0), CFG)  # kneeling up / sitting
+    # the arms still carry the body when only the hips fold (a burpee's jump in), not otherwise
+    assert arms_support(plank(0, 0, hip_angle_deg=90.0), CFG)
+    assert arms_support(plank(0, 0), CFG)
+    assert not arms_support(standing(0), CFG)
+    assert not arms_support(plank(0, 0, wrist_along_torso_frac=1.0), CFG)
+    assert not arms_support(plank(0, 0, body_angle_deg=70.0), CFG)
+
+
+def test_a_lockout_as_the_feet_jump_in_ends_the_rep():
+    # A burpee's push-up: the arms straighten as the feet jump in, so the hips fold on the very
+    # frames that reach the top; then the person stands up. The cycle ends at that lockout.
+    t, d = depth_profile(1.5, 1, tail_s=0.0)
+    ascent_top = len(t) - 1
+    while ascent_top > 0 and d[ascent_top - 1] <= CFG.top_max_frac:
+        ascent_top -= 1
+    frames = [plank(tt, dd, hip_angle_deg=175.0 if i < ascent_top else 80.0) for i, (tt, dd) in enumerate(zip(t, d))]
+    assert not plank_posture(frames[-1], CFG)
+    frames += [standing(t[-1] + (k + 1) / FPS) for k in range(int(1.5 * FPS))]
+    counter, events, _ = run(frames)
+    assert (counter.reps, counter.no_reps) == (1, 0)
+    assert events and events[0][0] == ascent_top
+    # a cut to someone standing at the top is no lockout: nothing counts
+    cut = [f for f in frames[:ascent_top]] + [standing(f.t_s) for f in frames[ascent_top:]]
+    counter, events, _ = run(cut)
+    assert (counter.reps, counter.no_reps, events) == (0, 0, [])
 
 
 @pytest.mark.parametrize("period_s,reps", [(1.5, 5), (3.0, 3), (0.5, 8)])
