@@ -53,17 +53,11 @@ class PoseConfig:
     min_tracking_confidence: float = setting(0.0, 1.0, doc="below this the person is searched for again")
     smooth_landmarks: bool = setting(doc="MediaPipe's own landmark smoothing across frames")
     fallback_model_complexity: int = setting(0, 2, doc="live: the model switched to when too many frames are "
-                                             "dropped ([session] dropped_frames_notice_share); equal to "
-                                             "model_complexity = never switch")
-    low_light_below_luma: float = setting(0.0, 255.0, doc="a frame whose mean luminance (0-255) is below this "
-                                          "is brightened for the pose model (a gamma curve); 0 = never")
+                                             "dropped; equal to model_complexity = never switch")
+    low_light_below_luma: float = setting(0.0, 255.0, doc="darker frames (mean luma) are brightened; 0 = never")
     low_light_target_luma: float = setting(1.0, 255.0, doc="the mean luminance a dark frame is brought to")
-    low_light_floor_luma: float = setting(0.0, 255.0, doc="a frame darker than this is no picture (covered lens, "
-                                          "black end card): left alone")
-    pipeline_switch_interval_s: float = setting(0.0001, 0.05, doc="live: Python's thread switch interval while "
-                                                "the pose model runs on its own thread (sys.setswitchinterval); "
-                                                "the model holds the interpreter lock for much of its work, so a "
-                                                "short interval lets it back in sooner after the loop's Python")
+    low_light_floor_luma: float = setting(0.0, 255.0, doc="darker than this is no picture (end card): left alone")
+    pipeline_switch_interval_s: float = setting(0.0001, 0.05, doc="sys.setswitchinterval while the pose thread runs")
 
 
 @dataclass(frozen=True)
