@@ -8,6 +8,12 @@ brings the frame's mean luminance back to mid-grey cut the median landmark error
 0.079 → 0.046). Contrast-limited histogram equalisation (CLAHE) of the luminance helped less
 and once lost the person in 3 of 150 frames, so it is not used.
 
+But counting got worse, not better: on the 23 labelled clips darkened by ``--augment dim``,
+with the curve at 70 the person was found in more frames (97.9 → 99.1 %), yet the brightened
+sensor noise gave extra rep cycles (count MAE 0.110 → 0.125, pooled fault precision
+0.83 → 0.71). So it is off by default (``low_light_below_luma = 0``) until a measured setting
+helps; ``livecoach eval --augment dim --config`` measures one.
+
 Only frames darker than ``[pose] low_light_below_luma`` are changed; every other frame reaches
 the model untouched. The picture drawn and saved is never changed: only the model's copy.
 This module holds the rule (no OpenCV); the pose adapter applies the curve.
