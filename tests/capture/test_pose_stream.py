@@ -8,7 +8,9 @@ the whole path against one process in tests/cli/test_cli_pipeline.py (``model``)
 """
 from __future__ import annotations
 
+import contextlib
 import time
+from typing import Iterator
 
 import pytest
 
@@ -20,16 +22,20 @@ from livecoach.config.schema import load_config
 POSE = load_config().pose
 
 
-def _stream(name: str, frames: int = 300, workers: int = 2) -> PoseStream:
+@contextlib.contextmanager
+def _stream(name: str, frames: int = 300, workers: int = 2) -> Iterator[PoseStream]:
+    """Started fake workers over a video called ``name``; closed on leaving the block."""
     stream = PoseStream(f"/nowhere/{name}.mp4", POSE, frames, workers, overlap_frames=30, worker=fake_pose_chunk)
     stream.start()
-    return stream
+    try:
+        yield stream
+    finally:
+        stream.close()
 
 
 @pytest.mark.parametrize("frames,workers", [(300, 2), (361, 3)])
 def test_the_workers_poses_come_in_frame_order_from_the_first_frame_not_run_here(frames, workers):
-    stream = _stream(f"clip-{frames}", frames, workers)
-    try:
+    with _stream(f"clip-{frames}", frames, workers) as stream:
         assert stream.in_process_end == chunk_bounds(frames, workers, 30)[1][1]
         with pytest.raises(ValueError):
             stream.pose(stream.in_process_end - 1)  # this process's own frame
@@ -37,47 +43,36 @@ def test_the_workers_poses_come_in_frame_order_from_the_first_frame_not_run_here
         assert [p.frame_index for p in poses] == list(range(stream.in_process_end, frames))
         # The last chunk reads to the end of the file, whatever the container said: none here.
         assert stream.pose(frames + 100) is None
-    finally:
-        stream.close()
 
 
 def test_frames_after_a_worker_ran_out_of_video_have_no_pose():
-    stream = _stream("short")
-    try:
+    with _stream("short") as stream:
         first = stream.in_process_end
         assert [stream.pose(i) is not None for i in range(first, first + 12)] == [True] * 10 + [False] * 2
-    finally:
-        stream.close()
 
 
 def test_a_workers_error_is_raised_where_its_pose_is_asked_for():
-    stream = _stream("fail")
-    try:
+    with _stream("fail") as stream:
         first = stream.in_process_end
         assert stream.pose(first) is not None  # the frames before the failure still come
         with pytest.raises(ValueError, match="the model broke"):
             for i in range(first, first + 20):
                 stream.pose(i)
-    finally:
-        stream.close()
 
 
 def test_a_worker_that_dies_is_one_line_naming_the_video():
-    stream = _stream("die")
-    try:
+    with _stream("die") as stream:
         with pytest.raises(CaptureError) as info:
             stream.pose(stream.in_process_end)
         assert "die.mp4" in str(info.value) and "exit code 3" in str(info.value)
         assert "\n" not in str(info.value)
-    finally:
-        stream.close()
 
 
 def test_closing_stops_busy_workers_at_once():
-    stream = _stream("slow")
-    stream.pose(stream.in_process_end)
-    processes = [s.process for s in stream._streams]
-    started = time.monotonic()
-    stream.close()
-    assert time.monotonic() - started < 3.0
-    assert not any(p.is_alive() for p in processes)
+    with _stream("slow") as stream:
+        stream.pose(stream.in_process_end)
+        processes = [s.process for s in stream._streams]
+        started = time.monotonic()
+        stream.close()
+        assert time.monotonic() - started < 3.0
+        assert not any(p.is_alive() for p in processes)
