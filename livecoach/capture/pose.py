@@ -62,29 +62,54 @@ def model_installed(model_complexity: int) -> bool:
         for folder in spec.submodule_search_locations)
 
 
+class ModelInput:
+    """The picture the pose model is given for a frame: downscaled to ``max_width`` (the model's
+    input is 256x256, so a 1080p frame at full size only costs time), brightened when darker
+    than ``[pose] low_light_below_luma`` (:mod:`livecoach.capture.light`), in RGB order. The
+    frame's own image is never changed. :attr:`brightened` counts the brightened frames."""
+
+    def __init__(self, config: PoseConfig, max_width: int = 640) -> None:
+        import cv2
+
+        self._cv2 = cv2
+        self._max_width = max_width
+        self._below = config.low_light_below_luma
+        self._target = config.low_light_target_luma
+        self._floor = config.low_light_floor_luma
+        self.brightened = 0
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        cv2 = self._cv2
+        height, width = image.shape[:2]
+        if width > self._max_width:
+            scale = self._max_width / width
+            image = cv2.resize(image, (self._max_width, max(1, round(height * scale))),
+                               interpolation=cv2.INTER_AREA)
+        if self._below > 0:
+            gamma = brightening_gamma(float(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).mean()),
+                                      self._below, self._target, self._floor)
+            if gamma is not None:
+                image = cv2.LUT(image, gamma_table(gamma))
+                self.brightened += 1
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
 class MediaPipePoseEstimator:
     """BlazePose (``mp.solutions.pose``) in video mode; one instance per stream.
 
-    Frames wider than ``max_width`` are downscaled before inference (landmarks are
-    returned in the source frame's pixel coordinates either way): the model's input is
-    256x256, so decoding a 1080p frame at full size only costs time. A frame darker than
-    ``[pose] low_light_below_luma`` is brightened for the model (:mod:`livecoach.capture.light`);
-    :attr:`brightened` counts those frames.
+    The model sees :class:`ModelInput`'s picture of each frame (downscaled to ``max_width``,
+    brightened when dark); landmarks come back in the source frame's pixels either way.
+    :attr:`brightened` counts the frames brightened for it.
     """
 
     def __init__(self, config: PoseConfig, max_width: int = 640) -> None:
         _quiet_native_logs()
         try:
-            import cv2
+            import cv2  # noqa: F401 - ModelInput's; a broken install says so here, in one line
             import mediapipe as mp
         except ImportError as exc:  # broken install
             raise PoseModelError(f"MediaPipe is not installed ({exc}); run: pip install -e .") from None
-        self._cv2 = cv2
-        self._max_width = max_width
-        self._low_light_below = config.low_light_below_luma
-        self._low_light_target = config.low_light_target_luma
-        self._low_light_floor = config.low_light_floor_luma
-        self.brightened = 0
+        self._input = ModelInput(config, max_width)
         # The graph logs a screenful of TFLite/absl warnings while it starts and when its
         # landmark model first runs (the first frame with a person); none of it is actionable.
         self._quiet = True
@@ -104,20 +129,19 @@ class MediaPipePoseEstimator:
         except Exception as exc:  # model file missing or unreadable
             raise PoseModelError(f"cannot load the BlazePose model: {exc}") from None
 
+    @property
+    def brightened(self) -> int:
+        """Frames brightened for the model so far (``[pose] low_light_below_luma``)."""
+        return self._input.brightened
+
     def estimate(self, frame: Frame) -> Optional[PoseFrame]:
-        image = frame.image
-        height, width = image.shape[:2]
-        if width > self._max_width:
-            scale = self._max_width / width
-            image = self._cv2.resize(image, (self._max_width, max(1, round(height * scale))),
-                                     interpolation=self._cv2.INTER_AREA)
-        if self._low_light_below > 0:
-            gamma = brightening_gamma(float(self._cv2.cvtColor(image, self._cv2.COLOR_BGR2GRAY).mean()),
-                                      self._low_light_below, self._low_light_target, self._low_light_floor)
-            if gamma is not None:
-                image = self._cv2.LUT(image, gamma_table(gamma))  # a new image: the frame is not changed
-                self.brightened += 1
-        rgb = self._cv2.cvtColor(image, self._cv2.COLOR_BGR2RGB)
+        height, width = frame.image.shape[:2]
+        return self.estimate_prepared(self._input(frame.image), frame.t_s, frame.index, width, height)
+
+    def estimate_prepared(self, rgb: np.ndarray, t_s: float, frame_index: int,
+                          width: int, height: int) -> Optional[PoseFrame]:
+        """The pose in ``rgb``, the picture :class:`ModelInput` made of a ``width`` x ``height``
+        frame (landmarks come back in that frame's pixels)."""
         if self._quiet:
             # fd 2 is redirected until the landmark model first runs (the first frame with a
             # person), and it is process-wide: what the loop's thread printed meanwhile (the
@@ -140,7 +164,7 @@ class MediaPipePoseEstimator:
             visibility[i] = lm.visibility
         for i, lm in enumerate(result.pose_world_landmarks.landmark):
             world_xyz[i] = (lm.x, lm.y, lm.z)
-        return PoseFrame(t_s=frame.t_s, frame_index=frame.index, width=width, height=height,
+        return PoseFrame(t_s=t_s, frame_index=frame_index, width=width, height=height,
                          image_xyz=image_xyz, visibility=visibility, world_xyz=world_xyz)
 
     def close(self) -> None:
