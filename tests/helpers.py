@@ -347,3 +347,39 @@ def fake_pose_chunk(chunk: Any, out: Any) -> None:
     if batch:
         out.put(("poses", batch))
     out.put(("end", None))
+
+
+class FakePictureModel:
+    """A stand-in for MediaPipe in :class:`~livecoach.capture.pose_process.PoseProcessEstimator`'s
+    child (built there from ``(config, max_width)``; bind ``behaviour`` with functools.partial).
+    Each picture gives a plank pose of the source frame's size whose visibilities are the
+    picture's top-left red value / 255, so a test can see the picture arrived, in RGB order.
+    ``behaviour``: ``fail_start`` (the model does not load), ``raise`` or ``die`` (exit 3) at frame
+    5, ``slow`` (0.2 s a frame), ``report_pid`` (landmark 0's x is the child's process id)."""
+
+    def __init__(self, config: Any, max_width: int, behaviour: str = "") -> None:
+        if behaviour == "fail_start":
+            raise RuntimeError("no model file")
+        self.behaviour = behaviour
+
+    def estimate_prepared(self, rgb: np.ndarray, t_s: float, frame_index: int,
+                          width: int, height: int) -> Optional[PoseFrame]:
+        import os
+        import time as _time
+
+        if frame_index == 5 and self.behaviour == "raise":
+            raise ValueError("the model broke")
+        if frame_index == 5 and self.behaviour == "die":
+            os._exit(3)
+        if self.behaviour == "slow":
+            _time.sleep(0.2)
+        pose = plank_pose(t_s, frame_index, bend=0.0)
+        xyz = pose.image_xyz.copy()
+        if self.behaviour == "report_pid":
+            xyz[0, 0] = os.getpid()
+        xyz[1, :2] = rgb.shape[1], rgb.shape[0]  # the picture's size, as the model saw it
+        return dataclasses.replace(pose, width=width, height=height, image_xyz=xyz,
+                                   visibility=np.full(33, rgb[0, 0, 0] / 255.0, np.float32))
+
+    def close(self) -> None:
+        pass
