@@ -155,6 +155,7 @@ class SecondPersonWatchingEstimator:
         self._join_timeout_s = join_timeout_s
         self._next_t: Optional[float] = None
         self._pending: Deque[_Look] = collections.deque()
+        self._submitted: Deque[Frame] = collections.deque()  # asynchronous tracker: awaiting their poses
         self._lock = threading.Lock()
         # Two looks queued at most (4 s of video at the default interval): a look thread that far
         # behind holds the pose thread back rather than letting looks pile up in memory.
@@ -166,6 +167,26 @@ class SecondPersonWatchingEstimator:
     def estimate(self, frame: Frame) -> Optional[PoseFrame]:
         pose = self._estimator.estimate(frame)
         self.observe(frame, pose)
+        return pose
+
+    @property
+    def asynchronous(self) -> bool:
+        """Whether the tracker takes frames ahead of their poses (:meth:`submit`, :meth:`collect`)."""
+        return bool(getattr(self._estimator, "asynchronous", False))
+
+    @property
+    def in_flight(self) -> int:
+        return int(getattr(self._estimator, "in_flight", 1))
+
+    def submit(self, frame: Frame) -> None:
+        """Hand ``frame`` to an asynchronous tracker; looked at when its pose is collected."""
+        self._estimator.submit(frame)  # type: ignore[attr-defined]
+        self._submitted.append(frame)
+
+    def collect(self) -> Optional[PoseFrame]:
+        """The pose of the oldest frame submitted and not yet collected (and its look, if due)."""
+        pose = self._estimator.collect()  # type: ignore[attr-defined]
+        self.observe(self._submitted.popleft(), pose)
         return pose
 
     def observe(self, frame: Frame, pose: Optional[PoseFrame]) -> None:

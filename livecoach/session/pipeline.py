@@ -13,6 +13,12 @@ holder to let go: the loop's Python (logic, overlay) then keeps the model waitin
 worker runs, the interval is ``switch_interval_s`` (``[pose] pipeline_switch_interval_s``);
 the process's own is restored on :meth:`close`.
 
+With a model in a process of its own (:mod:`livecoach.capture.pose_process`, an *asynchronous*
+estimator: ``submit`` then ``collect``), the worker only hands frames over: it submits up to the
+estimator's ``in_flight`` frames ahead and a second thread collects the poses in order, so the
+next frame is already waiting when the model finishes one, whichever thread of this process
+holds the interpreter lock at that moment.
+
 The worker's exception (a lost camera, a failing model) is re-raised on the loop's side, after
 the frames it finished before failing, as the capture thread does.
 """
@@ -21,9 +27,9 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from typing import Iterator, Optional, Union
+from typing import Iterator, Optional, Union, cast
 
-from livecoach.session.ports import PoseEstimator
+from livecoach.session.ports import AsynchronousPoseEstimator, PoseEstimator
 from livecoach.session.ticks import Tick
 
 _END = object()
@@ -49,7 +55,15 @@ class PosePipeline:
         self._queue: "queue.Queue[Union[Tick, _Failure, object]]" = queue.Queue(maxsize=max(1, ahead))
         self._stop = threading.Event()
         self._join_timeout_s = join_timeout_s
-        self._thread = threading.Thread(target=self._work, name="livecoach-pose", daemon=True)
+        self._asynchronous = bool(getattr(estimator, "asynchronous", False))
+        self._thread = threading.Thread(target=self._work_asynchronously if self._asynchronous else self._work,
+                                        name="livecoach-pose", daemon=True)
+        # Asynchronous estimators: the frames submitted (and recorded poses passing through), in
+        # order, for the collecting thread; a slot per frame the estimator may hold at once.
+        in_flight = max(1, int(getattr(estimator, "in_flight", 1)))
+        self._submitted: "queue.Queue[Union[Tick, _Failure, object]]" = queue.Queue(maxsize=in_flight + 1)
+        self._slots = threading.Semaphore(in_flight)
+        self._collector = threading.Thread(target=self._collect, name="livecoach-pose-collect", daemon=True)
         self._started = False
         self._switch_interval_s = switch_interval_s
         self._saved_switch_interval_s: Optional[float] = None
@@ -84,13 +98,15 @@ class PosePipeline:
                 break
         if self._started and self._thread.is_alive():
             self._thread.join(self._join_timeout_s)
+        if self._collector.is_alive():
+            self._collector.join(self._join_timeout_s)
         if self._saved_switch_interval_s is not None:
             sys.setswitchinterval(self._saved_switch_interval_s)
             self._saved_switch_interval_s = None
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return self._thread.is_alive() or self._collector.is_alive()
 
     # -- the worker ---------------------------------------------------------------------
     def _work(self) -> None:
@@ -110,11 +126,59 @@ class PosePipeline:
             return
         self._put(_END)
 
-    def _put(self, item: object) -> bool:
-        """Hand ``item`` over, waiting while the loop is behind; False once stopped."""
+    def _work_asynchronously(self) -> None:
+        """Submit each frame to the estimator, up to its ``in_flight`` ahead of the poses collected."""
+        self._collector.start()
+        estimator = cast(AsynchronousPoseEstimator, self._estimator)
+        try:
+            for tick in self._ticks:
+                if self._stop.is_set():
+                    return
+                if not tick.pose_known:
+                    if tick.frame is None:
+                        raise ValueError("a frame tick without a frame")
+                    if not self._take_slot():
+                        return
+                    estimator.submit(tick.frame)
+                if not self._put(tick, self._submitted):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the loop's side, in its turn
+            self._put(_Failure(exc), self._submitted)
+            return
+        self._put(_END, self._submitted)
+
+    def _collect(self) -> None:
+        """Collect the submitted frames' poses, in order, and hand the ticks to the loop."""
+        estimator = cast(AsynchronousPoseEstimator, self._estimator)
         while not self._stop.is_set():
             try:
-                self._queue.put(item, timeout=0.1)
+                item = self._submitted.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(item, Tick) and not item.pose_known:
+                try:
+                    pose = estimator.collect()
+                except BaseException as exc:  # noqa: BLE001 - re-raised on the loop's side
+                    self._put(_Failure(exc))
+                    return
+                finally:
+                    self._slots.release()
+                item = Tick(item.t_s, item.frame_index, item.frame, pose, pose_known=True)
+            if not self._put(item) or item is _END or isinstance(item, _Failure):
+                return
+
+    def _take_slot(self) -> bool:
+        while not self._stop.is_set():
+            if self._slots.acquire(timeout=0.1):
+                return True
+        return False
+
+    def _put(self, item: object, into: "Optional[queue.Queue[Union[Tick, _Failure, object]]]" = None) -> bool:
+        """Hand ``item`` over (to the loop, or ``into``), waiting while it is full; False once stopped."""
+        target = self._queue if into is None else into
+        while not self._stop.is_set():
+            try:
+                target.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue

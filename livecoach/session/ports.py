@@ -20,6 +20,19 @@ class PoseEstimator(Protocol):
     def estimate(self, frame: Frame) -> Optional[PoseFrame]: ...
 
 
+class AsynchronousPoseEstimator(PoseEstimator, Protocol):
+    """A pose estimator that takes frames ahead of their poses
+    (``livecoach.capture.pose_process.PoseProcessEstimator``): up to ``in_flight`` frames may be
+    submitted and not yet collected; :meth:`collect` returns their poses in order."""
+
+    asynchronous: bool
+    in_flight: int
+
+    def submit(self, frame: Frame) -> None: ...
+
+    def collect(self) -> Optional[PoseFrame]: ...
+
+
 class Speaker(Protocol):
     """Speaks cues off the frame loop (``livecoach.speech.worker.SpeechWorker``)."""
 

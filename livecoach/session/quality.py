@@ -87,6 +87,8 @@ class SwitchableEstimator:
         self._lighter_complexity = lighter_complexity
         self._requested = threading.Event()
         self._lock = threading.Lock()  # estimate() and close() may come from two threads
+        self._drained = threading.Condition(self._lock)
+        self._pending = 0  # frames submitted and not collected (asynchronous estimators)
         self._closed = False
 
     @property
@@ -103,19 +105,51 @@ class SwitchableEstimator:
 
     def estimate(self, frame: Frame) -> Optional[PoseFrame]:
         with self._lock:
-            if self._requested.is_set() and self._make_lighter is not None:
-                make, self._make_lighter = self._make_lighter, None
-                try:
-                    lighter = make()  # built first: if it fails, the current model carries on
-                except Exception:  # noqa: BLE001 - a slower session beats an ended one
-                    log.warning("the lighter pose model could not be loaded; keeping the current one",
-                                exc_info=True)
-                else:
-                    self._estimator.close()
-                    self._estimator = lighter
-                    if self._lighter_complexity is not None:
-                        self.model_complexity = self._lighter_complexity
+            self._switch_if_requested()
             return self._estimator.estimate(frame)
+
+    @property
+    def asynchronous(self) -> bool:
+        """Whether the model takes frames ahead of their poses (:meth:`submit`, :meth:`collect`)."""
+        return bool(getattr(self._estimator, "asynchronous", False))
+
+    @property
+    def in_flight(self) -> int:
+        return int(getattr(self._estimator, "in_flight", 1))
+
+    def submit(self, frame: Frame) -> None:
+        """Hand ``frame`` to an asynchronous model. A requested switch waits until every pose
+        submitted to the current model has been collected."""
+        with self._drained:
+            if self._requested.is_set() and self._make_lighter is not None:
+                while self._pending and not self._closed:
+                    self._drained.wait(0.5)
+                self._switch_if_requested()
+            self._estimator.submit(frame)  # type: ignore[attr-defined]
+            self._pending += 1
+
+    def collect(self) -> Optional[PoseFrame]:
+        """The pose of the oldest frame submitted and not yet collected."""
+        try:
+            return self._estimator.collect()  # type: ignore[attr-defined]
+        finally:
+            with self._drained:
+                self._pending -= 1
+                self._drained.notify_all()
+
+    def _switch_if_requested(self) -> None:
+        if self._requested.is_set() and self._make_lighter is not None and not self._closed:
+            make, self._make_lighter = self._make_lighter, None
+            try:
+                lighter = make()  # built first: if it fails, the current model carries on
+            except Exception:  # noqa: BLE001 - a slower session beats an ended one
+                log.warning("the lighter pose model could not be loaded; keeping the current one",
+                            exc_info=True)
+            else:
+                self._estimator.close()
+                self._estimator = lighter
+                if self._lighter_complexity is not None:
+                    self.model_complexity = self._lighter_complexity
 
     def close(self) -> None:
         with self._lock:

@@ -45,6 +45,26 @@ class TimedEstimator:
         self.closed = True
 
 
+class AsynchronousTimedEstimator(TimedEstimator):
+    """:class:`TimedEstimator` taking frames ahead of their poses (the model in its own process)."""
+
+    asynchronous = True
+    in_flight = 2
+
+    def __init__(self, delay_s: float, name: str = "model") -> None:
+        super().__init__(delay_s, name)
+        self.pending: List[Frame] = []
+
+    def submit(self, frame: Frame) -> None:
+        assert not self.closed, f"{self.name} used after close"
+        self.frames.append(frame.index)
+        self.pending.append(frame)
+
+    def collect(self) -> Optional[PoseFrame]:
+        assert not self.closed, f"{self.name} closed with a pose still to collect"
+        frame = self.pending.pop(0)
+        return plank_pose(frame.t_s, frame.index, bend=0.0)
+
 
 # -- the estimator that switches ----------------------------------------------------------
 
@@ -65,6 +85,30 @@ def test_the_switch_happens_at_the_next_frame_on_the_models_thread_and_only_once
     model.estimate(Frame(1, 0.03, None))  # type: ignore[arg-type]
     assert full.closed and made == [1] and lite.frames == [1] and model.model_complexity == 0
     assert model.request_lighter(9.0, 0.5) is None  # once per session
+    model.close()
+    assert lite.closed
+
+
+def test_with_frames_ahead_the_switch_waits_until_the_current_models_poses_are_collected() -> None:
+    full, lite = AsynchronousTimedEstimator(0.0, "full"), AsynchronousTimedEstimator(0.0, "lite")
+    model = SwitchableEstimator(full, 1, lambda: lite, 0)
+    assert model.asynchronous and model.in_flight == 2
+    model.submit(Frame(0, 0.0, None))  # type: ignore[arg-type]
+    model.submit(Frame(1, 0.03, None))  # type: ignore[arg-type]
+    assert model.request_lighter(3.0, 0.4) is not None
+    submitting = threading.Thread(target=model.submit, args=(Frame(2, 0.06, None),))  # type: ignore[arg-type]
+    submitting.start()
+    time.sleep(0.2)
+    assert submitting.is_alive() and not full.closed  # two poses of the full model still to come
+    first = model.collect()
+    time.sleep(0.1)
+    assert submitting.is_alive() and first is not None and first.frame_index == 0
+    second = model.collect()
+    submitting.join(2.0)
+    assert not submitting.is_alive() and second is not None and second.frame_index == 1
+    assert full.closed and full.frames == [0, 1] and lite.frames == [2] and model.model_complexity == 0
+    third = model.collect()
+    assert third is not None and third.frame_index == 2
     model.close()
     assert lite.closed
 

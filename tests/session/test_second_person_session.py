@@ -47,6 +47,23 @@ class RecordedEstimator:
         pass
 
 
+class AsynchronousRecordedEstimator(RecordedEstimator):
+    """Takes frames ahead of their poses, as the model in its own process does."""
+
+    asynchronous = True
+    in_flight = 2
+
+    def __init__(self, poses: Dict[int, Optional[PoseFrame]]) -> None:
+        super().__init__(poses)
+        self.pending: List[Frame] = []
+
+    def submit(self, frame: Frame) -> None:
+        self.pending.append(frame)
+
+    def collect(self) -> Optional[PoseFrame]:
+        return self.poses[self.pending.pop(0).index]
+
+
 class FakeDetector:
     """A second look that 'sees' somebody when ``present(t)``, taking ``look_s`` of wall time;
     records when and on which thread."""
@@ -98,8 +115,9 @@ def poses(lead_in_s: float = 0.0) -> Dict[int, Optional[PoseFrame]]:
 
 
 def run(present: Optional[Callable[[float], bool]], pipelined: bool, mode: str = "analyze",
-        plan: Any = None, lead_in_s: float = 0.0, speaker: Any = None, look_s: float = 0.0):
-    inner = RecordedEstimator(poses(lead_in_s))
+        plan: Any = None, lead_in_s: float = 0.0, speaker: Any = None, look_s: float = 0.0,
+        asynchronous: bool = False):
+    inner = (AsynchronousRecordedEstimator if asynchronous else RecordedEstimator)(poses(lead_in_s))
     detector = FakeDetector(present, look_s) if present is not None else None
     estimator: Any = SecondPersonWatchingEstimator(inner, detector) if detector is not None else inner
     ticks: Iterator[Tick] = frame_ticks(lead_in_s)
@@ -146,6 +164,9 @@ def test_pipelined_and_sequential_runs_give_the_same_notices_and_events():
     pipelined, detector = run(between(3.0, 8.0), pipelined=True)
     assert pipelined == sequential
     assert detector.threads and threading.get_ident() not in detector.threads  # on the look thread
+    ahead, detector = run(between(3.0, 8.0), pipelined=True, asynchronous=True)  # model in its own process
+    assert ahead == sequential and len(detector.looked_at) >= 4
+    assert sum(line["type"] == "notice" for line in sequential) == 1
 
 
 def test_one_sighting_in_a_session_says_nothing():
