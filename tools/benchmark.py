@@ -48,6 +48,7 @@ from livecoach.capture.pose import MediaPipePoseEstimator, model_installed
 from livecoach.capture.thread import CaptureThread
 from livecoach.clock import SourceClock
 from livecoach.config.schema import Config, load_config
+from livecoach.config.toml_io import ConfigError
 from livecoach.formats.events import EventWriter
 from livecoach.history.recorder import SessionMeta, SessionRecorder
 from livecoach.session.loop import CoachSession
@@ -379,8 +380,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--no-extras", action="store_true",
                         help="only the per-clip table (no analyze, start-up, cue delay)")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="a TOML file overriding config/default.toml (e.g. [pose] model_in_own_process = false)")
     args = parser.parse_args(argv)
-    config = load_config()
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"benchmark: {exc}", file=sys.stderr)
+        return 1
     if not args.clips and not args.videos.is_dir():
         print(f"benchmark: no videos folder at {args.videos} (pass --videos DIR or VIDEO files)", file=sys.stderr)
         return 1
