@@ -52,12 +52,13 @@ class PoseConfig:
     min_detection_confidence: float = setting(0.0, 1.0, doc="how sure the detector must be that a person is there")
     min_tracking_confidence: float = setting(0.0, 1.0, doc="below this the person is searched for again")
     smooth_landmarks: bool = setting(doc="MediaPipe's own landmark smoothing across frames")
-    fallback_model_complexity: int = setting(0, 2, doc="live: the model switched to when too many frames are "
-                                             "dropped; equal to model_complexity = never switch")
+    fallback_model_complexity: int = setting(0, 2, doc="live: the model when too many frames drop (same = never)")
     low_light_below_luma: float = setting(0.0, 255.0, doc="darker frames (mean luma) are brightened; 0 = never")
     low_light_target_luma: float = setting(1.0, 255.0, doc="the mean luminance a dark frame is brought to")
     low_light_floor_luma: float = setting(0.0, 255.0, doc="darker than this is no picture (end card): left alone")
     pipeline_switch_interval_s: float = setting(0.0001, 0.05, doc="sys.setswitchinterval while the pose thread runs")
+    model_in_own_process: bool = setting(doc="train/analyze: the pose model runs in a process of its own")
+    model_frames_in_flight: int = setting(1, 4, doc="own process: frames handed to the model ahead of their poses")
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,7 @@ class FeaturesConfig:
     filter_reset_after_s: float = setting(0.05, 10.0, doc="a gap longer than this restarts the smoothing")
     wrist_min_visibility: float = setting(0.0, 1.0, doc="hands under the body are often half-hidden: their "
                                           "rough position (plank gate) is trusted down to this visibility")
-    both_sides_visibility_margin: float = setting(0.0, 1.0,
-                                                  doc="average both arms when their visibilities differ less")
+    both_sides_visibility_margin: float = setting(0.0, 1.0, doc="average both arms when their visibilities differ less")
     upright_torso_min_deg: float = setting(0.0, 90.0,
                                            doc="torso steeper than this in the image = camera above / standing")
     upper_arm_shoulder_widths: float = setting(0.3, 2.0, doc="image length of an upper arm held out "

@@ -7,9 +7,10 @@ import dataclasses
 from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 from livecoach.capture.pose import MediaPipePoseEstimator, PoseModelError, model_installed  # mediapipe when used
-from livecoach.config.schema import Config
+from livecoach.config.schema import Config, PoseConfig
 from livecoach.errors import PoseModelProblem
 from livecoach.session.options import SessionOptions
+from livecoach.session.ports import PoseEstimator
 from livecoach.session.quality import SwitchableEstimator
 from livecoach.session.ticks import Tick
 from livecoach.types import Frame, PoseFrame
@@ -17,12 +18,23 @@ from livecoach.types import Frame, PoseFrame
 if TYPE_CHECKING:
     from livecoach.capture.parallel import PoseStream
 
-__all__ = ["start_estimator", "switchable_estimator", "pose_stream", "with_streamed_poses"]
+__all__ = ["pose_model", "start_estimator", "switchable_estimator", "pose_stream", "with_streamed_poses"]
 
 
-def start_estimator(config: Config) -> MediaPipePoseEstimator:
+def pose_model(pose: PoseConfig, max_width: int) -> PoseEstimator:
+    """BlazePose with these settings: in a process of its own when ``[pose] model_in_own_process``
+    (:mod:`livecoach.capture.pose_process`), else on the calling process's threads."""
+    if pose.model_in_own_process:
+        from livecoach.capture.pose_process import PoseProcessEstimator
+
+        return PoseProcessEstimator(pose, max_width, in_flight=pose.model_frames_in_flight)
+    return MediaPipePoseEstimator(pose, max_width)
+
+
+def start_estimator(config: Config) -> PoseEstimator:
+    """The session's pose model, loaded (a failure is one line: :class:`PoseModelProblem`)."""
     try:
-        return MediaPipePoseEstimator(config.pose, config.capture.inference_max_width)
+        return pose_model(config.pose, config.capture.inference_max_width)
     except PoseModelError as exc:
         raise PoseModelProblem(str(exc)) from None
 
@@ -70,7 +82,7 @@ def switchable_estimator(config: Config, live: bool) -> SwitchableEstimator:
     pose = config.pose
     lighter = pose.fallback_model_complexity
     can_switch = live and lighter < pose.model_complexity and model_installed(lighter)
-    make_lighter = (lambda: MediaPipePoseEstimator(dataclasses.replace(pose, model_complexity=lighter),
-                                                   config.capture.inference_max_width)) if can_switch else None
+    make_lighter = (lambda: pose_model(dataclasses.replace(pose, model_complexity=lighter),
+                                       config.capture.inference_max_width)) if can_switch else None
     return SwitchableEstimator(start_estimator(config), pose.model_complexity, make_lighter,
                                lighter if can_switch else None)
