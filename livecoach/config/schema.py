@@ -89,7 +89,9 @@ class FeaturesConfig:
 class RepsConfig:
     """Used by ``livecoach.logic.plank_gate``, ``livecoach.logic.depth`` and ``livecoach.logic.reps``."""
 
-    min_rep_s: float = setting(0.1, 10.0, doc="a cycle shorter than this is jitter, not a rep")
+    min_rep_s: float = setting(0.0, 10.0, doc="a cycle shorter than this is jitter, not a rep (0 = no floor)")
+    min_rep_cycle_frac: float = setting(0.0, 1.0, doc="a cycle under this share of the person's median one is jitter")
+    tempo_cycles: int = setting(3, 100, doc="the person's median cycle is over this many of their recent cycles")
     max_cycle_s: float = setting(1.0, 120.0, doc="a cycle longer than this is a rest, not a rep")
     max_gap_s: float = setting(0.0, 10.0, doc="frames without a usable pose tolerated mid-cycle")
     gate_on_after_s: float = setting(0.0, 5.0, doc="plank posture held this long before counting starts")
@@ -114,8 +116,7 @@ class RepsConfig:
     partial_min_frac: float = setting(0.0, 1.0, doc="a dip at least this deep that misses the bottom = no-rep")
     lockout_trough_max_frac: float = setting(0.0, 1.0,
                                              doc="re-descending from above this depth = previous rep not locked out")
-    partial_min_drop_frac: float = setting(0.0, 1.0,
-                                           doc="a no-rep dip must drop the shoulders at least this much")
+    partial_min_drop_frac: float = setting(0.0, 1.0, doc="a no-rep dip must drop the shoulders at least this much")
     lockout_min_rise_frac: float = setting(0.0, 1.0,
                                            doc="rise from the bottom that counts as an attempted lockout")
     full_depth_min_frac: float = setting(0.0, 1.0,
@@ -125,9 +126,8 @@ class RepsConfig:
                                        "majority of this many recent pose frames")
     depth_frac_max: float = setting(1.0, 3.0, doc="the normalised depth kept with each frame is capped at this "
                                     "(1 = the person's usual bottom; a little overshoot is kept)")
-    max_body_speed_per_s: float = setting(0.5, 100.0, doc="the body changing both place (image) and shape (world "
-                                          "landmarks) faster than this many body lengths per second between two "
-                                          "frames is a cut or a lost track, not a movement: the cycle ends uncounted")
+    max_body_speed_per_s: float = setting(0.5, 100.0, doc="body lengths per second between two frames, in both place "
+                                          "and shape, beyond which it is a cut or a lost track: no rep spans it")
 
 
 @dataclass(frozen=True)

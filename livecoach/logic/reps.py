@@ -15,7 +15,8 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
    narrower than a minimum span so jitter cannot look like a rep) and the cleanest one
    (largest range over frame-to-frame noise) drives the phases.
 3. **Phases** — TOP → DESCENT → BOTTOM → ASCENT → TOP with hysteresis; a cycle must start
-   from the top, last at least ``min_rep_s`` and at most ``max_cycle_s``. A dip that misses
+   from the top, last at least ``min_rep_cycle_frac`` of the person's own recent cycles (and
+   ``min_rep_s``, 0 = no absolute floor) and at most ``max_cycle_s``. A dip that misses
    the bottom becomes a no-rep "not deep enough"; re-descending before the top is reached
    makes a no-rep "no lockout". A full cycle is a rep when the shoulders dropped far enough
    (``full_depth_min_frac`` of their top height), else a no-rep "not deep enough". A cycle
@@ -116,6 +117,8 @@ class RepCounter:
         self._top_frames: Deque[Features] = collections.deque()
         self._pending: Deque[Features] = collections.deque()
         self._mode_upright = False
+        #: durations of the person's recent cycles (those deep enough to be one, counted or not)
+        self._cycle_s: Deque[float] = collections.deque(maxlen=c.tempo_cycles)
 
     # -- state helpers
     def _reset_cycle_state(self) -> None:
@@ -374,6 +377,23 @@ class RepCounter:
                 self.phase = Phase.BOTTOM  # a bounce at the bottom: same rep
         return None
 
+    def _too_short(self, cycle_s: float) -> bool:
+        """Whether a cycle of ``cycle_s`` is too quick to be a rep: under ``min_rep_s`` (an absolute
+        floor, 0 = none) or under ``min_rep_cycle_frac`` of the median of the person's last
+        ``tempo_cycles`` cycles (from their first on). The second is tempo-invariant: it scales
+        with the person's own pace and ignores the frame rate. Every cycle judged here joins the
+        median, counted or not, so a person who speeds up is followed within a cycle or two."""
+        c = self.config
+        known = sorted(self._cycle_s)
+        self._cycle_s.append(cycle_s)
+        if cycle_s < c.min_rep_s:
+            return True
+        if not known:
+            return False
+        mid = len(known) // 2
+        median = known[mid] if len(known) % 2 else (known[mid - 1] + known[mid]) / 2.0
+        return cycle_s < c.min_rep_cycle_frac * median
+
     def _finish_shallow(self, t_s: float, f: Features) -> Optional[FinishedCycle]:
         c = self.config
         cycle_s = t_s - self._t_start
@@ -382,7 +402,7 @@ class RepCounter:
         self._top_frames.clear()
         self._remember_top(f)
         raw_ok = not (math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac)
-        if peak >= c.partial_min_frac and cycle_s >= c.min_rep_s and raw_ok:
+        if peak >= c.partial_min_frac and raw_ok and not self._too_short(cycle_s):
             return self._emit(t_s, full=False, reason=NO_REP_NOT_DEEP)
         self._cycle = []
         return None
@@ -391,13 +411,13 @@ class RepCounter:
         c = self.config
         cycle_s = t_s - self._t_start
         self.phase = Phase.TOP
-        if cycle_s < c.min_rep_s:
-            self._cycle = []
+        if math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac:
+            self._cycle = []  # the shoulders hardly moved: another signal's noise, not a dip
             self._top_frames.clear()
             self._remember_top(f)
             return None
-        if math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac:
-            self._cycle = []  # the shoulders hardly moved: another signal's noise, not a dip
+        if self._too_short(cycle_s):
+            self._cycle = []
             self._top_frames.clear()
             self._remember_top(f)
             return None
@@ -410,12 +430,11 @@ class RepCounter:
         return out
 
     def _finish_no_lockout(self, t_s: float, f: Features) -> Optional[FinishedCycle]:
-        c = self.config
         t_end = self._t_trough
         cycle = [x for x in self._cycle if x.t_s <= t_end]
         rest = [x for x in self._cycle if x.t_s > t_end]
         out = None
-        if t_end - self._t_start >= c.min_rep_s:
+        if not self._too_short(t_end - self._t_start):
             self._cycle = cycle
             out = self._emit(t_end, full=False, reason=NO_REP_NO_LOCKOUT)
         self._top_frames.clear()

@@ -126,3 +126,21 @@ def test_cli_reports_bad_config_in_one_line_without_traceback(tmp_path, args):
     assert "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "cues.texts.hip_sag" in lines[0] and str(user) in lines[0]
+
+
+# --- the rep counter's tempo-invariant minimum cycle ------------------------------------
+
+@pytest.mark.parametrize("body,key", [
+    ("[reps]\nmin_rep_cycle_frac = 1.5\n", "reps.min_rep_cycle_frac"),
+    ("[reps]\nmin_rep_cycle_frac = -0.1\n", "reps.min_rep_cycle_frac"),
+    ("[reps]\ntempo_cycles = 2\n", "reps.tempo_cycles"),
+    ("[reps]\ntempo_cycles = 5.5\n", "reps.tempo_cycles"),
+    ("[reps]\nmin_rep_s = -0.1\n", "reps.min_rep_s"),
+])
+def test_the_minimum_cycle_keys_are_range_checked(tmp_path, body, key):
+    assert key in _error(_write(tmp_path, body))
+
+
+def test_the_minimum_cycle_keys_load_and_zero_turns_the_floor_off(tmp_path):
+    config = load_config(_write(tmp_path, "[reps]\nmin_rep_s = 0.0\nmin_rep_cycle_frac = 0.4\ntempo_cycles = 9\n"))
+    assert (config.reps.min_rep_s, config.reps.min_rep_cycle_frac, config.reps.tempo_cycles) == (0.0, 0.4, 9)
