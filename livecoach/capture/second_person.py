@@ -28,6 +28,7 @@ import numpy as np
 
 from livecoach.capture.native import native_stderr_captured, pass_on_non_native_lines
 from livecoach.capture.pose import PoseEstimator, PoseModelError
+from livecoach.capture.wrapping import ForwardsAsynchrony
 from livecoach.landmarks import NUM_LANDMARKS
 from livecoach.logic.crowd import SecondPersonRules, Sighting, judge_other_person, tracked_person_box
 from livecoach.types import Frame, PoseFrame
@@ -132,7 +133,7 @@ class _Look:
 _STOP = object()
 
 
-class SecondPersonWatchingEstimator:
+class SecondPersonWatchingEstimator(ForwardsAsynchrony):
     """``estimator``, plus a :class:`SecondPersonDetector` look every ``rules.check_s`` seconds of
     source time on frames where somebody is tracked (see the module docstring).
 
@@ -168,15 +169,6 @@ class SecondPersonWatchingEstimator:
         pose = self._estimator.estimate(frame)
         self.observe(frame, pose)
         return pose
-
-    @property
-    def asynchronous(self) -> bool:
-        """Whether the tracker takes frames ahead of their poses (:meth:`submit`, :meth:`collect`)."""
-        return bool(getattr(self._estimator, "asynchronous", False))
-
-    @property
-    def in_flight(self) -> int:
-        return int(getattr(self._estimator, "in_flight", 1))
 
     def submit(self, frame: Frame) -> None:
         """Hand ``frame`` to an asynchronous tracker; looked at when its pose is collected."""

@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Deque, Optional, Tuple
 
+from livecoach.capture.wrapping import ForwardsAsynchrony
 from livecoach.session.ports import PoseEstimator
 from livecoach.types import Frame, PoseFrame
 
@@ -70,7 +71,7 @@ class QualityChange:
     model_complexity_to: int
 
 
-class SwitchableEstimator:
+class SwitchableEstimator(ForwardsAsynchrony):
     """A pose estimator that can be swapped, once, for a lighter one built by ``make_lighter``.
 
     :meth:`request_lighter` (any thread) asks for the switch; the next :meth:`estimate` (on
@@ -107,15 +108,6 @@ class SwitchableEstimator:
         with self._lock:
             self._switch_if_requested()
             return self._estimator.estimate(frame)
-
-    @property
-    def asynchronous(self) -> bool:
-        """Whether the model takes frames ahead of their poses (:meth:`submit`, :meth:`collect`)."""
-        return bool(getattr(self._estimator, "asynchronous", False))
-
-    @property
-    def in_flight(self) -> int:
-        return int(getattr(self._estimator, "in_flight", 1))
 
     def submit(self, frame: Frame) -> None:
         """Hand ``frame`` to an asynchronous model. A requested switch waits until every pose

@@ -115,21 +115,11 @@ def test_the_pipelined_loop_gives_the_same_events_as_the_sequential_one(name: st
     assert run_events(name, pipelined=True, delay_s=0.001, asynchronous=True) == sequential
 
 
-def test_a_failure_in_the_pipeline_reaches_the_loop_after_the_frames_before_it() -> None:
+@pytest.mark.parametrize("estimator_class", [RecordedEstimator, AsynchronousRecordedEstimator],
+                         ids=["synchronous", "frames_ahead_of_poses"])
+def test_a_failure_in_the_pipeline_reaches_the_loop_after_the_frames_before_it(estimator_class: type) -> None:
     name = RECORDINGS[0]
-    estimator = RecordedEstimator(poses_of(name))
-    pipeline = PosePipeline(frame_ticks(name, fail_at=250), estimator)
-    session = CoachSession(load_config(), SessionOptions(mode="analyze", quiet=True), name, iter(pipeline),
-                           estimator=estimator)
-    with pytest.raises(OSError, match="camera thread died"):
-        session.run()
-    assert session.frames == 250
-    assert not pipeline.alive
-
-
-def test_a_failure_reaches_the_loop_after_the_frames_before_it_with_frames_ahead_of_poses() -> None:
-    name = RECORDINGS[0]
-    estimator = AsynchronousRecordedEstimator(poses_of(name))
+    estimator = estimator_class(poses_of(name))
     pipeline = PosePipeline(frame_ticks(name, fail_at=250), estimator)
     session = CoachSession(load_config(), SessionOptions(mode="analyze", quiet=True), name, iter(pipeline),
                            estimator=estimator)
