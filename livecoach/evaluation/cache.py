@@ -38,15 +38,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-_LIVE_ONLY_POSE_SETTINGS = ("fallback_model_complexity", "pipeline_switch_interval_s")
+_LIVE_ONLY_POSE_SETTINGS = ("fallback_model_complexity", "pipeline_switch_interval_s", "model_in_own_process",
+                            "model_frames_in_flight")
 
 
 def cache_key(video_sha256: str, config: Config) -> str:
     """What the recorded landmarks depend on: the video bytes, the pose settings, the width."""
     pose = dict(config_as_dict(config)["pose"])
     # Settings of the live loop only (which model a session falls back to when it drops frames,
-    # the thread switch interval of the pipelined loop) do not change the landmarks extracted
-    # here: left out, so adding them did not invalidate every cached recording.
+    # the thread switch interval of the pipelined loop, where the model runs: identical poses)
+    # do not change the landmarks extracted here: left out, so adding them did not invalidate every cached recording.
     for live_only in _LIVE_ONLY_POSE_SETTINGS:
         pose.pop(live_only, None)
     settings = {"pose": pose,

@@ -27,6 +27,9 @@ def test_cache_key_depends_on_video_pose_settings_and_width():
     assert key == cache_key("abc", other_fallback)  # a live-only setting: same landmarks
     other_switch = dataclasses.replace(CONFIG, pose=dataclasses.replace(CONFIG.pose, pipeline_switch_interval_s=0.004))
     assert key == cache_key("abc", other_switch)  # the pipelined loop's thread switching: same landmarks
+    elsewhere = dataclasses.replace(CONFIG, pose=dataclasses.replace(CONFIG.pose, model_in_own_process=False,
+                                                                       model_frames_in_flight=1))
+    assert key == cache_key("abc", elsewhere)  # where the model runs: the same poses (a `model` test)
 
 
 def test_seeded_recording_is_cached_and_reused(tmp_path):
