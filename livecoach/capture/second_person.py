@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import collections
 import logging
-import os
 import queue
 import threading
-from typing import Deque, List, Optional, Tuple
+from typing import Any, Deque, List, Optional, Tuple
 
 import numpy as np
 
 from livecoach.capture.native import native_stderr_captured, pass_on_non_native_lines
-from livecoach.capture.pose import PoseEstimator, PoseModelError
+from livecoach.capture.pose import PoseEstimator, PoseModelError, import_mediapipe
 from livecoach.capture.wrapping import ForwardsAsynchrony
 from livecoach.landmarks import NUM_LANDMARKS
 from livecoach.logic.crowd import SecondPersonRules, Sighting, judge_other_person, tracked_person_box
@@ -61,29 +60,36 @@ class SecondPersonDetector:
 
     def __init__(self, rules: SecondPersonRules, model_complexity: int = 1, max_width: int = 640,
                  min_detection_confidence: float = 0.5) -> None:
-        # As for the tracker (livecoach.capture.pose): MediaPipe's C++ start-up logs are not for the user.
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        try:
-            import cv2
-            import mediapipe as mp
-        except ImportError as exc:  # broken install
-            raise PoseModelError(f"MediaPipe is not installed ({exc}); run: pip install -e .") from None
-        self._cv2 = cv2
         self.rules = rules
+        self._model_complexity = model_complexity
+        self._min_detection_confidence = min_detection_confidence
         self._max_width = max_width
         self._quiet = True
+        self._pose: Any = None
+        self._cv2: Any = None
+
+    def load(self) -> None:
+        """Load the model (done by the first :meth:`look` otherwise; on the thread that will look:
+        MediaPipe's graph stays on one thread). Raises :class:`PoseModelError` (one line)."""
+        if self._pose is not None:
+            return
+        mp = import_mediapipe()  # quiet C++ logs, as for the tracker
+        import cv2
+
+        self._cv2 = cv2
         try:
             with native_stderr_captured():
-                self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=model_complexity,
-                                                    smooth_landmarks=False, enable_segmentation=False,
-                                                    min_detection_confidence=min_detection_confidence)
-                self._pose.process(np.zeros((256, 256, 3), dtype=np.uint8))
+                pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=self._model_complexity,
+                                              smooth_landmarks=False, enable_segmentation=False,
+                                              min_detection_confidence=self._min_detection_confidence)
+                pose.process(np.zeros((256, 256, 3), dtype=np.uint8))
         except Exception as exc:  # model file missing or unreadable
             raise PoseModelError(f"cannot load the BlazePose model for the second-person check: {exc}") from None
+        self._pose = pose
 
     def look(self, frame: Frame, tracked: PoseFrame) -> Sighting:
         """Whether somebody besides ``tracked`` is in ``frame``."""
+        self.load()
         image = frame.image
         height, width = image.shape[:2]
         box = tracked_person_box(tracked, self.rules.mask_pad_frac)
@@ -115,7 +121,9 @@ class SecondPersonDetector:
         return judge_other_person(frame.t_s, frame.index, xy, visibility, width, height, box, self.rules)
 
     def close(self) -> None:
-        self._pose.close()
+        if self._pose is not None:
+            self._pose.close()
+            self._pose = None
 
 
 class _Look:
@@ -147,13 +155,15 @@ class SecondPersonWatchingEstimator(ForwardsAsynchrony):
     """
 
     def __init__(self, estimator: PoseEstimator, detector: "SecondPersonDetector", deliver_after_s: float = 0.25,
-                 wait_s: float = 5.0, join_timeout_s: float = 2.0) -> None:
+                 wait_s: float = 5.0, join_timeout_s: float = 2.0, load_wait_s: float = 120.0) -> None:
         self._estimator = estimator
         self._detector = detector
         self._interval_s = detector.rules.check_s
         self._deliver_after_s = deliver_after_s
         self._wait_s = wait_s
         self._join_timeout_s = join_timeout_s
+        self._load_wait_s = load_wait_s
+        self._loaded = threading.Event()  # the model's load is over (done or failed)
         self._next_t: Optional[float] = None
         self._pending: Deque[_Look] = collections.deque()
         self._submitted: Deque[Frame] = collections.deque()  # asynchronous tracker: awaiting their poses
@@ -164,6 +174,9 @@ class SecondPersonWatchingEstimator(ForwardsAsynchrony):
         self._thread: Optional[threading.Thread] = None
         self.looks = 0
         self.failed = False
+        # The look thread starts now and loads the detector's model first: the session's start
+        # (its own model loading, the capture) goes on meanwhile instead of waiting ~0.6 s.
+        self._start_thread()
 
     def estimate(self, frame: Frame) -> Optional[PoseFrame]:
         pose = self._estimator.estimate(frame)
@@ -201,12 +214,24 @@ class SecondPersonWatchingEstimator(ForwardsAsynchrony):
             self._thread.start()
 
     def _look_loop(self) -> None:
+        not_loaded: Optional[Exception] = None
+        try:
+            load = getattr(self._detector, "load", None)
+            if load is not None:
+                load()
+        except Exception as exc:  # noqa: BLE001 - the check is a notice: the session goes on without it
+            not_loaded = exc
+            self._give_up(str(exc))
+        finally:
+            self._loaded.set()
         while True:
             item = self._work.get()
             if item is _STOP:
                 return
             look, frame, pose = item  # type: ignore[misc]
             try:
+                if not_loaded is not None:
+                    raise not_loaded
                 look.sighting = self._detector.look(frame, pose)
             except Exception as exc:  # noqa: BLE001 - handed to the frame loop, which reports it
                 look.error = exc
@@ -230,6 +255,10 @@ class SecondPersonWatchingEstimator(ForwardsAsynchrony):
                 if not self._pending or self._pending[0].t_s > up_to_t_s - self._deliver_after_s:
                     return out
                 look = self._pending.popleft()
+            # The first look may wait for the model's load too (seconds on a busy machine).
+            if not self._loaded.wait(self._load_wait_s):
+                self._give_up(f"its model did not load within {self._load_wait_s:g} s")
+                return out
             if not look.done.wait(self._wait_s):
                 self._give_up(f"a look took over {self._wait_s:g} s")
                 return out
@@ -240,9 +269,11 @@ class SecondPersonWatchingEstimator(ForwardsAsynchrony):
             out.append(look.sighting)
 
     def _give_up(self, why: str) -> None:
-        self.failed = True
         with self._lock:
             self._pending.clear()
+            if self.failed:  # said once
+                return
+            self.failed = True
         log.warning("the second-person check failed (%s); going on without it", why)
 
     def close(self) -> None:

@@ -15,7 +15,6 @@ import logging
 import sys
 from typing import Any, List, Optional, Protocol, TextIO
 
-from livecoach.capture.pose import PoseModelError
 from livecoach.capture.second_person import SecondPersonDetector, SecondPersonWatchingEstimator
 from livecoach.config.schema import Config
 from livecoach.formats.events import EVENTS_SCHEMA_VERSION
@@ -36,18 +35,15 @@ class SightingSource(Protocol):
 
 def watch_for_second_person(estimator: Any, config: Config) -> Any:
     """``estimator`` wrapped to look for a second person every ``[capture] second_person_check_s``
-    seconds; ``estimator`` itself when that is 0, or when the second model cannot load (the
-    check is a notice, not worth failing a session for: a warning says so)."""
+    seconds; ``estimator`` itself when that is 0. The second model loads on the looks' thread
+    while the session starts; when it cannot load, a warning says so and the session goes on
+    without the check (it is a notice, not worth failing a session for)."""
     rules = rules_from_config(config.capture)
     if rules.check_s <= 0:
         return estimator
-    try:
-        detector = SecondPersonDetector(rules, model_complexity=config.pose.model_complexity,
-                                        max_width=config.capture.inference_max_width,
-                                        min_detection_confidence=config.pose.min_detection_confidence)
-    except PoseModelError as exc:
-        log.warning("%s; going on without the second-person check", exc)
-        return estimator
+    detector = SecondPersonDetector(rules, model_complexity=config.pose.model_complexity,
+                                    max_width=config.capture.inference_max_width,
+                                    min_detection_confidence=config.pose.min_detection_confidence)
     return SecondPersonWatchingEstimator(estimator, detector)
 
 

@@ -89,3 +89,25 @@ def test_a_dark_frame_is_brightened_for_the_model_only(shared_videos: Path) -> N
         assert est.estimate(frame) is not None and est.brightened == 0  # a lit frame: untouched
         assert est.estimate(dark) is not None and est.brightened == 1
     assert (dark.image == before).all()  # the picture drawn and saved is not changed
+
+
+def test_mediapipe_is_imported_without_pyplot_which_still_imports_when_used() -> None:
+    """``import_mediapipe`` skips the half-second ``matplotlib.pyplot`` import mediapipe's drawing
+    helpers do, without breaking them or a later real import (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from livecoach.capture.pose import import_mediapipe\n"
+        "mp = import_mediapipe()\n"
+        "print('pyplot loaded', 'matplotlib.pyplot' in sys.modules)\n"
+        "from mediapipe.python.solutions import drawing_utils\n"
+        "print('helpers', callable(drawing_utils.plt.figure))\n"  # the stand-in imports the real one
+        "import matplotlib.pyplot as plt\n"
+        "print('real', plt is sys.modules['matplotlib.pyplot'], type(plt).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.split("\n")[:3] == ["pyplot loaded False", "helpers True", "real True module"]

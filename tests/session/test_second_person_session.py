@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 import numpy as np
 import pytest
 
+from livecoach.capture.pose import PoseModelError
 from livecoach.capture.second_person import SecondPersonWatchingEstimator
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
@@ -68,13 +69,23 @@ class FakeDetector:
     """A second look that 'sees' somebody when ``present(t)``, taking ``look_s`` of wall time;
     records when and on which thread."""
 
-    def __init__(self, present: Callable[[float], bool], look_s: float = 0.0) -> None:
+    def __init__(self, present: Callable[[float], bool], look_s: float = 0.0, load_s: float = 0.0,
+                 load_error: Optional[Exception] = None) -> None:
         self.rules = rules_from_config(load_config().capture)
         self.present = present
         self.look_s = look_s
+        self.load_s = load_s
+        self.load_error = load_error
+        self.loaded_on: Optional[int] = None
         self.looked_at: List[float] = []
         self.threads: set = set()
         self.closed = False
+
+    def load(self) -> None:
+        self.loaded_on = threading.get_ident()
+        time.sleep(self.load_s)
+        if self.load_error is not None:
+            raise self.load_error
 
     def look(self, frame: Frame, tracked: PoseFrame) -> Sighting:
         assert tracked is not None
@@ -237,6 +248,7 @@ def test_the_quality_fallback_still_finds_the_sessions_own_estimator_inside_the_
     inner = RecordedEstimator({})
     wrapped = SecondPersonWatchingEstimator(inner, FakeDetector(lambda t: False))
     assert unwrapped(wrapped) is inner and unwrapped(inner) is inner
+    wrapped.close()
 
 
 def test_slow_looks_change_nothing_and_run_beside_the_pose_thread():
@@ -261,9 +273,10 @@ def test_a_look_is_handed_over_a_quarter_second_after_its_frame():
     assert time.monotonic() - started < 0.1
     sightings = wrapped.take_sightings(1.25)  # due: waits for the look
     assert [s.t_s for s in sightings] == [1.0] and sightings[0].seen
+    look_thread = wrapped._thread
     wrapped.close()
     assert detector.closed
-    assert not [t for t in threading.enumerate() if t.name == "livecoach-second-person" and t.is_alive()]
+    assert look_thread is not None and not look_thread.is_alive()
 
 
 def test_a_look_that_hangs_turns_the_check_off(caplog):
@@ -275,4 +288,29 @@ def test_a_look_that_hangs_turns_the_check_off(caplog):
     assert "second-person check failed" in caplog.text
     wrapped.estimate(Frame(1, 5.0, IMAGE))  # no more looks once off
     assert wrapped.looks == 1
+    wrapped.close()
+
+
+def test_the_second_model_loads_on_the_look_thread_while_the_session_goes_on():
+    pose = FRAMES[0].pose
+    detector = FakeDetector(lambda t: True, load_s=0.5)
+    started = time.monotonic()
+    wrapped = SecondPersonWatchingEstimator(RecordedEstimator({0: pose}), detector)
+    assert time.monotonic() - started < 0.2  # not waiting for the load
+    wrapped.estimate(Frame(0, 1.0, IMAGE))
+    sightings = wrapped.take_sightings(1.25)  # the first look waits for the load, then for itself
+    assert [s.t_s for s in sightings] == [1.0] and not wrapped.failed
+    assert detector.loaded_on is not None and detector.threads == {detector.loaded_on} != {threading.get_ident()}
+    wrapped.close()
+
+
+def test_a_second_model_that_cannot_load_turns_the_check_off_once_and_the_session_goes_on(caplog):
+    pose = FRAMES[0].pose
+    detector = FakeDetector(lambda t: True, load_error=PoseModelError("cannot load the BlazePose model: gone"))
+    wrapped = SecondPersonWatchingEstimator(RecordedEstimator({0: pose, 1: pose}), detector)
+    assert wrapped.estimate(Frame(0, 0.0, IMAGE)) is pose  # the tracker's pose, whatever the check does
+    assert wrapped.take_sightings(5.0) == []
+    assert wrapped.estimate(Frame(1, 5.0, IMAGE)) is pose
+    assert wrapped.take_sightings(10.0) == [] and wrapped.failed and detector.looked_at == []
+    assert caplog.text.count("second-person check failed (cannot load the BlazePose model: gone)") == 1
     wrapped.close()
