@@ -19,7 +19,7 @@ from typing import List, Optional
 import pytest
 
 from conftest import FIXTURES
-from livecoach.capture.parallel import MIN_CHUNK_FRAMES, chunk_bounds, extract_landmarks_parallel
+from livecoach.capture.parallel import MIN_CHUNK_FRAMES, chunk_bounds, extract_landmarks_parallel, stream_chunk_bounds
 from livecoach.capture.base import CaptureError
 from livecoach.capture.video_file import VideoFileSource
 from livecoach.config.schema import load_config
@@ -40,6 +40,28 @@ def test_chunks_cover_every_frame_once_in_order(count, workers, overlap):
         assert warm == max(0, start - overlap) and warm <= start <= stop
         kept.extend(range(start, stop))
     assert kept == list(range(count))
+
+
+@pytest.mark.parametrize("count,workers,overlap", [(1656, 2, 30), (1402, 3, 30), (300, 2, 30), (50, 1, 30)])
+def test_the_sessions_own_chunk_is_shortened_by_its_catch_up_over_the_workers_poses(count, workers, overlap):
+    bounds = stream_chunk_bounds(count, workers, overlap, catch_up_ratio=0.08)
+    kept = []
+    for warm, start, end in bounds:
+        stop = count if end is None else end
+        assert warm == max(0, start - overlap) and warm <= start <= stop
+        kept.extend(range(start, stop))
+    assert kept == list(range(count)) and len(bounds) == workers
+    if workers == 1:
+        return
+    sizes = [(count if end is None else end) - start for _, start, end in bounds]
+    # The session's chunk ends, then its logic runs over the workers' frames at 1/0.08 of the
+    # model's speed: that catch-up ends when the workers end their chunks (warm-up included).
+    session_done = sizes[0] + 0.08 * sum(sizes[1:])
+    if count // (2 * workers) < sizes[0] < count // workers:  # not held at a bound
+        assert session_done == pytest.approx(max(sizes[1:]) + overlap, abs=2)
+    assert sizes[0] <= min(sizes[1:])  # never longer than a worker's (a short clip: equal)
+    # Without a catch-up to hide, the chunks are as even as the warm-up allows.
+    assert stream_chunk_bounds(count, workers, overlap, catch_up_ratio=0.0) == chunk_bounds(count, workers, overlap)
 
 
 def test_a_missing_video_is_a_one_line_capture_error(tmp_path):

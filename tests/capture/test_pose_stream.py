@@ -16,7 +16,7 @@ import pytest
 
 from helpers import fake_pose_chunk
 from livecoach.capture.base import CaptureError
-from livecoach.capture.parallel import PoseStream, chunk_bounds
+from livecoach.capture.parallel import PoseStream, stream_chunk_bounds
 from livecoach.config.schema import load_config
 
 POSE = load_config().pose
@@ -36,7 +36,7 @@ def _stream(name: str, frames: int = 300, workers: int = 2) -> Iterator[PoseStre
 @pytest.mark.parametrize("frames,workers", [(300, 2), (361, 3)])
 def test_the_workers_poses_come_in_frame_order_from_the_first_frame_not_run_here(frames, workers):
     with _stream(f"clip-{frames}", frames, workers) as stream:
-        assert stream.in_process_end == chunk_bounds(frames, workers, 30)[1][1]
+        assert stream.in_process_end == stream_chunk_bounds(frames, workers, 30)[1][1]
         with pytest.raises(ValueError):
             stream.pose(stream.in_process_end - 1)  # this process's own frame
         poses = [stream.pose(i) for i in range(stream.in_process_end, frames)]
