@@ -245,6 +245,9 @@ class RecognitionConfig:
                                          "hold or a pause), above = moving (reps)")
     moving_after_s: float = setting(0.0, 30.0, doc="a first rep within this long makes a rep exercise; still "
                                     "for longer makes a hold")
+    top_pause_hold: str = setting(doc="a still pause at the top of a rep exercise, at least this hold "
+                                  "profile's min_hold_s long, is timed as this hold with its form rules "
+                                  "('' = pauses are not timed)")
     lookalikes: LookalikeConfig
 
 
@@ -429,4 +432,7 @@ def load_exercises(folder: Optional[Path] = None, user_dir: Optional[Path] = Non
             if target and target not in profiles:
                 raise ConfigError(f"{raw[name][1]}: {key} = {target!r}: no such exercise profile")
     recognition = build(RecognitionConfig, recog_data, "", recog_source)
+    pause = recognition.top_pause_hold
+    if pause and (pause not in profiles or profiles[pause].kind != "hold"):
+        raise ConfigError(f"{recog_source}: top_pause_hold = {pause!r}: no such hold profile")
     return ExerciseLibrary(profiles, recognition, {n: raw[n][1] for n in raw})

@@ -62,7 +62,7 @@ def event_to_dict(event: Event) -> Dict[str, Any]:
         return _versioned({"type": "hold", "t": _num(h.t_end_s), "exercise": h.exercise,
                            "t_start": _num(h.t_start_s), "t_end": _num(h.t_end_s),
                            "seconds_total": _num(h.seconds_total), "seconds_good": _num(h.seconds_good),
-                           "faults": list(h.faults)})
+                           "faults": list(h.faults), "top_pause": h.top_pause})
     if isinstance(event, SessionEnd):
         return _versioned({"type": "session_end", "t": _num(event.t_s), "reps": event.reps,
                            "no_reps": event.no_reps, "frames": event.frames,
@@ -135,7 +135,8 @@ def describe(event: Event) -> str:
     if isinstance(event, HoldEnd):
         h = event.record
         broke = f", broken by {', '.join(h.faults)}" if h.faults else ""
-        return (f"[{h.t_end_s:7.2f}s] hold {h.exercise}: {h.seconds_good:.1f}s in good form of "
+        what = "pause at the top, as a " if h.top_pause else "hold "
+        return (f"[{h.t_end_s:7.2f}s] {what}{h.exercise}: {h.seconds_good:.1f}s in good form of "
                 f"{h.seconds_total:.1f}s{broke}")
     if isinstance(event, SessionEnd):
         dropped = f", {event.dropped_frames} dropped" if event.dropped_frames else ""

@@ -30,7 +30,7 @@ from livecoach.logic.exercise_faults import ExerciseFaultJudge
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.faults import FaultChecker
 from livecoach.logic.features import FeatureExtractor
-from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimers
+from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimer, HoldTimers, TopPauseTimer
 from livecoach.logic.reps import RepCounter, make_record
 from livecoach.logic.verdict import form_verdict
 from livecoach.types import (Cue, CueEvent, CueKind, Event, ExerciseChange, FaultEvent, Features, HoldEnd,
@@ -114,6 +114,11 @@ class SessionAnalyzer:
         self._rep_confirmed = exercise is not None  # forced: never a guess
         self._depth_exercise: Optional[str] = None
         self.holds = HoldTimers(self.library, target_s=hold_target_s, texts=dict(config.cues.texts))
+        pause_hold = self.library.recognition.top_pause_hold
+        # Pauses at the top of a rep exercise, timed as a plank (not when a hold is forced: that
+        # hold's own timer times it).
+        self.top_pauses = TopPauseTimer(HoldTimer(self.library[pause_hold], self.library.recognition)) \
+            if pause_hold and (exercise is None or self.library[exercise].kind == "reps") else None
         self.hold_step: Optional[HoldStep] = None  # the recognised hold's timer after the last frame
         self.exercises: List[str] = []  # exercises named or done, in the order first seen
         self.closing_events: Tuple[Event, ...] = ()
@@ -210,6 +215,13 @@ class SessionAnalyzer:
         for hold in finished_holds:
             self._seen(hold.exercise)
             events.append(HoldEnd(hold))
+        if self.top_pauses is not None:
+            pause = self.top_pauses.update(t_s, recognition.posture if pose is not None else None, result.phase,
+                                           recognition.in_position, feats.elbow_angle_deg if feats else math.nan,
+                                           named_hold=recognition.kind == "hold")
+            if pause is not None:
+                self.holds.records.append(pause)
+                events.append(HoldEnd(pause))
         if self.cue_policy is not None:
             for cue in self.cue_policy.on_events(t_s, tuple(events)):
                 events.append(CueEvent(cue))
@@ -235,6 +247,10 @@ class SessionAnalyzer:
         closing = self.holds.finish(t_s)
         for hold in closing:
             self._seen(hold.exercise)
+        pause = self.top_pauses.finish(t_s) if self.top_pauses is not None else None
+        if pause is not None:
+            self.holds.records.append(pause)
+            closing += (pause,)
         self.closing_events = tuple(HoldEnd(h) for h in closing)
         return SessionEnd(t_s=t_s, reps=self.counter.reps, no_reps=self.counter.no_reps, frames=frames,
                           frames_with_pose=frames_with_pose, fps=fps, dropped_frames=dropped,

@@ -23,7 +23,7 @@ from typing import Dict, List, Mapping, Optional, Tuple, Union
 from livecoach.config.exercises import ExerciseLibrary, ExerciseProfile, RecognitionConfig
 from livecoach.logic.exercises import match_profile
 from livecoach.logic.posture import Posture, measure_posture
-from livecoach.types import PoseFrame
+from livecoach.types import Phase, PoseFrame
 
 #: Hold event kinds, in the order they can happen.
 HOLD_EVENT_KINDS = ("start", "tick", "break", "restored", "target", "end")
@@ -55,6 +55,7 @@ class HoldRecord:
     faults: Tuple[str, ...]  # faults that broke the hold, first occurrence order
     breaks: Tuple[Tuple[float, str], ...]  # (t_s, fault) of every break
     target_s: Optional[float] = None
+    top_pause: bool = False  # a pause at the top of a rep exercise (:class:`TopPauseTimer`), not a hold set
 
     @property
     def reached_target(self) -> bool:
@@ -123,26 +124,35 @@ class HoldTimer:
     # -- per-frame judgement
     def judge(self, posture: Posture) -> Tuple[bool, Optional[str]]:
         """(in position, fault or None) for one frame's posture."""
-        spec, pos = self.spec, self.profile.position
         if match_profile(posture, self.profile, self.recognition).score < self.recognition.min_confidence:
             return False, None
-        if spec.arms_straight_min_deg > 0 and not (posture.elbow_angle_deg >= spec.arms_straight_min_deg):
+        if not self.arms_straight(posture):
             return False, None  # bent arms: a push-up, not a straight-arm hold
+        return True, self.form_fault(posture)
+
+    def arms_straight(self, posture: Posture) -> bool:
+        """The arms are as straight as the hold needs (always true for a hold on bent arms)."""
+        limit = self.spec.arms_straight_min_deg
+        return not limit > 0 or posture.elbow_angle_deg >= limit
+
+    def form_fault(self, posture: Posture) -> Optional[str]:
+        """The hold's form fault on this posture (None: good form, or not measurable)."""
+        spec, pos = self.spec, self.profile.position
         enabled = self.profile.faults.enabled
         offset = getattr(posture, f"hip_offset_{pos.body_end}_frac")
         if not math.isnan(offset):
             if spec.hips_up_min_frac > -1.0:
                 if -offset < spec.hips_up_min_frac and "hip_sag" in enabled:
-                    return True, "hip_sag"
+                    return "hip_sag"
             else:
                 if offset > spec.line_tolerance_frac and "hip_sag" in enabled:
-                    return True, "hip_sag"
+                    return "hip_sag"
                 if offset < -spec.line_tolerance_frac and "hip_pike" in enabled:
-                    return True, "hip_pike"
+                    return "hip_pike"
         if "knees_bent" in enabled and spec.knees_straight_min_deg > 0 \
                 and posture.knee_angle_deg < spec.knees_straight_min_deg:
-            return True, "knees_bent"
-        return True, None
+            return "knees_bent"
+        return None
 
     def _event(self, kind: str, t_s: float, fault: Optional[str] = None, key: str = "", **values: object) -> HoldEvent:
         text = _fmt(self.texts.get(key, ""), **values) if key else ""
@@ -301,3 +311,73 @@ class HoldTimers:
             self._named[name] = False
         self.records.extend(out)
         return tuple(out)
+
+
+class TopPauseTimer:
+    """A still pause at the top of a rep exercise, timed as the hold ``timer`` times (the
+    recogniser's ``top_pause_hold``: the plank).
+
+    Trainers treat the top of a push-up as a plank, and a person who waits there before the
+    first rep, between reps or after the last holds one. Frames count while the person is in
+    position and the rep counter is at the top (before its first rep: the arms straight); a
+    stretch of them (gaps up to the hold's ``break_after_s`` bridged) at least the hold's
+    ``min_hold_s`` long becomes a :class:`HoldRecord` with ``top_pause`` set. Good-form seconds
+    are judged by the hold's form rules (the body one line from head to heels, the knees
+    straight: on knee push-ups the knees are bent, so no second of a top pause is in good form).
+    Nothing is spoken. A stretch during which the recogniser names a hold is that hold's, not a
+    pause (``named_hold``).
+    """
+
+    def __init__(self, timer: HoldTimer) -> None:
+        self.timer = timer
+        self.spec = timer.spec
+        self._reset()
+
+    def _reset(self) -> None:
+        self._t_start: Optional[float] = None
+        self._t_last: Optional[float] = None
+        self._good = 0.0
+        self._fault_s: Dict[str, float] = {}
+        self._named_hold = False
+
+    def update(self, t_s: float, posture: Optional[Posture], phase: Phase, in_position: bool,
+               elbow_deg: float = math.nan, named_hold: bool = False) -> Optional[HoldRecord]:
+        """One frame: the rep counter's ``phase``, the recogniser's ``in_position`` and ``posture``
+        (None: no pose), the elbow angle of this frame (``elbow_deg``: the recogniser's posture
+        is a window's median and lags a second). Returns the record of a pause that ended here."""
+        record: Optional[HoldRecord] = None
+        # At the top: the counter says so, or (before it has seen the person settle, the first
+        # pause) the arms are as straight as the hold needs.
+        waiting_straight = phase == Phase.NOT_IN_POSITION and elbow_deg >= self.spec.arms_straight_min_deg
+        paused = in_position and posture is not None and (phase == Phase.TOP or waiting_straight)
+        if self._t_last is not None and t_s - self._t_last > self.spec.break_after_s:
+            record = self._end()  # away from the top longer than a break: the pause is over
+        if paused:
+            assert posture is not None
+            if self._t_start is None:
+                self._t_start = t_s
+            else:
+                dt = t_s - (self._t_last if self._t_last is not None else t_s)
+                fault = self.timer.form_fault(posture)
+                if fault is None:
+                    self._good += dt
+                else:
+                    self._fault_s[fault] = self._fault_s.get(fault, 0.0) + dt
+            self._t_last = t_s
+            self._named_hold = self._named_hold or named_hold
+        return record
+
+    def finish(self, t_s: float) -> Optional[HoldRecord]:
+        """The session ended: the pause running, if long enough."""
+        return self._end()
+
+    def _end(self) -> Optional[HoldRecord]:
+        start, last, named = self._t_start, self._t_last, self._named_hold
+        good, faults = self._good, self._fault_s
+        self._reset()
+        if start is None or last is None or named or last - start < self.spec.min_hold_s - 1e-9:
+            return None
+        lasting = tuple(f for f, secs in faults.items() if secs >= self.spec.break_after_s - 1e-9)
+        return HoldRecord(exercise=self.timer.profile.name, t_start_s=start, t_end_s=last,
+                          seconds_total=last - start, seconds_good=min(good, last - start),
+                          faults=lasting, breaks=(), top_pause=True)

@@ -256,7 +256,10 @@ def test_events_v2_fields():
                       faults=("hip_sag",), breaks=((10.0, "hip_sag"),))
     assert event_to_dict(HoldEnd(hold)) == {
         "type": "hold", "t": 31.5, "exercise": "plank", "t_start": 1.0, "t_end": 31.5, "seconds_total": 30.5,
-        "seconds_good": 28.25, "faults": ["hip_sag"], "v": 2}
+        "seconds_good": 28.25, "faults": ["hip_sag"], "top_pause": False, "v": 2}
+    pause = dataclasses.replace(hold, top_pause=True)
+    assert event_to_dict(HoldEnd(pause))["top_pause"] is True
+    assert "pause at the top, as a plank" in describe(HoldEnd(pause))
     assert "28.2s in good form" in describe(HoldEnd(hold)) or "28.3s in good form" in describe(HoldEnd(hold))
     end = event_to_dict(SessionEnd(t_s=40.0, reps=3, no_reps=0, frames=10, frames_with_pose=10, fps=30.0,
                                    holds=1, exercises=("knee", "plank")))
@@ -341,3 +344,31 @@ def test_the_push_ups_inside_burpees_are_rep_cycles_not_lookalikes():
                    "under [reps] full_depth_min_frac = 0.45: no-reps 'not deep enough'")
 def test_all_three_burpee_push_ups_are_reps():
     assert _replay_burpees().reps == 3
+
+
+# --------------------------------------------------------------------------- pauses at the top
+#: Labelled pauses at the top (variants set, ``is_top_pause``): (start s, end s, good_form_s).
+TOP_PAUSES = {
+    "variants__fitnease__wide_arm_pushups.jsonl.gz": ((0.0, 2.29, 2.25), (11.67, 14.16, 2.46)),
+    "variants__fitnease__wall_pushups.jsonl.gz": ((5.77, 8.25, 2.43),),
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(TOP_PAUSES))
+def test_pauses_at_the_top_of_push_ups_are_timed_as_planks_and_change_no_count(fixture):
+    _, frames = read_recording(LANDMARKS / fixture)
+    analyzer = SessionAnalyzer(CFG)
+    events = []
+    for rec in frames:
+        events += analyzer.update(rec.t_s, rec.frame_index, rec.pose).events
+    analyzer.finish(frames[-1].t_s, len(frames), len(frames), 30.0, 0, "end_of_source")
+    events += analyzer.closing_events
+    pauses = [e.record for e in events if isinstance(e, HoldEnd)]
+    assert all(p.top_pause and p.exercise == "plank" for p in pauses)
+    assert len(pauses) == len(TOP_PAUSES[fixture])
+    for pause, (start, end, good) in zip(pauses, TOP_PAUSES[fixture]):
+        assert min(pause.t_end_s, end) - max(pause.t_start_s, start) >= 0.8 * (end - start)
+        assert abs(pause.seconds_good - good) <= 1.0  # issue 10's target for a hold
+    assert analyzer.reps == {"variants__fitnease__wide_arm_pushups.jsonl.gz": 5,
+                             "variants__fitnease__wall_pushups.jsonl.gz": 5}[fixture]
+    assert "plank" not in analyzer.exercises  # a pause is not a plank set

@@ -145,3 +145,74 @@ def test_recorded_holds_are_timed_within_a_second(name, exercise, good_form_s):
 def test_recorded_mountain_climbers_and_knee_push_ups_time_no_long_hold():
     for name in ("fitnease__mountain_climbers_slow", "fitnease__knee_pushups"):
         assert all(r.seconds_good < 2.5 for r in replay_holds(name)), name
+
+
+# --------------------------------------------------------------------------- pauses at the top
+from livecoach.logic.holds import TopPauseTimer  # noqa: E402
+from livecoach.types import Phase  # noqa: E402
+
+KNEES_BENT = dataclasses.replace(PLANK, knee_angle_deg=90.0)
+
+
+def pause_timer() -> TopPauseTimer:
+    return TopPauseTimer(HoldTimer(LIB["plank"], CFG))
+
+
+def feed_pause(timer: TopPauseTimer, posture, t0: float, seconds: float, phase: Phase = Phase.TOP,
+               in_position: bool = True, elbow_deg: float = 170.0, named_hold: bool = False):
+    n = int(round(seconds * FPS))
+    return [r for i in range(n)
+            for r in [timer.update(t0 + i * DT, posture, phase, in_position, elbow_deg, named_hold)] if r is not None]
+
+
+def test_a_pause_at_the_top_as_long_as_a_plank_is_timed_with_the_planks_form_rules():
+    timer = pause_timer()
+    assert feed_pause(timer, PLANK, 0.0, 2.0) + feed_pause(timer, SAGGING, 2.0, 1.0) == []
+    (pause,) = feed_pause(timer, PLANK, 3.0, 1.0, phase=Phase.DESCENT)  # the next rep starts: it is over
+    assert pause.top_pause and pause.exercise == "plank"
+    assert pause.t_start_s == 0.0 and pause.seconds_total == pytest.approx(3.0 - DT)
+    assert pause.seconds_good == pytest.approx(2.0, abs=2 * DT) and pause.faults == ("hip_sag",)
+
+
+def test_a_top_between_reps_shorter_than_a_plank_hold_is_no_pause():
+    timer = pause_timer()
+    spec = LIB["plank"].hold
+    for rep in range(4):  # the top of each rep lasts just under min_hold_s
+        t0 = rep * (spec.min_hold_s + 1.0)
+        assert feed_pause(timer, PLANK, t0, spec.min_hold_s - 0.1) == []
+        assert feed_pause(timer, BENT_ARMS, t0 + spec.min_hold_s - 0.1, 1.1, phase=Phase.BOTTOM) == []
+    assert timer.finish(99.0) is None
+
+
+def test_knee_push_ups_pause_with_bent_knees_so_not_a_second_of_it_is_in_good_form():
+    timer = pause_timer()
+    feed_pause(timer, KNEES_BENT, 0.0, 2.5)
+    pause = timer.finish(2.5)
+    assert pause is not None and pause.seconds_good == 0.0 and pause.faults == ("knees_bent",)
+
+
+def test_a_short_gap_is_bridged_a_long_one_ends_the_pause():
+    timer = pause_timer()
+    spec = LIB["plank"].hold
+    feed_pause(timer, PLANK, 0.0, 1.2)
+    feed_pause(timer, None, 1.2, spec.break_after_s - 0.1)  # no pose for a moment
+    assert feed_pause(timer, PLANK, 1.2 + spec.break_after_s - 0.1, 1.2) == []
+    (pause,) = feed_pause(timer, PLANK, 10.0, 0.1)  # back after a long gap: a new stretch
+    assert pause.t_start_s == 0.0 and pause.seconds_total >= spec.min_hold_s
+
+
+def test_before_the_counter_has_settled_only_straight_arms_are_a_pause():
+    timer = pause_timer()
+    feed_pause(timer, PLANK, 0.0, 3.0, phase=Phase.NOT_IN_POSITION, elbow_deg=100.0)  # resting on bent arms
+    assert timer.finish(3.0) is None
+    feed_pause(timer, PLANK, 0.0, 3.0, phase=Phase.NOT_IN_POSITION, elbow_deg=165.0)
+    assert timer.finish(3.0) is not None
+
+
+def test_a_stretch_the_recogniser_names_a_hold_is_that_holds_not_a_pause_nor_out_of_position():
+    timer = pause_timer()
+    feed_pause(timer, PLANK, 0.0, 2.0)
+    feed_pause(timer, PLANK, 2.0, 2.0, named_hold=True)
+    assert timer.finish(4.0) is None
+    feed_pause(timer, PLANK, 5.0, 3.0, in_position=False)
+    assert timer.finish(8.0) is None
