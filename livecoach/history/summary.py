@@ -6,9 +6,10 @@ import math
 import textwrap
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from livecoach.history.data import SessionData, StoredSet
+from livecoach.logic.holds import HoldRecord
 
 
 def fault_label(name: str) -> str:
@@ -217,3 +218,19 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
             lines += ["    " + w for w in wrapped[1:]]
     return "\n".join(lines)
 
+
+
+def format_holds(holds: Sequence[HoldRecord], titles: Mapping[str, str]) -> List[str]:
+    """The terminal lines of a session's timed holds and pauses at the top (empty: none):
+    seconds in good form of seconds held and what broke the form. ``titles``: exercise name ->
+    its profile's title."""
+    if not holds:
+        return []
+    lines = ["", "  Holds:"]
+    for hold in holds:
+        title = titles.get(hold.exercise, hold.exercise)
+        what = f"pause at the top ({title.lower()})" if hold.top_pause else title
+        broke = f"; broken by {', '.join(fault_label_plain(f) for f in hold.faults)}" if hold.faults else ""
+        lines.append(f"  {_clock(hold.t_start_s):>6}  {what}: {hold.seconds_good:.1f} s in good form of "
+                     f"{hold.seconds_total:.1f} s{broke}")
+    return lines

@@ -49,3 +49,21 @@ def test_replay_with_a_forced_exercise_files_every_rep_under_it(tmp_path: Path) 
     assert reps and all(r["exercise"] == "knee" and "knees_bent" not in r["faults"] for r in reps)
     assert [line["exercise"] for line in lines if line["type"] == "exercise"] == ["knee"]
     assert lines[-1]["exercises"] == ["knee"]
+
+
+def test_a_plank_on_its_own_ends_with_what_was_held_not_no_push_up_seen(tmp_path: Path) -> None:
+    result = run_cli("replay", str(FIXTURES / "landmarks" / "variants__fitnease__plank.jsonl.gz"),
+                     "--data-dir", str(tmp_path), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "Forearm plank: 8.4 s in good form of 8.4 s" in result.stdout
+    assert "No push-up was seen" not in result.stdout and "not kept in the history" in result.stdout
+
+
+def test_the_summary_lists_pauses_at_the_top_after_the_reps(tmp_path: Path) -> None:
+    result = run_cli("replay", str(FIXTURES / "landmarks" / "variants__fitnease__wide_arm_pushups.jsonl.gz"),
+                     "--data-dir", str(tmp_path), "--quiet")
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout[result.stdout.index("Reps 5"):]
+    holds = summary[summary.index("Holds:"):].splitlines()[1:]
+    assert len(holds) == 2 and all("pause at the top (plank):" in line for line in holds)
+    assert "2.2 s in good form of 2.2 s" in holds[0] and "broken by hip pike" in holds[1]
