@@ -238,6 +238,11 @@ class SecondPersonWatchingEstimator(ForwardsAsynchrony):
             finally:
                 look.done.set()
 
+    def wait_until_loaded(self, timeout_s: float) -> bool:
+        """Wait for the second model's load to be over (done or failed); False on timeout. A
+        session does not wait (its first frames run meanwhile); a benchmark of the steady state does."""
+        return self._loaded.wait(timeout_s)
+
     @property
     def inner(self) -> PoseEstimator:
         """The wrapped estimator (the session's tracker)."""

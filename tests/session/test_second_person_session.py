@@ -297,6 +297,7 @@ def test_the_second_model_loads_on_the_look_thread_while_the_session_goes_on():
     started = time.monotonic()
     wrapped = SecondPersonWatchingEstimator(RecordedEstimator({0: pose}), detector)
     assert time.monotonic() - started < 0.2  # not waiting for the load
+    assert not wrapped.wait_until_loaded(0.05) and wrapped.wait_until_loaded(5.0)
     wrapped.estimate(Frame(0, 1.0, IMAGE))
     sightings = wrapped.take_sightings(1.25)  # the first look waits for the load, then for itself
     assert [s.t_s for s in sightings] == [1.0] and not wrapped.failed
