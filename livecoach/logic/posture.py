@@ -17,6 +17,7 @@ import numpy as np
 
 from livecoach.config.exercises import RecognitionConfig
 from livecoach.landmarks import Landmark
+from livecoach.logic.geometry import vector_length
 from livecoach.types import PoseFrame
 
 L = Landmark
@@ -94,7 +95,7 @@ def _joint_angle(a: Optional[np.ndarray], b: Optional[np.ndarray], c: Optional[n
     if a is None or b is None or c is None:
         return NAN
     v1, v2 = a - b, c - b
-    n = float(np.linalg.norm(v1) * np.linalg.norm(v2))
+    n = float(vector_length(v1) * vector_length(v2))
     if n <= 1e-12:
         return NAN
     return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(v1, v2)) / n))))
@@ -109,12 +110,12 @@ def _line_offset_frac(start: np.ndarray, end: np.ndarray, point: np.ndarray) -> 
     """Offset of ``point`` from the line start->end in the vertical plane through it, as a
     fraction of the line's length; + toward the floor. nan for a vertical line."""
     d = end - start
-    length = float(np.linalg.norm(d))
+    length = float(vector_length(d))
     if length <= 1e-9:
         return NAN
     du = d / length
     down = np.array([0.0, 1.0, 0.0]) - float(du[1]) * du  # gravity minus its part along the line
-    nd = float(np.linalg.norm(down))
+    nd = float(vector_length(down))
     if nd < 0.2:  # line within ~12 degrees of vertical: "toward the floor" is not defined
         return NAN
     down /= nd
@@ -137,7 +138,7 @@ def measure_posture(pose: PoseFrame, config: RecognitionConfig) -> Posture:
             if end is None:
                 continue
             line = sh - end
-            length = float(np.linalg.norm(line))
+            length = float(vector_length(line))
             out[f"body_angle_{suffix}_deg"] = _angle_to_floor_deg(line)
             if wrist is not None and length > 1e-6:
                 out[f"hands_height_{suffix}_frac"] = (_height(wrist) - _height(end)) / length
@@ -160,7 +161,7 @@ def measure_posture(pose: PoseFrame, config: RecognitionConfig) -> Posture:
         hips[name] = _joint_angle(s, h, k)
         knees[name] = _joint_angle(h, k, a)
         if s is not None and e is not None and w is not None:
-            arms.append(float(np.linalg.norm(s - e) + np.linalg.norm(e - w)))
+            arms.append(float(vector_length(s - e) + vector_length(e - w)))
     out["forearm_angle_deg"] = _nanmean(forearms)
     out["elbow_angle_deg"] = _nanmean(elbows)
     out["hip_angle_left_deg"], out["hip_angle_right_deg"] = hips["left"], hips["right"]
@@ -171,7 +172,7 @@ def measure_posture(pose: PoseFrame, config: RecognitionConfig) -> Posture:
     if ls is not None and rs is not None:
         out["shoulder_tilt_deg"] = _angle_to_floor_deg(ls - rs, signed=False)
     if knee is not None and ankle is not None:
-        shin = float(np.linalg.norm(knee - ankle))
+        shin = float(vector_length(knee - ankle))
         if shin > 1e-6:
             out["knee_above_ankle_frac"] = (_height(knee) - _height(ankle)) / shin
     arm = _nanmean(arms) if arms else NAN
@@ -204,8 +205,8 @@ def _looks_along_body(pose: PoseFrame, config: RecognitionConfig) -> bool:
         return False
     ls, rs = pose.xy(L.LEFT_SHOULDER).astype(float), pose.xy(L.RIGHT_SHOULDER).astype(float)
     torso = (ls + rs) / 2 - (pose.xy(L.LEFT_HIP).astype(float) + pose.xy(L.RIGHT_HIP).astype(float)) / 2
-    length = float(np.linalg.norm(torso))
-    ratio = float(np.linalg.norm(ls - rs)) / max(length, 1e-6)
+    length = float(vector_length(torso))
+    ratio = float(vector_length(ls - rs)) / max(length, 1e-6)
     if ratio >= config.along_body_min_shoulder_frac:
         return True
     upright = math.degrees(math.atan2(abs(float(torso[1])), abs(float(torso[0])) + 1e-9)) >= config.upright_image_min_deg
@@ -224,11 +225,11 @@ def _hand_width_ratio(pose: PoseFrame, config: RecognitionConfig) -> float:
     if any(pose.vis(lm) < v for lm in need):
         return NAN
     ls, rs = pose.xy(L.LEFT_SHOULDER).astype(float), pose.xy(L.RIGHT_SHOULDER).astype(float)
-    width = float(np.linalg.norm(ls - rs))
-    torso = float(np.linalg.norm((ls + rs) / 2 - (pose.xy(L.LEFT_HIP) + pose.xy(L.RIGHT_HIP)) / 2))
+    width = float(vector_length(ls - rs))
+    torso = float(vector_length((ls + rs) / 2 - (pose.xy(L.LEFT_HIP) + pose.xy(L.RIGHT_HIP)) / 2))
     if torso <= 1e-6 or width < config.hand_width_min_shoulder_frac * torso:
         return NAN
-    return float(np.linalg.norm(pose.xy(L.LEFT_WRIST) - pose.xy(L.RIGHT_WRIST))) / width
+    return float(vector_length(pose.xy(L.LEFT_WRIST) - pose.xy(L.RIGHT_WRIST))) / width
 
 
 def _wrist_gap(pose: PoseFrame, min_vis: float) -> float:
@@ -238,7 +239,7 @@ def _wrist_gap(pose: PoseFrame, min_vis: float) -> float:
     arms = []
     for s_lm, e_lm, w_lm, *_ in _SIDES.values():
         if pose.vis(s_lm) >= min_vis and pose.vis(e_lm) >= min_vis:
-            arms.append(float(np.linalg.norm(pose.xy(s_lm) - pose.xy(e_lm)) + np.linalg.norm(pose.xy(e_lm) - pose.xy(w_lm))))
+            arms.append(float(vector_length(pose.xy(s_lm) - pose.xy(e_lm)) + vector_length(pose.xy(e_lm) - pose.xy(w_lm))))
     arm = max(arms) if arms else 0.0
     if arm <= 1e-6:
         return NAN

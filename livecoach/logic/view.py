@@ -15,10 +15,8 @@ import functools
 import math
 from typing import Deque, Dict, Optional, Tuple
 
-import numpy as np
-
 from livecoach.config.schema import Config, FeaturesConfig, ViewConfig, load_config
-from livecoach.logic.geometry import facing_side, torso_upright_in_image
+from livecoach.logic.geometry import facing_side, torso_upright_in_image, vector_length
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, PoseFrame, View
 
@@ -30,10 +28,10 @@ def shoulder_width_ratio(pose: PoseFrame, min_visibility: float = 0.0) -> float:
     for lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP):
         if pose.vis(lm) < min_visibility:
             return math.nan
-    width = float(np.linalg.norm(pose.xy(L.LEFT_SHOULDER) - pose.xy(L.RIGHT_SHOULDER)))
+    width = float(vector_length(pose.xy(L.LEFT_SHOULDER) - pose.xy(L.RIGHT_SHOULDER)))
     sh = (pose.xy(L.LEFT_SHOULDER) + pose.xy(L.RIGHT_SHOULDER)) / 2.0
     hp = (pose.xy(L.LEFT_HIP) + pose.xy(L.RIGHT_HIP)) / 2.0
-    torso = float(np.linalg.norm(sh - hp))
+    torso = float(vector_length(sh - hp))
     return width / max(torso, 1e-6)
 
 
