@@ -240,3 +240,17 @@ def test_feature_extractor_fills_the_new_fields():
     assert f is not None and abs(f.hip_offset_knee_frac) < 0.01
     g = FeatureExtractor(CFG.features).update(front_bottom(70.0))
     assert g is not None and g.elbow_flare_deg == pytest.approx(70.0, abs=1.0)
+
+
+def test_vector_length_is_numpys_norm_bit_for_bit_in_the_vectors_precision():
+    import numpy as np
+
+    from livecoach.logic.geometry import vector_length
+
+    rng = np.random.default_rng(7)
+    for dtype in (np.float32, np.float64):
+        for size in (2, 3):
+            for _ in range(2000):
+                v = (rng.normal(size=size) * rng.uniform(1e-3, 1e3)).astype(dtype)
+                expected, got = np.linalg.norm(v), vector_length(v)
+                assert got == expected and np.asarray(got).dtype == expected.dtype
