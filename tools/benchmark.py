@@ -171,9 +171,6 @@ def pipeline_run(config: Config, name: str, images: List[Any], fps: float, paced
     # The estimator as `train` builds it: the lighter-model fallback's switch and the look for a
     # second person every [capture] second_person_check_s (a second model run, on the pose thread).
     estimator = watch_for_second_person(switchable_estimator(config, live=True), config)
-    # Its second model loads on the look thread while a session's first frames run; the steady
-    # state is measured here, as before that load left the session's start.
-    getattr(estimator, "wait_until_loaded", lambda timeout_s: True)(60.0)
     capture = CaptureThread(MemorySource(name, images, fps, paced))
     with tempfile.TemporaryDirectory() as tmp:
         recorder = SessionRecorder(Path(tmp) / "history.sqlite", config, save_frames="bottom")

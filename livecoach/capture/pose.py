@@ -77,7 +77,6 @@ def import_mediapipe() -> Any:
         if stand_in is not None and sys.modules.get("matplotlib.pyplot") is stand_in:
             del sys.modules["matplotlib.pyplot"]
     return mediapipe
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 _MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}

@@ -174,8 +174,8 @@ class SecondPersonWatchingEstimator(ForwardsAsynchrony):
         self._thread: Optional[threading.Thread] = None
         self.looks = 0
         self.failed = False
-        # The look thread starts now and loads the detector's model first: the session's start
-        # (its own model loading, the capture) goes on meanwhile instead of waiting ~0.6 s.
+        # The look thread starts now and loads the detector's model first (MediaPipe's graph
+        # stays on the thread that uses it); :meth:`wait_until_loaded` waits for that.
         self._start_thread()
 
     def estimate(self, frame: Frame) -> Optional[PoseFrame]:
@@ -239,8 +239,7 @@ class SecondPersonWatchingEstimator(ForwardsAsynchrony):
                 look.done.set()
 
     def wait_until_loaded(self, timeout_s: float) -> bool:
-        """Wait for the second model's load to be over (done or failed); False on timeout. A
-        session does not wait (its first frames run meanwhile); a benchmark of the steady state does."""
+        """Wait for the second model's load to be over (done or failed); False on timeout."""
         return self._loaded.wait(timeout_s)
 
     @property

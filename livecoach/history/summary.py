@@ -219,7 +219,6 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
     return "\n".join(lines)
 
 
-
 def format_holds(holds: Sequence[HoldRecord], titles: Mapping[str, str]) -> List[str]:
     """The terminal lines of a session's timed holds and pauses at the top (empty: none):
     seconds in good form of seconds held and what broke the form. ``titles``: exercise name ->

@@ -127,10 +127,6 @@ def run_session(options: SessionOptions, config: Config) -> int:
             model = watch_for_second_person(pose_models.switchable_estimator(config, live=options.mode == "train"),
                                             config)  # [capture] second_person_check_s
             resources.append(model)
-            # Its second model loads on the look thread; the capture waits for it, as for the pose
-            # model: loading beside the first frames took the interpreter lock from the frame loop
-            # (a loaded machine processed few frames in a session's first seconds).
-            getattr(model, "wait_until_loaded", lambda timeout_s: True)(120.0)
             estimator = model
             notices = HeldNotices(enabled=not options.quiet)
             stopping_speaker = _start_speaker(config, options, clock, notices)

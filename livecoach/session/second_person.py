@@ -33,18 +33,25 @@ class SightingSource(Protocol):
     def take_sightings(self, up_to_t_s: float) -> List[Sighting]: ...
 
 
+#: How long a session's start waits for the second model (then its first look waits on).
+MODEL_LOAD_WAIT_S = 120.0
+
+
 def watch_for_second_person(estimator: Any, config: Config) -> Any:
     """``estimator`` wrapped to look for a second person every ``[capture] second_person_check_s``
-    seconds; ``estimator`` itself when that is 0. The second model loads on the looks' thread
-    while the session starts; when it cannot load, a warning says so and the session goes on
-    without the check (it is a notice, not worth failing a session for)."""
+    seconds; ``estimator`` itself when that is 0. Returns once the second model has loaded (on
+    the looks' thread): loading beside the first frames took the interpreter lock from the frame
+    loop. When it cannot load, a warning says so and the session goes on without the check (it
+    is a notice, not worth failing a session for)."""
     rules = rules_from_config(config.capture)
     if rules.check_s <= 0:
         return estimator
     detector = SecondPersonDetector(rules, model_complexity=config.pose.model_complexity,
                                     max_width=config.capture.inference_max_width,
                                     min_detection_confidence=config.pose.min_detection_confidence)
-    return SecondPersonWatchingEstimator(estimator, detector)
+    watching = SecondPersonWatchingEstimator(estimator, detector)
+    watching.wait_until_loaded(MODEL_LOAD_WAIT_S)
+    return watching
 
 
 def unwrapped(estimator: Any) -> Any:

@@ -220,3 +220,21 @@ def test_a_mural_at_the_edge_of_a_dimmed_clip_is_not_a_second_person(shared_vide
         image = apply_image_transform(dim, images[f.frame_index], f.frame_index)
         sighting = detector.look(Frame(f.frame_index, f.t_s, image), f.pose)
         assert not sighting.seen and sighting.reason in ("outside", "nobody"), sighting
+
+
+@pytest.mark.model
+def test_a_session_gets_its_second_person_watch_once_the_second_model_has_loaded():
+    from livecoach.session.second_person import watch_for_second_person
+
+    class Tracker:
+        def estimate(self, frame: Frame) -> Optional[PoseFrame]:
+            return None
+
+        def close(self) -> None:
+            pass
+
+    watching = watch_for_second_person(Tracker(), load_config())
+    try:
+        assert watching.wait_until_loaded(0.0) and not watching.failed  # loaded before it was handed over
+    finally:
+        watching.close()
