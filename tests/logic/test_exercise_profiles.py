@@ -133,3 +133,17 @@ def test_a_bad_user_profile_names_the_user_file(tmp_path):
     (user / "odd.toml").write_text('name = "odd"\nextends = "standard"\ntitle = "Odd"\n[rep]\nsignal = "hips"\n')
     with pytest.raises(ConfigError, match=r"mine/odd\.toml: rep\.signal = 'hips': must be one of"):
         load_exercises(user_dir=user)
+
+
+@pytest.mark.parametrize("value", ["standard", "no_such_hold"])
+def test_a_top_pause_hold_that_is_not_a_hold_profile_fails_naming_file_and_key(tmp_path, value):
+    from livecoach.config.exercises import load_exercises as load
+    from livecoach.config.toml_io import ConfigError as Error
+
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "_recognition.toml").write_text(f'top_pause_hold = "{value}"\n')
+    with pytest.raises(Error) as info:
+        load(user_dir=user)
+    assert "_recognition.toml" in str(info.value) and "top_pause_hold" in str(info.value)
+    assert load().recognition.top_pause_hold == "plank"  # the packaged setting
