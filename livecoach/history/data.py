@@ -10,6 +10,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 import numpy as np
 
 from livecoach.landmarks import Landmark
+from livecoach.logic.holds import HoldRecord
 from livecoach.logic.plan_events import SetResult
 from livecoach.types import Cue, CueKind, Fault, RepRecord, SessionEnd
 
@@ -74,6 +75,15 @@ class StoredSet:
 
 
 @dataclass(frozen=True)
+class StoredHold:
+    """A timed hold (or a pause at the top of push-ups, ``record.top_pause``) as stored, in the
+    order it ended (``seq``)."""
+
+    seq: int
+    record: HoldRecord
+
+
+@dataclass(frozen=True)
 class FrameSeries:
     """The per-frame features kept for plots: equal-length float arrays (nan = not measured)."""
 
@@ -97,6 +107,7 @@ class SessionData:
     cues: Tuple[Cue, ...]
     series: FrameSeries
     sets: Tuple["StoredSet", ...] = ()  # the sets of a --plan session, in the order they ended
+    holds: Tuple[StoredHold, ...] = ()  # timed holds and pauses at the top, in the order they ended
 
     @property
     def full_reps(self) -> Tuple[StoredRep, ...]:
@@ -178,6 +189,26 @@ def set_from_json(obj: Mapping[str, Any]) -> StoredSet:
                        set=int(obj.get("set", 1)), of=int(obj.get("of", 1)), round=int(obj.get("round", 1)),
                        rounds=int(obj.get("rounds", 1)))
     return StoredSet(seq=int(obj["seq"]), result=result, advice=obj.get("advice"), advice_to=obj.get("advice_to"))
+
+
+def hold_to_json(stored: StoredHold) -> Dict[str, Any]:
+    """Every field of a :class:`StoredHold` (for the session journal)."""
+    h = stored.record
+    return {"seq": int(stored.seq), "exercise": h.exercise, "t_start": num_or_none(h.t_start_s),
+            "t_end": num_or_none(h.t_end_s), "seconds_total": float(h.seconds_total),
+            "seconds_good": float(h.seconds_good), "faults": list(h.faults),
+            "breaks": [[num_or_none(t), fault] for t, fault in h.breaks], "target_s": num_or_none(h.target_s),
+            "top_pause": bool(h.top_pause)}
+
+
+def hold_from_json(obj: Mapping[str, Any]) -> StoredHold:
+    record = HoldRecord(exercise=obj["exercise"], t_start_s=float_or_nan(obj.get("t_start")),
+                        t_end_s=float_or_nan(obj.get("t_end")), seconds_total=float(obj["seconds_total"]),
+                        seconds_good=float(obj["seconds_good"]), faults=tuple(obj.get("faults", ())),
+                        breaks=tuple((float_or_nan(t), str(f)) for t, f in obj.get("breaks", ())),
+                        target_s=None if obj.get("target_s") is None else float(obj["target_s"]),
+                        top_pause=bool(obj.get("top_pause", False)))
+    return StoredHold(seq=int(obj["seq"]), record=record)
 
 
 def cue_to_json(cue: Cue) -> Dict[str, Any]:

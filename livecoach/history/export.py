@@ -8,7 +8,7 @@ import math
 from typing import Any, Dict
 
 from livecoach.formats.records import finite_round, rep_record_dict
-from livecoach.history.data import SessionData, StoredRep, set_to_json
+from livecoach.history.data import SessionData, StoredRep, hold_to_json, set_to_json
 from livecoach.history.summary import summarize
 
 EXPORT_FIELDS = ("session", "seq", "rep", "full", "t_start", "t_bottom", "t_end", "depth", "min_elbow_deg",
@@ -42,7 +42,7 @@ def export_csv(data: SessionData) -> str:
 
 
 def export_json(data: SessionData, config: Any) -> str:
-    """The whole session: info, summary, reps with fault details, a plan's sets, cues, the feature series."""
+    """The whole session: info, summary, reps with fault details, a plan's sets, holds, cues, the feature series."""
     info = data.info
     summary = summarize(data, config)
     reps = []
@@ -70,6 +70,7 @@ def export_json(data: SessionData, config: Any) -> str:
                                for a in summary.advice]},
         "reps": reps,
         "sets": [set_to_json(stored) for stored in data.sets],  # a --plan session's sets, in the order they ended
+        "holds": [hold_to_json(stored) for stored in data.holds],  # timed holds and pauses at the top
         "cues": [{"t": _num(c.t_s), "text": c.text, "key": c.key, "kind": c.kind.value, "fault": c.fault}
                  for c in data.cues],
         "series": {"t": [_num(v) for v in s.t_s], "elbow_angle_deg": [_num(v, 1) for v in s.elbow_angle_deg],

@@ -21,6 +21,7 @@ One line per record, ``{"k": kind, ...}``::
     picture  seq, jpeg (base64)          -- appended by the writer thread after the rep line
     cue      cue
     set      set (every field of a finished set of a --plan session, with the advice after it)
+    hold     hold (every field of a finished timed hold or pause at the top)
     series   chunk, n, columns, data (base64 of zlib'd little-endian float32, n x columns)
     end      ended_at, end (every SessionEnd field)
 """
@@ -38,8 +39,8 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-from livecoach.history.data import (SessionMeta, StoredSet, cue_to_json, end_to_json, num_or_none, rep_to_json,
-                                    set_to_json)
+from livecoach.history.data import (SessionMeta, StoredHold, StoredSet, cue_to_json, end_to_json, hold_to_json,
+                                    num_or_none, rep_to_json, set_to_json)
 from livecoach.history.schema import SERIES_COLUMNS
 from livecoach.types import Cue, RepRecord, SessionEnd
 
@@ -95,6 +96,10 @@ def cue_line(cue: Cue) -> Dict[str, Any]:
 
 def set_line(stored: StoredSet) -> Dict[str, Any]:
     return {"k": "set", "set": set_to_json(stored)}
+
+
+def hold_line(stored: StoredHold) -> Dict[str, Any]:
+    return {"k": "hold", "hold": hold_to_json(stored)}
 
 
 def series_line(chunk: int, rows: np.ndarray) -> Dict[str, Any]:

@@ -26,14 +26,16 @@ import numpy as np
 
 from livecoach.config.schema import config_as_dict
 from livecoach.history import journal as jr
-from livecoach.history.data import SessionMeta, StoredSet
+from livecoach.history.data import SessionMeta, StoredHold, StoredSet
 from livecoach.history.schema import PHASE_CODES, StoreError, db_path_for
 from livecoach.history.store import SessionStore
-from livecoach.history.writer import (BeginItem, CueItem, EndItem, HistoryWriter, RepItem, SeriesItem, SetItem,
-                                      StoreOutcome, now_iso)
+from livecoach.history.writer import (BeginItem, CueItem, EndItem, HistoryWriter, HoldItem, RepItem, SeriesItem,
+                                      SetItem, StoreOutcome, now_iso)
 from livecoach.landmarks import Landmark
+from livecoach.logic.holds import HoldRecord
 from livecoach.logic.plan_events import Advice, SetResult
-from livecoach.types import Cue, CueEvent, Features, LogicStep, Phase, PoseFrame, RepEvent, RepRecord, SessionEnd
+from livecoach.types import (Cue, CueEvent, Features, HoldEnd, LogicStep, Phase, PoseFrame, RepEvent, RepRecord,
+                             SessionEnd)
 
 # What the session needs to record itself, from one module.
 __all__ = ["SAVE_FRAMES_CHOICES", "SessionMeta", "SessionRecorder", "StoreError", "StoreOutcome", "db_path_for"]
@@ -96,6 +98,7 @@ class SessionRecorder:
         self.journal: Optional[jr.SessionJournal] = None
         self._seq = 0
         self._sets = 0
+        self._holds = 0
         self._chunk = 0
         self._series: List[Tuple[float, float, float, float, float]] = []
         self._frame_counter = 0
@@ -166,6 +169,11 @@ class SessionRecorder:
         return self._sets
 
     @property
+    def holds_written(self) -> int:
+        """Timed holds and pauses at the top handed to the history so far (:meth:`record_hold`)."""
+        return self._holds
+
+    @property
     def journal_path(self) -> Optional[Path]:
         return self.journal.path if self.journal is not None else None
 
@@ -186,6 +194,9 @@ class SessionRecorder:
                 self.journal.append(jr.cue_line(event.cue))
                 self._writer.submit(CueItem(event.cue))
                 dirty = True
+            elif isinstance(event, HoldEnd):
+                self.record_hold(event.record)
+                dirty = True
             # FaultEvents repeat the faults of the RepRecord, stored with it.
         if dirty or len(self._series) >= self._session.series_flush_frames:
             self._flush_series()
@@ -202,6 +213,18 @@ class SessionRecorder:
                            advice_to=advice.to_exercise if advice is not None else None)
         self.journal.append(jr.set_line(stored))
         self._writer.submit(SetItem(stored))
+
+    def record_hold(self, record: HoldRecord) -> None:
+        """Keep one finished timed hold or pause at the top (a hold still running when the
+        session ends comes from the analyzer's closing events, not from a step); journaled at
+        once and handed to the writer without waiting."""
+        if self._writer is None:
+            raise RuntimeError("SessionRecorder.record_hold() before start()")
+        self.check()
+        self._holds += 1
+        stored = StoredHold(seq=self._holds, record=record)
+        self.journal.append(jr.hold_line(stored))
+        self._writer.submit(HoldItem(stored))
 
     def record_cue(self, cue: Cue) -> None:
         """Keep a line said outside the logic's own events (a plan's announcement, counts, set-up

@@ -24,7 +24,7 @@ import numpy as np
 
 from livecoach.history import journal as jr
 from livecoach.history.data import (FrameSeries, SessionData, SessionInfo, SessionMeta, StoredRep, cue_from_json,
-                                    end_from_json, rep_from_json, set_from_json)
+                                    end_from_json, hold_from_json, rep_from_json, set_from_json)
 from livecoach.history.schema import SCHEMA_VERSION, SERIES_COLUMNS, StoreError
 from livecoach.history.store import SessionStore
 from livecoach.types import RepRecord
@@ -184,6 +184,11 @@ def import_journal_records(store: SessionStore, records: Sequence[dict]) -> Tupl
             if stored.seq not in have["sets"]:
                 store.add_set(sid, stored)
                 have["sets"].add(stored.seq)
+        elif kind == "hold":
+            hold = hold_from_json(r["hold"])
+            if hold.seq not in have["holds"]:
+                store.add_hold(sid, hold)
+                have["holds"].add(hold.seq)
         elif kind == "series":
             chunk = int(r["chunk"])
             if chunk not in have["chunks"]:
@@ -291,8 +296,9 @@ def load_journal_session(path: Path) -> SessionData:
         mean_score=_mean_score(full), top_fault=top)
     cues = tuple(cue_from_json(r["cue"]) for r in records if r.get("k") == "cue")
     sets = {s.seq: s for s in (set_from_json(r["set"]) for r in records if r.get("k") == "set")}
+    holds = {h.seq: h for h in (hold_from_json(r["hold"]) for r in records if r.get("k") == "hold")}
     return SessionData(info=info, config=b.get("config") or {}, reps=reps, cues=cues, series=series,
-                       sets=tuple(sets[k] for k in sorted(sets)))
+                       sets=tuple(sets[k] for k in sorted(sets)), holds=tuple(holds[k] for k in sorted(holds)))
 
 
 def _mean_score(full: Sequence[RepRecord]) -> Optional[float]:

@@ -2,7 +2,7 @@
 
 One database per user (``default_data_dir()/livecoach.db``), WAL mode, schema versioned.
 
-Tables (schema version 2)::
+Tables (schema version 3)::
 
     meta(key, value)                -- schema_version
     sessions(id, started_at, ended_at, source, mode, variant, app_version, config_json,
@@ -17,23 +17,28 @@ Tables (schema version 2)::
     sets(id, session_id, seq, plan, block, set_no, set_of, round, rounds, exercise, unit, target_min,
          target_max, reps, no_reps, bad_cycles, hold_s, rest_before_s, reason, t_start, t_end,
          advice, advice_to)             -- v2: the sets of a --plan session, in the order they ended
+    holds(id, session_id, seq, exercise, t_start, t_end, seconds_total, seconds_good, faults_json,
+          breaks_json, target_s, top_pause)  -- v3: timed holds and pauses at the top, in the order they ended
 
 Migrations run in order from the database's version to :data:`SCHEMA_VERSION`, each step in one
 ``BEGIN IMMEDIATE`` transaction (two LiveCoach processes opening an old database at once: the
-second sees the new version and does nothing). v1 -> v2 adds ``reps.exercise`` and ``sets``.
+second sees the new version and does nothing). v1 -> v2 adds ``reps.exercise`` and ``sets``; v2 -> v3
+adds ``holds``. Before the first step a copy of the file as it was is kept beside it
+(``livecoach.schema1.db`` for a version-1 history): nothing a migration could get wrong is lost.
 """
 from __future__ import annotations
 
 import os
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
 
 from livecoach.errors import EXIT_HISTORY, LiveCoachError
 from livecoach.types import Phase
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_FILENAME = "livecoach.db"
 
 #: Columns of the per-frame feature series, in blob order.
@@ -55,6 +60,19 @@ CREATE TABLE IF NOT EXISTS sets (
     advice TEXT, advice_to TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS sets_by_session ON sets(session_id, seq);
+"""
+
+_HOLDS_TABLE = """
+CREATE TABLE IF NOT EXISTS holds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    exercise TEXT NOT NULL, t_start REAL, t_end REAL,
+    seconds_total REAL NOT NULL, seconds_good REAL NOT NULL,
+    faults_json TEXT NOT NULL, breaks_json TEXT NOT NULL,
+    target_s REAL, top_pause INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS holds_by_session ON holds(session_id, seq);
 """
 
 _SCHEMA = """
@@ -117,7 +135,7 @@ CREATE TABLE IF NOT EXISTS frame_series (
     t0 REAL, t1 REAL, n INTEGER NOT NULL, columns TEXT NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (session_id, chunk)
 );
-""" + _SETS_TABLE
+""" + _SETS_TABLE + _HOLDS_TABLE
 
 
 class StoreError(LiveCoachError, RuntimeError):
@@ -167,13 +185,23 @@ def _to_v2(db: sqlite3.Connection) -> None:
     columns = {r[1] for r in db.execute("PRAGMA table_info(reps)")}
     if "exercise" not in columns:
         db.execute("ALTER TABLE reps ADD COLUMN exercise TEXT")
-    for statement in _SETS_TABLE.split(";"):
+    _create(db, _SETS_TABLE)
+
+
+def _to_v3(db: sqlite3.Connection) -> None:
+    """v2 -> v3: timed holds (and pauses at the top of push-ups)."""
+    _create(db, _HOLDS_TABLE)
+
+
+def _create(db: sqlite3.Connection, script: str) -> None:
+    # One statement at a time: executescript() would commit the step's transaction.
+    for statement in script.split(";"):
         if statement.strip():
             db.execute(statement)
 
 
 #: version -> the step that brings a database of version - 1 to it.
-MIGRATIONS = {2: _to_v2}
+MIGRATIONS = {2: _to_v2, 3: _to_v3}
 
 
 def _version(db: sqlite3.Connection) -> int:
@@ -196,6 +224,7 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
         if version == SCHEMA_VERSION:
             return
         if version >= 1:
+            keep_copy(db, path, version)
             _upgrade(db)
             return
     elif tables:
@@ -204,6 +233,47 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
     with db:
         db.executescript(_SCHEMA)
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+def copy_path_for(path: Path, version: int) -> Path:
+    """Where the copy of a history of schema ``version`` is kept before it is upgraded."""
+    return path.with_name(f"{path.stem}.schema{int(version)}{path.suffix}")
+
+
+def keep_copy(db: sqlite3.Connection, path: Path, version: int) -> Optional[Path]:
+    """Copy the database (SQLite's online backup: a consistent snapshot, WAL included) to
+    :func:`copy_path_for` unless a copy of that version is there already. Returns the copy's
+    path (None for a database that is not a file).
+
+    Two processes may upgrade at once: a snapshot taken after the other one's upgrade is not of
+    ``version`` and is thrown away (that process kept the right copy). Raises :class:`StoreError`
+    when the copy cannot be written (a full disk): the database is then not upgraded.
+    """
+    if not path.is_file():
+        return None
+    copy = copy_path_for(path, version)
+    if copy.exists():
+        return copy
+    part = copy.with_name(f"{copy.name}.{os.getpid()}-{threading.get_ident()}.part")
+    try:
+        target = sqlite3.connect(str(part))
+        try:
+            db.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            copied = _version(target)
+        finally:
+            target.close()
+        if copied == version and not copy.exists():
+            os.replace(part, copy)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot keep a copy of {path} before upgrading it to history schema {SCHEMA_VERSION} "
+                         f"({exc}); it was left as it was") from None
+    finally:
+        try:
+            part.unlink()
+        except OSError:
+            pass
+    return copy
 
 
 def _upgrade(db: sqlite3.Connection) -> None:

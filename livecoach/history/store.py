@@ -17,7 +17,8 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
-from livecoach.history.data import FrameSeries, SessionData, SessionInfo, SessionMeta, StoredRep, StoredSet
+from livecoach.history.data import (FrameSeries, SessionData, SessionInfo, SessionMeta, StoredHold, StoredRep,
+                                    StoredSet, hold_from_json, hold_to_json)
 from livecoach.history.data import fault_from_json as _fault_from_json
 from livecoach.history.data import fault_to_json as _fault_to_json
 from livecoach.history.data import float_or_nan as _float
@@ -28,7 +29,8 @@ from livecoach.logic.plan_events import SetResult
 from livecoach.types import Cue, CueKind, RepRecord, SessionEnd
 
 __all__ = ["DB_FILENAME", "PHASE_CODES", "SCHEMA_VERSION", "SERIES_COLUMNS", "FrameSeries", "SessionData",
-           "SessionInfo", "SessionMeta", "SessionStore", "StoreError", "StoredRep", "StoredSet", "db_path_for",
+           "SessionInfo", "SessionMeta", "SessionStore", "StoreError", "StoredHold", "StoredRep", "StoredSet",
+           "db_path_for",
            "default_data_dir", "reports_dir_for"]
 
 
@@ -138,7 +140,8 @@ class SessionStore:
 
     def stored_keys(self, session_id: int) -> Dict[str, Any]:
         """What is already stored of a session, for an idempotent journal import: rep ``seqs``
-        (with ``pictured`` seqs), series ``chunks``, ``cues`` as (t, text) and ``ended``."""
+        (with ``pictured`` seqs), series ``chunks``, ``cues`` as (t, text), ``ended``, and the seqs of
+        ``sets`` and ``holds``."""
         reps = self._db.execute("SELECT seq, bottom_jpeg IS NOT NULL FROM reps WHERE session_id=?",
                                 (session_id,)).fetchall()
         chunks = {int(r[0]) for r in self._db.execute("SELECT chunk FROM frame_series WHERE session_id=?",
@@ -147,8 +150,9 @@ class SessionStore:
             "SELECT t, text FROM cues WHERE session_id=?", (session_id,))}
         ended = self._db.execute("SELECT ended_at IS NOT NULL FROM sessions WHERE id=?", (session_id,)).fetchone()
         sets = {int(r[0]) for r in self._db.execute("SELECT seq FROM sets WHERE session_id=?", (session_id,))}
+        holds = {int(r[0]) for r in self._db.execute("SELECT seq FROM holds WHERE session_id=?", (session_id,))}
         return {"seqs": {int(s) for s, _p in reps}, "pictured": {int(s) for s, p in reps if p},
-                "chunks": chunks, "cues": cues, "ended": bool(ended and ended[0]), "sets": sets}
+                "chunks": chunks, "cues": cues, "ended": bool(ended and ended[0]), "sets": sets, "holds": holds}
 
     def set_rep_picture(self, session_id: int, seq: int, bottom_jpeg: bytes) -> None:
         """Attach the bottom-of-rep picture to a stored rep; not committed."""
@@ -216,6 +220,33 @@ class SessionStore:
             out.setdefault(int(sid), []).append(StoredSet(seq=int(seq), result=result, advice=advice,
                                                           advice_to=advice_to))
         return {sid: tuple(sets) for sid, sets in out.items()}
+
+    def add_hold(self, session_id: int, stored: StoredHold) -> None:
+        """Insert one finished hold (or pause at the top); not committed."""
+        h = hold_to_json(stored)
+        self._db.execute(
+            "INSERT INTO holds(session_id, seq, exercise, t_start, t_end, seconds_total, seconds_good, faults_json,"
+            " breaks_json, target_s, top_pause) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (session_id, h["seq"], h["exercise"], h["t_start"], h["t_end"], h["seconds_total"], h["seconds_good"],
+             json.dumps(h["faults"]), json.dumps(h["breaks"]), h["target_s"], int(h["top_pause"])))
+
+    def load_holds(self, session_ids: Optional[List[int]] = None) -> Dict[int, Tuple[StoredHold, ...]]:
+        """Session id -> its holds in the order they ended (every session with holds, or those
+        of ``session_ids``)."""
+        where = ""
+        args: Tuple[Any, ...] = ()
+        if session_ids is not None:
+            where = f"WHERE session_id IN ({','.join('?' * len(session_ids))})"
+            args = tuple(int(i) for i in session_ids)
+        out: Dict[int, List[StoredHold]] = {}
+        for (sid, seq, exercise, t0, t1, total, good, faults, breaks, target, top_pause) in self._db.execute(
+                "SELECT session_id, seq, exercise, t_start, t_end, seconds_total, seconds_good, faults_json,"
+                f" breaks_json, target_s, top_pause FROM holds {where} ORDER BY session_id, seq", args):
+            out.setdefault(int(sid), []).append(hold_from_json(
+                {"seq": seq, "exercise": exercise, "t_start": t0, "t_end": t1, "seconds_total": total,
+                 "seconds_good": good, "faults": json.loads(faults), "breaks": json.loads(breaks),
+                 "target_s": target, "top_pause": bool(top_pause)}))
+        return {sid: tuple(holds) for sid, holds in out.items()}
 
     def add_series_chunk(self, session_id: int, chunk: int, rows: np.ndarray) -> None:
         """Insert ``rows`` (n x len(SERIES_COLUMNS) float32) as one compressed chunk; not committed."""
@@ -359,7 +390,8 @@ class SessionStore:
                          "SELECT t, key, text, kind, fault, priority FROM cues WHERE session_id=? ORDER BY t, id",
                          (session_id,)))
         return SessionData(info=info, config=json.loads(config_json or "{}"), reps=tuple(reps), cues=cues,
-                           series=self.load_series(session_id), sets=self.load_sets([session_id]).get(session_id, ()))
+                           series=self.load_series(session_id), sets=self.load_sets([session_id]).get(session_id, ()),
+                           holds=self.load_holds([session_id]).get(session_id, ()))
 
     def load_series(self, session_id: int) -> FrameSeries:
         parts = []

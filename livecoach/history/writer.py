@@ -34,7 +34,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 
 from livecoach.history import journal as jr
-from livecoach.history.data import SessionMeta, StoredSet
+from livecoach.history.data import SessionMeta, StoredHold, StoredSet
 from livecoach.history.recovery import import_journal_records, import_pending, is_damage, open_store
 from livecoach.history.schema import StoreError
 from livecoach.history.store import SessionStore
@@ -82,6 +82,11 @@ class CueItem:
 @dataclass
 class SetItem:
     stored: StoredSet
+
+
+@dataclass
+class HoldItem:
+    stored: StoredHold
 
 
 @dataclass
@@ -263,6 +268,8 @@ class HistoryWriter:
                 store.add_cue(sid, item.cue)
             elif isinstance(item, SetItem):
                 store.add_set(sid, item.stored)
+            elif isinstance(item, HoldItem):
+                store.add_hold(sid, item.stored)
             elif isinstance(item, SeriesItem):
                 store.add_series_chunk(sid, item.chunk, item.rows)
             elif isinstance(item, EndItem):
@@ -345,5 +352,5 @@ def now_iso() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-__all__ = ["BeginItem", "CueItem", "EndItem", "HistoryWriter", "RepItem", "SeriesItem", "SetItem", "StoreOutcome",
+__all__ = ["BeginItem", "CueItem", "EndItem", "HistoryWriter", "HoldItem", "RepItem", "SeriesItem", "SetItem", "StoreOutcome",
            "now_iso"]

@@ -436,6 +436,8 @@ class CoachSession:
 
     def _finish_recorder(self, end: SessionEnd) -> None:
         if self._recorder is not None:
+            for event in self.analyzer.closing_events:  # a hold still running when the session ended
+                self._recorder.record_hold(event.record)
             self._recorder.finish(end)
 
     def _close_writers(self, _end: SessionEnd) -> None:

@@ -91,7 +91,7 @@ def test_a_database_written_by_main_before_sets_migrates_and_keeps_every_row(tmp
     assert check_database(db) == []
 
     with SessionStore(db) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         data = store.load_session(1)
         # A rep stored before schema 2 is filed under its session's variant.
         assert {r.record.exercise for r in data.reps} == {"standard"} and data.sets == ()
@@ -112,7 +112,7 @@ def test_a_database_written_by_main_before_sets_migrates_and_keeps_every_row(tmp
     with sqlite3.connect(str(db)) as con:
         assert con.execute("SELECT COUNT(*) FROM reps WHERE exercise IS NULL").fetchone() == (18,)
     with SessionStore(db) as store:  # opening again changes nothing
-        assert store.schema_version == 2
+        assert store.schema_version == SCHEMA_VERSION
         stored = store.load_session(3).sets
         assert stored == (StoredSet(seq=1, result=a_set(), advice="progress", advice_to="decline"),)
     assert check_database(db) == []
@@ -137,7 +137,7 @@ def test_a_migration_that_fails_half_way_leaves_the_old_database_as_it_was(tmp_p
     assert _rows(db) == before
     monkeypatch.undo()
     with SessionStore(db) as store:  # room again: the next start migrates
-        assert store.schema_version == 2 and len(store.session_ids()) == 2
+        assert store.schema_version == SCHEMA_VERSION and len(store.session_ids()) == 2
 
 
 def test_two_processes_opening_an_old_database_at_once_migrate_it_once(tmp_path):
@@ -161,12 +161,12 @@ def test_two_processes_opening_an_old_database_at_once_migrate_it_once(tmp_path)
         t.join(30)
     assert errors == []
     with SessionStore(db) as store:
-        assert store.schema_version == 2 and len(store.session_ids()) == 2
+        assert store.schema_version == SCHEMA_VERSION and len(store.session_ids()) == 2
 
 
-def test_a_new_database_is_created_at_schema_2(tmp_path):
+def test_a_new_database_is_created_at_the_current_schema(tmp_path):
     with SessionStore(tmp_path / DB_FILENAME) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == SCHEMA_VERSION
         cols = {r[1] for r in store.connection.execute("PRAGMA table_info(reps)")}
         assert "exercise" in cols
         assert store.load_sets() == {}
