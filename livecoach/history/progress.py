@@ -68,7 +68,7 @@ class ExerciseWeek:
     start: datetime         # Monday of the week
     sessions: int           # sessions with a rep (or hold set) of it
     reps: int               # counted reps (rep exercises)
-    hold_s: float           # good-form seconds held in sets (hold exercises)
+    hold_s: float           # good-form seconds held (hold exercises)
     sets: int               # plan sets of it
     best_reps: int          # most counted reps in one plan set (0: no plan set)
     best_hold_s: float      # longest good-form hold in one plan set
@@ -77,8 +77,8 @@ class ExerciseWeek:
 def exercise_weeks(store: SessionStore, sessions: Sequence[SessionInfo]) -> List[ExerciseWeek]:
     """Per exercise (by name) and week (oldest first) over ``sessions``: the volume -- counted reps
     of every session, filed under the exercise each rep was recognised as (a rep stored before
-    schema 2: the session's variant), and good-form seconds of plan hold sets -- and the best
-    plan set."""
+    schema 2: the session's variant), and good-form seconds of plan hold sets and of timed holds
+    outside them (not pauses at the top of push-ups) -- and the best plan set."""
     if not sessions:
         return []
     ids = [s.id for s in sessions]
@@ -100,9 +100,11 @@ def exercise_weeks(store: SessionStore, sessions: Sequence[SessionInfo]) -> List
             "SELECT r.session_id, COALESCE(r.exercise, s.variant), COUNT(*) FROM reps r JOIN sessions s"
             f" ON s.id = r.session_id WHERE r.full = 1 AND r.session_id IN ({marks}) GROUP BY 1, 2", ids):
         entry(exercise, int(sid))["reps"] += int(n)
+    planned = set()  # (session, exercise) of plan sets: their holds are counted by the set
     for sid, sets in store.load_sets(ids).items():
         for stored in sets:
             r = stored.result
+            planned.add((sid, r.exercise))
             if r.reason == "skipped" and r.reps == 0 and r.hold_s <= 0:
                 continue
             e = entry(r.exercise, sid)
@@ -112,6 +114,11 @@ def exercise_weeks(store: SessionStore, sessions: Sequence[SessionInfo]) -> List
                 e["best_hold_s"] = max(e["best_hold_s"], r.hold_s)
             else:
                 e["best_reps"] = max(e["best_reps"], r.reps)
+    for sid, holds in store.load_holds(ids).items():
+        for stored in holds:
+            h = stored.record
+            if not h.top_pause and (sid, h.exercise) not in planned:
+                entry(h.exercise, sid)["hold_s"] += h.seconds_good
     out = []
     starts = {label: start for label, start in week_of.values()}
     for (week, exercise), e in sorted(acc.items(), key=lambda kv: (kv[0][1], kv[0][0])):

@@ -17,7 +17,8 @@ from livecoach.history.data import SessionData, SessionInfo, StoredRep
 from livecoach.history.plots import (SET_GAP_S, best_set_plot, body_line_plot, dense_session, elbow_plot, score_plot,
                                      tempo_plot, trend_plot)
 from livecoach.history.progress import ExerciseWeek, best_set_text
-from livecoach.history.summary import PER_REP_TABLE_MAX, fault_label, fmt_clock, fmt_num, set_rows
+from livecoach.history.summary import (PER_REP_TABLE_MAX, exercise_title, exercise_titles, exercises_done,
+                                      fault_label, fmt_clock, fmt_num, hold_rows, set_rows)
 from livecoach.history.svg import esc, score_colour
 
 
@@ -42,6 +43,9 @@ header.hero .sub { opacity: .85; font-size: 14px; }
 .badge { display:inline-block; padding: 2px 10px; border-radius: 999px; font-size: 13px; font-weight: 600; }
 .badge.correct { background:#e3f6ea; color:#1b7a43; } .badge.incorrect { background:#fde8e8; color:#b02a2a; }
 .badge.interrupted, .badge.running { background:#fff4db; color:#8a5a00; }
+.badge.hold { background:#e6effa; color:#1e4e8c; }
+.holdbar { display:inline-block; width:140px; height:10px; border-radius:5px; background:#fde8e8;
+           vertical-align:middle; overflow:hidden; } .holdbar span { display:block; height:100%; background:var(--good); }
 section.card { background: var(--card); border:1px solid var(--line); border-radius: 12px; padding: 18px 22px;
                margin-bottom: 18px; box-shadow: 0 1px 2px rgba(16,24,40,.04); }
 section.card h2 { margin: 0 0 4px; font-size: 18px; }
@@ -145,29 +149,42 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     """
     info = data.info
     sess = config.session
-    title = f"Push-ups · {_date(info.started_at)}"
+    done = ", ".join(exercise_title(name, exercise_titles()) for name in exercises_done(data))
+    holds_only = not data.reps and bool(data.holds)  # a plank on its own: no rep to show
+    title = f"{done if holds_only else 'Push-ups'} · {_date(info.started_at)}"
     verdict = info.verdict if info.status == "finished" and info.verdict else info.status
     if not data.reps and info.status == "finished":
-        verdict = "nothing"  # no rep cycle: no form to judge
-    badge_class = verdict if verdict in ("correct", "incorrect") else "interrupted"
+        verdict = "hold" if holds_only else "nothing"  # no rep cycle: no form verdict
+    badge_class = verdict if verdict in ("correct", "incorrect", "hold") else "interrupted"
     verdict_text = {"correct": "good form", "incorrect": "form needs work", "interrupted": "interrupted",
-                    "running": "still running", "nothing": "no push-ups seen"}.get(verdict, verdict)
-    tiles = [
+                    "running": "still running", "nothing": "no push-ups seen", "hold": "timed hold"}.get(verdict, verdict)
+    tiles = [] if holds_only else [
         _tile(str(summary.reps), "reps"),
         _tile(str(summary.no_reps), "no-reps"),
         _tile(fmt_num(summary.mean_score, 0), "mean score"),
         _tile(fmt_num(summary.mean_depth, 2), "avg depth"),
         _tile(f'{fmt_num(summary.mean_down_s, 1)} / {fmt_num(summary.mean_up_s, 1)}<span class="u"> s</span>',
               "avg down / up"),
-        _tile(esc(fmt_clock(info.duration_s)), "duration"),
     ]
+    timed = [h.record for h in data.holds if not h.record.top_pause]  # holds, not pauses between reps
+    if timed or holds_only:
+        timed = timed or [h.record for h in data.holds]
+        tiles += [_tile(f'{sum(h.seconds_good for h in timed):.1f}<span class="u"> s</span>', "held in good form"),
+                  _tile(f'{sum(h.seconds_total for h in timed):.1f}<span class="u"> s</span>', "held")]
+    tiles.append(_tile(esc(fmt_clock(info.duration_s)), "duration"))
     body = [f'<header class="hero"><h1>{esc(title)}</h1><div class="sub">Session #{info.id} · '
-            f'{esc(info.mode)} · {esc(info.source)} · {esc(info.variant)} push-ups · '
+            f'{esc(info.mode)} · {esc(info.source)} · {esc(done)} · '
             f'<span class="badge {badge_class}">{esc(verdict_text)}</span></div>'
             f'<div class="tiles">{"".join(tiles)}</div></header>']
     if info.status == "interrupted":
         body.append('<div class="banner">This session ended without saying goodbye (the app was closed or '
                     'crashed). Every rep completed before that is here; the totals are counted from them.</div>')
+
+    if holds_only:  # the holds, the body line over time and what was said: no rep to plot
+        body.append(_holds_card(data))
+        body.append(_body_line_card(data))
+        body += _cues_and_footer(data)
+        return _page(title, "".join(body))
 
     # Advice first: it is what a person acts on.
     items = []
@@ -188,6 +205,8 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
 
     if data.sets:
         body.append(_sets_card(data))
+    if data.holds:
+        body.append(_holds_card(data))
 
     if dense_session(data):
         elbow_note = (f'Green bands are sets (a pause of more than {SET_GAP_S:g} s starts a new one); the dark line '
@@ -197,9 +216,7 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
                       'the bottom of the rep.')
     body.append(f'<section class="card"><h2>Elbow angle</h2><p class="note">{esc(elbow_note)}</p>'
                 f'{elbow_plot(data)}</section>')
-    body.append('<section class="card"><h2>Body line</h2><p class="note">Hips relative to the shoulder–ankle line, '
-                'as a share of body length: below the line is a sagging back, above is piking.</p>'
-                f'{body_line_plot(data)}</section>')
+    body.append(_body_line_card(data))
     body.append('<div class="grid2">'
                 f'<section class="card"><h2>Tempo per rep</h2><p class="note">Seconds lowering and pushing up.</p>'
                 f'{tempo_plot(data, width=520, height=240)}</section>'
@@ -220,6 +237,20 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     if len(data.reps) > PER_REP_TABLE_MAX:  # a long session: the table on request, the page stays short
         table = f'<details><summary>Show all {len(data.reps)} rep cycles</summary>{table}</details>'
     body.append(f'<section class="card"><h2>Every rep</h2>{table}</section>')
+    body += _cues_and_footer(data)
+    return _page(title, "".join(body))
+
+
+def _body_line_card(data: SessionData) -> str:
+    return ('<section class="card"><h2>Body line</h2><p class="note">Hips relative to the shoulder–ankle line, '
+            'as a share of body length: below the line is a sagging back, above is piking.</p>'
+            f'{body_line_plot(data)}</section>')
+
+
+def _cues_and_footer(data: SessionData) -> List[str]:
+    """What the coach said, and the footer."""
+    info = data.info
+    body = []
     if data.cues:
         cues = "".join(f'<li><span class="t">{esc(fmt_clock(c.t_s))}</span> “{esc(c.text)}”</li>' for c in data.cues)
         said = f'<ul class="cues">{cues}</ul>'
@@ -230,7 +261,25 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     body.append(f'<footer>LiveCoach {esc(info.app_version or "")} · session #{info.id} · ended: {esc(end)} · '
                 f'{len(data.series)} frames of features · '
                 f'{("%.1f fps" % info.fps) if info.fps else ""}</footer>')
-    return _page(title, "".join(body))
+    return body
+
+
+def _holds_card(data: SessionData) -> str:
+    """Timed holds and pauses at the top: seconds held, seconds in good form (a bar), the target,
+    what broke the form."""
+    rows = []
+    for row in hold_rows([h.record for h in data.holds], exercise_titles()):
+        share = row.good_s / row.held_s if row.held_s > 0 else 0.0
+        rows.append(f'<tr><td class="num">{esc(row.start)}</td><td>{esc(row.what)}</td>'
+                    f'<td class="num">{row.held_s:.1f} s</td><td class="num">{row.good_s:.1f} s</td>'
+                    f'<td><span class="holdbar" title="{100 * share:.0f} % in good form">'
+                    f'<span style="width:{100 * share:.1f}%"></span></span></td>'
+                    f'<td>{esc(row.target) or "—"}</td><td>{esc(row.broken_by) or "—"}</td></tr>')
+    return ('<section class="card"><h2>Holds</h2><p class="note">Seconds in good form count only while the position '
+            'is held in one straight line; a pause at the top of your push-ups is timed as a plank.</p>'
+            '<table class="reps holds"><thead><tr><th class="num">Start</th><th>Hold</th><th class="num">Held</th>'
+            '<th class="num">In good form</th><th></th><th>Target</th><th>Broken by</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></section>')
 
 
 def _sets_card(data: SessionData) -> str:

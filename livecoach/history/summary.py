@@ -2,12 +2,15 @@
 (:class:`SessionSummary`), and the terminal summary printed at the end of a session."""
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from livecoach.config.exercises import load_exercises
+from livecoach.config.schema import ConfigError
 from livecoach.history.data import SessionData, StoredSet
 from livecoach.logic.holds import HoldRecord
 
@@ -91,7 +94,7 @@ def summarize(data: SessionData, config: Any) -> SessionSummary:
         items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=adv.clean))
     elif not full and cycles:
         items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=adv.no_reps))
-    elif not cycles:
+    elif not cycles and not data.holds:
         items.append(AdviceItem(fault=None, count=0, judged=0, most=False, text=adv.nothing))
     unjudged: Counter = Counter(name for r in cycles for name in r.not_judged)
     not_judged = tuple(sorted(name for name, n in unjudged.items() if 2 * n > len(cycles)))
@@ -178,15 +181,17 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
     status = info.verdict if info.status == "finished" and info.verdict else info.status
     if not data.reps and info.status == "finished":
         status = "—"  # nothing to judge
+    done = ", ".join(exercise_title(name, exercise_titles()) for name in exercises_done(data))
     lines.append(f"Session #{info.id} · {info.started_at.strftime('%a %d %b %Y %H:%M')} · {info.source} · "
-                 f"{info.variant} · {_clock(info.duration_s)}")
+                 f"{done} · {_clock(info.duration_s)}")
     if info.status == "interrupted":
         lines.append("  (interrupted: the app stopped without ending the session; totals counted from the "
                      "reps saved)")
-    lines.append(f"  Reps {summary.reps}   No-reps {summary.no_reps}   Mean score {_f(summary.mean_score, 0)}   "
-                 f"Form: {status}")
-    lines.append(f"  Average depth {_f(summary.mean_depth, 2)} · tempo {_f(summary.mean_down_s, 1)} s down / "
-                 f"{_f(summary.mean_up_s, 1)} s up")
+    if data.reps or not data.holds:  # a plank on its own has no rep totals to show
+        lines.append(f"  Reps {summary.reps}   No-reps {summary.no_reps}   Mean score {_f(summary.mean_score, 0)}   "
+                     f"Form: {status}")
+        lines.append(f"  Average depth {_f(summary.mean_depth, 2)} · tempo {_f(summary.mean_down_s, 1)} s down / "
+                     f"{_f(summary.mean_up_s, 1)} s up")
     lines += format_sets(data.sets)
     show_table = per_rep if per_rep is not None else len(data.reps) <= PER_REP_TABLE_MAX
     if data.reps and not show_table:
@@ -204,6 +209,7 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
             lines.append(f"  {name:<8}{_clock(r.t_bottom_s):>7}{_f(r.depth_frac, 2):>7}"
                          f"{_f(r.min_elbow_angle_deg, 0, '°'):>7}{_f(r.seconds_down, 1):>7}{_f(r.seconds_up, 1):>6}"
                          f"{r.score:>7}  {faults}")
+    lines += format_holds([h.record for h in data.holds], exercise_titles())
     if summary.not_judged:
         lines.append("")
         lines.append("  Not judged from this camera view: "
@@ -219,17 +225,68 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=1)
+def exercise_titles() -> Dict[str, str]:
+    """Exercise name -> its packaged profile's title ("forearm_plank" -> "Forearm plank"); empty
+    when the profiles cannot be read (the names are shown then)."""
+    try:
+        return {name: profile.title for name, profile in load_exercises().items()}
+    except ConfigError:
+        return {}
+
+
+def exercise_title(name: str, titles: Mapping[str, str]) -> str:
+    """The title of exercise ``name``; for a profile no longer known, its name in words."""
+    return titles.get(name) or fault_label(name).capitalize()
+
+
+def exercises_done(data: SessionData) -> Tuple[str, ...]:
+    """The exercises of a session's rep cycles and timed holds (not its pauses at the top), in
+    the order first done; the session's variant when it has neither."""
+    done = [(r.record.t_end_s, r.record.exercise) for r in data.reps]
+    done += [(h.record.t_start_s, h.record.exercise) for h in data.holds if not h.record.top_pause]
+    order: List[str] = []
+    for _t, name in sorted(done, key=lambda pair: pair[0] if math.isfinite(pair[0]) else math.inf):
+        if name not in order:
+            order.append(name)
+    return tuple(order) or (data.info.variant,)
+
+
+@dataclass(frozen=True)
+class HoldRow:
+    """One timed hold or pause at the top as the summary and the report show it."""
+
+    start: str      # "0:12"
+    what: str       # "Forearm plank", "pause at the top (plank)"
+    held_s: float
+    good_s: float
+    target: str     # "30 s (reached)", "" without a target
+    broken_by: str  # "hip sag, knees bent", "" when the form held
+
+
+def hold_rows(holds: Sequence[HoldRecord], titles: Mapping[str, str]) -> List[HoldRow]:
+    """The rows of the holds table. ``titles``: exercise name -> its profile's title."""
+    rows = []
+    for hold in holds:
+        title = exercise_title(hold.exercise, titles)
+        target = "" if hold.target_s is None else \
+            f"{hold.target_s:g} s ({'reached' if hold.reached_target else 'not reached'})"
+        rows.append(HoldRow(start=_clock(hold.t_start_s),
+                            what=f"pause at the top ({title.lower()})" if hold.top_pause else title,
+                            held_s=float(hold.seconds_total), good_s=float(hold.seconds_good), target=target,
+                            broken_by=", ".join(fault_label_plain(f) for f in hold.faults)))
+    return rows
+
+
 def format_holds(holds: Sequence[HoldRecord], titles: Mapping[str, str]) -> List[str]:
     """The terminal lines of a session's timed holds and pauses at the top (empty: none):
-    seconds in good form of seconds held and what broke the form. ``titles``: exercise name ->
-    its profile's title."""
+    seconds in good form of seconds held, the target, and what broke the form."""
     if not holds:
         return []
     lines = ["", "  Holds:"]
-    for hold in holds:
-        title = titles.get(hold.exercise, hold.exercise)
-        what = f"pause at the top ({title.lower()})" if hold.top_pause else title
-        broke = f"; broken by {', '.join(fault_label_plain(f) for f in hold.faults)}" if hold.faults else ""
-        lines.append(f"  {_clock(hold.t_start_s):>6}  {what}: {hold.seconds_good:.1f} s in good form of "
-                     f"{hold.seconds_total:.1f} s{broke}")
+    for row in hold_rows(holds, titles):
+        target = f"; target {row.target}" if row.target else ""
+        broke = f"; broken by {row.broken_by}" if row.broken_by else ""
+        lines.append(f"  {row.start:>6}  {row.what}: {row.good_s:.1f} s in good form of {row.held_s:.1f} s"
+                     f"{target}{broke}")
     return lines

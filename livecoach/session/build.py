@@ -28,7 +28,6 @@ from livecoach.formats.recording import RecordingError, ReplaySource
 from livecoach.history.recorder import SessionMeta, SessionRecorder, StoreError, StoreOutcome, db_path_for
 from livecoach.history.review import end_of_journaled_session, end_of_session
 from livecoach.history.store import SessionStore
-from livecoach.history.summary import format_holds
 from livecoach.logic.setup_check import frame_brightness
 from livecoach.session.loop import CoachSession, StopFlag
 from livecoach.session.options import SessionOptions
@@ -308,7 +307,7 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
         if recorder is not None:
             # Still under the session's handler: a SIGTERM or Ctrl-C while the history closes and
             # the summary is written is noted, not obeyed mid-write (a second Ctrl-C is).
-            _after_session(recorder, session.cycles, config, options, out, session.analyzer)
+            _after_session(recorder, session.cycles, config, options, out)
     finally:
         stop.restore()
     if failure is not None:
@@ -324,27 +323,20 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
 
 
 def _after_session(recorder: SessionRecorder, cycles: int, config: Config, options: SessionOptions,
-                   out: TextIO, analyzer: Any = None) -> None:
+                   out: TextIO) -> None:
     """Close the history (bounded wait for its writer thread), then the summary and report from
-    wherever the session is stored: the database, or its journal when the database failed; and
-    the session's timed holds (``analyzer.holds.records``: not in the history yet)."""
-    holds = list(analyzer.holds.records) if analyzer is not None else []
-    hold_lines = format_holds(holds, {name: p.title for name, p in analyzer.library.items()}) if holds else []
+    wherever the session is stored: the database, or its journal when the database failed."""
     try:
         outcome = recorder.close()
     except StoreError as exc:
         _notice(f"warning: {exc}")
         return
-    if cycles == 0 and not recorder.sets_written:
+    if cycles == 0 and not recorder.sets_written and not recorder.holds_written:
         # Nothing happened (nobody in view, or only standing): no empty row in the history.
-        # A plan's hold sets (a plank) are something, though there is no rep cycle.
+        # A plan's hold sets and a timed hold (a plank) are something, though there is no rep cycle.
         if outcome is StoreOutcome.DATABASE and recorder.session_id is not None:
             _forget(recorder.db_path, recorder.session_id)
-        if hold_lines:  # a plank on its own: say what was held (the history keeps rep sessions only)
-            print("\n".join(hold_lines[1:] + ["  (Holds are not kept in the history yet: nothing was added to it.)"]),
-                  file=out)
-        else:
-            print(f"{config.advice.nothing} (Nothing was added to the history.)", file=out)
+        print(f"{config.advice.nothing} (Nothing was added to the history.)", file=out)
         return
     try:
         if outcome is StoreOutcome.DATABASE and recorder.session_id is not None:
@@ -353,8 +345,6 @@ def _after_session(recorder: SessionRecorder, cycles: int, config: Config, optio
                            stream=out, per_rep=options.per_rep)
         elif outcome is StoreOutcome.JOURNAL and recorder.journal_path is not None:
             end_of_journaled_session(recorder.journal_path, config, stream=out, per_rep=options.per_rep)
-        if hold_lines:
-            print("\n".join(hold_lines), file=out)
     except Exception as exc:  # noqa: BLE001 - the data is saved; only the summary failed
         log.warning("could not write the summary: %s", exc)
 

@@ -1,6 +1,7 @@
 """--exercise / --variant / --hold on train, analyze and replay: parsed into SessionOptions."""
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 
 from livecoach.cli import main as cli
 from livecoach.config.exercises import load_exercises
+from livecoach.history.store import DB_FILENAME, SessionStore
 from conftest import FIXTURES
 from cli_helpers import run_cli
 
@@ -51,12 +53,17 @@ def test_replay_with_a_forced_exercise_files_every_rep_under_it(tmp_path: Path) 
     assert lines[-1]["exercises"] == ["knee"]
 
 
-def test_a_plank_on_its_own_ends_with_what_was_held_not_no_push_up_seen(tmp_path: Path) -> None:
+def test_a_plank_on_its_own_is_kept_in_the_history_and_summarised_as_a_hold(tmp_path: Path) -> None:
     result = run_cli("replay", str(FIXTURES / "landmarks" / "variants__fitnease__plank.jsonl.gz"),
-                     "--data-dir", str(tmp_path), "--quiet")
+                     "--save", "--data-dir", str(tmp_path), "--quiet", "--no-report")
     assert result.returncode == 0, result.stderr
     assert "Forearm plank: 8.4 s in good form of 8.4 s" in result.stdout
-    assert "No push-up was seen" not in result.stdout and "not kept in the history" in result.stdout
+    assert "No push-up was seen" not in result.stdout and "Nothing was added" not in result.stdout
+    assert "Reps 0" not in result.stdout  # no rep totals for a hold on its own
+    with SessionStore(tmp_path / DB_FILENAME) as store:
+        (hold,) = store.load_session(1).holds
+    assert (hold.seq, hold.record.exercise, hold.record.top_pause) == (1, "forearm_plank", False)
+    assert round(hold.record.seconds_good, 1) == round(hold.record.seconds_total, 1) == 8.4
 
 
 def test_the_summary_lists_pauses_at_the_top_after_the_reps(tmp_path: Path) -> None:
@@ -64,6 +71,25 @@ def test_the_summary_lists_pauses_at_the_top_after_the_reps(tmp_path: Path) -> N
                      "--data-dir", str(tmp_path), "--quiet")
     assert result.returncode == 0, result.stderr
     summary = result.stdout[result.stdout.index("Reps 5"):]
-    holds = summary[summary.index("Holds:"):].splitlines()[1:]
+    holds = summary[summary.index("Holds:"):].split("\n\n")[0].splitlines()[1:]
     assert len(holds) == 2 and all("pause at the top (plank):" in line for line in holds)
     assert "2.2 s in good form of 2.2 s" in holds[0] and "broken by hip pike" in holds[1]
+
+
+def test_a_hold_still_running_when_the_replay_ends_is_kept(tmp_path):
+    """The first 5 s of the forearm-plank recording: the plank is still held at the end."""
+    short = tmp_path / "plank_first_5s.jsonl.gz"
+    with gzip.open(FIXTURES / "landmarks" / "variants__fitnease__plank.jsonl.gz", "rt") as src, \
+            gzip.open(short, "wt") as dst:
+        for line in src:
+            row = json.loads(line)
+            if "t" in row and row["t"] > 5.0:
+                break
+            dst.write(line)
+    result = run_cli("replay", str(short), "--save", "--data-dir", str(tmp_path / "data"), "--quiet", "--no-report")
+    assert result.returncode == 0, result.stderr
+    with SessionStore(tmp_path / "data" / DB_FILENAME) as store:
+        (hold,) = store.load_session(1).holds
+    assert hold.record.exercise == "forearm_plank" and hold.record.t_end_s == pytest.approx(5.0, abs=0.1)
+    assert 4.0 <= hold.record.seconds_good <= 5.0
+    assert "Forearm plank: " in result.stdout

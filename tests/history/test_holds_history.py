@@ -19,10 +19,13 @@ from livecoach.history import journal as jr
 from livecoach.history import schema
 from livecoach.history.data import StoredHold
 from livecoach.history.export import export_json
+from livecoach.history.progress import exercise_weeks
 from livecoach.history.recorder import SessionRecorder
 from livecoach.history.recovery import check_database, import_pending, load_journal_session, open_store
+from livecoach.history.report import render_session_html
 from livecoach.history.schema import SCHEMA_VERSION, StoreError
 from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
+from livecoach.history.summary import format_summary, summarize
 from livecoach.logic.holds import HoldRecord
 from livecoach.types import HoldEnd, LogicStep, Phase
 
@@ -80,6 +83,8 @@ def test_a_database_written_by_main_before_holds_migrates_keeping_every_row_and_
         assert store.schema_version == SCHEMA_VERSION == 3
         plan = store.load_session(2)
         assert plan.holds == () and len(plan.sets) == 2 and plan.info.reps == 14
+        page = render_session_html(plan, summarize(plan, config), config)
+        assert "<h2>Holds</h2>" not in page and "<h2>Sets</h2>" in page
         store.add_hold(1, StoredHold(seq=1, record=a_hold()))
         store.commit()
     after = _rows(db)
@@ -177,7 +182,7 @@ def _record(rec: SessionRecorder) -> None:
 EXPECTED = tuple(StoredHold(seq=i + 1, record=h) for i, h in enumerate(HOLDS))
 
 
-def test_holds_reach_the_database_and_the_export(tmp_path, config):
+def test_holds_reach_the_database_and_the_summary_report_and_export_show_them(tmp_path, config):
     db = tmp_path / DB_FILENAME
     rec = SessionRecorder(db, config, save_frames="off")
     sid = rec.start(SessionMeta(source="cam", mode="train"))
@@ -186,6 +191,18 @@ def test_holds_reach_the_database_and_the_export(tmp_path, config):
     with SessionStore(db) as store:
         data = store.load_session(sid)
     assert data.holds == EXPECTED
+    text = format_summary(data, summarize(data, config))
+    holds = text[text.index("Holds:"):].split("\n\n")[0].splitlines()[1:]
+    assert holds == ["    0:02  Plank: 9.5 s in good form of 12.0 s; broken by hip sag",
+                     "    0:40  Side plank: 20.0 s in good form of 20.0 s; target 20 s (reached)",
+                     "    1:00  pause at the top (plank): 2.1 s in good form of 2.5 s; broken by hip pike"]
+    page = render_session_html(data, summarize(data, config), config)
+    section = page[page.index("<h2>Holds</h2>"):]
+    section = section[:section.index("</section>")]
+    assert section.count("<tr>") == 4 and "Side plank" in section and "20 s (reached)" in section
+    assert 'style="width:79.2%"' in section  # 9.5 of 12 s in good form
+    assert "held in good form" in page  # the holds' tiles (29.5 s of 32.0 s, without the pause at the top)
+    assert "29.5" in page and "32.0" in page
     exported = json.loads(export_json(data, config))["holds"]
     assert [(h["seq"], h["exercise"], h["seconds_good"], h["top_pause"]) for h in exported] == [
         (1, "plank", 9.5, False), (2, "side_plank", 20.0, False), (3, "plank", 2.1, True)]
@@ -227,3 +244,13 @@ def test_locked_database_holds_wait_in_the_journal_and_are_imported_once(tmp_pat
         assert import_pending(store) == []
         assert store.load_session(results[0].session_id).holds == EXPECTED
 
+
+def test_timed_holds_add_their_good_seconds_to_the_weekly_volume_but_pauses_at_the_top_do_not(tmp_path):
+    with SessionStore(tmp_path / DB_FILENAME) as store:
+        sid = store.begin_session(SessionMeta(source="cam", mode="train"), "off")
+        for stored in EXPECTED:  # plank 9.5 s, side plank 20 s, a pause at the top (plank) 2.1 s
+            store.add_hold(sid, stored)
+        store.commit()
+        weeks = exercise_weeks(store, [store.session_info(sid)])
+    assert {(w.exercise, w.hold_s, w.sessions, w.sets) for w in weeks} == {("plank", 9.5, 1, 0),
+                                                                           ("side_plank", 20.0, 1, 0)}
