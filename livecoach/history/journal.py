@@ -180,6 +180,7 @@ class SessionJournal:
         self.path = Path(path)
         self.failed = False
         self.error: Optional[str] = None
+        self.disk_full = False  # a write found the disk full (the writer then stops filling it)
         self.lines = 0
         self._lock = threading.Lock()
         self._torn = False  # the last write was cut short: the file does not end with a newline
@@ -248,6 +249,8 @@ class SessionJournal:
                     self.lines += 1
                     return True
                 except OSError as exc:
+                    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                        self.disk_full = True
                     # Only a required line may use the ballast's room (not a picture).
                     if required and exc.errno in (errno.ENOSPC, errno.EDQUOT) and self._drop_ballast():
                         continue  # room made: try once more

@@ -291,6 +291,11 @@ class HistoryWriter:
         errors (and on a lock once the recorder stops waiting). Returns None when given up."""
         if self.db_failure is not None:
             return None
+        if self.journal.disk_full:
+            # The database grows much faster than the journal (pictures, the WAL): were it written
+            # on, it would take the room the journal's ballast just freed for the reps.
+            self._give_up("the disk is full")
+            return None
         delay = self._retry_initial_s
         first_lock: Optional[float] = None
         while True:
