@@ -51,6 +51,15 @@ class SessionInfo:
     verdict: Optional[str]    # None for an interrupted session
     mean_score: Optional[float]
     top_fault: Optional[str]
+    holds: int = 0            # timed holds (not pauses at the top of push-ups)
+
+    @property
+    def form(self) -> str:
+        """The session's form as the history lists it: its verdict, ``held`` for a hold on its own
+        (no rep form to judge), else its status (``interrupted``, ``running``)."""
+        if self.status == "finished" and self.reps + self.no_reps == 0 and self.holds:
+            return "held"
+        return self.verdict if self.status == "finished" and self.verdict else self.status
 
 
 @dataclass(frozen=True)

@@ -293,7 +293,8 @@ def load_journal_session(path: Path) -> SessionData:
         reps=len(full), no_reps=len(reps) - len(full), frames=end.frames if end else None,
         frames_with_pose=end.frames_with_pose if end else None, fps=end.fps if end else None,
         dropped_frames=end.dropped_frames if end else None, verdict=end.form_verdict if end else None,
-        mean_score=_mean_score(full), top_fault=top)
+        mean_score=_mean_score(full), top_fault=top,
+        holds=sum(1 for r in records if r.get("k") == "hold" and not r["hold"].get("top_pause")))
     cues = tuple(cue_from_json(r["cue"]) for r in records if r.get("k") == "cue")
     sets = {s.seq: s for s in (set_from_json(r["set"]) for r in records if r.get("k") == "set")}
     holds = {h.seq: h for h in (hold_from_json(r["hold"]) for r in records if r.get("k") == "hold")}

@@ -381,7 +381,7 @@ def render_history_html(sessions: Sequence[SessionInfo], weeks: Sequence[Any], f
     srows = []
     for s in sessions:
         colour = score_colour(s.mean_score, sess.good_score, sess.fair_score) if s.mean_score is not None else "#a0aec0"
-        status = s.verdict if s.status == "finished" and s.verdict else s.status
+        status = s.form
         srows.append(f'<tr><td class="num">#{s.id}</td><td>{esc(_date(s.started_at))}</td>'
                      f'<td>{esc(_short_source(s.source))}</td><td class="num">{s.reps}</td>'
                      f'<td class="num">{s.no_reps}</td><td class="num"><span class="pill" style="background:{colour}">'

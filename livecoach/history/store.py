@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,6 +62,21 @@ def pid_alive(pid: Optional[int]) -> bool:
         return True
 
 
+def _journal_mode_wal(db: sqlite3.Connection, timeout: float) -> str:
+    """Switch to WAL mode (a no-op when it is already) and return the mode. Switching needs the
+    database to itself, and while another connection is about to write SQLite says "locked" at
+    once, without its busy timeout: another program opening a database in rollback mode at the
+    same moment (a restored copy) is waited for here, up to ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return str(db.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 # --------------------------------------------------------------------------- the store
 
 class SessionStore:
@@ -83,7 +99,7 @@ class SessionStore:
             raise StoreError(f"cannot open the history database {self.path}: {exc}") from None
         try:
             self._db.execute("PRAGMA foreign_keys = ON")
-            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = _journal_mode_wal(self._db, timeout)
             self.journal_mode = str(mode).lower()
             # NORMAL in WAL mode: a committed rep survives the process being killed.
             self._db.execute("PRAGMA synchronous = NORMAL")
@@ -336,6 +352,10 @@ class SessionStore:
             entry = out.get(int(sid))
             if entry is not None and entry["top_fault"] is None:
                 entry["top_fault"] = name
+        for sid, n in self._db.execute(f"SELECT session_id, COUNT(*) FROM holds {where}"
+                                       f"{' AND' if where else ' WHERE'} top_pause = 0 GROUP BY session_id", args):
+            out.setdefault(int(sid), {"reps": 0, "no_reps": 0, "mean_score": None, "last_t": None,
+                                      "top_fault": None})["holds"] = int(n)
         for sid, t1 in self._db.execute(f"SELECT session_id, MAX(t1) FROM frame_series {where}"
                                         f" GROUP BY session_id", args):
             entry = out.setdefault(int(sid), {"reps": 0, "no_reps": 0, "mean_score": None, "last_t": None,
@@ -363,7 +383,7 @@ class SessionStore:
             reps=int(stats["reps"]), no_reps=int(stats["no_reps"]),
             frames=row["frames"], frames_with_pose=row["frames_with_pose"], fps=row["fps"],
             dropped_frames=row["dropped_frames"], verdict=row["verdict"],
-            mean_score=stats["mean_score"], top_fault=stats["top_fault"])
+            mean_score=stats["mean_score"], top_fault=stats["top_fault"], holds=int(stats.get("holds", 0)))
 
     def load_session(self, session_id: int) -> SessionData:
         info = self.session_info(session_id)

@@ -27,7 +27,7 @@ from livecoach.history.schema import SCHEMA_VERSION, StoreError
 from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
 from livecoach.history.summary import format_summary, summarize
 from livecoach.logic.holds import HoldRecord
-from livecoach.types import HoldEnd, LogicStep, Phase
+from livecoach.types import HoldEnd, LogicStep, Phase, SessionEnd
 
 from conftest import FIXTURES
 from helpers import session_end, synthetic_steps
@@ -151,6 +151,30 @@ def test_two_processes_upgrading_at_once_keep_one_copy_of_the_old_version(tmp_pa
     assert not list(tmp_path.glob("*.part"))
 
 
+def test_the_kept_copy_restored_while_another_program_reads_it_opens_once_the_reader_is_done(tmp_path):
+    """The copy is in rollback-journal mode, and switching it to WAL needs the file to itself; with
+    another connection about to write, SQLite answers "database is locked" at once, without its busy
+    timeout. Before the switch was retried, this failed at once, and four LiveCoach processes opening
+    the copy together failed in 1-5 of 30 tries."""
+    old = tmp_path / "old"
+    old.mkdir()
+    shutil.copy(V2_DB, old / DB_FILENAME)
+    SessionStore(old / DB_FILENAME).close()
+    db = tmp_path / DB_FILENAME
+    shutil.copy(old / "livecoach.schema2.db", db)  # the user restores the copy
+    reader = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
+    assert reader.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    reader.execute("BEGIN IMMEDIATE")  # about to write: holds the reserved lock...
+    done = threading.Timer(0.3, lambda: reader.execute("COMMIT"))  # ...for 0.3 s
+    done.start()
+    try:
+        with SessionStore(db, timeout=10.0) as store:
+            assert store.schema_version == SCHEMA_VERSION and store.journal_mode == "wal"
+    finally:
+        done.join()
+        reader.close()
+
+
 def test_a_new_database_has_a_holds_table_and_no_copy(tmp_path):
     with SessionStore(tmp_path / DB_FILENAME) as store:
         assert store.load_holds() == {}
@@ -254,3 +278,25 @@ def test_timed_holds_add_their_good_seconds_to_the_weekly_volume_but_pauses_at_t
         weeks = exercise_weeks(store, [store.session_info(sid)])
     assert {(w.exercise, w.hold_s, w.sessions, w.sets) for w in weeks} == {("plank", 9.5, 1, 0),
                                                                            ("side_plank", 20.0, 1, 0)}
+
+
+def test_a_hold_on_its_own_is_listed_as_held_and_a_push_up_session_with_pauses_by_its_verdict(tmp_path, config):
+    db = tmp_path / DB_FILENAME
+    with SessionStore(db) as store:
+        plank = store.begin_session(SessionMeta(source="cam", mode="train"), "off")
+        store.add_hold(plank, EXPECTED[0])
+        store.end_session(plank, SessionEnd(t_s=20.0, reps=0, no_reps=0, frames=300, frames_with_pose=300, fps=30.0,
+                                            form_verdict="not_judged"))
+        store.commit()
+    rec = SessionRecorder(db, config, save_frames="off")
+    pushups = rec.start(SessionMeta(source="cam", mode="train"))
+    steps = list(synthetic_steps(reps=3, with_images=False))
+    for step, image in steps:
+        rec.on_step(step, image)
+    rec.record_hold(EXPECTED[2].record)  # a pause at the top only
+    rec.finish(session_end(steps))
+    assert rec.close() == "database"
+    with SessionStore(db) as store:
+        infos = {i.id: i for i in store.list_sessions()}
+    assert (infos[plank].holds, infos[plank].form) == (1, "held")
+    assert infos[pushups].holds == 0 and infos[pushups].form == infos[pushups].verdict
