@@ -284,6 +284,19 @@ Event = Union[RepEvent, FaultEvent, CueEvent, ExerciseChange, HoldEnd, SessionEn
 
 
 @dataclass(frozen=True)
+class HoldStatus:
+    """A timed hold while it runs, for the overlay: the seconds in good form (the count of a
+    hold), whether the form holds (``state`` "holding") or is broken ("broken", by ``fault``),
+    and the seconds left to a target (None without one)."""
+
+    exercise: str
+    seconds_good: float
+    state: str
+    fault: Optional[str] = None
+    remaining_s: Optional[float] = None
+
+
+@dataclass(frozen=True)
 class LogicStep:
     """What the logic made of one frame: everything the overlay, the recorder and the
     event writers need, so none of them re-derives state."""
@@ -300,6 +313,7 @@ class LogicStep:
     last_cue: Optional[Cue] = None
     rep_progress: float = 0.0  # 0 at the top, 1 at full depth (for the overlay bar)
     exercise_label: str = ""  # the recognised exercise as one overlay line ("exercise: ?" while unknown)
+    hold: Optional[HoldStatus] = None  # a timed hold running (not a pause at the top): shown instead of the count
 
 
 @dataclass(frozen=True)

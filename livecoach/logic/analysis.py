@@ -33,7 +33,7 @@ from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimer, HoldTimers, TopPauseTimer
 from livecoach.logic.reps import RepCounter, make_record
 from livecoach.logic.verdict import form_verdict
-from livecoach.types import (Cue, CueEvent, CueKind, Event, ExerciseChange, FaultEvent, Features, HoldEnd,
+from livecoach.types import (Cue, CueEvent, CueKind, Event, ExerciseChange, FaultEvent, Features, HoldEnd, HoldStatus,
                              LogicStep, Phase, PoseFrame, RepEvent, RepJudgement, RepRecord, RepWindow, SessionEnd,
                              View)
 from livecoach.logic.view import ViewTracker
@@ -238,6 +238,9 @@ class SessionAnalyzer:
             highlight=self._highlight, last_cue=self._last_cue,
             rep_progress=float(min(max(progress, 0.0), 1.0)) if math.isfinite(progress) else 0.0,
             exercise_label=self.exercise_label(),
+            hold=None if hold_step is None or hold_step.state == "idle" else HoldStatus(
+                exercise=hold_step.exercise, seconds_good=hold_step.seconds_good, state=hold_step.state,
+                fault=hold_step.fault, remaining_s=hold_step.remaining_s),
         )
 
     def finish(self, t_s: float, frames: int, frames_with_pose: int, fps: float, dropped: int,
@@ -258,8 +261,8 @@ class SessionAnalyzer:
                           exercises=tuple(self.exercises))
 
     def exercise_label(self) -> str:
-        """One overlay line: the exercise's title (``exercise: ?`` while none is named), the
-        variants this view cannot tell it from, and a running hold's good-form seconds."""
+        """One overlay line: the exercise's title (``exercise: ?`` while none is named) and the
+        variants this view cannot tell it from (a running hold's seconds are ``LogicStep.hold``)."""
         r = self.recognition
         name = r.exercise if r is not None else self.forced_exercise
         if name is None:
@@ -273,11 +276,6 @@ class SessionAnalyzer:
                                               for n in r.cannot_tell) + ": cannot tell from here)"
             else:  # a list of six titles runs off the picture and says no more than this
                 label += " (which variant: cannot tell from here)"
-        step = self.hold_step
-        if step is not None and step.state != "idle":
-            label += f"  {step.seconds_good:.0f} s"
-            if step.remaining_s is not None:
-                label += f" (-{max(step.remaining_s, 0.0):.0f} s)"
         return label
 
     def _seen(self, exercise: str) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from livecoach.config.schema import OverlayConfig
 from livecoach.landmarks import SKELETON_EDGES, SKELETON_JOINTS, Landmark
-from livecoach.types import Box, Cue, CueKind, FramingGuide, LogicStep, Phase, PoseFrame
+from livecoach.types import Box, Cue, CueKind, FramingGuide, HoldStatus, LogicStep, Phase, PoseFrame
 
 __all__ = ["OverlayRenderer", "draw_skeleton", "overlay_scale"]
 
@@ -264,7 +264,38 @@ class OverlayRenderer:
 
     # -- parts -------------------------------------------------------------------------
 
+    def _hold_count(self, image: np.ndarray, hold: HoldStatus, s: float) -> None:
+        """A running hold in place of the rep count: its seconds in good form, big, and under
+        them whether the form holds, what broke it, or the seconds left to the target."""
+        margin, pad = int(16 * s), int(14 * s)
+        broken = hold.state == "broken"
+        label = _Text("HOLD", 0.65 * s, max(1, int(round(1.5 * s))))
+        count = _Text(f"{hold.seconds_good:.0f} s", 2.6 * s, max(2, int(round(5 * s))))
+        if broken:
+            state = (hold.fault or "form broken").replace("_", " ").upper()
+        elif hold.remaining_s is not None:
+            state = f"{max(hold.remaining_s, 0.0):.0f} s TO GO" if hold.remaining_s > 0 else "TARGET REACHED"
+        else:
+            state = "GOOD FORM"
+        line = _Text(_ascii(state), 0.8 * s, max(1, int(round(2 * s))))
+        lw, lh, _ = label.size()
+        cw, ch, _ = count.size()
+        sw, sh, _ = line.size()
+        inner_w, row1 = max(lw, cw, sw), lh + int(10 * s) + ch
+        x0, y0 = margin, margin
+        self._panel(image, x0, y0, x0 + inner_w + 2 * pad, y0 + row1 + int(16 * s) + sh + 2 * pad, _PANEL, 0.6,
+                    int(12 * s))
+        x, y = x0 + pad, y0 + pad
+        self._text(image, label.text, (x, y + lh), label.font_scale, (200, 200, 200), label.thickness)
+        # The seconds stop counting while the form is broken: dimmed, and the fault in red.
+        self._text(image, count.text, (x, y + row1), count.font_scale, _DIM if broken else _WHITE, count.thickness)
+        self._text(image, line.text, (x, y + row1 + int(16 * s) + sh), line.font_scale,
+                   _FAULT if broken else _DEPTH_OK, line.thickness)
+
     def _counts(self, image: np.ndarray, step: LogicStep, s: float) -> None:
+        if step.hold is not None:
+            self._hold_count(image, step.hold, s)
+            return
         margin, pad = int(16 * s), int(14 * s)
         label = _Text("REPS", 0.65 * s, max(1, int(round(1.5 * s))))
         count = _Text(str(step.reps), 2.6 * s, max(2, int(round(5 * s))))
@@ -400,7 +431,7 @@ class OverlayRenderer:
             draw_skeleton(out, step.pose, step.highlight, min_visibility=self._config.dim_below_visibility, scale=s)
         self._counts(out, step, s)
         status_bottom = self._status(out, fps, muted, paused, s, lite_model)
-        if step.phase is not Phase.NOT_IN_POSITION:
+        if step.phase is not Phase.NOT_IN_POSITION and step.hold is None:
             self._depth_bar(out, step.rep_progress, status_bottom, s)
         cue = self._active_cue(step)
         bottom_y = height - int(60 * s)

@@ -240,6 +240,27 @@ def test_a_replayed_hold_whose_form_breaks_and_recovers():
     assert [e.exercise for e in events if isinstance(e, ExerciseChange)] == [hold.exercise]
 
 
+def test_each_step_of_a_running_hold_carries_its_status_for_the_overlay():
+    _, frames = read_recording(LANDMARKS / "variants__fitnease__plank.jsonl.gz")
+    analyzer = SessionAnalyzer(CFG)
+    statuses = {}
+    for rec in frames:
+        pose = rec.pose
+        if pose is not None and 3.0 <= rec.t_s < 5.0:
+            pose = _sag(pose, 0.12)  # as above: the hold breaks for two seconds
+        statuses[rec.t_s] = analyzer.update(rec.t_s, rec.frame_index, pose).hold
+    running = [(t, h) for t, h in statuses.items() if h is not None]
+    assert running and all(h.exercise in ("plank", "forearm_plank") for _, h in running)
+    broken = [t for t, h in running if h.state == "broken"]
+    assert broken and 3.0 <= min(broken) <= 4.5 and all(h.fault == "hip_sag" for _, h in running if h.state == "broken")
+    goods = [h.seconds_good for _, h in running]
+    assert goods == sorted(goods) and goods[-1] > 4.0  # the count never runs backwards
+    assert not analyzer.exercise_label().endswith(" s")  # the seconds are the status's, not the label's
+    _, reps = read_recording(LANDMARKS / "variants__fitnease__wide_arm_pushups.jsonl.gz")
+    pushups = SessionAnalyzer(CFG)
+    assert all(pushups.update(r.t_s, r.frame_index, r.pose).hold is None for r in reps)  # pauses at the top: no
+
+
 def test_events_v2_fields():
     from livecoach.formats.events import EVENTS_SCHEMA_VERSION, describe, event_to_dict
     from livecoach.logic.holds import HoldRecord

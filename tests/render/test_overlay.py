@@ -14,7 +14,7 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.landmarks import NUM_LANDMARKS, Landmark as L
 from livecoach.render.overlay import OverlayRenderer, draw_skeleton
-from livecoach.types import Cue, CueKind, FramingGuide, LogicStep, Phase, PoseFrame
+from livecoach.types import Cue, CueKind, FramingGuide, HoldStatus, LogicStep, Phase, PoseFrame
 
 CONFIG = load_config().overlay
 GREY = 110
@@ -233,6 +233,29 @@ def test_depth_bar_follows_rep_progress(renderer):
     diff = changed(top, full)
     b, g, r = full[diff].reshape(-1, 3).mean(axis=0)
     assert g > r and g > b
+
+
+def test_a_running_hold_shows_its_seconds_in_place_of_the_rep_count_and_no_depth_bar(renderer):
+    image, pose = frame(), plank_pose()
+    reps = renderer.render(image, make_step(pose, phase=Phase.TOP, rep_progress=0.0), fps=30.0)
+    holding = renderer.render(image, make_step(pose, phase=Phase.TOP, rep_progress=0.0,
+                                               hold=HoldStatus("plank", 12.0, "holding")), fps=30.0)
+    broken = renderer.render(image, make_step(pose, phase=Phase.TOP, rep_progress=0.0,
+                                              hold=HoldStatus("plank", 12.0, "broken", fault="hip_sag")), fps=30.0)
+    to_go = renderer.render(image, make_step(pose, phase=Phase.TOP, rep_progress=0.0,
+                                             hold=HoldStatus("plank", 12.0, "holding", remaining_s=18.0)), fps=30.0)
+    panel = (0, 0, 160, 90)  # at 640 x 360 (scale 0.5) the panel is about 150 x 85
+    assert region(changed(reps, holding), *panel) > 0.05  # "HOLD 12 s" instead of "REPS 3 NO-REPS 1"
+    bar = (600, 60, 640, 300)
+    nobody = renderer.render(image, make_step(None, phase=Phase.TOP, rep_progress=0.0,
+                                              hold=HoldStatus("plank", 12.0, "holding")), fps=30.0)
+    assert region(changed(nobody, reps), *bar) > 0.1  # the rep count's depth bar (and the skeleton)...
+    assert region(changed(nobody, holding), *bar) < 0.01  # ...only the skeleton during a hold
+    state_line = (10, 60, 160, 80)
+    assert color_share(broken, (40, 40, 235), *state_line, tolerance=60) > 0.02  # the fault that broke it, red
+    assert color_share(holding, (40, 40, 235), *state_line, tolerance=60) == 0.0
+    assert color_share(holding, (90, 210, 90), *state_line, tolerance=60) > 0.02  # "GOOD FORM" in green
+    assert region(changed(holding, to_go), *state_line) > 0.02  # "18 s TO GO" with a target
 
 
 def test_overlay_scales_with_the_image_size(renderer):
