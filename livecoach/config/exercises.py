@@ -192,6 +192,8 @@ class LookalikeConfig:
     support_min_s: float = setting(0.0, 10.0, doc="a new support (hands/forearms) counts once held this long")
     up_down_window_s: float = setting(0.5, 30.0, doc="plank up-down: two support changes within this long")
     kneel_max_frac: float = setting(-2.0, 2.0, doc="bird dog: knees at most this high above the ankles (shins)")
+    quadruped_min_s: float = setting(0.0, 5.0, doc="... in that posture for at least this long (a landmark's "
+                                     "jump is shorter)")
     dip_hands_min_frac: float = setting(-2.0, 2.0, doc="dip: hands at least this far above the feet (body "
                                         "lengths): on a bench or chair")
     upright_min_deg: float = setting(0.0, 90.0, doc="torso steeper than this to the floor = upright (dip, squat)")

@@ -180,6 +180,7 @@ class ExerciseRecognizer:
         self._support_new_since: Optional[float] = None
         self._support_changes: Deque[float] = collections.deque()
         self._tap_since: Optional[float] = None
+        self._quadruped_since: Optional[float] = None
         # (t, ((look-alike flagged, time of the frame that last showed its motion), ...)) per frame
         self._history: Deque[Tuple[float, Tuple[Tuple[str, float], ...]]] = collections.deque()
 
@@ -479,7 +480,11 @@ class ExerciseRecognizer:
             if not math.isnan(posture.knee_above_ankle_frac) and posture.knee_above_ankle_frac <= lk.kneel_max_frac \
                     and not math.isnan(posture.hip_angle_deg) and posture.hip_angle_deg <= lk.quadruped_hip_max_deg \
                     and not math.isnan(posture.torso_angle_deg) and abs(posture.torso_angle_deg) <= lk.plank_max_body_deg:
-                seen.append("bird_dog")
+                self._quadruped_since = self._quadruped_since if self._quadruped_since is not None else t_s
+                if t_s - self._quadruped_since >= lk.quadruped_min_s - 1e-9:
+                    seen.append("bird_dog")
+            else:
+                self._quadruped_since = None
             upright = not math.isnan(posture.torso_angle_deg) and posture.torso_angle_deg >= lk.upright_min_deg
             if upright and not math.isnan(posture.wrist_along_torso_frac) \
                     and posture.wrist_along_torso_frac >= lk.dip_wrist_along_min \

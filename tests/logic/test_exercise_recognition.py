@@ -154,6 +154,24 @@ def test_shoulder_tap_is_flagged_when_one_hand_leaves_the_floor():
     assert steps[0].lookalikes and not steps[-1].lookalikes
 
 
+#: On hands and knees, the hips folded square and the back flat: a bird dog's (quadruped's) base.
+QUADRUPED = {"shoulder": (1.0, 0.55), "elbow": (1.0, 0.3), "wrist": (1.0, 0.04), "hip": (0.45, 0.55),
+             "knee": (0.45, 0.06), "ankle": (0.0, 0.06), "ear": (1.2, 0.6)}
+
+
+def test_a_bird_dog_is_flagged_once_held_not_on_one_misplaced_frame():
+    rec = ExerciseRecognizer(LIB)
+    run(rec, STANDARD_TOP, 1.5)
+    r = rec.update(1.5, make_pose(QUADRUPED, t_s=1.5))
+    assert "bird_dog" not in r.lookalikes  # one frame: a landmark jump in a push-up
+    steps = run(rec, STANDARD_TOP, 1.0, t0=1.5 + 1 / FPS)
+    assert not any("bird_dog" in s.lookalikes for s in steps)  # nothing latched from it either
+    steps = run(rec, QUADRUPED, 0.5, t0=3.0)
+    held = next(s.t_s for s in steps if "bird_dog" in s.lookalikes) - 3.0
+    assert abs(held - LIB.recognition.lookalikes.quadruped_min_s) <= 1.01 / FPS  # held that long: a bird dog
+    assert "bird_dog" in steps[-1].lookalikes and not steps[-1].in_position
+
+
 def test_squat_and_bench_dip_are_flagged_and_fit_no_push_up():
     rec = ExerciseRecognizer(LIB)
     r = run(rec, STANDING_SQUAT, 1.0)[-1]
