@@ -264,67 +264,51 @@ class OverlayRenderer:
 
     # -- parts -------------------------------------------------------------------------
 
-    def _hold_count(self, image: np.ndarray, hold: HoldStatus, s: float) -> None:
-        """A running hold in place of the rep count: its seconds in good form, big, and under
-        them whether the form holds, what broke it, or the seconds left to the target."""
-        margin, pad = int(16 * s), int(14 * s)
+    def _count_panel(self, image: np.ndarray, s: float, label: str, count: str, count_color: Color, line: str,
+                     line_color: Color, side: Optional[Tuple[str, str]] = None) -> None:
+        """The panel at the top left: a small label over a big count (beside them, ``side``: a
+        second label over a smaller count, the no-reps), and a line under them."""
+        margin, pad, gap, small = int(16 * s), int(14 * s), int(26 * s), max(1, int(round(1.5 * s)))
+        head, big = _Text(label, 0.65 * s, small), _Text(count, 2.6 * s, max(2, int(round(5 * s))))
+        under = _Text(_ascii(line), 0.8 * s, max(1, int(round(2 * s))))
+        lw, lh, _ = head.size()
+        cw, ch, _ = big.size()
+        pw, ph, _ = under.size()
+        beside = (_Text(side[0], 0.65 * s, small), _Text(side[1], 1.5 * s, max(1, int(round(3 * s))))) if side else ()
+        side_w = gap + max(t.size()[0] for t in beside) if beside else 0
+        row1 = lh + int(10 * s) + ch
+        x0 = y0 = margin
+        self._panel(image, x0, y0, x0 + max(max(lw, cw) + side_w, pw) + 2 * pad,
+                    y0 + row1 + int(16 * s) + ph + 2 * pad, _PANEL, 0.6, int(12 * s))
+        x, y = x0 + pad, y0 + pad
+        self._text(image, head.text, (x, y + lh), head.font_scale, (200, 200, 200), head.thickness)
+        self._text(image, big.text, (x, y + row1), big.font_scale, count_color, big.thickness)
+        if beside:
+            nx = x + max(lw, cw) + gap
+            self._text(image, beside[0].text, (nx, y + lh), beside[0].font_scale, (200, 200, 200), small)
+            self._text(image, beside[1].text, (nx, y + lh + int(10 * s) + beside[1].size()[1]), beside[1].font_scale,
+                       _NO_REP, beside[1].thickness)
+        self._text(image, under.text, (x, y + row1 + int(16 * s) + ph), under.font_scale, line_color, under.thickness)
+
+    def _counts(self, image: np.ndarray, step: LogicStep, s: float) -> None:
+        """The rep count, the no-reps and the phase; during a hold, its seconds in good form (dimmed
+        while the form is broken: they stop counting) and whether the form holds, what broke it
+        (red), or the seconds left to the target."""
+        hold = step.hold
+        if hold is None:
+            self._count_panel(image, s, "REPS", str(step.reps), _WHITE, step.phase.value.upper(),
+                              _DIM if step.phase is Phase.NOT_IN_POSITION else (120, 230, 255),
+                              side=("NO-REPS", str(step.no_reps)))
+            return
         broken = hold.state == "broken"
-        label = _Text("HOLD", 0.65 * s, max(1, int(round(1.5 * s))))
-        count = _Text(f"{hold.seconds_good:.0f} s", 2.6 * s, max(2, int(round(5 * s))))
         if broken:
             state = (hold.fault or "form broken").replace("_", " ").upper()
         elif hold.remaining_s is not None:
             state = f"{max(hold.remaining_s, 0.0):.0f} s TO GO" if hold.remaining_s > 0 else "TARGET REACHED"
         else:
             state = "GOOD FORM"
-        line = _Text(_ascii(state), 0.8 * s, max(1, int(round(2 * s))))
-        lw, lh, _ = label.size()
-        cw, ch, _ = count.size()
-        sw, sh, _ = line.size()
-        inner_w, row1 = max(lw, cw, sw), lh + int(10 * s) + ch
-        x0, y0 = margin, margin
-        self._panel(image, x0, y0, x0 + inner_w + 2 * pad, y0 + row1 + int(16 * s) + sh + 2 * pad, _PANEL, 0.6,
-                    int(12 * s))
-        x, y = x0 + pad, y0 + pad
-        self._text(image, label.text, (x, y + lh), label.font_scale, (200, 200, 200), label.thickness)
-        # The seconds stop counting while the form is broken: dimmed, and the fault in red.
-        self._text(image, count.text, (x, y + row1), count.font_scale, _DIM if broken else _WHITE, count.thickness)
-        self._text(image, line.text, (x, y + row1 + int(16 * s) + sh), line.font_scale,
-                   _FAULT if broken else _DEPTH_OK, line.thickness)
-
-    def _counts(self, image: np.ndarray, step: LogicStep, s: float) -> None:
-        if step.hold is not None:
-            self._hold_count(image, step.hold, s)
-            return
-        margin, pad = int(16 * s), int(14 * s)
-        label = _Text("REPS", 0.65 * s, max(1, int(round(1.5 * s))))
-        count = _Text(str(step.reps), 2.6 * s, max(2, int(round(5 * s))))
-        no_label = _Text("NO-REPS", 0.65 * s, label.thickness)
-        no_count = _Text(str(step.no_reps), 1.5 * s, max(1, int(round(3 * s))))
-        phase = _Text(_ascii(step.phase.value.upper()), 0.8 * s, max(1, int(round(2 * s))))
-        lw, lh, _ = label.size()
-        cw, ch, _ = count.size()
-        nw, nh, _ = no_label.size()
-        ncw, nch, _ = no_count.size()
-        pw, ph, _ = phase.size()
-        gap = int(26 * s)
-        left_w = max(lw, cw)
-        right_w = max(nw, ncw)
-        inner_w = max(left_w + gap + right_w, pw)
-        row1 = lh + int(10 * s) + ch
-        inner_h = row1 + int(16 * s) + ph
-        x0, y0 = margin, margin
-        self._panel(image, x0, y0, x0 + inner_w + 2 * pad, y0 + inner_h + 2 * pad, _PANEL, 0.6, int(12 * s))
-        x, y = x0 + pad, y0 + pad
-        self._text(image, label.text, (x, y + lh), label.font_scale, (200, 200, 200), label.thickness)
-        self._text(image, count.text, (x, y + lh + int(10 * s) + ch), count.font_scale, _WHITE, count.thickness)
-        nx = x + left_w + gap
-        self._text(image, no_label.text, (nx, y + lh), no_label.font_scale, (200, 200, 200), no_label.thickness)
-        self._text(image, no_count.text, (nx, y + lh + int(10 * s) + nch), no_count.font_scale, _NO_REP,
-                   no_count.thickness)
-        phase_color = _DIM if step.phase is Phase.NOT_IN_POSITION else (120, 230, 255)
-        self._text(image, phase.text, (x, y + row1 + int(16 * s) + ph), phase.font_scale, phase_color,
-                   phase.thickness)
+        self._count_panel(image, s, "HOLD", f"{hold.seconds_good:.0f} s", _DIM if broken else _WHITE, state,
+                          _FAULT if broken else _DEPTH_OK)
 
     def _status(self, image: np.ndarray, fps: float, muted: bool, paused: bool, s: float,
                 lite_model: bool = False) -> int:
