@@ -383,3 +383,86 @@ class FakePictureModel:
 
     def close(self) -> None:
         pass
+
+
+# --------------------------------------------------------------------------- the history database
+
+def hold_exclusive_lock(db: Any, seconds: float, started: Any) -> Any:
+    """Another program holding the history database ``db`` with an exclusive lock for ``seconds``
+    (on a thread; ``started``, a threading.Event, is set once the lock is held). Returns the thread."""
+    import sqlite3
+    import threading
+    import time
+
+    def hold() -> None:
+        con = sqlite3.connect(str(db), timeout=10.0, isolation_level=None)
+        con.execute("BEGIN EXCLUSIVE")
+        started.set()
+        time.sleep(seconds)
+        con.execute("COMMIT")
+        con.close()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    return thread
+
+
+def table_rows(db: Any, tables: Sequence[str], leave_out: Optional[Dict[str, Sequence[str]]] = None
+               ) -> Dict[str, List[tuple]]:
+    """Every row of ``tables`` of the database file ``db`` in rowid order, without the columns of
+    ``leave_out`` (table -> names); ``meta`` without its schema_version (a migration changes it)."""
+    import sqlite3
+
+    con = sqlite3.connect(str(db))
+    try:
+        out = {}
+        for table in tables:
+            if table == "meta":
+                out[table] = con.execute("SELECT key, value FROM meta WHERE key != 'schema_version'").fetchall()
+                continue
+            skip = set((leave_out or {}).get(table, ()))
+            cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] not in skip]
+            out[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY rowid").fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def locked_database(db: Any, seconds: float) -> Any:
+    """A new history database ``db``, held by another program with an exclusive lock for
+    ``seconds`` from now (:func:`hold_exclusive_lock`). Returns the lock's thread."""
+    import threading
+
+    from livecoach.history.store import SessionStore
+
+    SessionStore(db).close()
+    locked = threading.Event()
+    lock = hold_exclusive_lock(db, seconds, locked)
+    assert locked.wait(5.0)
+    return lock
+
+
+def open_at_once(db: Any, processes: int = 4) -> List[BaseException]:
+    """``processes`` LiveCoach stores opening ``db`` at the same moment (threads released together,
+    as processes started together would be); the errors they raised."""
+    import threading
+
+    from livecoach.history.store import SessionStore
+
+    errors: List[BaseException] = []
+    go = threading.Event()
+
+    def open_it() -> None:
+        go.wait()
+        try:
+            SessionStore(db, timeout=10.0).close()
+        except Exception as exc:  # noqa: BLE001 - returned to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(processes)]
+    for t in threads:
+        t.start()
+    go.set()
+    for t in threads:
+        t.join(30)
+    return errors

@@ -77,6 +77,13 @@ def _journal_mode_wal(db: sqlite3.Connection, timeout: float) -> str:
             time.sleep(0.02)
 
 
+def _sessions_filter(session_ids: Optional[List[int]]) -> Tuple[str, Tuple[int, ...]]:
+    """The WHERE clause and its arguments selecting the rows of ``session_ids`` (None: every row)."""
+    if session_ids is None:
+        return "", ()
+    return f"WHERE session_id IN ({','.join('?' * len(session_ids))})", tuple(int(i) for i in session_ids)
+
+
 # --------------------------------------------------------------------------- the store
 
 class SessionStore:
@@ -216,11 +223,7 @@ class SessionStore:
     def load_sets(self, session_ids: Optional[List[int]] = None) -> Dict[int, Tuple[StoredSet, ...]]:
         """Session id -> its sets in the order they ended (every session with sets, or those of
         ``session_ids``)."""
-        where = ""
-        args: Tuple[Any, ...] = ()
-        if session_ids is not None:
-            where = f"WHERE session_id IN ({','.join('?' * len(session_ids))})"
-            args = tuple(int(i) for i in session_ids)
+        where, args = _sessions_filter(session_ids)
         out: Dict[int, List[StoredSet]] = {}
         for row in self._db.execute(
                 "SELECT session_id, seq, plan, block, set_no, set_of, round, rounds, exercise, unit, target_min,"
@@ -249,11 +252,7 @@ class SessionStore:
     def load_holds(self, session_ids: Optional[List[int]] = None) -> Dict[int, Tuple[StoredHold, ...]]:
         """Session id -> its holds in the order they ended (every session with holds, or those
         of ``session_ids``)."""
-        where = ""
-        args: Tuple[Any, ...] = ()
-        if session_ids is not None:
-            where = f"WHERE session_id IN ({','.join('?' * len(session_ids))})"
-            args = tuple(int(i) for i in session_ids)
+        where, args = _sessions_filter(session_ids)
         out: Dict[int, List[StoredHold]] = {}
         for (sid, seq, exercise, t0, t1, total, good, faults, breaks, target, top_pause) in self._db.execute(
                 "SELECT session_id, seq, exercise, t_start, t_end, seconds_total, seconds_good, faults_json,"

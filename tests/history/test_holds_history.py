@@ -30,7 +30,7 @@ from livecoach.logic.holds import HoldRecord
 from livecoach.types import HoldEnd, LogicStep, Phase, SessionEnd
 
 from conftest import FIXTURES
-from helpers import session_end, synthetic_steps
+from helpers import locked_database, open_at_once, session_end, synthetic_steps, table_rows
 
 V1_DB = FIXTURES / "history" / "v1_main_9698ef7.db"
 V2_DB = FIXTURES / "history" / "v2_main_29739e2.db"
@@ -42,18 +42,8 @@ def config():
     return load_config()
 
 
-def _rows(db: Path, tables=V2_TABLES) -> Dict[str, List[tuple]]:
-    con = sqlite3.connect(str(db))
-    try:
-        out = {}
-        for table in tables:
-            if table == "meta":
-                out[table] = con.execute("SELECT key, value FROM meta WHERE key != 'schema_version'").fetchall()
-            else:
-                out[table] = con.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-        return out
-    finally:
-        con.close()
+def _rows(db: Path) -> Dict[str, List[tuple]]:
+    return table_rows(db, V2_TABLES)
 
 
 def _version(db: Path) -> str:
@@ -130,23 +120,7 @@ def test_when_the_copy_cannot_be_written_the_database_is_left_as_it_was(tmp_path
 def test_two_processes_upgrading_at_once_keep_one_copy_of_the_old_version(tmp_path):
     db = tmp_path / DB_FILENAME
     shutil.copy(V2_DB, db)
-    errors: list = []
-    go = threading.Event()
-
-    def open_it() -> None:
-        go.wait()
-        try:
-            SessionStore(db, timeout=10.0).close()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
-    for t in threads:
-        t.start()
-    go.set()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    assert open_at_once(db) == []
     assert _version(db) == str(SCHEMA_VERSION) and _version(tmp_path / "livecoach.schema2.db") == "2"
     assert not list(tmp_path.glob("*.part"))
 
@@ -232,26 +206,9 @@ def test_holds_reach_the_database_and_the_summary_report_and_export_show_them(tm
         (1, "plank", 9.5, False), (2, "side_plank", 20.0, False), (3, "plank", 2.1, True)]
 
 
-def _lock(db: Path, seconds: float, started: threading.Event) -> threading.Thread:
-    def hold() -> None:
-        con = sqlite3.connect(str(db), timeout=10.0, isolation_level=None)
-        con.execute("BEGIN EXCLUSIVE")
-        started.set()
-        threading.Event().wait(seconds)
-        con.execute("COMMIT")
-        con.close()
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    return thread
-
-
 def test_locked_database_holds_wait_in_the_journal_and_are_imported_once(tmp_path, config):
     db = tmp_path / DB_FILENAME
-    SessionStore(db).close()
-    locked = threading.Event()
-    lock = _lock(db, 3.0, locked)
-    assert locked.wait(5.0)
+    lock = locked_database(db, 3.0)
     rec = SessionRecorder(db, config, save_frames="off", notice=lambda m: None, start_wait_s=0.2,
                           lock_notice_s=0.5)
     assert rec.start(SessionMeta(source="cam", mode="train")) is None

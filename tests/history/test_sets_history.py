@@ -37,7 +37,7 @@ from livecoach.logic.plan_events import Advice, SetResult
 from livecoach.types import Cue, CueKind, RepEvent
 
 from conftest import FIXTURES
-from helpers import session_end, synthetic_steps
+from helpers import hold_exclusive_lock, locked_database, open_at_once, session_end, synthetic_steps, table_rows
 
 V1_DB = FIXTURES / "history" / "v1_main_9698ef7.db"
 REPO = Path(__file__).resolve().parents[2]
@@ -63,20 +63,7 @@ def a_set(exercise: str = "standard", reps: int = 12, reason: str = "target", ba
 
 def _rows(db: Path) -> Dict[str, List[tuple]]:
     """Every row of every schema-1 table, schema-1 columns only."""
-    con = sqlite3.connect(str(db))
-    try:
-        out = {}
-        for table in ("meta", "sessions", "reps", "faults", "cues", "frame_series"):
-            cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
-            if table == "reps":
-                cols = [c for c in cols if c != "exercise"]
-            if table == "meta":
-                out[table] = con.execute("SELECT key, value FROM meta WHERE key != 'schema_version'").fetchall()
-            else:
-                out[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY rowid").fetchall()
-        return out
-    finally:
-        con.close()
+    return table_rows(db, ("meta", "sessions", "reps", "faults", "cues", "frame_series"), {"reps": ("exercise",)})
 
 
 def test_a_database_written_by_main_before_sets_migrates_and_keeps_every_row(tmp_path):
@@ -143,23 +130,7 @@ def test_a_migration_that_fails_half_way_leaves_the_old_database_as_it_was(tmp_p
 def test_two_processes_opening_an_old_database_at_once_migrate_it_once(tmp_path):
     db = tmp_path / DB_FILENAME
     shutil.copy(V1_DB, db)
-    errors: list = []
-    go = threading.Event()
-
-    def open_it() -> None:
-        go.wait()
-        try:
-            SessionStore(db, timeout=10.0).close()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
-    for t in threads:
-        t.start()
-    go.set()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    assert open_at_once(db) == []
     with SessionStore(db) as store:
         assert store.schema_version == SCHEMA_VERSION and len(store.session_ids()) == 2
 
@@ -224,26 +195,9 @@ def test_sets_and_plan_lines_reach_the_database_through_the_writer(tmp_path, con
                                            (3, "scapular", 15, "target", 45.0, None)]
 
 
-def _hold_exclusive_lock(db: Path, seconds: float, started: threading.Event) -> threading.Thread:
-    def hold() -> None:
-        con = sqlite3.connect(str(db), timeout=10.0, isolation_level=None)
-        con.execute("BEGIN EXCLUSIVE")
-        started.set()
-        time.sleep(seconds)
-        con.execute("COMMIT")
-        con.close()
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    return thread
-
-
 def test_locked_database_sets_wait_in_the_journal_without_blocking_and_are_imported(tmp_path, config):
     db = tmp_path / DB_FILENAME
-    SessionStore(db).close()
-    locked = threading.Event()
-    lock = _hold_exclusive_lock(db, 4.0, locked)
-    assert locked.wait(5.0)
+    lock = locked_database(db, 4.0)
     rec = SessionRecorder(db, config, save_frames="off", notice=lambda m: None, start_wait_s=0.2,
                           lock_notice_s=0.5)
     assert rec.start(SessionMeta(source="cam", mode="train")) is None
@@ -316,7 +270,7 @@ def test_sigkill_after_sets_keeps_them_all_once_imported(tmp_path):
     db = tmp_path / DB_FILENAME
     SessionStore(db).close()
     locked = threading.Event()  # the writer cannot commit: only the journal has the sets
-    lock = _hold_exclusive_lock(db, 3.0, locked)
+    lock = hold_exclusive_lock(db, 3.0, locked)
     assert locked.wait(5.0)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(TESTS)]))
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(db)], cwd=str(REPO), env=env,
@@ -384,7 +338,7 @@ def test_previous_clean_sessions_gives_up_on_a_lock_at_once(tmp_path):
     con = sqlite3.connect(str(db), isolation_level=None)
     con.execute("PRAGMA journal_mode=DELETE")  # a rollback journal: an exclusive lock keeps readers out
     con.close()
-    lock = _hold_exclusive_lock(db, 2.0, locked)
+    lock = hold_exclusive_lock(db, 2.0, locked)
     assert locked.wait(5.0)
     t0 = time.monotonic()
     assert previous_clean_sessions(db, 0.0, timeout_s=0.2) == {}

@@ -21,7 +21,7 @@ from livecoach.history.schema import StoreError
 from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
 from livecoach.types import RepEvent
 
-from helpers import session_end, synthetic_steps
+from helpers import hold_exclusive_lock, locked_database, session_end, synthetic_steps
 
 #: A recorder call's bound: 99 % of the calls, and all calls made while the database is locked,
 #: stay below it. A call that waited on SQLite would take >= 100 ms (the writer's busy timeout)
@@ -48,20 +48,6 @@ def _stored(db: Path, sid=None):
     return data
 
 
-def _hold_exclusive_lock(db: Path, seconds: float, started: threading.Event) -> threading.Thread:
-    def hold() -> None:
-        con = sqlite3.connect(str(db), timeout=10.0, isolation_level=None)
-        con.execute("BEGIN EXCLUSIVE")
-        started.set()
-        time.sleep(seconds)
-        con.execute("COMMIT")
-        con.close()
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    return thread
-
-
 def test_locked_database_for_5_s_never_blocks_the_caller_and_keeps_every_rep(tmp_path, config):
     db = tmp_path / DB_FILENAME
     steps = list(synthetic_steps(reps=12, faults={2: ("hip_sag",), 6: ("elbow_flare",)}, no_reps=(4,)))
@@ -83,7 +69,7 @@ def test_locked_database_for_5_s_never_blocks_the_caller_and_keeps_every_rep(tmp
         if any(isinstance(e, RepEvent) for e in step.events):
             reps_seen += 1
             if reps_seen == 3:  # mid-session: another program takes the database for 5 s
-                lock = _hold_exclusive_lock(db, 5.0, locked)
+                lock = hold_exclusive_lock(db, 5.0, locked)
                 assert locked.wait(5.0)
         time.sleep(0.008)  # the live loop: the set goes on during the lock (~7 s of steps)
     t0 = time.perf_counter()
@@ -109,10 +95,7 @@ def test_locked_database_for_5_s_never_blocks_the_caller_and_keeps_every_rep(tmp
 
 def test_database_locked_for_the_whole_session_keeps_it_in_the_journal_then_imports_it(tmp_path, config):
     db = tmp_path / DB_FILENAME
-    SessionStore(db).close()
-    locked = threading.Event()
-    lock = _hold_exclusive_lock(db, 4.0, locked)
-    assert locked.wait(5.0)
+    lock = locked_database(db, 4.0)
     notices: list = []
     steps = list(synthetic_steps(reps=3, with_images=False))
     rec = SessionRecorder(db, config, notice=notices.append, start_wait_s=0.2, lock_notice_s=0.5)
