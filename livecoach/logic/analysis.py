@@ -126,7 +126,8 @@ class SessionAnalyzer:
         self.features = FeatureExtractor(config.features)
         self.views = ViewTracker(config.view, config.features)
         self.counter = RepCounter(config.reps, variant)
-        self.jumps = JumpDetector(config.reps.max_body_speed_per_s, config.reps.max_gap_s)
+        self.jumps = JumpDetector(config.reps.max_body_speed_per_s, config.reps.max_gap_s,
+                                  config.reps.calibration_window_s)
         self.records: List[RepRecord] = []
         self._highlight: tuple = ()
         self._last_cue: Optional[Cue] = None

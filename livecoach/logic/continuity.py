@@ -17,14 +17,19 @@ without counting it (issue 12: a cut to the person standing between two plank st
 as a rep). Requiring both keeps one jittery measure (the world landmarks' depth, a small
 person's image landmarks) from ending a real rep; requiring a sudden change keeps a stretch of
 shaky tracking on a fast close-up rep (every frame moving a lot) from ending it frame by frame.
+The limit also follows the person's own pace, as the rep counter does: it is twice their fast
+frames (the 90th percentile over ``[reps] calibration_window_s``) when that is higher, so a set
+filmed or played faster, or a shaky track, does not end reps that the same set at its own speed
+keeps, while a cut (tens of body lengths a second) still stands out.
 
 Landmark positions are used whatever their visibility (the pose model estimates hidden ones),
 so a side passing out of view does not look like a jump of the mid-point.
 """
 from __future__ import annotations
 
+import collections
 import math
-from typing import Optional, Tuple
+from typing import Deque, Optional, Tuple
 
 import numpy as np
 
@@ -62,9 +67,11 @@ class JumpDetector:
     already started over, and nothing is compared.
     """
 
-    def __init__(self, max_body_speed_per_s: float, max_gap_s: float) -> None:
+    def __init__(self, max_body_speed_per_s: float, max_gap_s: float, own_pace_window_s: float = 30.0) -> None:
         self.max_body_speed_per_s = max_body_speed_per_s
         self.max_gap_s = max_gap_s
+        self.own_pace_window_s = own_pace_window_s
+        self._recent: Deque[Tuple[float, float]] = collections.deque()  # (t_s, speed) of the window
         self._last: Optional[Tuple[float, np.ndarray, np.ndarray, float, np.ndarray]] = None
         self.last_speed = math.nan  # the smaller of the two speeds at the last frame (body lengths/s)
         self._speed_before = math.nan
@@ -73,6 +80,17 @@ class JumpDetector:
         self._last = None
         self.last_speed = math.nan
         self._speed_before = math.nan
+        self._recent.clear()
+
+    def limit(self) -> float:
+        """The speed above which a frame is a jump: ``max_body_speed_per_s``, or twice the person's
+        own fast frames (the 90th percentile of the last ``own_pace_window_s``) when higher, so the
+        check follows the person's pace (a video sped up, or a shaky track) as the rep counter
+        does, and a cut (tens of body lengths a second) still stands out."""
+        if len(self._recent) < 10:
+            return self.max_body_speed_per_s
+        own = float(np.percentile([s for _, s in self._recent], 90))
+        return max(self.max_body_speed_per_s, 2.0 * own)
 
     def update(self, t_s: float, pose: Optional[PoseFrame]) -> bool:
         if pose is None:
@@ -92,5 +110,11 @@ class JumpDetector:
         place_speed = moved / scale / dt
         shape_speed = float(np.median(np.linalg.norm(world - world0, axis=1))) / BODY_LENGTH_M / dt
         self.last_speed = min(place_speed, shape_speed)
-        sudden = not (self._speed_before > self.max_body_speed_per_s / 2.0)  # nan (unknown) counts as calm
-        return self.last_speed > self.max_body_speed_per_s and sudden
+        limit = self.limit()
+        sudden = not (self._speed_before > limit / 2.0)  # nan (unknown) counts as calm
+        jump = self.last_speed > limit and sudden
+        if not jump:  # a jump is not the person's pace
+            self._recent.append((t_s, self.last_speed))
+            while self._recent and t_s - self._recent[0][0] > self.own_pace_window_s:
+                self._recent.popleft()
+        return jump

@@ -244,3 +244,27 @@ def test_only_a_sudden_jump_counts_not_shaky_tracking_that_moves_every_frame():
     flags = [detector.update(p.t_s, p) for p in poses]
     assert [i for i, f in enumerate(flags) if f] == [5, 12]
     assert detector.last_speed > CFG.reps.max_body_speed_per_s
+
+
+def test_the_jump_limit_follows_the_persons_own_pace_and_a_cut_still_stands_out():
+    """A stream whose every other frame moves 1.8 body lengths a second (a set sped up past human
+    speed, or a shaky track): a 3.1 BL/s step out of a still frame is within twice the person's own
+    fast frames, not a jump, though over the absolute 3.0; a cut (10 BL/s) still is one."""
+    from livecoach.logic.continuity import JumpDetector
+
+    fps = 30.0
+    poses = [side_pushup_pose(i / fps, float((i // 2) % 2), fps) for i in range(40)]  # depths 0, 0, 1, 1, ...
+    t, depth = poses[-1].t_s, float((39 // 2) % 2)
+    step = side_pushup_pose(t + 1 / 50, 1.0 - depth, fps)  # a full swing in 20 ms, after a still frame
+    calm = side_pushup_pose(t + 1 / 50 + 1 / fps, 1.0 - depth, fps)
+    cut = mirrored_bottom_pose(t + 1 / 50 + 2 / fps, fps)
+    own = JumpDetector(CFG.reps.max_body_speed_per_s, CFG.reps.max_gap_s, CFG.reps.calibration_window_s)
+    assert not any(own.update(p.t_s, p) for p in poses)
+    assert own.limit() == pytest.approx(2 * 1.836, abs=0.01)
+    assert not own.update(step.t_s, step) and CFG.reps.max_body_speed_per_s < own.last_speed < own.limit()
+    own.update(calm.t_s, calm)
+    assert own.update(cut.t_s, cut) and own.last_speed > 2.5 * own.limit()
+    fixed = JumpDetector(CFG.reps.max_body_speed_per_s, CFG.reps.max_gap_s, own_pace_window_s=0.0)
+    for p in poses:
+        fixed.update(p.t_s, p)
+    assert fixed.limit() == CFG.reps.max_body_speed_per_s and fixed.update(step.t_s, step)  # absolute limit only
