@@ -71,14 +71,15 @@ class ExerciseWeek:
     hold_s: float           # good-form seconds held (hold exercises)
     sets: int               # plan sets of it
     best_reps: int          # most counted reps in one plan set (0: no plan set)
-    best_hold_s: float      # longest good-form hold in one plan set
+    best_hold_s: float      # longest good-form hold in one plan set or timed hold
 
 
 def exercise_weeks(store: SessionStore, sessions: Sequence[SessionInfo]) -> List[ExerciseWeek]:
     """Per exercise (by name) and week (oldest first) over ``sessions``: the volume -- counted reps
     of every session, filed under the exercise each rep was recognised as (a rep stored before
     schema 2: the session's variant), and good-form seconds of plan hold sets and of timed holds
-    outside them (not pauses at the top of push-ups) -- and the best plan set."""
+    outside them (not pauses at the top of push-ups) -- and the best plan set (for a hold, the
+    longest in good form, of a plan or not)."""
     if not sessions:
         return []
     ids = [s.id for s in sessions]
@@ -118,7 +119,9 @@ def exercise_weeks(store: SessionStore, sessions: Sequence[SessionInfo]) -> List
         for stored in holds:
             h = stored.record
             if not h.top_pause and (sid, h.exercise) not in planned:
-                entry(h.exercise, sid)["hold_s"] += h.seconds_good
+                e = entry(h.exercise, sid)
+                e["hold_s"] += h.seconds_good
+                e["best_hold_s"] = max(e["best_hold_s"], h.seconds_good)  # a hold on its own is a set of one
     out = []
     starts = {label: start for label, start in week_of.values()}
     for (week, exercise), e in sorted(acc.items(), key=lambda kv: (kv[0][1], kv[0][0])):

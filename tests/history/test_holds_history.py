@@ -19,7 +19,7 @@ from livecoach.history import journal as jr
 from livecoach.history import schema
 from livecoach.history.data import StoredHold
 from livecoach.history.export import export_json
-from livecoach.history.progress import exercise_weeks
+from livecoach.history.progress import best_set_text, exercise_weeks
 from livecoach.history.recorder import SessionRecorder
 from livecoach.history.recovery import check_database, import_pending, load_journal_session, open_store
 from livecoach.history.report import render_session_html
@@ -233,8 +233,9 @@ def test_timed_holds_add_their_good_seconds_to_the_weekly_volume_but_pauses_at_t
             store.add_hold(sid, stored)
         store.commit()
         weeks = exercise_weeks(store, [store.session_info(sid)])
-    assert {(w.exercise, w.hold_s, w.sessions, w.sets) for w in weeks} == {("plank", 9.5, 1, 0),
-                                                                           ("side_plank", 20.0, 1, 0)}
+    assert {(w.exercise, w.hold_s, w.sessions, w.sets, w.best_hold_s) for w in weeks} == {
+        ("plank", 9.5, 1, 0, 9.5), ("side_plank", 20.0, 1, 0, 20.0)}
+    assert {best_set_text(w) for w in weeks} == {"10 s", "20 s"}  # the longest hold is the week's best
 
 
 def test_a_hold_on_its_own_is_listed_as_held_and_a_push_up_session_with_pauses_by_its_verdict(tmp_path, config):
