@@ -98,8 +98,7 @@ class RepsConfig:
     gate_off_after_s: float = setting(0.0, 5.0, doc="plank posture lost this long = not in position")
     gate_max_body_angle_deg: float = setting(0.0, 90.0, doc="shoulder-ankle line steeper than this = not a plank")
     gate_min_hip_angle_deg: float = setting(0.0, 180.0, doc="hips folded more than this = downward dog, sitting")
-    gate_max_wrist_along_torso_frac: float = setting(-2.0, 3.0,
-                                                     doc="hands further toward the hips than this = not supported")
+    gate_max_wrist_along_torso_frac: float = setting(-2.0, 3.0, doc="hands nearer the hips than this = unsupported")
     gate_topdown_wrist_min_frac: float = setting(-2.0, 3.0, doc="camera-above plank: hands at least this far down")
     gate_topdown_wrist_max_frac: float = setting(-2.0, 3.0, doc="camera-above plank: hands at most this far down")
     calibration_window_s: float = setting(2.0, 600.0, doc="the person's range is taken over this much plank time")
@@ -117,8 +116,7 @@ class RepsConfig:
     lockout_trough_max_frac: float = setting(0.0, 1.0,
                                              doc="re-descending from above this depth = previous rep not locked out")
     partial_min_drop_frac: float = setting(0.0, 1.0, doc="a no-rep dip must drop the shoulders at least this much")
-    lockout_min_rise_frac: float = setting(0.0, 1.0,
-                                           doc="rise from the bottom that counts as an attempted lockout")
+    lockout_min_rise_frac: float = setting(0.0, 1.0, doc="rise from the bottom that counts as a lockout attempt")
     full_depth_min_frac: float = setting(0.0, 1.0,
                                          doc="shoulder drop (fraction of top height) needed for a full rep")
     top_window_s: float = setting(0.1, 10.0, doc="lockout frames kept before each descent")
@@ -128,6 +126,8 @@ class RepsConfig:
                                     "(1 = the person's usual bottom; a little overshoot is kept)")
     max_body_speed_per_s: float = setting(0.5, 100.0, doc="body lengths per second between two frames, in both place "
                                           "and shape, beyond which it is a cut or a lost track: no rep spans it")
+    jump_own_pace_factor: float = setting(1.0, 20.0, doc="... or this many times the person's own fast frames")
+    jump_own_pace_percentile: float = setting(50.0, 100.0, doc="their fast frames: this percentile of their speeds")
 
 
 @dataclass(frozen=True)

@@ -126,8 +126,9 @@ class SessionAnalyzer:
         self.features = FeatureExtractor(config.features)
         self.views = ViewTracker(config.view, config.features)
         self.counter = RepCounter(config.reps, variant)
-        self.jumps = JumpDetector(config.reps.max_body_speed_per_s, config.reps.max_gap_s,
-                                  config.reps.calibration_window_s)
+        reps = config.reps
+        self.jumps = JumpDetector(reps.max_body_speed_per_s, reps.max_gap_s, reps.calibration_window_s,
+                                  reps.jump_own_pace_factor, reps.jump_own_pace_percentile)
         self.records: List[RepRecord] = []
         self._highlight: tuple = ()
         self._last_cue: Optional[Cue] = None

@@ -45,6 +45,8 @@ _BODY_IDX = [int(lm) for lm in _BODY]
 
 #: A standing adult's height (m): the unit of the world-landmark speed. Anthropometry, not fitted.
 BODY_LENGTH_M = 1.7
+#: Frame speeds needed before the person's own pace may raise the jump limit (a third of a second).
+MIN_OWN_PACE_FRAMES = 10
 
 
 def body_anchor_points(pose: PoseFrame) -> Tuple[np.ndarray, np.ndarray, float]:
@@ -67,10 +69,13 @@ class JumpDetector:
     already started over, and nothing is compared.
     """
 
-    def __init__(self, max_body_speed_per_s: float, max_gap_s: float, own_pace_window_s: float = 30.0) -> None:
+    def __init__(self, max_body_speed_per_s: float, max_gap_s: float, own_pace_window_s: float = 30.0,
+                 own_pace_factor: float = 2.0, own_pace_percentile: float = 90.0) -> None:
         self.max_body_speed_per_s = max_body_speed_per_s
         self.max_gap_s = max_gap_s
         self.own_pace_window_s = own_pace_window_s
+        self.own_pace_factor = own_pace_factor
+        self.own_pace_percentile = own_pace_percentile
         self._recent: Deque[Tuple[float, float]] = collections.deque()  # (t_s, speed) of the window
         self._last: Optional[Tuple[float, np.ndarray, np.ndarray, float, np.ndarray]] = None
         self.last_speed = math.nan  # the smaller of the two speeds at the last frame (body lengths/s)
@@ -83,14 +88,15 @@ class JumpDetector:
         self._recent.clear()
 
     def limit(self) -> float:
-        """The speed above which a frame is a jump: ``max_body_speed_per_s``, or twice the person's
-        own fast frames (the 90th percentile of the last ``own_pace_window_s``) when higher, so the
-        check follows the person's pace (a video sped up, or a shaky track) as the rep counter
-        does, and a cut (tens of body lengths a second) still stands out."""
-        if len(self._recent) < 10:
+        """The speed above which a frame is a jump: ``max_body_speed_per_s``, or ``own_pace_factor``
+        times the person's own fast frames (``own_pace_percentile`` of the last
+        ``own_pace_window_s``) when higher, so the check follows the person's pace (a video sped
+        up, or a shaky track) as the rep counter does, and a cut (tens of body lengths a second)
+        still stands out."""
+        if len(self._recent) < MIN_OWN_PACE_FRAMES:
             return self.max_body_speed_per_s
-        own = float(np.percentile([s for _, s in self._recent], 90))
-        return max(self.max_body_speed_per_s, 2.0 * own)
+        own = float(np.percentile([s for _, s in self._recent], self.own_pace_percentile))
+        return max(self.max_body_speed_per_s, self.own_pace_factor * own)
 
     def update(self, t_s: float, pose: Optional[PoseFrame]) -> bool:
         if pose is None:
@@ -110,9 +116,13 @@ class JumpDetector:
         place_speed = moved / scale / dt
         shape_speed = float(np.median(np.linalg.norm(world - world0, axis=1))) / BODY_LENGTH_M / dt
         self.last_speed = min(place_speed, shape_speed)
-        limit = self.limit()
-        sudden = not (self._speed_before > limit / 2.0)  # nan (unknown) counts as calm
-        jump = self.last_speed > limit and sudden
+        # The limit is never below the absolute one: the person's own pace (a percentile over
+        # up to a window of frames) is looked at only for a frame that fast, not every frame.
+        jump = False
+        if self.last_speed > self.max_body_speed_per_s:
+            limit = self.limit()
+            sudden = not (self._speed_before > limit / 2.0)  # nan (unknown) counts as calm
+            jump = self.last_speed > limit and sudden
         if not jump:  # a jump is not the person's pace
             self._recent.append((t_s, self.last_speed))
             while self._recent and t_s - self._recent[0][0] > self.own_pace_window_s:
