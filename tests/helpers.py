@@ -442,6 +442,18 @@ def locked_database(db: Any, seconds: float) -> Any:
     return lock
 
 
+def recorder_on_a_locked_database(db: Any, config: Any, seconds: float) -> Tuple[Any, Any]:
+    """A session recorder started on a new history ``db`` that another program holds locked for
+    ``seconds`` (:func:`locked_database`): it cannot create its session row, so everything goes
+    to its journal meanwhile. Returns (recorder, the lock's thread)."""
+    from livecoach.history.recorder import SessionMeta, SessionRecorder
+
+    lock = locked_database(db, seconds)
+    rec = SessionRecorder(db, config, save_frames="off", notice=lambda m: None, start_wait_s=0.2, lock_notice_s=0.5)
+    assert rec.start(SessionMeta(source="cam", mode="train")) is None
+    return rec, lock
+
+
 def open_at_once(db: Any, processes: int = 4) -> List[BaseException]:
     """``processes`` LiveCoach stores opening ``db`` at the same moment (threads released together,
     as processes started together would be); the errors they raised."""

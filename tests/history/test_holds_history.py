@@ -30,7 +30,7 @@ from livecoach.logic.holds import HoldRecord
 from livecoach.types import HoldEnd, LogicStep, Phase, SessionEnd
 
 from conftest import FIXTURES
-from helpers import locked_database, open_at_once, session_end, synthetic_steps, table_rows
+from helpers import open_at_once, recorder_on_a_locked_database, session_end, synthetic_steps, table_rows
 
 V1_DB = FIXTURES / "history" / "v1_main_9698ef7.db"
 V2_DB = FIXTURES / "history" / "v2_main_29739e2.db"
@@ -208,10 +208,7 @@ def test_holds_reach_the_database_and_the_summary_report_and_export_show_them(tm
 
 def test_locked_database_holds_wait_in_the_journal_and_are_imported_once(tmp_path, config):
     db = tmp_path / DB_FILENAME
-    lock = locked_database(db, 3.0)
-    rec = SessionRecorder(db, config, save_frames="off", notice=lambda m: None, start_wait_s=0.2,
-                          lock_notice_s=0.5)
-    assert rec.start(SessionMeta(source="cam", mode="train")) is None
+    rec, lock = recorder_on_a_locked_database(db, config, 3.0)
     _record(rec)
     assert rec.close(timeout=0.3) == "journal"
     assert [r["hold"]["seq"] for r in jr.read_journal(rec.journal_path) if r["k"] == "hold"] == [1, 2, 3]

@@ -37,7 +37,8 @@ from livecoach.logic.plan_events import Advice, SetResult
 from livecoach.types import Cue, CueKind, RepEvent
 
 from conftest import FIXTURES
-from helpers import hold_exclusive_lock, locked_database, open_at_once, session_end, synthetic_steps, table_rows
+from helpers import (hold_exclusive_lock, open_at_once, recorder_on_a_locked_database, session_end, synthetic_steps,
+                     table_rows)
 
 V1_DB = FIXTURES / "history" / "v1_main_9698ef7.db"
 REPO = Path(__file__).resolve().parents[2]
@@ -197,10 +198,7 @@ def test_sets_and_plan_lines_reach_the_database_through_the_writer(tmp_path, con
 
 def test_locked_database_sets_wait_in_the_journal_without_blocking_and_are_imported(tmp_path, config):
     db = tmp_path / DB_FILENAME
-    lock = locked_database(db, 4.0)
-    rec = SessionRecorder(db, config, save_frames="off", notice=lambda m: None, start_wait_s=0.2,
-                          lock_notice_s=0.5)
-    assert rec.start(SessionMeta(source="cam", mode="train")) is None
+    rec, lock = recorder_on_a_locked_database(db, config, 4.0)
     durations = _record(rec, SETS, config)
     assert max(durations) * 1000 < WORST_CALL_MS  # no call waited on the lock
     time.sleep(0.3)
