@@ -152,7 +152,7 @@ class Features:
     # Added by the counting module (optional, nan when not measurable):
     depth_raw_frac: float = NAN  # shoulder drop toward the wrists: 1 - height / calibrated top height
     shoulder_above_wrist_px: float = NAN  # image height of the shoulders above the wrists
-    body_scale_px: float = NAN  # shoulder width + torso length in the image (distance to camera)
+    body_scale_px: float = NAN  # torso length in the image (distance to camera)
     wrist_along_torso_frac: float = NAN  # wrists projected on shoulder->hip, 0 = shoulders, 1 = hips
     hip_angle_deg: float = NAN  # shoulder-hip-knee angle, 180 = straight
     body_upright_in_image: bool = False  # torso runs up/down the image (camera above or facing)

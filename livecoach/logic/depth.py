@@ -1,7 +1,7 @@
 """Depth signals of the rep counter, each normalised to the person's own range.
 
 A :class:`DepthChannel` tracks one signal that is bigger higher up (shoulder height above the
-wrists, elbow angle, log body size when the camera is above), keeps its range (percentiles
+wrists, elbow angle, log torso length in the image when the camera is above), keeps its range (percentiles
 over ``[reps] calibration_window_s`` of plank time, never narrower than a minimum span so jitter
 cannot look like a rep) and its frame-to-frame noise, and maps a value to 0 at the person's
 top and 1 at their bottom. The counter drives its phases with the cleanest channel (largest

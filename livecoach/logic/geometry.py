@@ -216,13 +216,17 @@ def shoulder_above_wrist_px(pose: PoseFrame, min_visibility: float) -> float:
 
 
 def body_scale_px(pose: PoseFrame, min_visibility: float) -> float:
-    """Shoulder width plus torso length in the image: grows as the body nears the camera."""
+    """Torso length in the image (mid-shoulder to mid-hip): grows as the body nears the camera.
+
+    Mid-points only, not the shoulder width: in dim light the pose model swaps the person's left
+    and right sides back and forth, and while it does the two shoulder landmarks cross through
+    each other (their distance fell from 150 to 11 px and back within 0.2 s on a darkened
+    overhead clip), which the rep counter took for reps. The mid-points stay put through a swap."""
     if not _visible(pose, min_visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP):
         return NAN
     sh = (pose.xy(L.LEFT_SHOULDER) + pose.xy(L.RIGHT_SHOULDER)) / 2.0
     hp = (pose.xy(L.LEFT_HIP) + pose.xy(L.RIGHT_HIP)) / 2.0
-    return float(vector_length(pose.xy(L.LEFT_SHOULDER) - pose.xy(L.RIGHT_SHOULDER))
-                 + vector_length(sh - hp))
+    return float(vector_length(sh - hp))
 
 
 def wrist_along_torso_frac(pose: PoseFrame, min_visibility: float) -> float:

@@ -10,7 +10,7 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
    starts nor ends a set. Standing, walking, sitting, kneeling up, downward dog and lying
    with the arms by the sides are outside it: nothing counts there.
 2. **Normalised depth** — several depth signals are tracked (shoulder height above the
-   wrists, elbow angle, body size when the camera is above); each is normalised to the
+   wrists, elbow angle, torso length in the image when the camera is above); each is normalised to the
    person's own range (running percentiles over ``calibration_window_s`` of plank time, never
    narrower than a minimum span so jitter cannot look like a rep) and the cleanest one
    (largest range over frame-to-frame noise) drives the phases.
