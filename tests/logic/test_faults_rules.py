@@ -165,6 +165,25 @@ def test_no_lockout_fires_when_arms_never_straighten():
     assert rule(NoLockoutRule).judge(window(top=175)) is None
 
 
+def test_no_lockout_is_not_judged_when_the_top_was_not_seen():
+    """A set's first rep, started as the person came into view at a fast pace: no top before the
+    cycle, and the cycle ends (shoulders back up) while the elbows are still straightening."""
+    limit = CONFIG.faults.no_lockout.min_top_elbow_deg
+    angles = elbow_cycle(30, 175, 75)
+    w = window(elbow_angle_deg=angles)
+    # in view from mid-way down (frame 7) to the cycle's end, still rising under the limit (frame 22)
+    assert angles[7] < limit and angles[22] < limit and angles[22] > angles[21]
+    unseen = dataclasses.replace(w, frames=w.frames[7:23], top_frames=())
+    assert rule(NoLockoutRule).judge(unseen) is NOT_JUDGED
+    # the same cycle after a seen top is judged on it (straight arms: clean)
+    assert rule(NoLockoutRule).judge(dataclasses.replace(unseen, top_frames=w.top_frames)) is None
+    # with no top seen, arms that stopped short of straight (flat at the cycle's end) are a fault
+    short = elbow_cycle(30, limit - 10, 75)[:28]
+    stopped = window(elbow_angle_deg=short + [short[-1]] * 2)
+    fault = rule(NoLockoutRule).judge(dataclasses.replace(stopped, top_frames=()))
+    assert isinstance(fault, Fault) and fault.value < limit
+
+
 # --- arms and shoulders -------------------------------------------------------------------
 
 def test_elbow_flare_fires_from_the_front_and_is_not_judged_from_side_or_angled_views():
