@@ -242,26 +242,32 @@ class ShallowRule(_ElbowAngleRule):
 class NoLockoutRule(_ElbowAngleRule):
     """The arms never nearly straighten at the top, before or after the cycle.
 
-    Not judged when the top was not seen: fewer than ``[faults] min_frames`` elbow angles at the
-    top before the cycle (the set's first rep, started as the person came into view) and the
-    elbows still straightening on the cycle's last frame (a cycle ends as the shoulders are back
-    up, and at a fast pace the arms lock out a frame or two later)."""
+    A rep that fails is not judged when its top was never seen: the arms were straightest only
+    on the window's first frame (the person came into view already bending) or its last, and
+    were still straightening on that last frame (a cycle ends as the shoulders are back up, and
+    at a fast pace the arms lock out a frame or two later)."""
 
     name = "no_lockout"
     joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW)
 
     def measure(self, window: RepWindow):
         samples = self._elbow_samples(tuple(window.top_frames) + tuple(window.frames))
-        if samples is None or not self._top_seen(window):
+        if samples is None:
             return None
         cfg = self.rule_config
-        return self._percentile_check(samples, cfg.top_percentile, cfg.min_top_elbow_deg, fires_above=False)
+        measured = self._percentile_check(samples, cfg.top_percentile, cfg.min_top_elbow_deg, fires_above=False)
+        if measured[3] and not _top_seen([v for _, v in samples]):
+            return None
+        return measured
 
-    def _top_seen(self, window: RepWindow) -> bool:
-        if len(finite_values(window.top_frames, "elbow_angle_deg")) >= self.min_frames:
-            return True
-        cycle = finite_values(window.frames, "elbow_angle_deg")
-        return len(cycle) >= 2 and cycle[-1][1] <= cycle[-2][1]
+
+def _top_seen(elbows: Sequence[float]) -> bool:
+    """Whether elbow angles in time order show the arms at their straightest at a turn: on a
+    frame inside the sequence, or at its end once they stopped straightening."""
+    if len(elbows) < 3:
+        return False
+    straightest = max(elbows)
+    return straightest in elbows[1:-1] or elbows[-1] <= elbows[-2]
 
 
 class ElbowFlareRule(FaultRule):

@@ -166,22 +166,27 @@ def test_no_lockout_fires_when_arms_never_straighten():
 
 
 def test_no_lockout_is_not_judged_when_the_top_was_not_seen():
-    """A set's first rep, started as the person came into view at a fast pace: no top before the
-    cycle, and the cycle ends (shoulders back up) while the elbows are still straightening."""
+    """A set's first rep, started as the person came into view on the way down, at a fast pace:
+    the cycle ends (shoulders back up) while the elbows are still straightening."""
     limit = CONFIG.faults.no_lockout.min_top_elbow_deg
     angles = elbow_cycle(30, 175, 75)
     w = window(elbow_angle_deg=angles)
     # in view from mid-way down (frame 7) to the cycle's end, still rising under the limit (frame 22)
     assert angles[7] < limit and angles[22] < limit and angles[22] > angles[21]
-    unseen = dataclasses.replace(w, frames=w.frames[7:23], top_frames=())
-    assert rule(NoLockoutRule).judge(unseen) is NOT_JUDGED
+    for top_frames in ((), w.frames[7:10]):  # none, or "top" frames already bending (3, min_frames)
+        unseen = dataclasses.replace(w, frames=w.frames[len(top_frames) + 7:23], top_frames=top_frames)
+        assert rule(NoLockoutRule).judge(unseen) is NOT_JUDGED
     # the same cycle after a seen top is judged on it (straight arms: clean)
     assert rule(NoLockoutRule).judge(dataclasses.replace(unseen, top_frames=w.top_frames)) is None
-    # with no top seen, arms that stopped short of straight (flat at the cycle's end) are a fault
+    # arms that stopped short of straight are a fault, seen at the cycle's end (they stop rising)...
     short = elbow_cycle(30, limit - 10, 75)[:28]
     stopped = window(elbow_angle_deg=short + [short[-1]] * 2)
     fault = rule(NoLockoutRule).judge(dataclasses.replace(stopped, top_frames=()))
     assert isinstance(fault, Fault) and fault.value < limit
+    # ...or at the top before the cycle, however the cycle ends
+    rising = dataclasses.replace(stopped, frames=stopped.frames[:27])
+    assert isinstance(rule(NoLockoutRule).judge(rising), Fault)
+    assert rule(NoLockoutRule).judge(dataclasses.replace(rising, top_frames=())) is NOT_JUDGED
 
 
 # --- arms and shoulders -------------------------------------------------------------------
