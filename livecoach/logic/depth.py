@@ -1,10 +1,10 @@
 """Depth signals of the rep counter, each normalised to the person's own range.
 
 A :class:`DepthChannel` tracks one signal that is bigger higher up (shoulder height above the
-wrists, elbow angle, log torso length in the image when the camera is above), keeps its range (percentiles
-over ``[reps] calibration_window_s`` of plank time, never narrower than a minimum span so jitter
-cannot look like a rep) and its frame-to-frame noise, and maps a value to 0 at the person's
-top and 1 at their bottom. The counter drives its phases with the cleanest channel (largest
+wrists, elbow angle, log torso length in the image when the camera is above), keeps its range
+(percentiles over ``[reps] calibration_window_s`` of plank time, never narrower than a minimum
+span so jitter cannot look like a rep) and its frame-to-frame noise, and maps a value to 0 at
+the person's top and 1 at their bottom. The counter drives its phases with the cleanest channel (largest
 range over noise). :class:`ElbowDepth` judges whether a cycle went deep enough where depth is
 relative to a support (incline, wall), by the bend of the elbows.
 """

@@ -255,10 +255,11 @@ class NoLockoutRule(_ElbowAngleRule):
         if samples is None:
             return None
         cfg = self.rule_config
-        measured = self._percentile_check(samples, cfg.top_percentile, cfg.min_top_elbow_deg, fires_above=False)
-        if measured[3] and not _top_seen([v for _, v in samples]):
+        value, threshold, t_s, fired = self._percentile_check(samples, cfg.top_percentile, cfg.min_top_elbow_deg,
+                                                              fires_above=False)
+        if fired and not _top_seen([v for _, v in samples]):
             return None
-        return measured
+        return value, threshold, t_s, fired
 
 
 def _top_seen(elbows: Sequence[float]) -> bool:

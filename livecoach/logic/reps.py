@@ -10,10 +10,10 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
    starts nor ends a set. Standing, walking, sitting, kneeling up, downward dog and lying
    with the arms by the sides are outside it: nothing counts there.
 2. **Normalised depth** — several depth signals are tracked (shoulder height above the
-   wrists, elbow angle, torso length in the image when the camera is above); each is normalised to the
-   person's own range (running percentiles over ``calibration_window_s`` of plank time, never
-   narrower than a minimum span so jitter cannot look like a rep) and the cleanest one
-   (largest range over frame-to-frame noise) drives the phases.
+   wrists, elbow angle, torso length in the image when the camera is above); each is
+   normalised to the person's own range (running percentiles over ``calibration_window_s``
+   of plank time, never narrower than a minimum span so jitter cannot look like a rep) and
+   the cleanest one (largest range over frame-to-frame noise) drives the phases.
 3. **Phases** — TOP → DESCENT → BOTTOM → ASCENT → TOP with hysteresis; a cycle must start
    from the top, last at least ``min_rep_cycle_frac`` of the person's own recent cycles (and
    ``min_rep_s``, 0 = no absolute floor) and at most ``max_cycle_s``. A dip that misses
