@@ -4,9 +4,9 @@ A :class:`DepthChannel` tracks one signal that is bigger higher up (shoulder hei
 wrists, elbow angle, log torso length in the image when the camera is above), keeps its range
 (percentiles over ``[reps] calibration_window_s`` of plank time, never narrower than a minimum
 span so jitter cannot look like a rep) and its frame-to-frame noise, and maps a value to 0 at
-the person's top and 1 at their bottom. The counter drives its phases with the cleanest channel (largest
-range over noise). :class:`ElbowDepth` judges whether a cycle went deep enough where depth is
-relative to a support (incline, wall), by the bend of the elbows.
+the person's top and 1 at their bottom. The counter drives its phases with the cleanest channel
+(largest range over noise). :class:`ElbowDepth` judges whether a cycle went deep enough where
+depth is relative to a support (incline, wall), by the bend of the elbows.
 """
 from __future__ import annotations
 
