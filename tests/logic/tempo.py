@@ -50,6 +50,26 @@ def tempo_scaled(frames: Sequence[RecordedFrame], fps: float, factor: float) -> 
         j += 1
 
 
+def rep_depths(rep_s: float, fps: float, reps: int, hold_top_s: float = 1.0, bottom_pause_s: float = 0.0) -> List[float]:
+    """Depth (0 top .. 1 bottom) per frame: a top hold, then ``reps`` cosine reps of ``rep_s``
+    seconds (plus a pause at the bottom), then a top hold."""
+    out = [0.0] * int(hold_top_s * fps)
+    move = max(rep_s - bottom_pause_s, 1e-6)
+    for _ in range(reps):
+        n = int(round(rep_s * fps))
+        for k in range(n):
+            t = k / fps
+            if t < move / 2:
+                out.append((1 - math.cos(math.pi * t / (move / 2))) / 2)
+            elif t < move / 2 + bottom_pause_s:
+                out.append(1.0)
+            else:
+                u = (t - move / 2 - bottom_pause_s) / (move / 2)
+                out.append((1 + math.cos(math.pi * min(u, 1.0))) / 2)
+    out += [0.0] * int(hold_top_s * fps)
+    return out
+
+
 def count_cycles(frames: Iterable[RecordedFrame], config: Config, variant: str = "standard") -> int:
     """Rep cycles (reps and no-reps: what the labels count) found by the session logic (with the
     real fault rules) over ``frames``."""

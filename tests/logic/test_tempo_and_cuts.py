@@ -25,7 +25,7 @@ from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from conftest import FIXTURES
 from helpers import side_pushup_pose
-from tempo import FASTEST_PLAUSIBLE_REP_S, TEMPOS, count_cycles, tempo_scaled
+from tempo import FASTEST_PLAUSIBLE_REP_S, TEMPOS, count_cycles, rep_depths, tempo_scaled
 
 CFG = load_config()
 LANDMARKS = FIXTURES / "landmarks"
@@ -102,26 +102,6 @@ def test_an_absolute_minimum_rep_time_loses_the_fast_fixture_and_the_relative_on
 
 
 # --- hand-built reps -------------------------------------------------------------------------
-
-def rep_depths(rep_s: float, fps: float, reps: int, hold_top_s: float = 1.0, bottom_pause_s: float = 0.0) -> List[float]:
-    """Depth (0 top .. 1 bottom) per frame: a top hold, then ``reps`` cosine reps of ``rep_s``
-    seconds (plus a pause at the bottom), then a top hold."""
-    out = [0.0] * int(hold_top_s * fps)
-    move = max(rep_s - bottom_pause_s, 1e-6)
-    for _ in range(reps):
-        n = int(round(rep_s * fps))
-        for k in range(n):
-            t = k / fps
-            if t < move / 2:
-                out.append((1 - math.cos(math.pi * t / (move / 2))) / 2)
-            elif t < move / 2 + bottom_pause_s:
-                out.append(1.0)
-            else:
-                u = (t - move / 2 - bottom_pause_s) / (move / 2)
-                out.append((1 + math.cos(math.pi * min(u, 1.0))) / 2)
-    out += [0.0] * int(hold_top_s * fps)
-    return out
-
 
 def run(poses: Sequence, config=CFG) -> SessionAnalyzer:
     analyzer = SessionAnalyzer(config)
