@@ -113,12 +113,10 @@ class RepsConfig:
     bottom_min_frac: float = setting(0.0, 1.0, doc="normalised depth above this = at the bottom")
     ascent_drop_frac: float = setting(0.0, 1.0, doc="rise from the deepest point that starts the ascent")
     partial_min_frac: float = setting(0.0, 1.0, doc="a dip at least this deep that misses the bottom = no-rep")
-    lockout_trough_max_frac: float = setting(0.0, 1.0,
-                                             doc="re-descending from above this depth = previous rep not locked out")
+    lockout_trough_max_frac: float = setting(0.0, 1.0, doc="re-descending from above this depth = rep not locked out")
     partial_min_drop_frac: float = setting(0.0, 1.0, doc="a no-rep dip must drop the shoulders at least this much")
     lockout_min_rise_frac: float = setting(0.0, 1.0, doc="rise from the bottom that counts as a lockout attempt")
-    full_depth_min_frac: float = setting(0.0, 1.0,
-                                         doc="shoulder drop (fraction of top height) needed for a full rep")
+    full_depth_min_frac: float = setting(0.0, 1.0, doc="shoulder drop (share of top height) needed for a full rep")
     top_window_s: float = setting(0.1, 10.0, doc="lockout frames kept before each descent")
     upright_vote_frames: int = setting(1, 300, doc="camera-above (torso upright in the image) or flat body is the "
                                        "majority of this many recent pose frames")
@@ -128,6 +126,8 @@ class RepsConfig:
                                           "and shape, beyond which it is a cut or a lost track: no rep spans it")
     jump_own_pace_factor: float = setting(1.0, 20.0, doc="... or this many times the person's own fast frames")
     jump_own_pace_percentile: float = setting(50.0, 100.0, doc="their fast frames: this percentile of their speeds")
+    body_size_window_s: float = setting(0.1, 10.0, doc="the body's usual size in the image: its median over this long")
+    collapsed_size_frac: float = setting(0.0, 1.0, doc="a body under this share of its usual size is no pose (0 = off)")
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,8 @@ class SessionAnalyzer:
         self.counter = RepCounter(config.reps, variant)
         reps = config.reps
         self.jumps = JumpDetector(reps.max_body_speed_per_s, reps.max_gap_s, reps.calibration_window_s,
-                                  reps.jump_own_pace_factor, reps.jump_own_pace_percentile)
+                                  reps.jump_own_pace_factor, reps.jump_own_pace_percentile,
+                                  reps.body_size_window_s, reps.collapsed_size_frac)
         self.records: List[RepRecord] = []
         self._highlight: tuple = ()
         self._last_cue: Optional[Cue] = None
@@ -160,8 +161,11 @@ class SessionAnalyzer:
 
     def update(self, t_s: float, frame_index: int, pose: Optional[PoseFrame]) -> LogicStep:
         """Process one frame; ``pose`` None means nobody was found in it."""
+        jumped = self.jumps.update(t_s, pose)
+        if self.jumps.collapsed:  # the model lost the limbs for a frame: no usable pose
+            pose = None
         view = self.views.update(t_s, pose)
-        if self.jumps.update(t_s, pose):
+        if jumped:
             # a cut or a re-found track: no rep spans it, and no smoothing blends across it
             self.counter.interrupt()
             self.features.reset()

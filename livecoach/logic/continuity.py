@@ -24,6 +24,14 @@ keeps, while a cut (tens of body lengths a second) still stands out.
 
 Landmark positions are used whatever their visibility (the pose model estimates hidden ones),
 so a side passing out of view does not look like a jump of the mid-point.
+
+The body's size, the unit of the place speed, is never taken below its median over the last
+``[reps] body_size_window_s``: a body does not shrink by half in a frame, but the pose model's
+outline of it does when it loses the limbs (at the bottom of a fast push-up filmed from the head
+end), and measured against that outline its glitch read as a cut. A frame whose body is smaller
+than ``[reps] collapsed_size_frac`` of that median is such a glitch: it is reported as
+``collapsed`` for the caller to take as no pose, and is not compared. A real change of size (a
+cut to a wider shot) passes within half the window, as the median follows it.
 """
 from __future__ import annotations
 
@@ -66,16 +74,23 @@ class JumpDetector:
     Both speeds of the module docstring must exceed ``max_body_speed_per_s``; they are per
     second of the time between the frames (so a lower frame rate or a dropped frame is allowed
     proportionally more). ``max_gap_s``: after a longer gap without a pose the counter has
-    already started over, and nothing is compared.
+    already started over, and nothing is compared. ``collapsed`` after ``update``: the frame's
+    body was under ``collapsed_size_frac`` of its median size over ``size_window_s`` (a tracking
+    glitch; 0 turns the check off).
     """
 
     def __init__(self, max_body_speed_per_s: float, max_gap_s: float, own_pace_window_s: float = 30.0,
-                 own_pace_factor: float = 2.0, own_pace_percentile: float = 90.0) -> None:
+                 own_pace_factor: float = 2.0, own_pace_percentile: float = 90.0,
+                 size_window_s: float = 1.0, collapsed_size_frac: float = 0.0) -> None:
         self.max_body_speed_per_s = max_body_speed_per_s
         self.max_gap_s = max_gap_s
         self.own_pace_window_s = own_pace_window_s
         self.own_pace_factor = own_pace_factor
         self.own_pace_percentile = own_pace_percentile
+        self.size_window_s = size_window_s
+        self.collapsed_size_frac = collapsed_size_frac
+        self.collapsed = False  # the last frame's body shrank to a glitch
+        self._sizes: Deque[Tuple[float, float]] = collections.deque()  # (t_s, body size px) of the window
         self._recent: Deque[Tuple[float, float]] = collections.deque()  # (t_s, speed) of the window
         self._last: Optional[Tuple[float, np.ndarray, np.ndarray, float, np.ndarray]] = None
         self.last_speed = math.nan  # the smaller of the two speeds at the last frame (body lengths/s)
@@ -86,6 +101,8 @@ class JumpDetector:
         self.last_speed = math.nan
         self._speed_before = math.nan
         self._recent.clear()
+        self._sizes.clear()
+        self.collapsed = False
 
     def limit(self) -> float:
         """The speed above which a frame is a jump: ``max_body_speed_per_s``, or ``own_pace_factor``
@@ -98,10 +115,23 @@ class JumpDetector:
         own = float(np.percentile([s for _, s in self._recent], self.own_pace_percentile))
         return max(self.max_body_speed_per_s, self.own_pace_factor * own)
 
+    def _usual_size(self, t_s: float, size: float) -> float:
+        """The median body size (px) of the last ``size_window_s``, this frame's included."""
+        if math.isfinite(size):
+            self._sizes.append((t_s, size))
+        while self._sizes and t_s - self._sizes[0][0] > self.size_window_s:
+            self._sizes.popleft()
+        return float(np.median([s for _, s in self._sizes])) if self._sizes else math.nan
+
     def update(self, t_s: float, pose: Optional[PoseFrame]) -> bool:
         if pose is None:
+            self.collapsed = False
             return False
         shoulders, hips, size = body_anchor_points(pose)
+        usual_size = self._usual_size(t_s, size)
+        self.collapsed = size < self.collapsed_size_frac * usual_size
+        if self.collapsed:
+            return False
         world = pose.world_xyz[_BODY_IDX].astype(float)
         last, self._last = self._last, (t_s, shoulders, hips, size, world)
         self._speed_before, self.last_speed = self.last_speed, math.nan
@@ -109,7 +139,7 @@ class JumpDetector:
             return False
         t0, s0, h0, size0, world0 = last
         dt = t_s - t0
-        scale = (size + size0) / 2.0
+        scale = max((size + size0) / 2.0, usual_size)
         if dt <= 0 or dt > self.max_gap_s or not math.isfinite(scale) or scale <= 1e-6:
             return False
         moved = min(float(np.hypot(*(shoulders - s0))), float(np.hypot(*(hips - h0))))

@@ -164,7 +164,10 @@ def with_cut(depths: Sequence[float], start: int, frames: int, fps: float = 30.0
             for i, d in enumerate(depths)]
 
 
-NO_JUMP_CHECK = dataclasses.replace(CFG, reps=dataclasses.replace(CFG.reps, max_body_speed_per_s=100.0))
+#: No continuity defence: no jump check, and a collapsed outline (kneeling up, as in the spliced
+#: fixture below) kept as a pose.
+NO_JUMP_CHECK = dataclasses.replace(CFG, reps=dataclasses.replace(CFG.reps, max_body_speed_per_s=100.0,
+                                                                  collapsed_size_frac=0.0))
 
 
 @pytest.mark.parametrize("cut_frames", [6, 12])
