@@ -278,8 +278,10 @@ class OverlayRenderer:
         side_w = gap + max(t.size()[0] for t in beside) if beside else 0
         row1 = lh + int(10 * s) + ch
         x0 = y0 = margin
+        # Nearly opaque: at 0.6 a bright background (a poster, a window, a video's own burnt-in
+        # counter) showed through behind the count's digits.
         self._panel(image, x0, y0, x0 + max(max(lw, cw) + side_w, pw) + 2 * pad,
-                    y0 + row1 + int(16 * s) + ph + 2 * pad, _PANEL, 0.6, int(12 * s))
+                    y0 + row1 + int(16 * s) + ph + 2 * pad, _PANEL, 0.85, int(12 * s))
         x, y = x0 + pad, y0 + pad
         self._text(image, head.text, (x, y + lh), head.font_scale, (200, 200, 200), head.thickness)
         self._text(image, big.text, (x, y + row1), big.font_scale, count_color, big.thickness)
