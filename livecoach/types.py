@@ -156,6 +156,7 @@ class Features:
     wrist_along_torso_frac: float = NAN  # wrists projected on shoulder->hip, 0 = shoulders, 1 = hips
     hip_angle_deg: float = NAN  # shoulder-hip-knee angle, 180 = straight
     body_upright_in_image: bool = False  # torso runs up/down the image (camera above or facing)
+    body_size_px: float = NAN  # the body's extent in the pose model's input image (box diagonal)
     # Added by the fault-rules owner (optional, nan when not measurable):
     elbow_spread_frac: float = NAN  # elbows outside the shoulders along the shoulder line, in shoulder widths
     hip_offset_knee_frac: float = NAN  # hip offset from the shoulder-knee line (knee push-ups), + = sag

@@ -249,14 +249,14 @@ class FaultRulesConfig:
     enabled: Tuple[str, ...] = setting(choices=FAULT_NAMES, doc="rules that run")
     min_frames: int = setting(1, 1000, doc="a rule needs at least this many frames with its measurement, "
                               "else the rep is not judged for it")
-    min_elbow_range_deg: float = setting(0.0, 180.0, doc="elbow-angle rules (shallow fallback, no_lockout) "
-                                         "judge only when the cycle's elbow angle varies at least this much; "
-                                         "less means the camera sees the arm end-on")
+    min_elbow_range_deg: float = setting(0.0, 180.0, doc="elbow-angle rules judge only when the cycle's elbow "
+                                         "angle varies at least this much (less: the arm seen end-on)")
+    min_body_px: float = setting(0.0, 2000.0, doc="rules judge only a body at least this big in the pose model's "
+                                 "input image (the diagonal of the box around it); 0 = any")
     elbow_range_low_percentile: float = setting(0.0, 50.0, doc="the cycle's elbow-angle range is the high "
                                                 "minus this low percentile of its frames")
     elbow_range_high_percentile: float = setting(50.0, 100.0, doc="... and this high percentile")
-    lower_half_min_depth_frac: float = setting(0.0, 1.0, doc="without elbow angles, frames at least this "
-                                               "normalised depth are the cycle's lower half (flare, shrug)")
+    lower_half_min_depth_frac: float = setting(0.0, 1.0, doc="no elbow angles: frames this deep are the lower half")
     hip_sag: HipSagRuleConfig
     hip_pike: HipPikeRuleConfig
     shallow: ShallowRuleConfig

@@ -123,7 +123,7 @@ class SessionAnalyzer:
         self.exercises: List[str] = []  # exercises named or done, in the order first seen
         self.closing_events: Tuple[Event, ...] = ()
         self._named: Optional[str] = None
-        self.features = FeatureExtractor(config.features)
+        self.features = FeatureExtractor(config.features, config.capture.inference_max_width)
         self.views = ViewTracker(config.view, config.features)
         self.counter = RepCounter(config.reps, variant)
         reps = config.reps

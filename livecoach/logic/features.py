@@ -12,6 +12,7 @@ import math
 from typing import Dict, Optional, Tuple
 
 from livecoach.config.schema import FeaturesConfig
+from livecoach.logic.continuity import body_anchor_points
 from livecoach.logic.geometry import (asymmetry_deg, body_angle_deg, body_scale_px, combine_sides,
                                       elbow_angle_side_deg, elbow_flare_deg, elbow_spread_frac, facing_side,
                                       hip_angle_deg, hip_offset_frac, hip_offset_knee_frac, knee_angle_deg,
@@ -112,8 +113,11 @@ class FeatureExtractor:
     ``view`` and ``in_plank`` are filled later by the view tracker and the rep counter.
     """
 
-    def __init__(self, config: FeaturesConfig) -> None:
+    def __init__(self, config: FeaturesConfig, inference_max_width: Optional[int] = None) -> None:
         self.config = config
+        #: The pose model's input width ([capture] inference_max_width): ``body_size_px`` is
+        #: measured in that image, the one the model saw (None: in the frame's own pixels).
+        self.inference_max_width = inference_max_width
         self._filters = {name: OneEuroFilter(config.one_euro_min_cutoff_hz, config.one_euro_beta,
                                              config.one_euro_d_cutoff_hz, config.filter_reset_after_s)
                          for name in _SMOOTHED}
@@ -132,4 +136,7 @@ class FeatureExtractor:
                 values[name] = self._filters[name](pose.t_s, float(value))  # type: ignore[arg-type]
             else:
                 values[name] = value
+        downscale = min(1.0, self.inference_max_width / pose.width) \
+            if self.inference_max_width and pose.width > 0 else 1.0
+        values["body_size_px"] = body_anchor_points(pose)[2] * downscale
         return Features(t_s=pose.t_s, frame_index=pose.frame_index, view=view, **values)  # type: ignore[arg-type]

@@ -342,3 +342,27 @@ def test_lower_half_keeps_the_frames_near_the_bottom():
     low = lower_half(w.frames, CONFIG.faults.lower_half_min_depth_frac)
     assert 0 < len(low) < len(w.frames)
     assert max(f.elbow_angle_deg for f in low) <= (170 + 75) / 2 + 1e-6
+
+
+# --- a person too small in the picture ------------------------------------------------------
+
+def test_every_rule_says_not_judged_for_a_person_too_small_in_the_picture():
+    """Under [faults] min_body_px (the body's box diagonal in the pose model's input image) the
+    landmarks are the model's blur, not the person: no rule judges, however clear the fault."""
+    limit = CONFIG.faults.min_body_px
+    assert limit == 128.0  # half the landmark model's 256-px input
+    faulty = dict(hip_offset_frac=0.2, knee_angle_deg=110.0, neck_angle_deg=70.0)
+    big = FaultChecker(CONFIG).judge(window(body_size_px=limit * 1.5, **faulty))
+    small = FaultChecker(CONFIG).judge(window(body_size_px=limit * 0.75, **faulty))
+    assert {f.name for f in big.faults} >= {"hip_sag", "knees_bent", "head_drop"}
+    assert small.faults == () and small.score == 100
+    assert set(small.not_judged) == set(CONFIG.faults.enabled)
+
+
+def test_the_size_is_the_median_of_the_rep_and_an_unknown_size_judges():
+    limit = CONFIG.faults.min_body_px
+    one_small_frame = [limit * 0.5] + [limit * 2] * 29
+    assert isinstance(rule(HipSagRule).judge(window(body_size_px=one_small_frame, hip_offset_frac=0.2)), Fault)
+    assert isinstance(rule(HipSagRule).judge(window(hip_offset_frac=0.2)), Fault)  # body_size_px nan
+    off = dataclasses.replace(CONFIG, faults=dataclasses.replace(CONFIG.faults, min_body_px=0.0))
+    assert isinstance(HipSagRule(off).judge(window(body_size_px=10.0, hip_offset_frac=0.2)), Fault)

@@ -15,7 +15,7 @@ from livecoach.logic.geometry import (angle_deg, asymmetry_deg, body_angle_deg, 
                                       shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
 from livecoach.landmarks import Landmark as L
 from livecoach.types import PoseFrame
-from helpers import side_plank
+from helpers import side_plank, side_pushup_pose
 
 CFG = load_config()
 V = CFG.features.min_visibility
@@ -254,3 +254,21 @@ def test_vector_length_is_numpys_norm_bit_for_bit_in_the_vectors_precision():
                 v = (rng.normal(size=size) * rng.uniform(1e-3, 1e3)).astype(dtype)
                 expected, got = np.linalg.norm(v), vector_length(v)
                 assert got == expected and np.asarray(got).dtype == expected.dtype
+
+
+def test_body_size_is_measured_in_the_pose_models_input_image():
+    """The box diagonal of shoulders, arms, hips and legs, scaled as the frame was for the model:
+    a 1920-wide frame is downscaled to [capture] inference_max_width (640) first."""
+    import dataclasses
+
+    from livecoach.logic.continuity import body_anchor_points
+
+    pose = side_pushup_pose(0.0, 0.0)
+    diagonal = body_anchor_points(pose)[2]
+    assert FeatureExtractor(CFG.features).update(pose).body_size_px == pytest.approx(diagonal)
+    wide = dataclasses.replace(pose, width=1920)
+    scaled = FeatureExtractor(CFG.features, CFG.capture.inference_max_width).update(wide)
+    assert CFG.capture.inference_max_width == 640
+    assert scaled.body_size_px == pytest.approx(diagonal / 3.0)
+    narrow = FeatureExtractor(CFG.features, 640).update(dataclasses.replace(pose, width=320))
+    assert narrow.body_size_px == pytest.approx(diagonal)  # a small frame is not enlarged for the model
