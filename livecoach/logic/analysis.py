@@ -123,6 +123,7 @@ class SessionAnalyzer:
         self.exercises: List[str] = []  # exercises named or done, in the order first seen
         self.closing_events: Tuple[Event, ...] = ()
         self._named: Optional[str] = None
+        self._counting_unnamed = False  # a rep cycle counted in this stretch in position, no exercise named
         self.features = FeatureExtractor(config.features, config.capture.inference_max_width)
         self.views = ViewTracker(config.view, config.features)
         self.counter = RepCounter(config.reps, variant)
@@ -206,6 +207,7 @@ class SessionAnalyzer:
                 self.recognizer.on_rep(t_s)
             self.records.append(record)
             self._seen(exercise)
+            self._counting_unnamed = True
             events.append(RepEvent(record))
             for fault in record.faults:
                 events.append(FaultEvent(t_s=t_s, rep_index=record.index, full=record.full, fault=fault))
@@ -237,6 +239,8 @@ class SessionAnalyzer:
                 if cue is not None:  # after the rep cues: the lower priority yields to them
                     events.append(CueEvent(cue))
                     self._last_cue = cue
+        if result.phase == Phase.NOT_IN_POSITION:
+            self._counting_unnamed = False
         progress = result.depth_frac if result.phase != Phase.NOT_IN_POSITION else 0.0
         return LogicStep(
             t_s=t_s, frame_index=frame_index, pose=pose, features=feats, phase=result.phase,
@@ -267,11 +271,16 @@ class SessionAnalyzer:
                           exercises=tuple(self.exercises))
 
     def exercise_label(self) -> str:
-        """One overlay line: the exercise's title (``exercise: ?`` while none is named) and the
-        variants this view cannot tell it from (a running hold's seconds are ``LogicStep.hold``)."""
+        """One overlay line: the exercise's title (``exercise: ?`` while none is named; once a rep
+        is counted with none named, the push-up with "cannot tell" which variant) and the variants
+        this view cannot tell it from (a running hold's seconds are ``LogicStep.hold``)."""
         r = self.recognition
         name = r.exercise if r is not None else self.forced_exercise
         if name is None:
+            if self._counting_unnamed and DEFAULT_EXERCISE in self.library:
+                # push-ups are being counted (as the standard one) but the view shows no variant
+                # (head-on, or a camera above): say so rather than "?"
+                return self.library[DEFAULT_EXERCISE].title + " (which variant: cannot tell from here)"
             return "exercise: ?"
         label = self.library[name].title if name in self.library else name
         if r is not None and r.exercise is not None and not r.confirmed:
