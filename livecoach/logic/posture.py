@@ -288,6 +288,9 @@ def median_posture(postures: Sequence[Posture], rows: Optional[Sequence[Tuple[fl
         return None
     arr = np.array(rows if rows is not None else [posture_row(p) for p in postures], dtype=float)
     med = nanmedian_columns(arr)
+    # A measurement most of the window could not make is not made: a few frames where the view
+    # seemed to allow it (a landmark swap from above) do not decide.
+    med[np.isfinite(arr).sum(axis=0) * 2 < len(arr)] = np.nan
     return Posture(t_s=postures[-1].t_s, **{n: float(x) for n, x in zip(_NUMERIC, med)})
 
 

@@ -328,3 +328,34 @@ def test_a_confirmed_exercise_is_defended_by_the_full_switch_delay():
 def test_a_forced_exercise_is_confirmed():
     rec = ExerciseRecognizer(LIB, forced="incline")
     assert rec.update(0.0, None).confirmed
+
+
+# --- views along the body: a variant defined by heights is never named from there ---------------
+
+def test_a_measurement_most_of_the_window_could_not_make_is_not_made():
+    """The posture window's median of a field is nan when fewer than half its frames measured it."""
+    import dataclasses
+
+    from livecoach.logic.posture import measure_posture, median_posture
+
+    frames = [measure_posture(make_pose(STANDARD_BOTTOM, t_s=i / FPS), LIB.recognition) for i in range(5)]
+    assert math.isfinite(frames[0].body_angle_feet_deg)
+    unseen = [dataclasses.replace(p, body_angle_feet_deg=math.nan) for p in frames]
+    assert math.isfinite(median_posture(unseen[:2] + frames[2:]).body_angle_feet_deg)  # 3 of 5 measured
+    assert math.isnan(median_posture(unseen[:3] + frames[3:]).body_angle_feet_deg)  # 2 of 5
+
+
+@pytest.mark.parametrize("clip,guessed", [("jtnicastro__pushup.mp4", "wall"), ("calimiro__push-up_12.mp4", "pike")])
+def test_push_ups_filmed_from_above_or_head_on_are_never_filed_under_a_variant_of_heights(clip, guessed):
+    """jtnicastro (camera straight above the back) and calimiro push-up_12 (head-on): heights and
+    angles to the floor cannot be seen, yet a few frames that seemed to show them (a left/right
+    swap, a frame read as side-on) named a wall push-up (3 of 9 reps) and a pike push-up (1 of 2)."""
+    from livecoach.config.schema import load_config
+    from livecoach.logic.analysis import SessionAnalyzer
+
+    _header, frames = read_recording(FIXTURES / "landmarks" / f"{clip}.jsonl.gz")
+    analyzer = SessionAnalyzer(load_config())
+    for f in frames:
+        analyzer.update(f.t_s, f.frame_index, f.pose)
+    assert analyzer.records and guessed not in {r.exercise for r in analyzer.records}
+    assert guessed not in analyzer.exercises
