@@ -246,19 +246,16 @@ class ShallowRule(_ElbowAngleRule):
 
 
 class NoLockoutRule(_ElbowAngleRule):
-    """The arms never nearly straighten at the top, before or after the cycle.
-
-    A rep that fails is not judged when its top was never seen: the arms were straightest only
-    on the window's first frame (the person came into view already bending) or its last, and
-    were still straightening on that last frame (a cycle ends as the shoulders are back up, and
-    at a fast pace the arms lock out a frame or two later)."""
+    """The arms never nearly straighten at the top, before or after the cycle. Not judged when the
+    top was never seen (straightest only on the window's first frame, or on its last while still
+    straightening), nor seen from above (straight arms point away from the camera: angle noise)."""
 
     name = "no_lockout"
     joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW)
 
     def measure(self, window: RepWindow):
         samples = self._elbow_samples(tuple(window.top_frames) + tuple(window.frames))
-        if samples is None:
+        if samples is None or 2 * sum(f.body_upright_in_image for f in window.frames) > len(window.frames):
             return None
         cfg = self.rule_config
         value, threshold, t_s, fired = self._percentile_check(samples, cfg.top_percentile, cfg.min_top_elbow_deg,

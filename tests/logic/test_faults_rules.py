@@ -366,3 +366,13 @@ def test_the_size_is_the_median_of_the_rep_and_an_unknown_size_judges():
     assert isinstance(rule(HipSagRule).judge(window(hip_offset_frac=0.2)), Fault)  # body_size_px nan
     off = dataclasses.replace(CONFIG, faults=dataclasses.replace(CONFIG.faults, min_body_px=0.0))
     assert isinstance(HipSagRule(off).judge(window(body_size_px=10.0, hip_offset_frac=0.2)), Fault)
+
+
+def test_no_lockout_is_not_judged_from_above():
+    """Seen from above the back (the torso up the image), straight arms point down at the floor,
+    away from the camera: their image angle is noise, so arms short of straight are not judged."""
+    bent_top = dict(top=120.0, bottom=75.0)
+    assert isinstance(rule(NoLockoutRule).judge(window(**bent_top)), Fault)
+    assert rule(NoLockoutRule).judge(window(body_upright_in_image=True, **bent_top)) is NOT_JUDGED
+    half = [i < 15 for i in range(30)]  # half the rep's frames: not a majority
+    assert isinstance(rule(NoLockoutRule).judge(window(body_upright_in_image=half, **bent_top)), Fault)
