@@ -13,7 +13,7 @@ answers on the transformed clip as on the original:
   before the pose model, which then runs on them. Slower, but closer to a fast mover in
   front of a camera: the model's tracker sees the larger motion between frames, which a
   resampled landmark stream hides (so ``tempo`` alone is optimistic).
-* **image** ``dim``, ``mirror``, ``zoomout``, ``rotate``: the frames themselves change, so the
+* **image** ``dim``, ``mirror``, ``zoomout``, ``zoomin``, ``rotate``: the frames themselves change, so the
   pose model runs on the transformed frames (:mod:`livecoach.evaluation.image_transforms`
   does the pixels; the landmarks are cached per clip and transform). Times and counts stay;
   ``mirror`` swaps left and right in the labels' words (the ``view`` text).
@@ -77,6 +77,9 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
     Augmentation("mirror", IMAGE, description="mirrored left-right"),
     Augmentation("zoomout", IMAGE, params=(("scale", 0.7),),
                  description="zoomed out: frame scaled to 70 % and padded with black to the original size"),
+    Augmentation("zoomin", IMAGE, params=(("keep", 0.8),),
+                 description="zoomed in: the frame's central 80 % scaled up to the full size (a body "
+                             "that filled the frame loses its ends at the edges)"),
     Augmentation("rotate", IMAGE, params=(("degrees", 7.0),),
                  description="rotated 7 degrees about the centre (black corners)"),
 )

@@ -12,7 +12,7 @@ import numpy as np
 
 from livecoach.evaluation.augment import IMAGE, Augmentation
 
-__all__ = ["apply_image_transform", "dim", "mirror", "zoom_out", "rotate"]
+__all__ = ["apply_image_transform", "dim", "mirror", "zoom_out", "zoom_in", "rotate"]
 
 
 def dim(image: np.ndarray, gamma: float, gain: float, noise_sigma: float, seed: int) -> np.ndarray:
@@ -40,6 +40,15 @@ def zoom_out(image: np.ndarray, scale: float) -> np.ndarray:
     return out
 
 
+def zoom_in(image: np.ndarray, keep: float) -> np.ndarray:
+    """The frame's central ``keep`` (of its width and height) scaled up to the full size: the
+    camera closer, so a body that filled the frame loses its ends (the feet, the head) at the edges."""
+    h, w = image.shape[:2]
+    cw, ch = max(1, int(round(w * keep))), max(1, int(round(h * keep)))
+    x, y = (w - cw) // 2, (h - ch) // 2
+    return cv2.resize(image[y:y + ch, x:x + cw], (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
     """The frame rotated ``degrees`` (counter-clockwise) about its centre, black corners."""
     h, w = image.shape[:2]
@@ -59,6 +68,8 @@ def apply_image_transform(augmentation: Augmentation, image: np.ndarray, frame_i
         return mirror(image)
     if augmentation.name == "zoomout":
         return zoom_out(image, augmentation.param("scale"))
+    if augmentation.name == "zoomin":
+        return zoom_in(image, augmentation.param("keep"))
     if augmentation.name == "rotate":
         return rotate(image, augmentation.param("degrees"))
     raise ValueError(f"no pixel transform for {augmentation.name}")

@@ -15,7 +15,7 @@ from livecoach.evaluation.augment import (AUGMENTATIONS, IMAGE, TEMPO, TEMPO_MOD
                                           transform_clip)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
 from livecoach.formats.recording import read_recording
-from livecoach.evaluation.image_transforms import apply_image_transform, dim, mirror, rotate, zoom_out
+from livecoach.evaluation.image_transforms import apply_image_transform, dim, mirror, rotate, zoom_in, zoom_out
 from livecoach.evaluation.manifest import ClipSpec, EvalError
 from livecoach.evaluation.run import run_eval
 from livecoach.formats.recording import RecordedFrame
@@ -116,7 +116,7 @@ def test_swap_left_right_keeps_case_and_whole_words_only():
 
 def test_parse_augmentations_groups_names_and_errors():
     assert [a.name for a in parse_augmentations("tempo")] == ["tempo0.5x", "tempo1.5x", "tempo2x", "tempo2.5x"]
-    assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 4
+    assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 5
     assert [a.speed for a in parse_augmentations("tempo-model")] == [0.5, 1.5, 2.0, 2.5]
     assert all(a.kind == TEMPO_MODEL for a in parse_augmentations("tempo-model"))
     assert len(parse_augmentations("all")) == len(AUGMENTATIONS)
@@ -169,6 +169,17 @@ def test_zoom_out_shrinks_into_a_black_border_and_rotate_keeps_size():
     assert (small.sum(axis=2) > 0).sum() == pytest.approx(140 * 70, rel=0.03)
     turned = rotate(image, 7.0)
     assert turned.shape == image.shape and turned[0, 0].sum() == 0 and turned[50, 100].min() == 200
+
+
+def test_zoom_in_scales_the_centre_up_and_cuts_the_edges():
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[40:60, 80:120] = 255  # a centred 40 x 20 box
+    image[:, :5] = 90  # a stripe at the left edge, outside the central 80 %
+    big = zoom_in(image, 0.8)
+    assert big.shape == image.shape
+    assert (big[:, :, 0] > 127).sum() == pytest.approx(50 * 25, rel=0.1)  # 1 / 0.8 = 1.25 x each way
+    assert big[50, 100].min() == 255 and not (big == 90).any()
+    np.testing.assert_array_equal(apply_image_transform(BY_NAME["zoomin"], image, 0), big)
 
 
 def test_apply_image_transform_dispatches_and_rejects_tempo():
