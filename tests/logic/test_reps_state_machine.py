@@ -183,6 +183,15 @@ def test_holds_count_nothing():
     assert counter.reps == 0 and set(phases) == {Phase.NOT_IN_POSITION}
 
 
+def test_an_incline_body_up_to_60_degrees_is_in_position_and_counts():
+    # hands on a hip-high bar: the shoulder-ankle line 55 degrees from the floor in 3-D
+    assert plank_posture(plank(0, 0, body_angle_deg=55.0), CFG)
+    assert not plank_posture(plank(0, 0, body_angle_deg=65.0), CFG)  # standing up, squatting
+    t, d = depth_profile(1.5, 3)
+    counter, events, _ = run([plank(tt, dd, body_angle_deg=55.0) for tt, dd in zip(t, d)])
+    assert counter.reps == 3 and counter.no_reps == 0
+
+
 def test_getting_into_position_and_standing_up_count_nothing():
     t_stand = np.arange(0, 2, 1 / FPS)
     frames = [standing(tt) for tt in t_stand]
