@@ -64,3 +64,12 @@ def stored_sessions(data_dir: Path) -> int:
         return 0
     with SessionStore(path, create=False) as store:
         return len(store.session_ids())
+
+
+def reps_written(events: Path) -> int:
+    """How many rep lines a running app has written to ``events`` so far (0 before the file is
+    there: at start-up the app also creates and removes it once, to check it can write there)."""
+    try:
+        return events.read_text().count('"type": "rep"')
+    except FileNotFoundError:
+        return 0

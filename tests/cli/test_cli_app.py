@@ -22,6 +22,7 @@ from livecoach.errors import EXIT_CONFIG, EXIT_DISPLAY, EXIT_INPUT
 from livecoach.formats.recording import read_recording
 from livecoach.types import CueEvent, Frame, RepEvent
 
+from cli_helpers import reps_written
 from conftest import FIXTURES, REPO_ROOT
 
 RECORDING = FIXTURES / "landmarks" / "vraj__pushups.mp4.jsonl.gz"
@@ -297,7 +298,7 @@ def test_ctrl_c_ends_cleanly_with_summary_and_history(tmp_path: Path, shared_vid
     deadline = time.monotonic() + 60
     # Wait until at least two reps were counted, then press Ctrl-C.
     while time.monotonic() < deadline:
-        if events.exists() and events.read_text().count('"type": "rep"') >= 2:
+        if reps_written(events) >= 2:
             break
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
@@ -339,7 +340,7 @@ def test_sigkill_mid_set_keeps_every_completed_rep(tmp_path: Path, shared_videos
                             cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if events.exists() and events.read_text().count('"type": "rep"') >= 3:
+        if reps_written(events) >= 3:
             break
         time.sleep(0.05)
     proc.kill()

@@ -22,7 +22,7 @@ from livecoach.session.quality import DroppedFramesWatch
 from livecoach.session.options import SessionOptions
 from livecoach.session.ticks import Tick
 
-from cli_helpers import one_error_line, run_cli, stored_sessions, tiny_video
+from cli_helpers import one_error_line, reps_written, run_cli, stored_sessions, tiny_video
 from conftest import FIXTURES, REPO_ROOT
 
 RECORDING = FIXTURES / "landmarks" / "vraj__pushups.mp4.jsonl.gz"
@@ -153,7 +153,7 @@ def test_a_signal_mid_set_exits_with_its_code_and_keeps_the_session(tmp_path: Pa
                             cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        if events.exists() and events.read_text().count('"type": "rep"') >= 2:
+        if reps_written(events) >= 2:
             break
         time.sleep(0.2)
     proc.send_signal(sig)
