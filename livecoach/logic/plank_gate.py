@@ -1,6 +1,7 @@
 """The plank gate: whether the person is in a supported plank, frame by frame and debounced.
 
-Body roughly horizontal (or, with a camera looking down on the back, torso upright in the
+The body carried on the hands at up to ``gate_max_body_angle_deg`` from the floor (a floor,
+knee or incline push-up; or, with a camera looking down on the back, the torso upright in the
 image with the hands near the shoulders), not folded at the hips, hands toward the shoulders
 rather than by the hips. :class:`PlankGate` switches on after ``gate_on_after_s`` of plank
 frames and off after ``gate_off_after_s`` without, so one bad frame neither starts nor ends a

@@ -3,8 +3,9 @@
 
 Pipeline per frame (all thresholds in ``[reps]`` of the config):
 
-1. **Plank gate** — body roughly horizontal (or, with a camera looking down on the back,
-   torso upright in the image with the hands near the shoulders), not folded at the hips,
+1. **Plank gate** — body carried on the hands, its line at most ``gate_max_body_angle_deg``
+   from the floor (or, with a camera looking down on the back, torso upright in the image
+   with the hands near the shoulders), not folded at the hips,
    hands toward the shoulders rather than by the hips. It must hold for ``gate_on_after_s``
    to switch on and be lost for ``gate_off_after_s`` to switch off, so one bad frame neither
    starts nor ends a set. Standing, walking, sitting, kneeling up, downward dog and lying
