@@ -114,6 +114,7 @@ class ModelInput:
         self._below = config.low_light_below_luma
         self._target = config.low_light_target_luma
         self._floor = config.low_light_floor_luma
+        self._blur = config.low_light_blur_px | 1  # an odd kernel size
         self.brightened = 0
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
@@ -127,6 +128,8 @@ class ModelInput:
             gamma = brightening_gamma(float(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).mean()),
                                       self._below, self._target, self._floor)
             if gamma is not None:
+                if self._blur > 1:  # smoothed first: the curve lifts the picture, not its sensor noise
+                    image = cv2.GaussianBlur(image, (self._blur, self._blur), 0)
                 image = cv2.LUT(image, gamma_table(gamma))
                 self.brightened += 1
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)

@@ -33,8 +33,7 @@ class CaptureConfig:
                                            "beside the tracked one (a second, single-image pose run); 0 = off")
     second_person_min_visibility: float = setting(0.0, 1.0, doc="a second person counts only with both "
                                                   "shoulders and both hips at least this visible")
-    second_person_min_size_frac: float = setting(0.0, 1.0, doc="... and a torso at least this share of the "
-                                                 "image height long")
+    second_person_min_size_frac: float = setting(0.0, 1.0, doc="... and a torso this share of the image height")
     second_person_mask_pad_frac: float = setting(0.0, 2.0, doc="the tracked person's box, blanked out for the "
                                                  "look, is grown by this share of its size on each side")
     second_person_max_overlap: float = setting(0.0, 1.0, doc="... and at most this share of its landmarks' box "
@@ -56,6 +55,7 @@ class PoseConfig:
     low_light_below_luma: float = setting(0.0, 255.0, doc="darker frames (mean luma) are brightened; 0 = never")
     low_light_target_luma: float = setting(1.0, 255.0, doc="the mean luminance a dark frame is brought to")
     low_light_floor_luma: float = setting(0.0, 255.0, doc="darker than this is no picture (end card): left alone")
+    low_light_blur_px: int = setting(1, 15, doc="a dark frame is smoothed (Gaussian, this size; 1 = not) first")
     pipeline_switch_interval_s: float = setting(0.0001, 0.05, doc="sys.setswitchinterval while the pose thread runs")
     model_in_own_process: bool = setting(doc="train/analyze: the pose model runs in a process of its own")
     model_frames_in_flight: int = setting(1, 4, doc="own process: frames handed to the model ahead of their poses")

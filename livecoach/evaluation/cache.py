@@ -50,6 +50,8 @@ def cache_key(video_sha256: str, config: Config) -> str:
     # do not change the landmarks extracted here: left out, so adding them did not invalidate every cached recording.
     for live_only in _LIVE_ONLY_POSE_SETTINGS:
         pose.pop(live_only, None)
+    if not pose.get("low_light_below_luma"):  # no frame is brightened, so not smoothed either
+        pose.pop("low_light_blur_px", None)
     settings = {"pose": pose,
                 "inference_max_width": config.capture.inference_max_width,
                 "recording_schema": SCHEMA_VERSION}

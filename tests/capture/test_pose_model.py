@@ -10,7 +10,7 @@ import pytest
 from livecoach.capture.video_file import VideoFileSource
 from livecoach.config.schema import load_config
 from livecoach.landmarks import Landmark as L
-from livecoach.capture.pose import MediaPipePoseEstimator
+from livecoach.capture.pose import MediaPipePoseEstimator, ModelInput
 from livecoach.types import Frame
 
 pytestmark = pytest.mark.model
@@ -89,6 +89,26 @@ def test_a_dark_frame_is_brightened_for_the_model_only(shared_videos: Path) -> N
         assert est.estimate(frame) is not None and est.brightened == 0  # a lit frame: untouched
         assert est.estimate(dark) is not None and est.brightened == 1
     assert (dark.image == before).all()  # the picture drawn and saved is not changed
+
+
+def test_a_dark_frame_is_smoothed_before_it_is_brightened() -> None:
+    """The curve that brightens a dark frame would lift its sensor noise with it: the frame is
+    smoothed first (``[pose] low_light_blur_px``), and only a frame that is brightened."""
+    rng = np.random.default_rng(0)
+    scene = np.tile(np.linspace(20, 60, 64, dtype=np.float32), (48, 1))[:, :, None].repeat(3, axis=2)
+    noisy = np.clip(scene + rng.normal(0, 6, scene.shape), 0, 255).astype(np.uint8)
+    pose = dataclasses.replace(load_config().pose, low_light_below_luma=70.0)
+
+    def noise_after(blur_px: int) -> float:
+        prepare = ModelInput(dataclasses.replace(pose, low_light_blur_px=blur_px))
+        out, clean = prepare(noisy).astype(float), prepare(scene.astype(np.uint8)).astype(float)
+        assert prepare.brightened == 2
+        return float(np.std(out - clean))
+
+    assert noise_after(5) < 0.5 * noise_after(1)
+    lit = np.clip(scene + 100 + rng.normal(0, 6, scene.shape), 0, 255).astype(np.uint8)
+    prepare = ModelInput(pose)
+    assert (prepare(lit) == lit[:, :, ::-1]).all() and prepare.brightened == 0  # a lit frame: untouched
 
 
 def test_mediapipe_is_imported_without_pyplot_which_still_imports_when_used() -> None:
