@@ -246,15 +246,16 @@ def _wrist_gap(pose: PoseFrame, min_vis: float) -> float:
     return float(pose.xy(L.RIGHT_WRIST)[1] - pose.xy(L.LEFT_WRIST)[1]) / arm
 
 
-def nanmedian_columns(arr: np.ndarray) -> np.ndarray:
-    """Column medians ignoring nan (numpy's nanmedian takes a slow masked path on small arrays)."""
+def nanmedian_columns(arr: np.ndarray, min_share: float = 0.0) -> np.ndarray:
+    """Column medians ignoring nan (numpy's nanmedian takes a slow masked path on small arrays);
+    nan for a column measured on fewer than ``min_share`` of the rows (or on none)."""
     srt = np.sort(arr, axis=0)  # nan sorts last
     counts = np.sum(~np.isnan(arr), axis=0)
     cols = np.arange(arr.shape[1])
     lo = np.maximum((counts - 1) // 2, 0)
     hi = np.maximum(counts // 2, 0)
     med = (srt[lo, cols] + srt[np.minimum(hi, arr.shape[0] - 1), cols]) / 2.0
-    med[counts == 0] = NAN
+    med[(counts == 0) | (counts < min_share * arr.shape[0])] = NAN
     return med
 
 
@@ -287,10 +288,9 @@ def median_posture(postures: Sequence[Posture], rows: Optional[Sequence[Tuple[fl
     if not postures:
         return None
     arr = np.array(rows if rows is not None else [posture_row(p) for p in postures], dtype=float)
-    med = nanmedian_columns(arr)
     # A measurement most of the window could not make is not made: a few frames where the view
     # seemed to allow it (a landmark swap from above) do not decide.
-    med[np.isfinite(arr).sum(axis=0) * 2 < len(arr)] = np.nan
+    med = nanmedian_columns(arr, min_share=0.5)
     return Posture(t_s=postures[-1].t_s, **{n: float(x) for n, x in zip(_NUMERIC, med)})
 
 
