@@ -16,8 +16,10 @@ sensor noise gave extra rep cycles (count MAE 0.110 → 0.125, pooled fault prec
 on the darkened clips 0.095 → 0.053 with the curve at 70, pooled fault precision 0.92 → 0.86,
 the clips as filmed unchanged. But a zoomed-out frame's black border pulls its mean luminance
 under 70 with the person lit, and the smoothed, brightened small body counted worse (zoom-out
-MAE 0.011 → 0.059). So it stays off (``low_light_below_luma = 0``) until the trigger leaves
-black borders out; ``livecoach eval --augment dim --config`` measures a setting.
+MAE 0.011 → 0.059). So a frame's darkness is now read from its picture, black borders left out
+(:func:`picture_mean_luma`): a letterboxed or zoomed-out frame of a lit room is left alone (at
+the zoom-out of ``--augment zoomout``, 0.7, the frame's mean is half its picture's: 104 → 51 on
+aigym). ``livecoach eval --augment dim --config`` measures a setting.
 
 Only frames darker than ``[pose] low_light_below_luma`` are changed; every other frame reaches
 the model untouched. The picture drawn and saved is never changed: only the model's copy.
@@ -30,7 +32,7 @@ from typing import Optional
 
 import numpy as np
 
-__all__ = ["brightening_gamma", "gamma_table"]
+__all__ = ["brightening_gamma", "frame_brightening_gamma", "gamma_table", "picture_mean_luma"]
 
 
 def brightening_gamma(mean_luma: float, below: float, target: float, floor: float) -> Optional[float]:
@@ -44,6 +46,34 @@ def brightening_gamma(mean_luma: float, below: float, target: float, floor: floa
     if below <= 0 or not (max(floor, 1.0) <= mean_luma < below) or target <= mean_luma:
         return None
     return math.log(target / 255.0) / math.log(mean_luma / 255.0)
+
+
+def picture_mean_luma(gray: np.ndarray, floor: float) -> float:
+    """The mean luminance of the picture in a grey frame, black borders left out: the box spanned
+    by the rows and columns with a pixel at least ``floor`` bright. A letterboxed camera, or a
+    picture shrunk onto black (``--augment zoomout``), has bars that hold no light and say nothing
+    about the room: counted in, they halve the mean of a lit frame. The whole frame's mean when no
+    pixel reaches ``floor``."""
+    rows = np.flatnonzero(gray.max(axis=1) >= floor)
+    if rows.size == 0:
+        return float(gray.mean())
+    cols = np.flatnonzero(gray.max(axis=0) >= floor)
+    return float(gray[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].mean())
+
+
+def frame_brightening_gamma(gray: np.ndarray, below: float, target: float, floor: float) -> Optional[float]:
+    """:func:`brightening_gamma` for a grey frame: None for a frame no darker than ``below`` or,
+    as a whole, darker than ``floor`` (no picture: an end card); else the gamma that brings its
+    picture (:func:`picture_mean_luma`, black borders left out) to ``target``, None when the
+    picture itself is no darker than ``below``."""
+    if below <= 0:
+        return None
+    whole = float(gray.mean())
+    # Borders are darker than the picture, so a frame at least `below` as a whole is lit: its
+    # borders are not looked for (the common case costs one mean).
+    if whole >= below or whole < max(floor, 1.0):
+        return None
+    return brightening_gamma(picture_mean_luma(gray, floor), below, target, floor)
 
 
 def gamma_table(gamma: float) -> np.ndarray:

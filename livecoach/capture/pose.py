@@ -17,7 +17,7 @@ import numpy as np
 
 from livecoach.config.schema import PoseConfig
 from livecoach.landmarks import NUM_LANDMARKS
-from livecoach.capture.light import brightening_gamma, gamma_table
+from livecoach.capture.light import frame_brightening_gamma, gamma_table
 from livecoach.capture.native import native_stderr_captured, pass_on_non_native_lines
 from livecoach.types import Frame, PoseFrame
 from livecoach.errors import EXIT_POSE_MODEL, LiveCoachError
@@ -125,8 +125,8 @@ class ModelInput:
             image = cv2.resize(image, (self._max_width, max(1, round(height * scale))),
                                interpolation=cv2.INTER_AREA)
         if self._below > 0:
-            gamma = brightening_gamma(float(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).mean()),
-                                      self._below, self._target, self._floor)
+            gamma = frame_brightening_gamma(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY),
+                                            self._below, self._target, self._floor)
             if gamma is not None:
                 if self._blur > 1:  # smoothed first: the curve lifts the picture, not its sensor noise
                     image = cv2.GaussianBlur(image, (self._blur, self._blur), 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livecoach.capture.light import brightening_gamma, gamma_table
+from livecoach.capture.light import brightening_gamma, frame_brightening_gamma, gamma_table, picture_mean_luma
 
 
 @pytest.mark.parametrize("mean", [5.0, 30.0, 56.0, 69.9])
@@ -30,3 +30,48 @@ def test_the_curve_keeps_black_and_white_and_the_order_of_tones():
     assert table.dtype == np.uint8 and table.shape == (256,)
     assert table[0] == 0 and table[255] == 255
     assert (np.diff(table.astype(int)) >= 0).all() and table[64] > 64
+
+
+def _on_black(picture: np.ndarray, scale: float) -> np.ndarray:
+    """``picture`` (grey) shrunk to ``scale`` of its size by dropping pixels, centred on black."""
+    h, w = picture.shape
+    step = int(round(1 / scale))
+    small = picture[::step, ::step]
+    out = np.zeros_like(picture)
+    y, x = (h - small.shape[0]) // 2, (w - small.shape[1]) // 2
+    out[y:y + small.shape[0], x:x + small.shape[1]] = small
+    return out
+
+
+def _room(mean: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.clip(rng.normal(mean, 15.0, (360, 640)), 0, 255).astype(np.uint8)
+
+
+def test_black_borders_are_left_out_of_the_pictures_luminance():
+    lit = _room(120.0)
+    framed = _on_black(lit, 0.5)  # a quarter of the frame is picture: its mean is a quarter of the lit one
+    assert framed.mean() < 35.0
+    assert abs(picture_mean_luma(framed, floor=8.0) - lit.mean()) < 2.0
+    bars = lit.copy()
+    bars[:, :80] = 0
+    bars[:, -80:] = 3  # a letterbox's bars need not be exactly black
+    assert abs(picture_mean_luma(bars, floor=8.0) - lit[:, 80:-80].mean()) < 0.5
+    assert picture_mean_luma(np.full((10, 10), 5, np.uint8), floor=8.0) == 5.0  # nothing reaches the floor
+
+
+def test_a_lit_picture_on_black_is_not_brightened_and_a_dark_one_is():
+    assert frame_brightening_gamma(_on_black(_room(120.0), 0.5), 70.0, 110.0, 8.0) is None
+    dark = _on_black(_room(40.0), 0.5)
+    gamma = frame_brightening_gamma(dark, 70.0, 110.0, 8.0)
+    # The gamma that brings the dark picture (not the frame with its borders) to the target.
+    assert gamma is not None and gamma == pytest.approx(brightening_gamma(picture_mean_luma(dark, 8.0), 70.0, 110.0, 8.0))
+    assert abs(float(gamma_table(gamma)[40]) - 110.0) < 6.0
+
+
+def test_an_end_card_and_a_lit_frame_are_left_alone():
+    card = np.zeros((360, 640), np.uint8)
+    card[170:190, 300:340] = 200  # a logo on black: no picture, though the logo is bright
+    assert frame_brightening_gamma(card, 70.0, 110.0, 8.0) is None
+    assert frame_brightening_gamma(_room(120.0), 70.0, 110.0, 8.0) is None
+    assert frame_brightening_gamma(_room(40.0), 0.0, 110.0, 8.0) is None  # switched off

@@ -109,6 +109,10 @@ def test_a_dark_frame_is_smoothed_before_it_is_brightened() -> None:
     lit = np.clip(scene + 100 + rng.normal(0, 6, scene.shape), 0, 255).astype(np.uint8)
     prepare = ModelInput(pose)
     assert (prepare(lit) == lit[:, :, ::-1]).all() and prepare.brightened == 0  # a lit frame: untouched
+    framed = np.zeros((96, 128, 3), np.uint8)
+    framed[24:72, 32:96] = lit  # the lit frame zoomed out onto black: darker than 70 as a whole
+    assert framed.mean() < 70.0
+    assert (prepare(framed) == framed[:, :, ::-1]).all() and prepare.brightened == 0
 
 
 def test_mediapipe_is_imported_without_pyplot_which_still_imports_when_used() -> None:
