@@ -83,9 +83,8 @@ def test_a_dark_frame_is_brightened_for_the_model_only(shared_videos: Path) -> N
     dark = Frame(frame.index, frame.t_s, (frame.image * 0.25).astype(np.uint8))
     before = dark.image.copy()
     config = load_config()
-    assert config.pose.low_light_below_luma == 0.0  # off by default (config/default.toml says why)
-    pose_config = dataclasses.replace(config.pose, low_light_below_luma=70.0)
-    with MediaPipePoseEstimator(pose_config, config.capture.inference_max_width) as est:
+    assert config.pose.low_light_below_luma == 70.0  # on by default (config/default.toml says why)
+    with MediaPipePoseEstimator(config.pose, config.capture.inference_max_width) as est:
         assert est.estimate(frame) is not None and est.brightened == 0  # a lit frame: untouched
         assert est.estimate(dark) is not None and est.brightened == 1
     assert (dark.image == before).all()  # the picture drawn and saved is not changed

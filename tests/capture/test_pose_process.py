@@ -4,6 +4,7 @@ one clear error, never a hang; the child ignores Ctrl-C, stops on close or when 
 process is killed, and leaves no shared memory behind."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import multiprocessing
 import os
@@ -25,7 +26,8 @@ from livecoach.types import Frame
 
 from helpers import FakePictureModel
 
-POSE = load_config().pose
+# The pictures must arrive as sent: the low-light curve (which would lift these dark test frames) is off.
+POSE = dataclasses.replace(load_config().pose, low_light_below_luma=0.0)
 
 
 def fake(behaviour: str = "", in_flight: int = 2, max_width: int = 640) -> PoseProcessEstimator:

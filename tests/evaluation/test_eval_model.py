@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
+from livecoach.evaluation.augment import parse_augmentations
 from livecoach.evaluation.run import run_eval
 from livecoach.formats.recording import read_recording
 from conftest import FIXTURES as FIXTURES_DIR
@@ -55,3 +56,15 @@ def test_eval_extracts_caches_and_scores_one_real_clip(shared_videos, tmp_path):
                      log=lambda msg: pytest.fail(f"unexpected extraction: {msg}"))
     assert recording.stat().st_mtime_ns == mtime
     assert again["clips"][0]["cycles"] == row["cycles"]
+
+
+@pytest.mark.model
+def test_a_darkened_real_clip_counts_its_rep_with_the_frames_brightened(shared_videos, tmp_path):
+    """PushFit wrong17 (63 frames, filmed at a mean luminance of 40) darkened as ``--augment dim``
+    darkens it: unbrightened, the pose model misplaced the legs during the rep and the plank gate
+    stayed closed (0 of 1); the default config brightens the dark frames for the model (1 of 1)."""
+    summary = run_eval(shared_videos / "manifest.json", load_config(), cache_dir=tmp_path / "cache", jobs=1,
+                       only=["pushfit__wrong17.mp4"], log=lambda msg: None, augment=parse_augmentations("dim"))
+    assert not summary["errors"]
+    (dimmed,) = summary["augment"]["dim"]["clips"]
+    assert dimmed["cycles"] == 1
