@@ -31,7 +31,7 @@ from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.faults import FaultChecker
 from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimer, HoldTimers, TopPauseTimer
-from livecoach.logic.reps import RepCounter, make_record
+from livecoach.logic.reps import NO_REP_NOT_DEEP, FinishedCycle, RepCounter, make_record, straight_arms_folded_hips
 from livecoach.logic.verdict import form_verdict
 from livecoach.types import (Cue, CueEvent, CueKind, Event, ExerciseChange, FaultEvent, Features, HoldEnd, HoldStatus,
                              LogicStep, Phase, PoseFrame, RepEvent, RepJudgement, RepRecord, RepWindow, SessionEnd,
@@ -150,6 +150,21 @@ class SessionAnalyzer:
         recognised, else ``standard``."""
         return self._rep_exercise or DEFAULT_EXERCISE
 
+    def _out_of_a_stretch(self, cycle: FinishedCycle) -> bool:
+        """A shallow cycle with the arms straight (not bent below the lockout angle,
+        ``[faults.no_lockout] min_top_elbow_deg``, at the cycle's low elbow percentile,
+        ``[faults] elbow_range_low_percentile``) and the hips folded beyond a plank's body line (the
+        standard push-up's ``[position] hip_angle_min_deg``):
+        :func:`~livecoach.logic.reps.straight_arms_folded_hips`. The plank's line, not the rep
+        exercise's: a downward dog is a pike push-up's top, and a "pike push-up" whose elbows never
+        bend is the same stretch."""
+        plank = self.library[DEFAULT_EXERCISE] if DEFAULT_EXERCISE in self.library else None
+        if plank is None:
+            return False
+        faults = self.config.faults
+        return straight_arms_folded_hips(cycle.window, faults.no_lockout.min_top_elbow_deg,
+                                         plank.position.hip_angle_min_deg, faults.elbow_range_low_percentile)
+
     @property
     def view(self) -> View:
         return self.views.view
@@ -195,6 +210,9 @@ class SessionAnalyzer:
                 self.counter.discard(cycle)
                 self.vetoed.append((cycle.window.t_start_s, cycle.window.t_end_s, lookalike))
                 cycle = None
+        if cycle is not None and cycle.no_rep_reason == NO_REP_NOT_DEEP and self._out_of_a_stretch(cycle):
+            self.counter.discard(cycle)  # into or out of a downward dog: neither a rep nor a no-rep
+            cycle = None
         if cycle is not None:
             exercise, unsure_of = self.rep_exercise, None
             if not self._rep_confirmed and exercise != DEFAULT_EXERCISE and DEFAULT_EXERCISE in self.library:

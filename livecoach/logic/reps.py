@@ -36,6 +36,8 @@ import math
 from dataclasses import dataclass
 from typing import Deque, Dict, List, Optional, Tuple
 
+import numpy as np
+
 from livecoach.config.schema import RepsConfig
 from livecoach.logic.depth import ChannelSpec, DepthChannel, ElbowDepth, channel_values
 from livecoach.logic.plank_gate import PlankGate, arms_support, camera_above, plank_posture
@@ -473,6 +475,24 @@ class RepCounter:
                               depth_norm=float(self._peak))
         self._cycle = []
         return cycle
+
+
+def straight_arms_folded_hips(window: RepWindow, straight_elbow_deg: float, min_hip_deg: float,
+                              low_percentile: float = 5.0) -> bool:
+    """Whether ``window``'s cycle, seen side-on, kept the arms straight (the elbow angle, measured
+    on most frames, at or above ``straight_elbow_deg`` at its ``low_percentile``: one frame's
+    jitter is not a bend) while the hips were folded (the median shoulder-hip-knee angle under
+    ``min_hip_deg``). That is the body moving into or out of a downward dog, whose shoulders drop
+    and rise with the hips: no attempt at a push-up. Side-on only: from the front or above a bent
+    arm can read straight and the hip angle is foreshortened."""
+    if window.view not in (View.SIDE_LEFT, View.SIDE_RIGHT) or not window.frames:
+        return False
+    half = len(window.frames) / 2.0
+    elbows = [f.elbow_angle_deg for f in window.frames if math.isfinite(f.elbow_angle_deg)]
+    hips = [f.hip_angle_deg for f in window.frames if math.isfinite(f.hip_angle_deg)]
+    if len(elbows) <= half or len(hips) <= half:
+        return False
+    return bool(np.percentile(elbows, low_percentile) >= straight_elbow_deg and np.median(hips) < min_hip_deg)
 
 
 def _majority_view(frames: Tuple[Features, ...]) -> View:

@@ -113,3 +113,20 @@ def test_real_recorded_clips_count_within_the_labelled_range(shared_videos, name
 class FakeCheckerClean:
     def judge(self, window):
         return RepJudgement(faults=(), not_judged=(), score=100)
+
+
+def test_walking_back_into_a_downward_dog_between_reps_counts_nothing():
+    """calimiro's videoplayback, 12.0-24.5 s, darkened (``--augment dim``) and recorded with the
+    default config: 7 labelled reps (bottoms 12.9-20.4 s), then from 21.6 s a downward-dog hold
+    with straight arms. Walking back into it dropped the shoulders 45 % of their range with the
+    elbows never below 151 degrees and the hips at a median 123: a "not deep enough" no-rep (and its
+    "go lower" cue) before the stretch was told apart from a shallow push-up; now nothing."""
+    from livecoach.formats.recording import read_recording
+
+    _, frames = read_recording(LMCACHE / "calimiro__videoplayback.mp4_dim_12-24s.jsonl.gz")
+    an = SessionAnalyzer(CFG)
+    records = [e.record for fr in frames for e in an.update(fr.t_s, fr.frame_index, fr.pose).events
+               if isinstance(e, RepEvent)]
+    assert [r.full for r in records] == [True] * 7
+    assert all(12.5 <= r.t_bottom_s <= 21.0 for r in records)
+    assert an.reps == 7 and an.no_reps == 0

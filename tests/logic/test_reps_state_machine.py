@@ -9,8 +9,10 @@ import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.logic.plank_gate import arms_support, plank_posture
-from livecoach.logic.reps import NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter
-from livecoach.types import Features, Phase
+from livecoach.logic.reps import NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter, straight_arms_folded_hips
+from livecoach.types import Features, Phase, View
+
+from helpers import window
 
 CFG = load_config().reps
 FPS = 30.0
@@ -219,3 +221,23 @@ def test_reset_count_starts_from_zero():
     counter, _, _ = run([plank(tt, dd) for tt, dd in zip(t, d)])
     counter.reset_count()
     assert counter.reps == 0 and counter.no_reps == 0
+
+
+@pytest.mark.parametrize("top, bottom, hip, view, expected", [
+    (172.0, 160.0, 125.0, View.SIDE_LEFT, True),    # into a downward dog: arms straight, hips folded
+    (172.0, 160.0, 125.0, View.SIDE_RIGHT, True),
+    (172.0, 160.0, 172.0, View.SIDE_LEFT, False),   # a straight-armed sag or a wide-arm rep read straight: hips straight
+    (172.0, 120.0, 125.0, View.SIDE_LEFT, False),   # the elbows bent: a shallow push-up, a no-rep
+    (172.0, 160.0, 125.0, View.FRONT, False),       # head-on a bent arm can read straight: not judged
+    (172.0, 160.0, 125.0, View.ANGLED, False),
+])
+def test_a_shallow_cycle_with_straight_arms_and_folded_hips_is_a_stretch(top, bottom, hip, view, expected):
+    w = window(view=view, top=top, bottom=bottom, hip_angle_deg=hip)
+    assert straight_arms_folded_hips(w, straight_elbow_deg=135.0, min_hip_deg=140.0) is expected
+
+
+def test_a_stretch_needs_the_elbows_and_hips_seen_on_most_frames():
+    hips = [125.0] * 10 + [math.nan] * 20
+    assert not straight_arms_folded_hips(window(top=172.0, bottom=160.0, hip_angle_deg=hips), 135.0, 140.0)
+    elbows = [170.0] * 10 + [math.nan] * 20
+    assert not straight_arms_folded_hips(window(hip_angle_deg=125.0, elbow_angle_deg=elbows), 135.0, 140.0)
