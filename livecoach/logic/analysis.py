@@ -154,16 +154,18 @@ class SessionAnalyzer:
         """A shallow cycle with the arms straight (not bent below the lockout angle,
         ``[faults.no_lockout] min_top_elbow_deg``, at the cycle's low elbow percentile,
         ``[faults] elbow_range_low_percentile``) and the hips folded beyond a plank's body line (the
-        standard push-up's ``[position] hip_angle_min_deg``):
+        standard push-up's ``[position] hip_angle_min_deg``), seen from where the hips' fold is
+        judged (``[view.judgeable] hip_pike``):
         :func:`~livecoach.logic.reps.straight_arms_folded_hips`. The plank's line, not the rep
         exercise's: a downward dog is a pike push-up's top, and a "pike push-up" whose elbows never
         bend is the same stretch."""
         plank = self.library[DEFAULT_EXERCISE] if DEFAULT_EXERCISE in self.library else None
         if plank is None:
             return False
-        faults = self.config.faults
+        faults, views = self.config.faults, self.config.view.judgeable.get("hip_pike")
         return straight_arms_folded_hips(cycle.window, faults.no_lockout.min_top_elbow_deg,
-                                         plank.position.hip_angle_min_deg, faults.elbow_range_low_percentile)
+                                         plank.position.hip_angle_min_deg, faults.elbow_range_low_percentile,
+                                         views=views if views is not None else tuple(v.value for v in View))
 
     @property
     def view(self) -> View:

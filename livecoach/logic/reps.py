@@ -34,7 +34,7 @@ import collections
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Deque, Dict, List, Optional, Tuple
+from typing import Collection, Deque, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -478,14 +478,16 @@ class RepCounter:
 
 
 def straight_arms_folded_hips(window: RepWindow, straight_elbow_deg: float, min_hip_deg: float,
-                              low_percentile: float = 5.0) -> bool:
-    """Whether ``window``'s cycle, seen side-on, kept the arms straight (the elbow angle, measured
-    on most frames, at or above ``straight_elbow_deg`` at its ``low_percentile``: one frame's
-    jitter is not a bend) while the hips were folded (the median shoulder-hip-knee angle under
-    ``min_hip_deg``). That is the body moving into or out of a downward dog, whose shoulders drop
-    and rise with the hips: no attempt at a push-up. Side-on only: from the front or above a bent
-    arm can read straight and the hip angle is foreshortened."""
-    if window.view not in (View.SIDE_LEFT, View.SIDE_RIGHT) or not window.frames:
+                              low_percentile: float = 5.0,
+                              views: Collection[str] = (View.SIDE_LEFT.value, View.SIDE_RIGHT.value)) -> bool:
+    """Whether ``window``'s cycle, seen from one of ``views``, kept the arms straight (the elbow
+    angle, measured on most frames, at or above ``straight_elbow_deg`` at its ``low_percentile``:
+    one frame's jitter is not a bend) while the hips were folded (the median shoulder-hip-knee
+    angle under ``min_hip_deg``). That is the body moving into or out of a downward dog, whose
+    shoulders drop and rise with the hips: no attempt at a push-up. The views are those the hips'
+    fold is judged from (``[view.judgeable] hip_pike``, side-on): from the front or above the hip
+    angle is foreshortened and a bent arm can read straight."""
+    if window.view.value not in views or not window.frames:
         return False
     half = len(window.frames) / 2.0
     elbows = [f.elbow_angle_deg for f in window.frames if math.isfinite(f.elbow_angle_deg)]
