@@ -362,15 +362,18 @@ class RepCounter:
             elif d <= c.top_max_frac and supported:
                 return self._finish_shallow(t_s, f)
             return None
+        # The trough (the highest point between two bottoms) is read only from frames whose arms
+        # carry the body, as a top is: a frame whose hands the model put above the shoulders is
+        # a garbled pose (a re-found track at the bottom), not a rise toward the lockout.
         if self.phase == Phase.BOTTOM:
             if d <= self._peak - c.ascent_drop_frac:
                 self.phase = Phase.ASCENT
-                self._trough, self._t_trough = d, t_s
+                self._trough, self._t_trough = (d, t_s) if supported else (NAN, NAN)
             return None
         if self.phase == Phase.ASCENT:
             if d <= c.top_max_frac and supported:
                 return self._finish(t_s, f, locked_out=True)
-            if not (d >= self._trough):
+            if supported and not (d >= self._trough):
                 self._trough, self._t_trough = d, t_s
             if d >= c.bottom_min_frac and d > self._trough + c.ascent_drop_frac:
                 if self._trough <= c.lockout_trough_max_frac and \

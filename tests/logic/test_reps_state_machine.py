@@ -173,6 +173,21 @@ def test_no_lockout_between_reps():
     assert reasons == [(True, None), (False, NO_REP_NO_LOCKOUT), (True, None)]
 
 
+def test_a_garbled_pose_at_the_bottom_is_no_return_to_the_top():
+    """A re-found track at the bottom can put the arms straight with the hands above the
+    shoulders for a few frames (pushfit wrong113 mirrored: elbows 152-165 deg, hands 120-210 px
+    above the shoulders). Arms that do not carry the body are no rise toward the lockout: the rep
+    stays one rep, not a "no lockout" no-rep and a second cycle."""
+    t, d = depth_profile(1.5, 4)
+    bottom = int(np.argmin(np.abs(t - (1.0 + 1.5 + 0.75))))  # the second rep's bottom
+    frames = [plank(tt, dd) for tt, dd in zip(t, d)]
+    for i in range(bottom - 1, bottom + 2):
+        frames[i] = plank(t[i], d[i], elbow_angle_deg=165.0, shoulder_above_wrist_px=-120.0)
+    assert not any(arms_support(frames[i], CFG) for i in range(bottom - 1, bottom + 2))
+    counter, events, _ = run(frames)
+    assert [(c.full, c.no_rep_reason) for _, c in events] == [(True, None)] * 4
+
+
 def test_holds_count_nothing():
     rng = np.random.default_rng(2)
     t = np.arange(0, 10, 1 / FPS)

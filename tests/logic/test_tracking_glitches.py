@@ -1,10 +1,12 @@
-"""A tracking glitch is neither a cut nor a pose.
+"""A tracking glitch is neither a cut, nor a pose, nor a return to the top.
 
 At the bottom of a fast push-up filmed from the head end the pose model can lose the limbs for a
 frame or two: the body's outline shrinks to under half its size and the landmarks are guesses.
 Measured against that shrunken outline the glitch moved several body lengths a second, read as a
-cut and ended the rep uncounted. The fixture is real: the landmarks the pose model gave on pushfit
-wrong113 (4 fast knee push-ups filmed from the front at ground level, a fitness test).
+cut and ended the rep uncounted. Or it re-finds the track with the arms straight and the hands
+above the shoulders: read as the top, that split a rep into a "no lockout" no-rep and a second
+cycle. The fixtures are real: the landmarks the pose model gave on pushfit wrong113 (4 fast knee
+push-ups filmed from the front at ground level, a fitness test), as filmed and mirrored.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import RecordedFrame, read_recording
+from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.continuity import JumpDetector, body_anchor_points
 from conftest import FIXTURES
 from helpers import side_pushup_pose
@@ -22,6 +25,8 @@ from tempo import count_cycles, rep_depths, tempo_scaled
 
 CFG = load_config()
 FRONT_FAST = FIXTURES / "landmarks" / "pushfit__wrong113.mp4.jsonl.gz"
+#: The same clip mirrored (`eval --augment mirror`), run through the pose model again.
+FRONT_FAST_MIRRORED = FIXTURES / "landmarks" / "pushfit__wrong113.mp4_mirror.jsonl.gz"
 LABELLED = 4  # ../shared/videos/manifest.json: count 4 (min 4, max 4)
 LABELLED_BOTTOMS_S = (0.8, 1.86, 2.97, 4.05)
 #: The jump check as it was: the two frames' own sizes, no collapse check.
@@ -50,9 +55,23 @@ def test_fixture_shows_the_glitch_at_its_rep_bottoms():
     assert all(min(abs(t - b) for b in LABELLED_BOTTOMS_S) <= 0.3 for t in glitches), glitches
 
 
+def test_mirrored_fixture_shows_a_garbled_pose_at_a_rep_bottom():
+    """Else the mirrored replay below proves nothing: frames whose arms are straight with the
+    hands above the shoulders (no support), next to a labelled rep bottom."""
+    _header, frames = read_recording(FRONT_FAST_MIRRORED)
+    analyzer = SessionAnalyzer(CFG)
+    garbled = []
+    for f in frames:
+        features = analyzer.update(f.t_s, f.frame_index, f.pose).features
+        if features is not None and features.elbow_angle_deg > 150 and features.shoulder_above_wrist_px < -50:
+            garbled.append(f.t_s)
+    assert garbled and all(min(abs(t - b) for b in LABELLED_BOTTOMS_S) <= 0.3 for t in garbled), garbled
+
+
 @pytest.mark.parametrize("tempo", [0.5, 1.0, 1.5, 2.0, 2.5])
-def test_fast_front_view_reps_count_at_every_tempo(tempo):
-    header, frames = read_recording(FRONT_FAST)
+@pytest.mark.parametrize("fixture", [FRONT_FAST, FRONT_FAST_MIRRORED], ids=["as-filmed", "mirrored"])
+def test_fast_front_view_reps_count_at_every_tempo(tempo, fixture):
+    header, frames = read_recording(fixture)
     played = tempo_scaled(frames, header.fps, tempo) if tempo != 1.0 else frames
     assert count_cycles(played, CFG) == LABELLED
 
