@@ -31,7 +31,8 @@ from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.faults import FaultChecker
 from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimer, HoldTimers, TopPauseTimer
-from livecoach.logic.reps import NO_REP_NOT_DEEP, FinishedCycle, RepCounter, make_record, straight_arms_folded_hips
+from livecoach.logic.reps import (NO_REP_NOT_DEEP, FinishedCycle, RepCounter, arms_straight_throughout, make_record,
+                                  straight_arms_folded_hips)
 from livecoach.logic.verdict import form_verdict
 from livecoach.types import (Cue, CueEvent, CueKind, Event, ExerciseChange, FaultEvent, Features, HoldEnd, HoldStatus,
                              LogicStep, Phase, PoseFrame, RepEvent, RepJudgement, RepRecord, RepWindow, SessionEnd,
@@ -150,22 +151,33 @@ class SessionAnalyzer:
         recognised, else ``standard``."""
         return self._rep_exercise or DEFAULT_EXERCISE
 
-    def _out_of_a_stretch(self, cycle: FinishedCycle) -> bool:
-        """A shallow cycle with the arms straight (not bent below the lockout angle,
-        ``[faults.no_lockout] min_top_elbow_deg``, at the cycle's low elbow percentile,
-        ``[faults] elbow_range_low_percentile``) and the hips folded beyond a plank's body line (the
-        standard push-up's ``[position] hip_angle_min_deg``), seen from where the hips' fold is
-        judged (``[view.judgeable] hip_pike``):
-        :func:`~livecoach.logic.reps.straight_arms_folded_hips`. The plank's line, not the rep
-        exercise's: a downward dog is a pike push-up's top, and a "pike push-up" whose elbows never
-        bend is the same stretch."""
+    def _no_push_up_attempt(self, cycle: FinishedCycle) -> bool:
+        """Whether a shallow cycle was no attempt at a push-up, seen from where the hips' fold is
+        judged (``[view.judgeable] hip_pike``, side-on), by the standard push-up's lines:
+
+        * into or out of a downward dog: the arms straight (not bent below the lockout angle,
+          ``[faults.no_lockout] min_top_elbow_deg``, at the cycle's low elbow percentile,
+          ``[faults] elbow_range_low_percentile``) and the hips folded beyond a plank's body line
+          (``[position] hip_angle_min_deg``): :func:`~livecoach.logic.reps.straight_arms_folded_hips`.
+          The plank's line, not the rep exercise's: a downward dog is a pike push-up's top, and a
+          "pike push-up" whose elbows never bend is the same stretch;
+        * the elbows never left a straight arm's range (the standard push-up's ``[rep]
+          top_elbow_min_deg``): :func:`~livecoach.logic.reps.arms_straight_throughout`. Not for
+          an exercise whose reps keep the arms straight (a scapular push-up's)."""
         plank = self.library[DEFAULT_EXERCISE] if DEFAULT_EXERCISE in self.library else None
         if plank is None:
             return False
         faults, views = self.config.faults, self.config.view.judgeable.get("hip_pike")
-        return straight_arms_folded_hips(cycle.window, faults.no_lockout.min_top_elbow_deg,
-                                         plank.position.hip_angle_min_deg, faults.elbow_range_low_percentile,
-                                         views=views if views is not None else tuple(v.value for v in View))
+        views = views if views is not None else tuple(v.value for v in View)
+        low = faults.elbow_range_low_percentile
+        if straight_arms_folded_hips(cycle.window, faults.no_lockout.min_top_elbow_deg,
+                                     plank.position.hip_angle_min_deg, low, views=views):
+            return True
+        profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
+        straight_armed_reps = profile is not None and profile.rep is not None \
+            and profile.rep.signal == "shoulder_protraction"
+        return plank.rep is not None and not straight_armed_reps \
+            and arms_straight_throughout(cycle.window, plank.rep.top_elbow_min_deg, low, views=views)
 
     @property
     def view(self) -> View:
@@ -212,8 +224,8 @@ class SessionAnalyzer:
                 self.counter.discard(cycle)
                 self.vetoed.append((cycle.window.t_start_s, cycle.window.t_end_s, lookalike))
                 cycle = None
-        if cycle is not None and cycle.no_rep_reason == NO_REP_NOT_DEEP and self._out_of_a_stretch(cycle):
-            self.counter.discard(cycle)  # into or out of a downward dog: neither a rep nor a no-rep
+        if cycle is not None and cycle.no_rep_reason == NO_REP_NOT_DEEP and self._no_push_up_attempt(cycle):
+            self.counter.discard(cycle)  # neither a rep nor a no-rep
             cycle = None
         if cycle is not None:
             exercise, unsure_of = self.rep_exercise, None

@@ -480,24 +480,44 @@ class RepCounter:
         return cycle
 
 
+def _straight_arms(window: RepWindow, straight_elbow_deg: float, low_percentile: float,
+                   views: Collection[str]) -> bool:
+    """Whether ``window``'s cycle, seen from one of ``views``, kept the elbow angle, measured on
+    most of its frames, at or above ``straight_elbow_deg`` at its ``low_percentile`` (one frame's
+    jitter is not a bend)."""
+    if window.view.value not in views or not window.frames:
+        return False
+    elbows = [f.elbow_angle_deg for f in window.frames if math.isfinite(f.elbow_angle_deg)]
+    if len(elbows) <= len(window.frames) / 2.0:
+        return False
+    return bool(np.percentile(elbows, low_percentile) >= straight_elbow_deg)
+
+
 def straight_arms_folded_hips(window: RepWindow, straight_elbow_deg: float, min_hip_deg: float,
                               low_percentile: float = 5.0,
                               views: Collection[str] = (View.SIDE_LEFT.value, View.SIDE_RIGHT.value)) -> bool:
     """Whether ``window``'s cycle, seen from one of ``views``, kept the arms straight (the elbow
     angle, measured on most frames, at or above ``straight_elbow_deg`` at its ``low_percentile``:
     one frame's jitter is not a bend) while the hips were folded (the median shoulder-hip-knee
-    angle under ``min_hip_deg``). That is the body moving into or out of a downward dog, whose
-    shoulders drop and rise with the hips: no attempt at a push-up. The views are those the hips'
-    fold is judged from (``[view.judgeable] hip_pike``, side-on): from the front or above the hip
-    angle is foreshortened and a bent arm can read straight."""
-    if window.view.value not in views or not window.frames:
+    angle, measured on most frames, under ``min_hip_deg``). That is the body moving into or out of
+    a downward dog, whose shoulders drop and rise with the hips: no attempt at a push-up. The views
+    are those the hips' fold is judged from (``[view.judgeable] hip_pike``, side-on): from the
+    front or above the hip angle is foreshortened and a bent arm can read straight."""
+    if not _straight_arms(window, straight_elbow_deg, low_percentile, views):
         return False
-    half = len(window.frames) / 2.0
-    elbows = [f.elbow_angle_deg for f in window.frames if math.isfinite(f.elbow_angle_deg)]
     hips = [f.hip_angle_deg for f in window.frames if math.isfinite(f.hip_angle_deg)]
-    if len(elbows) <= half or len(hips) <= half:
-        return False
-    return bool(np.percentile(elbows, low_percentile) >= straight_elbow_deg and np.median(hips) < min_hip_deg)
+    return len(hips) > len(window.frames) / 2.0 and bool(np.median(hips) < min_hip_deg)
+
+
+def arms_straight_throughout(window: RepWindow, straight_elbow_deg: float, low_percentile: float = 5.0,
+                             views: Collection[str] = (View.SIDE_LEFT.value, View.SIDE_RIGHT.value)) -> bool:
+    """Whether ``window``'s cycle, seen from one of ``views`` (side-on: from the front a bent arm
+    whose elbows travel toward or away from the camera reads straight), never bent the elbows out
+    of the range a straight arm reads (``straight_elbow_deg``, the plank's ``[rep]
+    top_elbow_min_deg``, at the cycle's ``low_percentile``). The shoulders' apparent drop then
+    came from elsewhere (a hand-held camera moving, a look up at the camera, a tracking wobble in
+    a hold): no attempt at a push-up."""
+    return _straight_arms(window, straight_elbow_deg, low_percentile, views)
 
 
 def _majority_view(frames: Tuple[Features, ...]) -> View:

@@ -130,3 +130,20 @@ def test_walking_back_into_a_downward_dog_between_reps_counts_nothing():
     assert [r.full for r in records] == [True] * 7
     assert all(12.5 <= r.t_bottom_s <= 21.0 for r in records)
     assert an.reps == 7 and an.no_reps == 0
+
+
+def test_a_camera_swaying_after_the_set_counts_nothing():
+    """The variants' incline clip (hands on a railing, a hand-held camera moving a lot), played at
+    half speed: after the 4th rep (labelled active span 0.1-7.8 s) he holds the top and looks at
+    the camera while it sways, and the shoulders' apparent drop made a "not deep enough" no-rep
+    with the elbows never below 165 degrees. Arms that never leave a straight arm's range made no
+    attempt at a push-up: nothing is counted there."""
+    from livecoach.formats.recording import read_recording
+    from tempo import tempo_scaled
+
+    header, frames = read_recording(LMCACHE / "variants__fitnease__inclined_pushups.jsonl.gz")
+    an = SessionAnalyzer(CFG)
+    records = [e.record for fr in tempo_scaled(frames, header.fps, 0.5)
+               for e in an.update(fr.t_s, fr.frame_index, fr.pose).events if isinstance(e, RepEvent)]
+    assert (an.reps, an.no_reps) == (4, 0)
+    assert all(r.t_end_s <= 7.8 / 0.5 for r in records)

@@ -9,7 +9,8 @@ import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.logic.plank_gate import arms_support, plank_posture
-from livecoach.logic.reps import NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter, straight_arms_folded_hips
+from livecoach.logic.reps import (NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter, arms_straight_throughout,
+                                  straight_arms_folded_hips)
 from livecoach.types import Features, Phase, View
 
 from helpers import window
@@ -256,3 +257,21 @@ def test_a_stretch_needs_the_elbows_and_hips_seen_on_most_frames():
     assert not straight_arms_folded_hips(window(top=172.0, bottom=160.0, hip_angle_deg=hips), 135.0, 140.0)
     elbows = [170.0] * 10 + [math.nan] * 20
     assert not straight_arms_folded_hips(window(hip_angle_deg=125.0, elbow_angle_deg=elbows), 135.0, 140.0)
+
+
+@pytest.mark.parametrize("top, bottom, view, expected", [
+    (174.0, 166.0, View.SIDE_RIGHT, True),    # a hand-held camera's sway at the end of a set: no bend
+    (174.0, 166.0, View.SIDE_LEFT, True),
+    (172.0, 131.0, View.SIDE_RIGHT, False),   # a wide-arm rep seen side-on reads 124-152: a bend
+    (115.0, 85.0, View.SIDE_RIGHT, False),    # a contest rep's bottom half: bent throughout
+    (174.0, 166.0, View.FRONT, False),        # head-on, elbows travelling toward the camera read straight
+    (174.0, 166.0, View.ANGLED, False),
+])
+def test_a_shallow_cycle_whose_elbows_never_bend_is_no_attempt(top, bottom, view, expected):
+    w = window(view=view, top=top, bottom=bottom, hip_angle_deg=165.0)
+    assert arms_straight_throughout(w, straight_elbow_deg=150.0) is expected
+
+
+def test_straight_arms_throughout_needs_the_elbows_seen_on_most_frames():
+    elbows = [170.0] * 10 + [math.nan] * 20
+    assert not arms_straight_throughout(window(elbow_angle_deg=elbows), 150.0)
