@@ -43,7 +43,7 @@ from livecoach.landmarks import Landmark
 from livecoach.logic.view import shoulder_width_ratio
 from livecoach.types import IMAGE_EDGES, Box, Cue, CueKind, FramingGuide, PoseFrame
 
-__all__ = ["SetupEvent", "SetupStatus", "FrameFinding", "SetupChecker", "assess_frame", "frame_brightness",
+__all__ = ["SetupEvent", "SetupStatus", "FrameFinding", "SetupChecker", "assess_frame",
            "framing_guide", "BODY_GROUPS"]
 
 L = Landmark
@@ -99,16 +99,6 @@ class SetupStatus:
     message: str
     ready: bool
     finding: Optional[FrameFinding]
-
-
-def frame_brightness(image: np.ndarray, step: int = 4) -> float:
-    """Mean luminance (0-255, Rec. 601 weights) of a BGR uint8 image, on every ``step``-th pixel
-    each way (the capture adapter calls this; a 640x360 frame costs ~15k pixels)."""
-    sample = np.asarray(image)[::step, ::step]
-    if sample.ndim == 2:
-        return float(sample.mean())
-    b, g, r = (sample[..., i].astype(np.float32) for i in range(3))
-    return float((0.114 * b + 0.587 * g + 0.299 * r).mean())
 
 
 def _in_picture(pose: PoseFrame, lm: Landmark, min_visibility: float, margin_frac: float) -> bool:

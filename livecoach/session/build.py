@@ -8,6 +8,7 @@ Everything that can fail because of the user's input fails here, as a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from typing import Any, Iterator, List, Optional, Protocol, TextIO
 
 from livecoach import __version__
 from livecoach.capture.base import CaptureError
+from livecoach.capture.light import frame_brightness
 from livecoach.capture.thread import CaptureThread  # threading only: cv2 comes with the sources
 from livecoach.clock import SourceClock
 from livecoach.config.plans import load_plans
@@ -28,7 +30,6 @@ from livecoach.formats.recording import RecordingError, ReplaySource
 from livecoach.history.recorder import SessionMeta, SessionRecorder, StoreError, StoreOutcome, db_path_for
 from livecoach.history.review import end_of_journaled_session, end_of_session
 from livecoach.history.store import SessionStore
-from livecoach.logic.setup_check import frame_brightness
 from livecoach.session.loop import CoachSession, StopFlag
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import PlanDriver
@@ -292,7 +293,8 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
                            raw_video_writer=raw_writer, events=events,
                            dropped_frames=(lambda: capture.stats().frames_lost) if capture else (lambda: 0),
                            total_frames=total if options.progress else None, plan=plan,
-                           brightness=frame_brightness if plan is not None else None,
+                           brightness=functools.partial(frame_brightness, floor=config.pose.low_light_floor_luma)
+                           if plan is not None else None,
                            quality=unwrapped(estimator) if isinstance(unwrapped(estimator), SwitchableEstimator) else None)
     stop = StopFlag()
     stop.install()

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livecoach.capture.light import brightening_gamma, frame_brightening_gamma, gamma_table, picture_mean_luma
+from livecoach.capture.light import (brightening_gamma, frame_brightening_gamma, frame_brightness, gamma_table,
+                                     picture_mean_luma)
 
 
 @pytest.mark.parametrize("mean", [5.0, 30.0, 56.0, 69.9])
@@ -75,3 +76,24 @@ def test_an_end_card_and_a_lit_frame_are_left_alone():
     assert frame_brightening_gamma(card, 70.0, 110.0, 8.0) is None
     assert frame_brightening_gamma(_room(120.0), 70.0, 110.0, 8.0) is None
     assert frame_brightening_gamma(_room(40.0), 0.0, 110.0, 8.0) is None  # switched off
+
+
+def test_frame_brightness_is_luminance():
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[..., 1] = 200  # pure green (BGR)
+    assert frame_brightness(img, floor=8.0) == pytest.approx(0.587 * 200, abs=0.01)
+    assert frame_brightness(np.full((10, 10), 77, np.uint8), floor=8.0) == pytest.approx(77.0)
+
+
+def test_a_portrait_picture_between_black_bars_is_as_light_as_its_picture():
+    """A phone held upright as the webcam: a 9:16 picture in a 16:9 frame, the rest black. A
+    picture of 70 (a dim but usable room) reads 22 over the whole frame, under the set-up check's
+    dark_below (30: "Turn on a light"). The picture's own light counts."""
+    frame = np.zeros((360, 640, 3), np.uint8)
+    frame[:, 218:422] = 70  # a dim but usable room, 204 of 640 columns
+    assert frame.mean() == pytest.approx(70 * 204 / 640, abs=0.5)  # 22: "too dark" by the whole frame
+    assert frame_brightness(frame, floor=8.0) == pytest.approx(70.0, abs=0.5)
+    # a dark picture between the bars is still dark, and an all-black frame reads black
+    frame[:, 218:422] = 20
+    assert frame_brightness(frame, floor=8.0) == pytest.approx(20.0, abs=0.5)
+    assert frame_brightness(np.zeros((360, 640, 3), np.uint8), floor=8.0) == 0.0

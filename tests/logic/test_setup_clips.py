@@ -16,10 +16,12 @@ import pytest
 from livecoach.config.plans import load_plans
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
-from livecoach.logic.setup_check import SetupChecker, SetupEvent, frame_brightness
+from livecoach.capture.light import frame_brightness
+from livecoach.logic.setup_check import SetupChecker, SetupEvent
 from livecoach.types import Frame, PoseFrame
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "landmarks"
+BLACK = load_config().pose.low_light_floor_luma  # black borders are left out of the light
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +128,7 @@ def test_a_shared_clip_darkened_in_the_test_says_turn_on_a_light(config, shared_
         events: List[SetupEvent] = []
         for image, f in zip(images, frames):
             dimmed = (image.astype(np.float32) * factor).astype(np.uint8)
-            events += checker.update(f.t_s, f.pose, frame_brightness(dimmed), 1)
+            events += checker.update(f.t_s, f.pose, frame_brightness(dimmed, BLACK), 1)
         assert [e.check for e in events] == [expected]
         assert events[0].t_s <= 2.0
     assert events[0].message == "Turn on a light"
@@ -157,7 +159,7 @@ def checks_through_model(config, path: Path, frames: int, scale: float = 1.0, cr
     with MediaPipePoseEstimator(load_config().pose) as estimator:
         for i, image in enumerate(images):
             frame = Frame(index=i, t_s=i / fps, image=shrink_image(image, scale) if scale != 1.0 else image)
-            events += checker.update(frame.t_s, estimator.estimate(frame), frame_brightness(frame.image), 1)
+            events += checker.update(frame.t_s, estimator.estimate(frame), frame_brightness(frame.image, BLACK), 1)
     return events
 
 
@@ -196,10 +198,3 @@ def test_close_phone_on_the_floor_with_the_legs_cut_off(config, shared_videos):
     events = checks_through_model(config, shared_videos / "pushfit__wrong106.mp4", 90)
     assert events and events[0].check == "feet_out_of_view" and events[0].t_s <= 2.0
     assert events[0].message == "Step back so I can see your feet"
-
-
-def test_frame_brightness_is_luminance():
-    img = np.zeros((40, 60, 3), np.uint8)
-    img[..., 1] = 200  # pure green (BGR)
-    assert frame_brightness(img) == pytest.approx(0.587 * 200, abs=0.01)
-    assert frame_brightness(np.full((10, 10), 77, np.uint8)) == pytest.approx(77.0)
