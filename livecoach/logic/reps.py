@@ -417,8 +417,16 @@ class RepCounter:
         c = self.config
         cycle_s = t_s - self._t_start
         self.phase = Phase.TOP
-        if math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac:
-            self._cycle = []  # the shoulders hardly moved: another signal's noise, not a dip
+        # Depth to a support (incline, wall) is the elbows': True, False, or None (not judged).
+        support_depth = None if self.elbow_depth is None else \
+            self.elbow_depth.reached(self._cycle, _majority_view(tuple(self._cycle)))
+        bent_to_support = support_depth is True and self._peak_raw > 0.0
+        if math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac and not bent_to_support:
+            # The shoulders hardly moved: another signal's noise, not a dip. Unless they did come
+            # closer to the hands and the elbows bent to a support's depth: with the hands raised
+            # on a rail the shoulders drop little toward them (an incline rep's first cycle, its
+            # top height not yet known, read 0.19). Shoulders that rose made no dip at all.
+            self._cycle = []
             self._top_frames.clear()
             self._remember_top(f)
             return None
@@ -428,8 +436,8 @@ class RepCounter:
             self._remember_top(f)
             return None
         deep = not (math.isfinite(self._peak_raw) and self._peak_raw < c.full_depth_min_frac)
-        if self.elbow_depth is not None:  # depth to a support; not judged (None) counts the full cycle
-            deep = self.elbow_depth.reached(self._cycle, _majority_view(tuple(self._cycle))) is not False
+        if self.elbow_depth is not None:  # not judged (None) counts the full cycle
+            deep = support_depth is not False
         out = self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP)
         self._top_frames.clear()
         self._remember_top(f)
