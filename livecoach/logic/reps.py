@@ -488,11 +488,15 @@ class RepCounter:
         return cycle
 
 
-def _straight_arms(window: RepWindow, straight_elbow_deg: float, low_percentile: float,
-                   views: Collection[str]) -> bool:
-    """Whether ``window``'s cycle, seen from one of ``views``, kept the elbow angle, measured on
-    most of its frames, at or above ``straight_elbow_deg`` at its ``low_percentile`` (one frame's
-    jitter is not a bend)."""
+def arms_straight_throughout(window: RepWindow, straight_elbow_deg: float, low_percentile: float = 5.0,
+                             views: Collection[str] = (View.SIDE_LEFT.value, View.SIDE_RIGHT.value)) -> bool:
+    """Whether ``window``'s cycle, seen from one of ``views`` (side-on: from the front a bent arm
+    whose elbows travel toward or away from the camera reads straight), kept the elbow angle,
+    measured on most of its frames, at or above ``straight_elbow_deg`` at its ``low_percentile``
+    (one frame's jitter is not a bend). With the plank's ``[rep] top_elbow_min_deg`` the elbows
+    never left a straight arm's range, and a shallow cycle's apparent drop came from elsewhere (a
+    hand-held camera moving, a look up at the camera, a tracking wobble in a hold): no attempt at
+    a push-up."""
     if window.view.value not in views or not window.frames:
         return False
     elbows = [f.elbow_angle_deg for f in window.frames if math.isfinite(f.elbow_angle_deg)]
@@ -511,21 +515,10 @@ def straight_arms_folded_hips(window: RepWindow, straight_elbow_deg: float, min_
     a downward dog, whose shoulders drop and rise with the hips: no attempt at a push-up. The views
     are those the hips' fold is judged from (``[view.judgeable] hip_pike``, side-on): from the
     front or above the hip angle is foreshortened and a bent arm can read straight."""
-    if not _straight_arms(window, straight_elbow_deg, low_percentile, views):
+    if not arms_straight_throughout(window, straight_elbow_deg, low_percentile, views):
         return False
     hips = [f.hip_angle_deg for f in window.frames if math.isfinite(f.hip_angle_deg)]
     return len(hips) > len(window.frames) / 2.0 and bool(np.median(hips) < min_hip_deg)
-
-
-def arms_straight_throughout(window: RepWindow, straight_elbow_deg: float, low_percentile: float = 5.0,
-                             views: Collection[str] = (View.SIDE_LEFT.value, View.SIDE_RIGHT.value)) -> bool:
-    """Whether ``window``'s cycle, seen from one of ``views`` (side-on: from the front a bent arm
-    whose elbows travel toward or away from the camera reads straight), never bent the elbows out
-    of the range a straight arm reads (``straight_elbow_deg``, the plank's ``[rep]
-    top_elbow_min_deg``, at the cycle's ``low_percentile``). The shoulders' apparent drop then
-    came from elsewhere (a hand-held camera moving, a look up at the camera, a tracking wobble in
-    a hold): no attempt at a push-up."""
-    return _straight_arms(window, straight_elbow_deg, low_percentile, views)
 
 
 def _majority_view(frames: Tuple[Features, ...]) -> View:
