@@ -170,6 +170,12 @@ class ExerciseProfile:
     rep: Optional[RepSpec] = None
     hold: Optional[HoldSpec] = None
 
+    @property
+    def straight_arm_reps(self) -> bool:
+        """Whether its reps keep the arms straight (``[rep] signal = "shoulder_protraction"``: a
+        scapular push-up's shoulder blades move, its elbows do not bend)."""
+        return self.rep is not None and self.rep.signal == "shoulder_protraction"
+
 
 @dataclass(frozen=True)
 class LookalikeConfig:

@@ -174,9 +174,7 @@ class SessionAnalyzer:
                                      plank.position.hip_angle_min_deg, low, views=views):
             return True
         profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
-        straight_armed_reps = profile is not None and profile.rep is not None \
-            and profile.rep.signal == "shoulder_protraction"
-        return plank.rep is not None and not straight_armed_reps \
+        return plank.rep is not None and not (profile is not None and profile.straight_arm_reps) \
             and arms_straight_throughout(cycle.window, plank.rep.top_elbow_min_deg, low, views=views)
 
     @property

@@ -301,7 +301,7 @@ class ExerciseRecognizer:
         arr = np.array([(e, s) for _, e, s in self._motion], dtype=float)
         elbow_range = spread(arr[:, 0])
         travel_range = spread(arr[:, 1])
-        scap = [p for p in self._profiles if p.rep is not None and p.rep.signal == "shoulder_protraction"]
+        scap = [p for p in self._profiles if p.straight_arm_reps]
         if scap and not math.isnan(travel_range):
             # Straight-arm shoulder travel counted as up/down swings past the recent median by
             # half the profile's least travel: a few swings, not one noisy range, make it scapular.
@@ -329,7 +329,7 @@ class ExerciseRecognizer:
         0.6 for reps and 0.5 for holds and scapular reps (a push-up is named first; a hold once it
         stays still, a scapular push-up once straight-arm shoulder swings are seen)."""
         motion = self._stretch_motion
-        scapular = profile.rep is not None and profile.rep.signal == "shoulder_protraction"
+        scapular = profile.straight_arm_reps
         if motion == "unknown":
             return 0.6 if profile.kind == "reps" and not scapular else 0.5
         if profile.kind == "hold":
