@@ -210,6 +210,8 @@ class SessionAnalyzer:
             self._depth_exercise = self.rep_exercise
             profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
             self.counter.elbow_depth = elbow_depth_for(profile, self.config)
+            self.counter.straight_elbow_deg = None if profile is None or profile.rep is None \
+                or profile.straight_arm_reps else profile.rep.top_elbow_min_deg
         if recognition.exercise is not None and recognition.exercise != self._named:
             self._named = recognition.exercise
             self._seen(recognition.exercise)

@@ -19,7 +19,9 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
    from the top, last at least ``min_rep_cycle_frac`` of the person's own recent cycles (and
    ``min_rep_s``, 0 = no absolute floor) and at most ``max_cycle_s``. A dip that misses
    the bottom becomes a no-rep "not deep enough"; re-descending before the top is reached
-   makes a no-rep "no lockout". A full cycle is a rep when the shoulders dropped far enough
+   makes a no-rep "no lockout" -- unless the elbows, seen side-on, straightened there to the
+   exercise's top (a top calibrated on another posture can read halfway up), which ends the
+   cycle as one that reached its top. A full cycle is a rep when the shoulders dropped far enough
    (``full_depth_min_frac`` of their top height), else a no-rep "not deep enough". A cycle
    ends at the top on a frame whose arms still carry the body (the hips may already fold
    there, as a burpee's jump in starts at the lockout).
@@ -110,6 +112,12 @@ class RepCounter:
         #: Set by the session for exercises whose depth is relative to a support (incline, wall):
         #: a full cycle's depth is then judged by the elbows, not the shoulders' drop (None = floor).
         self.elbow_depth: Optional[ElbowDepth] = None
+        #: Set by the session: the exercise's ``[rep] top_elbow_min_deg`` where the arms bend in a
+        #: rep (None = not used: a straight-arm exercise, or none known). Seen side-on, elbows that
+        #: straighten this far between two bottoms mark a top even where the shoulder height
+        #: calibrated on another posture (a hips-high plank held before the set) reads it as
+        #: halfway up.
+        self.straight_elbow_deg: Optional[float] = None
         self.reps = 0
         self.no_reps = 0
         self._reset_cycle_state()
@@ -133,6 +141,7 @@ class RepCounter:
         self._t_peak = NAN
         self._trough = NAN
         self._t_trough = NAN
+        self._trough_frame: Optional[Features] = None
         self._peak_raw = NAN
         self._min_elbow = NAN
         self._cycle_top_frames: Tuple[Features, ...] = ()
@@ -287,6 +296,7 @@ class RepCounter:
         self._t_peak = f.t_s
         self._trough = NAN
         self._t_trough = NAN
+        self._trough_frame = None
         self._peak_raw = f.depth_raw_frac
         self._min_elbow = f.elbow_angle_deg
         self._cycle_top_frames = tuple(self._top_frames)
@@ -368,20 +378,31 @@ class RepCounter:
         if self.phase == Phase.BOTTOM:
             if d <= self._peak - c.ascent_drop_frac:
                 self.phase = Phase.ASCENT
-                self._trough, self._t_trough = (d, t_s) if supported else (NAN, NAN)
+                self._trough, self._t_trough, self._trough_frame = (d, t_s, f) if supported else (NAN, NAN, None)
             return None
         if self.phase == Phase.ASCENT:
             if d <= c.top_max_frac and supported:
                 return self._finish(t_s, f, locked_out=True)
             if supported and not (d >= self._trough):
-                self._trough, self._t_trough = d, t_s
+                self._trough, self._t_trough, self._trough_frame = d, t_s, f
             if d >= c.bottom_min_frac and d > self._trough + c.ascent_drop_frac:
-                if self._trough <= c.lockout_trough_max_frac and \
-                        self._peak - self._trough >= c.lockout_min_rise_frac:
-                    # went back down without reaching the top: the last rep had no lockout
-                    return self._finish_no_lockout(t_s, f)
+                if self._peak - self._trough >= c.lockout_min_rise_frac:
+                    if self._straight_at_trough():
+                        # the arms straightened between the bottoms: a top, whatever the shoulder
+                        # height calibrated on another posture says
+                        return self._split_at_trough(t_s, f, locked_out=True)
+                    if self._trough <= c.lockout_trough_max_frac:
+                        # went back down without reaching the top: the last rep had no lockout
+                        return self._split_at_trough(t_s, f, locked_out=False)
                 self.phase = Phase.BOTTOM  # a bounce at the bottom: same rep
         return None
+
+    def _straight_at_trough(self) -> bool:
+        """Whether the trough's frame, seen side-on (from the front a bent arm whose elbows travel
+        toward the camera reads straight), has the elbows at ``straight_elbow_deg`` or more."""
+        f = self._trough_frame
+        return self.straight_elbow_deg is not None and f is not None \
+            and f.view in (View.SIDE_LEFT, View.SIDE_RIGHT) and f.elbow_angle_deg >= self.straight_elbow_deg
 
     def _too_short(self, cycle_s: float) -> bool:
         """Whether a cycle of ``cycle_s`` is too quick to be a rep: under ``min_rep_s`` (an absolute
@@ -414,9 +435,17 @@ class RepCounter:
         return None
 
     def _finish(self, t_s: float, f: Features, locked_out: bool) -> Optional[FinishedCycle]:
+        self.phase = Phase.TOP
+        out = self._judge_full_cycle(t_s)
+        self._top_frames.clear()
+        self._remember_top(f)
+        return out
+
+    def _judge_full_cycle(self, t_s: float) -> Optional[FinishedCycle]:
+        """The cycle that came back to a top at ``t_s``: a rep, a no-rep "not deep enough", or
+        nothing (the shoulders hardly moved, or too quick to be a rep)."""
         c = self.config
         cycle_s = t_s - self._t_start
-        self.phase = Phase.TOP
         # Depth to a support (incline, wall) is the elbows': True, False, or None (not judged).
         support_depth = None if self.elbow_depth is None else \
             self.elbow_depth.reached(self._cycle, _majority_view(tuple(self._cycle)))
@@ -427,31 +456,39 @@ class RepCounter:
             # on a rail the shoulders drop little toward them (an incline rep's first cycle, its
             # top height not yet known, read 0.19). Shoulders that rose made no dip at all.
             self._cycle = []
-            self._top_frames.clear()
-            self._remember_top(f)
             return None
         if self._too_short(cycle_s):
             self._cycle = []
-            self._top_frames.clear()
-            self._remember_top(f)
             return None
         deep = not (math.isfinite(self._peak_raw) and self._peak_raw < c.full_depth_min_frac)
         if self.elbow_depth is not None:  # not judged (None) counts the full cycle
             deep = support_depth is not False
-        out = self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP)
-        self._top_frames.clear()
-        self._remember_top(f)
-        return out
+        return self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP)
 
-    def _finish_no_lockout(self, t_s: float, f: Features) -> Optional[FinishedCycle]:
+    def _split_at_trough(self, t_s: float, f: Features, locked_out: bool) -> Optional[FinishedCycle]:
+        """The person went back down from the trough: the cycle ends there and the next one
+        starts, already past its bottom. ``locked_out``: the arms straightened at the trough, so
+        the cycle is judged as one that reached its top (its depth read from its own frames, the
+        trough's neighbourhood kept as the next cycle's top); else it is a no-rep "no lockout"."""
+        c = self.config
         t_end = self._t_trough
         cycle = [x for x in self._cycle if x.t_s <= t_end]
         rest = [x for x in self._cycle if x.t_s > t_end]
         out = None
-        if not self._too_short(t_end - self._t_start):
+        self._top_frames.clear()
+        if locked_out:
+            self._cycle = cycle
+            raws = [x.depth_raw_frac for x in cycle if math.isfinite(x.depth_raw_frac)]
+            self._peak_raw = max(raws) if raws else NAN
+            out = self._judge_full_cycle(t_end)
+            bottom = max(range(len(cycle)), key=lambda i: cycle[i].depth_frac if math.isfinite(cycle[i].depth_frac)
+                         else -1.0, default=0)
+            for x in cycle[bottom:]:
+                if x.depth_frac <= self._trough + c.ascent_drop_frac:
+                    self._remember_top(x)
+        elif not self._too_short(t_end - self._t_start):
             self._cycle = cycle
             out = self._emit(t_end, full=False, reason=NO_REP_NO_LOCKOUT)
-        self._top_frames.clear()
         self.phase = Phase.BOTTOM
         self._start_cycle(t_end, rest[0] if rest else f, [])
         for x in rest[1:]:

@@ -147,3 +147,32 @@ def test_a_camera_swaying_after_the_set_counts_nothing():
                for e in an.update(fr.t_s, fr.frame_index, fr.pose).events if isinstance(e, RepEvent)]
     assert (an.reps, an.no_reps) == (4, 0)
     assert all(r.t_end_s <= 7.8 / 0.5 for r in records)
+
+
+@pytest.mark.parametrize("factor", [0.5, 1.0, 1.5, 2.0, 2.5])
+def test_two_reps_from_a_sagging_plank_after_a_hips_high_hold_are_two(factor):
+    """PushFit wrong26 (first 11.5 s): a hips-high plank is held, then two slow reps from a sagging
+    plank whose top is lower, so the shoulder height calibrated on the hold put the top between the
+    reps 41 % of the way down and they merged into one cycle. The elbows straightened there (155-157
+    degrees, side-on): a top. Two cycles at every tempo, bottoms near the labelled 7.75 and 9.0 s.
+    The first reads a 44.8 % shoulder drop, under the 45 % of a full rep: a "not deep enough" no-rep
+    (the labellers saw elbows at about 90 degrees; kaiakol's demo_wrong, labelled shallow, reads 44 %)."""
+    from livecoach.formats.recording import read_recording
+    from tempo import tempo_scaled
+
+    header, frames = read_recording(LMCACHE / "pushfit__wrong26.mp4_0-11.5s.jsonl.gz")
+    an = SessionAnalyzer(CFG)
+    records = [e.record for fr in tempo_scaled(frames, header.fps, factor)
+               for e in an.update(fr.t_s, fr.frame_index, fr.pose).events if isinstance(e, RepEvent)]
+    bottoms = [r.t_bottom_s * factor for r in records]
+    assert len(records) == 2 and abs(bottoms[0] - 7.75) <= 0.3 and abs(bottoms[1] - 9.0) <= 0.3
+    assert records[1].full
+
+
+def test_the_straight_elbow_top_is_the_rep_exercises_and_not_for_straight_arm_reps():
+    library = SessionAnalyzer(CFG).library
+    assert SessionAnalyzer(CFG, exercise="standard").counter.straight_elbow_deg is None  # set on the first frame
+    for name, expected in (("standard", library["standard"].rep.top_elbow_min_deg), ("scapular", None)):
+        an = SessionAnalyzer(CFG, exercise=name)
+        an.update(0.0, 0, None)
+        assert an.counter.straight_elbow_deg == expected

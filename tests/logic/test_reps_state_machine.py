@@ -174,6 +174,52 @@ def test_no_lockout_between_reps():
     assert reasons == [(True, None), (False, NO_REP_NO_LOCKOUT), (True, None)]
 
 
+def ramps(segments: Sequence[Tuple[float, float, float, float]], **over) -> List[Features]:
+    """Side-on plank frames whose shoulder height and elbow angle move linearly through
+    ``segments`` of (start s, end s, shoulder height px, elbow deg) from the previous segment's
+    end values (the first segment holds its values). The elbow angle jitters more than the
+    shoulder height, as in real clips, so the counter reads depth from the shoulders."""
+    rng = np.random.default_rng(7)
+    frames: List[Features] = []
+    prev_h, prev_e = segments[0][2], segments[0][3]
+    for a, b, h, e in segments:
+        for tt in np.arange(a, b, 1 / FPS):
+            k = (tt - a) / (b - a)
+            frames.append(plank(tt, 0.0, shoulder_above_wrist_px=prev_h + (h - prev_h) * k + rng.normal(0.0, 0.5),
+                                elbow_angle_deg=prev_e + (e - prev_e) * k + rng.normal(0.0, 3.0), **over))
+        prev_h, prev_e = h, e
+    return frames
+
+
+# A hips-high plank held first (shoulders 240 px above the wrists), then two reps from a sagging
+# plank whose own top is lower (185 px, elbows straight at 160) -- pushfit wrong26's shape -- and
+# back to the hips-high plank. The top calibrated on the held plank puts the reps' top halfway up.
+TWO_REPS_FROM_A_LOWER_TOP = [(0.0, 3.0, 240.0, 172.0), (3.0, 3.6, 185.0, 160.0), (3.6, 4.2, 185.0, 160.0),
+                             (4.2, 4.8, 110.0, 90.0), (4.8, 5.4, 185.0, 160.0), (5.4, 5.6, 185.0, 160.0),
+                             (5.6, 6.2, 110.0, 90.0), (6.2, 6.8, 185.0, 160.0), (6.8, 7.4, 240.0, 172.0),
+                             (7.4, 9.0, 240.0, 172.0)]
+
+
+@pytest.mark.parametrize("view, straight_elbow_deg, expected", [
+    (View.SIDE_RIGHT, 150.0, [(True, None), (True, None)]),  # the elbows straightened: a top
+    (View.SIDE_LEFT, 165.0, [(True, None)]),  # not as straight as the exercise's top: one cycle
+    (View.FRONT, 150.0, [(True, None)]),  # from the front a bent arm can read straight: not used
+    (View.SIDE_RIGHT, None, [(True, None)]),  # a straight-arm exercise (scapular): not used
+])
+def test_elbows_straight_between_two_bottoms_end_the_rep(view, straight_elbow_deg, expected):
+    frames = ramps(TWO_REPS_FROM_A_LOWER_TOP, view=view)
+    counter = RepCounter(CFG)
+    counter.straight_elbow_deg = straight_elbow_deg
+    events = [out.finished for out in (counter.update(f, t_s=f.t_s) for f in frames) if out.finished]
+    assert [(c.full, c.no_rep_reason) for c in events] == expected
+    if len(events) == 2:  # split where the arms were straightest, between the two bottoms
+        assert 5.3 <= events[0].window.t_end_s <= 5.7 and events[1].window.t_start_s == events[0].window.t_end_s
+        # the rise to the trough is the next rep's top, as seen before a rep that starts at a top
+        tops = events[1].window.top_frames
+        assert tops and all(events[0].window.t_bottom_s < f.t_s <= events[0].window.t_end_s for f in tops)
+        assert max(f.elbow_angle_deg for f in tops) >= 150.0
+
+
 def test_a_garbled_pose_at_the_bottom_is_no_return_to_the_top():
     """A re-found track at the bottom can put the arms straight with the hands above the
     shoulders for a few frames (pushfit wrong113 mirrored: elbows 152-165 deg, hands 120-210 px
