@@ -354,6 +354,21 @@ Box = Tuple[float, float, float, float]
 #: The image edges a :class:`FramingGuide` may name.
 IMAGE_EDGES: Tuple[str, ...] = ("left", "top", "right", "bottom")
 
+#: The whole image as a :data:`Box`.
+WHOLE_IMAGE: Box = (0.0, 0.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class FrameLight:
+    """What the capture side measured of one frame for the camera set-up check: the mean
+    luminance of its picture (0-255) and where that picture lies in the frame. A camera or phone
+    that letterboxes its picture sends black bars that are neither room nor body: the light is
+    read without them, and the person's size and the edges they run into are measured against
+    the picture, not the frame (``livecoach.capture.light.frame_light``)."""
+
+    luma: float
+    picture: Box = WHOLE_IMAGE
+
 
 @dataclass(frozen=True)
 class FramingGuide:

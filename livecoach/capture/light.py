@@ -31,11 +31,13 @@ This module holds the rule (no OpenCV); the pose adapter applies the curve.
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
-__all__ = ["brightening_gamma", "frame_brightening_gamma", "frame_brightness", "gamma_table", "picture_mean_luma"]
+from livecoach.types import FrameLight
+
+__all__ = ["brightening_gamma", "frame_brightening_gamma", "frame_light", "gamma_table", "picture_mean_luma"]
 
 
 def brightening_gamma(mean_luma: float, below: float, target: float, floor: float) -> Optional[float]:
@@ -51,32 +53,53 @@ def brightening_gamma(mean_luma: float, below: float, target: float, floor: floa
     return math.log(target / 255.0) / math.log(mean_luma / 255.0)
 
 
+def _picture_rows_cols(gray: np.ndarray, floor: float) -> Optional[Tuple[int, int, int, int]]:
+    """First and last row, first and last column with a pixel at least ``floor`` bright (None:
+    no such pixel)."""
+    rows = np.flatnonzero(gray.max(axis=1) >= floor)
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(gray.max(axis=0) >= floor)
+    return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+
+
 def picture_mean_luma(gray: np.ndarray, floor: float) -> float:
     """The mean luminance of the picture in a grey frame, black borders left out: the box spanned
     by the rows and columns with a pixel at least ``floor`` bright. A letterboxed camera, or a
     picture shrunk onto black (``--augment zoomout``), has bars that hold no light and say nothing
     about the room: counted in, they halve the mean of a lit frame. The whole frame's mean when no
     pixel reaches ``floor``."""
-    rows = np.flatnonzero(gray.max(axis=1) >= floor)
-    if rows.size == 0:
+    bounds = _picture_rows_cols(gray, floor)
+    if bounds is None:
         return float(gray.mean())
-    cols = np.flatnonzero(gray.max(axis=0) >= floor)
-    return float(gray[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].mean())
+    r0, r1, c0, c1 = bounds
+    return float(gray[r0:r1 + 1, c0:c1 + 1].mean())
 
 
-def frame_brightness(image: np.ndarray, floor: float, step: int = 4) -> float:
-    """The light of a frame's picture for the set-up check's "too dark": the mean luminance (0-255,
-    Rec. 601 weights) of a BGR uint8 image (or a grey one) on every ``step``-th pixel each way (a
-    640x360 frame costs ~15k pixels), black borders left out as :func:`picture_mean_luma` leaves
-    them out (rows and columns with no pixel ``floor`` bright): a letterboxed camera or a phone's
-    portrait picture between black bars is no darker a room than its picture."""
-    sample = np.asarray(image)[::step, ::step]
+def frame_light(image: np.ndarray, floor: float, step: int = 4) -> FrameLight:
+    """The light and the picture of a frame, for the camera set-up check: the mean luminance
+    (0-255, Rec. 601 weights) of a BGR uint8 image (or a grey one) on every ``step``-th pixel each
+    way (a 640x360 frame costs ~15k pixels), and the box of its picture, black borders left out
+    (rows and columns with no pixel ``floor`` bright, as :func:`picture_mean_luma` leaves them
+    out). A letterboxed camera or a phone's portrait picture between black bars is no darker a
+    room than its picture, and a person who fills that picture is not far away. The whole frame
+    is the picture when no pixel reaches ``floor`` (a covered lens)."""
+    full = np.asarray(image)
+    sample = full[::step, ::step]
     if sample.ndim == 2:
         gray = sample.astype(np.float32)
     else:
         b, g, r = (sample[..., i].astype(np.float32) for i in range(3))
         gray = 0.114 * b + 0.587 * g + 0.299 * r
-    return picture_mean_luma(gray, floor)
+    bounds = _picture_rows_cols(gray, floor)
+    if bounds is None:
+        return FrameLight(luma=float(gray.mean()))
+    r0, r1, c0, c1 = bounds
+    height, width = full.shape[:2]
+    # a sampled row or column stands for the `step` pixels from it on
+    picture = (c0 * step / width, r0 * step / height, min((c1 + 1) * step, width) / width,
+               min((r1 + 1) * step, height) / height)
+    return FrameLight(luma=float(gray[r0:r1 + 1, c0:c1 + 1].mean()), picture=picture)
 
 
 def frame_brightening_gamma(gray: np.ndarray, below: float, target: float, floor: float) -> Optional[float]:

@@ -18,7 +18,7 @@ from typing import Any, Iterator, List, Optional, Protocol, TextIO
 
 from livecoach import __version__
 from livecoach.capture.base import CaptureError
-from livecoach.capture.light import frame_brightness
+from livecoach.capture.light import frame_light
 from livecoach.capture.thread import CaptureThread  # threading only: cv2 comes with the sources
 from livecoach.clock import SourceClock
 from livecoach.config.plans import load_plans
@@ -293,7 +293,7 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
                            raw_video_writer=raw_writer, events=events,
                            dropped_frames=(lambda: capture.stats().frames_lost) if capture else (lambda: 0),
                            total_frames=total if options.progress else None, plan=plan,
-                           brightness=functools.partial(frame_brightness, floor=config.pose.low_light_floor_luma)
+                           light=functools.partial(frame_light, floor=config.pose.low_light_floor_luma)
                            if plan is not None else None,
                            quality=unwrapped(estimator) if isinstance(unwrapped(estimator), SwitchableEstimator) else None)
     stop = StopFlag()

@@ -35,7 +35,7 @@ from livecoach.session.second_person import SecondPersonNotices
 from livecoach.session.ports import (EventSink, HistoryRecorder, Image, LandmarkSink, Overlay, PoseEstimator,
                                      SessionWindow, Speaker, VideoWriter)
 from livecoach.session.ticks import Tick
-from livecoach.types import Cue, CueEvent, LogicStep, Phase, RepEvent, SessionEnd
+from livecoach.types import Cue, CueEvent, FrameLight, LogicStep, Phase, RepEvent, SessionEnd
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +94,13 @@ class CoachSession:
                  raw_video_writer: Optional[VideoWriter] = None, events: Optional[EventSink] = None,
                  dropped_frames: Callable[[], int] = lambda: 0, total_frames: Optional[int] = None,
                  out: TextIO = sys.stdout, plan: Optional[PlanDriver] = None,
-                 brightness: Optional[Callable[[Image], float]] = None,
+                 light: Optional[Callable[[Image], FrameLight]] = None,
                  quality: Optional[SwitchableEstimator] = None) -> None:
         # A plan says the counts and "set done" itself (livecoach.session.plan_driver).
         config = config_for_plan(config) if plan is not None else config
         self.config = config
         self._plan = plan
-        self._brightness = brightness  # the frame's mean light, for the set-up check
+        self._light = light  # the frame's light and picture (black bars out), for the set-up check
         self.options = options
         self.source_name = source_name
         self._ticks = ticks
@@ -242,8 +242,8 @@ class CoachSession:
             self._second_person.on_frame(tick.t_s, self._events, self._plan)
         if self._plan is not None:
             light = None
-            if image is not None and self._brightness is not None and self._plan.wants_brightness(step):
-                light = self._brightness(image)
+            if image is not None and self._light is not None and self._plan.wants_light(step):
+                light = self._light(image)
             exercise, candidates = recognised_exercise(self.analyzer)  # for "This set is wide push-ups"
             self._emit_plan(self._plan.on_step(step, light, exercise=exercise, candidates=candidates))
         if image is not None and (self._window is not None or self._video_writer is not None):

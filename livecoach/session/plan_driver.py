@@ -24,7 +24,7 @@ each exercise was clean at the top of its range -- from the history, and from th
 finished set (with the advice after it) and every plan and set-up line said go to the recorder,
 which journals them and hands them to its writer thread: the frame loop never waits on SQLite.
 
-Frame time only; pure logic apart from the brightness the loop measures on the frame.
+Frame time only; pure logic apart from the light the loop measures on the frame (:class:`~livecoach.types.FrameLight`).
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ from livecoach.logic.plans import (Advice, PlanDone, PlanPaused, PlanResumed, Pl
 from livecoach.logic.holds import HoldTimer
 from livecoach.logic.plan_events import PersonState, PlanInput
 from livecoach.logic.setup_check import SetupChecker, SetupEvent
-from livecoach.types import Cue, CueEvent, FramingGuide, LogicStep, Phase, RepEvent
+from livecoach.types import Cue, CueEvent, FrameLight, FramingGuide, LogicStep, Phase, RepEvent
 
 __all__ = ["PlanDriver", "config_for_plan", "plan_event_dict", "describe_plan_event", "plan_line",
            "recognised_exercise", "SETUP_PRIORITY", "PLAN_EVENT_TYPES"]
@@ -195,11 +195,11 @@ class PlanDriver:
         return None
 
     # -- per frame ---------------------------------------------------------------------------
-    def wants_brightness(self, step: Optional[LogicStep] = None) -> bool:
-        """Whether the set-up check runs now (so the loop measures the frame's light)."""
+    def wants_light(self, step: Optional[LogicStep] = None) -> bool:
+        """Whether the set-up check runs now (so the loop measures the frame's light and picture)."""
         return self._setup_wanted(step)
 
-    def on_step(self, step: LogicStep, brightness: Optional[float] = None,
+    def on_step(self, step: LogicStep, light: Optional[FrameLight] = None,
                 exercise: Optional[str] = None, candidates: Sequence[str] = ()) -> List[Any]:
         """The events of one frame, in the order to write them (see the module docstring).
 
@@ -216,7 +216,7 @@ class PlanDriver:
             if not self._setup_active:
                 self.setup.reset()  # back in view / between sets: say the advice afresh
                 self._setup_active = True
-            for ev in self.setup.update(t, step.pose, brightness):
+            for ev in self.setup.update(t, step.pose, light):
                 out.append(ev)
                 out.append(CueEvent(ev.cue(SETUP_PRIORITY)))
             self._setup_message = self.setup.status.message

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livecoach.capture.light import (brightening_gamma, frame_brightening_gamma, frame_brightness, gamma_table,
+from livecoach.capture.light import (brightening_gamma, frame_brightening_gamma, frame_light, gamma_table,
                                      picture_mean_luma)
 
 
@@ -78,11 +78,11 @@ def test_an_end_card_and_a_lit_frame_are_left_alone():
     assert frame_brightening_gamma(_room(40.0), 0.0, 110.0, 8.0) is None  # switched off
 
 
-def test_frame_brightness_is_luminance():
+def test_frame_light_is_luminance():
     img = np.zeros((40, 60, 3), np.uint8)
     img[..., 1] = 200  # pure green (BGR)
-    assert frame_brightness(img, floor=8.0) == pytest.approx(0.587 * 200, abs=0.01)
-    assert frame_brightness(np.full((10, 10), 77, np.uint8), floor=8.0) == pytest.approx(77.0)
+    assert frame_light(img, floor=8.0).luma == pytest.approx(0.587 * 200, abs=0.01)
+    assert frame_light(np.full((10, 10), 77, np.uint8), floor=8.0).luma == pytest.approx(77.0)
 
 
 def test_a_portrait_picture_between_black_bars_is_as_light_as_its_picture():
@@ -92,8 +92,22 @@ def test_a_portrait_picture_between_black_bars_is_as_light_as_its_picture():
     frame = np.zeros((360, 640, 3), np.uint8)
     frame[:, 218:422] = 70  # a dim but usable room, 204 of 640 columns
     assert frame.mean() == pytest.approx(70 * 204 / 640, abs=0.5)  # 22: "too dark" by the whole frame
-    assert frame_brightness(frame, floor=8.0) == pytest.approx(70.0, abs=0.5)
+    assert frame_light(frame, floor=8.0).luma == pytest.approx(70.0, abs=0.5)
     # a dark picture between the bars is still dark, and an all-black frame reads black
     frame[:, 218:422] = 20
-    assert frame_brightness(frame, floor=8.0) == pytest.approx(20.0, abs=0.5)
-    assert frame_brightness(np.zeros((360, 640, 3), np.uint8), floor=8.0) == 0.0
+    assert frame_light(frame, floor=8.0).luma == pytest.approx(20.0, abs=0.5)
+    assert frame_light(np.zeros((360, 640, 3), np.uint8), floor=8.0).luma == 0.0
+
+
+def test_frame_light_finds_the_picture_between_black_bars():
+    """The picture's box, as shares of the frame, for the set-up check's sizes and edges: a 9:16
+    phone picture between bars, a letterboxed one, a frame with no bars, a black frame."""
+    frame = np.zeros((360, 640, 3), np.uint8)
+    frame[:, 218:422] = 90
+    # found on every 4th pixel: each edge within 4 px
+    assert frame_light(frame, floor=8.0).picture == pytest.approx((218 / 640, 0.0, 422 / 640, 1.0), abs=4 / 640)
+    letterbox = np.zeros((360, 640), np.uint8)
+    letterbox[40:320] = 150
+    assert frame_light(letterbox, floor=8.0).picture == pytest.approx((0.0, 40 / 360, 1.0, 320 / 360), abs=4 / 360)
+    assert frame_light(np.full((360, 640), 60, np.uint8), floor=8.0).picture == (0.0, 0.0, 1.0, 1.0)
+    assert frame_light(np.zeros((360, 640), np.uint8), floor=8.0).picture == (0.0, 0.0, 1.0, 1.0)

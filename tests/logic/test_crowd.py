@@ -17,7 +17,7 @@ from livecoach.landmarks import NUM_LANDMARKS, Landmark as L
 from livecoach.logic.crowd import (SecondPersonNotice, SecondPersonRules, SecondPersonWatch, Sighting,
                                    judge_other_person, rules_from_config, tracked_person_box)
 from livecoach.logic.setup_check import SetupChecker
-from livecoach.types import PoseFrame
+from livecoach.types import FrameLight, PoseFrame
 
 W, H = 640, 360
 RULES = SecondPersonRules(check_s=2.0, min_visibility=0.7, min_size_frac=0.12, mask_pad_frac=0.15,
@@ -216,7 +216,7 @@ def test_the_setup_check_says_two_people_while_a_second_person_is_in_view_and_re
             checker.set_people(None)  # and ends at 6 s
         if i == 120:
             checker.reset()  # a reset (back in view) keeps what is known about people
-        said += [(round(e.t_s, 1), e.check) for e in checker.update(t, side_plank_pose(t), 120.0)]
+        said += [(round(e.t_s, 1), e.check) for e in checker.update(t, side_plank_pose(t), FrameLight(120.0))]
     checks = [c for _, c in said]
     assert checks[0] == "ok" and "two_people" in checks and checks[-1] == "ok"
     two = [t for t, c in said if c == "two_people"]
@@ -230,5 +230,5 @@ def test_people_given_per_frame_wins_over_the_held_count():
     checker.set_people(2)
     said = []
     for i in range(60):
-        said += [e.check for e in checker.update(i / 30, side_plank_pose(i / 30), 120.0, people=1)]
+        said += [e.check for e in checker.update(i / 30, side_plank_pose(i / 30), FrameLight(120.0), people=1)]
     assert said == ["ok"]

@@ -9,7 +9,7 @@ import pytest
 from livecoach.config.plans import load_plans
 from livecoach.landmarks import NUM_LANDMARKS, Landmark as L
 from livecoach.logic.setup_check import SetupChecker, SetupEvent, assess_frame, framing_guide
-from livecoach.types import PoseFrame
+from livecoach.types import FrameLight, PoseFrame
 
 W, H = 640, 360
 FPS = 30.0
@@ -54,7 +54,8 @@ def run(checker: SetupChecker, seconds: float, points: Optional[Dict[L, Sequence
     events: List[SetupEvent] = []
     for k in range(int(round(seconds * FPS))):
         t = t0 + k / FPS
-        events += checker.update(t, None if points is None else pose(points, t, hidden), brightness, people)
+        light = None if brightness is None else FrameLight(brightness)
+        events += checker.update(t, None if points is None else pose(points, t, hidden), light, people)
     return events
 
 
@@ -116,7 +117,7 @@ def test_nobody_and_two_people(config):
 
 
 def test_one_thing_at_a_time_in_config_order(config):
-    finding = assess_frame(pose(side_plank(dx=160, front=True)), config, brightness=10.0)
+    finding = assess_frame(pose(side_plank(dx=160, front=True)), config, FrameLight(10.0))
     assert finding.failing == ("too_dark", "wrong_view", "feet_out_of_view")
     assert finding.check == "too_dark"
 
@@ -127,7 +128,7 @@ def test_a_flickering_landmark_does_not_make_it_chatter(config):
     for k in range(int(10 * FPS)):
         t = k / FPS
         hidden = (L.LEFT_ANKLE, L.RIGHT_ANKLE) if k % 4 == 0 else ()  # feet lost on a quarter of the frames
-        events += checker.update(t, pose(side_plank(), t, hidden), 120.0, 1)
+        events += checker.update(t, pose(side_plank(), t, hidden), FrameLight(120.0), 1)
     assert [e.check for e in events] == ["ok"]
 
 
@@ -207,6 +208,35 @@ def test_framing_guide_shows_the_size_to_come_up_to_when_too_far(config):
     # closer than that: no target box
     run(checker, 2.0, side_plank(), t0=2.0)
     assert checker.guide.target_box is None
+
+
+# A phone held upright as the webcam: its 9:16 picture in the middle of a 16:9 frame, black bars
+# either side (columns 219-421 of 640), as frame_light measures it.
+PORTRAIT = FrameLight(120.0, picture=(219 / W, 0.0, 421 / W, 1.0))
+
+
+def test_a_person_filling_a_letterboxed_picture_is_not_too_far(config):
+    body = side_plank(scale=0.465)  # 180 px across: 28 % of the frame, 89 % of the picture
+    assert assess_frame(pose(body), config, FrameLight(120.0)).check == "too_far"
+    finding = assess_frame(pose(body), config, PORTRAIT)
+    assert finding.check == "ok" and finding.fill == pytest.approx(180 / 202, abs=0.02)
+    guide = framing_guide(SetupChecker(config).status, config)  # nothing seen yet: the whole frame
+    assert guide.safe_box == pytest.approx((0.01, 0.01, 0.99, 0.99))
+
+
+def test_a_part_in_the_black_bars_is_out_of_the_picture(config):
+    """The model still places the feet where it guesses they are, in the bar: cut off, at the
+    picture's right edge, and the guide's safe area is the picture's."""
+    checker = SetupChecker(config)
+    body = side_plank(scale=0.465, dx=40)  # the feet at x 437-442, past the picture's right edge (421)
+    assert assess_frame(pose(body), config, FrameLight(120.0)).check == "too_far"
+    for k in range(int(2 * FPS)):
+        checker.update(k / FPS, pose(body, k / FPS), PORTRAIT, 1)
+    assert checker.status.check == "feet_out_of_view"
+    guide = checker.guide
+    assert guide.cut_edges == ("right",)
+    x0, y0, x1, y1 = guide.safe_box
+    assert 219 / W < x0 < 0.36 and 0.64 < x1 < 421 / W and (y0, y1) == pytest.approx((0.01, 0.99))
 
 
 def test_framing_guide_before_anything_was_decided(config):

@@ -16,9 +16,9 @@ import pytest
 from livecoach.config.plans import load_plans
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
-from livecoach.capture.light import frame_brightness
+from livecoach.capture.light import frame_light
 from livecoach.logic.setup_check import SetupChecker, SetupEvent
-from livecoach.types import Frame, PoseFrame
+from livecoach.types import Frame, FrameLight, PoseFrame
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "landmarks"
 BLACK = load_config().pose.low_light_floor_luma  # black borders are left out of the light
@@ -35,7 +35,7 @@ def replay(config, name: str, transform=None, brightness: Optional[float] = 120.
     events: List[SetupEvent] = []
     for f in frames:
         pose = f.pose if f.pose is None or transform is None else transform(f.pose)
-        events += checker.update(f.t_s, pose, brightness, 1)
+        events += checker.update(f.t_s, pose, None if brightness is None else FrameLight(brightness), 1)
     return events
 
 
@@ -128,7 +128,7 @@ def test_a_shared_clip_darkened_in_the_test_says_turn_on_a_light(config, shared_
         events: List[SetupEvent] = []
         for image, f in zip(images, frames):
             dimmed = (image.astype(np.float32) * factor).astype(np.uint8)
-            events += checker.update(f.t_s, f.pose, frame_brightness(dimmed, BLACK), 1)
+            events += checker.update(f.t_s, f.pose, frame_light(dimmed, BLACK), 1)
         assert [e.check for e in events] == [expected]
         assert events[0].t_s <= 2.0
     assert events[0].message == "Turn on a light"
@@ -159,7 +159,7 @@ def checks_through_model(config, path: Path, frames: int, scale: float = 1.0, cr
     with MediaPipePoseEstimator(load_config().pose) as estimator:
         for i, image in enumerate(images):
             frame = Frame(index=i, t_s=i / fps, image=shrink_image(image, scale) if scale != 1.0 else image)
-            events += checker.update(frame.t_s, estimator.estimate(frame), frame_brightness(frame.image, BLACK), 1)
+            events += checker.update(frame.t_s, estimator.estimate(frame), frame_light(frame.image, BLACK), 1)
     return events
 
 

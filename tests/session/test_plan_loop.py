@@ -14,7 +14,7 @@ import numpy as np
 from livecoach.config.plans import load_plans
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
-from livecoach.capture.light import frame_brightness
+from livecoach.capture.light import frame_light
 from livecoach.session.loop import CoachSession
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import SETUP_PRIORITY, PlanDriver, config_for_plan
@@ -224,7 +224,7 @@ def test_the_first_set_waits_in_a_dark_room_and_then_starts_anyway(tmp_path: Pat
         sink = ListSink()
         CoachSession(load_config(), SessionOptions(mode="replay", quiet=True), "test",
                      ticks(with_images=True, grey=grey), events=sink, plan=driver(tmp_path),
-                     brightness=lambda image: frame_brightness(image, load_config().pose.low_light_floor_luma)).run()
+                     light=lambda image: frame_light(image, load_config().pose.low_light_floor_luma)).run()
         results[grey] = plan_dicts(sink)
     lit_start = next(e["t"] for e in results[120] if e["type"] == "set_start")
     dark = results[10]
