@@ -53,14 +53,16 @@ def brightening_gamma(mean_luma: float, below: float, target: float, floor: floa
     return math.log(target / 255.0) / math.log(mean_luma / 255.0)
 
 
-def _picture_rows_cols(gray: np.ndarray, floor: float) -> Optional[Tuple[int, int, int, int]]:
-    """First and last row, first and last column with a pixel at least ``floor`` bright (None:
-    no such pixel)."""
+def _picture_bounds(gray: np.ndarray, floor: float) -> Tuple[float, Optional[Tuple[int, int, int, int]]]:
+    """The mean luminance of the picture in a grey frame and its first and last row and column:
+    the box spanned by the rows and columns with a pixel at least ``floor`` bright (the whole
+    frame's mean and None when no pixel reaches ``floor``)."""
     rows = np.flatnonzero(gray.max(axis=1) >= floor)
     if rows.size == 0:
-        return None
+        return float(gray.mean()), None
     cols = np.flatnonzero(gray.max(axis=0) >= floor)
-    return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+    return float(gray[r0:r1 + 1, c0:c1 + 1].mean()), (r0, r1, c0, c1)
 
 
 def picture_mean_luma(gray: np.ndarray, floor: float) -> float:
@@ -69,11 +71,7 @@ def picture_mean_luma(gray: np.ndarray, floor: float) -> float:
     picture shrunk onto black (``--augment zoomout``), has bars that hold no light and say nothing
     about the room: counted in, they halve the mean of a lit frame. The whole frame's mean when no
     pixel reaches ``floor``."""
-    bounds = _picture_rows_cols(gray, floor)
-    if bounds is None:
-        return float(gray.mean())
-    r0, r1, c0, c1 = bounds
-    return float(gray[r0:r1 + 1, c0:c1 + 1].mean())
+    return _picture_bounds(gray, floor)[0]
 
 
 def frame_light(image: np.ndarray, floor: float, step: int = 4) -> FrameLight:
@@ -91,15 +89,15 @@ def frame_light(image: np.ndarray, floor: float, step: int = 4) -> FrameLight:
     else:
         b, g, r = (sample[..., i].astype(np.float32) for i in range(3))
         gray = 0.114 * b + 0.587 * g + 0.299 * r
-    bounds = _picture_rows_cols(gray, floor)
+    luma, bounds = _picture_bounds(gray, floor)
     if bounds is None:
-        return FrameLight(luma=float(gray.mean()))
+        return FrameLight(luma=luma)
     r0, r1, c0, c1 = bounds
     height, width = full.shape[:2]
     # a sampled row or column stands for the `step` pixels from it on
     picture = (c0 * step / width, r0 * step / height, min((c1 + 1) * step, width) / width,
                min((r1 + 1) * step, height) / height)
-    return FrameLight(luma=float(gray[r0:r1 + 1, c0:c1 + 1].mean()), picture=picture)
+    return FrameLight(luma=luma, picture=picture)
 
 
 def frame_brightening_gamma(gray: np.ndarray, below: float, target: float, floor: float) -> Optional[float]:

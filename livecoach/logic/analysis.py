@@ -206,7 +206,7 @@ class SessionAnalyzer:
         if recognition.exercise is not None and recognition.kind == "reps":
             self._rep_exercise = recognition.exercise
             self._rep_confirmed = recognition.confirmed
-        if self._depth_exercise != self.rep_exercise:  # depth to a support (incline, wall): by the elbows
+        if self._depth_exercise != self.rep_exercise:  # the counter's per-exercise depth and top rules
             self._depth_exercise = self.rep_exercise
             profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
             self.counter.elbow_depth = elbow_depth_for(profile, self.config)
