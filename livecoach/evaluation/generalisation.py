@@ -20,7 +20,8 @@ from livecoach.evaluation.augment import TEMPO, TEMPO_MODEL, Augmentation
 from livecoach.evaluation.loso import leave_one_source_out
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.evaluation.metrics import (count_metrics, exercise_recognition, false_counts, fault_metrics,
-                                          hold_timing, pooled_fault_metrics, range_error, verdict_metrics)
+                                          hold_timing, pooled_fault_metrics, range_error, spoken_corrections,
+                                          verdict_metrics)
 from livecoach.evaluation.replay import ClipResult
 from livecoach.logic.verdict import judge_session
 
@@ -182,8 +183,9 @@ def generalisation_summary(items: Sequence[Item], config: Config) -> Dict[str, A
 def robustness_summary(items: Sequence[Item], config: Config,
                        augmentation: Optional[Augmentation]) -> Dict[str, Any]:
     """One row of the augmentation table: counting (LiveCoach and the naive baseline), pooled
-    and per-fault precision/recall, verdict accuracy, the share of frames with a pose, and each
-    clip's count; ``augmentation`` None is the original clips."""
+    and per-fault precision/recall, the spoken corrections against the labels, verdict accuracy,
+    the share of frames with a pose, and each clip's count; ``augmentation`` None is the original
+    clips."""
     min_share = config.eval.clip_fault_min_share
     detailed = _detailed(items)
     per_fault = fault_metrics(detailed, min_share)
@@ -207,6 +209,7 @@ def robustness_summary(items: Sequence[Item], config: Config,
         "faults_pooled": pooled_fault_metrics(per_fault),
         "faults": {f: {k: m[k] for k in ("tp", "fp", "fn", "tn", "not_judged", "precision", "recall")}
                    for f, m in per_fault.items()},
+        "spoken_corrections": {k: v for k, v in spoken_corrections(detailed).items() if k != "per_fault"},
         "verdict": {"pushfit": verdict_metrics([(c, r) for c, r in items if c.kind == "pushfit"]),
                     "detailed_source_labels": verdict_metrics(detailed)},
         "frames_with_pose_share": (sum(r.frames_with_pose for _, r in ok) / frames) if frames else None,

@@ -20,7 +20,7 @@ from livecoach.types import RepRecord
 
 __all__ = ["HOLD_ERROR_TARGET_S", "range_error", "count_metrics", "split_agreement", "reps_outside_span",
            "clip_fault_prediction", "fault_metrics", "pooled_fault_metrics", "verdict_metrics", "false_counts",
-           "exercise_recognition", "match_holds", "hold_timing"]
+           "exercise_recognition", "match_holds", "hold_timing", "spoken_corrections"]
 
 #: The target of issue 10 for a hold: its seconds in good form within this of ``good_form_s``.
 HOLD_ERROR_TARGET_S = 1.0
@@ -132,6 +132,32 @@ def fault_metrics(items: Sequence[Tuple[ClipSpec, ClipResult]], min_share: float
             "clips": clips_detail,
         }
     return out
+
+
+def spoken_corrections(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str, Any]:
+    """What the coach would have said, against the clips' fault labels: every correction the cue
+    policy spoke (:attr:`ClipResult.corrections`) is ``right`` on a clip labelled yes for that
+    fault, ``wrong`` on one labelled no, else ``unlabelled`` (not visible, uncertain, a fault the
+    labellers did not judge, knees_bent on deliberate knee push-ups). Precision = right / (right
+    + wrong): the share of spoken corrections a trainer would have agreed with, where one could
+    tell. Per fault, and the clips with a wrong one."""
+    per_fault: Dict[str, Dict[str, int]] = {}
+    wrong_clips: Dict[str, List[str]] = {}
+    for clip, result in items:
+        if result.error:
+            continue
+        for fault in result.corrections:
+            label = clip.faults.get(fault)
+            if fault == "knees_bent" and clip.variant == "knee":
+                label = None
+            kind = "right" if label == "yes" else "wrong" if label == "no" else "unlabelled"
+            per_fault.setdefault(fault, {"right": 0, "wrong": 0, "unlabelled": 0})[kind] += 1
+            if kind == "wrong":
+                wrong_clips.setdefault(clip.file, []).append(fault)
+    sums = {k: sum(m[k] for m in per_fault.values()) for k in ("right", "wrong", "unlabelled")}
+    judged = sums["right"] + sums["wrong"]
+    return {"spoken": sum(sums.values()), **sums, "precision": sums["right"] / judged if judged else None,
+            "per_fault": dict(sorted(per_fault.items())), "wrong_clips": wrong_clips}
 
 
 def verdict_metrics(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str, Any]:

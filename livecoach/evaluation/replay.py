@@ -7,7 +7,9 @@ clip-level verdict comes from :func:`livecoach.logic.verdict.judge_session`.
 
 The replay also keeps what the exercise recogniser and the hold timers made of the clip: the
 seconds each exercise was recognised while the person was in its position
-(:attr:`ClipResult.exercise_seconds`) and the timed holds (:attr:`ClipResult.holds`).
+(:attr:`ClipResult.exercise_seconds`) and the timed holds (:attr:`ClipResult.holds`); and what
+the coach would have said: the corrections the live session's cue policy
+(:class:`~livecoach.logic.cues.CuePolicy`, same config) chose (:attr:`ClipResult.corrections`).
 """
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ from livecoach.evaluation.baseline import NaiveElbowCounter
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
+from livecoach.logic.cues import CuePolicy
 from livecoach.logic.holds import HoldRecord
 from livecoach.logic.verdict import judge_session
-from livecoach.types import RepEvent, RepRecord
+from livecoach.types import CueEvent, CueKind, RepEvent, RepRecord
 
 __all__ = ["ClipResult", "replay_frames", "replay_clip", "replay_summary"]
 
@@ -34,6 +37,8 @@ class ClipResult:
     ``exercise_seconds``: per exercise, the seconds of frames on which the recogniser named it
     and the person was in its position (each frame counts the time since the previous one).
     ``holds``: the hold timers' finished holds, those closed by the end of the clip included.
+    ``corrections``: the faults whose correction the cue policy spoke, in order (a fault once
+    per spoken cue).
     """
 
     file: str
@@ -50,6 +55,7 @@ class ClipResult:
     error: Optional[str] = None
     exercise_seconds: Dict[str, float] = field(default_factory=dict)
     holds: List[HoldRecord] = field(default_factory=list)
+    corrections: List[str] = field(default_factory=list)
 
     @property
     def recognised_exercise(self) -> Optional[str]:
@@ -76,7 +82,7 @@ def replay_frames(frames: Sequence[RecordedFrame], config: Config, variant: str,
                   file: str = "", kind: str = "detailed", exercise: Optional[str] = None) -> ClipResult:
     """Run recorded frames through SessionAnalyzer (with the real FaultChecker) and the baseline.
     ``exercise`` None = recognised (``--exercise auto``), else forced."""
-    analyzer = SessionAnalyzer(config, variant=variant, exercise=exercise)
+    analyzer = SessionAnalyzer(config, variant=variant, exercise=exercise, cue_policy=CuePolicy(config))
     baseline = NaiveElbowCounter(config.eval.baseline_up_deg, config.eval.baseline_down_deg)
     result = ClipResult(file=file, kind=kind, variant=variant)
     last_t = 0.0
@@ -86,6 +92,8 @@ def replay_frames(frames: Sequence[RecordedFrame], config: Config, variant: str,
         for event in step.events:
             if isinstance(event, RepEvent):
                 result.records.append(event.record)
+            elif isinstance(event, CueEvent) and event.cue.kind == CueKind.CORRECTION:
+                result.corrections.append(event.cue.key)
         recognition = analyzer.recognition
         if previous_t is not None and recognition is not None and recognition.exercise and recognition.in_position:
             seconds = result.exercise_seconds.get(recognition.exercise, 0.0)

@@ -2,7 +2,6 @@
 (``eval.md``) and the terminal table."""
 from __future__ import annotations
 
-import math
 import sys
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -10,18 +9,13 @@ from livecoach.config.schema import Config, config_as_dict
 from livecoach.evaluation.manifest import LABELLED_FAULTS, ClipSpec
 from livecoach.evaluation.metrics import (clip_fault_prediction, count_metrics, exercise_recognition, false_counts,
                                           fault_metrics, hold_timing, range_error, reps_outside_span,
-                                          split_agreement, verdict_metrics)
+                                          spoken_corrections, split_agreement, verdict_metrics)
 from livecoach.evaluation.replay import ClipResult
+from livecoach.evaluation.report_variants import fmt as _fmt, markdown_variants, print_variants
 from livecoach.formats.records import rep_record_dict
 from livecoach.logic.verdict import fault_shares
 
 __all__ = ["summarise", "variant_sections", "render_markdown", "print_table"]
-
-
-def _fmt(value: Optional[float], pct: bool = False, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{value:.1%}" if pct else f"{value:.{digits}f}"
 
 
 def _clip_row(clip: ClipSpec, result: ClipResult, min_share: float) -> Dict[str, Any]:
@@ -105,6 +99,7 @@ def summarise(clips: Sequence[ClipSpec], results: Dict[str, ClipResult], config:
             "cycles_outside_span": sum(reps_outside_span(r.records, c.active_span_s, False) for c, r in detailed),
         },
         "faults": fault_metrics(detailed, min_share),
+        "spoken_corrections": spoken_corrections(detailed),
         "verdict": {"pushfit": verdict_metrics(pushfit),
                     "detailed_source_labels": verdict_metrics(detailed)},
         **variant_sections(items),
@@ -159,6 +154,7 @@ def render_markdown(summary: Dict[str, Any], manifest: str) -> str:
         for fault, m in summary["faults"].items():
             lines.append(f"| {fault} | {m['tp']} | {m['fp']} | {m['fn']} | {m['tn']} | {m['not_judged']} | "
                          f"{_fmt(m['precision'])} | {_fmt(m['recall'])} |")
+        lines += [""] + _markdown_corrections(summary["spoken_corrections"])
         src = summary["verdict"]["detailed_source_labels"]
         if src["clips"]:
             lines += ["", f"Verdict against the source's own correct/incorrect label, where a detailed clip has one: "
@@ -180,7 +176,7 @@ def render_markdown(summary: Dict[str, Any], manifest: str) -> str:
                 lines.append(f"| {row['file']} | {row['label']} | {row['verdict']}{mark} | {row['cycles']} | "
                              f"{row['verdict_reason']} |")
         lines.append("")
-    lines += _markdown_variants(summary) + _markdown_generalisation(summary) + _markdown_augment(summary)
+    lines += markdown_variants(summary) + _markdown_generalisation(summary) + _markdown_augment(summary)
     if summary["errors"]:
         lines += ["## Errors", ""] + [f"- {k}: {v}" for k, v in summary["errors"].items()] + [""]
     return "\n".join(lines)
@@ -220,7 +216,7 @@ def print_table(summary: Dict[str, Any], out=None) -> None:
     pf = summary["verdict"]["pushfit"]
     if pf["clips"]:
         w(f"pushfit verdict accuracy {_fmt(pf['accuracy'], True)} on {pf['clips']} clips  {pf['confusion']}\n")
-    _print_variants(summary, w)
+    print_variants(summary, w)
     _print_generalisation(summary, w)
     for file, error in summary["errors"].items():
         w(f"error: {file}: {error}\n")
@@ -314,13 +310,15 @@ def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
              "not re-run, so the tracker never sees the faster motion: optimistic); `tempo*-model` and image "
              "transforms run the pose model on the transformed frames.", "",
              "| transform | what | clips | LiveCoach MAE | OBO | exact | naive baseline MAE | OBO | fault precision "
-             "| fault recall | PushFit verdict | frames with a pose | cycles (baseline) on clips without push-ups |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| fault recall | spoken corrections right / wrong (unlabelled) | PushFit verdict | frames with a pose "
+             "| cycles (baseline) on clips without push-ups |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, row in summary["augment"].items():
         c, b, f = row["counting"]["livecoach"], row["counting"]["baseline"], row["faults_pooled"]
         pf = row["verdict"]["pushfit"]
         lines.append(f"| {name} | {row['description']} | {c['clips']} | {_fmt(c['mae'])} | {_fmt(c['obo'], True)} | "
                      f"{_fmt(c['exact'], True)} | {_count_cells(b)} | {_fmt(f['precision'])} | {_fmt(f['recall'])} | "
+                     f"{_corrections_cell(row.get('spoken_corrections'))} | "
                      f"{_fmt(pf['accuracy'], True)} | {_fmt(row['frames_with_pose_share'], True)} | "
                      f"{_zero(row['zero_count_clips'])} |")
     lines += ["", "Clips counted outside their labelled range (error):", ""]
@@ -331,12 +329,37 @@ def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
     return lines
 
 
+def _corrections_cell(m: Optional[Dict[str, Any]]) -> str:
+    return "-" if not m else f"{m['right']} / {m['wrong']} ({m['unlabelled']})"
+
+
+def _markdown_corrections(m: Dict[str, Any]) -> List[str]:
+    """The corrections the coach would have spoken, against the fault labels."""
+    lines = ["## Spoken corrections", "",
+             "What the live session's cue policy would have said on these clips (one correction at most per rep, "
+             "cooldowns and priorities as configured): right on a clip labelled yes for that fault, wrong on one "
+             "labelled no, else unlabelled (not visible, uncertain, or a fault the labels do not cover).", "",
+             f"{m['spoken']} spoken: {m['right']} right, {m['wrong']} wrong, {m['unlabelled']} unlabelled; "
+             f"precision {_fmt(m['precision'])}.", ""]
+    if m["per_fault"]:
+        lines += ["| fault | right | wrong | unlabelled |", "|---|---|---|---|"]
+        lines += [f"| {f} | {c['right']} | {c['wrong']} | {c['unlabelled']} |" for f, c in m["per_fault"].items()]
+        lines.append("")
+    if m["wrong_clips"]:
+        lines += ["Wrong: " + "; ".join(f"{clip} ({', '.join(fs)})" for clip, fs in m["wrong_clips"].items()), ""]
+    return lines
+
+
 def _print_generalisation(summary: Dict[str, Any], w: Any) -> None:
     if "by_source" not in summary:
         return
     pooled = summary["faults_pooled"]
     w(f"all faults pooled: P {_fmt(pooled['precision'], digits=2)}  R {_fmt(pooled['recall'], digits=2)}  "
       f"(tp {pooled['tp']} fp {pooled['fp']} fn {pooled['fn']})\n")
+    spoken = summary.get("spoken_corrections")
+    if spoken:
+        w(f"spoken corrections: {spoken['right']} right, {spoken['wrong']} wrong, {spoken['unlabelled']} unlabelled "
+          f"(precision {_fmt(spoken['precision'], digits=2)})\n")
     share = summary["loso"]["clip_fault_min_share"]["held_out_pooled"]
     verdict = summary["loso"]["verdict_min_fault_share"]["held_out_pooled"]
     w(f"leave-one-source-out: faults P {_fmt(share['precision'], digits=2)} R {_fmt(share['recall'], digits=2)}; "
@@ -345,85 +368,5 @@ def _print_generalisation(summary: Dict[str, Any], w: Any) -> None:
         c, b, f = row["counting"]["livecoach"], row["counting"]["baseline"], row["faults_pooled"]
         w(f"  {name:10s} MAE {_fmt(c['mae'])} OBO {_fmt(c['obo'], True)}  baseline MAE {_fmt(b['mae'])} "
           f"OBO {_fmt(b['obo'], True)}  faults P {_fmt(f['precision'], digits=2)} "
-          f"R {_fmt(f['recall'], digits=2)}  pushfit {_fmt(row['verdict']['pushfit']['accuracy'], True)}\n")
-
-
-def _hold_stats(m: Dict[str, Any], target_s: float) -> str:
-    if not m["holds"]:
-        return "none labelled"
-    return (f"{m['within_target']} of {m['holds']} within {target_s:g} s, "
-            f"mean error {_fmt(m['mean_error_s'], digits=2)} s, "
-            f"max {_fmt(m['max_error_s'], digits=2)} s")
-
-
-def _markdown_variants(summary: Dict[str, Any]) -> List[str]:
-    """Clips with no push-up, exercise recognition and hold timing (variants manifest only)."""
-    lines: List[str] = []
-    zero = summary.get("no_pushup_clips")
-    if zero:
-        lines += ["## Clips with no push-up (count 0)", "",
-                  f"False counts: **{zero['cycles']}** rep cycles ({zero['reps']} reps, {zero['no_reps']} no-reps) on "
-                  f"{zero['clips_with_false_counts']} of {zero['clips']} clips (must be 0).", "",
-                  "| clip | cycles | reps | no-reps |", "|---|---|---|---|"]
-        lines += [f"| {row['file']} | {row['cycles']} | {row['reps']} | {row['no_reps']} |" for row in zero["per_clip"]]
-        lines.append("")
-    rec = summary.get("exercise_recognition")
-    if rec:
-        lines += ["## Exercise recognition", "",
-                  f"Over the {rec['clips']} clips whose `exercises` label is a non-empty list; {rec['rule']}. "
-                  f"Right: **{rec['right']} of {rec['clips']}** ({_fmt(rec['accuracy'], True)}). Counted cycles filed "
-                  f"under a labelled exercise: {rec['cycles_filed_right']} of {rec['cycles']}.", "",
-                  "| clip | labelled | recognised (most seconds in position) | right "
-                  "| seconds in position per exercise "
-                  "| cycles filed right |", "|---|---|---|---|---|---|"]
-        for row in rec["per_clip"]:
-            seconds = ", ".join(f"{k} {v:.1f}" for k, v in row["seconds"].items()) or "—"
-            lines.append(f"| {row['file']} | {', '.join(row['labelled'])} | {row['recognised'] or '—'} | "
-                         f"{'yes' if row['right'] else 'no'} | {seconds} | "
-                         f"{row['cycles_filed_right']} of {row['cycles']} |")
-        lines += ["", "Misses: " + (", ".join(f"{m['file']} ({', '.join(m['labelled'])} recognised as "
-                                              f"{m['recognised'] or 'nothing'})" for m in rec["misses"]) or "none")]
-        unscored = [row for row in summary["clips"] if row.get("exercises_labelled", ()) is None]
-        if unscored:
-            lines.append("Not scored (`exercises` null: the labellers disagree): " + ", ".join(
-                f"{row['file']} (recognised as {row['recognised_exercise'] or 'nothing'})" for row in unscored))
-        lines.append("")
-    holds = summary.get("hold_timing")
-    if holds:
-        target = holds["target_s"]
-        lines += ["## Hold timing", "",
-                  "Error per labelled hold = |seconds the app timed in good form − `good_form_s`| "
-                  f"(target ≤ {target:g} s). Timed holds go to the labelled hold they overlap longest; "
-                  "a hold the app did not time counts 0 s.", "",
-                  f"- all labelled holds: {_hold_stats(holds['all'], target)}",
-                  f"- deliberate holds: {_hold_stats(holds['deliberate'], target)}",
-                  f"- pauses at the top of push-ups: {_hold_stats(holds['top_pauses'], target)}", "",
-                  "| clip | labelled hold | span s | good_form_s | timed good s | timed as | error s |",
-                  "|---|---|---|---|---|---|---|"]
-        for row in holds["per_hold"]:
-            kind = row["exercise"] + (" (top pause)" if row["is_top_pause"] else "")
-            lines.append(f"| {row['file']} | {kind} | {row['start_s']:g}–{row['end_s']:g} | {row['good_form_s']:g} | "
-                         f"{row['timed_good_s']:.2f} | {', '.join(row['timed_exercises']) or 'not timed'} | "
-                         f"{row['error_s']:.2f} |")
-        lines += ["", "Holds timed where none is labelled: " + (", ".join(
-            f"{u['file']} {u['exercise']} {u['t_start_s']:g}–{u['t_end_s']:g} s ({u['seconds_good']:g} s good)"
-            for u in holds["unlabelled"]) or "none"), ""]
-    return lines
-
-
-def _print_variants(summary: Dict[str, Any], w: Any) -> None:
-    zero = summary.get("no_pushup_clips")
-    if zero:
-        w(f"false counts on clips with no push-up: {zero['cycles']} cycles ({zero['reps']} reps) on "
-          f"{zero['clips_with_false_counts']} of {zero['clips']} clips\n")
-    rec = summary.get("exercise_recognition")
-    if rec:
-        misses = ", ".join(f"{m['file']} ({'/'.join(m['labelled'])} -> {m['recognised']})" for m in rec["misses"])
-        w(f"exercise recognition {rec['right']} of {rec['clips']} ({_fmt(rec['accuracy'], True)}); "
-          f"misses: {misses or 'none'}\n")
-    holds = summary.get("hold_timing")
-    if holds:
-        target = holds["target_s"]
-        w(f"hold time error: all {_hold_stats(holds['all'], target)}; deliberate "
-          f"{_hold_stats(holds['deliberate'], target)}; top pauses {_hold_stats(holds['top_pauses'], target)}; "
-          f"timed with no label: {len(holds['unlabelled'])}\n")
+          f"R {_fmt(f['recall'], digits=2)}  spoken {_corrections_cell(row.get('spoken_corrections'))}  "
+          f"pushfit {_fmt(row['verdict']['pushfit']['accuracy'], True)}\n")

@@ -15,8 +15,9 @@ from livecoach.config.schema import load_config
 from livecoach.cli.evaluate import handle_eval, register
 from livecoach.evaluation.manifest import ClipSpec, EvalError, load_manifest, variant_from_text
 from livecoach.evaluation.metrics import (clip_fault_prediction, count_metrics, fault_metrics, range_error,
-                                          reps_outside_span, split_agreement, verdict_metrics)
-from livecoach.evaluation.replay import ClipResult
+                                          reps_outside_span, spoken_corrections, split_agreement, verdict_metrics)
+from livecoach.evaluation.replay import ClipResult, replay_frames
+from livecoach.formats.recording import read_recording
 from livecoach.types import Fault, RepRecord
 
 CONFIG = load_config()
@@ -167,6 +168,37 @@ def test_fault_metrics_precision_recall_and_skips():
     m = fault_metrics(items, 0.3)["hip_sag"]
     assert (m["tp"], m["fp"], m["fn"], m["tn"], m["not_judged"]) == (1, 1, 1, 2, 1)
     assert m["precision"] == pytest.approx(0.5) and m["recall"] == pytest.approx(0.5)
+
+
+def test_spoken_corrections_are_scored_against_the_fault_labels():
+    """Each spoken correction: right on a clip labelled yes, wrong on one labelled no, otherwise
+    unlabelled (not visible, a fault the labels do not cover, knees_bent on knee push-ups)."""
+    def said(name, faults, corrections, variant="standard"):
+        spec = ClipSpec(file=name, path=Path(name), kind="detailed", variant=variant, count=1, count_min=1,
+                        count_max=1, faults=faults)
+        return spec, ClipResult(name, "detailed", variant, records=[rec(1)], corrections=list(corrections))
+
+    m = spoken_corrections([
+        said("sag", {"hip_sag": "yes", "shallow": "no"}, ["hip_sag", "hip_sag", "shallow"]),
+        said("hidden", {"hip_sag": "not_visible"}, ["hip_sag", "rushed_negative"]),
+        said("knee", {"knees_bent": "yes"}, ["knees_bent"], variant="knee"),
+        said("quiet", {"hip_sag": "no"}, []),
+    ])
+    assert (m["spoken"], m["right"], m["wrong"], m["unlabelled"]) == (6, 2, 1, 3)
+    assert m["precision"] == pytest.approx(2 / 3)
+    assert m["per_fault"]["hip_sag"] == {"right": 2, "wrong": 0, "unlabelled": 1}
+    assert m["wrong_clips"] == {"sag": ["shallow"]}
+    assert spoken_corrections([])["precision"] is None
+
+
+def test_the_replay_keeps_the_corrections_the_coach_would_speak():
+    """tayyab's reps sag (labelled hip_sag yes): the replay's cue policy says "Tuck your tailbone",
+    as the live session's would, no more often than its cooldown allows."""
+    header, frames = read_recording(Path(__file__).parents[1] / "fixtures" / "landmarks" / "tayyab__pushup.mp4.jsonl.gz")
+    result = replay_frames(frames, CONFIG, "standard", header.fps, "tayyab__pushup.mp4")
+    assert result.corrections and set(result.corrections) >= {"hip_sag"}
+    assert len(result.corrections) <= result.cycles
+    assert len(result.corrections) <= 1 + result.duration_s / CONFIG.cues.min_gap_s
 
 
 def test_knees_bent_is_not_scored_on_deliberate_knee_push_ups():
