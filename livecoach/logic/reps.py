@@ -225,8 +225,7 @@ class RepCounter:
                     ch.add(t_s, values[name])
         self._last_pose_t = t_s
         if not gate_on:
-            if self.phase != Phase.NOT_IN_POSITION:
-                self._abandon()
+            left = self._leave_position() if self.phase != Phase.NOT_IN_POSITION else None
             # Plank frames while the gate is still deciding: kept so that a rep that starts
             # during the gate's on-delay is not lost.
             if posture:
@@ -235,7 +234,7 @@ class RepCounter:
                     self._pending.popleft()
             else:
                 self._pending.clear()
-            return self._out(t_s, NAN, features, False)
+            return self._out(t_s, NAN, features, False, left)
         if upright != self._mode_upright:
             # The body switched between "flat" and "seen from above / upright": a camera does
             # not move like that mid-rep, a person standing up does. Start over.
@@ -266,11 +265,12 @@ class RepCounter:
     def _no_pose(self, t_s: float) -> RepUpdate:
         c = self.config
         gap = t_s - self._last_pose_t if self._last_pose_t is not None else math.inf
+        left = None
         if gap > c.max_gap_s and self.phase != Phase.NOT_IN_POSITION:
-            self._abandon()
+            left = self._leave_position()  # out of view
             self.gate.reset()
         return RepUpdate(t_s=t_s, phase=self.phase, in_plank=self.gate.on and gap <= c.max_gap_s,
-                         depth_frac=NAN, reps=self.reps, no_reps=self.no_reps)
+                         depth_frac=NAN, reps=self.reps, no_reps=self.no_reps, finished=left)
 
     def _gap_frame(self, t_s: float, features: Features) -> RepUpdate:
         return self._out(t_s, NAN, features, True)
@@ -477,10 +477,7 @@ class RepCounter:
         out = None
         self._top_frames.clear()
         if locked_out:
-            self._cycle = cycle
-            raws = [x.depth_raw_frac for x in cycle if math.isfinite(x.depth_raw_frac)]
-            self._peak_raw = max(raws) if raws else NAN
-            out = self._judge_full_cycle(t_end)
+            out = self._judge_to_trough(cycle)
             bottom = max(range(len(cycle)), key=lambda i: cycle[i].depth_frac if math.isfinite(cycle[i].depth_frac)
                          else -1.0, default=0)
             for x in cycle[bottom:]:
@@ -494,6 +491,28 @@ class RepCounter:
         for x in rest[1:]:
             self._track(x.depth_frac, x)
         self._reached_bottom = True
+        return out
+
+    def _judge_to_trough(self, cycle: List[Features]) -> Optional[FinishedCycle]:
+        """The current cycle, cut to its frames up to the trough (``cycle``), judged as one that
+        reached its top there (:meth:`_judge_full_cycle`), its deepest shoulder drop read from
+        its own frames."""
+        self._cycle = cycle
+        raws = [x.depth_raw_frac for x in cycle if math.isfinite(x.depth_raw_frac)]
+        self._peak_raw = max(raws) if raws else NAN
+        return self._judge_full_cycle(self._t_trough)
+
+    def _leave_position(self) -> Optional[FinishedCycle]:
+        """The person left the plank (the gate closed, or out of view for ``max_gap_s``) mid-cycle:
+        the cycle is dropped, a rest or getting up is no rep -- unless it had come back up to straight elbows (seen side-on,
+        :meth:`_straight_at_trough`, after a rise of ``lockout_min_rise_frac``), where only a top
+        calibrated on another posture kept it from reading as the top: then it ends there, as at
+        any top (the last rep of a set done from a lower plank than one held before it)."""
+        out = None
+        if self.phase == Phase.ASCENT and self._straight_at_trough() \
+                and self._peak - self._trough >= self.config.lockout_min_rise_frac:
+            out = self._judge_to_trough([x for x in self._cycle if x.t_s <= self._t_trough])
+        self._abandon()
         return out
 
     def _emit(self, t_end: float, full: bool, reason: Optional[str]) -> FinishedCycle:

@@ -220,6 +220,43 @@ def test_elbows_straight_between_two_bottoms_end_the_rep(view, straight_elbow_de
         assert max(f.elbow_angle_deg for f in tops) >= 150.0
 
 
+@pytest.mark.parametrize("leaving", ["hips folded", "out of view"])
+@pytest.mark.parametrize("view, straight_elbow_deg, reps", [
+    (View.SIDE_RIGHT, 150.0, 2),  # the last rep ended at its straight arms
+    (View.FRONT, 150.0, 0),  # not judged from the front: nothing splits, the one cycle is dropped
+    (View.SIDE_RIGHT, None, 0),  # no straight-arm top known: nothing splits, the one cycle is dropped
+])
+def test_the_last_rep_from_a_lower_top_counts_when_the_person_leaves(leaving, view, straight_elbow_deg, reps):
+    """The same two reps from a sagging plank, but after the second he stays at its top (185 px,
+    elbows 160), then pushes his hips back to his heels or walks out of view, never going back to
+    the hips-high plank: his shoulders never reach the top calibrated on it. Leaving the plank
+    mid-cycle drops the cycle (a rest or a get-up is no rep); one that had come back to straight
+    arms ends there instead."""
+    frames: List[Optional[Features]] = ramps(TWO_REPS_FROM_A_LOWER_TOP[:-2] + [(6.8, 7.4, 185.0, 160.0)], view=view)
+    after = [7.4 + k / FPS for k in range(int(1.5 * FPS))]
+    if leaving == "hips folded":
+        frames += [plank(t, 0.0, shoulder_above_wrist_px=185.0, elbow_angle_deg=160.0, hip_angle_deg=100.0, view=view)
+                   for t in after]
+    else:
+        frames += [None] * len(after)
+    times = [f.t_s for f in frames if f is not None] + after
+    counter, events, _ = run_with(frames, times, straight_elbow_deg)
+    assert [(c.full, c.no_rep_reason) for _, c in events] == [(True, None)] * reps
+    if reps == 2:
+        assert 6.7 <= events[-1][1].window.t_end_s <= 7.4 and counter.phase == Phase.NOT_IN_POSITION
+
+
+def run_with(frames, times, straight_elbow_deg):
+    counter = RepCounter(CFG)
+    counter.straight_elbow_deg = straight_elbow_deg
+    events = []
+    for i, (f, t) in enumerate(zip(frames, times)):
+        out = counter.update(f, t_s=t)
+        if out.finished is not None:
+            events.append((i, out.finished))
+    return counter, events, None
+
+
 def test_a_garbled_pose_at_the_bottom_is_no_return_to_the_top():
     """A re-found track at the bottom can put the arms straight with the hands above the
     shoulders for a few frames (pushfit wrong113 mirrored: elbows 152-165 deg, hands 120-210 px
