@@ -386,22 +386,23 @@ class RepCounter:
             if supported and not (d >= self._trough):
                 self._trough, self._t_trough, self._trough_frame = d, t_s, f
             if d >= c.bottom_min_frac and d > self._trough + c.ascent_drop_frac:
-                if self._peak - self._trough >= c.lockout_min_rise_frac:
-                    if self._straight_at_trough():
-                        # the arms straightened between the bottoms: a top, whatever the shoulder
-                        # height calibrated on another posture says
-                        return self._split_at_trough(t_s, f, locked_out=True)
-                    if self._trough <= c.lockout_trough_max_frac:
-                        # went back down without reaching the top: the last rep had no lockout
-                        return self._split_at_trough(t_s, f, locked_out=False)
+                if self._straight_top_at_trough():
+                    # the arms straightened between the bottoms: a top, whatever the shoulder
+                    # height calibrated on another posture says
+                    return self._split_at_trough(t_s, f, locked_out=True)
+                if self._trough <= c.lockout_trough_max_frac and self._peak - self._trough >= c.lockout_min_rise_frac:
+                    # went back down without reaching the top: the last rep had no lockout
+                    return self._split_at_trough(t_s, f, locked_out=False)
                 self.phase = Phase.BOTTOM  # a bounce at the bottom: same rep
         return None
 
-    def _straight_at_trough(self) -> bool:
-        """Whether the trough's frame, seen side-on (from the front a bent arm whose elbows travel
-        toward the camera reads straight), has the elbows at ``straight_elbow_deg`` or more."""
+    def _straight_top_at_trough(self) -> bool:
+        """Whether the cycle rose by ``lockout_min_rise_frac`` from its bottom to a trough whose
+        frame, seen side-on (from the front a bent arm whose elbows travel toward the camera reads
+        straight), has the elbows at ``straight_elbow_deg`` or more: a top."""
         f = self._trough_frame
         return self.straight_elbow_deg is not None and f is not None \
+            and self._peak - self._trough >= self.config.lockout_min_rise_frac \
             and f.view in (View.SIDE_LEFT, View.SIDE_RIGHT) and f.elbow_angle_deg >= self.straight_elbow_deg
 
     def _too_short(self, cycle_s: float) -> bool:
@@ -504,13 +505,12 @@ class RepCounter:
 
     def _leave_position(self) -> Optional[FinishedCycle]:
         """The person left the plank (the gate closed, or out of view for ``max_gap_s``) mid-cycle:
-        the cycle is dropped, a rest or getting up is no rep -- unless it had come back up to straight elbows (seen side-on,
-        :meth:`_straight_at_trough`, after a rise of ``lockout_min_rise_frac``), where only a top
-        calibrated on another posture kept it from reading as the top: then it ends there, as at
-        any top (the last rep of a set done from a lower plank than one held before it)."""
+        the cycle is dropped, a rest or getting up is no rep -- unless it had come back up to
+        straight elbows (:meth:`_straight_top_at_trough`), where only a top calibrated on another
+        posture kept it from reading as the top: then it ends there, as at any top (the last rep
+        of a set done from a lower plank than one held before it)."""
         out = None
-        if self.phase == Phase.ASCENT and self._straight_at_trough() \
-                and self._peak - self._trough >= self.config.lockout_min_rise_frac:
+        if self.phase == Phase.ASCENT and self._straight_top_at_trough():
             out = self._judge_to_trough([x for x in self._cycle if x.t_s <= self._t_trough])
         self._abandon()
         return out
