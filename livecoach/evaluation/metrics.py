@@ -20,7 +20,7 @@ from livecoach.types import RepRecord
 
 __all__ = ["HOLD_ERROR_TARGET_S", "range_error", "count_metrics", "split_agreement", "reps_outside_span",
            "clip_fault_prediction", "fault_metrics", "pooled_fault_metrics", "verdict_metrics", "false_counts",
-           "exercise_recognition", "match_holds", "hold_timing", "spoken_corrections"]
+           "exercise_recognition", "match_holds", "hold_timing", "spoken_corrections", "scored_fault_label"]
 
 #: The target of issue 10 for a hold: its seconds in good form within this of ``good_form_s``.
 HOLD_ERROR_TARGET_S = 1.0
@@ -97,6 +97,15 @@ def clip_fault_prediction(records: Sequence[RepRecord], fault: str, min_share: f
     return share >= min_share and share > 0
 
 
+def scored_fault_label(clip: ClipSpec, fault: str) -> Optional[str]:
+    """The clip's consensus label for ``fault`` ("yes", "no", "uncertain", "not_visible"), or None
+    where it is not scored: no label, or knees_bent on deliberate knee push-ups (bent knees are
+    that variant, not a fault)."""
+    if fault == "knees_bent" and clip.variant == "knee":
+        return None
+    return clip.faults.get(fault)
+
+
 def fault_metrics(items: Sequence[Tuple[ClipSpec, ClipResult]], min_share: float) -> Dict[str, Dict[str, Any]]:
     """Per fault: precision/recall over clips whose consensus is yes/no and that the app judged.
 
@@ -109,10 +118,8 @@ def fault_metrics(items: Sequence[Tuple[ClipSpec, ClipResult]], min_share: float
         tp = fp = fn = tn = not_judged = 0
         clips_detail = []
         for clip, result in items:
-            label = clip.faults.get(fault)
+            label = scored_fault_label(clip, fault)
             if label not in ("yes", "no") or result.error:
-                continue
-            if fault == "knees_bent" and clip.variant == "knee":
                 continue
             predicted = clip_fault_prediction(result.records, fault, min_share)
             if predicted is None:
@@ -147,9 +154,7 @@ def spoken_corrections(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str
         if result.error:
             continue
         for fault in result.corrections:
-            label = clip.faults.get(fault)
-            if fault == "knees_bent" and clip.variant == "knee":
-                label = None
+            label = scored_fault_label(clip, fault)
             kind = "right" if label == "yes" else "wrong" if label == "no" else "unlabelled"
             per_fault.setdefault(fault, {"right": 0, "wrong": 0, "unlabelled": 0})[kind] += 1
             if kind == "wrong":

@@ -382,7 +382,7 @@ class RepCounter:
             return None
         if self.phase == Phase.ASCENT:
             if d <= c.top_max_frac and supported:
-                return self._finish(t_s, f, locked_out=True)
+                return self._finish(t_s, f)
             if supported and not (d >= self._trough):
                 self._trough, self._t_trough, self._trough_frame = d, t_s, f
             if d >= c.bottom_min_frac and d > self._trough + c.ascent_drop_frac:
@@ -435,7 +435,8 @@ class RepCounter:
         self._cycle = []
         return None
 
-    def _finish(self, t_s: float, f: Features, locked_out: bool) -> Optional[FinishedCycle]:
+    def _finish(self, t_s: float, f: Features) -> Optional[FinishedCycle]:
+        """The cycle came back to the top at ``f``: judged, and ``f`` starts the next top."""
         self.phase = Phase.TOP
         out = self._judge_full_cycle(t_s)
         self._top_frames.clear()
