@@ -267,6 +267,17 @@ class HoldEnd:
 
 
 @dataclass(frozen=True)
+class PatchyTracking:
+    """The pose model kept losing the person: of the frames between the first and the last one
+    it found them in, over the last ``window_s`` seconds to ``t_s``, only ``found_share`` had them
+    (the counter misses reps it cannot see, so the user is told why)."""
+
+    t_s: float
+    found_share: float
+    window_s: float
+
+
+@dataclass(frozen=True)
 class SessionEnd:
     t_s: float
     reps: int
@@ -281,7 +292,7 @@ class SessionEnd:
     exercises: Tuple[str, ...] = ()  # exercises done, in the order first seen
 
 
-Event = Union[RepEvent, FaultEvent, CueEvent, ExerciseChange, HoldEnd, SessionEnd]
+Event = Union[RepEvent, FaultEvent, CueEvent, ExerciseChange, HoldEnd, PatchyTracking, SessionEnd]
 
 
 @dataclass(frozen=True)

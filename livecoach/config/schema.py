@@ -143,7 +143,7 @@ class VerdictConfig:
 
 
 #: Cue keys besides the fault names (which are the corrections' keys).
-CUE_EXTRA_KEYS: Tuple[str, ...] = ("praise", "count", "no_rep", "set_done", "session_done", "start")
+CUE_EXTRA_KEYS: Tuple[str, ...] = ("praise", "count", "no_rep", "set_done", "session_done", "start", "tracking")
 
 #: The ``{placeholders}`` each cue text may use (checked at load); every other text uses none.
 CUE_PLACEHOLDERS: Dict[str, Tuple[str, ...]] = {
@@ -262,6 +262,16 @@ class ViewConfig:
 
 
 @dataclass(frozen=True)
+class TrackingConfig:
+    """Used by ``livecoach.logic.tracking`` (telling the user the pose model keeps losing them)."""
+
+    window_s: float = setting(1.0, 30.0, doc="the found share is measured over this many seconds")
+    min_found_share: float = setting(0.0, 1.0, doc="person found on fewer of the frames between the "
+                                     "first and last found one = patchy tracking, said once a bout")
+    repeat_after_s: float = setting(0.0, 3600.0, doc="not said again within this many seconds")
+
+
+@dataclass(frozen=True)
 class Config:
     capture: CaptureConfig
     pose: PoseConfig
@@ -274,6 +284,7 @@ class Config:
     overlay: OverlayConfig
     session: SessionConfig
     view: ViewConfig
+    tracking: TrackingConfig
     advice: AdviceConfig
     eval: EvalConfig
 

@@ -21,6 +21,7 @@ from livecoach.evaluation.loso import leave_one_source_out
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.evaluation.metrics import (count_metrics, exercise_recognition, false_counts, fault_metrics,
                                           hold_timing, pooled_fault_metrics, range_error, spoken_corrections,
+                                          tracking_told,
                                           verdict_metrics)
 from livecoach.evaluation.replay import ClipResult
 from livecoach.logic.verdict import judge_session
@@ -213,6 +214,7 @@ def robustness_summary(items: Sequence[Item], config: Config,
         "verdict": {"pushfit": verdict_metrics([(c, r) for c, r in items if c.kind == "pushfit"]),
                     "detailed_source_labels": verdict_metrics(detailed)},
         "frames_with_pose_share": (sum(r.frames_with_pose for _, r in ok) / frames) if frames else None,
+        "tracking_told": tracking_told(items),
         # Count MAE skips clips with no push-up (relative error undefined): what was counted there.
         "zero_count_clips": {"clips": len(zero), "cycles": sum(r.cycles for _, r in zero),
                              "baseline": sum(r.baseline_count for _, r in zero)},

@@ -20,7 +20,8 @@ from livecoach.types import RepRecord
 
 __all__ = ["HOLD_ERROR_TARGET_S", "range_error", "count_metrics", "split_agreement", "reps_outside_span",
            "clip_fault_prediction", "fault_metrics", "pooled_fault_metrics", "verdict_metrics", "false_counts",
-           "exercise_recognition", "match_holds", "hold_timing", "spoken_corrections", "scored_fault_label"]
+           "exercise_recognition", "match_holds", "hold_timing", "spoken_corrections", "scored_fault_label",
+           "tracking_told"]
 
 #: The target of issue 10 for a hold: its seconds in good form within this of ``good_form_s``.
 HOLD_ERROR_TARGET_S = 1.0
@@ -163,6 +164,19 @@ def spoken_corrections(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str
     judged = sums["right"] + sums["wrong"]
     return {"spoken": sum(sums.values()), **sums, "precision": sums["right"] / judged if judged else None,
             "per_fault": dict(sorted(per_fault.items())), "wrong_clips": wrong_clips}
+
+
+def tracking_told(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str, Any]:
+    """The clips on which the user was told that the pose model kept losing them
+    (:attr:`ClipResult.tracking_notices`), and how that goes with counting: of the clips with a
+    labelled count, how many were counted outside their range, and how many of those were told."""
+    ok = [(c, r) for c, r in items if not r.error]
+    told = sorted(c.file for c, r in ok if r.tracking_notices)
+    count_error = {c.file: range_error(r.cycles, c.count_min, c.count_max) for c, r in ok
+                   if c.count_min is not None and c.count_max is not None}
+    return {"clips": len(ok), "told": told, "counted_wrong": sum(1 for e in count_error.values() if e),
+            "counted_wrong_and_told": sum(1 for f in told if count_error.get(f)),
+            "counted_right_and_told": sum(1 for f in told if count_error.get(f) == 0)}
 
 
 def verdict_metrics(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str, Any]:

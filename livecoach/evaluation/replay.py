@@ -25,7 +25,7 @@ from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.cues import CuePolicy
 from livecoach.logic.holds import HoldRecord
 from livecoach.logic.verdict import judge_session
-from livecoach.types import CueEvent, CueKind, RepEvent, RepRecord
+from livecoach.types import CueEvent, CueKind, PatchyTracking, RepEvent, RepRecord
 
 __all__ = ["ClipResult", "replay_frames", "replay_clip", "replay_summary"]
 
@@ -38,7 +38,7 @@ class ClipResult:
     and the person was in its position (each frame counts the time since the previous one).
     ``holds``: the hold timers' finished holds, those closed by the end of the clip included.
     ``corrections``: the faults whose correction the cue policy spoke, in order (a fault once
-    per spoken cue).
+    per spoken cue). ``tracking_notices``: when the user was told the pose model kept losing them.
     """
 
     file: str
@@ -56,6 +56,7 @@ class ClipResult:
     exercise_seconds: Dict[str, float] = field(default_factory=dict)
     holds: List[HoldRecord] = field(default_factory=list)
     corrections: List[str] = field(default_factory=list)
+    tracking_notices: List[float] = field(default_factory=list)
 
     @property
     def recognised_exercise(self) -> Optional[str]:
@@ -94,6 +95,8 @@ def replay_frames(frames: Sequence[RecordedFrame], config: Config, variant: str,
                 result.records.append(event.record)
             elif isinstance(event, CueEvent) and event.cue.kind == CueKind.CORRECTION:
                 result.corrections.append(event.cue.key)
+            elif isinstance(event, PatchyTracking):
+                result.tracking_notices.append(event.t_s)
         recognition = analyzer.recognition
         if previous_t is not None and recognition is not None and recognition.exercise and recognition.in_position:
             seconds = result.exercise_seconds.get(recognition.exercise, 0.0)

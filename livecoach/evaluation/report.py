@@ -9,7 +9,8 @@ from livecoach.config.schema import Config, config_as_dict
 from livecoach.evaluation.manifest import LABELLED_FAULTS, ClipSpec
 from livecoach.evaluation.metrics import (clip_fault_prediction, count_metrics, exercise_recognition, false_counts,
                                           fault_metrics, hold_timing, range_error, reps_outside_span,
-                                          spoken_corrections, split_agreement, verdict_metrics)
+                                          spoken_corrections, split_agreement, tracking_told,
+                                          verdict_metrics)
 from livecoach.evaluation.replay import ClipResult
 from livecoach.evaluation.report_variants import fmt as _fmt, markdown_variants, print_variants
 from livecoach.formats.records import rep_record_dict
@@ -100,6 +101,7 @@ def summarise(clips: Sequence[ClipSpec], results: Dict[str, ClipResult], config:
         },
         "faults": fault_metrics(detailed, min_share),
         "spoken_corrections": spoken_corrections(detailed),
+        "tracking_told": tracking_told(items),
         "verdict": {"pushfit": verdict_metrics(pushfit),
                     "detailed_source_labels": verdict_metrics(detailed)},
         **variant_sections(items),
@@ -155,6 +157,8 @@ def render_markdown(summary: Dict[str, Any], manifest: str) -> str:
             lines.append(f"| {fault} | {m['tp']} | {m['fp']} | {m['fn']} | {m['tn']} | {m['not_judged']} | "
                          f"{_fmt(m['precision'])} | {_fmt(m['recall'])} |")
         lines += [""] + _markdown_corrections(summary["spoken_corrections"])
+        lines += ["", f"Patchy tracking: {_told_cell(summary['tracking_told'])} ([tracking]: the user is told "
+                      f"when the pose model keeps losing them). Told on: {', '.join(summary['tracking_told']['told']) or 'none'}."]
         src = summary["verdict"]["detailed_source_labels"]
         if src["clips"]:
             lines += ["", f"Verdict against the source's own correct/incorrect label, where a detailed clip has one: "
@@ -311,8 +315,8 @@ def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
              "transforms run the pose model on the transformed frames.", "",
              "| transform | what | clips | LiveCoach MAE | OBO | exact | naive baseline MAE | OBO | fault precision "
              "| fault recall | spoken corrections right / wrong (unlabelled) | PushFit verdict | frames with a pose "
-             "| cycles (baseline) on clips without push-ups |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| cycles (baseline) on clips without push-ups | patchy tracking told |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, row in summary["augment"].items():
         c, b, f = row["counting"]["livecoach"], row["counting"]["baseline"], row["faults_pooled"]
         pf = row["verdict"]["pushfit"]
@@ -320,13 +324,20 @@ def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
                      f"{_fmt(c['exact'], True)} | {_count_cells(b)} | {_fmt(f['precision'])} | {_fmt(f['recall'])} | "
                      f"{_corrections_cell(row.get('spoken_corrections'))} | "
                      f"{_fmt(pf['accuracy'], True)} | {_fmt(row['frames_with_pose_share'], True)} | "
-                     f"{_zero(row['zero_count_clips'])} |")
+                     f"{_zero(row['zero_count_clips'])} | {_told_cell(row.get('tracking_told'))} |")
     lines += ["", "Clips counted outside their labelled range (error):", ""]
     for name, row in summary["augment"].items():
         off = [f"{c['file'].split('@')[0]} ({c['count_error']})" for c in row["clips"] if c["count_error"]]
         lines.append(f"- {name}: {', '.join(off) or 'none'}")
     lines.append("")
     return lines
+
+
+def _told_cell(m: Optional[Dict[str, Any]]) -> str:
+    if not m:
+        return "-"
+    return (f"{len(m['told'])} of {m['clips']} clips; {m['counted_wrong_and_told']} of the "
+            f"{m['counted_wrong']} counted wrong, {m['counted_right_and_told']} counted right")
 
 
 def _corrections_cell(m: Optional[Dict[str, Any]]) -> str:
@@ -360,6 +371,8 @@ def _print_generalisation(summary: Dict[str, Any], w: Any) -> None:
     if spoken:
         w(f"spoken corrections: {spoken['right']} right, {spoken['wrong']} wrong, {spoken['unlabelled']} unlabelled "
           f"(precision {_fmt(spoken['precision'], digits=2)})\n")
+    if summary.get("tracking_told"):
+        w(f"patchy tracking told: {_told_cell(summary['tracking_told'])}\n")
     share = summary["loso"]["clip_fault_min_share"]["held_out_pooled"]
     verdict = summary["loso"]["verdict_min_fault_share"]["held_out_pooled"]
     w(f"leave-one-source-out: faults P {_fmt(share['precision'], digits=2)} R {_fmt(share['recall'], digits=2)}; "
@@ -369,4 +382,5 @@ def _print_generalisation(summary: Dict[str, Any], w: Any) -> None:
         w(f"  {name:10s} MAE {_fmt(c['mae'])} OBO {_fmt(c['obo'], True)}  baseline MAE {_fmt(b['mae'])} "
           f"OBO {_fmt(b['obo'], True)}  faults P {_fmt(f['precision'], digits=2)} "
           f"R {_fmt(f['recall'], digits=2)}  spoken {_corrections_cell(row.get('spoken_corrections'))}  "
-          f"pushfit {_fmt(row['verdict']['pushfit']['accuracy'], True)}\n")
+          f"pushfit {_fmt(row['verdict']['pushfit']['accuracy'], True)}  "
+          f"told {len(row['tracking_told']['told']) if row.get('tracking_told') else '-'}\n")

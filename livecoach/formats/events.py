@@ -2,7 +2,7 @@
 
 Every object has ``type``, ``t`` (seconds from the start of the source) and ``v`` (the
 schema version). Types: ``session_start``, ``rep``, ``no_rep``, ``fault``, ``cue``,
-``exercise``, ``hold``, ``quality``, ``session_end`` (and a plan's ``set_start``, ``set_end``,
+``exercise``, ``hold``, ``tracking``, ``quality``, ``session_end`` (and a plan's ``set_start``, ``set_end``,
 ``rest``, ``setup``, ``advice``), and ``notice`` (``kind``: ``second_person``; ``message``, written
 by ``livecoach.session.second_person``). The README documents each field; change them only
 with a version bump (a new event type is not a change: readers skip types they do not know).
@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import IO, Any, Dict, Union
 
 from livecoach.formats.records import finite_round, rep_record_dict
-from livecoach.types import CueEvent, Event, ExerciseChange, FaultEvent, HoldEnd, RepEvent, RepRecord, SessionEnd
+from livecoach.types import (CueEvent, Event, ExerciseChange, FaultEvent, HoldEnd, PatchyTracking, RepEvent, RepRecord,
+                             SessionEnd)
 
 EVENTS_SCHEMA_VERSION = 2
 
@@ -63,6 +64,9 @@ def event_to_dict(event: Event) -> Dict[str, Any]:
                            "t_start": _num(h.t_start_s), "t_end": _num(h.t_end_s),
                            "seconds_total": _num(h.seconds_total), "seconds_good": _num(h.seconds_good),
                            "faults": list(h.faults), "top_pause": h.top_pause})
+    if isinstance(event, PatchyTracking):
+        return _versioned({"type": "tracking", "t": _num(event.t_s), "found_share": _num(event.found_share, 3),
+                           "window_s": _num(event.window_s)})
     if isinstance(event, SessionEnd):
         return _versioned({"type": "session_end", "t": _num(event.t_s), "reps": event.reps,
                            "no_reps": event.no_reps, "frames": event.frames,
@@ -138,6 +142,9 @@ def describe(event: Event) -> str:
         what = "pause at the top, as a " if h.top_pause else "hold "
         return (f"[{h.t_end_s:7.2f}s] {what}{h.exercise}: {h.seconds_good:.1f}s in good form of "
                 f"{h.seconds_total:.1f}s{broke}")
+    if isinstance(event, PatchyTracking):
+        return (f"[{event.t_s:7.2f}s] tracking: you were found on {event.found_share:.0%} of the frames of the "
+                f"last {event.window_s:g} s; reps it cannot see are not counted (more light, or move the camera)")
     if isinstance(event, SessionEnd):
         dropped = f", {event.dropped_frames} dropped" if event.dropped_frames else ""
         return (f"[{event.t_s:7.2f}s] session end: {event.reps} reps, {event.no_reps} no-reps, "

@@ -33,6 +33,7 @@ from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimer, HoldTimers, TopPauseTimer
 from livecoach.logic.reps import (NO_REP_NOT_DEEP, FinishedCycle, RepCounter, arms_straight_throughout, make_record,
                                   straight_arms_folded_hips)
+from livecoach.logic.tracking import PatchyTrackingWatch
 from livecoach.logic.verdict import form_verdict
 from livecoach.types import (Cue, CueEvent, CueKind, Event, ExerciseChange, FaultEvent, Features, HoldEnd, HoldStatus,
                              LogicStep, Phase, PoseFrame, RepEvent, RepJudgement, RepRecord, RepWindow, SessionEnd,
@@ -132,6 +133,7 @@ class SessionAnalyzer:
         self.jumps = JumpDetector(reps.max_body_speed_per_s, reps.max_gap_s, reps.calibration_window_s,
                                   reps.jump_own_pace_factor, reps.jump_own_pace_percentile,
                                   reps.body_size_window_s, reps.collapsed_size_frac)
+        self.tracking = PatchyTrackingWatch(config.tracking)
         self.records: List[RepRecord] = []
         self._highlight: tuple = ()
         self._last_cue: Optional[Cue] = None
@@ -189,6 +191,7 @@ class SessionAnalyzer:
 
     def update(self, t_s: float, frame_index: int, pose: Optional[PoseFrame]) -> LogicStep:
         """Process one frame; ``pose`` None means nobody was found in it."""
+        patchy = self.tracking.update(t_s, pose is not None)
         jumped = self.jumps.update(t_s, pose)
         if self.jumps.collapsed:  # the model lost the limbs for a frame: no usable pose
             pose = None
@@ -201,7 +204,7 @@ class SessionAnalyzer:
         result = self.counter.update(feats, t_s=t_s, view=view)
         feats = result.features if result.features is not None else feats
         self.last_features = feats
-        events: List[Event] = []
+        events: List[Event] = [patchy] if patchy is not None else []
         recognition = self.recognition = self.recognizer.update(t_s, pose, features=feats)
         if recognition.exercise is not None and recognition.kind == "reps":
             self._rep_exercise = recognition.exercise

@@ -26,8 +26,9 @@ The rules (every number and text is in ``config/default.toml`` under ``[cues]``)
   :class:`~livecoach.types.SessionEnd`, and :meth:`CuePolicy.announce` for the app's own
   prompts such as ``"start"`` ("Get into a plank").
 
-Only :class:`~livecoach.types.RepEvent` (its record's faults) and
-:class:`~livecoach.types.SessionEnd` are used; :class:`~livecoach.types.FaultEvent` s
+Only :class:`~livecoach.types.RepEvent` (its record's faults),
+:class:`~livecoach.types.PatchyTracking` (said as the ``tracking`` announcement: the user can
+fix the light or the camera) and :class:`~livecoach.types.SessionEnd` are used; :class:`~livecoach.types.FaultEvent` s
 repeat what the rep record already holds and are ignored.
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Sequence, Set
 
 from livecoach.config.schema import CUE_EXTRA_KEYS, CUE_PLACEHOLDERS, Config, ConfigError
-from livecoach.types import FAULT_NAMES, Cue, CueKind, Event, RepEvent, RepRecord, SessionEnd
+from livecoach.types import FAULT_NAMES, Cue, CueKind, Event, PatchyTracking, RepEvent, RepRecord, SessionEnd
 
 __all__ = ["CuePolicy", "ALL_CUE_KEYS"]
 
@@ -88,6 +89,8 @@ class CuePolicy:
                 cue = self._on_cycle(t_s, event.record)
                 if cue is not None:
                     cues.append(cue)
+            elif isinstance(event, PatchyTracking):
+                cues.append(self._emit(t_s, "tracking", CueKind.ANNOUNCEMENT))
             elif isinstance(event, SessionEnd):
                 if self._cfg.announce_session_end:
                     cues.append(self._emit(t_s, "session_done", CueKind.ANNOUNCEMENT,

@@ -15,7 +15,8 @@ from livecoach.config.schema import load_config
 from livecoach.cli.evaluate import handle_eval, register
 from livecoach.evaluation.manifest import ClipSpec, EvalError, load_manifest, variant_from_text
 from livecoach.evaluation.metrics import (clip_fault_prediction, count_metrics, fault_metrics, range_error,
-                                          reps_outside_span, spoken_corrections, split_agreement, verdict_metrics)
+                                          reps_outside_span, spoken_corrections, split_agreement, tracking_told,
+                                          verdict_metrics)
 from livecoach.evaluation.replay import ClipResult, replay_frames
 from livecoach.formats.recording import read_recording
 from livecoach.types import Fault, RepRecord
@@ -189,6 +190,19 @@ def test_spoken_corrections_are_scored_against_the_fault_labels():
     assert m["per_fault"]["hip_sag"] == {"right": 2, "wrong": 0, "unlabelled": 1}
     assert m["wrong_clips"] == {"sag": ["shallow"]}
     assert spoken_corrections([])["precision"] is None
+
+
+def test_tracking_told_lists_the_clips_told_and_how_they_were_counted():
+    def told(name, cycles, notices, count=3, kind="detailed"):
+        spec = clip(name, count=count, kind=kind) if kind == "detailed" else ClipSpec(file=name, path=Path(name),
+                                                                                       kind=kind, label="correct")
+        return spec, ClipResult(name, kind, "standard", records=[rec(i + 1) for i in range(cycles)],
+                                tracking_notices=list(notices))
+
+    m = tracking_told([told("lost_and_wrong", 1, [3.4]), told("lost_but_right", 3, [3.0, 70.0]),
+                       told("wrong_unseen", 2, []), told("fine", 3, []), told("pf", 0, [4.0], kind="pushfit")])
+    assert m == {"clips": 5, "told": ["lost_and_wrong", "lost_but_right", "pf"], "counted_wrong": 2,
+                 "counted_wrong_and_told": 1, "counted_right_and_told": 1}
 
 
 def test_the_replay_keeps_the_corrections_the_coach_would_speak():
