@@ -263,11 +263,13 @@ class ViewConfig:
 
 @dataclass(frozen=True)
 class TrackingConfig:
-    """Used by ``livecoach.logic.tracking`` (telling the user the pose model keeps losing them)."""
+    """Used by ``livecoach.logic.tracking`` (telling the user the pose model keeps losing them; not
+    judging the form of a rep it mostly lost)."""
 
     window_s: float = setting(1.0, 30.0, doc="the found share is measured over this many seconds")
     min_found_share: float = setting(0.0, 1.0, doc="person found on fewer of the frames between the "
-                                     "first and last found one = patchy tracking, said once a bout")
+                                     "first and last found one = patchy tracking, said once a bout; "
+                                     "found on fewer of a rep's frames = its form not judged")
     repeat_after_s: float = setting(0.0, 3600.0, doc="not said again within this many seconds")
 
 

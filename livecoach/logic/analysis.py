@@ -26,7 +26,7 @@ from livecoach.config.exercises import ExerciseLibrary, load_exercises
 from livecoach.config.schema import Config
 from livecoach.logic.continuity import JumpDetector
 from livecoach.logic.depth import elbow_depth_for
-from livecoach.logic.exercise_faults import ExerciseFaultJudge
+from livecoach.logic.exercise_faults import ExerciseFaultJudge, restrict
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.faults import FaultChecker
 from livecoach.logic.features import FeatureExtractor
@@ -133,7 +133,7 @@ class SessionAnalyzer:
         self.jumps = JumpDetector(reps.max_body_speed_per_s, reps.max_gap_s, reps.calibration_window_s,
                                   reps.jump_own_pace_factor, reps.jump_own_pace_percentile,
                                   reps.body_size_window_s, reps.collapsed_size_frac)
-        self.tracking = PatchyTrackingWatch(config.tracking)
+        self.tracking = PatchyTrackingWatch(config.tracking, history_s=config.reps.max_cycle_s)
         self.records: List[RepRecord] = []
         self._highlight: tuple = ()
         self._last_cue: Optional[Cue] = None
@@ -237,6 +237,8 @@ class SessionAnalyzer:
                 unsure_of, exercise = self.library[exercise], DEFAULT_EXERCISE
             profile = self.library[exercise] if exercise in self.library else None
             judgement = self._judge.judge(cycle.window, profile, unsure_of=unsure_of)
+            if self.tracking.lost_most_of(cycle.window.t_start_s, cycle.window.t_end_s):
+                judgement = restrict(judgement, self.config, tuple(self.config.faults.enabled))
             record = dataclasses.replace(make_record(cycle, judgement), exercise=exercise)
             if record.full:
                 self.recognizer.on_rep(t_s)

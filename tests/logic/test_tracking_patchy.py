@@ -17,7 +17,7 @@ from livecoach.formats.recording import read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.cues import CuePolicy
 from livecoach.logic.tracking import PatchyTrackingWatch
-from livecoach.types import CueEvent, CueKind, PatchyTracking
+from livecoach.types import CueEvent, CueKind, PatchyTracking, RepEvent
 from conftest import FIXTURES
 from tempo import tempo_scaled
 
@@ -119,3 +119,34 @@ def test_the_event_in_the_events_stream_and_the_headless_line() -> None:
     assert event_to_dict(notice) == {"type": "tracking", "t": 3.36, "found_share": 0.492, "window_s": 3.0, "v": 2}
     line = describe(notice)
     assert line.startswith("[   3.36s] tracking: you were found on 49% of the frames of the last 3 s")
+
+
+def test_a_rep_the_model_mostly_lost_still_counts_and_its_form_is_not_judged() -> None:
+    """tayyab's last five reps sag (labelled hip_sag yes). With the person lost on 2 of every 3
+    frames from 30 s on, those reps still count, every rule on them says "not judged" (the poses
+    left are no surer than the lost ones), and no correction is spoken for them; the reps before
+    are judged as they were."""
+    header, frames = read_recording(LANDMARKS / "tayyab__pushup.mp4.jsonl.gz")
+    cut = 30.0
+    lossy = [f if f.t_s < cut or f.frame_index % 3 == 0 else dataclasses.replace(f, pose=None) for f in frames]
+
+    def reps(stream):
+        analyzer = SessionAnalyzer(CFG, cue_policy=CuePolicy(CFG))
+        records, corrections = [], []
+        for f in stream:
+            for e in analyzer.update(f.t_s, f.frame_index, f.pose).events:
+                if isinstance(e, RepEvent):
+                    records.append(e.record)
+                elif isinstance(e, CueEvent) and e.cue.kind is CueKind.CORRECTION:
+                    corrections.append((e.cue.t_s, e.cue.key))
+        return records, corrections
+
+    whole, whole_said = reps(frames)
+    lost, lost_said = reps(lossy)
+    assert len(lost) == len(whole) == 14
+    late = [r for r in lost if r.t_start_s >= cut]
+    assert late and all(not r.faults and set(r.not_judged) == set(CFG.faults.enabled) for r in late)
+    assert any(f.name == "hip_sag" for r in whole if r.t_start_s >= cut for f in r.faults)  # judged when seen
+    early = [r for r in lost if r.t_end_s < cut]
+    assert [r.faults for r in early] == [r.faults for r in whole if r.t_end_s < cut]
+    assert [c for c in lost_said if c[0] >= cut] == [] and [c for c in whole_said if c[0] >= cut]
