@@ -157,8 +157,9 @@ def render_markdown(summary: Dict[str, Any], manifest: str) -> str:
             lines.append(f"| {fault} | {m['tp']} | {m['fp']} | {m['fn']} | {m['tn']} | {m['not_judged']} | "
                          f"{_fmt(m['precision'])} | {_fmt(m['recall'])} |")
         lines += [""] + _markdown_corrections(summary["spoken_corrections"])
-        lines += ["", f"Patchy tracking: {_told_cell(summary['tracking_told'])} ([tracking]: the user is told "
-                      f"when the pose model keeps losing them). Told on: {', '.join(summary['tracking_told']['told']) or 'none'}."]
+        told = summary["tracking_told"]
+        lines += ["", f"Patchy tracking: {_told_cell(told)} ([tracking]: the user is told when the pose model "
+                      f"keeps losing them). Told on: {', '.join(told['told']) or 'none'}."]
         src = summary["verdict"]["detailed_source_labels"]
         if src["clips"]:
             lines += ["", f"Verdict against the source's own correct/incorrect label, where a detailed clip has one: "

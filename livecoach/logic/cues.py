@@ -28,8 +28,8 @@ The rules (every number and text is in ``config/default.toml`` under ``[cues]``)
 
 Only :class:`~livecoach.types.RepEvent` (its record's faults),
 :class:`~livecoach.types.PatchyTracking` (said as the ``tracking`` announcement: the user can
-fix the light or the camera) and :class:`~livecoach.types.SessionEnd` are used; :class:`~livecoach.types.FaultEvent` s
-repeat what the rep record already holds and are ignored.
+fix the light or the camera) and :class:`~livecoach.types.SessionEnd` are used;
+:class:`~livecoach.types.FaultEvent` s repeat what the rep record already holds and are ignored.
 """
 from __future__ import annotations
 
