@@ -197,6 +197,9 @@ class OverlayConfig:
 
     cue_display_s: float = setting(0.5, 10.0, doc="how long a cue stays on screen")
     window_title: str = setting(doc="title of the training window")
+    window_width: int = setting(320, 7680, doc="the window opens as large as fits in window_width x "
+                                "window_height, the picture's shape kept (a small camera picture is scaled up)")
+    window_height: int = setting(240, 4320, doc="see window_width")
     no_person_hint: str = setting(doc="shown while nobody is in a plank in view")
     dim_below_visibility: float = setting(0.0, 1.0, doc="joints less visible than this are drawn dimmed")
     no_person_notice_s: float = setting(0.5, 60.0, doc="without a window: say so once nobody has been "

@@ -17,14 +17,15 @@ import sys
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 import cv2
 import numpy as np
 
 from livecoach.render.x11_watch import X11WindowWatch
 
-__all__ = ["KeyAction", "key_action", "Window", "display_available", "display_problem"]
+__all__ = ["KeyAction", "key_action", "Window", "display_available", "display_problem", "initial_window_size",
+           "scaled_up_size"]
 
 
 class KeyAction(Enum):
@@ -140,24 +141,42 @@ def display_available(platform: Optional[str] = None, environ: Optional[Mapping[
 
 # -- the window --------------------------------------------------------------------------
 
+def initial_window_size(width: int, height: int, fit_box: Tuple[int, int]) -> Tuple[int, int]:
+    """The size a ``width`` x ``height`` picture's window opens at: as large as fits in ``fit_box``
+    (width, height), the picture's shape kept, scaled up or down."""
+    scale = min(fit_box[0] / max(1, width), fit_box[1] / max(1, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def scaled_up_size(width: int, height: int, window: Tuple[int, int]) -> Optional[Tuple[int, int]]:
+    """The size to scale a ``width`` x ``height`` picture up to, to fill a ``window`` (width, height)
+    with its shape kept; None when it already fills it (or is larger: the window shrinks it itself)."""
+    scale = min(window[0] / max(1, width), window[1] / max(1, height))
+    if scale <= 1.0:
+        return None
+    size = max(1, round(width * scale)), max(1, round(height * scale))
+    return None if size == (width, height) else size
+
+
 class Window:
     """An OpenCV window created on the first :meth:`show`.
 
     ``WINDOW_NORMAL`` lets the user resize it (the overlay scales with the image, so a
     bigger window reads from further away); ``WINDOW_GUI_NORMAL`` drops Qt's toolbar and
-    status bar, which only clutter a coaching view. ``max_initial_width`` caps the first
-    size so a 1080p camera does not open a window larger than a laptop screen.
+    status bar, which only clutter a coaching view. The window opens as large as fits in
+    ``fit_box`` (:func:`initial_window_size`): a 1080p camera does not open a window larger than
+    a laptop screen, and a 640x360 one not a window too small to read from the floor.
 
     On X11 the window is also watched on the X server itself, every ``watch_interval_s``
     (one round trip, ~0.2 ms): without a window manager another client can destroy it
     and Qt never tells OpenCV (see :mod:`livecoach.render.x11_watch`).
     """
 
-    def __init__(self, title: str, wait_ms: int = 1, max_initial_width: int = 1280,
+    def __init__(self, title: str, wait_ms: int = 1, fit_box: Tuple[int, int] = (1280, 720),
                  watch_interval_s: float = 0.25) -> None:
         self._title = title
         self._wait_ms = max(1, int(wait_ms))
-        self._max_initial_width = max_initial_width
+        self._fit_box = fit_box
         self._watch_interval_s = watch_interval_s
         self._watch: Optional[X11WindowWatch] = None
         self._next_watch = 0.0
@@ -207,10 +226,7 @@ class Window:
         if not self._created:
             cv2.namedWindow(self._title, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL)
             height, width = image.shape[:2]
-            if width > self._max_initial_width:
-                height = round(height * self._max_initial_width / width)
-                width = self._max_initial_width
-            cv2.resizeWindow(self._title, int(width), int(height))
+            cv2.resizeWindow(self._title, *initial_window_size(width, height, self._fit_box))
             self._created = True
             self._start_watch()
         elif self._destroyed_behind_our_back():
@@ -220,12 +236,26 @@ class Window:
         elif self._user_closed():
             self._closed = True
             return KeyAction.QUIT
-        cv2.imshow(self._title, image)
+        cv2.imshow(self._title, self._filling_the_window(image))
         action = key_action(cv2.waitKey(self._wait_ms))
         if action is KeyAction.NONE and self._user_closed():
             self._closed = True
             return KeyAction.QUIT
         return action
+
+    def _filling_the_window(self, image: np.ndarray) -> np.ndarray:
+        """``image`` scaled up to fill the window. Qt's HighGUI shrinks a picture larger than its
+        window but shows a smaller one at its own size in the middle (a 320x180 picture in a
+        1280x720 window, measured): a small camera picture would stay small however large the window."""
+        try:
+            x, y, width, height = cv2.getWindowImageRect(self._title)
+        except cv2.error:
+            return image
+        if width <= 0 or height <= 0:
+            return image
+        # The picture is drawn centred, so the window is its size plus twice its offset.
+        size = scaled_up_size(image.shape[1], image.shape[0], (2 * x + width, 2 * y + height))
+        return image if size is None else cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
 
     def close(self) -> None:
         """Destroy the window (safe to call twice, or when it was never shown)."""

@@ -285,7 +285,8 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
     if not options.headless:
         from livecoach.render.window import Window
 
-        window = Window(config.overlay.window_title)
+        window = Window(config.overlay.window_title,
+                        fit_box=(config.overlay.window_width, config.overlay.window_height))
 
     session = CoachSession(config, options, source_name, ticks, estimator=estimator, speaker=speaker,
                            window=window, renderer=renderer, recorder=recorder,

@@ -70,6 +70,17 @@ def test_wayland_only_depends_on_whether_this_opencv_needs_x11(monkeypatch):
     assert display_problem("linux", {"WAYLAND_DISPLAY": "wayland-0"}) is None
 
 
+@pytest.mark.parametrize("size,box,opens_at", [
+    ((640, 360), (1280, 720), (1280, 720)),   # a small webcam or clip: scaled up to be read from the floor
+    ((426, 240), (1280, 720), (1278, 720)),   # the picture's shape is kept
+    ((1920, 1080), (1280, 720), (1280, 720)),  # a 1080p camera: no larger than a laptop screen
+    ((238, 426), (1280, 720), (402, 720)),    # a portrait clip: as tall as the box, not as wide
+    ((1280, 720), (1280, 720), (1280, 720)),
+])
+def test_the_window_opens_as_large_as_fits_in_its_box(size, box, opens_at):
+    assert window_module.initial_window_size(*size, box) == opens_at
+
+
 # -- under Xvfb --------------------------------------------------------------------------
 
 # The child shows a real overlay frame and reports every key action on stdout.
@@ -82,13 +93,14 @@ from livecoach.types import Cue, CueKind, LogicStep, Phase
 from livecoach.render.window import KeyAction, Window, display_available
 
 assert display_available(), "child: no display"
-image = np.zeros((360, 640, 3), np.uint8)
-image[:] = np.linspace(40, 200, 640, dtype=np.uint8)[None, :, None]
+height, width = int(sys.argv[4]), int(sys.argv[3])
+image = np.zeros((height, width, 3), np.uint8)
+image[:] = np.linspace(40, 200, width, dtype=np.uint8)[None, :, None]
 step = LogicStep(t_s=5.0, frame_index=150, pose=None, features=None, phase=Phase.DESCENT, reps=7, no_reps=1,
                  last_cue=Cue(4.8, "shallow", "Go lower", CueKind.CORRECTION, 40, "shallow"), rep_progress=0.6)
 shown = OverlayRenderer(load_config().overlay).render(image, step, fps=30.0, muted=True)
 cv2.imwrite(sys.argv[1], shown)
-window = Window(sys.argv[2])
+window = Window(sys.argv[2], fit_box=(int(sys.argv[5]), int(sys.argv[6])))
 deadline = time.monotonic() + 60  # the test kills it sooner
 first = True
 while time.monotonic() < deadline:
@@ -106,11 +118,17 @@ print("closed", window.closed, flush=True)
 
 
 class Child:
-    def __init__(self, display: str, tmp_path: Path) -> None:
+    """The child process showing a ``size`` (width, height) overlay frame in a window that opens to fit
+    ``fit_box`` (by default the frame's own size, so the screen shows it pixel for pixel)."""
+
+    def __init__(self, display: str, tmp_path: Path, size: "tuple[int, int]" = (640, 360),
+                 fit_box: "tuple[int, int] | None" = None) -> None:
         self.expected_path = tmp_path / "shown.png"
         env = dict(os.environ, DISPLAY=display)
         env.pop("WAYLAND_DISPLAY", None)
-        self.proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(self.expected_path), TITLE], cwd=REPO_ROOT,
+        box = fit_box or size
+        args = [str(self.expected_path), TITLE, *map(str, size), *map(str, box)]
+        self.proc = subprocess.Popen([sys.executable, "-c", _CHILD, *args], cwd=REPO_ROOT,
                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: "queue.Queue[str]" = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
@@ -192,6 +210,50 @@ def test_window_shows_the_overlay_on_screen(xvfb, tmp_path):
     assert attempts[-1][1] > 10, "the screen is black"
     if len(attempts) > 1:
         warnings.warn(f"the window stayed black on {len(attempts) - 1} try/tries before showing the overlay")
+
+
+def _window_geometry(display: str) -> "dict[str, int]":
+    out = subprocess.run(["xdotool", "getwindowgeometry", "--shell", _window_id(display)],
+                         env=dict(os.environ, DISPLAY=display), capture_output=True, text=True, timeout=10).stdout
+    return {key: int(value) for key, value in (line.split("=", 1) for line in out.split())}
+
+
+def _window_size(display: str) -> "tuple[int, int]":
+    geometry = _window_geometry(display)
+    return geometry["WIDTH"], geometry["HEIGHT"]
+
+
+def _window_position(display: str) -> "tuple[int, int]":
+    geometry = _window_geometry(display)
+    return geometry["X"], geometry["Y"]
+
+
+@pytest.mark.display
+def test_a_small_picture_opens_a_window_scaled_up_to_its_box(xvfb, tmp_path):
+    child = Child(xvfb, tmp_path, size=(320, 180), fit_box=(1280, 720))
+    try:
+        child.expect("shown")
+        deadline = time.monotonic() + 5.0
+        while (size := _window_size(xvfb)) != (1280, 720) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert size == (1280, 720)
+        # ... and the picture fills it: the child's 40-200 grey ramp runs from edge to edge (Qt's
+        # HighGUI would show it at 320x180 in the middle of its light grey canvas).
+        if shutil.which("import") is None:
+            pytest.skip("ImageMagick's import is not installed (apt install imagemagick)")
+        x, y = _window_position(xvfb)
+        shot = tmp_path / "screen.png"
+        while True:
+            time.sleep(0.3)
+            subprocess.run(["import", "-display", xvfb, "-window", "root", str(shot)], check=True, timeout=20)
+            row = cv2.imread(str(shot))[y + 360, x:x + 1280, 1].astype(int)
+            ramp = (row[5], row[640], row[1274])
+            if (ramp[0] < 70 and abs(ramp[1] - 120) < 25 and ramp[2] > 170) or time.monotonic() > deadline + 5.0:
+                break
+        assert ramp[0] < 70 and abs(ramp[1] - 120) < 25 and ramp[2] > 170, f"left, middle, right of the window: {ramp}"
+    finally:
+        child.proc.kill()
+        child.finish()
 
 
 @pytest.mark.display
