@@ -24,8 +24,7 @@ import numpy as np
 
 from livecoach.render.x11_watch import X11WindowWatch
 
-__all__ = ["KeyAction", "key_action", "Window", "display_available", "display_problem", "initial_window_size",
-           "scaled_up_size"]
+__all__ = ["KeyAction", "key_action", "Window", "display_available", "display_problem", "fitted_size"]
 
 
 class KeyAction(Enum):
@@ -141,21 +140,12 @@ def display_available(platform: Optional[str] = None, environ: Optional[Mapping[
 
 # -- the window --------------------------------------------------------------------------
 
-def initial_window_size(width: int, height: int, fit_box: Tuple[int, int]) -> Tuple[int, int]:
-    """The size a ``width`` x ``height`` picture's window opens at: as large as fits in ``fit_box``
-    (width, height), the picture's shape kept, scaled up or down."""
-    scale = min(fit_box[0] / max(1, width), fit_box[1] / max(1, height))
+def fitted_size(width: int, height: int, box: Tuple[int, int]) -> Tuple[int, int]:
+    """A ``width`` x ``height`` picture scaled, up or down, to the largest size that fits in ``box``
+    (width, height) with its shape kept: the size the window opens at, and the size a picture
+    smaller than the window is shown at."""
+    scale = min(box[0] / max(1, width), box[1] / max(1, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def scaled_up_size(width: int, height: int, window: Tuple[int, int]) -> Optional[Tuple[int, int]]:
-    """The size to scale a ``width`` x ``height`` picture up to, to fill a ``window`` (width, height)
-    with its shape kept; None when it already fills it (or is larger: the window shrinks it itself)."""
-    scale = min(window[0] / max(1, width), window[1] / max(1, height))
-    if scale <= 1.0:
-        return None
-    size = max(1, round(width * scale)), max(1, round(height * scale))
-    return None if size == (width, height) else size
 
 
 class Window:
@@ -164,7 +154,7 @@ class Window:
     ``WINDOW_NORMAL`` lets the user resize it (the overlay scales with the image, so a
     bigger window reads from further away); ``WINDOW_GUI_NORMAL`` drops Qt's toolbar and
     status bar, which only clutter a coaching view. The window opens as large as fits in
-    ``fit_box`` (:func:`initial_window_size`): a 1080p camera does not open a window larger than
+    ``fit_box`` (:func:`fitted_size`): a 1080p camera does not open a window larger than
     a laptop screen, and a 640x360 one not a window too small to read from the floor.
 
     On X11 the window is also watched on the X server itself, every ``watch_interval_s``
@@ -226,7 +216,7 @@ class Window:
         if not self._created:
             cv2.namedWindow(self._title, cv2.WINDOW_NORMAL | cv2.WINDOW_GUI_NORMAL)
             height, width = image.shape[:2]
-            cv2.resizeWindow(self._title, *initial_window_size(width, height, self._fit_box))
+            cv2.resizeWindow(self._title, *fitted_size(width, height, self._fit_box))
             self._created = True
             self._start_watch()
         elif self._destroyed_behind_our_back():
@@ -254,8 +244,10 @@ class Window:
         if width <= 0 or height <= 0:
             return image
         # The picture is drawn centred, so the window is its size plus twice its offset.
-        size = scaled_up_size(image.shape[1], image.shape[0], (2 * x + width, 2 * y + height))
-        return image if size is None else cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+        size = fitted_size(image.shape[1], image.shape[0], (2 * x + width, 2 * y + height))
+        if size[0] <= image.shape[1]:  # fills the window already, or larger: the window shrinks it itself
+            return image
+        return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
 
     def close(self) -> None:
         """Destroy the window (safe to call twice, or when it was never shown)."""

@@ -78,7 +78,7 @@ def test_wayland_only_depends_on_whether_this_opencv_needs_x11(monkeypatch):
     ((1280, 720), (1280, 720), (1280, 720)),
 ])
 def test_the_window_opens_as_large_as_fits_in_its_box(size, box, opens_at):
-    assert window_module.initial_window_size(*size, box) == opens_at
+    assert window_module.fitted_size(*size, box) == opens_at
 
 
 # -- under Xvfb --------------------------------------------------------------------------
