@@ -335,6 +335,9 @@ class RepWindow:
     Built by the rep state machine when a cycle ends; ``frames`` are the smoothed features
     of every frame from the start of the descent to the return to the top (frames without
     a pose are left out). ``top_frames`` are the frames of the lockout before the descent.
+    ``top_seen`` is False for a cycle the person was already on the way down in when they came
+    into view: its shoulder drop (``depth_raw_frac``, from the highest point seen yet) and its
+    descent are not judged.
     """
 
     t_start_s: float
@@ -348,6 +351,7 @@ class RepWindow:
     min_elbow_angle_deg: float
     seconds_down: float
     seconds_up: float
+    top_seen: bool = True
 
 
 @dataclass(frozen=True)

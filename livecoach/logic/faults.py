@@ -226,7 +226,8 @@ class ShallowRule(_ElbowAngleRule):
 
     Judged on how far the shoulders drop toward the hands (``depth_raw_frac``, absolute:
     0 at the top, about 0.5 with the upper arms parallel to the floor); where that is not
-    measured (camera above the back) on the bend of the elbows instead.
+    measured (camera above the back), or only from a top never seen (``window.top_seen``
+    False), on the bend of the elbows instead.
     """
 
     name = "shallow"
@@ -234,7 +235,7 @@ class ShallowRule(_ElbowAngleRule):
 
     def measure(self, window: RepWindow):
         cfg = self.rule_config
-        drops = self._samples(window.frames, "depth_raw_frac")
+        drops = self._samples(window.frames, "depth_raw_frac") if window.top_seen else None
         if drops is not None:
             drop, t_s = percentile_with_time(drops, cfg.drop_percentile)
             return drop, cfg.min_shoulder_drop_frac, t_s, drop < cfg.min_shoulder_drop_frac
@@ -369,9 +370,11 @@ def descent_seconds(window: RepWindow, start_frac: float, end_frac: float) -> Op
     last frame at most ``start_frac`` of the rep's own depth (a clear top) to the first frame at
     ``end_frac`` of it -- the 10-90 % time of the movement, so neither a slow first centimetre
     nor a pause at the bottom counts; a running median of three frames keeps one jittery
-    frame from deciding either end. ``None`` when the rep did not start from a clear top (e.g.
-    right after a rep without lockout) or too few frames were measured.
+    frame from deciding either end. ``None`` when the rep did not start from a clear top (right
+    after a rep without lockout; ``window.top_seen`` False) or too few frames were measured.
     """
+    if not window.top_seen:
+        return None
     frames = [f for f in tuple(window.top_frames) + tuple(window.frames) if f.t_s <= window.t_bottom_s + 1e-9]
     raw = [f for f in frames if math.isfinite(f.depth_raw_frac)]
     attr, frames = ("depth_raw_frac", raw) if len(raw) >= 3 else \

@@ -146,6 +146,7 @@ class RepCounter:
         self._min_elbow = NAN
         self._cycle_top_frames: Tuple[Features, ...] = ()
         self._reached_bottom = False
+        self._top_unseen = False  # armed mid-descent: the shoulder drop is not judged until a cycle ends
 
     def interrupt(self) -> None:
         """The body jumped (a cut in the video, a lost and re-found track): end the current cycle
@@ -335,6 +336,10 @@ class RepCounter:
             replay.append((t_s, d, f, supported))
             first_t, first_d, first_f, _ = replay[0]
             self._armed = first_d <= c.top_max_frac
+            # The first frame reads as the top because it is the highest seen yet; with its elbows
+            # bent, the person came into view on the way down and their top is unknown (a clip
+            # that opens mid-rep): the first cycle's shoulder drop toward the hands is not judged.
+            self._top_unseen = self._armed and self._arms_bent(first_f)
             self.phase = Phase.TOP if self._armed else Phase.BOTTOM
             if self._armed:
                 self._top_frames.clear()
@@ -348,6 +353,8 @@ class RepCounter:
             self.phase = Phase.BOTTOM
             return None
         if self.phase == Phase.TOP:
+            if self._top_unseen and self._arms_straight(f):
+                self._top_unseen = False  # pushed up to straight arms before the first descent: a top seen
             if d > c.descent_min_frac:
                 top_t = self._top_frames[-1].t_s if self._top_frames else t_s
                 self.phase = Phase.DESCENT
@@ -405,6 +412,22 @@ class RepCounter:
             and self._peak - self._trough >= self.config.lockout_min_rise_frac \
             and f.view in (View.SIDE_LEFT, View.SIDE_RIGHT) and f.elbow_angle_deg >= self.straight_elbow_deg
 
+    def _elbows_read(self, f: Features) -> bool:
+        """Whether ``f``'s elbow angle can tell straight arms from bent ones: measured, seen from
+        the side or at an angle, for an exercise whose reps bend the arms. Not from the front: an
+        arm pointing at the camera puts its three landmarks nearly on one spot, and any angle can
+        read (straight arms at the top read 62 deg head-on on tayyab's clip)."""
+        return self.straight_elbow_deg is not None and f.view in (View.SIDE_LEFT, View.SIDE_RIGHT, View.ANGLED) \
+            and math.isfinite(f.elbow_angle_deg)
+
+    def _arms_bent(self, f: Features) -> bool:
+        """Whether ``f``'s elbows read bent under ``straight_elbow_deg``: not a top."""
+        return self._elbows_read(f) and f.elbow_angle_deg < self.straight_elbow_deg  # type: ignore[operator]
+
+    def _arms_straight(self, f: Features) -> bool:
+        """Whether ``f``'s elbows read straight (``straight_elbow_deg`` or more)."""
+        return self._elbows_read(f) and f.elbow_angle_deg >= self.straight_elbow_deg  # type: ignore[operator]
+
     def _too_short(self, cycle_s: float) -> bool:
         """Whether a cycle of ``cycle_s`` is too quick to be a rep: under ``min_rep_s`` (an absolute
         floor, 0 = none) or under ``min_rep_cycle_frac`` of the median of the person's last
@@ -430,15 +453,19 @@ class RepCounter:
         self._top_frames.clear()
         self._remember_top(f)
         raw_ok = not (math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac)
-        if peak >= c.partial_min_frac and raw_ok and not self._too_short(cycle_s):
-            return self._emit(t_s, full=False, reason=NO_REP_NOT_DEEP)
+        out = None
+        # from a top never seen, a dip that missed the bottom cannot be called too shallow
+        if peak >= c.partial_min_frac and raw_ok and not self._top_unseen and not self._too_short(cycle_s):
+            out = self._emit(t_s, full=False, reason=NO_REP_NOT_DEEP)
         self._cycle = []
-        return None
+        self._top_unseen = False
+        return out
 
     def _finish(self, t_s: float, f: Features) -> Optional[FinishedCycle]:
         """The cycle came back to the top at ``f``: judged, and ``f`` starts the next top."""
         self.phase = Phase.TOP
         out = self._judge_full_cycle(t_s)
+        self._top_unseen = False
         self._top_frames.clear()
         self._remember_top(f)
         return out
@@ -451,8 +478,9 @@ class RepCounter:
         # Depth to a support (incline, wall) is the elbows': True, False, or None (not judged).
         support_depth = None if self.elbow_depth is None else \
             self.elbow_depth.reached(self._cycle, _majority_view(tuple(self._cycle)))
-        bent_to_support = support_depth is True and self._peak_raw > 0.0
-        if math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac and not bent_to_support:
+        raw = self._peak_raw
+        bent_to_support = support_depth is True and raw > 0.0
+        if math.isfinite(raw) and raw < c.partial_min_drop_frac and not bent_to_support:
             # The shoulders hardly moved: another signal's noise, not a dip. Unless they did come
             # closer to the hands and the elbows bent to a support's depth: with the hands raised
             # on a rail the shoulders drop little toward them (an incline rep's first cycle, its
@@ -462,7 +490,9 @@ class RepCounter:
         if self._too_short(cycle_s):
             self._cycle = []
             return None
-        deep = not (math.isfinite(self._peak_raw) and self._peak_raw < c.full_depth_min_frac)
+        # From a top never seen the drop is measured from the highest point seen yet, which is no
+        # higher than the top: it can only under-read, so a short one is not judged (counted).
+        deep = self._top_unseen or not (math.isfinite(raw) and raw < c.full_depth_min_frac)
         if self.elbow_depth is not None:  # not judged (None) counts the full cycle
             deep = support_depth is not False
         return self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP)
@@ -488,6 +518,7 @@ class RepCounter:
         elif not self._too_short(t_end - self._t_start):
             self._cycle = cycle
             out = self._emit(t_end, full=False, reason=NO_REP_NO_LOCKOUT)
+        self._top_unseen = False
         self.phase = Phase.BOTTOM
         self._start_cycle(t_end, rest[0] if rest else f, [])
         for x in rest[1:]:
@@ -532,12 +563,13 @@ class RepCounter:
         else:
             self.no_reps += 1
             index = self.no_reps
-        depth = self._peak_raw if math.isfinite(self._peak_raw) else self._peak
+        depth = self._peak_raw if math.isfinite(self._peak_raw) and not self._top_unseen else self._peak
         window = RepWindow(
             t_start_s=self._t_start, t_bottom_s=t_bottom, t_end_s=t_end, frames=frames,
             top_frames=self._cycle_top_frames, view=_majority_view(frames), variant=self.variant,
             depth_frac=float(depth), min_elbow_angle_deg=float(self._min_elbow),
             seconds_down=float(t_bottom - self._t_start), seconds_up=float(t_end - t_bottom),
+            top_seen=not self._top_unseen,
         )
         cycle = FinishedCycle(window=window, full=full, no_rep_reason=reason, index=index,
                               depth_norm=float(self._peak))

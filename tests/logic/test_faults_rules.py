@@ -376,3 +376,19 @@ def test_no_lockout_is_not_judged_from_above():
     assert rule(NoLockoutRule).judge(window(body_upright_in_image=True, **bent_top)) is NOT_JUDGED
     half = [i < 15 for i in range(30)]  # half the rep's frames: not a majority
     assert isinstance(rule(NoLockoutRule).judge(window(body_upright_in_image=half, **bent_top)), Fault)
+
+
+def test_a_rep_whose_top_was_never_seen_is_judged_on_its_elbows_and_not_timed():
+    # The person came into view on the way down: the shoulder drop is measured from the highest
+    # point seen yet, not from their top, so depth falls back on the elbows, and the descent
+    # cannot be timed.
+    limit = CONFIG.faults.shallow.min_shoulder_drop_frac
+    short_drop = [0.6 * limit * (170 - a) / 95 for a in elbow_cycle()]
+    assert isinstance(rule(ShallowRule).judge(window(depth_raw_frac=short_drop)), Fault)
+    unseen = dataclasses.replace(window(depth_raw_frac=short_drop), top_seen=False)
+    assert rule(ShallowRule).judge(unseen) is None  # elbows at 75 deg: deep
+    bent_little = dataclasses.replace(window(depth_raw_frac=short_drop, bottom=CONFIG.faults.shallow.max_bottom_elbow_deg + 20),
+                                      top_seen=False)
+    assert isinstance(rule(ShallowRule).judge(bent_little), Fault)
+    assert isinstance(rule(RushedNegativeRule).judge(tempo_window(0.25)), Fault)
+    assert rule(RushedNegativeRule).judge(dataclasses.replace(tempo_window(0.25), top_seen=False)) is NOT_JUDGED

@@ -358,3 +358,51 @@ def test_a_shallow_cycle_whose_elbows_never_bend_is_no_attempt(top, bottom, view
 def test_straight_arms_throughout_needs_the_elbows_seen_on_most_frames():
     elbows = [170.0] * 10 + [math.nan] * 20
     assert not arms_straight_throughout(window(elbow_angle_deg=elbows), 150.0)
+
+
+def _opening_on_the_way_down(view: View) -> List[Features]:
+    """A set filmed from its first rep's way down (the clip opens with the elbows at 86 deg, the
+    shoulders 60 % of the way down), to the bottom, up to straight arms, then one full rep."""
+    t, d = depth_profile(1.6, 2, lead_s=0.0, tail_s=0.6)
+    start = int(np.argmax(d >= 0.8))  # the first frame: well on the way down
+    return [plank(float(ti - t[start]), float(di), view=view) for ti, di in zip(t[start:], d[start:])]
+
+
+def test_a_first_rep_whose_top_was_never_seen_is_not_judged_on_its_shoulder_drop():
+    # Measured from the first frame, the highest point seen yet, the first bottom drops the
+    # shoulders only 0.38 of their height: it read "not deep enough" (and "go lower") though the
+    # elbows bent to 65 deg. Side-on or at an angle the bent elbows say the top was not seen.
+    for view in (View.SIDE_LEFT, View.ANGLED):
+        counter = RepCounter(CFG)
+        counter.straight_elbow_deg = 150.0
+        cycles = [out.finished for f in _opening_on_the_way_down(view)
+                  if (out := counter.update(f, t_s=f.t_s)).finished is not None]
+        assert [c.full for c in cycles] == [True, True], view
+        assert [c.window.top_seen for c in cycles] == [False, True], view
+        assert cycles[0].no_rep_reason is None and cycles[1].window.depth_frac > CFG.full_depth_min_frac
+
+
+def test_a_first_rep_seen_head_on_keeps_its_shoulder_drop():
+    # From the front an arm pointing at the camera can read any angle (straight arms at the top
+    # read 62 deg head-on on a shared clip): its elbows say nothing about the top.
+    counter = RepCounter(CFG)
+    counter.straight_elbow_deg = 150.0
+    cycles = [out.finished for f in _opening_on_the_way_down(View.FRONT)
+              if (out := counter.update(f, t_s=f.t_s)).finished is not None]
+    assert [c.window.top_seen for c in cycles] == [True, True]
+    assert cycles[0].no_rep_reason == NO_REP_NOT_DEEP and cycles[1].full
+
+
+def test_straightening_the_arms_before_the_first_descent_shows_the_top():
+    # The session opens with the person sinking a little, elbows bent (138 deg): the first frame
+    # is the highest seen yet, not a top. But they push up to straight arms and hold before the
+    # first descent, so that rep's top is seen and its shallow drop is a "not deep enough" no-rep.
+    sink = [plank(i / FPS, 0.3 + 0.05 * i / 12, view=View.SIDE_LEFT) for i in range(13)]
+    up = [plank(0.4 + i / FPS, 0.35 * (1.0 - i / 15), view=View.SIDE_LEFT) for i in range(1, 16)]
+    hold = [plank(0.9 + i / FPS, 0.0, view=View.SIDE_LEFT) for i in range(1, 31)]
+    t, d = depth_profile(1.6, 1, lead_s=0.0, tail_s=0.5, depth=0.4)
+    shallow = [plank(1.9 + float(ti), float(di), view=View.SIDE_LEFT) for ti, di in zip(t[1:], d[1:])]
+    counter = RepCounter(CFG)
+    counter.straight_elbow_deg = 150.0
+    cycles = [out.finished for f in sink + up + hold + shallow if (out := counter.update(f, t_s=f.t_s)).finished is not None]
+    assert [(c.full, c.no_rep_reason, c.window.top_seen) for c in cycles] == [(False, NO_REP_NOT_DEEP, True)]
