@@ -22,7 +22,8 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
    makes a no-rep "no lockout" -- unless the elbows, seen side-on, straightened there to the
    exercise's top (a top calibrated on another posture can read halfway up), which ends the
    cycle as one that reached its top. A full cycle is a rep when the shoulders dropped far enough
-   (``full_depth_min_frac`` of their top height), else a no-rep "not deep enough". A cycle
+   (``full_depth_min_frac`` of their top height), else a no-rep "not deep enough" (not judged,
+   so counted, when the person came into view on the way down: its top was never seen). A cycle
    ends at the top on a frame whose arms still carry the body (the hips may already fold
    there, as a burpee's jump in starts at the lockout).
 
@@ -146,7 +147,7 @@ class RepCounter:
         self._min_elbow = NAN
         self._cycle_top_frames: Tuple[Features, ...] = ()
         self._reached_bottom = False
-        self._top_unseen = False  # armed mid-descent: the shoulder drop is not judged until a cycle ends
+        self._top_unseen = False  # armed mid-descent: drop not judged until straight arms or a cycle's end
 
     def interrupt(self) -> None:
         """The body jumped (a cut in the video, a lost and re-found track): end the current cycle
@@ -478,9 +479,8 @@ class RepCounter:
         # Depth to a support (incline, wall) is the elbows': True, False, or None (not judged).
         support_depth = None if self.elbow_depth is None else \
             self.elbow_depth.reached(self._cycle, _majority_view(tuple(self._cycle)))
-        raw = self._peak_raw
-        bent_to_support = support_depth is True and raw > 0.0
-        if math.isfinite(raw) and raw < c.partial_min_drop_frac and not bent_to_support:
+        bent_to_support = support_depth is True and self._peak_raw > 0.0
+        if math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac and not bent_to_support:
             # The shoulders hardly moved: another signal's noise, not a dip. Unless they did come
             # closer to the hands and the elbows bent to a support's depth: with the hands raised
             # on a rail the shoulders drop little toward them (an incline rep's first cycle, its
@@ -492,7 +492,7 @@ class RepCounter:
             return None
         # From a top never seen the drop is measured from the highest point seen yet, which is no
         # higher than the top: it can only under-read, so a short one is not judged (counted).
-        deep = self._top_unseen or not (math.isfinite(raw) and raw < c.full_depth_min_frac)
+        deep = self._top_unseen or not (math.isfinite(self._peak_raw) and self._peak_raw < c.full_depth_min_frac)
         if self.elbow_depth is not None:  # not judged (None) counts the full cycle
             deep = support_depth is not False
         return self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP)
