@@ -45,6 +45,16 @@ def arms_support(f: Features, config: RepsConfig) -> bool:
     return True
 
 
+def body_flat(f: Features, config: RepsConfig) -> bool:
+    """Whether the body lies flat as in a plank, not folded at the hips (:func:`plank_posture`
+    without its hand checks), seen in a picture whose camera is not above the back."""
+    if camera_above(f, config):
+        return False
+    if not math.isnan(f.hip_angle_deg) and f.hip_angle_deg < config.gate_min_hip_angle_deg:
+        return False
+    return not math.isnan(f.body_angle_deg) and f.body_angle_deg <= config.gate_max_body_angle_deg
+
+
 def camera_above(f: Features, config: RepsConfig) -> bool:
     """Torso up/down the image and not flat in 3-D: a camera looking down on the back (the
     pose model then reads the body as upright) — or someone standing."""

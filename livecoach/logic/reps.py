@@ -43,7 +43,7 @@ import numpy as np
 
 from livecoach.config.schema import RepsConfig
 from livecoach.logic.depth import ChannelSpec, DepthChannel, ElbowDepth, channel_values
-from livecoach.logic.plank_gate import PlankGate, arms_support, camera_above, plank_posture
+from livecoach.logic.plank_gate import PlankGate, arms_support, body_flat, camera_above, plank_posture
 from livecoach.types import Features, Phase, RepJudgement, RepRecord, RepWindow, View
 
 NAN = math.nan
@@ -218,7 +218,7 @@ class RepCounter:
             return self._no_pose(t_s)
         posture = plank_posture(features, c)
         self._upright_votes.append(camera_above(features, c))
-        gate_on = self.gate.update(t_s, posture)
+        gate_on = self.gate.update(t_s, posture or (self._in_bottom() and body_flat(features, c)))
         upright = self._upright()
         values = channel_values(features)
         if gate_on or posture:
@@ -263,6 +263,14 @@ class RepCounter:
                                 depth_raw_frac=raw)
         finished = self._step(t_s, d, f, posture or arms_support(features, c))
         return self._out(t_s, d, f, True, finished)
+
+    def _in_bottom(self) -> bool:
+        """Whether a cycle is at or rising from its bottom. There the plank needs only a flat body:
+        seen from the head end, the shoulders at the bottom sink level with or past the hands in
+        the picture and the arms foreshorten toward the hips, so the hand checks of
+        :func:`plank_posture` fail; a pause there longer than ``gate_off_after_s`` (a slow rep)
+        ended the set and lost the rep."""
+        return bool(self._cycle) and self.phase in (Phase.BOTTOM, Phase.ASCENT)
 
     def _no_pose(self, t_s: float) -> RepUpdate:
         c = self.config

@@ -50,6 +50,34 @@ def tempo_scaled(frames: Sequence[RecordedFrame], fps: float, factor: float) -> 
         j += 1
 
 
+def slowed_smoothly(frames: Sequence[RecordedFrame], fps: float, factor: float) -> List[RecordedFrame]:
+    """``frames`` played ``factor`` (< 1) times as fast at the same fps, each new frame's landmarks
+    interpolated between the two recorded frames around it (a slow mover, where
+    :func:`tempo_scaled` would repeat frames and stand still between them). Where either
+    neighbour has no pose, the nearer one's is kept (a gap stays a gap)."""
+    if not 0 < factor <= 1 or len(frames) < 2:
+        raise ValueError("factor must be in (0, 1] and the recording hold 2 frames or more")
+    t0 = frames[0].t_s
+    out: List[RecordedFrame] = []
+    j = 0
+    while True:
+        x = j * factor
+        i = int(math.floor(x + 1e-9))
+        if i >= len(frames) - 1:
+            return out
+        a, b, w = frames[i].pose, frames[i + 1].pose, x - i
+        t = t0 + j / fps
+        if a is None or b is None:
+            near = a if w < 0.5 else b
+            pose = None if near is None else dataclasses.replace(near, t_s=t, frame_index=j)
+        else:
+            pose = dataclasses.replace(a, t_s=t, frame_index=j, image_xyz=(1 - w) * a.image_xyz + w * b.image_xyz,
+                                       visibility=(1 - w) * a.visibility + w * b.visibility,
+                                       world_xyz=(1 - w) * a.world_xyz + w * b.world_xyz)
+        out.append(RecordedFrame(frame_index=j, t_s=t, pose=pose))
+        j += 1
+
+
 def rep_depths(rep_s: float, fps: float, reps: int, hold_top_s: float = 1.0, bottom_pause_s: float = 0.0) -> List[float]:
     """Depth (0 top .. 1 bottom) per frame: a top hold, then ``reps`` cosine reps of ``rep_s``
     seconds (plus a pause at the bottom), then a top hold."""

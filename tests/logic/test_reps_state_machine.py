@@ -1,6 +1,7 @@
 """The rep state machine fed synthetic feature sequences, asserting the event per frame."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import List, Optional, Sequence, Tuple
 
@@ -270,6 +271,49 @@ def test_a_garbled_pose_at_the_bottom_is_no_return_to_the_top():
     assert not any(arms_support(frames[i], CFG) for i in range(bottom - 1, bottom + 2))
     counter, events, _ = run(frames)
     assert [(c.full, c.no_rep_reason) for _, c in events] == [(True, None)] * 4
+
+
+def head_end(t: float, depth: float) -> Features:
+    """A plank at ``depth`` as a camera at the head end sees it: from 0.85 down, the shoulders
+    sink past the hands in the picture and the arms foreshorten toward the hips (pushfit wrong113
+    at its bottoms: shoulders 170-210 px below the hands, wrists at 0.77-0.81 of the torso)."""
+    if depth < 0.85:
+        return plank(t, depth)
+    return plank(t, depth, shoulder_above_wrist_px=-190.0, wrist_along_torso_frac=0.8)
+
+
+@pytest.mark.parametrize("period_s", [1.0, 4.0, 6.0])
+def test_a_slow_bottom_seen_from_the_head_end_keeps_the_rep(period_s):
+    """A slow rep stays at the bottom longer than ``gate_off_after_s``; seen from the head end,
+    the hand checks of the plank posture fail there. Mid-rep a flat body is still in position,
+    so every rep counts at every pace."""
+    t, d = depth_profile(period_s, 3)
+    frames = [head_end(tt, dd) for tt, dd in zip(t, d)]
+    bottom = [f for f in frames if f.shoulder_above_wrist_px < 0]
+    assert bottom and not any(plank_posture(f, CFG) or arms_support(f, CFG) for f in bottom)
+    if period_s > 1.0:  # the bottom outlasts the gate's off-delay
+        assert max(f.t_s for f in bottom if f.t_s < 1.0 + period_s) \
+            - min(f.t_s for f in bottom) > CFG.gate_off_after_s
+    counter, events, _ = run(frames)
+    assert (counter.reps, counter.no_reps) == (3, 0)
+    # the same frames before any descent (lying flat from the start) are no plank: nothing counts
+    counter, events, phases = run([head_end(tt, 0.9) for tt in t])
+    assert (counter.reps, counter.no_reps, set(phases)) == (0, 0, {Phase.NOT_IN_POSITION})
+
+
+def test_lying_down_from_the_bottom_and_standing_up_counts_nothing():
+    """The flat body holds the plank mid-rep only: lying down at the bottom of a rep, arms by
+    the sides, then standing up ends the cycle uncounted (no frame of it carries the body)."""
+    t, d = depth_profile(2.0, 1, tail_s=0.0)
+    half = t <= 1.0 + 1.0  # down to the bottom
+    frames = [plank(tt, dd) for tt, dd in zip(t[half], d[half])]
+    t_end = float(t[half][-1])
+    frames += [plank(t_end + k / FPS, 1.0, shoulder_above_wrist_px=-190.0, wrist_along_torso_frac=1.0,
+                     elbow_angle_deg=175.0) for k in range(1, int(3 * FPS))]
+    frames += [standing(t_end + 3.0 + k / FPS) for k in range(int(2 * FPS))]
+    counter, events, phases = run(frames)
+    assert (counter.reps, counter.no_reps, events) == (0, 0, [])
+    assert phases[-1] == Phase.NOT_IN_POSITION
 
 
 def test_holds_count_nothing():

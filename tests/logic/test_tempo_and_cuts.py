@@ -7,6 +7,8 @@
   no rule of the counter assumes a pace (issue 9).
 * The rule that made it assume one is pinned: the minimum cycle is a share of the person's own
   cycles, not 0.2 s.
+* Every fixture slowed smoothly (landmarks interpolated) to up to 5x slower, within the longest
+  cycle the counter takes, counts the same: a slow bottom seen from the head end keeps its rep.
 * Hand-built reps from 0.4 s to 6 s per rep, at 15-60 fps, all count.
 * A jump of the body that no person can make (a cut, a re-found track) ends the cycle
   uncounted (issue 12 row 5): hand-built, and a fixture spliced to a clip of it kneeling up.
@@ -25,7 +27,7 @@ from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from conftest import FIXTURES
 from helpers import side_pushup_pose
-from tempo import FASTEST_PLAUSIBLE_REP_S, TEMPOS, count_cycles, rep_depths, tempo_scaled
+from tempo import FASTEST_PLAUSIBLE_REP_S, TEMPOS, count_cycles, rep_depths, slowed_smoothly, tempo_scaled
 
 CFG = load_config()
 LANDMARKS = FIXTURES / "landmarks"
@@ -84,6 +86,41 @@ def test_fixture_counts_as_filmed_at_half_and_double_speed(clip):
     scaled = {t: count_cycles(tempo_scaled(frames, header.fps, t), CFG) for t in SAME_AS_FILMED}
     assert all(abs(n - filmed) <= hi - lo and lo <= n <= hi for n in scaled.values()), \
         f"{clip}: {filmed} as filmed, {scaled} at {SAME_AS_FILMED}x"
+
+
+#: Fixtures slowed to a crawl, each new frame's landmarks interpolated (a slow mover, not a frame
+#: held still): wrong113 (4 fast knee push-ups filmed from the head end, 1.1 s a rep) slowed to
+#: 2.2-5.4 s a rep sits at each bottom longer than the plank gate's off-delay, where its shoulders
+#: sink past its hands in the picture. Only paces within the counter's longest cycle
+#: ([reps] max_cycle_s, 12 s: longer is a rest at the bottom) are asked for.
+SLOW_LABELS = dict(LABELS, **{"pushfit__wrong113.mp4": (4, 4, 1.08)})
+SLOW_CASES = [(clip, factor) for clip in sorted(SLOW_LABELS) for factor in (0.5, 0.33, 0.2)
+              if SLOW_LABELS[clip][2] / factor <= CFG.reps.max_cycle_s]
+
+
+def test_the_slow_cases_reach_beyond_six_seconds_a_rep():
+    assert len(SLOW_CASES) == 8 * 3 - 3
+    assert max(SLOW_LABELS[c][2] / f for c, f in SLOW_CASES) > 6.0
+
+
+def test_slowing_smoothly_interpolates_between_recorded_frames():
+    header, frames = read_recording(LANDMARKS / "vraj__pushups.mp4.jsonl.gz")
+    slow = slowed_smoothly(frames, header.fps, 0.25)
+    assert len(slow) == 4 * (len(frames) - 1)
+    assert slow[41].t_s == pytest.approx(frames[0].t_s + 41 / header.fps)
+    a, b = frames[10].pose.image_xyz, frames[11].pose.image_xyz
+    assert np.allclose(slow[41].pose.image_xyz, 0.75 * a + 0.25 * b, atol=1e-4)
+    assert slow[41].pose.frame_index == 41
+
+
+@pytest.mark.parametrize("clip,factor", SLOW_CASES)
+def test_fixture_slowed_to_several_seconds_a_rep_counts_the_same(clip, factor):
+    """Counting holds from the filmed pace down to 5x slower (wrong113: 5.4 s a rep; tayyab at
+    0.33x: 9.4 s), within the counter's longest cycle ([reps] max_cycle_s)."""
+    lo, hi, _ = SLOW_LABELS[clip]
+    header, frames = read_recording(LANDMARKS / f"{clip}.jsonl.gz")
+    cycles = count_cycles(slowed_smoothly(frames, header.fps, factor), CFG)
+    assert lo <= cycles <= hi, f"{clip} at {factor}x (smoothly): {cycles} cycles, labelled {lo}-{hi}"
 
 
 def _with_reps(**changes):
