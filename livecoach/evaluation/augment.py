@@ -9,6 +9,9 @@ answers on the transformed clip as on the original:
   counts and fault labels stay; every labelled time (active span, rep bottoms) is divided by
   ``F``. Tempo transforms work on the cached landmark stream: the pose model is not re-run
   (it would see the same images), so they cost a replay only.
+* **frame-rate** ``fps15``: the clip as a 15 fps camera films it: the frames nearest each
+  1/15 s kept with their own times (a clip filmed at 15 fps or less is unchanged). Nothing
+  labelled changes. Like ``tempo`` it works on the cached landmark stream.
 * **tempo-model** ``tempo<F>x-model``: the same resampling done to the *video's frames*
   before the pose model, which then runs on them. Slower, but closer to a fast mover in
   front of a camera: the model's tracker sees the larger motion between frames, which a
@@ -34,11 +37,15 @@ from livecoach.formats.recording import RecordedFrame
 
 __all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MODEL_KINDS", "parse_augmentations",
            "tempo_source_indices", "tempo_copies",
-           "tempo_frames", "transform_clip", "swap_left_right"]
+           "tempo_frames", "frame_rate_frames", "replay_fps", "transform_clip", "swap_left_right",
+           "FRAME_RATE", "LANDMARK_KINDS"]
 
 TEMPO = "tempo"
 TEMPO_MODEL = "tempo-model"
+FRAME_RATE = "frame-rate"
 IMAGE = "image"
+#: Kinds that resample the cached landmark stream (the pose model is not re-run).
+LANDMARK_KINDS = (TEMPO, FRAME_RATE)
 #: Kinds whose landmarks come from running the pose model on transformed frames.
 MODEL_KINDS = (TEMPO_MODEL, IMAGE)
 
@@ -64,10 +71,13 @@ class Augmentation:
 
 #: Every transform ``--augment`` knows, in report order.
 AUGMENTATIONS: Tuple[Augmentation, ...] = (
+    Augmentation("tempo0.25x", TEMPO, 0.25, description="quarter speed: every frame shown four times"),
     Augmentation("tempo0.5x", TEMPO, 0.5, description="half speed: every frame shown twice"),
     Augmentation("tempo1.5x", TEMPO, 1.5, description="1.5x speed: 2 of every 3 frames kept, same fps"),
     Augmentation("tempo2x", TEMPO, 2.0, description="2x speed: every 2nd frame kept, same fps"),
     Augmentation("tempo2.5x", TEMPO, 2.5, description="2.5x speed: 2 of every 5 frames kept, same fps"),
+    Augmentation("fps15", FRAME_RATE, params=(("fps", 15.0),),
+                 description="a 15 fps camera: the frames nearest each 1/15 s kept, with their times"),
     Augmentation("tempo0.5x-model", TEMPO_MODEL, 0.5, description="half speed, pose model on the repeated frames"),
     Augmentation("tempo1.5x-model", TEMPO_MODEL, 1.5, description="1.5x speed, pose model on the kept frames"),
     Augmentation("tempo2x-model", TEMPO_MODEL, 2.0, description="2x speed, pose model on the kept frames"),
@@ -101,12 +111,12 @@ def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
             continue
         if word == "all":
             picked = list(AUGMENTATIONS)
-        elif word in (TEMPO, TEMPO_MODEL, IMAGE):
+        elif word in (TEMPO, FRAME_RATE, TEMPO_MODEL, IMAGE):
             picked = [a for a in AUGMENTATIONS if a.kind == word]
         elif word in _BY_NAME:
             picked = [_BY_NAME[word]]
         else:
-            known = ", ".join(["all", TEMPO, TEMPO_MODEL, IMAGE] + list(_BY_NAME))
+            known = ", ".join(["all", TEMPO, FRAME_RATE, TEMPO_MODEL, IMAGE] + list(_BY_NAME))
             raise EvalError(f"--augment: unknown transform {word!r} (known: {known})")
         chosen += [a for a in picked if a not in chosen]
     if not chosen:
@@ -157,6 +167,33 @@ def tempo_frames(frames: Sequence[RecordedFrame], speed: float, fps: float) -> L
             pose = dataclasses.replace(pose, t_s=t, frame_index=j)
         out.append(RecordedFrame(frame_index=j, t_s=t, pose=pose))
     return out
+
+
+def frame_rate_frames(frames: Sequence[RecordedFrame], fps: float, target_fps: float) -> List[RecordedFrame]:
+    """The landmark stream of a clip filmed at ``fps`` as a ``target_fps`` camera would give it:
+    for each tick ``n / target_fps``, the last frame at or before it (each kept once, with its own
+    time: the motion between two kept frames is the real one), renumbered. ``fps`` at or under
+    ``target_fps``: every frame."""
+    if not (fps > 0 and target_fps > 0):
+        raise ValueError("frame_rate_frames needs positive frame rates")
+    if fps <= target_fps:
+        picked: Sequence[RecordedFrame] = frames
+    else:
+        sources = sorted({int(math.floor(n * fps / target_fps + 1e-9))
+                          for n in range(int(math.ceil(len(frames) * target_fps / fps)))})
+        picked = [frames[i] for i in sources if i < len(frames)]
+    out: List[RecordedFrame] = []
+    for j, rec in enumerate(picked):
+        pose = None if rec.pose is None else dataclasses.replace(rec.pose, frame_index=j)
+        out.append(RecordedFrame(frame_index=j, t_s=rec.t_s, pose=pose))
+    return out
+
+
+def replay_fps(augmentation: Optional[Augmentation], fps: float) -> float:
+    """The frame rate a clip filmed at ``fps`` is replayed at after ``augmentation``."""
+    if augmentation is not None and augmentation.kind == FRAME_RATE:
+        return min(fps, augmentation.param("fps"))
+    return fps
 
 
 _LEFT_RIGHT = re.compile(r"\b(left|right)\b", flags=re.IGNORECASE)

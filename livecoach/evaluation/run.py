@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config
-from livecoach.evaluation.augment import TEMPO, Augmentation, tempo_frames, transform_clip
+from livecoach.evaluation.augment import (FRAME_RATE, LANDMARK_KINDS, TEMPO, Augmentation, frame_rate_frames,
+                                          replay_fps, tempo_frames, transform_clip)
 from livecoach.evaluation.cache import ensure_landmarks
 from livecoach.evaluation.generalisation import generalisation_summary, robustness_summary
 from livecoach.evaluation.manifest import ClipSpec, EvalError, load_manifest
@@ -29,7 +30,7 @@ Recordings = Dict[str, Tuple[Optional[Path], Optional[str]]]
 
 def _replay_one(clip: ClipSpec, path: Optional[Path], error: Optional[str], config: Config,
                 augmentation: Optional[Augmentation]) -> ClipResult:
-    """``clip`` replayed from its recording (tempo-resampled for a tempo ``augmentation``);
+    """``clip`` replayed from its recording (resampled for a tempo or frame-rate ``augmentation``);
     an unreadable recording or a pipeline bug becomes the result's one-line error."""
     if error or path is None:
         return ClipResult(clip.file, clip.kind, clip.variant, error=error or "no landmarks")
@@ -37,7 +38,9 @@ def _replay_one(clip: ClipSpec, path: Optional[Path], error: Optional[str], conf
         header, frames = read_recording(path)
         if augmentation is not None and augmentation.kind == TEMPO:
             frames = tempo_frames(frames, augmentation.speed, header.fps)
-        return replay_frames(frames, config, clip.variant, header.fps, clip.file, clip.kind)
+        elif augmentation is not None and augmentation.kind == FRAME_RATE:
+            frames = frame_rate_frames(frames, header.fps, augmentation.param("fps"))
+        return replay_frames(frames, config, clip.variant, replay_fps(augmentation, header.fps), clip.file, clip.kind)
     except RecordingError as exc:
         return ClipResult(clip.file, clip.kind, clip.variant, error=str(exc))
     except Exception as exc:  # a pipeline bug on one clip: report it with the others, keep going
@@ -66,7 +69,7 @@ def run_augmentations(clips: Sequence[ClipSpec], recordings: Recordings, config:
     out: Dict[str, Any] = {}
     for augmentation in augmentations:
         started = time.monotonic()
-        if augmentation.kind == TEMPO:
+        if augmentation.kind in LANDMARK_KINDS:
             source = recordings
         else:
             source = ensure_landmarks(clips, config, cache, jobs=jobs, log=log, augmentation=augmentation)

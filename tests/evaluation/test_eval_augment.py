@@ -2,6 +2,7 @@
 stream, the labels' times and sides, the image transforms' pixels (cv2, no pose model)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -10,9 +11,9 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import (AUGMENTATIONS, IMAGE, TEMPO, TEMPO_MODEL, parse_augmentations,
-                                          swap_left_right, tempo_copies, tempo_frames, tempo_source_indices,
-                                          transform_clip)
+from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_RATE, IMAGE, TEMPO, TEMPO_MODEL, frame_rate_frames,
+                                          parse_augmentations, replay_fps, swap_left_right, tempo_copies,
+                                          tempo_frames, tempo_source_indices, transform_clip)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
 from livecoach.formats.recording import read_recording
 from livecoach.evaluation.image_transforms import apply_image_transform, dim, mirror, rotate, zoom_in, zoom_out
@@ -75,6 +76,30 @@ def test_tempo_frames_restamp_index_and_time_at_the_same_fps():
     assert tempo_frames([], 2.0, FPS) == []
 
 
+@pytest.mark.parametrize("fps, sources", [(30.0, [0, 2, 4, 6, 8]), (25.0, [0, 1, 3, 5, 6, 8]),
+                                          (60.0, [0, 4, 8]), (15.0, list(range(10))), (12.0, list(range(10)))])
+def test_a_15_fps_camera_keeps_the_last_frame_at_each_tick_with_its_own_time(fps, sources):
+    frames = stream(10, fps=fps, missing={4})
+    out = frame_rate_frames(frames, fps, 15.0)
+    assert [round(r.t_s * fps) for r in out] == sources  # the source frames, by their own times
+    assert [r.frame_index for r in out] == list(range(len(sources)))
+    for rec, i in zip(out, sources):
+        if i == 4:
+            assert rec.pose is None
+        else:
+            assert rec.pose.frame_index == rec.frame_index and rec.pose.t_s == frames[i].t_s
+            np.testing.assert_array_equal(rec.pose.image_xyz, frames[i].pose.image_xyz)
+    assert replay_fps(BY_NAME["fps15"], fps) == min(fps, 15.0)
+    assert replay_fps(BY_NAME["tempo2x"], fps) == replay_fps(None, fps) == fps
+
+
+def test_the_frame_rate_transform_keeps_every_label():
+    original = clip()
+    changed = transform_clip(original, BY_NAME["fps15"])
+    assert changed.file == "v/a.mp4@fps15"
+    assert dataclasses.replace(changed, file=original.file) == original
+
+
 def test_tempo_frames_start_at_the_first_frames_time():
     frames = [RecordedFrame(i, 5.0 + i / FPS, None) for i in range(6)]
     assert [r.t_s for r in tempo_frames(frames, 2.0, FPS)] == pytest.approx([5.0, 5.0 + 1 / FPS, 5.0 + 2 / FPS])
@@ -115,7 +140,9 @@ def test_swap_left_right_keeps_case_and_whole_words_only():
 
 
 def test_parse_augmentations_groups_names_and_errors():
-    assert [a.name for a in parse_augmentations("tempo")] == ["tempo0.5x", "tempo1.5x", "tempo2x", "tempo2.5x"]
+    assert [a.name for a in parse_augmentations("tempo")] == ["tempo0.25x", "tempo0.5x", "tempo1.5x", "tempo2x",
+                                                              "tempo2.5x"]
+    assert [(a.name, a.kind) for a in parse_augmentations("frame-rate")] == [("fps15", FRAME_RATE)]
     assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 5
     assert [a.speed for a in parse_augmentations("tempo-model")] == [0.5, 1.5, 2.0, 2.5]
     assert all(a.kind == TEMPO_MODEL for a in parse_augmentations("tempo-model"))
@@ -264,9 +291,11 @@ def test_run_eval_with_tempo_augmentation_scores_every_transform(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps({"clips": entries}))
     lines = []
     summary = run_eval(tmp_path / "manifest.json", CONFIG, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
-                       jobs=1, seed_dir=seed, log=lines.append, augment=parse_augmentations("tempo"))
+                       jobs=1, seed_dir=seed, log=lines.append, augment=parse_augmentations("tempo,frame-rate"))
     augment = summary["augment"]
-    assert list(augment) == ["original", "tempo0.5x", "tempo1.5x", "tempo2x", "tempo2.5x"]
+    assert list(augment) == ["original", "tempo0.25x", "tempo0.5x", "tempo1.5x", "tempo2x", "tempo2.5x", "fps15"]
+    assert augment["fps15"]["kind"] == FRAME_RATE and "not re-run" in augment["fps15"]["landmarks"]
+    assert [c["cycles"] for c in augment["fps15"]["clips"]] == [4, 14]  # 30 fps clips at 15: every rep
     assert augment["original"]["counting"]["livecoach"] == summary["counting"]["livecoach"]
     assert augment["original"]["counting"]["baseline"] == summary["counting"]["baseline"]
     for name in ("tempo0.5x", "tempo2x"):
