@@ -25,6 +25,7 @@ from livecoach.history.store import SessionStore
 from livecoach.history.summary import PER_REP_TABLE_MAX
 from livecoach.history.trends import (exercise_trend_lines, fault_counts_by_session, format_history, trend_lines,
                                      weekly_stats)
+from livecoach.wording import counted
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -135,14 +136,14 @@ def cmd_history(args: argparse.Namespace) -> int:
             by_exercise = exercise_weeks(store, chosen)
             db_dir = store.path.parent
         if not chosen:
-            print(f"No sessions in the last {_plural(weeks_back, 'week')} ({len(sessions)} older; try --weeks "
+            print(f"No sessions in the last {counted(weeks_back, 'week')} ({len(sessions)} older; try --weeks "
                   f"{_weeks_to_cover(sessions[0].started_at, now)}).")
             return EXIT_OK
         weeks = weekly_stats(chosen, counts)
         trend = trend_lines(weeks) + exercise_trend_lines(by_exercise)
-        print(f"LiveCoach history · last {_plural(weeks_back, 'week')} · {_plural(len(chosen), 'session')}")
+        print(f"LiveCoach history · last {counted(weeks_back, 'week')} · {counted(len(chosen), 'session')}")
         print(format_history(chosen, weeks, trend, by_exercise))
-        period = f"Last {_plural(weeks_back, 'week')} · since {since.strftime('%d %b %Y')}"
+        period = f"Last {counted(weeks_back, 'week')} · since {since.strftime('%d %b %Y')}"
         out = Path(args.out) if args.out else reports_dir_for(data_dir if data_dir else db_dir) / "history.html"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(render_history_html(chosen, weeks, counts, trend, config, period, by_exercise),
@@ -152,10 +153,6 @@ def cmd_history(args: argparse.Namespace) -> int:
             print("  (no browser could be opened; open the file above yourself)")
         return EXIT_OK
     return _run(args, body)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _weeks_to_cover(first: datetime, now: datetime) -> int:
@@ -172,7 +169,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.out:
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             Path(args.out).write_text(text, encoding="utf-8")
-            print(f"Exported session #{data.info.id} ({len(data.reps)} rep cycles) to {args.out}", file=sys.stderr)
+            print(f"Exported session #{data.info.id} ({counted(len(data.reps), 'rep cycle')}) to {args.out}", file=sys.stderr)
         else:
             sys.stdout.write(text)
             sys.stdout.flush()

@@ -34,6 +34,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from livecoach.config.paths import shipped_config_dir
 from livecoach.config.toml_io import ConfigError, build, deep_merge, read_toml, setting, to_plain
 from livecoach.types import FAULT_NAMES
+from livecoach.wording import counted
 
 __all__ = ["Plan", "PlanBlock", "PlanEntry", "PlanSet", "PlanRules", "ProgressionRules", "PlanTiming",
            "SetupConfig", "PlanLibrary", "load_plans", "default_plans_dir", "ConfigError",
@@ -413,7 +414,7 @@ def _reject_non_finite(data: Any, where: str, source: str) -> None:
 def format_plan_list(library: PlanLibrary) -> List[str]:
     """``livecoach plans``: one line per plan (name, sets, title)."""
     width = max((len(n) for n in library.names()), default=0)
-    return [f"{name:<{width}}  {len(plan.sets()):>2} sets  {plan.title}" for name, plan in library.plans.items()]
+    return [f"{name:<{width}}  {counted(len(plan.sets()), 'set'):>7}  {plan.title}" for name, plan in library.plans.items()]
 
 
 def format_plan(plan: Plan, rules: PlanRules) -> List[str]:

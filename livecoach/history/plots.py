@@ -12,6 +12,7 @@ from livecoach.history.summary import fault_label
 from livecoach.history.svg import (AXIS, GOOD, LINE, LINE2, NOREP_BAND, POOR, REP_BAND, TEXT, Frame, empty_svg,
                                    esc, legend, nice_ticks, polyline_path, reference, score_colour, svg_open,
                                    x_time_axis, y_grid)
+from livecoach.wording import counted
 
 #: Faults marked on the body-line plot; all others go on the elbow-angle plot.
 _BODY_FAULTS = ("hip_sag", "hip_pike", "knees_bent")
@@ -87,11 +88,11 @@ def _set_bands(frame: Frame, reps: Sequence[StoredRep]) -> List[str]:
     for k, members in enumerate(session_sets(reps), start=1):
         x0, x1 = frame.px(members[0].record.t_start_s), frame.px(members[-1].record.t_end_s)
         full = sum(1 for r in members if r.record.full)
-        tip = f"Set {k}: {full} reps, {len(members) - full} no-reps"
+        tip = f"Set {k}: {counted(full, 'rep')}, {counted(len(members) - full, 'no-rep')}"
         out.append(f'<rect class="set-band" x="{x0:.1f}" y="{frame.plot_top}" width="{max(1.0, x1 - x0):.1f}" '
                    f'height="{frame.plot_bottom - frame.plot_top:.1f}" fill="{REP_BAND}"><title>{esc(tip)}</title>'
                    f'</rect>')
-        label = f"set {k} · {full} reps" if x1 - x0 >= 90 else (f"set {k}" if x1 - x0 >= 36 else "")
+        label = f"set {k} · {counted(full, 'rep')}" if x1 - x0 >= 90 else (f"set {k}" if x1 - x0 >= 36 else "")
         if label:
             out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{frame.plot_top - 8}" text-anchor="middle" '
                        f'class="rep-label">{esc(label)}</text>')
@@ -352,13 +353,14 @@ def trend_plot(weeks: Sequence[Any], width: int = 1040, height: int = 280) -> st
     for i, w in enumerate(weeks):
         cx = frame.px(i + 0.5)
         y = frame.py(w.reps)
+        tip = f"{w.label}: {counted(w.reps, 'rep')} in {counted(w.sessions, 'session')}"
         parts.append(f'<rect class="bar" x="{cx - bar / 2:.1f}" y="{y:.1f}" width="{bar:.1f}" '
                      f'height="{frame.plot_bottom - y:.1f}" rx="3" fill="#90b4e0">'
-                     f'<title>{esc(f"{w.label}: {w.reps} reps in {w.sessions} sessions")}</title></rect>')
+                     f'<title>{esc(tip)}</title></rect>')
         if w.no_reps:
             y2 = frame.py(w.reps + w.no_reps)
             parts.append(f'<rect x="{cx - bar / 2:.1f}" y="{y2:.1f}" width="{bar:.1f}" height="{y - y2:.1f}" rx="3" '
-                         f'fill="#cbd5e0"><title>{esc(f"{w.no_reps} no-reps")}</title></rect>')
+                         f'fill="#cbd5e0"><title>{esc(counted(w.no_reps, "no-rep"))}</title></rect>')
         parts.append(f'<text x="{cx:.1f}" y="{frame.plot_bottom + 16}" text-anchor="middle" class="tick">'
                      f'{esc(w.label)}</text>')
         if w.mean_score is not None:
@@ -413,8 +415,9 @@ def best_set_plot(exercise_weeks: Sequence[Any], width: int = 1040, height: int 
         parts.append(f'<path class="series" d="{d}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
         for x, y in points:
             cx, cy = frame.px(x + 0.5), frame.py(y)
+            tip = f"{fault_label(exercise)}: best set {counted(y, 'rep')}"
             parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="{colour}" stroke="#fff" '
-                         f'stroke-width="1.5"><title>{esc(f"{fault_label(exercise)}: best set {y} reps")}</title>'
+                         f'stroke-width="1.5"><title>{esc(tip)}</title>'
                          f'</circle><text x="{cx:.1f}" y="{cy - 9:.1f}" text-anchor="middle" class="bar-value">'
                          f'{y}</text>')
         items.append((colour, fault_label(exercise)))

@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from livecoach.history.data import SessionInfo
 from livecoach.history.store import SessionStore
 from livecoach.logic.plan_events import SetResult, clean_session_streaks
+from livecoach.wording import counted
 
 log = logging.getLogger("livecoach.history")
 
@@ -136,5 +137,5 @@ def best_set_text(week: ExerciseWeek) -> Optional[str]:
     if week.best_hold_s > 0:
         return f"{week.best_hold_s:.0f} s"
     if week.best_reps > 0:
-        return f"{week.best_reps} rep{'' if week.best_reps == 1 else 's'}"
+        return counted(week.best_reps, "rep")
     return None

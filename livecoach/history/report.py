@@ -20,6 +20,7 @@ from livecoach.history.progress import ExerciseWeek, best_set_text
 from livecoach.history.summary import (PER_REP_TABLE_MAX, exercise_title, exercise_titles, exercises_done,
                                       fault_label, fmt_clock, fmt_num, hold_rows, set_rows)
 from livecoach.history.svg import esc, score_colour
+from livecoach.wording import counted
 
 
 # --------------------------------------------------------------------------- page pieces
@@ -235,7 +236,7 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
 
     table = _rep_table(data.reps, sess.good_score, sess.fair_score)
     if len(data.reps) > PER_REP_TABLE_MAX:  # a long session: the table on request, the page stays short
-        table = f'<details><summary>Show all {len(data.reps)} rep cycles</summary>{table}</details>'
+        table = f'<details><summary>Show all {counted(len(data.reps), "rep cycle")}</summary>{table}</details>'
     body.append(f'<section class="card"><h2>Every rep</h2>{table}</section>')
     body += _cues_and_footer(data)
     return _page(title, "".join(body))
@@ -314,7 +315,7 @@ def _exercise_card(exercise_weeks: Sequence[ExerciseWeek]) -> str:
             if w is None:
                 tds.append('<td class="num">—</td>')
                 continue
-            volume = f"{w.hold_s:.0f} s" if w.hold_s > 0 and w.reps == 0 else f"{w.reps} reps"
+            volume = f"{w.hold_s:.0f} s" if w.hold_s > 0 and w.reps == 0 else counted(w.reps, "rep")
             best = best_set_text(w)
             tds.append(f'<td class="num">{esc(volume)}' + (f'<br><span class="best">best {esc(best)}</span>'
                                                              if best else "") + '</td>')

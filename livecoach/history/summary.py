@@ -13,6 +13,7 @@ from livecoach.config.exercises import load_exercises
 from livecoach.config.schema import ConfigError
 from livecoach.history.data import SessionData, StoredSet
 from livecoach.logic.holds import HoldRecord
+from livecoach.wording import counted
 
 
 def fault_label(name: str) -> str:
@@ -50,7 +51,7 @@ class AdviceItem:
     @property
     def share_text(self) -> str:
         """``1 of 27 judged cycles`` (``; 3 not judged`` when the view could not judge some)."""
-        text = f"{self.count} of {self.judged} judged cycle{'' if self.judged == 1 else 's'}"
+        text = f"{self.count} of {counted(self.judged, 'judged cycle')}"
         unjudged = self.cycles - self.judged
         return text + (f"; {unjudged} not judged" if unjudged > 0 else "")
 
@@ -137,9 +138,9 @@ def set_rows(sets: Sequence[StoredSet]) -> List[SetRow]:
             target, done = f"{r.target_min}-{r.target_max} s", f"{r.hold_s:.0f} s"
         else:
             target = f"{r.target_min}-{r.target_max}"
-            done = f"{r.reps} rep{'' if r.reps == 1 else 's'}"
+            done = counted(r.reps, "rep")
             if r.no_reps:
-                done += f", {r.no_reps} no-rep{'' if r.no_reps == 1 else 's'}"
+                done += f", {counted(r.no_reps, 'no-rep')}"
         advice = ""
         if stored.advice == "regress":
             advice = f"easier: {fault_label(stored.advice_to or '')}"
@@ -156,7 +157,7 @@ def format_sets(sets: Sequence[StoredSet]) -> List[str]:
     if not sets:
         return []
     plans = sorted({s.result.plan for s in sets})
-    lines = ["", f"  Plan {', '.join(plans)} · {len(sets)} set{'' if len(sets) == 1 else 's'}",
+    lines = ["", f"  Plan {', '.join(plans)} · {counted(len(sets), 'set')}",
              f"  {'set':<18}{'exercise':<15}{'target':>9}  {'done':<20}{'rest':>6}  {'ended':<16}advice"]
     for row in set_rows(sets):
         lines.append(f"  {row.label:<18}{row.exercise:<15}{row.target:>9}  {row.done:<20}{row.rest:>6}  "
@@ -195,7 +196,7 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
     lines += format_sets(data.sets)
     show_table = per_rep if per_rep is not None else len(data.reps) <= PER_REP_TABLE_MAX
     if data.reps and not show_table:
-        lines.append(f"  {len(data.reps)} rep cycles: every rep is in the report (or ask for the per-rep table: "
+        lines.append(f"  {counted(len(data.reps), 'rep cycle')}: every rep is in the report (or ask for the per-rep table: "
                      f"--reps)")
     if data.reps and show_table:
         lines.append("")

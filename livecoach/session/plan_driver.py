@@ -46,6 +46,7 @@ from livecoach.logic.holds import HoldTimer
 from livecoach.logic.plan_events import PersonState, PlanInput
 from livecoach.logic.setup_check import SetupChecker, SetupEvent
 from livecoach.types import Cue, CueEvent, FrameLight, FramingGuide, LogicStep, Phase, RepEvent
+from livecoach.wording import counted
 
 __all__ = ["PlanDriver", "config_for_plan", "plan_event_dict", "describe_plan_event", "plan_line",
            "recognised_exercise", "SETUP_PRIORITY", "PLAN_EVENT_TYPES"]
@@ -101,7 +102,7 @@ def describe_plan_event(event: Any) -> str:
         target = f"{event.target_min}-{event.target_max} {unit}"
         return f"{t} set {event.set} of {event.of} starts: {event.exercise}, {target}"
     if isinstance(event, SetEnd):
-        done = f"held {event.hold_s:.1f} s" if event.hold_s > 0 else f"{event.reps} reps, {event.no_reps} no-reps"
+        done = f"held {event.hold_s:.1f} s" if event.hold_s > 0 else f"{counted(event.reps, 'rep')}, {counted(event.no_reps, 'no-rep')}"
         return f"{t} set ends ({event.reason}): {event.exercise}, {done}"
     if isinstance(event, Rest):
         return f"{t} rest {event.seconds:g} s, next: {event.next_exercise}"
@@ -112,7 +113,7 @@ def describe_plan_event(event: Any) -> str:
     if isinstance(event, PlanResumed):
         return f"{t} plan resumed"
     if isinstance(event, PlanDone):
-        return f"{t} plan done: {event.sets} sets, {event.reps} reps"
+        return f"{t} plan done: {counted(event.sets, 'set')}, {counted(event.reps, 'rep')}"
     if isinstance(event, SetupEvent):
         return f"{t} set-up: {event.check}: {event.message}"
     return repr(event)
@@ -128,7 +129,7 @@ def plan_line(status: PlanStatus, spoken_name: Any, is_hold: bool = False) -> st
         left = int(round(status.rest_left_s))
         line = f"Rest {left // 60}:{left % 60:02d} \u2014 next: {spoken_name(status.exercise)}"
     else:
-        done = f"{int(status.hold_s)} s" if is_hold else f"{status.reps} reps"
+        done = f"{int(status.hold_s)} s" if is_hold else counted(status.reps, "rep")
         unit = " s" if is_hold else ""
         head = f"Set {status.set} of {status.of}: {status.exercise} {status.target_min}-{status.target_max}{unit}"
         line = f"{head} \u2014 {done}" if status.state == RunnerState.ACTIVE else f"{head} \u2014 get in position"
