@@ -169,7 +169,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.out:
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             Path(args.out).write_text(text, encoding="utf-8")
-            print(f"Exported session #{data.info.id} ({counted(len(data.reps), 'rep cycle')}) to {args.out}", file=sys.stderr)
+            print(f"Exported session #{data.info.id} ({counted(len(data.reps), 'rep cycle')}) to {args.out}",
+                  file=sys.stderr)
         else:
             sys.stdout.write(text)
             sys.stdout.flush()

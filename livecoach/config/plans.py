@@ -414,7 +414,8 @@ def _reject_non_finite(data: Any, where: str, source: str) -> None:
 def format_plan_list(library: PlanLibrary) -> List[str]:
     """``livecoach plans``: one line per plan (name, sets, title)."""
     width = max((len(n) for n in library.names()), default=0)
-    return [f"{name:<{width}}  {counted(len(plan.sets()), 'set'):>7}  {plan.title}" for name, plan in library.plans.items()]
+    return [f"{name:<{width}}  {counted(len(plan.sets()), 'set'):>7}  {plan.title}"
+            for name, plan in library.plans.items()]
 
 
 def format_plan(plan: Plan, rules: PlanRules) -> List[str]:

@@ -196,7 +196,8 @@ def robustness_summary(items: Sequence[Item], config: Config,
     if augmentation is None:
         kind, landmarks = "original", "cached landmarks of the clip"
     elif augmentation.kind in (TEMPO, FRAME_RATE):
-        kind, landmarks = augmentation.kind, "the clip's cached landmark stream resampled (the pose model is not re-run)"
+        kind = augmentation.kind
+        landmarks = "the clip's cached landmark stream resampled (the pose model is not re-run)"
     else:
         kind, landmarks = augmentation.kind, "the pose model on the transformed frames (cached per clip and transform)"
         if augmentation.kind == TEMPO_MODEL:

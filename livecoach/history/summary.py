@@ -196,8 +196,8 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
     lines += format_sets(data.sets)
     show_table = per_rep if per_rep is not None else len(data.reps) <= PER_REP_TABLE_MAX
     if data.reps and not show_table:
-        lines.append(f"  {counted(len(data.reps), 'rep cycle')}: every rep is in the report (or ask for the per-rep table: "
-                     f"--reps)")
+        lines.append(f"  {counted(len(data.reps), 'rep cycle')}: every rep is in the report "
+                     f"(or ask for the per-rep table: --reps)")
     if data.reps and show_table:
         lines.append("")
         lines.append(f"  {'rep':<8}{'bottom':>7}{'depth':>7}{'elbow':>7}{'down':>7}{'up':>6}{'score':>7}  faults")

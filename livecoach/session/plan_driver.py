@@ -102,7 +102,8 @@ def describe_plan_event(event: Any) -> str:
         target = f"{event.target_min}-{event.target_max} {unit}"
         return f"{t} set {event.set} of {event.of} starts: {event.exercise}, {target}"
     if isinstance(event, SetEnd):
-        done = f"held {event.hold_s:.1f} s" if event.hold_s > 0 else f"{counted(event.reps, 'rep')}, {counted(event.no_reps, 'no-rep')}"
+        done = (f"held {event.hold_s:.1f} s" if event.hold_s > 0
+                else f"{counted(event.reps, 'rep')}, {counted(event.no_reps, 'no-rep')}")
         return f"{t} set ends ({event.reason}): {event.exercise}, {done}"
     if isinstance(event, Rest):
         return f"{t} rest {event.seconds:g} s, next: {event.next_exercise}"
