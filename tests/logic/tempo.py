@@ -78,6 +78,21 @@ def slowed_smoothly(frames: Sequence[RecordedFrame], fps: float, factor: float) 
         j += 1
 
 
+def looped(frames: Sequence[RecordedFrame], fps: float, t_from: float, t_to: float, times: int) -> List[RecordedFrame]:
+    """The frames from ``t_from`` to ``t_to`` (top to top of the same reps) played ``times`` times
+    back to back at ``fps``, restamped: a long continuous set from a short clip."""
+    section = [f for f in frames if t_from <= f.t_s < t_to]
+    if not section:
+        raise ValueError("no frame in the section")
+    out: List[RecordedFrame] = []
+    for _ in range(times):
+        for rec in section:
+            j = len(out)
+            pose = None if rec.pose is None else dataclasses.replace(rec.pose, t_s=j / fps, frame_index=j)
+            out.append(RecordedFrame(frame_index=j, t_s=j / fps, pose=pose))
+    return out
+
+
 def rep_depths(rep_s: float, fps: float, reps: int, hold_top_s: float = 1.0, bottom_pause_s: float = 0.0) -> List[float]:
     """Depth (0 top .. 1 bottom) per frame: a top hold, then ``reps`` cosine reps of ``rep_s``
     seconds (plus a pause at the bottom), then a top hold."""
