@@ -218,7 +218,8 @@ class RepCounter:
             return self._no_pose(t_s)
         posture = plank_posture(features, c)
         self._upright_votes.append(camera_above(features, c))
-        gate_on = self.gate.update(t_s, posture or (self._in_bottom() and body_flat(features, c)))
+        held = posture or (self._flat_body_counts() and body_flat(features, c))
+        gate_on = self.gate.update(t_s, held)
         upright = self._upright()
         values = channel_values(features)
         if gate_on or posture:
@@ -230,7 +231,7 @@ class RepCounter:
             left = self._leave_position() if self.phase != Phase.NOT_IN_POSITION else None
             # Plank frames while the gate is still deciding: kept so that a rep that starts
             # during the gate's on-delay is not lost.
-            if posture:
+            if held:
                 self._pending.append(features)
                 while self._pending and t_s - self._pending[0].t_s > c.gate_on_after_s + c.top_window_s:
                     self._pending.popleft()
@@ -264,13 +265,15 @@ class RepCounter:
         finished = self._step(t_s, d, f, posture or arms_support(features, c))
         return self._out(t_s, d, f, True, finished)
 
-    def _in_bottom(self) -> bool:
-        """Whether a cycle is at or rising from its bottom. There the plank needs only a flat body:
-        seen from the head end, the shoulders at the bottom sink level with or past the hands in
-        the picture and the arms foreshorten toward the hips, so the hand checks of
-        :func:`plank_posture` fail; a pause there longer than ``gate_off_after_s`` (a slow rep)
-        ended the set and lost the rep."""
-        return bool(self._cycle) and self.phase in (Phase.BOTTOM, Phase.ASCENT)
+    def _flat_body_counts(self) -> bool:
+        """Whether a flat body (:func:`body_flat`) keeps the plank for the gate now: while a cycle
+        is at or rising from its bottom, or while the gate decides on plank frames just seen.
+        Seen from the head end, at a rep's bottom the shoulders sink level with or past the hands
+        in the picture, the arms foreshorten toward the hips and the hands may leave the picture,
+        so the hand checks of :func:`plank_posture` fail there. A pause at the bottom longer than
+        ``gate_off_after_s`` (a slow rep) ended the set; bottoms that restarted the gate's on-delay
+        kept a fast set (0.55 s a rep, tops shorter than ``gate_on_after_s``) from ever starting."""
+        return bool(self._pending) or (bool(self._cycle) and self.phase in (Phase.BOTTOM, Phase.ASCENT))
 
     def _no_pose(self, t_s: float) -> RepUpdate:
         c = self.config
@@ -338,10 +341,10 @@ class RepCounter:
             for p in pending:
                 pd = ch.normalise(channel_values(p)[self._active]) if ch else NAN
                 if math.isfinite(pd):
-                    # the pending frames all had a plank posture (else they were not kept)
+                    # the pending frames held the plank (its posture, or a flat body just after it)
                     replay.append((p.t_s, pd, dataclasses.replace(
                         p, in_plank=True, depth_frac=float(min(max(pd, 0.0), c.depth_frac_max)),
-                        depth_raw_frac=self._depth_raw(p)), True))
+                        depth_raw_frac=self._depth_raw(p)), plank_posture(p, c) or arms_support(p, c)))
             replay.append((t_s, d, f, supported))
             first_t, first_d, first_f, _ = replay[0]
             self._armed = first_d <= c.top_max_frac

@@ -301,6 +301,32 @@ def test_a_slow_bottom_seen_from_the_head_end_keeps_the_rep(period_s):
     assert (counter.reps, counter.no_reps, set(phases)) == (0, 0, {Phase.NOT_IN_POSITION})
 
 
+@pytest.mark.parametrize("hidden", ["past", "out of the picture"])
+def test_a_fast_set_seen_from_the_head_end_starts_on_its_first_rep(hidden):
+    """0.55 s a rep from the first frame, seen from the head end: from 0.3 of the depth the arms
+    foreshorten toward the hips, and near the bottom the hands read past the shoulders or leave
+    the picture (pushfit wrong113, zoomed in, at 2x). Each top shows a plank posture for 0.2 s,
+    under the gate's 0.25 s on-delay. A flat body right after plank frames keeps the on-delay
+    running: every rep counts, the first included."""
+    t, d = depth_profile(0.55, 10, lead_s=0.0, tail_s=0.5)
+    bottom_wrists = -190.0 if hidden == "past" else math.nan
+
+    def frame(tt: float, dd: float) -> Features:
+        if dd < 0.3:
+            return plank(tt, dd)
+        if dd < 0.85:
+            return plank(tt, dd, wrist_along_torso_frac=0.8)
+        return plank(tt, dd, shoulder_above_wrist_px=bottom_wrists, wrist_along_torso_frac=0.8)
+
+    frames = [frame(tt, dd) for tt, dd in zip(t, d)]
+    # no top of the set alone opens the gate: its plank frames span under the on-delay
+    in_set = [plank_posture(f, CFG) for f in frames if f.t_s < 10 * 0.55]
+    runs = [len(r) for r in "".join("p" if p else " " for p in in_set).split()]
+    assert len(runs) == 11 and max(runs) / FPS < CFG.gate_on_after_s
+    counter, events, _ = run(frames)
+    assert (counter.reps, counter.no_reps) == (10, 0)
+
+
 def test_lying_down_from_the_bottom_and_standing_up_counts_nothing():
     """The flat body holds the plank mid-rep only: lying down at the bottom of a rep, arms by
     the sides, then standing up ends the cycle uncounted (no frame of it carries the body)."""
