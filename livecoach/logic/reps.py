@@ -229,8 +229,8 @@ class RepCounter:
         self._last_pose_t = t_s
         if not gate_on:
             left = self._leave_position() if self.phase != Phase.NOT_IN_POSITION else None
-            # Plank frames while the gate is still deciding: kept so that a rep that starts
-            # during the gate's on-delay is not lost.
+            # Frames that hold the plank while the gate is still deciding: kept so that a rep
+            # that starts during the gate's on-delay is not lost.
             if held:
                 self._pending.append(features)
                 while self._pending and t_s - self._pending[0].t_s > c.gate_on_after_s + c.top_window_s:
