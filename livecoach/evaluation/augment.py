@@ -178,10 +178,8 @@ def frame_rate_frames(frames: Sequence[RecordedFrame], fps: float, target_fps: f
         raise ValueError("frame_rate_frames needs positive frame rates")
     if fps <= target_fps:
         picked: Sequence[RecordedFrame] = frames
-    else:
-        sources = sorted({int(math.floor(n * fps / target_fps + 1e-9))
-                          for n in range(int(math.ceil(len(frames) * target_fps / fps)))})
-        picked = [frames[i] for i in sources if i < len(frames)]
+    else:  # tick n shows frame floor(n * fps / target), as a tempo of fps / target picks them
+        picked = [frames[i] for i in tempo_source_indices(len(frames), fps / target_fps)]
     out: List[RecordedFrame] = []
     for j, rec in enumerate(picked):
         pose = None if rec.pose is None else dataclasses.replace(rec.pose, frame_index=j)

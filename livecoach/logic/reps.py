@@ -341,10 +341,11 @@ class RepCounter:
             for p in pending:
                 pd = ch.normalise(channel_values(p)[self._active]) if ch else NAN
                 if math.isfinite(pd):
-                    # the pending frames held the plank (its posture, or a flat body just after it)
+                    # the pending frames held the plank (its posture, or a flat body just after
+                    # it); as live, a cycle may end only where the arms carry the body
                     replay.append((p.t_s, pd, dataclasses.replace(
                         p, in_plank=True, depth_frac=float(min(max(pd, 0.0), c.depth_frac_max)),
-                        depth_raw_frac=self._depth_raw(p)), plank_posture(p, c) or arms_support(p, c)))
+                        depth_raw_frac=self._depth_raw(p)), arms_support(p, c)))
             replay.append((t_s, d, f, supported))
             first_t, first_d, first_f, _ = replay[0]
             self._armed = first_d <= c.top_max_frac
