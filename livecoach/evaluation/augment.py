@@ -12,6 +12,13 @@ answers on the transformed clip as on the original:
 * **frame-rate** ``fps15``: the clip as a 15 fps camera films it: the frames nearest each
   1/15 s kept with their own times (a clip filmed at 15 fps or less is unchanged). Nothing
   labelled changes. Like ``tempo`` it works on the cached landmark stream.
+* **zoom-drift** ``zoomdrift``: a camera that zooms in and out while the person trains (an
+  auto-framing webcam re-framing, a hand-held phone): every frame's landmarks scaled about the
+  picture's centre by ``1 + amplitude * sin(2 pi t / period_s)`` (``t`` from the first frame).
+  A digital zoom scales the picture's pixel coordinates exactly so; what it leaves out is the
+  pose model's own response to a bigger or smaller body (as ``tempo`` leaves out motion blur).
+  World landmarks (metres) do not change; nothing labelled changes. It works on the cached
+  landmark stream.
 * **tempo-model** ``tempo<F>x-model``: the same resampling done to the *video's frames*
   before the pose model, which then runs on them. Slower, but closer to a fast mover in
   front of a camera: the model's tracker sees the larger motion between frames, which a
@@ -22,7 +29,7 @@ answers on the transformed clip as on the original:
   ``mirror`` swaps left and right in the labels' words (the ``view`` text).
 
 This module is pure (no cv2, no numpy): the specs, the label transforms and the tempo
-resampling of a landmark stream.
+resampling of a landmark stream (the zoom's arithmetic is the pose frames' own arrays).
 """
 from __future__ import annotations
 
@@ -38,14 +45,15 @@ from livecoach.formats.recording import RecordedFrame
 __all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MODEL_KINDS", "parse_augmentations",
            "tempo_source_indices", "tempo_copies",
            "tempo_frames", "frame_rate_frames", "replay_fps", "transform_clip", "swap_left_right",
-           "FRAME_RATE", "LANDMARK_KINDS"]
+           "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "zoom_drift_frames", "landmark_stream"]
 
 TEMPO = "tempo"
 TEMPO_MODEL = "tempo-model"
 FRAME_RATE = "frame-rate"
+ZOOM_DRIFT = "zoom-drift"
 IMAGE = "image"
-#: Kinds that resample the cached landmark stream (the pose model is not re-run).
-LANDMARK_KINDS = (TEMPO, FRAME_RATE)
+#: Kinds that transform the cached landmark stream (the pose model is not re-run).
+LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT)
 #: Kinds whose landmarks come from running the pose model on transformed frames.
 MODEL_KINDS = (TEMPO_MODEL, IMAGE)
 
@@ -78,6 +86,9 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
     Augmentation("tempo2.5x", TEMPO, 2.5, description="2.5x speed: 2 of every 5 frames kept, same fps"),
     Augmentation("fps15", FRAME_RATE, params=(("fps", 15.0),),
                  description="a 15 fps camera: the frames nearest each 1/15 s kept, with their times"),
+    Augmentation("zoomdrift", ZOOM_DRIFT, params=(("amplitude", 0.15), ("period_s", 8.0)),
+                 description="a camera zooming in and out (auto-framing, hand-held): the picture scaled "
+                             "1 + 0.15 sin(2 pi t / 8 s) about its centre"),
     Augmentation("tempo0.5x-model", TEMPO_MODEL, 0.5, description="half speed, pose model on the repeated frames"),
     Augmentation("tempo1.5x-model", TEMPO_MODEL, 1.5, description="1.5x speed, pose model on the kept frames"),
     Augmentation("tempo2x-model", TEMPO_MODEL, 2.0, description="2x speed, pose model on the kept frames"),
@@ -95,11 +106,12 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
 )
 
 _BY_NAME: Dict[str, Augmentation] = {a.name: a for a in AUGMENTATIONS}
+_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, TEMPO_MODEL, IMAGE)
 
 
 def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
-    """The transforms named in ``text``: ``all``, a kind (``tempo``, ``tempo-model``, ``image``) or
-    names, comma-separated.
+    """The transforms named in ``text``: ``all``, a kind (``tempo``, ``frame-rate``, ``zoom-drift``,
+    ``tempo-model``, ``image``) or names, comma-separated.
 
     Raises :class:`EvalError` naming the unknown word and the known ones.
     """
@@ -111,12 +123,12 @@ def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
             continue
         if word == "all":
             picked = list(AUGMENTATIONS)
-        elif word in (TEMPO, FRAME_RATE, TEMPO_MODEL, IMAGE):
+        elif word in _KINDS:
             picked = [a for a in AUGMENTATIONS if a.kind == word]
         elif word in _BY_NAME:
             picked = [_BY_NAME[word]]
         else:
-            known = ", ".join(["all", TEMPO, FRAME_RATE, TEMPO_MODEL, IMAGE] + list(_BY_NAME))
+            known = ", ".join(["all", *_KINDS] + list(_BY_NAME))
             raise EvalError(f"--augment: unknown transform {word!r} (known: {known})")
         chosen += [a for a in picked if a not in chosen]
     if not chosen:
@@ -185,6 +197,43 @@ def frame_rate_frames(frames: Sequence[RecordedFrame], fps: float, target_fps: f
         pose = None if rec.pose is None else dataclasses.replace(rec.pose, frame_index=j)
         out.append(RecordedFrame(frame_index=j, t_s=rec.t_s, pose=pose))
     return out
+
+
+def zoom_drift_frames(frames: Sequence[RecordedFrame], amplitude: float, period_s: float) -> List[RecordedFrame]:
+    """The landmark stream of the clip filmed by a camera that zooms: each pose's image landmarks
+    (x, y and the depth z, which is in x's scale) scaled about the centre of its picture by
+    ``1 + amplitude * sin(2 pi (t - t0) / period_s)``, ``t0`` the first frame's time. Times,
+    visibility and world landmarks are kept; frames without a pose stay so."""
+    if not (0 <= amplitude < 1 and period_s > 0):
+        raise ValueError("zoom_drift_frames needs 0 <= amplitude < 1 and a positive period")
+    if not frames:
+        return []
+    t0 = frames[0].t_s
+    out: List[RecordedFrame] = []
+    for rec in frames:
+        pose = rec.pose
+        if pose is not None:
+            scale = 1.0 + amplitude * math.sin(2.0 * math.pi * (rec.t_s - t0) / period_s)
+            centre = (pose.width / 2.0, pose.height / 2.0, 0.0)
+            pose = dataclasses.replace(pose, image_xyz=(pose.image_xyz - centre) * scale + centre)
+        out.append(RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s, pose=pose))
+    return out
+
+
+def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augmentation],
+                    fps: float) -> List[RecordedFrame]:
+    """A clip's cached landmark stream (filmed at ``fps``) after ``augmentation``: resampled for a
+    tempo or a frame rate, zoomed for a zoom drift; as it is for None or a kind that re-runs the
+    pose model (its landmarks are already of the transformed frames)."""
+    if augmentation is None:
+        return list(frames)
+    if augmentation.kind == TEMPO:
+        return tempo_frames(frames, augmentation.speed, fps)
+    if augmentation.kind == FRAME_RATE:
+        return frame_rate_frames(frames, fps, augmentation.param("fps"))
+    if augmentation.kind == ZOOM_DRIFT:
+        return zoom_drift_frames(frames, augmentation.param("amplitude"), augmentation.param("period_s"))
+    return list(frames)
 
 
 def replay_fps(augmentation: Optional[Augmentation], fps: float) -> float:

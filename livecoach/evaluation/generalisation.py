@@ -16,7 +16,7 @@ import dataclasses
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config
-from livecoach.evaluation.augment import FRAME_RATE, TEMPO, TEMPO_MODEL, Augmentation
+from livecoach.evaluation.augment import LANDMARK_KINDS, TEMPO_MODEL, ZOOM_DRIFT, Augmentation
 from livecoach.evaluation.loso import leave_one_source_out
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.evaluation.metrics import (count_metrics, exercise_recognition, false_counts, fault_metrics,
@@ -195,9 +195,10 @@ def robustness_summary(items: Sequence[Item], config: Config,
     zero = [(c, r) for c, r in detailed if c.count == 0]
     if augmentation is None:
         kind, landmarks = "original", "cached landmarks of the clip"
-    elif augmentation.kind in (TEMPO, FRAME_RATE):
+    elif augmentation.kind in LANDMARK_KINDS:
         kind = augmentation.kind
-        landmarks = "the clip's cached landmark stream resampled (the pose model is not re-run)"
+        done = "scaled" if augmentation.kind == ZOOM_DRIFT else "resampled"
+        landmarks = f"the clip's cached landmark stream {done} (the pose model is not re-run)"
     else:
         kind, landmarks = augmentation.kind, "the pose model on the transformed frames (cached per clip and transform)"
         if augmentation.kind == TEMPO_MODEL:

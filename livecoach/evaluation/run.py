@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config
-from livecoach.evaluation.augment import (FRAME_RATE, LANDMARK_KINDS, TEMPO, Augmentation, frame_rate_frames,
-                                          replay_fps, tempo_frames, transform_clip)
+from livecoach.evaluation.augment import (LANDMARK_KINDS, Augmentation, landmark_stream, replay_fps,
+                                          transform_clip)
 from livecoach.evaluation.cache import ensure_landmarks
 from livecoach.evaluation.generalisation import generalisation_summary, robustness_summary
 from livecoach.evaluation.manifest import ClipSpec, EvalError, load_manifest
@@ -30,16 +30,13 @@ Recordings = Dict[str, Tuple[Optional[Path], Optional[str]]]
 
 def _replay_one(clip: ClipSpec, path: Optional[Path], error: Optional[str], config: Config,
                 augmentation: Optional[Augmentation]) -> ClipResult:
-    """``clip`` replayed from its recording (resampled for a tempo or frame-rate ``augmentation``);
+    """``clip`` replayed from its recording (transformed for a landmark-kind ``augmentation``);
     an unreadable recording or a pipeline bug becomes the result's one-line error."""
     if error or path is None:
         return ClipResult(clip.file, clip.kind, clip.variant, error=error or "no landmarks")
     try:
         header, frames = read_recording(path)
-        if augmentation is not None and augmentation.kind == TEMPO:
-            frames = tempo_frames(frames, augmentation.speed, header.fps)
-        elif augmentation is not None and augmentation.kind == FRAME_RATE:
-            frames = frame_rate_frames(frames, header.fps, augmentation.param("fps"))
+        frames = landmark_stream(frames, augmentation, header.fps)
         return replay_frames(frames, config, clip.variant, replay_fps(augmentation, header.fps), clip.file, clip.kind)
     except RecordingError as exc:
         return ClipResult(clip.file, clip.kind, clip.variant, error=str(exc))

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_RATE, IMAGE, TEMPO, TEMPO_MODEL, frame_rate_frames,
-                                          parse_augmentations, replay_fps, swap_left_right, tempo_copies,
-                                          tempo_frames, tempo_source_indices, transform_clip)
+from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_RATE, IMAGE, TEMPO, TEMPO_MODEL, ZOOM_DRIFT,
+                                          frame_rate_frames, landmark_stream, parse_augmentations, replay_fps,
+                                          swap_left_right, tempo_copies, tempo_frames, tempo_source_indices,
+                                          transform_clip, zoom_drift_frames)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
 from livecoach.formats.recording import read_recording
 from livecoach.evaluation.image_transforms import apply_image_transform, dim, mirror, rotate, zoom_in, zoom_out
@@ -93,6 +94,39 @@ def test_a_15_fps_camera_keeps_the_last_frame_at_each_tick_with_its_own_time(fps
     assert replay_fps(BY_NAME["tempo2x"], fps) == replay_fps(None, fps) == fps
 
 
+@pytest.mark.parametrize("t0", [0.0, 3.0])
+def test_a_zooming_camera_scales_image_landmarks_about_the_centre(t0):
+    frames = [RecordedFrame(i, t0 + i * 0.5, None if i == 3 else plank_pose(t0 + i * 0.5, i, bend=0.3))
+              for i in range(17)]  # 0 .. 8 s: one period
+    out = zoom_drift_frames(frames, 0.15, 8.0)
+    assert [(r.frame_index, r.t_s) for r in out] == [(r.frame_index, r.t_s) for r in frames]
+    assert out[3].pose is None
+    for i, expected in ((0, 1.0), (4, 1.15), (8, 1.0), (12, 0.85), (16, 1.0), (2, 1 + 0.15 * np.sin(np.pi / 4))):
+        before, after = frames[i].pose, out[i].pose
+        centre = np.array([before.width / 2, before.height / 2, 0.0])
+        np.testing.assert_allclose(after.image_xyz, (before.image_xyz - centre) * expected + centre, rtol=1e-5,
+                                   atol=1e-3)
+        np.testing.assert_array_equal(after.world_xyz, before.world_xyz)  # metres: a zoom does not change them
+        np.testing.assert_array_equal(after.visibility, before.visibility)
+    assert zoom_drift_frames([], 0.15, 8.0) == []
+    for amplitude, period in ((1.0, 8.0), (-0.1, 8.0), (0.15, 0.0)):
+        with pytest.raises(ValueError):
+            zoom_drift_frames(frames, amplitude, period)
+
+
+def test_the_landmark_stream_of_each_landmark_kind():
+    frames = stream(30)
+    drift = BY_NAME["zoomdrift"]
+    assert drift.kind == ZOOM_DRIFT
+    zoomed = landmark_stream(frames, drift, FPS)
+    np.testing.assert_array_equal(zoomed[20].pose.image_xyz, zoom_drift_frames(frames, 0.15, 8.0)[20].pose.image_xyz)
+    assert len(landmark_stream(frames, BY_NAME["tempo2x"], FPS)) == 15
+    assert len(landmark_stream(frames, BY_NAME["fps15"], FPS)) == 15
+    for untouched in (None, BY_NAME["dim"], BY_NAME["tempo2x-model"]):
+        assert landmark_stream(frames, untouched, FPS) == frames
+    assert dataclasses.replace(transform_clip(clip(), drift), file=clip().file) == clip()  # every label kept
+
+
 def test_the_frame_rate_transform_keeps_every_label():
     original = clip()
     changed = transform_clip(original, BY_NAME["fps15"])
@@ -143,6 +177,7 @@ def test_parse_augmentations_groups_names_and_errors():
     assert [a.name for a in parse_augmentations("tempo")] == ["tempo0.25x", "tempo0.5x", "tempo1.5x", "tempo2x",
                                                               "tempo2.5x"]
     assert [(a.name, a.kind) for a in parse_augmentations("frame-rate")] == [("fps15", FRAME_RATE)]
+    assert [(a.name, a.kind) for a in parse_augmentations("zoom-drift")] == [("zoomdrift", ZOOM_DRIFT)]
     assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 5
     assert [a.speed for a in parse_augmentations("tempo-model")] == [0.5, 1.5, 2.0, 2.5]
     assert all(a.kind == TEMPO_MODEL for a in parse_augmentations("tempo-model"))
@@ -291,9 +326,13 @@ def test_run_eval_with_tempo_augmentation_scores_every_transform(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps({"clips": entries}))
     lines = []
     summary = run_eval(tmp_path / "manifest.json", CONFIG, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
-                       jobs=1, seed_dir=seed, log=lines.append, augment=parse_augmentations("tempo,frame-rate"))
+                       jobs=1, seed_dir=seed, log=lines.append, augment=parse_augmentations("tempo,frame-rate,zoom-drift"))
     augment = summary["augment"]
-    assert list(augment) == ["original", "tempo0.25x", "tempo0.5x", "tempo1.5x", "tempo2x", "tempo2.5x", "fps15"]
+    assert list(augment) == ["original", "tempo0.25x", "tempo0.5x", "tempo1.5x", "tempo2x", "tempo2.5x", "fps15",
+                             "zoomdrift"]
+    assert augment["zoomdrift"]["kind"] == ZOOM_DRIFT and "scaled" in augment["zoomdrift"]["landmarks"]
+    # within one of the label while the camera zooms (README, "Accuracy": the pixel heights follow the zoom)
+    assert [abs(c["cycles"] - n) <= 1 for c, n in zip(augment["zoomdrift"]["clips"], (4, 14))] == [True, True]
     assert augment["fps15"]["kind"] == FRAME_RATE and "not re-run" in augment["fps15"]["landmarks"]
     assert [c["cycles"] for c in augment["fps15"]["clips"]] == [4, 14]  # 30 fps clips at 15: every rep
     assert augment["original"]["counting"]["livecoach"] == summary["counting"]["livecoach"]
