@@ -12,6 +12,8 @@
 * Every fixture slowed smoothly (landmarks interpolated) to up to 5x slower, within the longest
   cycle the counter takes, counts the same: a slow bottom seen from the head end keeps its rep.
 * Hand-built reps from 0.4 s to 6 s per rep, at 15-60 fps, all count.
+* Every fixture counts the same while the camera zooms in and out (an auto-framing webcam), but
+  two: those are expected to fail until the counter reads heights in the body's own units.
 * A jump of the body that no person can make (a cut, a re-found track) ends the cycle
   uncounted (issue 12 row 5): hand-built, and a fixture spliced to a clip of it kneeling up.
 """
@@ -25,6 +27,7 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
+from livecoach.evaluation.augment import zoom_drift_frames
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from conftest import FIXTURES
@@ -123,6 +126,26 @@ def test_fixture_slowed_to_several_seconds_a_rep_counts_the_same(clip, factor):
     header, frames = read_recording(LANDMARKS / f"{clip}.jsonl.gz")
     cycles = count_cycles(slowed_smoothly(frames, header.fps, factor), CFG)
     assert lo <= cycles <= hi, f"{clip} at {factor}x (smoothly): {cycles} cycles, labelled {lo}-{hi}"
+
+
+#: The fixtures under a camera that zooms in and out (``livecoach eval --augment zoomdrift``: the
+#: picture scaled 1 + 0.15 sin(2 pi t / 8 s) about its centre). Two do not hold yet (README,
+#: "Not yet robust: a camera that zooms"): the counter's shoulder height is in pixels, its top and
+#: bottom percentiles over 30 s mix zooms, and seen from above the body's size in the picture is
+#: the count itself, which a zoom changes exactly as coming nearer does.
+ZOOM_LABELS = dict(SLOW_LABELS, **{"jtnicastro__pushup.mp4": (9, 10, 2.82)})
+ZOOM_NOT_YET = {"tayyab__pushup.mp4": "13 of 14: one rep lost where the zoom moves the top",
+                "jtnicastro__pushup.mp4": "3 of 9: filmed from above, counted by the body's size"}
+
+
+@pytest.mark.parametrize("clip", [
+    pytest.param(c, marks=pytest.mark.xfail(reason=ZOOM_NOT_YET[c], strict=True)) if c in ZOOM_NOT_YET else c
+    for c in sorted(ZOOM_LABELS)])
+def test_fixture_counts_the_same_while_the_camera_zooms(clip):
+    lo, hi, _ = ZOOM_LABELS[clip]
+    _, frames = read_recording(LANDMARKS / f"{clip}.jsonl.gz")
+    cycles = count_cycles(zoom_drift_frames(frames, 0.15, 8.0), CFG)
+    assert lo <= cycles <= hi, f"{clip} zooming: {cycles} cycles, labelled {lo}-{hi}"
 
 
 @pytest.mark.parametrize("tempo", [1.0, 1.5, 2.0])
