@@ -18,9 +18,18 @@ from livecoach.types import Features
 
 def plank_posture(f: Features, config: RepsConfig) -> bool:
     """Whether one frame of features looks like a supported plank (hands or knees)."""
-    if not math.isnan(f.hip_angle_deg) and f.hip_angle_deg < config.gate_min_hip_angle_deg:
-        return False  # folded at the hips: downward dog, sitting, kneeling back
+    if _folded_at_hips(f, config):
+        return False  # downward dog, sitting, kneeling back
     return arms_support(f, config)
+
+
+def _folded_at_hips(f: Features, config: RepsConfig) -> bool:
+    return not math.isnan(f.hip_angle_deg) and f.hip_angle_deg < config.gate_min_hip_angle_deg
+
+
+def _body_line_flat(f: Features, config: RepsConfig) -> bool:
+    """The shoulder-ankle line within ``gate_max_body_angle_deg`` of the floor (in 3-D)."""
+    return not math.isnan(f.body_angle_deg) and f.body_angle_deg <= config.gate_max_body_angle_deg
 
 
 def arms_support(f: Features, config: RepsConfig) -> bool:
@@ -36,7 +45,7 @@ def arms_support(f: Features, config: RepsConfig) -> bool:
         # shoulders, as in a plank seen from above, pass; arms by the sides do not.
         return (not math.isnan(wrist_t)
                 and config.gate_topdown_wrist_min_frac <= wrist_t <= config.gate_topdown_wrist_max_frac)
-    if math.isnan(f.body_angle_deg) or f.body_angle_deg > config.gate_max_body_angle_deg:
+    if not _body_line_flat(f, config):
         return False
     if math.isnan(f.shoulder_above_wrist_px) or f.shoulder_above_wrist_px <= 0:
         return False  # hands must be below the shoulders (supporting the body)
@@ -48,17 +57,13 @@ def arms_support(f: Features, config: RepsConfig) -> bool:
 def body_flat(f: Features, config: RepsConfig) -> bool:
     """Whether the body lies flat as in a plank, not folded at the hips (:func:`plank_posture`
     without its hand checks), seen in a picture whose camera is not above the back."""
-    if camera_above(f, config):
-        return False
-    if not math.isnan(f.hip_angle_deg) and f.hip_angle_deg < config.gate_min_hip_angle_deg:
-        return False
-    return not math.isnan(f.body_angle_deg) and f.body_angle_deg <= config.gate_max_body_angle_deg
+    return not camera_above(f, config) and not _folded_at_hips(f, config) and _body_line_flat(f, config)
 
 
 def camera_above(f: Features, config: RepsConfig) -> bool:
     """Torso up/down the image and not flat in 3-D: a camera looking down on the back (the
     pose model then reads the body as upright) — or someone standing."""
-    return bool(f.body_upright_in_image) and not (f.body_angle_deg <= config.gate_max_body_angle_deg)
+    return bool(f.body_upright_in_image) and not _body_line_flat(f, config)
 
 
 class PlankGate:
