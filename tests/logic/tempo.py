@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config, load_config
+from livecoach.evaluation.augment import tempo_frames
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 
@@ -32,22 +33,11 @@ FASTEST_PLAUSIBLE_REP_S = 0.35
 
 
 def tempo_scaled(frames: Sequence[RecordedFrame], fps: float, factor: float) -> List[RecordedFrame]:
-    """``frames`` (a recording at ``fps``) played ``factor`` times faster at the same fps."""
+    """``frames`` (a recording at ``fps``) played ``factor`` times faster at the same fps: the
+    eval's own tempo transform (:func:`livecoach.evaluation.augment.tempo_frames`)."""
     if factor <= 0 or not frames:
         raise ValueError("factor must be > 0 and the recording not empty")
-    t0 = frames[0].t_s
-    out: List[RecordedFrame] = []
-    j = 0
-    while True:
-        src = int(math.floor(j * factor + 1e-9))
-        if src >= len(frames):
-            return out
-        t = t0 + j / fps
-        pose = frames[src].pose
-        if pose is not None:
-            pose = dataclasses.replace(pose, t_s=t, frame_index=j)
-        out.append(RecordedFrame(frame_index=j, t_s=t, pose=pose))
-        j += 1
+    return tempo_frames(frames, factor, fps)
 
 
 def slowed_smoothly(frames: Sequence[RecordedFrame], fps: float, factor: float) -> List[RecordedFrame]:
