@@ -56,7 +56,9 @@ class PoseConfig:
     low_light_below_luma: float = setting(0.0, 255.0, doc="darker frames (mean luma) are brightened; 0 = never")
     low_light_target_luma: float = setting(1.0, 255.0, doc="the mean luminance a dark frame is brought to")
     low_light_floor_luma: float = setting(0.0, 255.0, doc="darker than this is no picture (end card): left alone")
-    low_light_blur_px: int = setting(1, 15, doc="a dark frame is smoothed (Gaussian, this size; 1 = not) first")
+    low_light_blur_px: int = setting(1, 15, doc="a dark frame is smoothed over this window (px; 1 = not) first")
+    low_light_edge_contrast: float = setting(0.0, 255.0, doc="that smoothing keeps steps of luma above this as "
+                                                               "edges (guided filter); 0 = smooth all (Gaussian)")
     pipeline_switch_interval_s: float = setting(0.0001, 0.05, doc="sys.setswitchinterval while the pose thread runs")
     model_in_own_process: bool = setting(doc="train/analyze: the pose model runs in a process of its own")
     model_frames_in_flight: int = setting(1, 4, doc="own process: frames handed to the model ahead of their poses")

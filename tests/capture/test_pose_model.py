@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Tuple
 
 import numpy as np
 import pytest
@@ -98,13 +99,15 @@ def test_a_dark_frame_is_smoothed_before_it_is_brightened() -> None:
     noisy = np.clip(scene + rng.normal(0, 6, scene.shape), 0, 255).astype(np.uint8)
     pose = dataclasses.replace(load_config().pose, low_light_below_luma=70.0)
 
-    def noise_after(blur_px: int) -> float:
-        prepare = ModelInput(dataclasses.replace(pose, low_light_blur_px=blur_px))
+    def noise_after(blur_px: int, edge_contrast: float) -> float:
+        prepare = ModelInput(dataclasses.replace(pose, low_light_blur_px=blur_px,
+                                                 low_light_edge_contrast=edge_contrast))
         out, clean = prepare(noisy).astype(float), prepare(scene.astype(np.uint8)).astype(float)
         assert prepare.brightened == 2
         return float(np.std(out - clean))
 
-    assert noise_after(5) < 0.5 * noise_after(1)
+    for edge_contrast in (pose.low_light_edge_contrast, 0.0):  # edge-preserving (default), Gaussian
+        assert noise_after(5, edge_contrast) < 0.5 * noise_after(1, edge_contrast)
     lit = np.clip(scene + 100 + rng.normal(0, 6, scene.shape), 0, 255).astype(np.uint8)
     prepare = ModelInput(pose)
     assert (prepare(lit) == lit[:, :, ::-1]).all() and prepare.brightened == 0  # a lit frame: untouched
@@ -112,6 +115,29 @@ def test_a_dark_frame_is_smoothed_before_it_is_brightened() -> None:
     framed[24:72, 32:96] = lit  # the lit frame zoomed out onto black: darker than 70 as a whole
     assert framed.mean() < 70.0
     assert (prepare(framed) == framed[:, :, ::-1]).all() and prepare.brightened == 0
+
+
+def test_the_smoothing_of_a_dark_frame_keeps_the_edges_of_the_body() -> None:
+    """A dark body's outline against a dark floor is a step of a few dozen grey levels; the
+    sensor's noise is a few levels. The default smoothing (``[pose] low_light_edge_contrast``)
+    keeps steps above its contrast and smooths what is below it: at the outline the brightened
+    picture keeps a sharper step than after a Gaussian of the same size, with no more noise."""
+    rng = np.random.default_rng(1)
+    scene = np.full((48, 64, 3), 20.0, np.float32)
+    scene[:, 32:] = 45.0  # the body's outline: a step of 25 levels at column 32
+    noisy = np.clip(scene + rng.normal(0, 6, scene.shape), 0, 255).astype(np.uint8)
+    pose = dataclasses.replace(load_config().pose, low_light_below_luma=70.0)
+    assert pose.low_light_edge_contrast == 10.0 and pose.low_light_blur_px == 5  # config/default.toml says why
+
+    def step_and_noise(edge_contrast: float) -> Tuple[float, float]:
+        out = ModelInput(dataclasses.replace(pose, low_light_edge_contrast=edge_contrast))(noisy).astype(float)
+        return float(out[:, 32].mean() - out[:, 31].mean()), float(out[:, 4:26].std())
+
+    kept_step, kept_noise = step_and_noise(pose.low_light_edge_contrast)
+    gauss_step, gauss_noise = step_and_noise(0.0)
+    raw = ModelInput(dataclasses.replace(pose, low_light_blur_px=1))(noisy).astype(float)
+    assert kept_step > 1.5 * gauss_step
+    assert kept_noise <= gauss_noise < 0.5 * float(raw[:, 4:26].std())
 
 
 def test_mediapipe_is_imported_without_pyplot_which_still_imports_when_used() -> None:

@@ -32,6 +32,16 @@ def test_cache_key_depends_on_video_pose_settings_and_width():
     assert key == cache_key("abc", elsewhere)  # where the model runs: the same poses (a `model` test)
 
 
+def test_the_low_light_smoothing_keys_the_cache_only_where_a_frame_is_smoothed():
+    def key(**pose) -> str:
+        return cache_key("abc", dataclasses.replace(CONFIG, pose=dataclasses.replace(CONFIG.pose, **pose)))
+
+    assert key(low_light_edge_contrast=0.0) != key()  # a Gaussian, not the edge-keeping filter
+    assert key(low_light_blur_px=1, low_light_edge_contrast=0.0) == key(low_light_blur_px=1)  # not smoothed
+    off = dict(low_light_below_luma=0.0)
+    assert key(**off, low_light_blur_px=3, low_light_edge_contrast=0.0) == key(**off)  # not brightened
+
+
 def test_seeded_recording_is_cached_and_reused(tmp_path):
     video = tmp_path / "v" / "clip.mp4"
     video.parent.mkdir()
