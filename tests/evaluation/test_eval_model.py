@@ -81,3 +81,23 @@ def test_a_small_darkened_clip_keeps_its_reps_with_the_edges_kept(shared_videos,
     assert not summary["errors"]
     (dimmed,) = summary["augment"]["dim"]["clips"]
     assert 3 <= dimmed["cycles"] <= 4
+
+
+@pytest.mark.model
+def test_real_clips_played_faster_and_slower_count_the_same_through_the_pose_model(shared_videos, tmp_path):
+    """``--augment tempo-model``: the video's frames resampled to 0.5x, 1.5x, 2x and 2.5x speed at
+    the same frame rate and the pose model run again on them (a fast mover blurs and jumps between
+    frames, which resampled landmarks cannot show). Two fast clips: PushFit wrong58 (320x240, 7
+    shallow reps of ~0.45 s: at 2.5x 0.18 s each) and wrong113 (1080p knee push-ups from the head
+    end, 4 reps of ~1.1 s). Every speed counts within the labelled range."""
+    clips = ["pushfit__wrong58.mp4", "pushfit__wrong113.mp4"]
+    summary = run_eval(shared_videos / "manifest.json", load_config(), cache_dir=tmp_path / "cache", jobs=2,
+                       only=clips, log=lambda msg: None, augment=parse_augmentations("tempo-model"))
+    assert not summary["errors"]
+    labels = {c["file"]: c for c in json.loads((shared_videos / "manifest.json").read_text())["clips"]}
+    counted = {name: {row["file"].split("@")[0]: row["cycles"] for row in result["clips"]}  # "clip@transform"
+               for name, result in summary["augment"].items()}
+    assert sorted(counted) == ["original", "tempo0.5x-model", "tempo1.5x-model", "tempo2.5x-model", "tempo2x-model"]
+    for name, rows in counted.items():
+        for clip in clips:
+            assert labels[clip]["count_min"] <= rows[clip] <= labels[clip]["count_max"], (name, clip, rows[clip])
