@@ -118,6 +118,13 @@ class ModelInput:
         self._blur = config.low_light_blur_px | 1  # an odd kernel size
         # The guided filter's eps is a variance: steps of luminance above the contrast are kept.
         self._edge_eps = config.low_light_edge_contrast ** 2
+        # The guided filter is one of OpenCV's contrib modules (opencv-contrib-python, which
+        # mediapipe pulls in); a cv2 without them (opencv-python installed over it) smooths with
+        # the Gaussian rather than failing: `livecoach doctor` says so.
+        guided = getattr(getattr(cv2, "ximgproc", None), "guidedFilter", None)
+        self._guided = guided if self._edge_eps > 0 else None
+        #: Whether dark frames are smoothed keeping their edges (False: by a Gaussian, or not at all).
+        self.keeps_edges = self._guided is not None and self._blur > 1
         self.brightened = 0
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
@@ -143,10 +150,9 @@ class ModelInput:
         floor is a step of a few dozen grey levels, which a Gaussian blurs as much as the noise;
         the guided filter keeps steps above the contrast and smooths the noise below it, at
         about 3 ms for a 640x360 frame (a luminance guide: a colour guide cost 17 ms)."""
-        cv2 = self._cv2
-        if self._edge_eps > 0:
-            return cv2.ximgproc.guidedFilter(gray, image, self._blur // 2, self._edge_eps)
-        return cv2.GaussianBlur(image, (self._blur, self._blur), 0)
+        if self._guided is not None:
+            return self._guided(gray, image, self._blur // 2, self._edge_eps)
+        return self._cv2.GaussianBlur(image, (self._blur, self._blur), 0)
 
 
 class MediaPipePoseEstimator:
@@ -183,6 +189,11 @@ class MediaPipePoseEstimator:
     def brightened(self) -> int:
         """Frames brightened for the model so far (``[pose] low_light_below_luma``)."""
         return self._input.brightened
+
+    @property
+    def keeps_edges(self) -> bool:
+        """Whether dark frames are smoothed keeping their edges (:class:`ModelInput`)."""
+        return self._input.keeps_edges
 
     def estimate(self, frame: Frame) -> Optional[PoseFrame]:
         height, width = frame.image.shape[:2]

@@ -140,6 +140,23 @@ def test_the_smoothing_of_a_dark_frame_keeps_the_edges_of_the_body() -> None:
     assert kept_noise <= gauss_noise < 0.5 * float(raw[:, 4:26].std())
 
 
+def test_without_opencvs_contrib_modules_a_dark_frame_is_smoothed_by_the_gaussian(monkeypatch) -> None:
+    """The guided filter is in OpenCV's contrib modules; a cv2 without them (opencv-python
+    installed over opencv-contrib-python) smooths as ``low_light_edge_contrast = 0`` does."""
+    import cv2
+
+    rng = np.random.default_rng(2)
+    dark = np.clip(20 + rng.normal(0, 6, (48, 64, 3)), 0, 255).astype(np.uint8)
+    pose = dataclasses.replace(load_config().pose, low_light_below_luma=70.0)
+    gaussian = ModelInput(dataclasses.replace(pose, low_light_edge_contrast=0.0))
+    assert ModelInput(pose).keeps_edges and not gaussian.keeps_edges
+    assert not (ModelInput(pose)(dark) == gaussian(dark)).all()
+    monkeypatch.delattr(cv2, "ximgproc")
+    without = ModelInput(pose)
+    assert not without.keeps_edges
+    assert (without(dark) == gaussian(dark)).all() and without.brightened == 1
+
+
 def test_mediapipe_is_imported_without_pyplot_which_still_imports_when_used() -> None:
     """``import_mediapipe`` skips the half-second ``matplotlib.pyplot`` import mediapipe's drawing
     helpers do, without breaking them or a later real import (a fresh interpreter)."""
