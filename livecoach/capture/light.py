@@ -25,8 +25,8 @@ every count is the same (README, "Accuracy"). ``livecoach eval --augment dim --c
 another setting.
 
 The smoothing was a Gaussian, which blurs a dark body's outline as much as the noise; on a
-small, dark picture (PushFit correct60, 320x240, darkened) the model then found the person on a
-fifth of the frames and counted 0 of 3–4. It is now a guided filter steered by the luminance
+small, dark picture (PushFit correct60, 320x240, darkened) the model then found the person on
+15–30 % of the frames and counted 0 of 3–4. It is now a guided filter steered by the luminance
 (``[pose] low_light_edge_contrast``: steps above it are kept as edges): count MAE on the
 darkened clips 0.048 → 0.016 (as filmed 0.014), correct60 3 of 3–4 (README, "Accuracy").
 
