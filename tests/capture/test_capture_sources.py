@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
-from livecoach.capture.base import CameraLost, CaptureError
+from livecoach.capture.base import CameraLost, CaptureError, EndReason
 from livecoach.capture.camera import CameraSource, camera_backend_for, probe_camera
 from livecoach.capture.paced_video import PacedVideoSource
 from livecoach.capture.thread import CaptureThread
@@ -147,6 +147,46 @@ def test_paced_synthetic_clip_keeps_times_and_loses_frames_to_a_slow_consumer(tm
     assert stats.frames_delivered == len(delivered) < 40
     # t_s stays the video position, whatever was dropped.
     assert all(f.t_s == pytest.approx(f.index / 50.0) for f in delivered)
+
+
+def test_a_clip_that_decodes_slower_than_it_plays_is_handed_out_late_not_skipped_to_its_end(tmp_path):
+    """Every grab and decode takes 1.5 frames' time (a large or lossless clip on a slow
+    computer). Skipping cannot catch up then: before, the reader skipped to the end of the file
+    and handed out nothing after frame 0 ("stopped sending frames"). Now each frame is handed
+    out as soon as it is decoded, in order, with its video time, never before it is due."""
+    fps = 50.0
+    path = _write_video(tmp_path / "slow.mp4", frames=20, fps=fps)
+
+    class SlowDecoder:
+        def __init__(self, file: str) -> None:
+            self._cap = cv2.VideoCapture(file)
+
+        def grab(self):
+            time.sleep(1.5 / fps)
+            return self._cap.grab()
+
+        def read(self):
+            time.sleep(1.5 / fps)
+            return self._cap.read()
+
+        def __getattr__(self, name):
+            return getattr(self._cap, name)
+
+    source = PacedVideoSource(path, capture_factory=SlowDecoder)
+    source.open()
+    delivered = []
+    t0 = None
+    while True:
+        frame = source.read()
+        if frame is None:
+            break
+        t0 = time.monotonic() if t0 is None else t0
+        assert frame.t_s <= time.monotonic() - t0 + 0.005  # never ahead of the clock
+        delivered.append(frame.index)
+    source.close()
+    assert source.end_reason == EndReason.END_OF_SOURCE
+    assert delivered == sorted(delivered) and len(delivered) >= 15, delivered
+    assert source.frames_skipped + len(delivered) == 20
 
 
 # -- cameras -----------------------------------------------------------------------------
