@@ -122,9 +122,12 @@ class ModelInput:
         # mediapipe pulls in); a cv2 without them (opencv-python installed over it) smooths with
         # the Gaussian rather than failing: `livecoach doctor` says so.
         guided = getattr(getattr(cv2, "ximgproc", None), "guidedFilter", None)
-        self._guided = guided if self._edge_eps > 0 else None
+        wanted = self._edge_eps > 0 and self._blur > 1
+        self._guided = guided if wanted else None
         #: Whether dark frames are smoothed keeping their edges (False: by a Gaussian, or not at all).
-        self.keeps_edges = self._guided is not None and self._blur > 1
+        self.keeps_edges = self._guided is not None
+        #: The config asks for edge-keeping smoothing and this cv2 lacks it (the Gaussian stands in).
+        self.edge_filter_missing = wanted and guided is None
         self.brightened = 0
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
@@ -194,6 +197,11 @@ class MediaPipePoseEstimator:
     def keeps_edges(self) -> bool:
         """Whether dark frames are smoothed keeping their edges (:class:`ModelInput`)."""
         return self._input.keeps_edges
+
+    @property
+    def edge_filter_missing(self) -> bool:
+        """The config asks for edge-keeping smoothing and this cv2 lacks it (:class:`ModelInput`)."""
+        return self._input.edge_filter_missing
 
     def estimate(self, frame: Frame) -> Optional[PoseFrame]:
         height, width = frame.image.shape[:2]

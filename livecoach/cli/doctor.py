@@ -60,14 +60,14 @@ def _model(config: Config) -> CheckResult:
         with MediaPipePoseEstimator(config.pose, config.capture.inference_max_width) as estimator:
             loaded_ms = (time.perf_counter() - started) * 1000
             estimator.estimate(Frame(index=0, t_s=0.0, image=np.zeros((360, 640, 3), dtype=np.uint8)))
-            keeps_edges = estimator.keeps_edges
+            edge_filter_missing = estimator.edge_filter_missing
     except PoseModelError as exc:
         return CheckResult("pose model", FAIL, str(exc), 'reinstall: pip install -e ".[test]"')
     import mediapipe  # only to report the version; the adapter already imported it
 
     loads = (f"MediaPipe {mediapipe.__version__} BlazePose (complexity {config.pose.model_complexity}) "
              f"loads in {loaded_ms:.0f} ms")
-    if not keeps_edges and config.pose.low_light_edge_contrast > 0 and config.pose.low_light_blur_px > 1:
+    if edge_filter_missing:
         return CheckResult("pose model", WARN, f"{loads}; but this OpenCV has no contrib modules, so dark frames "
                                                "are smoothed by a Gaussian, which counts worse in a dim room",
                            "pip uninstall -y opencv-python && pip install --force-reinstall opencv-contrib-python",

@@ -52,8 +52,8 @@ def cache_key(video_sha256: str, config: Config) -> str:
         pose.pop(live_only, None)
     if not pose.get("low_light_below_luma"):  # no frame is brightened, so not smoothed either
         pose.pop("low_light_blur_px", None)
-    if not pose.get("low_light_below_luma") or pose.get("low_light_blur_px", 1) <= 1:
-        pose.pop("low_light_edge_contrast", None)  # no frame is smoothed
+    if pose.get("low_light_blur_px", 1) <= 1:  # no frame is smoothed (popped above: none brightened)
+        pose.pop("low_light_edge_contrast", None)
     settings = {"pose": pose,
                 "inference_max_width": config.capture.inference_max_width,
                 "recording_schema": SCHEMA_VERSION}

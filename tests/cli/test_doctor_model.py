@@ -10,7 +10,7 @@ def test_the_model_row_warns_when_dark_frames_cannot_keep_their_edges(monkeypatc
     and the pose-model row says what that costs and how to get the modules back."""
     class Estimator:
         def __init__(self, pose, width, keeps_edges):
-            self.keeps_edges = keeps_edges
+            self.edge_filter_missing = not keeps_edges
 
         def __enter__(self):
             return self
