@@ -194,11 +194,6 @@ class MediaPipePoseEstimator:
         return self._input.brightened
 
     @property
-    def keeps_edges(self) -> bool:
-        """Whether dark frames are smoothed keeping their edges (:class:`ModelInput`)."""
-        return self._input.keeps_edges
-
-    @property
     def edge_filter_missing(self) -> bool:
         """The config asks for edge-keeping smoothing and this cv2 lacks it (:class:`ModelInput`)."""
         return self._input.edge_filter_missing
