@@ -204,6 +204,14 @@ def session_end(steps: List[Tuple[LogicStep, Optional[np.ndarray]]], reason: str
 SIDE = View.SIDE_LEFT
 
 
+def standing_side_pose(t: float, fps: float = 30.0) -> PoseFrame:
+    """A person standing, seen from the side (arms by the sides): out of any plank."""
+    joints = dict(SHOULDER=(300.0, 100.0), ELBOW=(300.0, 160.0), WRIST=(300.0, 215.0), HIP=(300.0, 220.0),
+                  KNEE=(300.0, 290.0), ANKLE=(300.0, 360.0), EAR=(295.0, 70.0))
+    points = side_view_points({k: np.array(v) for k, v in joints.items()})
+    return pose_from_points(points, t_s=t, frame_index=int(round(t * fps)), height=400)
+
+
 def clean_frame(t: float, elbow: float) -> Features:
     """A textbook frame: straight body line, neutral neck, straight legs, tucked elbows."""
     return Features(t_s=t, frame_index=int(round(t * 30)), view=SIDE, in_plank=True, elbow_angle_deg=elbow,

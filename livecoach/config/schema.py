@@ -97,6 +97,9 @@ class RepsConfig:
     tempo_cycles: int = setting(3, 100, doc="the person's median cycle is over this many of their recent cycles")
     max_cycle_s: float = setting(1.0, 120.0, doc="a cycle longer than this is a rest, not a rep")
     max_gap_s: float = setting(0.0, 10.0, doc="frames without a usable pose tolerated mid-cycle")
+    burpee_plank_cycles: float = setting(0.0, 20.0, doc="a shallow push-up alone between getting into the plank "
+                                         "and out of it, each within this many of its own durations, "
+                                         "is a burpee's: a rep, depth not judged (0 = off)")
     gate_on_after_s: float = setting(0.0, 5.0, doc="plank posture held this long before counting starts")
     gate_off_after_s: float = setting(0.0, 5.0, doc="plank posture lost this long = not in position")
     gate_max_body_angle_deg: float = setting(0.0, 90.0, doc="shoulder-ankle line steeper than this = not a plank")

@@ -107,6 +107,8 @@ def replay_frames(frames: Sequence[RecordedFrame], config: Config, variant: str,
         result.frames_with_pose += rec.pose is not None
         last_t = rec.t_s
     end = analyzer.finish(last_t, result.frames, result.frames_with_pose, fps, 0, "end_of_source")
+    # a no-rep the burpee watch still held back when the clip ended
+    result.records += [e.record for e in analyzer.closing_events if isinstance(e, RepEvent)]
     result.duration_s = last_t
     result.baseline_count = baseline.count
     result.session_verdict = end.form_verdict

@@ -226,6 +226,14 @@ class SessionRecorder:
         self.journal.append(jr.hold_line(stored))
         self._writer.submit(HoldItem(stored))
 
+    def record_rep(self, record: RepRecord) -> None:
+        """Keep one rep or no-rep that came from the analyzer's closing events rather than a step
+        (a no-rep held back until the session ended); journaled at once, without waiting."""
+        if self._writer is None:
+            raise RuntimeError("SessionRecorder.record_rep() before start()")
+        self.check()
+        self._write_rep(record)
+
     def record_cue(self, cue: Cue) -> None:
         """Keep a line said outside the logic's own events (a plan's announcement, counts, set-up
         advice); without waiting."""

@@ -24,6 +24,7 @@ from typing import List, Optional, Protocol, Sequence, Tuple
 
 from livecoach.config.exercises import ExerciseLibrary, load_exercises
 from livecoach.config.schema import Config
+from livecoach.logic.burpee import BurpeeWatch, Outcome
 from livecoach.logic.continuity import JumpDetector
 from livecoach.logic.depth import elbow_depth_for
 from livecoach.logic.exercise_faults import ExerciseFaultJudge, restrict
@@ -47,6 +48,9 @@ AUTO = "auto"
 DEFAULT_EXERCISE = "standard"
 #: The overlay's exercise line names at most this many variants the view cannot tell apart.
 MAX_LABEL_ALTERNATIVES = 2
+
+#: A burpee's push-up counts whatever its depth (see :mod:`livecoach.logic.burpee`).
+BURPEE_NOT_JUDGED = ("shallow",)
 
 _DEFAULT_LIBRARY: Optional[ExerciseLibrary] = None
 
@@ -134,6 +138,7 @@ class SessionAnalyzer:
                                   reps.jump_own_pace_factor, reps.jump_own_pace_percentile,
                                   reps.body_size_window_s, reps.collapsed_size_frac)
         self.tracking = PatchyTrackingWatch(config.tracking, history_s=config.reps.max_cycle_s)
+        self.burpees = BurpeeWatch(reps.burpee_plank_cycles)
         self.records: List[RepRecord] = []
         self._highlight: tuple = ()
         self._last_cue: Optional[Cue] = None
@@ -145,7 +150,8 @@ class SessionAnalyzer:
 
     @property
     def no_reps(self) -> int:
-        return self.counter.no_reps
+        """No-reps told so far (a shallow cycle the burpee watch holds back is not, yet)."""
+        return self.counter.no_reps - (self.burpees.pending is not None)
 
     @property
     def rep_exercise(self) -> str:
@@ -186,6 +192,7 @@ class SessionAnalyzer:
     def reset_count(self) -> None:
         """Zero the rep and no-rep counts (keeps the person's calibration and the view)."""
         self.counter.reset_count()
+        self.burpees.take()
         self.records.clear()
         self._highlight = ()
 
@@ -202,6 +209,7 @@ class SessionAnalyzer:
             self.features.reset()
         feats = self.features.update(pose, view)
         result = self.counter.update(feats, t_s=t_s, view=view)
+        self.burpees.observe(t_s, pose is not None, self.counter.plank_held, result.phase)
         feats = result.features if result.features is not None else feats
         self.last_features = feats
         events: List[Event] = [patchy] if patchy is not None else []
@@ -230,30 +238,12 @@ class SessionAnalyzer:
         if cycle is not None and cycle.no_rep_reason == NO_REP_NOT_DEEP and self._no_push_up_attempt(cycle):
             self.counter.discard(cycle)  # neither a rep nor a no-rep
             cycle = None
-        if cycle is not None:
-            exercise, unsure_of = self.rep_exercise, None
-            if not self._rep_confirmed and exercise != DEFAULT_EXERCISE and DEFAULT_EXERCISE in self.library:
-                # a guessed variant: judged as the standard push-up, its differing rules not judged
-                unsure_of, exercise = self.library[exercise], DEFAULT_EXERCISE
-            profile = self.library[exercise] if exercise in self.library else None
-            judgement = self._judge.judge(cycle.window, profile, unsure_of=unsure_of)
-            if self.tracking.lost_most_of(cycle.window.t_start_s, cycle.window.t_end_s):
-                judgement = restrict(judgement, self.config, tuple(self.config.faults.enabled))
-            record = dataclasses.replace(make_record(cycle, judgement), exercise=exercise)
-            if record.full:
-                self.recognizer.on_rep(t_s)
-            self.records.append(record)
-            self._seen(exercise)
-            self._counting_unnamed = True
-            events.append(RepEvent(record))
-            for fault in record.faults:
-                events.append(FaultEvent(t_s=t_s, rep_index=record.index, full=record.full, fault=fault))
-            joints = []
-            for fault in record.faults:
-                for j in fault.joints:
-                    if j not in joints:
-                        joints.append(j)
-            self._highlight = tuple(joints)
+        released = self.burpees.resolve(left_position=result.phase == Phase.NOT_IN_POSITION,
+                                        another_cycle=cycle is not None, jumped=jumped)
+        if released is not None:  # before this frame's cycle: it came first
+            self._file_held_back(t_s, *released, events)
+        if cycle is not None and not self.burpees.offer(cycle):
+            self._file_cycle(t_s, cycle, events)
         hold_step, finished_holds = self.holds.update(t_s, recognition.posture if pose is not None else None,
                                                       recognition.exercise)
         self.hold_step = hold_step
@@ -281,7 +271,7 @@ class SessionAnalyzer:
         progress = result.depth_frac if result.phase != Phase.NOT_IN_POSITION else 0.0
         return LogicStep(
             t_s=t_s, frame_index=frame_index, pose=pose, features=feats, phase=result.phase,
-            reps=self.counter.reps, no_reps=self.counter.no_reps, events=tuple(events),
+            reps=self.counter.reps, no_reps=self.no_reps, events=tuple(events),
             highlight=self._highlight, last_cue=self._last_cue,
             rep_progress=float(min(max(progress, 0.0), 1.0)) if math.isfinite(progress) else 0.0,
             exercise_label=self.exercise_label(),
@@ -290,9 +280,52 @@ class SessionAnalyzer:
                 fault=hold_step.fault, remaining_s=hold_step.remaining_s),
         )
 
+    def _file_cycle(self, t_s: float, cycle: FinishedCycle, events: List[Event],
+                    off: Tuple[str, ...] = ()) -> None:
+        """Judge a finished cycle, keep its record and add its events (the rules in ``off`` not
+        judged)."""
+        exercise, unsure_of = self.rep_exercise, None
+        if not self._rep_confirmed and exercise != DEFAULT_EXERCISE and DEFAULT_EXERCISE in self.library:
+            # a guessed variant: judged as the standard push-up, its differing rules not judged
+            unsure_of, exercise = self.library[exercise], DEFAULT_EXERCISE
+        profile = self.library[exercise] if exercise in self.library else None
+        judgement = self._judge.judge(cycle.window, profile, unsure_of=unsure_of)
+        if self.tracking.lost_most_of(cycle.window.t_start_s, cycle.window.t_end_s):
+            judgement = restrict(judgement, self.config, tuple(self.config.faults.enabled))
+        judgement = restrict(judgement, self.config, off)
+        record = dataclasses.replace(make_record(cycle, judgement), exercise=exercise)
+        if record.full:
+            self.recognizer.on_rep(t_s)
+        self.records.append(record)
+        self._seen(exercise)
+        self._counting_unnamed = True
+        events.append(RepEvent(record))
+        for fault in record.faults:
+            events.append(FaultEvent(t_s=t_s, rep_index=record.index, full=record.full, fault=fault))
+        joints = []
+        for fault in record.faults:
+            for j in fault.joints:
+                if j not in joints:
+                    joints.append(j)
+        self._highlight = tuple(joints)
+
+    def _file_held_back(self, t_s: float, cycle: FinishedCycle, outcome: Outcome, events: List[Event]) -> None:
+        """File a cycle the burpee watch held back: the no-rep it was, or a burpee's push-up (a
+        rep, its depth not judged)."""
+        if outcome == Outcome.BURPEE_REP:
+            self._file_cycle(t_s, self.counter.count_as_rep(cycle), events, off=BURPEE_NOT_JUDGED)
+        else:
+            self._file_cycle(t_s, cycle, events)
+
     def finish(self, t_s: float, frames: int, frames_with_pose: int, fps: float, dropped: int,
                reason: str) -> SessionEnd:
-        """The session summary event; the form verdict comes from ``livecoach.logic.verdict``."""
+        """The session summary event; the form verdict comes from ``livecoach.logic.verdict``.
+        A no-rep the burpee watch still held back is filed first (its events lead
+        ``closing_events``; no cue is chosen for it: the session is over)."""
+        rep_events: List[Event] = []
+        held_back = self.burpees.take()
+        if held_back is not None:
+            self._file_cycle(t_s, held_back, rep_events)
         verdict = _form_verdict(self.records, self.config)
         closing = self.holds.finish(t_s)
         for hold in closing:
@@ -301,7 +334,7 @@ class SessionAnalyzer:
         if pause is not None:
             self.holds.records.append(pause)
             closing += (pause,)
-        self.closing_events = tuple(HoldEnd(h) for h in closing)
+        self.closing_events = tuple(rep_events) + tuple(HoldEnd(h) for h in closing)
         return SessionEnd(t_s=t_s, reps=self.counter.reps, no_reps=self.counter.no_reps, frames=frames,
                           frames_with_pose=frames_with_pose, fps=fps, dropped_frames=dropped,
                           form_verdict=verdict, reason=reason, holds=len(self.holds.records),

@@ -121,6 +121,8 @@ class RepCounter:
         self.straight_elbow_deg: Optional[float] = None
         self.reps = 0
         self.no_reps = 0
+        #: Whether the last frame's posture held a plank (the gate's input, before its delays).
+        self.plank_held = False
         self._reset_cycle_state()
         self._last_t: Optional[float] = None
         self._last_pose_t: Optional[float] = None
@@ -167,6 +169,13 @@ class RepCounter:
             self.reps = max(0, self.reps - 1)
         else:
             self.no_reps = max(0, self.no_reps - 1)
+
+    def count_as_rep(self, cycle: FinishedCycle) -> FinishedCycle:
+        """Re-file ``cycle``, the last no-rep this counter emitted (none since), as a counted rep
+        (the push-up inside a burpee, :mod:`livecoach.logic.burpee`); returns it so numbered."""
+        self.no_reps = max(0, self.no_reps - 1)
+        self.reps += 1
+        return dataclasses.replace(cycle, full=True, no_rep_reason=None, index=self.reps)
 
     def reset_count(self) -> None:
         """Start counting from zero again (keeps the calibration)."""
@@ -215,10 +224,11 @@ class RepCounter:
             t_s = features.t_s if features is not None else (self._last_t if self._last_t is not None else 0.0)
         self._last_t = t_s
         if features is None:
+            self.plank_held = False
             return self._no_pose(t_s)
         posture = plank_posture(features, c)
         self._upright_votes.append(camera_above(features, c))
-        held = posture or (self._flat_body_counts() and body_flat(features, c))
+        held = self.plank_held = posture or (self._flat_body_counts() and body_flat(features, c))
         gate_on = self.gate.update(t_s, held)
         upright = self._upright()
         values = channel_values(features)

@@ -35,7 +35,7 @@ from livecoach.session.second_person import SecondPersonNotices
 from livecoach.session.ports import (EventSink, HistoryRecorder, Image, LandmarkSink, Overlay, PoseEstimator,
                                      SessionWindow, Speaker, VideoWriter)
 from livecoach.session.ticks import Tick
-from livecoach.types import Cue, CueEvent, FrameLight, LogicStep, Phase, RepEvent, SessionEnd
+from livecoach.types import Cue, CueEvent, FrameLight, HoldEnd, LogicStep, Phase, RepEvent, SessionEnd
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +179,7 @@ class CoachSession:
                                        frames_with_pose=self.frames_with_pose,
                                        fps=self.frames / elapsed, dropped=self._dropped(),
                                        reason=reason)
+            self.cycles += sum(isinstance(event, RepEvent) for event in self.analyzer.closing_events)
             if self.cycles < self.config.verdict.min_cycles:
                 # No rep cycle (nobody in view, or only standing): there is no form to judge.
                 end = dataclasses.replace(end, form_verdict=NOT_JUDGED)
@@ -423,7 +424,7 @@ class CoachSession:
         return 60.0 * len(text.split()) / self.config.speech.rate_wpm + self.config.cues.utterance_pad_s
 
     def _write_end(self, end: SessionEnd) -> None:
-        for event in self.analyzer.closing_events:  # a hold still running when the session ended
+        for event in self.analyzer.closing_events:  # a hold still running, a held-back no-rep
             if self._events:
                 self._events.write(event)
             if self._print_lines:
@@ -436,8 +437,11 @@ class CoachSession:
 
     def _finish_recorder(self, end: SessionEnd) -> None:
         if self._recorder is not None:
-            for event in self.analyzer.closing_events:  # a hold still running when the session ended
-                self._recorder.record_hold(event.record)
+            for event in self.analyzer.closing_events:  # a hold still running, a held-back no-rep
+                if isinstance(event, HoldEnd):
+                    self._recorder.record_hold(event.record)
+                elif isinstance(event, RepEvent):
+                    self._recorder.record_rep(event.record)
             self._recorder.finish(end)
 
     def _close_writers(self, _end: SessionEnd) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Protocol
 
-from livecoach.types import Cue, Event, Frame, FramingGuide, LogicStep, PoseFrame, SessionEnd
+from livecoach.logic.holds import HoldRecord
+from livecoach.types import Cue, Event, Frame, FramingGuide, LogicStep, PoseFrame, RepRecord, SessionEnd
 
 Image = Any  # an HxWx3 uint8 BGR numpy array
 
@@ -75,6 +76,12 @@ class HistoryRecorder(Protocol):
     """Keeps the session in the history (``livecoach.history.store.SessionRecorder``)."""
 
     def on_step(self, step: LogicStep, image: Optional[Image]) -> None: ...
+
+    def record_hold(self, record: HoldRecord) -> None:
+        """A hold from the analyzer's closing events (still running when the session ended)."""
+
+    def record_rep(self, record: RepRecord) -> None:
+        """A rep cycle from the analyzer's closing events (a no-rep held back until the end)."""
 
     def finish(self, end: SessionEnd) -> None: ...
 

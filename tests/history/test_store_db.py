@@ -1,6 +1,7 @@
 """The history database: round trip, schema versioning, WAL, interrupted sessions, pictures."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import sqlite3
 from datetime import datetime, timezone
@@ -86,6 +87,28 @@ def test_bottom_picture_is_the_deepest_frame_with_the_skeleton(tmp_path, config)
     red = (sag[:, :, 2] > 200) & (sag[:, :, 1] < 110) & (sag[:, :, 0] < 110)
     red_clean = (clean[:, :, 2] > 200) & (clean[:, :, 1] < 110) & (clean[:, :, 0] < 110)
     assert red.sum() > red_clean.sum() + 20
+
+
+def test_a_rep_from_the_closing_events_is_stored_with_its_bottom_picture(tmp_path, config):
+    """The last cycle's record handed over with ``record_rep`` after the frames (a no-rep the
+    analyzer held back until the session ended) is stored like one from a step."""
+    steps = list(synthetic_steps(reps=2))
+    at = max(i for i, (s, _) in enumerate(steps) if any(isinstance(e, RepEvent) for e in s.events))
+    last = [e.record for e in steps[at][0].events if isinstance(e, RepEvent)][0]
+    steps[at] = (dataclasses.replace(steps[at][0], events=()), steps[at][1])
+    db = tmp_path / DB_FILENAME
+    rec = SessionRecorder(db, config)
+    sid = rec.start(SessionMeta(source="synthetic.mp4", mode="analyze", variant="standard", app_version="0.1.0"))
+    for step, image in steps:
+        rec.on_step(step, image)
+    rec.record_rep(last)
+    rec.finish(session_end(steps))
+    rec.close()
+    with SessionStore(db) as store:
+        data = store.load_session(sid)
+    assert [r.record for r in data.reps][-1] == last and len(data.reps) == 2
+    assert data.reps[-1].bottom_jpeg is not None
+    assert data.reps[-1].bottom_t_s == pytest.approx(last.t_bottom_s, abs=1.5 / 30)
 
 
 def test_save_frames_off_keeps_no_picture(tmp_path, config):

@@ -3,6 +3,7 @@ capture thread; the start cue and the session total have a call path."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, Iterator, List, Optional
 
 import pytest
@@ -16,6 +17,7 @@ from livecoach.session.ticks import Tick
 from livecoach.types import CueEvent, RepEvent, SessionEnd
 
 from conftest import FIXTURES
+from helpers import side_pushup_pose, standing_side_pose
 
 RECORDING = FIXTURES / "landmarks" / "vraj__pushups.mp4.jsonl.gz"
 
@@ -56,6 +58,12 @@ class FakeRecorder:
 
     def on_step(self, step: Any, image: Any) -> None:
         self.reps += [e.record for e in step.events if isinstance(e, RepEvent)]
+
+    def record_rep(self, record: Any) -> None:
+        self.reps.append(record)
+
+    def record_hold(self, record: Any) -> None:
+        pass
 
     def finish(self, end: SessionEnd) -> None:
         self.finished = end
@@ -163,3 +171,25 @@ def test_the_session_total_is_announced_when_configured(announce: bool) -> None:
         assert speaker.idle_waits and speaker.idle_waits[-1] > 0  # it is heard before the speaker stops
     else:
         assert total not in speaker.said and not speaker.idle_waits
+
+
+def test_a_no_rep_held_back_when_the_session_ends_is_written_and_kept() -> None:
+    """Seen getting into the plank, one shallow push-up, and the session ends in the plank: the
+    burpee watch (livecoach.logic.burpee) was still waiting to see the person leave it. The no-rep
+    goes to the events before the session's end, and to the history."""
+    fps, ticks, t = 30.0, [], 0.0
+    for what, seconds in (("stand", 1.0), ("top", 0.5), ("cycle", 1.0), ("top", 0.5)):
+        n = int(round(seconds * fps))
+        for i in range(n):
+            pose = standing_side_pose(t, fps) if what == "stand" else side_pushup_pose(
+                t, 0.0 if what == "top" else 0.45 * 0.5 * (1 - math.cos(2 * math.pi * i / n)), fps)
+            ticks.append(Tick(t, int(round(t * fps)), None, pose, pose_known=True))
+            t += 1 / fps
+    sink, recorder = ListSink(), FakeRecorder()
+    end = CoachSession(load_config(), SessionOptions(mode="replay", quiet=True), "test", iter(ticks),
+                       events=sink, recorder=recorder).run()
+    reps = [e.record for e in sink.events if isinstance(e, RepEvent)]
+    assert [(r.full, r.no_rep_reason) for r in reps] == [(False, "not deep enough")]
+    assert isinstance(sink.events[-1], SessionEnd) and sink.events.index(next(
+        e for e in sink.events if isinstance(e, RepEvent))) < len(sink.events) - 1
+    assert recorder.reps == reps and end.no_reps == 1 and recorder.finished.no_reps == 1
