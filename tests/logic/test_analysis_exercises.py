@@ -350,6 +350,48 @@ def test_exercise_label_names_two_look_alikes_at_most():
     assert analyzer.exercise_label() == f"{title} (which variant: cannot tell from here)"
 
 
+# --------------------------------------------------------------------------- a switch mid-session
+def _knee_then(standard_fixture: str, gap_s: float):
+    """The knee push-up fixture (4 reps), then ``gap_s`` without a pose, then a standard push-up
+    fixture: one session in which the person switches from knee to standard push-ups."""
+    _, knee = read_recording(LANDMARKS / "variants__fitnease__knee_pushups.jsonl.gz")
+    _, standard = read_recording(LANDMARKS / standard_fixture)
+    t0 = knee[-1].t_s + gap_s
+    frames = list(knee)
+    for f in standard:
+        i = len(frames)
+        pose = None if f.pose is None else dataclasses.replace(f.pose, t_s=t0 + f.t_s, frame_index=i)
+        frames.append(dataclasses.replace(f, t_s=t0 + f.t_s, frame_index=i, pose=pose))
+    analyzer, changes, records = SessionAnalyzer(CFG), [], []
+    for f in frames:
+        for e in analyzer.update(f.t_s, f.frame_index, f.pose).events:
+            if isinstance(e, ExerciseChange):
+                changes.append((e.t_s, e.exercise))
+            elif isinstance(e, RepEvent):
+                records.append(e.record)
+    return t0, changes, records
+
+
+@pytest.mark.parametrize("gap_s", [0.5, 1.5])
+def test_a_replayed_session_that_switches_from_knee_to_standard_push_ups(gap_s: float):
+    # vraj (4 standard push-ups, side view) after the knee clip: the overlay's exercise changes
+    # once, switch_after_s into the standard push-ups, and each rep is filed under its own.
+    t0, changes, records = _knee_then("vraj__pushups.mp4.jsonl.gz", gap_s)
+    assert [name for _, name in changes] == ["knee", "standard"]
+    assert changes[1][0] - t0 >= LIB.recognition.switch_after_s
+    assert [(r.exercise, r.full) for r in records] == [("knee", True)] * 4 + [("standard", True)] * 4
+
+
+def test_a_switch_is_not_made_on_one_rep():
+    # tayyab's quick push-ups (13 of 14 in this fixture): the first one is done before
+    # switch_after_s of them has passed, and is filed under the knee push-up still named.
+    t0, changes, records = _knee_then("tayyab__pushup.mp4.jsonl.gz", 1.0)
+    assert [name for _, name in changes] == ["knee", "standard"]
+    exercises = [r.exercise for r in records]
+    assert exercises[:5] == ["knee"] * 5 and set(exercises[5:]) == {"standard"} and len(exercises) == 18
+    assert records[4].t_start_s >= t0  # the fifth "knee" rep is tayyab's first
+
+
 # --------------------------------------------------------------------------- burpees
 #: fitnease__burpees (variants set): three burpees, each with a real push-up at the bottom,
 #: labelled bottoms (s). Side view, portrait, handheld, 15 fps.
