@@ -239,6 +239,8 @@ class AdviceConfig:
     some_reps: Dict[str, str] = setting(choices=FAULT_NAMES, doc="fault -> advice when it came on a few reps")
     most_reps: Dict[str, str] = setting(choices=FAULT_NAMES, doc="fault -> advice when it came on most reps")
     clean: str = setting(doc="shown when no fault came on any rep")
+    clean_depth_not_judged: str = setting(doc="shown instead of `clean` when depth was not judged on most rep "
+                                          "cycles (so the advice claims no full range)")
     no_reps: str = setting(doc="shown when there were rep cycles but none counted")
     nothing: str = setting(doc="shown when no rep cycle was seen at all")
 

@@ -200,7 +200,7 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     body.append('<section class="card advice-card"><h2>Coach\'s advice</h2>'
                 '<p class="note">From trainers\' guidance, for your most frequent faults.</p>'
                 f'<ul class="advice">{"".join(items) or "<li class=clean>No rep cycles to judge.</li>"}</ul>'
-                + (f'<p class="note">Not judged from this camera view: '
+                + (f'<p class="note">Not judged on most reps (the camera\'s view, or the exercise): '
                    f'{esc(", ".join(fault_label(n) for n in summary.not_judged))}.</p>' if summary.not_judged else '')
                 + '</section>')
 

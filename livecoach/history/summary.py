@@ -92,7 +92,10 @@ def summarize(data: SessionData, config: Any) -> SessionSummary:
         items.append(AdviceItem(fault=name, count=count, judged=judged, most=most, text=text,
                                  cycles=len(cycles)))
     if not items and full:
-        items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=adv.clean))
+        # "through the full range" only where depth was judged on most cycles
+        depth_judged = 2 * sum(1 for r in cycles if "shallow" in r.not_judged) <= len(cycles)
+        items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False,
+                                text=adv.clean if depth_judged else adv.clean_depth_not_judged))
     elif not full and cycles:
         items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=adv.no_reps))
     elif not cycles and not data.holds:
@@ -213,7 +216,7 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
     lines += format_holds([h.record for h in data.holds], exercise_titles())
     if summary.not_judged:
         lines.append("")
-        lines.append("  Not judged from this camera view: "
+        lines.append("  Not judged on most reps (the camera's view, or the exercise): "
                      + ", ".join(fault_label_plain(n) for n in summary.not_judged))
     if summary.advice:
         lines.append("")

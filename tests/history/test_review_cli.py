@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from datetime import datetime, timedelta
@@ -70,6 +71,25 @@ def test_advice_some_reps_versus_most_reps_and_clean(tmp_path, config):
     assert "45" in some.advice[0].text
     assert clean.advice[0].fault is None and clean.advice[0].text == config.advice.clean
     assert clean.mean_score == 100 and clean.reps == 3
+
+
+def test_clean_advice_claims_no_full_range_where_depth_was_not_judged(tmp_path, config):
+    # a burpee's push-ups (livecoach.logic.burpee), or a view that cannot show depth
+    steps = []
+    for step, image in synthetic_steps(reps=3):
+        events = tuple(RepEvent(dataclasses.replace(e.record, not_judged=e.record.not_judged + ("shallow",)))
+                       if isinstance(e, RepEvent) else e for e in step.events)
+        steps.append((dataclasses.replace(step, events=events), image))
+    rec = SessionRecorder(tmp_path / DB_FILENAME, config, save_frames="off")
+    sid = rec.start(SessionMeta(source="synthetic.mp4", mode="analyze", app_version="0.1.0"))
+    for step, image in steps:
+        rec.on_step(step, image)
+    rec.finish(session_end(steps))
+    rec.close()
+    with SessionStore(tmp_path / DB_FILENAME) as store:
+        result = summary.summarize(store.load_session(sid), config)
+    assert [a.text for a in result.advice] == [config.advice.clean_depth_not_judged]
+    assert "full range" not in config.advice.clean_depth_not_judged and "full range" in config.advice.clean
 
 
 def test_summary_of_a_given_session_and_errors(tmp_path, capsys, config):
@@ -213,11 +233,12 @@ def test_summary_names_the_faults_the_view_could_not_judge(tmp_path):
     result = subprocess.run([sys.executable, "-m", "livecoach", "replay", str(recording), "--save", "--data-dir",
                              str(tmp_path), "--quiet"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    line = next(line for line in result.stdout.splitlines() if "Not judged from this camera view" in line)
+    said = "Not judged on most reps (the camera's view, or the exercise)"
+    line = next(line for line in result.stdout.splitlines() if said in line)
     # From the side, neither elbow flare nor left/right balance can be seen; hips can.
     assert "elbow flare" in line and "asymmetry" in line and "hip" not in line
     report = next((tmp_path / "reports").glob("*.html")).read_text()
-    assert "Not judged from this camera view" in report
+    assert said in report
 
 
 def test_a_damaged_history_is_moved_aside_with_one_line_and_a_new_one_started(tmp_path, config, capsys):
