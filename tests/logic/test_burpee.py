@@ -14,9 +14,9 @@ from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.burpee import BurpeeWatch, Outcome
-from livecoach.logic.cues import CuePolicy
+from livecoach.evaluation.replay import replay_frames
 from livecoach.logic.reps import NO_REP_NOT_DEEP, FinishedCycle
-from livecoach.types import CueEvent, CueKind, Phase, RepEvent, RepRecord
+from livecoach.types import Phase, RepEvent, RepRecord
 from conftest import FIXTURES
 from helpers import side_pushup_pose, standing_side_pose, window
 
@@ -152,18 +152,11 @@ def test_the_watch_releases_a_held_back_cycle(left, another, jumped, held_until,
 
 # --------------------------------------------------------------------------- the shared burpee clip
 def _burpee_clip() -> Tuple[List[RepRecord], List[str]]:
+    """The records and spoken corrections of the burpee fixture, replayed as ``livecoach eval``
+    does (with the closing events)."""
     header, frames = read_recording(FIXTURES / "landmarks" / "variants__fitnease__burpees.jsonl.gz")
-    analyzer = SessionAnalyzer(CFG, cue_policy=CuePolicy(CFG))
-    records, corrections = [], []
-    for rec in frames:
-        for e in analyzer.update(rec.t_s, rec.frame_index, rec.pose).events:
-            if isinstance(e, RepEvent):
-                records.append(e.record)
-            elif isinstance(e, CueEvent) and e.cue.kind == CueKind.CORRECTION:
-                corrections.append(e.cue.key)
-    analyzer.finish(frames[-1].t_s, len(frames), len(frames), header.fps, 0, "end_of_source")
-    records += [e.record for e in analyzer.closing_events if isinstance(e, RepEvent)]
-    return records, corrections
+    result = replay_frames(frames, CFG, "standard", fps=header.fps)
+    return result.records, result.corrections
 
 
 def test_the_three_push_ups_of_the_shared_burpees_are_reps():
