@@ -212,6 +212,23 @@ def standing_side_pose(t: float, fps: float = 30.0) -> PoseFrame:
     return pose_from_points(points, t_s=t, frame_index=int(round(t * fps)), height=400)
 
 
+def scripted_poses(script: Sequence[Tuple[str, float, float]], fps: float = 30.0) -> List[PoseFrame]:
+    """Side-view poses of a scripted session: each step is ("stand", seconds, _), ("top", seconds,
+    _) -- a plank at the top -- or ("cycle", seconds, depth): one push-up down to ``depth`` of
+    :func:`side_pushup_pose` and back (a cosine)."""
+    poses, t = [], 0.0
+    for what, seconds, depth in script:
+        n = int(round(seconds * fps))
+        for i in range(n):
+            if what == "stand":
+                poses.append(standing_side_pose(t, fps))
+            else:
+                d = 0.0 if what == "top" else depth * 0.5 * (1 - math.cos(2 * math.pi * i / n))
+                poses.append(side_pushup_pose(t, d, fps))
+            t += 1 / fps
+    return poses
+
+
 def clean_frame(t: float, elbow: float) -> Features:
     """A textbook frame: straight body line, neutral neck, straight legs, tucked elbows."""
     return Features(t_s=t, frame_index=int(round(t * 30)), view=SIDE, in_plank=True, elbow_angle_deg=elbow,

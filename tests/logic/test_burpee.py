@@ -5,7 +5,6 @@ landmarks of the shared burpee clip at three tempos."""
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import List, Sequence, Tuple
 
 import pytest
@@ -18,7 +17,7 @@ from livecoach.evaluation.replay import replay_frames
 from livecoach.logic.reps import NO_REP_NOT_DEEP, FinishedCycle
 from livecoach.types import Phase, RepEvent, RepRecord
 from conftest import FIXTURES
-from helpers import side_pushup_pose, standing_side_pose, window
+from helpers import scripted_poses, window
 
 CFG = load_config()
 FPS = 30.0
@@ -33,19 +32,12 @@ def _play(script: Script, config=CFG) -> Tuple[List[Tuple[float, RepRecord]], Se
     """Run a hand-built session: "stand", "top" (a plank at the top) or "cycle" (one push-up to
     the given depth). Returns (frame time, record) of each RepEvent (closing ones at the end
     time), the analyzer, and the no-reps shown on each frame."""
-    analyzer, t, out, shown = SessionAnalyzer(config), 0.0, [], []
-    for what, seconds, depth in script:
-        n = int(round(seconds * FPS))
-        for i in range(n):
-            if what == "stand":
-                pose = standing_side_pose(t, FPS)
-            else:
-                d = 0.0 if what == "top" else depth * 0.5 * (1 - math.cos(2 * math.pi * i / n))
-                pose = side_pushup_pose(t, d, FPS)
-            step = analyzer.update(t, int(round(t * FPS)), pose)
-            out += [(t, e.record) for e in step.events if isinstance(e, RepEvent)]
-            shown.append(step.no_reps)
-            t += 1 / FPS
+    analyzer, out, shown = SessionAnalyzer(config), [], []
+    for pose in scripted_poses(script, FPS):
+        step = analyzer.update(pose.t_s, pose.frame_index, pose)
+        out += [(pose.t_s, e.record) for e in step.events if isinstance(e, RepEvent)]
+        shown.append(step.no_reps)
+    t = pose.t_s + 1 / FPS
     analyzer.finish(t, 0, 0, FPS, 0, "end_of_source")
     out += [(t, e.record) for e in analyzer.closing_events if isinstance(e, RepEvent)]
     return out, analyzer, shown

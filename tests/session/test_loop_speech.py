@@ -3,7 +3,6 @@ capture thread; the start cue and the session total have a call path."""
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any, Iterator, List, Optional
 
 import pytest
@@ -17,7 +16,7 @@ from livecoach.session.ticks import Tick
 from livecoach.types import CueEvent, RepEvent, SessionEnd
 
 from conftest import FIXTURES
-from helpers import side_pushup_pose, standing_side_pose
+from helpers import scripted_poses
 
 RECORDING = FIXTURES / "landmarks" / "vraj__pushups.mp4.jsonl.gz"
 
@@ -177,14 +176,8 @@ def test_a_no_rep_held_back_when_the_session_ends_is_written_and_kept() -> None:
     """Seen getting into the plank, one shallow push-up, and the session ends in the plank: the
     burpee watch (livecoach.logic.burpee) was still waiting to see the person leave it. The no-rep
     goes to the events before the session's end, and to the history."""
-    fps, ticks, t = 30.0, [], 0.0
-    for what, seconds in (("stand", 1.0), ("top", 0.5), ("cycle", 1.0), ("top", 0.5)):
-        n = int(round(seconds * fps))
-        for i in range(n):
-            pose = standing_side_pose(t, fps) if what == "stand" else side_pushup_pose(
-                t, 0.0 if what == "top" else 0.45 * 0.5 * (1 - math.cos(2 * math.pi * i / n)), fps)
-            ticks.append(Tick(t, int(round(t * fps)), None, pose, pose_known=True))
-            t += 1 / fps
+    poses = scripted_poses([("stand", 1.0, 0), ("top", 0.5, 0), ("cycle", 1.0, 0.45), ("top", 0.5, 0)])
+    ticks = [Tick(p.t_s, p.frame_index, None, p, pose_known=True) for p in poses]
     sink, recorder = ListSink(), FakeRecorder()
     end = CoachSession(load_config(), SessionOptions(mode="replay", quiet=True), "test", iter(ticks),
                        events=sink, recorder=recorder).run()
