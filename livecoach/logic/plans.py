@@ -42,7 +42,7 @@ input and event types live in :mod:`livecoach.logic.plan_events` and are re-expo
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from livecoach.config.plans import Plan, PlanRules, PlanSet
 from livecoach.logic.plan_events import (SET_END_REASONS, Advice, PersonState, PlanDone, PlanEvent, PlanInput,
@@ -176,13 +176,19 @@ class PlanRunner:
             self._pause(t_s, "key", out)
         return self._flush(t_s, out)
 
-    def finish(self, t_s: float) -> Tuple[PlanEvent, ...]:
+    def finish(self, t_s: float, late_reps: Sequence[RepOutcome] = ()) -> Tuple[PlanEvent, ...]:
         """The session ends (quit, end of the video): a set under way ends as ``session_end``
         and is judged for advice like any other; nothing more is called, and every line still
-        waiting to be said is handed out now (for the summary; the speaker may drop them)."""
+        waiting to be said is handed out now (for the summary; the speaker may drop them).
+
+        ``late_reps``: cycles the logic files only at the session's end (a shallow first cycle
+        held back as a possible burpee): counted into the set under way, with no cue (the session
+        is over). With no set under way they are in the session's counts only."""
         out: List[PlanEvent] = []
         if self.state == RunnerState.ACTIVE:
             s = self.sets[self.index]
+            for rep in late_reps:
+                self._tally(rep)
             result = self._record(t_s, "session_end", out)
             for advice in self._advise(t_s, s, result):
                 self._say_advice(advice, out)
@@ -237,12 +243,7 @@ class PlanRunner:
         timing = self.rules.timing
         for rep in frame.reps:
             self._last_activity = t
-            if rep.full:
-                self._reps += 1
-            else:
-                self._no_reps += 1
-            if not rep.full or set(rep.faults) & set(self.rules.progression.body_line_faults):
-                self._bad += 1
+            self._tally(rep)
             self._check_exercise(t, s, rep, out)
             if s.is_hold or not rep.full:
                 continue
@@ -284,6 +285,16 @@ class PlanRunner:
                 self._stood_since = None
             if self._stood_since is None and t - self._last_activity >= timing.rested_too_long_s:
                 self._end_set(t, "rested_too_long", out)
+
+    def _tally(self, rep: RepOutcome) -> None:
+        """Count ``rep`` into the set under way: a rep or a no-rep, and a bad one (a no-rep or a
+        body-line fault) for the progression."""
+        if rep.full:
+            self._reps += 1
+        else:
+            self._no_reps += 1
+        if not rep.full or set(rep.faults) & set(self.rules.progression.body_line_faults):
+            self._bad += 1
 
     def _check_exercise(self, t: float, s: PlanSet, rep: RepOutcome, out: List[PlanEvent]) -> None:
         wrong = (rep.exercise is not None and rep.exercise != s.exercise and s.exercise not in rep.candidates)

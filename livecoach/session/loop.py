@@ -173,12 +173,15 @@ class CoachSession:
             reason = "camera_lost" if _is_camera_lost(exc) else "error"
             failure = exc
         finally:
-            self._finish_plan()
             elapsed = max(time.monotonic() - started, 1e-6)
             end = self.analyzer.finish(self.last_t_s, frames=self.frames,
                                        frames_with_pose=self.frames_with_pose,
                                        fps=self.frames / elapsed, dropped=self._dropped(),
                                        reason=reason)
+            # The logic's last events (a hold still running, a no-rep held back to the end), then the
+            # plan's: the set cut short by the end counts that no-rep, and its line comes after it.
+            self._write_closing_events()
+            self._finish_plan()
             self.cycles += sum(isinstance(event, RepEvent) for event in self.analyzer.closing_events)
             if self.cycles < self.config.verdict.min_cycles:
                 # No rep cycle (nobody in view, or only standing): there is no form to judge.
@@ -322,7 +325,9 @@ class CoachSession:
         if self._plan is None:
             return
         try:
-            self._emit_plan(self._plan.finish(self.last_t_s))
+            exercise, candidates = recognised_exercise(self.analyzer)
+            self._emit_plan(self._plan.finish(self.last_t_s, self.analyzer.closing_events,
+                                              exercise=exercise, candidates=candidates))
         except Exception as exc:  # noqa: BLE001 - the session must still close and be saved
             log.warning("while ending the plan: %s", exc)
 
@@ -423,12 +428,18 @@ class CoachSession:
     def _utterance_s(self, text: str) -> float:
         return 60.0 * len(text.split()) / self.config.speech.rate_wpm + self.config.cues.utterance_pad_s
 
+    def _write_closing_events(self) -> None:
+        """The analyzer's closing events to ``--events`` and the headless lines."""
+        try:
+            for event in self.analyzer.closing_events:
+                if self._events:
+                    self._events.write(event)
+                if self._print_lines:
+                    print(describe(event), file=self._out, flush=True)
+        except Exception as exc:  # noqa: BLE001 - the session must still close and be saved
+            log.warning("while writing the last events: %s", exc)
+
     def _write_end(self, end: SessionEnd) -> None:
-        for event in self.analyzer.closing_events:  # a hold still running, a held-back no-rep
-            if self._events:
-                self._events.write(event)
-            if self._print_lines:
-                print(describe(event), file=self._out, flush=True)
         if self._events:
             self._events.write(end)
             self._events.close()

@@ -251,9 +251,15 @@ class PlanDriver:
         self._keep(out)
         return out
 
-    def finish(self, t_s: float) -> List[Any]:
-        """The session ends: a set under way ends as ``session_end``; every waiting line."""
-        out = self._boosted(self.runner.finish(max(t_s, self._last_t)))
+    def finish(self, t_s: float, closing_events: Sequence[Any] = (), exercise: Optional[str] = None,
+               candidates: Sequence[str] = ()) -> List[Any]:
+        """The session ends: a set under way ends as ``session_end``; every waiting line.
+
+        ``closing_events``: the logic's own last events (``SessionAnalyzer.closing_events``); a
+        rep cycle among them (a no-rep held back until the end) is counted in the set under way."""
+        late = tuple(RepOutcome.from_record(ev.record, exercise=exercise, candidates=candidates)
+                     for ev in closing_events if isinstance(ev, RepEvent))
+        out = self._boosted(self.runner.finish(max(t_s, self._last_t), late))
         self._keep(out)
         return out
 

@@ -379,3 +379,19 @@ def test_a_hold_dropped_to_the_floor_ends_after_the_rest_limit():
     end = d.of_type(SetEnd)[0]
     assert (end.reason, end.hold_s) == ("rested_too_long", pytest.approx(12.0))
     assert "Held 12 seconds" in d.said()
+
+
+def test_reps_filed_at_the_session_end_count_only_in_a_set_under_way(library):
+    runner, d = library()
+    d.run(0.5, IN)
+    d.reps([CLEAN] * 2)
+    d.events += runner.finish(d.t, late_reps=(NO_REP,))
+    assert [(e.reason, e.reps, e.no_reps) for e in d.of_type(SetEnd)] == [("session_end", 2, 1)]
+    assert runner.state == RunnerState.DONE
+    # during a rest there is no set to put them in: the finished set keeps its tally
+    runner, d = library()
+    d.run(0.5, IN)
+    d.reps([CLEAN] * 5)
+    assert runner.state == RunnerState.REST
+    d.events += runner.finish(d.t, late_reps=(NO_REP,))
+    assert [(e.reason, e.reps, e.no_reps) for e in d.of_type(SetEnd)] == [("target", 5, 0)]

@@ -19,9 +19,10 @@ from livecoach.session.loop import CoachSession
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import SETUP_PRIORITY, PlanDriver, config_for_plan
 from livecoach.session.ticks import Tick
-from livecoach.types import CueEvent, Frame
+from livecoach.types import CueEvent, Frame, RepEvent
 
 from conftest import FIXTURES
+from helpers import scripted_poses
 from test_loop_speech import FakeSpeaker, ListSink
 
 RECORDING = FIXTURES / "landmarks" / "vraj__pushups.mp4.jsonl.gz"
@@ -235,3 +236,19 @@ def test_the_first_set_waits_in_a_dark_room_and_then_starts_anyway(tmp_path: Pat
     # in position from about the lit start: held back until first_set_waits_s of it had passed
     assert wait - 0.2 <= dark_start - lit_start <= wait + 0.5
     assert dark_start > dark_setup[0]["t"]
+
+
+def test_a_no_rep_held_back_to_the_session_end_counts_in_the_last_set(tmp_path: Path) -> None:
+    """Into the plank, one shallow push-up, and the session ends in the plank: the burpee watch
+    files the no-rep only at the end (livecoach.logic.burpee). The set cut short by the end has it
+    in its tally, and the set line is written after it."""
+    poses = scripted_poses([("stand", 1.0, 0), ("top", 0.5, 0), ("cycle", 1.0, 0.45), ("top", 0.5, 0)])
+    sink = ListSink()
+    CoachSession(load_config(), SessionOptions(mode="replay", quiet=True), "test",
+                 iter([Tick(p.t_s, p.frame_index, None, p, pose_known=True) for p in poses]),
+                 events=sink, plan=driver(tmp_path)).run()
+    set_ends = [e for e in plan_dicts(sink) if e["type"] == "set_end"]
+    assert [(e["reason"], e["reps"], e["no_reps"]) for e in set_ends] == [("session_end", 0, 1)]
+    no_rep = next(e for e in sink.events if isinstance(e, RepEvent))
+    assert not no_rep.record.full
+    assert sink.events.index(no_rep) < sink.events.index(set_ends[0])
