@@ -32,7 +32,7 @@ from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.faults import FaultChecker
 from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimer, HoldTimers, TopPauseTimer
-from livecoach.logic.reps import (NO_REP_NOT_DEEP, FinishedCycle, RepCounter, arms_straight_throughout, make_record,
+from livecoach.logic.reps import (NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, FinishedCycle, RepCounter, arms_straight_throughout, make_record,
                                   straight_arms_folded_hips)
 from livecoach.logic.tracking import PatchyTrackingWatch
 from livecoach.logic.verdict import form_verdict
@@ -293,6 +293,13 @@ class SessionAnalyzer:
         if self.tracking.lost_most_of(cycle.window.t_start_s, cycle.window.t_end_s):
             judgement = restrict(judgement, self.config, tuple(self.config.faults.enabled))
         judgement = restrict(judgement, self.config, off)
+        if cycle.no_rep_reason == NO_REP_NO_LOCKOUT and "no_lockout" in judgement.not_judged:
+            # The counter ends such a cycle on the shoulders' height alone (they went back down
+            # short of their top); whether the arms straightened is the no_lockout rule's to say.
+            # Where it cannot (seen from above, elbows unread, top unseen, a support's exercise,
+            # tracking lost) the cycle is a rep with its lockout not judged, not a no-rep the app
+            # cannot back.
+            cycle = self.counter.count_as_rep(cycle)
         record = dataclasses.replace(make_record(cycle, judgement), exercise=exercise)
         if record.full:
             self.recognizer.on_rep(t_s)
