@@ -267,6 +267,9 @@ class ViewConfig:
     min_visibility: float = setting(0.0, 1.0, doc="shoulders and hips seen at least this well are used for the "
                                     "camera-above test of the view (torso steeper than "
                                     "features.upright_torso_min_deg)")
+    elbow_angle_views: Tuple[str, ...] = setting(choices=tuple(v.value for v in View),
+                                                 doc="views the elbow angle reads true from (the rep counter's "
+                                                     "straight/bent arms, the per-rep table and the report's plot)")
     judgeable: Dict[str, Tuple[str, ...]] = setting(choices=FAULT_NAMES, value_choices=tuple(v.value for v in View),
                                                     doc="fault -> views it can be judged from")
 

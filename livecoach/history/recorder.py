@@ -34,6 +34,7 @@ from livecoach.history.writer import (BeginItem, CueItem, EndItem, HistoryWriter
 from livecoach.landmarks import Landmark
 from livecoach.logic.holds import HoldRecord
 from livecoach.logic.plan_events import Advice, SetResult
+from livecoach.logic.view import judgeable
 from livecoach.types import (Cue, CueEvent, Features, HoldEnd, LogicStep, Phase, PoseFrame, RepEvent, RepRecord,
                              SessionEnd)
 
@@ -93,6 +94,7 @@ class SessionRecorder:
         self._busy_timeout_ms = int(busy_timeout_ms)
         self._session = config.session
         self._min_visibility = float(config.features.min_visibility)
+        self._elbow_views = frozenset(config.view.elbow_angle_views)
         self._writer: Optional[HistoryWriter] = None
         self._imaging: Any = None  # livecoach.render.imaging, once pictures are wanted
         self.journal: Optional[jr.SessionJournal] = None
@@ -312,8 +314,12 @@ class SessionRecorder:
         if f is None:
             row = (step.t_s, math.nan, math.nan, math.nan, float(PHASE_CODES.get(step.phase, 0)))
         else:
-            row = (step.t_s, f.elbow_angle_deg, f.hip_offset_frac, f.depth_frac,
-                   float(PHASE_CODES.get(step.phase, 0)))
+            # Kept only where the view shows them true: the elbow angle side-on or at an angle
+            # ([view] elbow_angle_views), the body line side-on (as the hip sag rule reads it);
+            # from the front or above the report says they were not read, not a wrong curve.
+            elbow = f.elbow_angle_deg if f.view.value in self._elbow_views else math.nan
+            hips = f.hip_offset_frac if judgeable("hip_sag", f.view, self.config) else math.nan
+            row = (step.t_s, elbow, hips, f.depth_frac, float(PHASE_CODES.get(step.phase, 0)))
         self._series.append(row)
 
     def _flush_series(self) -> None:

@@ -1,7 +1,7 @@
 """Self-contained HTML reports: one session, and the history across sessions.
 
 No external resources at all (a report is mailed, archived, opened offline): inline CSS,
-SVG plots (:mod:`livecoach.history.plots`), bottom-of-rep pictures embedded as base64 JPEG.
+SVG plots (:mod:`livecoach.history.time_plots`, :mod:`livecoach.history.plots`), bottom-of-rep pictures embedded as base64 JPEG.
 The page is rendered from stored data only (:class:`~livecoach.history.data.SessionData`)
 plus the summary computed by :mod:`livecoach.history.summary`, so ``livecoach summary``
 re-renders any past session.
@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any, Dict, List, Sequence, Tuple
 
 from livecoach.history.data import SessionData, SessionInfo, StoredRep
-from livecoach.history.plots import (SET_GAP_S, best_set_plot, body_line_plot, dense_session, elbow_plot, score_plot,
-                                     tempo_plot, trend_plot)
+from livecoach.history.plots import best_set_plot, score_plot, tempo_plot, trend_plot
+from livecoach.history.time_plots import (SET_GAP_S, body_line_plot, body_line_read, dense_session, depth_plot,
+                                          elbow_angle_read, elbow_plot)
 from livecoach.history.progress import ExerciseWeek, best_set_text
 from livecoach.history.summary import (PER_REP_TABLE_MAX, exercise_title, exercise_titles, exercises_done,
                                       fault_label, fmt_clock, fmt_num, hold_rows, set_rows)
@@ -209,14 +210,7 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     if data.holds:
         body.append(_holds_card(data))
 
-    if dense_session(data):
-        elbow_note = (f'Green bands are sets (a pause of more than {SET_GAP_S:g} s starts a new one); the dark line '
-                      'joins each rep\'s deepest elbow angle, the faint one is every frame; red dots mark faults.')
-    else:
-        elbow_note = ('Green bands are counted reps (number on top), grey bands no-reps (×); red dots mark faults at '
-                      'the bottom of the rep.')
-    body.append(f'<section class="card"><h2>Elbow angle</h2><p class="note">{esc(elbow_note)}</p>'
-                f'{elbow_plot(data)}</section>')
+    body.append(_motion_card(data))
     body.append(_body_line_card(data))
     body.append('<div class="grid2">'
                 f'<section class="card"><h2>Tempo per rep</h2><p class="note">Seconds lowering and pushing up.</p>'
@@ -242,7 +236,29 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     return _page(title, "".join(body))
 
 
+def _motion_card(data: SessionData) -> str:
+    """The elbow angle over time; filmed from the front or above, where the elbow angle is not
+    read true, the depth over time instead, saying why."""
+    elbow = elbow_angle_read(data)
+    what = "rep's deepest elbow angle" if elbow else "rep's bottom"
+    if dense_session(data):
+        note = (f'Green bands are sets (a pause of more than {SET_GAP_S:g} s starts a new one); the dark line '
+                f'joins each {what}, the faint one is every frame; red dots mark faults.')
+    else:
+        note = ('Green bands are counted reps (number on top), grey bands no-reps (×); red dots mark faults at '
+                'the bottom of the rep.')
+    if elbow:
+        return f'<section class="card"><h2>Elbow angle</h2><p class="note">{esc(note)}</p>{elbow_plot(data)}</section>'
+    why = ('The elbow angle is read only with the camera side-on or at an angle; this one saw you from the front '
+           'or from above, so this shows how far down you went (0 = the top, 1 = your usual bottom).')
+    return f'<section class="card"><h2>Depth</h2><p class="note">{esc(why)} {esc(note)}</p>{depth_plot(data)}</section>'
+
+
 def _body_line_card(data: SessionData) -> str:
+    if not body_line_read(data):
+        return ('<section class="card"><h2>Body line</h2><p class="note">Not read: the hips against the '
+                'shoulder–ankle line show a sagging or piking back only with the camera side-on, and this one '
+                'saw you from the front or from above.</p></section>')
     return ('<section class="card"><h2>Body line</h2><p class="note">Hips relative to the shoulder–ankle line, '
             'as a share of body length: below the line is a sagging back, above is piking.</p>'
             f'{body_line_plot(data)}</section>')

@@ -132,7 +132,7 @@ class SessionAnalyzer:
         self._counting_unnamed = False  # a rep cycle counted in this stretch in position, no exercise named
         self.features = FeatureExtractor(config.features, config.capture.inference_max_width)
         self.views = ViewTracker(config.view, config.features)
-        self.counter = RepCounter(config.reps, variant)
+        self.counter = RepCounter(config.reps, variant, elbow_views=config.view.elbow_angle_views)
         reps = config.reps
         self.jumps = JumpDetector(reps.max_body_speed_per_s, reps.max_gap_s, reps.calibration_window_s,
                                   reps.jump_own_pace_factor, reps.jump_own_pace_percentile,

@@ -44,6 +44,7 @@ import numpy as np
 from livecoach.config.schema import RepsConfig
 from livecoach.logic.depth import ChannelSpec, DepthChannel, ElbowDepth, channel_values
 from livecoach.logic.plank_gate import PlankGate, arms_support, body_flat, camera_above, plank_posture
+from livecoach.logic.view import default_view_config
 from livecoach.types import Features, Phase, RepJudgement, RepRecord, RepWindow, View
 
 NAN = math.nan
@@ -100,9 +101,12 @@ class RepCounter:
     ``t_s``). ``view`` is the current view, stored in the windows for the fault rules.
     """
 
-    def __init__(self, config: RepsConfig, variant: str = "standard") -> None:
+    def __init__(self, config: RepsConfig, variant: str = "standard",
+                 elbow_views: Optional[Collection[str]] = None) -> None:
         self.config = config
         self.variant = variant
+        #: ``[view] elbow_angle_views``: where the elbow angle reads true (the default config's if None)
+        self.elbow_views = frozenset(elbow_views if elbow_views is not None else default_view_config().elbow_angle_views)
         c = config
         self.channels: Dict[str, DepthChannel] = {
             "height": DepthChannel(ChannelSpec("height", c.min_span_height_frac, True, False), c),
@@ -331,8 +335,9 @@ class RepCounter:
             self._peak, self._t_peak = d, f.t_s
         if math.isfinite(f.depth_raw_frac) and not (f.depth_raw_frac <= self._peak_raw):
             self._peak_raw = f.depth_raw_frac
-        if math.isfinite(f.elbow_angle_deg) and not (f.elbow_angle_deg >= self._min_elbow):
-            self._min_elbow = f.elbow_angle_deg
+        if math.isfinite(f.elbow_angle_deg) and f.view.value in self.elbow_views \
+                and not (f.elbow_angle_deg >= self._min_elbow):
+            self._min_elbow = f.elbow_angle_deg  # the record's deepest angle: only where it reads true
 
     def _step(self, t_s: float, d: float, f: Features, supported: bool) -> Optional[FinishedCycle]:
         """One frame of the phase machine; ``supported`` is :func:`arms_support` of ``f``."""
@@ -437,10 +442,11 @@ class RepCounter:
 
     def _elbows_read(self, f: Features) -> bool:
         """Whether ``f``'s elbow angle can tell straight arms from bent ones: measured, seen from
-        the side or at an angle, for an exercise whose reps bend the arms. Not from the front: an
-        arm pointing at the camera puts its three landmarks nearly on one spot, and any angle can
-        read (straight arms at the top read 62 deg head-on on tayyab's clip)."""
-        return self.straight_elbow_deg is not None and f.view in (View.SIDE_LEFT, View.SIDE_RIGHT, View.ANGLED) \
+        one of ``[view] elbow_angle_views`` (the side or an angle), for an exercise whose reps bend
+        the arms. Not from the front: an arm pointing at the camera puts its three landmarks nearly
+        on one spot, and any angle can read (straight arms at the top read 62 deg head-on on
+        tayyab's clip)."""
+        return self.straight_elbow_deg is not None and f.view.value in self.elbow_views \
             and math.isfinite(f.elbow_angle_deg)
 
     def _arms_bent(self, f: Features) -> bool:
@@ -586,10 +592,14 @@ class RepCounter:
             self.no_reps += 1
             index = self.no_reps
         depth = self._peak_raw if math.isfinite(self._peak_raw) and not self._top_unseen else self._peak
+        view = _majority_view(frames)
+        # The deepest elbow angle is told (per-rep table, events, history) only for a cycle seen
+        # mostly from a view it reads true from; a few side-on frames of a head-on set are not it.
+        min_elbow = self._min_elbow if view.value in self.elbow_views else NAN
         window = RepWindow(
             t_start_s=self._t_start, t_bottom_s=t_bottom, t_end_s=t_end, frames=frames,
-            top_frames=self._cycle_top_frames, view=_majority_view(frames), variant=self.variant,
-            depth_frac=float(depth), min_elbow_angle_deg=float(self._min_elbow),
+            top_frames=self._cycle_top_frames, view=view, variant=self.variant,
+            depth_frac=float(depth), min_elbow_angle_deg=float(min_elbow),
             seconds_down=float(t_bottom - self._t_start), seconds_up=float(t_end - t_bottom),
             top_seen=not self._top_unseen,
         )

@@ -84,7 +84,8 @@ class ViewTracker:
 
 
 @functools.lru_cache(maxsize=1)
-def _default_view_config() -> ViewConfig:
+def default_view_config() -> ViewConfig:
+    """The packaged default config's ``[view]`` (read once)."""
     return load_config().view
 
 
@@ -96,7 +97,7 @@ def judgeable(fault_name: str, view: View, config: Optional[Config] = None) -> b
     """
     if fault_name not in FAULT_NAMES:
         raise ValueError(f"unknown fault name {fault_name!r}")
-    table = (config.view if config is not None else _default_view_config()).judgeable
+    table = (config.view if config is not None else default_view_config()).judgeable
     views = table.get(fault_name)
     if views is None:
         return True

@@ -358,7 +358,7 @@ def _no_overlap(labels: List[Tuple[float, str]], char_px: float = 6.5) -> bool:
 
 def test_a_400_rep_session_report_stays_readable(tmp_path, config):
 
-    from livecoach.history.plots import session_sets
+    from livecoach.history.time_plots import session_sets
 
     steps = list(synthetic_steps(reps=400, faults={k: ("hip_sag",) for k in range(2, 400, 3)}, no_reps=(13, 200),
                                  set_size=50, set_rest_s=40, with_images=False))
@@ -436,3 +436,51 @@ def test_best_rep_caption_gives_the_same_time_as_the_table(tmp_path, config):
         from livecoach.history.summary import fmt_clock
 
         assert when == fmt_clock(reps[int(index)].record.t_bottom_s)
+
+
+def record_fixture(db: Path, config, name: str) -> int:
+    """Record a committed landmark fixture as a session (no pictures): every frame through the
+    real SessionAnalyzer and SessionRecorder."""
+    from livecoach.formats.recording import read_recording
+    from livecoach.logic.analysis import SessionAnalyzer
+
+    header, frames = read_recording(LANDMARK_CACHE / f"{name}.jsonl.gz")
+    analyzer = SessionAnalyzer(config)
+    recorder = SessionRecorder(db, config, save_frames="off")
+    sid = recorder.start(SessionMeta(source=name, mode="analyze", app_version="test"))
+    for f in frames:
+        recorder.on_step(analyzer.update(f.t_s, f.frame_index, f.pose), None)
+    with_pose = sum(f.pose is not None for f in frames)
+    recorder.finish(analyzer.finish(frames[-1].t_s, len(frames), with_pose, header.fps, 0, "end_of_source"))
+    recorder.close()
+    return sid
+
+
+@pytest.mark.parametrize("name, elbows_read", [("jtnicastro__pushup.mp4", False), ("vraj__pushups.mp4", True)])
+def test_the_elbow_angle_and_body_line_are_shown_only_from_a_view_they_read_true_from(tmp_path, config, name,
+                                                                                      elbows_read):
+    """Filmed from overhead (jtnicastro) the elbow angle read 18-56 degrees at the bottom and the
+    hips' offset is not their height: the report plots the depth instead and says the body line
+    was not read; the per-rep table has no elbow angle. Side-on (vraj) both are plotted."""
+    db = tmp_path / DB_FILENAME
+    sid = record_fixture(db, config, name)
+    with SessionStore(db) as store:
+        data = store.load_session(sid)
+    assert len(data.full_reps) >= 4
+    assert all(math.isfinite(r.record.min_elbow_angle_deg) == elbows_read for r in data.reps)
+    assert np.isfinite(data.series.hip_offset_frac).any() == elbows_read
+    out = tmp_path / "report.html"
+    text = io.StringIO()
+    review.end_of_session(db, sid, config, out=out, stream=text)
+    page = out.read_text(encoding="utf-8")
+    dom = parse(page)
+    if elbows_read:
+        assert plot(dom, "elbow-plot")["paths"] and plot(dom, "body-plot")["paths"]
+        assert "depth-plot" not in page and "Not read" not in page
+    else:
+        depth = plot(dom, "depth-plot")
+        assert depth["paths"] and depth["rects"] >= len(data.reps)  # the trace and the rep bands
+        assert "elbow-plot" not in page and "body-plot" not in page
+        assert "Not read: the hips against the shoulder" in page
+        table = [line for line in text.getvalue().splitlines() if line.strip()[:1].isdigit()]
+        assert len(table) == len(data.reps) and all(" — " in line for line in table)
