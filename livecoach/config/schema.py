@@ -233,7 +233,7 @@ class SessionConfig:
 class AdviceConfig:
     """Used by ``livecoach.history.review`` and ``livecoach.history.report``: trainers' advice after a session."""
 
-    most_reps_share: float = setting(0.0, 1.0, doc="a fault on at least this share of the reps gets the "
+    most_reps_share: float = setting(0.0, 1.0, doc="a fault on more than this share of the reps gets the "
                                      "`most_reps` advice (e.g. regress the variant), else the `some_reps` one")
     max_items: int = setting(1, 10, doc="at most this many faults get advice, most frequent first")
     some_reps: Dict[str, str] = setting(choices=FAULT_NAMES, doc="fault -> advice when it came on a few reps")

@@ -44,7 +44,7 @@ class AdviceItem:
     fault: Optional[str]
     count: int      # cycles with this fault
     judged: int     # cycles where it could be judged from the camera's view
-    most: bool      # on at least `most_reps_share` of the judged cycles
+    most: bool      # on more than `most_reps_share` of the judged cycles
     text: str
     cycles: int = 0  # all rep cycles of the session (judged or not)
 
@@ -86,7 +86,7 @@ def summarize(data: SessionData, config: Any) -> SessionSummary:
     items: List[AdviceItem] = []
     for name, count in ordered[: adv.max_items]:
         judged = max(count, sum(1 for r in cycles if name not in r.not_judged))
-        most = count / judged >= adv.most_reps_share
+        most = count / judged > adv.most_reps_share  # "most" is more than half, not one of two
         table = adv.most_reps if most else adv.some_reps
         text = table.get(name) or adv.some_reps.get(name) or config.cues.texts.get(name, fault_label_plain(name))
         items.append(AdviceItem(fault=name, count=count, judged=judged, most=most, text=text,

@@ -73,6 +73,19 @@ def test_advice_some_reps_versus_most_reps_and_clean(tmp_path, config):
     assert clean.mean_score == 100 and clean.reps == 3
 
 
+def test_a_fault_on_half_the_reps_is_not_most_reps(tmp_path, config):
+    """1 of 2 flared reps read "Your elbows flared into a T on most reps" with the advice to
+    regress: "most" is more than half."""
+    add_session(tmp_path, config, reps=2, faults={2: ("elbow_flare",)})
+    add_session(tmp_path, config, reps=3, faults={2: ("elbow_flare",), 3: ("elbow_flare",)})
+    with SessionStore(tmp_path / DB_FILENAME) as store:
+        half = summary.summarize(store.load_session(1), config)
+        two_of_three = summary.summarize(store.load_session(2), config)
+    assert [(a.count, a.judged, a.most) for a in half.advice] == [(1, 2, False)]
+    assert half.advice[0].text == config.advice.some_reps["elbow_flare"]
+    assert [(a.count, a.judged, a.most) for a in two_of_three.advice] == [(2, 3, True)]
+
+
 def test_clean_advice_claims_no_full_range_where_depth_was_not_judged(tmp_path, config):
     # a burpee's push-ups (livecoach.logic.burpee), or a view that cannot show depth
     steps = []
