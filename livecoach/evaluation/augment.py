@@ -27,6 +27,10 @@ answers on the transformed clip as on the original:
   pose model runs on the transformed frames (:mod:`livecoach.evaluation.image_transforms`
   does the pixels; the landmarks are cached per clip and transform). Times and counts stay;
   ``mirror`` swaps left and right in the labels' words (the ``view`` text).
+* **combined** ``dim-fast``, ``far-tilted``, ``mirror-dim``: two conditions at once, as a clip
+  from an unseen person and camera brings them (each alone may pass where the two together do
+  not): dim light at 2x speed (the model on the kept, darkened frames); a far, tilted camera
+  (zoomed out, then rotated); mirrored and dim. Their labels move as each part's would.
 
 This module is pure (no cv2, no numpy): the specs, the label transforms and the tempo
 resampling of a landmark stream (the zoom's arithmetic is the pose frames' own arrays).
@@ -45,7 +49,8 @@ from livecoach.formats.recording import RecordedFrame
 __all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MODEL_KINDS", "parse_augmentations",
            "tempo_source_indices", "tempo_copies",
            "tempo_frames", "frame_rate_frames", "replay_fps", "transform_clip", "swap_left_right",
-           "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "zoom_drift_frames", "landmark_stream"]
+           "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "zoom_drift_frames", "landmark_stream", "COMBINED",
+           "combined"]
 
 TEMPO = "tempo"
 TEMPO_MODEL = "tempo-model"
@@ -64,7 +69,9 @@ class Augmentation:
 
     ``speed`` is the tempo factor (1.0 for image transforms). ``params`` are the image
     transform's settings (see :mod:`livecoach.evaluation.image_transforms`); they are part
-    of the cache key, so changing one re-extracts.
+    of the cache key, so changing one re-extracts. ``steps``: for a combined transform, the image
+    transforms it applies in turn (their parameters all in ``params``); empty for one named
+    ``name``.
     """
 
     name: str
@@ -72,9 +79,17 @@ class Augmentation:
     speed: float = 1.0
     params: Tuple[Tuple[str, float], ...] = ()
     description: str = ""
+    steps: Tuple[str, ...] = ()
 
     def param(self, key: str) -> float:
         return dict(self.params)[key]
+
+    @property
+    def image_steps(self) -> Tuple[str, ...]:
+        """The image transforms applied to each frame, in order (none for a landmark-stream kind)."""
+        if self.kind != IMAGE:
+            return ()
+        return self.steps or (self.name,)
 
 
 #: Every transform ``--augment`` knows, in report order.
@@ -103,15 +118,29 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
                              "that filled the frame loses its ends at the edges)"),
     Augmentation("rotate", IMAGE, params=(("degrees", 7.0),),
                  description="rotated 7 degrees about the centre (black corners)"),
+    # Two conditions at once, as an unseen clip brings them: each alone passes, together they may not.
+    Augmentation("dim-fast", IMAGE, 2.0, params=(("gamma", 2.2), ("gain", 0.6), ("noise_sigma", 6.0)),
+                 steps=("dim",), description="dim light (as dim) at 2x speed, pose model on the kept darkened frames"),
+    Augmentation("far-tilted", IMAGE, params=(("scale", 0.7), ("degrees", 7.0)), steps=("zoomout", "rotate"),
+                 description="a far, tilted camera: zoomed out to 70 %, then rotated 7 degrees"),
+    Augmentation("mirror-dim", IMAGE, params=(("gamma", 2.2), ("gain", 0.6), ("noise_sigma", 6.0)),
+                 steps=("mirror", "dim"), description="mirrored and dim (as mirror, then dim)"),
 )
 
 _BY_NAME: Dict[str, Augmentation] = {a.name: a for a in AUGMENTATIONS}
 _KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, TEMPO_MODEL, IMAGE)
+#: The group word for the transforms that combine two conditions (``steps``, or an image kind sped up).
+COMBINED = "combined"
+
+
+def combined(augmentation: Augmentation) -> bool:
+    """Whether ``augmentation`` brings two conditions at once (two image steps, or one sped up)."""
+    return len(augmentation.steps) > 1 or (augmentation.kind == IMAGE and augmentation.speed != 1.0)
 
 
 def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
     """The transforms named in ``text``: ``all``, a kind (``tempo``, ``frame-rate``, ``zoom-drift``,
-    ``tempo-model``, ``image``) or names, comma-separated.
+    ``tempo-model``, ``image``: the single image transforms), ``combined`` or names, comma-separated.
 
     Raises :class:`EvalError` naming the unknown word and the known ones.
     """
@@ -124,11 +153,13 @@ def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
         if word == "all":
             picked = list(AUGMENTATIONS)
         elif word in _KINDS:
-            picked = [a for a in AUGMENTATIONS if a.kind == word]
+            picked = [a for a in AUGMENTATIONS if a.kind == word and not combined(a)]
+        elif word == COMBINED:
+            picked = [a for a in AUGMENTATIONS if combined(a)]
         elif word in _BY_NAME:
             picked = [_BY_NAME[word]]
         else:
-            known = ", ".join(["all", *_KINDS] + list(_BY_NAME))
+            known = ", ".join(["all", *_KINDS, COMBINED] + list(_BY_NAME))
             raise EvalError(f"--augment: unknown transform {word!r} (known: {known})")
         chosen += [a for a in picked if a not in chosen]
     if not chosen:
@@ -265,6 +296,6 @@ def transform_clip(clip: ClipSpec, augmentation: Augmentation) -> ClipSpec:
         clip, file=f"{clip.file}@{augmentation.name}",
         active_span_s=None if span is None else (span[0] / speed, span[1] / speed),
         rep_bottoms_s=tuple(t / speed for t in clip.rep_bottoms_s))
-    if augmentation.name == "mirror":
+    if "mirror" in augmentation.image_steps:
         changed = dataclasses.replace(changed, view_text=swap_left_right(clip.view_text))
     return changed

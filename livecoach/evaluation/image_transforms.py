@@ -58,18 +58,24 @@ def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
 
 
 def apply_image_transform(augmentation: Augmentation, image: np.ndarray, frame_index: int) -> np.ndarray:
-    """``image`` (BGR uint8) after the image transform ``augmentation``."""
+    """``image`` (BGR uint8) after the image transform ``augmentation`` (each of its steps in turn)."""
     if augmentation.kind != IMAGE:
         raise ValueError(f"{augmentation.name} is not an image transform")
-    if augmentation.name == "dim":
+    for step in augmentation.image_steps:
+        image = _apply_step(step, augmentation, image, frame_index)
+    return image
+
+
+def _apply_step(step: str, augmentation: Augmentation, image: np.ndarray, frame_index: int) -> np.ndarray:
+    if step == "dim":
         return dim(image, augmentation.param("gamma"), augmentation.param("gain"),
                    augmentation.param("noise_sigma"), seed=frame_index)
-    if augmentation.name == "mirror":
+    if step == "mirror":
         return mirror(image)
-    if augmentation.name == "zoomout":
+    if step == "zoomout":
         return zoom_out(image, augmentation.param("scale"))
-    if augmentation.name == "zoomin":
+    if step == "zoomin":
         return zoom_in(image, augmentation.param("keep"))
-    if augmentation.name == "rotate":
+    if step == "rotate":
         return rotate(image, augmentation.param("degrees"))
-    raise ValueError(f"no pixel transform for {augmentation.name}")
+    raise ValueError(f"no pixel transform for {step} (in {augmentation.name})")

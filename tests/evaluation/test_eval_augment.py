@@ -179,6 +179,7 @@ def test_parse_augmentations_groups_names_and_errors():
     assert [(a.name, a.kind) for a in parse_augmentations("frame-rate")] == [("fps15", FRAME_RATE)]
     assert [(a.name, a.kind) for a in parse_augmentations("zoom-drift")] == [("zoomdrift", ZOOM_DRIFT)]
     assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 5
+    assert [a.name for a in parse_augmentations("combined")] == ["dim-fast", "far-tilted", "mirror-dim"]
     assert [a.speed for a in parse_augmentations("tempo-model")] == [0.5, 1.5, 2.0, 2.5]
     assert all(a.kind == TEMPO_MODEL for a in parse_augmentations("tempo-model"))
     assert len(parse_augmentations("all")) == len(AUGMENTATIONS)
@@ -244,6 +245,20 @@ def test_zoom_in_scales_the_centre_up_and_cuts_the_edges():
     np.testing.assert_array_equal(apply_image_transform(BY_NAME["zoomin"], image, 0), big)
 
 
+def test_a_combined_transform_applies_its_steps_in_turn_and_moves_the_labels_with_them():
+    image = fake_image(3, 0.5)
+    far = BY_NAME["far-tilted"]
+    np.testing.assert_array_equal(apply_image_transform(far, image, 3), rotate(zoom_out(image, 0.7), 7.0))
+    np.testing.assert_array_equal(apply_image_transform(BY_NAME["mirror-dim"], image, 3),
+                                  dim(mirror(image), 2.2, 0.6, 6.0, seed=3))
+    fast = BY_NAME["dim-fast"]
+    np.testing.assert_array_equal(apply_image_transform(fast, image, 5), apply_image_transform(BY_NAME["dim"], image, 5))
+    changed = transform_clip(clip(), fast)  # times scaled as for tempo 2x, the words kept
+    assert changed.active_span_s == (1.0, 6.0) and changed.view_text == clip().view_text
+    assert transform_clip(clip(), BY_NAME["mirror-dim"]).view_text == "side (head left), Right arm near"
+    assert BY_NAME["tempo2x"].image_steps == () and BY_NAME["dim"].image_steps == ("dim",)
+
+
 def test_apply_image_transform_dispatches_and_rejects_tempo():
     image = fake_image(3, 0.5)
     np.testing.assert_array_equal(apply_image_transform(BY_NAME["mirror"], image, 3), mirror(image))
@@ -286,14 +301,14 @@ def write_video(path: Path, n: int, fps: float = 10.0) -> None:
 
 
 @pytest.mark.parametrize("name, sources", [("tempo2x-model", [0, 2, 4, 6]), ("tempo0.5x-model", [0, 0, 1, 1, 2, 2]),
-                                           ("mirror", None)])
+                                           ("mirror", None), ("dim-fast", [0, 2, 4, 6])])
 def test_extraction_drops_repeats_or_transforms_frames_before_the_model(tmp_path, monkeypatch, name, sources):
     import livecoach.capture.pose as pose_module
 
     monkeypatch.setattr(pose_module, "MediaPipePoseEstimator", FakeEstimator)
     FakeEstimator.seen = []
     video = tmp_path / "v.avi"
-    n = 8 if name == "tempo2x-model" else 3
+    n = 8 if BY_NAME[name].speed == 2.0 else 3
     write_video(video, n)
     out = tmp_path / "out.jsonl.gz"
     frames = extract_landmarks(video, out, CONFIG.pose, 640, BY_NAME[name])
@@ -303,7 +318,11 @@ def test_extraction_drops_repeats_or_transforms_frames_before_the_model(tmp_path
     assert [r.frame_index for r in recorded] == list(range(len(expected)))
     assert [r.t_s for r in recorded] == pytest.approx([j / 10.0 for j in range(len(expected))])
     assert [index for index, *_ in FakeEstimator.seen] == list(range(len(expected)))
-    if sources is not None:  # the model saw source frame floor(j * speed) at output j
+    if name == "dim-fast":  # every 2nd frame, darkened: 10 (i + 1) through the dim curve, plus noise
+        dimmed = [255 * 0.6 * (10 * (i + 1) / 255) ** 2.2 for i in expected]
+        assert [abs(blue - d) <= 3 * 6 + 3 for (_, _, blue, _), d in zip(FakeEstimator.seen, dimmed)] \
+            == [True] * len(expected)
+    elif sources is not None:  # the model saw source frame floor(j * speed) at output j
         assert [abs(blue - 10 * (i + 1)) <= 3 for (_, _, blue, _), i in zip(FakeEstimator.seen, expected)] \
             == [True] * len(expected)
     else:  # mirrored: the bright half is on the right
