@@ -1,7 +1,8 @@
 """Self-contained HTML reports: one session, and the history across sessions.
 
-No external resources at all (a report is mailed, archived, opened offline): inline CSS,
-SVG plots (:mod:`livecoach.history.time_plots`, :mod:`livecoach.history.plots`), bottom-of-rep pictures embedded as base64 JPEG.
+No external resources at all (a report is mailed, archived, opened offline): inline CSS, SVG
+plots (:mod:`livecoach.history.time_plots`, :mod:`livecoach.history.plots`), bottom-of-rep
+pictures embedded as base64 JPEG.
 The page is rendered from stored data only (:class:`~livecoach.history.data.SessionData`)
 plus the summary computed by :mod:`livecoach.history.summary`, so ``livecoach summary``
 re-renders any past session.

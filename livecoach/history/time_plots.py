@@ -170,8 +170,9 @@ def elbow_plot(data: SessionData, width: int = 1040, height: int = 250) -> str:
     parts += _rep_bands(frame, data.reps)
     parts += y_grid(frame, nice_ticks(frame.y0, frame.y1, 5), lambda v: f"{v:.0f}°")
     parts += reference(frame, config_number(data.config, "faults", "shallow", "max_bottom_elbow_deg"),
-                        "deep enough below this")
-    parts += reference(frame, config_number(data.config, "faults", "no_lockout", "min_top_elbow_deg"), "lockout above this")
+                       "deep enough below this")
+    parts += reference(frame, config_number(data.config, "faults", "no_lockout", "min_top_elbow_deg"),
+                       "lockout above this")
     return _trace(frame, data, t, y, lambda r: r.min_elbow_angle_deg, parts)
 
 

@@ -32,8 +32,8 @@ from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.faults import FaultChecker
 from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimer, HoldTimers, TopPauseTimer
-from livecoach.logic.reps import (NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, FinishedCycle, RepCounter, arms_straight_throughout, make_record,
-                                  straight_arms_folded_hips)
+from livecoach.logic.reps import (NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, FinishedCycle, RepCounter,
+                                  arms_straight_throughout, make_record, straight_arms_folded_hips)
 from livecoach.logic.tracking import PatchyTrackingWatch
 from livecoach.logic.verdict import form_verdict
 from livecoach.types import (Cue, CueEvent, CueKind, Event, ExerciseChange, FaultEvent, Features, HoldEnd, HoldStatus,

@@ -106,7 +106,7 @@ class RepCounter:
         self.config = config
         self.variant = variant
         #: ``[view] elbow_angle_views``: where the elbow angle reads true (the default config's if None)
-        self.elbow_views = frozenset(elbow_views if elbow_views is not None else default_view_config().elbow_angle_views)
+        self.elbow_views = frozenset(default_view_config().elbow_angle_views if elbow_views is None else elbow_views)
         c = config
         self.channels: Dict[str, DepthChannel] = {
             "height": DepthChannel(ChannelSpec("height", c.min_span_height_frac, True, False), c),

@@ -252,7 +252,8 @@ def test_a_combined_transform_applies_its_steps_in_turn_and_moves_the_labels_wit
     np.testing.assert_array_equal(apply_image_transform(BY_NAME["mirror-dim"], image, 3),
                                   dim(mirror(image), 2.2, 0.6, 6.0, seed=3))
     fast = BY_NAME["dim-fast"]
-    np.testing.assert_array_equal(apply_image_transform(fast, image, 5), apply_image_transform(BY_NAME["dim"], image, 5))
+    np.testing.assert_array_equal(apply_image_transform(fast, image, 5),
+                                  apply_image_transform(BY_NAME["dim"], image, 5))
     changed = transform_clip(clip(), fast)  # times scaled as for tempo 2x, the words kept
     assert changed.active_span_s == (1.0, 6.0) and changed.view_text == clip().view_text
     assert transform_clip(clip(), BY_NAME["mirror-dim"]).view_text == "side (head left), Right arm near"
