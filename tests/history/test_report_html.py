@@ -21,6 +21,7 @@ from livecoach.config.schema import load_config
 from livecoach.render.imaging import decode_jpeg
 from livecoach.history.svg import Frame as _Frame, nice_ticks, polyline_path as _polyline_path
 from livecoach.history.report import pick_frames
+from livecoach.history.time_plots import depth_plot
 from livecoach.history.recorder import SessionRecorder
 from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
 
@@ -482,5 +483,9 @@ def test_the_elbow_angle_and_body_line_are_shown_only_from_a_view_they_read_true
         assert depth["paths"] and depth["rects"] >= len(data.reps)  # the trace and the rep bands
         assert "elbow-plot" not in page and "body-plot" not in page
         assert "Not read: the hips against the shoulder" in page
+        # too many reps for the width: each rep's bottom joined, one point per counted rep
+        dense = parse(depth_plot(data, width=120))
+        bottoms = [d for d in plot(dense, "depth-plot")["paths"] if d.startswith("M")]
+        assert any(d.count("L") == len(data.full_reps) - 1 for d in bottoms)
         table = [line for line in text.getvalue().splitlines() if line.strip()[:1].isdigit()]
         assert len(table) == len(data.reps) and all(" — " in line for line in table)
