@@ -80,6 +80,13 @@ def recognised_exercise(analyzer: Any) -> Tuple[Optional[str], Tuple[str, ...]]:
     return recognition.exercise, tuple(recognition.cannot_tell)
 
 
+def _rep_outcomes(events: Sequence[Any], exercise: Optional[str],
+                  candidates: Sequence[str]) -> Tuple[RepOutcome, ...]:
+    """The plan's view of the rep cycles among ``events``, filed under ``exercise``."""
+    return tuple(RepOutcome.from_record(ev.record, exercise=exercise, candidates=candidates)
+                 for ev in events if isinstance(ev, RepEvent))
+
+
 def config_for_plan(config: Config) -> Config:
     """``config`` with the cue policy's counting aloud and "set done" off (the plan says them)."""
     return dataclasses.replace(config, cues=dataclasses.replace(config.cues, count_every=0, set_rest_s=0.0))
@@ -209,8 +216,7 @@ class PlanDriver:
         (None: not recognised, so no "this set is ..." remark)."""
         t = step.t_s
         self._last_t = t
-        reps = tuple(RepOutcome.from_record(ev.record, exercise=exercise, candidates=candidates)
-                     for ev in step.events if isinstance(ev, RepEvent))
+        reps = _rep_outcomes(step.events, exercise, candidates)
         in_position = step.phase != Phase.NOT_IN_POSITION
         person = self.runner.person(step.features, in_position)
         out: List[Any] = []
@@ -257,8 +263,7 @@ class PlanDriver:
 
         ``closing_events``: the logic's own last events (``SessionAnalyzer.closing_events``); a
         rep cycle among them (a no-rep held back until the end) is counted in the set under way."""
-        late = tuple(RepOutcome.from_record(ev.record, exercise=exercise, candidates=candidates)
-                     for ev in closing_events if isinstance(ev, RepEvent))
+        late = _rep_outcomes(closing_events, exercise, candidates)
         out = self._boosted(self.runner.finish(max(t_s, self._last_t), late))
         self._keep(out)
         return out
