@@ -136,9 +136,14 @@ class HoldTimer:
         return not limit > 0 or posture.elbow_angle_deg >= limit
 
     def form_fault(self, posture: Posture) -> Optional[str]:
-        """The hold's form fault on this posture (None: good form, or not measurable)."""
+        """The hold's form fault on this posture (None: good form, or not measurable). Bent knees
+        come first: the hips' line to the ankles presumes straight legs (knees down, a straight
+        shoulder-hip-knee line reads as hips sagging under it), and "legs straight" is the fix."""
         spec, pos = self.spec, self.profile.position
         enabled = self.profile.faults.enabled
+        if "knees_bent" in enabled and spec.knees_straight_min_deg > 0 \
+                and posture.knee_angle_deg < spec.knees_straight_min_deg:
+            return "knees_bent"
         offset = getattr(posture, f"hip_offset_{pos.body_end}_frac")
         if not math.isnan(offset):
             if spec.hips_up_min_frac > -1.0:
@@ -149,9 +154,6 @@ class HoldTimer:
                     return "hip_sag"
                 if offset < -spec.line_tolerance_frac and "hip_pike" in enabled:
                     return "hip_pike"
-        if "knees_bent" in enabled and spec.knees_straight_min_deg > 0 \
-                and posture.knee_angle_deg < spec.knees_straight_min_deg:
-            return "knees_bent"
         return None
 
     def _event(self, kind: str, t_s: float, fault: Optional[str] = None, key: str = "", **values: object) -> HoldEvent:

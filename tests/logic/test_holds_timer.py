@@ -12,7 +12,7 @@ from livecoach.formats.recording import read_recording
 from livecoach.logic.exercises import ExerciseRecognizer
 from livecoach.logic.posture import measure_posture
 from livecoach.logic.holds import HoldStep, HoldTimer, HoldTimers
-from test_exercise_poses import CFG, FOREARM_PLANK, LIB, STANDARD_TOP, STANDARD_BOTTOM, make_pose
+from test_exercise_poses import CFG, FOREARM_PLANK, KNEE_TOP, LIB, STANDARD_TOP, STANDARD_BOTTOM, make_pose
 
 FPS = 30.0
 DT = 1.0 / FPS
@@ -187,6 +187,19 @@ def test_a_top_between_reps_shorter_than_a_plank_hold_is_no_pause():
 def test_knee_push_ups_pause_with_bent_knees_so_not_a_second_of_it_is_in_good_form():
     timer = pause_timer()
     feed_pause(timer, KNEES_BENT, 0.0, 2.5)
+    pause = timer.finish(2.5)
+    assert pause is not None and pause.seconds_good == 0.0 and pause.faults == ("knees_bent",)
+
+
+def test_a_knee_push_ups_top_breaks_a_plank_by_its_bent_knees_not_by_hip_sag():
+    """Knees down and feet raised, the shoulder-hip-knee line straight: the hips sit under the
+    shoulder-ankle line (a plank's "hip sag") only because the knees bend. The fault named, and
+    the hold's spoken fix, is the knees ("legs straight"), not "tuck your tailbone"."""
+    knee_top = measure_posture(make_pose(KNEE_TOP), CFG)
+    assert knee_top.hip_offset_feet_frac > LIB["plank"].hold.line_tolerance_frac  # reads as a sag
+    assert HoldTimer(LIB["plank"], CFG).form_fault(knee_top) == "knees_bent"
+    timer = pause_timer()
+    feed_pause(timer, knee_top, 0.0, 2.5)
     pause = timer.finish(2.5)
     assert pause is not None and pause.seconds_good == 0.0 and pause.faults == ("knees_bent",)
 
