@@ -326,6 +326,9 @@ class LogicStep:
     rep_progress: float = 0.0  # 0 at the top, 1 at full depth (for the overlay bar)
     exercise_label: str = ""  # the recognised exercise as one overlay line ("exercise: ?" while unknown)
     hold: Optional[HoldStatus] = None  # a timed hold running (not a pause at the top): shown instead of the count
+    # The body line the rep exercise's hip rules read: "feet" (shoulders to ankles) or "knees"
+    # (shoulders to knees, knee push-ups: there the ankles sit off the line by design).
+    body_end: str = "feet"
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ class FrameSeries:
 
     t_s: np.ndarray
     elbow_angle_deg: np.ndarray
-    hip_offset_frac: np.ndarray
+    hip_offset_frac: np.ndarray  # from the rep exercise's body line: shoulder-ankle, shoulder-knee on knees
     depth_frac: np.ndarray
     phase: np.ndarray  # codes of PHASE_CODES; nan for none
 

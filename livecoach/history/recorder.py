@@ -317,8 +317,11 @@ class SessionRecorder:
             # Kept only where the view shows them true: the elbow angle side-on or at an angle
             # ([view] elbow_angle_views), the body line side-on (as the hip sag rule reads it);
             # from the front or above the report says they were not read, not a wrong curve.
+            # The line is the rep exercise's: on knee push-ups shoulders to knees, as the rule
+            # judges it (to the ankles, a clean knee push-up reads as a sagging back throughout).
             elbow = f.elbow_angle_deg if f.view.value in self._elbow_views else math.nan
-            hips = f.hip_offset_frac if judgeable("hip_sag", f.view, self.config) else math.nan
+            line = f.hip_offset_knee_frac if step.body_end == "knees" else f.hip_offset_frac
+            hips = line if judgeable("hip_sag", f.view, self.config) else math.nan
             row = (step.t_s, elbow, hips, f.depth_frac, float(PHASE_CODES.get(step.phase, 0)))
         self._series.append(row)
 

@@ -260,8 +260,9 @@ def _body_line_card(data: SessionData) -> str:
         return ('<section class="card"><h2>Body line</h2><p class="note">Not read: the hips against the '
                 'shoulder–ankle line show a sagging or piking back only with the camera side-on, and this one '
                 'saw you from the front or from above.</p></section>')
-    return ('<section class="card"><h2>Body line</h2><p class="note">Hips relative to the shoulder–ankle line, '
-            'as a share of body length: below the line is a sagging back, above is piking.</p>'
+    return ('<section class="card"><h2>Body line</h2><p class="note">Hips relative to the shoulder–ankle line '
+            '(the shoulder–knee line on knee push-ups), as a share of body length: below the line is a sagging '
+            'back, above is piking.</p>'
             f'{body_line_plot(data)}</section>')
 
 

@@ -221,7 +221,8 @@ def body_line_read(data: SessionData) -> bool:
 
 
 def body_line_plot(data: SessionData, width: int = 1040, height: int = 230) -> str:
-    """Hip offset from the shoulder-ankle line over time; sag drawn downward, pike upward."""
+    """Hip offset from the body line over time (shoulder-ankle; shoulder-knee on knee push-ups, as
+    the recorder keeps it); sag drawn downward, pike upward."""
     s = data.series
     t = s.t_s
     y = -100.0 * s.hip_offset_frac  # % of body length; + is sag in the data, drawn below the line

@@ -159,6 +159,10 @@ class SessionAnalyzer:
         recognised, else ``standard``."""
         return self._rep_exercise or DEFAULT_EXERCISE
 
+    def _body_end(self) -> str:
+        profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
+        return profile.position.body_end if profile is not None else "feet"
+
     def _no_push_up_attempt(self, cycle: FinishedCycle) -> bool:
         """Whether a shallow cycle was no attempt at a push-up, seen from where the hips' fold is
         judged (``[view.judgeable] hip_pike``, side-on), by the standard push-up's lines:
@@ -274,7 +278,7 @@ class SessionAnalyzer:
             reps=self.counter.reps, no_reps=self.no_reps, events=tuple(events),
             highlight=self._highlight, last_cue=self._last_cue,
             rep_progress=float(min(max(progress, 0.0), 1.0)) if math.isfinite(progress) else 0.0,
-            exercise_label=self.exercise_label(),
+            exercise_label=self.exercise_label(), body_end=self._body_end(),
             hold=None if hold_step is None or hold_step.state == "idle" else HoldStatus(
                 exercise=hold_step.exercise, seconds_good=hold_step.seconds_good, state=hold_step.state,
                 fault=hold_step.fault, remaining_s=hold_step.remaining_s),

@@ -489,3 +489,20 @@ def test_the_elbow_angle_and_body_line_are_shown_only_from_a_view_they_read_true
         assert any(d.count("L") == len(data.full_reps) - 1 for d in bottoms)
         table = [line for line in text.getvalue().splitlines() if line.strip()[:1].isdigit()]
         assert len(table) == len(data.reps) and all(" — " in line for line in table)
+
+
+def test_a_knee_push_up_sessions_body_line_is_the_shoulder_knee_line_its_hip_rules_read(tmp_path, config):
+    """Knees down, the ankles sit off the shoulder-hip-knee line by design: against the
+    shoulder-ankle line the four clean knee push-ups of fitnease's clip read 13-26 % of the body
+    length "sag" all session. The recorder keeps the line the hip rules judged (shoulder-knee),
+    and it stays inside the sag limit on most frames, as the reps' faults (none) say."""
+    db = tmp_path / DB_FILENAME
+    sid = record_fixture(db, config, "variants__fitnease__knee_pushups")
+    with SessionStore(db) as store:
+        data = store.load_session(sid)
+    assert [r.record.exercise for r in data.reps] == ["knee"] * 4
+    assert not any(r.record.faults for r in data.reps)
+    hips = data.series.hip_offset_frac[np.isfinite(data.series.hip_offset_frac)]
+    assert len(hips) >= 100
+    assert float(np.median(np.abs(hips))) < config.faults.hip_sag.min_offset_frac / 2.0
+    assert float(np.mean(hips > config.faults.hip_sag.min_offset_frac)) < 0.2
