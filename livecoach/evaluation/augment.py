@@ -19,6 +19,10 @@ answers on the transformed clip as on the original:
   pose model's own response to a bigger or smaller body (as ``tempo`` leaves out motion blur).
   World landmarks (metres) do not change; nothing labelled changes. It works on the cached
   landmark stream.
+* **frame-drops** ``drops30``, ``drops50``: a computer that cannot keep up with the camera (a slower
+  laptop than the one measured, another program busy): that share of the frames lost, in bursts
+  (:func:`dropped_frames`), the rest passed on with their own times. Nothing labelled changes. It
+  works on the cached landmark stream.
 * **tempo-model** ``tempo<F>x-model``: the same resampling done to the *video's frames*
   before the pose model, which then runs on them. Slower, but closer to a fast mover in
   front of a camera: the model's tracker sees the larger motion between frames, which a
@@ -39,6 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import random
 import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -49,16 +54,17 @@ from livecoach.formats.recording import RecordedFrame
 __all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MODEL_KINDS", "parse_augmentations",
            "tempo_source_indices", "tempo_copies",
            "tempo_frames", "frame_rate_frames", "replay_fps", "transform_clip", "swap_left_right",
-           "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "zoom_drift_frames", "landmark_stream", "COMBINED",
-           "combined"]
+           "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "zoom_drift_frames", "FRAME_DROPS", "dropped_frames",
+           "landmark_stream", "COMBINED", "combined"]
 
 TEMPO = "tempo"
 TEMPO_MODEL = "tempo-model"
 FRAME_RATE = "frame-rate"
 ZOOM_DRIFT = "zoom-drift"
+FRAME_DROPS = "frame-drops"
 IMAGE = "image"
 #: Kinds that transform the cached landmark stream (the pose model is not re-run).
-LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT)
+LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS)
 #: Kinds whose landmarks come from running the pose model on transformed frames.
 MODEL_KINDS = (TEMPO_MODEL, IMAGE)
 
@@ -104,6 +110,10 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
     Augmentation("zoomdrift", ZOOM_DRIFT, params=(("amplitude", 0.15), ("period_s", 8.0)),
                  description="a camera zooming in and out (auto-framing, hand-held): the picture scaled "
                              "1 + 0.15 sin(2 pi t / 8 s) about its centre"),
+    Augmentation("drops30", FRAME_DROPS, params=(("share", 0.3), ("burst_frames", 2.0)),
+                 description="a computer that cannot keep up: 30 % of the frames lost, in bursts of 1-3 frames"),
+    Augmentation("drops50", FRAME_DROPS, params=(("share", 0.5), ("burst_frames", 2.0)),
+                 description="a computer that cannot keep up: half the frames lost, in bursts of 1-3 frames"),
     Augmentation("tempo0.5x-model", TEMPO_MODEL, 0.5, description="half speed, pose model on the repeated frames"),
     Augmentation("tempo1.5x-model", TEMPO_MODEL, 1.5, description="1.5x speed, pose model on the kept frames"),
     Augmentation("tempo2x-model", TEMPO_MODEL, 2.0, description="2x speed, pose model on the kept frames"),
@@ -128,7 +138,7 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
 )
 
 _BY_NAME: Dict[str, Augmentation] = {a.name: a for a in AUGMENTATIONS}
-_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, TEMPO_MODEL, IMAGE)
+_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, TEMPO_MODEL, IMAGE)
 #: The group word for the transforms that combine two conditions (``steps``, or an image kind sped up).
 COMBINED = "combined"
 
@@ -140,7 +150,8 @@ def combined(augmentation: Augmentation) -> bool:
 
 def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
     """The transforms named in ``text``: ``all``, a kind (``tempo``, ``frame-rate``, ``zoom-drift``,
-    ``tempo-model``, ``image``: the single image transforms), ``combined`` or names, comma-separated.
+    ``frame-drops``, ``tempo-model``, ``image``: the single image transforms), ``combined`` or names,
+    comma-separated.
 
     Raises :class:`EvalError` naming the unknown word and the known ones.
     """
@@ -230,6 +241,34 @@ def frame_rate_frames(frames: Sequence[RecordedFrame], fps: float, target_fps: f
     return out
 
 
+def dropped_frames(frames: Sequence[RecordedFrame], share: float, burst_frames: float,
+                   seed: int) -> List[RecordedFrame]:
+    """The landmark stream as a computer that cannot keep up passes it on: frames lost in bursts
+    (a slow inference loses the frames that arrive meanwhile), the rest kept with their own times
+    and renumbered (as :func:`frame_rate_frames`). After a kept frame a burst starts with
+    probability ``share / (1 - share) / burst_frames`` and loses 1 to ``2 * burst_frames - 1``
+    frames (uniform: ``burst_frames`` on average, and bounded: a stall long enough to hide a whole
+    rep is not a label-preserving change), so about ``share`` of the frames are lost. The first
+    frame is kept. Seeded: a clip loses the same frames on every run."""
+    if not (0 <= share < 1 and burst_frames >= 1):
+        raise ValueError("dropped_frames needs 0 <= share < 1 and burst_frames >= 1")
+    rng = random.Random(seed)
+    start, longest = share / (1.0 - share) / burst_frames, max(1, int(round(2 * burst_frames - 1)))
+    out: List[RecordedFrame] = []
+    to_lose, last_kept = 0, False
+    for rec in frames:
+        if last_kept and rng.random() < start:
+            to_lose = rng.randint(1, longest)
+        last_kept = not to_lose
+        if to_lose:
+            to_lose -= 1
+            continue
+        j = len(out)
+        pose = None if rec.pose is None else dataclasses.replace(rec.pose, frame_index=j)
+        out.append(RecordedFrame(frame_index=j, t_s=rec.t_s, pose=pose))
+    return out
+
+
 def zoom_drift_frames(frames: Sequence[RecordedFrame], amplitude: float, period_s: float) -> List[RecordedFrame]:
     """The landmark stream of the clip filmed by a camera that zooms: each pose's image landmarks
     (x, y and the depth z, which is in x's scale) scaled about the centre of its picture by
@@ -254,8 +293,8 @@ def zoom_drift_frames(frames: Sequence[RecordedFrame], amplitude: float, period_
 def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augmentation],
                     fps: float) -> List[RecordedFrame]:
     """A clip's cached landmark stream (filmed at ``fps``) after ``augmentation``: resampled for a
-    tempo or a frame rate, zoomed for a zoom drift; as it is for None or a kind that re-runs the
-    pose model (its landmarks are already of the transformed frames)."""
+    tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops; as it is for None or a
+    kind that re-runs the pose model (its landmarks are already of the transformed frames)."""
     if augmentation is None:
         return list(frames)
     if augmentation.kind == TEMPO:
@@ -264,6 +303,9 @@ def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augm
         return frame_rate_frames(frames, fps, augmentation.param("fps"))
     if augmentation.kind == ZOOM_DRIFT:
         return zoom_drift_frames(frames, augmentation.param("amplitude"), augmentation.param("period_s"))
+    if augmentation.kind == FRAME_DROPS:  # seeded by the clip's length: each clip its own pattern
+        return dropped_frames(frames, augmentation.param("share"), augmentation.param("burst_frames"),
+                              seed=len(frames))
     return list(frames)
 
 

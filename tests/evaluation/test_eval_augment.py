@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_RATE, IMAGE, TEMPO, TEMPO_MODEL, ZOOM_DRIFT,
-                                          frame_rate_frames, landmark_stream, parse_augmentations, replay_fps,
-                                          swap_left_right, tempo_copies, tempo_frames, tempo_source_indices,
-                                          transform_clip, zoom_drift_frames)
+from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE, IMAGE, TEMPO, TEMPO_MODEL,
+                                          ZOOM_DRIFT, dropped_frames, frame_rate_frames, landmark_stream,
+                                          parse_augmentations, replay_fps, swap_left_right, tempo_copies,
+                                          tempo_frames, tempo_source_indices, transform_clip, zoom_drift_frames)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
 from livecoach.formats.recording import read_recording
 from livecoach.evaluation.image_transforms import apply_image_transform, dim, mirror, rotate, zoom_in, zoom_out
@@ -92,6 +92,42 @@ def test_a_15_fps_camera_keeps_the_last_frame_at_each_tick_with_its_own_time(fps
             np.testing.assert_array_equal(rec.pose.image_xyz, frames[i].pose.image_xyz)
     assert replay_fps(BY_NAME["fps15"], fps) == min(fps, 15.0)
     assert replay_fps(BY_NAME["tempo2x"], fps) == replay_fps(None, fps) == fps
+
+
+@pytest.mark.parametrize("share, burst", [(0.3, 2.0), (0.5, 2.0), (0.3, 4.0)])
+def test_a_computer_that_cannot_keep_up_loses_that_share_of_frames_in_bounded_bursts(share, burst):
+    frames = stream(9000, missing={5})
+    out = dropped_frames(frames, share, burst, seed=3)
+    kept = [round(r.t_s * FPS) for r in out]  # the source frames, by their own times
+    assert kept[0] == 0 and kept == sorted(set(kept))
+    assert [r.frame_index for r in out] == list(range(len(out)))
+    assert abs(1.0 - len(out) / len(frames) - share) < 0.03
+    bursts = [b - a - 1 for a, b in zip(kept, kept[1:]) if b - a > 1]
+    assert abs(sum(bursts) / len(bursts) - burst) < 0.25  # burst_frames lost in a row on average
+    assert set(bursts) == set(range(1, int(2 * burst)))  # 1 .. 2 * burst - 1: never a longer stall
+    for rec, i in zip(out, kept):
+        if i == 5:
+            assert rec.pose is None
+        else:
+            assert rec.pose.frame_index == rec.frame_index and rec.pose.t_s == frames[i].t_s
+            np.testing.assert_array_equal(rec.pose.image_xyz, frames[i].pose.image_xyz)
+    assert [r.t_s for r in dropped_frames(frames, share, burst, seed=3)] == [r.t_s for r in out]  # seeded
+    assert [r.t_s for r in dropped_frames(frames, share, burst, seed=4)] != [r.t_s for r in out]
+    assert [r.t_s for r in dropped_frames(frames[:50], 0.0, burst, seed=3)] == [r.t_s for r in frames[:50]]
+    for bad_share, bad_burst in ((1.0, 4.0), (-0.1, 4.0), (0.3, 0.5)):
+        with pytest.raises(ValueError):
+            dropped_frames(frames, bad_share, bad_burst, seed=3)
+
+
+def test_the_frame_drop_transforms_thin_each_clip_its_own_way_and_keep_every_label():
+    frames = stream(3000)
+    for name, share in (("drops30", 0.3), ("drops50", 0.5)):
+        assert BY_NAME[name].kind == FRAME_DROPS
+        thinned = landmark_stream(frames, BY_NAME[name], FPS)
+        assert [r.t_s for r in thinned] == [r.t_s for r in dropped_frames(frames, share, 2.0, seed=len(frames))]
+        other_clip = landmark_stream(frames[:2999], BY_NAME[name], FPS)  # another length: another pattern
+        assert [r.t_s for r in other_clip][:200] != [r.t_s for r in thinned][:200]
+        assert dataclasses.replace(transform_clip(clip(), BY_NAME[name]), file=clip().file) == clip()
 
 
 @pytest.mark.parametrize("t0", [0.0, 3.0])
@@ -178,6 +214,8 @@ def test_parse_augmentations_groups_names_and_errors():
                                                               "tempo2.5x"]
     assert [(a.name, a.kind) for a in parse_augmentations("frame-rate")] == [("fps15", FRAME_RATE)]
     assert [(a.name, a.kind) for a in parse_augmentations("zoom-drift")] == [("zoomdrift", ZOOM_DRIFT)]
+    assert [(a.name, a.kind) for a in parse_augmentations("frame-drops")] == [("drops30", FRAME_DROPS),
+                                                                           ("drops50", FRAME_DROPS)]
     assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 5
     assert [a.name for a in parse_augmentations("combined")] == ["dim-fast", "far-tilted", "mirror-dim"]
     assert [a.speed for a in parse_augmentations("tempo-model")] == [0.5, 1.5, 2.0, 2.5]

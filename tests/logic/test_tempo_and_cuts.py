@@ -14,6 +14,9 @@
 * Hand-built reps from 0.4 s to 6 s per rep, at 15-60 fps, all count.
 * Every fixture counts the same while the camera zooms in and out (an auto-framing webcam), but
   two: those are expected to fail until the counter reads heights in the body's own units.
+* Every fixture counts the same on a computer that cannot keep up (30 % of the frames lost in
+  bursts of 1-3, as ``eval --augment frame-drops`` loses them); at half the frames lost, two are
+  expected to fail (their garbled frames, thinned, read as a rep more or less).
 * A jump of the body that no person can make (a cut, a re-found track) ends the cycle
   uncounted (issue 12 row 5): hand-built, and a fixture spliced to a clip of it kneeling up.
 """
@@ -27,7 +30,7 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import zoom_drift_frames
+from livecoach.evaluation.augment import AUGMENTATIONS, landmark_stream, zoom_drift_frames
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from conftest import FIXTURES
@@ -146,6 +149,24 @@ def test_fixture_counts_the_same_while_the_camera_zooms(clip):
     _, frames = read_recording(LANDMARKS / f"{clip}.jsonl.gz")
     cycles = count_cycles(zoom_drift_frames(frames, 0.15, 8.0), CFG)
     assert lo <= cycles <= hi, f"{clip} zooming: {cycles} cycles, labelled {lo}-{hi}"
+
+
+DROPS_NOT_YET = {
+    ("pushfit__wrong113.mp4", "drops50"): "5 of 4: its garbled bottom, thinned, reads as a second dip",
+    ("tayyab__pushup.mp4", "drops50"): "13 of 14: its first rep, after a second of garbled poses, is lost"}
+DROPS = {a.name: a for a in AUGMENTATIONS if a.name.startswith("drops")}
+
+
+@pytest.mark.parametrize("clip, drops", [
+    pytest.param(c, d, marks=pytest.mark.xfail(reason=DROPS_NOT_YET[c, d], strict=True)) if (c, d) in DROPS_NOT_YET
+    else (c, d) for c in sorted(ZOOM_LABELS) for d in sorted(DROPS)])
+def test_fixture_counts_the_same_when_the_computer_loses_frames(clip, drops):
+    lo, hi, _ = ZOOM_LABELS[clip]
+    header, frames = read_recording(LANDMARKS / f"{clip}.jsonl.gz")
+    thinned = landmark_stream(frames, DROPS[drops], header.fps)
+    assert len(thinned) < len(frames) * (0.8 if drops == "drops30" else 0.6)
+    cycles = count_cycles(thinned, CFG)
+    assert lo <= cycles <= hi, f"{clip} {drops}: {cycles} cycles, labelled {lo}-{hi}"
 
 
 @pytest.mark.parametrize("tempo", [1.0, 1.5, 2.0])
