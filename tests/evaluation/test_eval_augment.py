@@ -77,19 +77,25 @@ def test_tempo_frames_restamp_index_and_time_at_the_same_fps():
     assert tempo_frames([], 2.0, FPS) == []
 
 
+def assert_kept_renumbered(out, frames, sources, missing: int) -> None:
+    """``out`` holds frames ``sources`` of ``frames`` (poses and times kept), renumbered 0, 1, ...;
+    frame ``missing`` had no pose and still has none."""
+    assert [r.frame_index for r in out] == list(range(len(sources)))
+    for rec, i in zip(out, sources):
+        if i == missing:
+            assert rec.pose is None
+        else:
+            assert rec.pose.frame_index == rec.frame_index and rec.pose.t_s == frames[i].t_s
+            np.testing.assert_array_equal(rec.pose.image_xyz, frames[i].pose.image_xyz)
+
+
 @pytest.mark.parametrize("fps, sources", [(30.0, [0, 2, 4, 6, 8]), (25.0, [0, 1, 3, 5, 6, 8]),
                                           (60.0, [0, 4, 8]), (15.0, list(range(10))), (12.0, list(range(10)))])
 def test_a_15_fps_camera_keeps_the_last_frame_at_each_tick_with_its_own_time(fps, sources):
     frames = stream(10, fps=fps, missing={4})
     out = frame_rate_frames(frames, fps, 15.0)
     assert [round(r.t_s * fps) for r in out] == sources  # the source frames, by their own times
-    assert [r.frame_index for r in out] == list(range(len(sources)))
-    for rec, i in zip(out, sources):
-        if i == 4:
-            assert rec.pose is None
-        else:
-            assert rec.pose.frame_index == rec.frame_index and rec.pose.t_s == frames[i].t_s
-            np.testing.assert_array_equal(rec.pose.image_xyz, frames[i].pose.image_xyz)
+    assert_kept_renumbered(out, frames, sources, missing=4)
     assert replay_fps(BY_NAME["fps15"], fps) == min(fps, 15.0)
     assert replay_fps(BY_NAME["tempo2x"], fps) == replay_fps(None, fps) == fps
 
@@ -100,17 +106,11 @@ def test_a_computer_that_cannot_keep_up_loses_that_share_of_frames_in_bounded_bu
     out = dropped_frames(frames, share, burst, seed=3)
     kept = [round(r.t_s * FPS) for r in out]  # the source frames, by their own times
     assert kept[0] == 0 and kept == sorted(set(kept))
-    assert [r.frame_index for r in out] == list(range(len(out)))
     assert abs(1.0 - len(out) / len(frames) - share) < 0.03
     bursts = [b - a - 1 for a, b in zip(kept, kept[1:]) if b - a > 1]
     assert abs(sum(bursts) / len(bursts) - burst) < 0.25  # burst_frames lost in a row on average
     assert set(bursts) == set(range(1, int(2 * burst)))  # 1 .. 2 * burst - 1: never a longer stall
-    for rec, i in zip(out, kept):
-        if i == 5:
-            assert rec.pose is None
-        else:
-            assert rec.pose.frame_index == rec.frame_index and rec.pose.t_s == frames[i].t_s
-            np.testing.assert_array_equal(rec.pose.image_xyz, frames[i].pose.image_xyz)
+    assert_kept_renumbered(out, frames, kept, missing=5)
     assert [r.t_s for r in dropped_frames(frames, share, burst, seed=3)] == [r.t_s for r in out]  # seeded
     assert [r.t_s for r in dropped_frames(frames, share, burst, seed=4)] != [r.t_s for r in out]
     assert [r.t_s for r in dropped_frames(frames[:50], 0.0, burst, seed=3)] == [r.t_s for r in frames[:50]]
