@@ -234,11 +234,14 @@ def frame_rate_frames(frames: Sequence[RecordedFrame], fps: float, target_fps: f
         picked: Sequence[RecordedFrame] = frames
     else:  # tick n shows frame floor(n * fps / target), as a tempo of fps / target picks them
         picked = [frames[i] for i in tempo_source_indices(len(frames), fps / target_fps)]
-    out: List[RecordedFrame] = []
-    for j, rec in enumerate(picked):
-        pose = None if rec.pose is None else dataclasses.replace(rec.pose, frame_index=j)
-        out.append(RecordedFrame(frame_index=j, t_s=rec.t_s, pose=pose))
-    return out
+    return _renumbered(picked)
+
+
+def _renumbered(frames: Sequence[RecordedFrame]) -> List[RecordedFrame]:
+    """``frames`` with their own times and poses, numbered 0, 1, ... (a thinned stream)."""
+    return [RecordedFrame(frame_index=j, t_s=rec.t_s,
+                          pose=None if rec.pose is None else dataclasses.replace(rec.pose, frame_index=j))
+            for j, rec in enumerate(frames)]
 
 
 def dropped_frames(frames: Sequence[RecordedFrame], share: float, burst_frames: float,
@@ -254,7 +257,7 @@ def dropped_frames(frames: Sequence[RecordedFrame], share: float, burst_frames: 
         raise ValueError("dropped_frames needs 0 <= share < 1 and burst_frames >= 1")
     rng = random.Random(seed)
     start, longest = share / (1.0 - share) / burst_frames, max(1, int(round(2 * burst_frames - 1)))
-    out: List[RecordedFrame] = []
+    kept: List[RecordedFrame] = []
     to_lose, last_kept = 0, False
     for rec in frames:
         if last_kept and rng.random() < start:
@@ -262,11 +265,9 @@ def dropped_frames(frames: Sequence[RecordedFrame], share: float, burst_frames: 
         last_kept = not to_lose
         if to_lose:
             to_lose -= 1
-            continue
-        j = len(out)
-        pose = None if rec.pose is None else dataclasses.replace(rec.pose, frame_index=j)
-        out.append(RecordedFrame(frame_index=j, t_s=rec.t_s, pose=pose))
-    return out
+        else:
+            kept.append(rec)
+    return _renumbered(kept)
 
 
 def zoom_drift_frames(frames: Sequence[RecordedFrame], amplitude: float, period_s: float) -> List[RecordedFrame]:

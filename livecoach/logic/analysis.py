@@ -119,6 +119,7 @@ class SessionAnalyzer:
             self.library[exercise].kind == "reps" else None
         self._rep_confirmed = exercise is not None  # forced: never a guess
         self._depth_exercise: Optional[str] = None
+        self._body_end = "feet"  # the rep exercise's body line (LogicStep.body_end), set with its depth rules
         self.holds = HoldTimers(self.library, target_s=hold_target_s, texts=dict(config.cues.texts))
         pause_hold = self.library.recognition.top_pause_hold
         # Pauses at the top of a rep exercise, timed as a plank (not when a hold is forced: that
@@ -158,10 +159,6 @@ class SessionAnalyzer:
         """The exercise a rep ending now is filed under: forced, else the last rep exercise
         recognised, else ``standard``."""
         return self._rep_exercise or DEFAULT_EXERCISE
-
-    def _body_end(self) -> str:
-        profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
-        return profile.position.body_end if profile is not None else "feet"
 
     def _no_push_up_attempt(self, cycle: FinishedCycle) -> bool:
         """Whether a shallow cycle was no attempt at a push-up, seen from where the hips' fold is
@@ -227,6 +224,7 @@ class SessionAnalyzer:
             self.counter.elbow_depth = elbow_depth_for(profile, self.config)
             self.counter.straight_elbow_deg = None if profile is None or profile.rep is None \
                 or profile.straight_arm_reps else profile.rep.top_elbow_min_deg
+            self._body_end = profile.position.body_end if profile is not None else "feet"
         if recognition.exercise is not None and recognition.exercise != self._named:
             self._named = recognition.exercise
             self._seen(recognition.exercise)
@@ -278,7 +276,7 @@ class SessionAnalyzer:
             reps=self.counter.reps, no_reps=self.no_reps, events=tuple(events),
             highlight=self._highlight, last_cue=self._last_cue,
             rep_progress=float(min(max(progress, 0.0), 1.0)) if math.isfinite(progress) else 0.0,
-            exercise_label=self.exercise_label(), body_end=self._body_end(),
+            exercise_label=self.exercise_label(), body_end=self._body_end,
             hold=None if hold_step is None or hold_step.state == "idle" else HoldStatus(
                 exercise=hold_step.exercise, seconds_good=hold_step.seconds_good, state=hold_step.state,
                 fault=hold_step.fault, remaining_s=hold_step.remaining_s),
