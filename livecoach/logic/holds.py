@@ -315,6 +315,10 @@ class HoldTimers:
         return tuple(out)
 
 
+#: The rep counter's phases inside a cycle: a pause at the top ends when one of them starts.
+_IN_A_CYCLE = frozenset((Phase.DESCENT, Phase.BOTTOM, Phase.ASCENT))
+
+
 class TopPauseTimer:
     """A still pause at the top of a rep exercise, timed as the hold ``timer`` times (the
     recogniser's ``top_pause_hold``: the plank).
@@ -322,8 +326,9 @@ class TopPauseTimer:
     Trainers treat the top of a push-up as a plank, and a person who waits there before the
     first rep, between reps or after the last holds one. Frames count while the person is in
     position and the rep counter is at the top (before its first rep: the arms straight); a
-    stretch of them (gaps up to the hold's ``break_after_s`` bridged) at least the hold's
-    ``min_hold_s`` long becomes a :class:`HoldRecord` with ``top_pause`` set. Good-form seconds
+    stretch of them (gaps up to the hold's ``break_after_s`` bridged; a rep cycle, however
+    quick, ends it) at least the hold's ``min_hold_s`` long becomes a :class:`HoldRecord` with
+    ``top_pause`` set. Good-form seconds
     are judged by the hold's form rules (the body one line from head to heels, the knees
     straight: on knee push-ups the knees are bent, so no second of a top pause is in good form).
     Nothing is spoken. A stretch during which the recogniser names a hold is that hold's, not a
@@ -352,8 +357,10 @@ class TopPauseTimer:
         # pause) the arms are as straight as the hold needs.
         waiting_straight = phase == Phase.NOT_IN_POSITION and elbow_deg >= self.spec.arms_straight_min_deg
         paused = in_position and posture is not None and (phase == Phase.TOP or waiting_straight)
-        if self._t_last is not None and t_s - self._t_last > self.spec.break_after_s:
-            record = self._end()  # away from the top longer than a break: the pause is over
+        if self._t_last is not None and (t_s - self._t_last > self.spec.break_after_s or phase in _IN_A_CYCLE):
+            # Away from the top longer than a break, or a cycle started (a rep or a no-rep, however
+            # quick: the tops between fast reps are no pause): the pause is over.
+            record = self._end()
         if paused:
             assert posture is not None
             if self._t_start is None:

@@ -184,6 +184,21 @@ def test_a_top_between_reps_shorter_than_a_plank_hold_is_no_pause():
     assert timer.finish(99.0) is None
 
 
+def test_fast_reps_with_short_tops_are_no_pause_however_short_their_cycles():
+    """Six quick cycles (0.15 s at the top, 0.3 s down and up: shorter than the hold's
+    ``break_after_s``) over 2.7 s: each cycle ends the stretch at the top, so no pause is timed
+    (a bridged stretch once made 2.9 s of "plank" out of PushFit wrong58's seven quick no-reps)."""
+    timer = pause_timer()
+    spec = LIB["plank"].hold
+    assert 0.3 < spec.break_after_s and 6 * 0.45 >= spec.min_hold_s
+    found = []
+    for rep in range(6):
+        t0 = rep * 0.45
+        found += feed_pause(timer, PLANK, t0, 0.15)
+        found += feed_pause(timer, BENT_ARMS, t0 + 0.15, 0.3, phase=Phase.DESCENT)
+    assert found == [] and timer.finish(2.7) is None
+
+
 def test_knee_push_ups_pause_with_bent_knees_so_not_a_second_of_it_is_in_good_form():
     timer = pause_timer()
     feed_pause(timer, KNEES_BENT, 0.0, 2.5)
