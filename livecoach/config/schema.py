@@ -241,6 +241,10 @@ class AdviceConfig:
     clean: str = setting(doc="shown when no fault came on any rep")
     clean_depth_not_judged: str = setting(doc="shown instead of `clean` when depth was not judged on most rep "
                                           "cycles (so the advice claims no full range)")
+    clean_line_not_judged: str = setting(doc="shown instead of `clean` when the body line (hip sag, hip pike) "
+                                         "was not judged on most rep cycles (so the advice claims no straight line)")
+    clean_nothing_judged: str = setting(doc="shown instead of `clean` when neither depth nor the body line was "
+                                        "judged on most rep cycles")
     no_reps: str = setting(doc="shown when there were rep cycles but none counted")
     nothing: str = setting(doc="shown when no rep cycle was seen at all")
 

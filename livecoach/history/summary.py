@@ -76,6 +76,18 @@ def _mean(values: Sequence[float]) -> Optional[float]:
     return sum(finite) / len(finite) if finite else None
 
 
+def _clean_advice(cycles: Sequence[Any], adv: Any) -> str:
+    """The praise for a set without a fault, claiming only what was judged on most of its cycles:
+    "through the full range" where depth was, "one straight line" where the body line was."""
+    def judged(*names: str) -> bool:
+        return all(2 * sum(1 for r in cycles if name in r.not_judged) <= len(cycles) for name in names)
+
+    depth, line = judged("shallow"), judged("hip_sag", "hip_pike")
+    if depth:
+        return adv.clean if line else adv.clean_line_not_judged
+    return adv.clean_depth_not_judged if line else adv.clean_nothing_judged
+
+
 def summarize(data: SessionData, config: Any) -> SessionSummary:
     """Totals, averages over counted reps, fault frequencies and the advice to give."""
     full = [r.record for r in data.reps if r.record.full]
@@ -92,10 +104,7 @@ def summarize(data: SessionData, config: Any) -> SessionSummary:
         items.append(AdviceItem(fault=name, count=count, judged=judged, most=most, text=text,
                                  cycles=len(cycles)))
     if not items and full:
-        # "through the full range" only where depth was judged on most cycles
-        depth_judged = 2 * sum(1 for r in cycles if "shallow" in r.not_judged) <= len(cycles)
-        items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False,
-                                text=adv.clean if depth_judged else adv.clean_depth_not_judged))
+        items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=_clean_advice(cycles, adv)))
     elif not full and cycles:
         items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=adv.no_reps))
     elif not cycles and not data.holds:

@@ -86,11 +86,17 @@ def test_a_fault_on_half_the_reps_is_not_most_reps(tmp_path, config):
     assert [(a.count, a.judged, a.most) for a in two_of_three.advice] == [(2, 3, True)]
 
 
-def test_clean_advice_claims_no_full_range_where_depth_was_not_judged(tmp_path, config):
+@pytest.mark.parametrize("unjudged, key, claims", [
     # a burpee's push-ups (livecoach.logic.burpee), or a view that cannot show depth
+    (("shallow",), "clean_depth_not_judged", ("one straight line",)),
+    # seen from the front or from above: the hips' height is not read (wall push-ups, a raised camera)
+    (("hip_sag", "hip_pike"), "clean_line_not_judged", ("full range",)),
+    (("shallow", "hip_sag", "hip_pike"), "clean_nothing_judged", ()),
+])
+def test_clean_advice_claims_only_what_was_judged(tmp_path, config, unjudged, key, claims):
     steps = []
     for step, image in synthetic_steps(reps=3):
-        events = tuple(RepEvent(dataclasses.replace(e.record, not_judged=e.record.not_judged + ("shallow",)))
+        events = tuple(RepEvent(dataclasses.replace(e.record, not_judged=e.record.not_judged + unjudged))
                        if isinstance(e, RepEvent) else e for e in step.events)
         steps.append((dataclasses.replace(step, events=events), image))
     rec = SessionRecorder(tmp_path / DB_FILENAME, config, save_frames="off")
@@ -101,8 +107,10 @@ def test_clean_advice_claims_no_full_range_where_depth_was_not_judged(tmp_path, 
     rec.close()
     with SessionStore(tmp_path / DB_FILENAME) as store:
         result = summary.summarize(store.load_session(sid), config)
-    assert [a.text for a in result.advice] == [config.advice.clean_depth_not_judged]
-    assert "full range" not in config.advice.clean_depth_not_judged and "full range" in config.advice.clean
+    text = getattr(config.advice, key)
+    assert [a.text for a in result.advice] == [text]
+    for claim in ("full range", "one straight line"):
+        assert claim in config.advice.clean and (claim in text) == (claim in claims), claim
 
 
 def test_summary_of_a_given_session_and_errors(tmp_path, capsys, config):
