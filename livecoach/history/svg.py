@@ -96,8 +96,9 @@ def y_grid(frame: Frame, ticks: Sequence[float], fmt: Callable[[float], str]) ->
     return out
 
 
-#: Steps of a time axis, seconds: whole clock values only.
-_TIME_STEPS = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+#: Steps of a time axis, seconds: whole clock values only (labels are m:ss, so a half-second step
+#: labelled a 3-s clip "0:00 0:00 0:01 0:02 0:02 0:02").
+_TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 
 
 def time_ticks(lo: float, hi: float, count: int = 10) -> List[float]:

@@ -19,7 +19,7 @@ from livecoach.cli import history_commands
 from livecoach.history import review
 from livecoach.config.schema import load_config
 from livecoach.render.imaging import decode_jpeg
-from livecoach.history.svg import Frame as _Frame, nice_ticks, polyline_path as _polyline_path
+from livecoach.history.svg import Frame as _Frame, nice_ticks, polyline_path as _polyline_path, x_time_axis
 from livecoach.history.report import pick_frames
 from livecoach.history.time_plots import depth_plot
 from livecoach.history.recorder import SessionRecorder
@@ -165,6 +165,13 @@ def test_plot_helpers():
     assert d.count("L") + d.count("M") <= 2 * (424 + 1)
     ys = [float(p.split()[1]) for p in d.replace("M", "L").split("L")[1:]]
     assert min(ys) == pytest.approx(frame.py(0.9), abs=1) and max(ys) == pytest.approx(frame.py(0.1), abs=1)
+
+
+@pytest.mark.parametrize("seconds", [1.5, 3.32, 4.0, 9.9, 65.0, 1900.0])
+def test_a_time_axis_labels_each_tick_with_its_own_clock_time(seconds):
+    # wrong58's 3.3-s report read "0:00 0:00 0:01 0:02 0:02 0:02 0:03" (half-second ticks as m:ss)
+    labels = _texts("".join(x_time_axis(_Frame(0.0, seconds, 0, 1, 1040, 250))), "tick")
+    assert len(labels) >= 2 and len({text for _, text in labels}) == len(labels), labels
 
 
 # --------------------------------------------------------------------------- Chromium
