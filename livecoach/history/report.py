@@ -192,7 +192,8 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     # Advice first: it is what a person acts on.
     items = []
     for item in summary.advice:
-        kind = "clean" if item.fault is None else ("most" if item.most else "some")
+        # the general line is praise (green) only when reps were counted; "Nothing counted" is not
+        kind = ("clean" if summary.reps else "some") if item.fault is None else ("most" if item.most else "some")
         share = "" if item.fault is None else f'<span class="share">{esc(item.share_text)}</span>'
         if item.fault is not None:
             what = fault_label(item.fault).capitalize()

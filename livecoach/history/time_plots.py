@@ -35,6 +35,8 @@ def config_number(config: Dict[str, Any], *keys: str) -> Optional[float]:
 DENSE_PX = 10.0
 #: ...and below this, fault marks carry no text (the dot's tooltip names the faults).
 _TEXT_PX = 56.0
+#: A fault mark's text (10 px type): about this many pixels a character, for keeping labels apart.
+_FAULT_CHAR_PX = 6.0
 #: A pause longer than this between two rep cycles starts a new set.
 SET_GAP_S = 10.0
 
@@ -126,6 +128,7 @@ def _fault_marks(frame: Frame, reps: Sequence[StoredRep], names: Callable[[str],
     tt, yy = t[finite], y[finite]
     room = px_per_cycle(frame, reps)
     radius = 6 if room >= DENSE_PX else 3.5
+    text_end = -math.inf  # right end of the last fault text placed: texts never overlap
     for rep in reps:
         r = rep.record
         faults = [f for f in r.faults if names(f.name)]
@@ -141,9 +144,28 @@ def _fault_marks(frame: Frame, reps: Sequence[StoredRep], names: Callable[[str],
         out.append(f'<g class="fault-mark"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius}" fill="{POOR}" '
                    f'fill-opacity="0.9" stroke="#fff" stroke-width="1.5"/><title>{esc(tip)}</title></g>')
         if room >= _TEXT_PX:
-            out.append(f'<text x="{cx:.1f}" y="{cy + 18:.1f}" text-anchor="middle" class="fault-text">'
-                       f'{esc(", ".join(fault_label(f.name) for f in faults))}</text>')
+            placed = _place_fault_text(frame, cx, text_end, [fault_label(f.name) for f in faults])
+            if placed is not None:
+                x, text = placed
+                text_end = x + _FAULT_CHAR_PX * len(text) / 2
+                out.append(f'<text x="{x:.1f}" y="{cy + 18:.1f}" text-anchor="middle" class="fault-text">'
+                           f'{esc(text)}</text>')
     return out
+
+
+def _place_fault_text(frame: Frame, cx: float, after: float, labels: Sequence[str]) -> Optional[Tuple[float, str]]:
+    """Where a fault mark's text goes (its centre, inside the plot) and what it says: all its
+    faults, else the first and how many more (\"shallow +3\"); None where neither fits right of
+    ``after`` (the last text's end): the dot's tooltip still names them."""
+    lo, hi = frame.left, frame.width - frame.right
+    for text in (", ".join(labels), f"{labels[0]} +{len(labels) - 1}" if len(labels) > 1 else None):
+        if text is None:
+            continue
+        half = _FAULT_CHAR_PX * len(text) / 2
+        x = min(max(cx, lo + half), hi - half)
+        if x - half >= after + _FAULT_CHAR_PX and abs(x - cx) <= half:
+            return x, text
+    return None
 
 
 def elbow_angle_read(data: SessionData) -> bool:

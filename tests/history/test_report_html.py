@@ -431,6 +431,34 @@ def test_labels_never_overlap_and_layout_fixes(tmp_path, config):
     assert "white-space: nowrap" in page and '<span class="u"> s</span>' in page
 
 
+def test_fault_texts_stay_apart_and_inside_the_plot(tmp_path, config):
+    """Seven quick cycles with four faults each (PushFit wrong58): the texts ran into each other
+    and the last was cut at the plot's right edge. Each text now fits, is shortened to its first
+    fault and how many more, or is left to the dot's tooltip."""
+    many = ("shallow", "no_lockout", "elbow_flare", "rushed_negative")
+    db, sid = record_synthetic(tmp_path, config, reps=7, rep_s=0.4, rest_s=0.1, with_images=False,
+                               faults={k: many for k in range(1, 8)})
+    out = tmp_path / "r.html"
+    review.end_of_session(db, sid, config, out=out, stream=io.StringIO())
+    page = out.read_text(encoding="utf-8")
+    for plot in ("elbow-plot", "depth-plot"):
+        if f'class="plot {plot}"' not in page:
+            continue
+        texts = _texts(_svg(page, plot), "fault-text")
+        assert texts and _no_overlap(texts, char_px=6.0), texts
+        assert all(58 + 3 * len(t) <= x <= 1040 - 18 - 3 * len(t) for x, t in texts), texts
+        assert page.count('<g class="fault-mark">') >= 7  # every rep keeps its dot and tooltip
+
+
+def test_nothing_counted_is_not_shown_in_the_colour_of_praise(tmp_path, config):
+    db, sid = record_synthetic(tmp_path, config, reps=3, no_reps=(1, 2, 3), with_images=False)
+    out = tmp_path / "r.html"
+    review.end_of_session(db, sid, config, out=out, stream=io.StringIO())
+    page = out.read_text(encoding="utf-8")
+    assert '<li class="some"><span class="what">Nothing counted</span>' in page
+    assert '<li class="clean">' not in page
+
+
 def test_best_rep_caption_gives_the_same_time_as_the_table(tmp_path, config):
     import re
 
