@@ -247,6 +247,10 @@ class AdviceConfig:
                                         "judged on most rep cycles")
     no_reps: str = setting(doc="shown when there were rep cycles but none counted")
     nothing: str = setting(doc="shown when no rep cycle was seen at all")
+    nothing_in_view: str = setting(doc="shown instead of `nothing` when a person was in view on at least "
+                                   "`in_view_min_share` of the frames (but never in a push-up position)")
+    in_view_min_share: float = setting(0.0, 1.0, doc="share of frames with a person above which `nothing_in_view` "
+                                       "is said instead of `nothing`")
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,8 @@ def _plan_driver(options: SessionOptions, config: Config) -> Optional[PlanDriver
 
 
 def _banner(source_name: str, options: SessionOptions) -> None:
-    what = "exercise recognised" if options.exercise == "auto" else f"exercise {options.exercise}"
+    # the mode, not a claim: nothing is recognised yet when this is printed
+    what = "exercise: auto, from your posture" if options.exercise == "auto" else f"exercise: {options.exercise}"
     print(f"LiveCoach {__version__}: {source_name} ({options.mode}, {what})",
           file=sys.stderr)
 
@@ -310,7 +311,8 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
         if recorder is not None:
             # Still under the session's handler: a SIGTERM or Ctrl-C while the history closes and
             # the summary is written is noted, not obeyed mid-write (a second Ctrl-C is).
-            _after_session(recorder, session.cycles, config, options, out)
+            _after_session(recorder, session.cycles, config, options, out,
+                           in_view=session.frames_with_pose / max(1, session.frames))
     finally:
         stop.restore()
     if failure is not None:
@@ -326,9 +328,10 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
 
 
 def _after_session(recorder: SessionRecorder, cycles: int, config: Config, options: SessionOptions,
-                   out: TextIO) -> None:
+                   out: TextIO, in_view: float = 0.0) -> None:
     """Close the history (bounded wait for its writer thread), then the summary and report from
-    wherever the session is stored: the database, or its journal when the database failed."""
+    wherever the session is stored: the database, or its journal when the database failed.
+    ``in_view``: the share of frames with a person (for what to say when nothing happened)."""
     try:
         outcome = recorder.close()
     except StoreError as exc:
@@ -339,7 +342,9 @@ def _after_session(recorder: SessionRecorder, cycles: int, config: Config, optio
         # A plan's hold sets and a timed hold (a plank) are something, though there is no rep cycle.
         if outcome is StoreOutcome.DATABASE and recorder.session_id is not None:
             _forget(recorder.db_path, recorder.session_id)
-        print(f"{config.advice.nothing} (Nothing was added to the history.)", file=out)
+        advice = config.advice
+        said = advice.nothing_in_view if in_view >= advice.in_view_min_share else advice.nothing
+        print(f"{said} (Nothing was added to the history.)", file=out)
         return
     try:
         if outcome is StoreOutcome.DATABASE and recorder.session_id is not None:

@@ -9,6 +9,7 @@ import pytest
 
 from livecoach.cli import main as cli
 from livecoach.config.exercises import load_exercises
+from livecoach.config.schema import load_config
 from livecoach.history.store import DB_FILENAME, SessionStore
 from conftest import FIXTURES
 from cli_helpers import run_cli
@@ -51,6 +52,18 @@ def test_replay_with_a_forced_exercise_files_every_rep_under_it(tmp_path: Path) 
     assert reps and all(r["exercise"] == "knee" and "knees_bent" not in r["faults"] for r in reps)
     assert [line["exercise"] for line in lines if line["type"] == "exercise"] == ["knee"]
     assert lines[-1]["exercises"] == ["knee"]
+
+
+def test_a_person_in_view_doing_no_push_up_is_told_so_not_to_move_the_camera(tmp_path: Path) -> None:
+    """Mountain climbers (a person in view, never in a push-up): the closing line said to put the
+    camera at floor level, side-on, which the camera already was."""
+    config = load_config()
+    result = run_cli("replay", str(FIXTURES / "landmarks" / "variants__fitnease__mountain_climbers_slow.jsonl.gz"),
+                     "--save", "--data-dir", str(tmp_path), "--no-voice")
+    assert result.returncode == 0, result.stderr
+    assert config.advice.nothing_in_view in result.stdout and "Nothing was added to the history" in result.stdout
+    assert config.advice.nothing not in result.stdout
+    assert "(replay, exercise: auto, from your posture)" in result.stderr
 
 
 def test_a_plank_on_its_own_is_kept_in_the_history_and_summarised_as_a_hold(tmp_path: Path) -> None:
