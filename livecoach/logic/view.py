@@ -38,10 +38,14 @@ def shoulder_width_ratio(pose: PoseFrame, min_visibility: float = 0.0) -> float:
 def classify_view(pose: PoseFrame, config: ViewConfig, features: FeaturesConfig) -> View:
     """The view of a single frame (see the module docstring); ``features`` gives the
     camera-above angle and the facing-side margin, shared with the feature extractor."""
-    if torso_upright_in_image(pose, config.min_visibility, features.upright_torso_min_deg):
-        return View.FRONT
     ratio = shoulder_width_ratio(pose)
-    if math.isnan(ratio):
+    if torso_upright_in_image(pose, config.min_visibility, features.upright_torso_min_deg):
+        # A camera above the back sees the shoulders wide apart (0.6-0.9 of the torso on the
+        # shared clips); a body upright side-on (a wall push-up, a person standing) overlaps them
+        # as any side view does (0.1-0.2): only the first is seen from above.
+        if not ratio <= config.side_max_width_ratio:
+            return View.FRONT
+    elif math.isnan(ratio):
         return View.UNKNOWN
     if ratio >= config.front_min_width_ratio:
         return View.FRONT
