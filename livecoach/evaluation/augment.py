@@ -31,6 +31,11 @@ answers on the transformed clip as on the original:
   pose model runs on the transformed frames (:mod:`livecoach.evaluation.image_transforms`
   does the pixels; the landmarks are cached per clip and transform). Times and counts stay;
   ``mirror`` swaps left and right in the labels' words (the ``view`` text).
+* **hands hidden** ``hidehands`` (an image transform): each hand blurred out, a disc of
+  ``radius_forearms`` forearm lengths around its landmarks, placed from the clip's own cached
+  landmarks of the same frame: the hands behind a bar or equipment, or hidden by the body from
+  behind. The pose model, which reads the hands from the picture, then has to guess them. Nothing
+  labelled changes.
 * **combined** ``dim-fast``, ``far-tilted``, ``mirror-dim``: two conditions at once, as a clip
   from an unseen person and camera brings them (each alone may pass where the two together do
   not): dim light at 2x speed (the model on the kept, darkened frames); a far, tilted camera
@@ -55,7 +60,7 @@ __all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MO
            "tempo_source_indices", "tempo_copies",
            "tempo_frames", "frame_rate_frames", "replay_fps", "transform_clip", "swap_left_right",
            "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "zoom_drift_frames", "FRAME_DROPS", "dropped_frames",
-           "landmark_stream", "COMBINED", "combined"]
+           "landmark_stream", "COMBINED", "combined", "GUIDED_STEPS"]
 
 TEMPO = "tempo"
 TEMPO_MODEL = "tempo-model"
@@ -67,6 +72,8 @@ IMAGE = "image"
 LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS)
 #: Kinds whose landmarks come from running the pose model on transformed frames.
 MODEL_KINDS = (TEMPO_MODEL, IMAGE)
+#: Image steps placed on the person from the clip's own landmarks of the same frame.
+GUIDED_STEPS = ("hidehands",)
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,11 @@ class Augmentation:
 
     def param(self, key: str) -> float:
         return dict(self.params)[key]
+
+    @property
+    def guided(self) -> bool:
+        """Whether a step places its change on the person: it needs the clip's own landmarks."""
+        return any(step in GUIDED_STEPS for step in self.image_steps)
 
     @property
     def image_steps(self) -> Tuple[str, ...]:
@@ -128,6 +140,9 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
                              "that filled the frame loses its ends at the edges)"),
     Augmentation("rotate", IMAGE, params=(("degrees", 7.0),),
                  description="rotated 7 degrees about the centre (black corners)"),
+    Augmentation("hidehands", IMAGE, params=(("radius_forearms", 0.6), ("blur_sigma_px", 25.0)),
+                 description="the hands hidden (a bar, equipment, the body seen from behind): each hand "
+                             "blurred out over 0.6 forearm lengths around its landmarks"),
     # Two conditions at once, as an unseen clip brings them: each alone passes, together they may not.
     Augmentation("dim-fast", IMAGE, 2.0, params=(("gamma", 2.2), ("gain", 0.6), ("noise_sigma", 6.0)),
                  steps=("dim",), description="dim light (as dim) at 2x speed, pose model on the kept darkened frames"),

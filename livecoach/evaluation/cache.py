@@ -25,7 +25,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from livecoach.config.schema import Config, PoseConfig, config_as_dict
 from livecoach.evaluation.augment import IMAGE, Augmentation, tempo_copies
 from livecoach.evaluation.manifest import ClipSpec
-from livecoach.formats.recording import SCHEMA_VERSION, LandmarkWriter, RecordingHeader
+from livecoach.formats.recording import SCHEMA_VERSION, LandmarkWriter, RecordingHeader, read_recording
 
 __all__ = ["file_sha256", "cache_key", "augmented_cache_key", "cache_path", "extract_landmarks", "run_extraction_jobs", "ensure_landmarks"]
 
@@ -78,10 +78,12 @@ def cache_path(cache_dir: Path, clip: ClipSpec, key: str, augmentation: Optional
 
 
 def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_width: int,
-                      augmentation: Optional[Augmentation] = None) -> int:
+                      augmentation: Optional[Augmentation] = None, guide: Optional[Path] = None) -> int:
     """Run the pose model on every frame of ``video`` (after ``augmentation``, if given: frames
     dropped or repeated for a tempo, pixels changed for an image transform), record the
-    landmarks to ``out_path``; returns the number of frames recorded.
+    landmarks to ``out_path``; returns the number of frames recorded. ``guide``: the clip's own
+    recorded landmarks, for a transform placed on the person (``augmentation.guided``; a frame
+    without a pose there takes the last one before it).
 
     Decoding goes through the capture module's every-frame video source (the same code as
     ``livecoach analyze``); the recording is written to a temporary name and renamed, so an
@@ -92,8 +94,11 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
     from livecoach.evaluation.image_transforms import apply_image_transform  # cv2
 
     tmp = out_path.with_name(out_path.name + f".{os.getpid()}.tmp.gz")
+    guide_poses = {} if guide is None else {r.frame_index: r.pose for r in read_recording(guide)[1]
+                                            if r.pose is not None}
     source = VideoFileSource(video)
     frames = 0
+    person = None  # the guide's pose of the latest source frame that had one
     speed = augmentation.speed if augmentation is not None else 1.0
     try:
         source.open()
@@ -107,6 +112,7 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
                 if frame is None:
                     break
                 t0 = frame.t_s if t0 is None else t0
+                person = guide_poses.get(frame.index, person)
                 outputs = [frame]
                 if speed != 1.0:  # same fps, frames dropped or repeated: re-stamped j, t0 + j / fps
                     copies = tempo_copies(source_index, frames, speed)
@@ -116,7 +122,7 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
                 for out in outputs:
                     if augmentation is not None and augmentation.kind == IMAGE:
                         out = dataclasses.replace(out, image=apply_image_transform(augmentation, out.image,
-                                                                                   out.index))
+                                                                                   out.index, person))
                     writer.write(out.index, out.t_s, estimator.estimate(out))
                     frames += 1
     except BaseException:
@@ -153,8 +159,8 @@ def extract_landmarks_chunked(video: Path, out_path: Path, pose_config: PoseConf
 
 
 #: One extraction job: (position in the run, video, output, pose settings, inference width,
-#: image transform or None).
-ExtractJob = Tuple[int, str, str, PoseConfig, int, Optional[Augmentation]]
+#: image transform or None, the clip's own recording for a guided transform or None).
+ExtractJob = Tuple[int, str, str, PoseConfig, int, Optional[Augmentation], Optional[str]]
 #: What a job reports back: (position, error line or None, frames, seconds).
 ExtractOutcome = Tuple[int, Optional[str], int, float]
 
@@ -165,10 +171,11 @@ def _extract_job(job: ExtractJob) -> ExtractOutcome:
     The parent's resolved settings travel with the job (a worker never re-reads config
     files, so every clip of a run is extracted with the same settings as its cache key).
     """
-    position, video, out, pose_config, max_width, augmentation = job
+    position, video, out, pose_config, max_width, augmentation, guide = job
     started = time.monotonic()
     try:
-        frames = extract_landmarks(Path(video), Path(out), pose_config, max_width, augmentation)
+        frames = extract_landmarks(Path(video), Path(out), pose_config, max_width, augmentation,
+                                   Path(guide) if guide else None)
         return position, None, frames, time.monotonic() - started
     except Exception as exc:  # reported per clip; one bad video must not stop the run
         return position, f"{type(exc).__name__}: {exc}".splitlines()[0], 0, time.monotonic() - started
@@ -201,7 +208,7 @@ def run_extraction_jobs(work: Sequence[ExtractJob], names: Sequence[str], jobs: 
 def _run_chunked(work: Sequence[ExtractJob], names: Sequence[str], jobs: int,
                  log: Callable[[str], None]) -> Dict[int, ExtractOutcome]:
     outcomes: Dict[int, ExtractOutcome] = {}
-    for position, video, out, pose_config, max_width, _ in work:
+    for position, video, out, pose_config, max_width, _, _ in work:
         started = time.monotonic()
         try:
             frames = extract_landmarks_chunked(Path(video), Path(out), pose_config, max_width, jobs)
@@ -218,9 +225,12 @@ def _run_chunked(work: Sequence[ExtractJob], names: Sequence[str], jobs: int,
 def ensure_landmarks(clips: Sequence[ClipSpec], config: Config, cache_dir: Path, jobs: int = 2,
                      seed_dir: Optional[Path] = None, log: Callable[[str], None] = print,
                      augmentation: Optional[Augmentation] = None,
+                     guides: Optional[Dict[str, Tuple[Optional[Path], Optional[str]]]] = None,
                      ) -> Dict[str, Tuple[Optional[Path], Optional[str]]]:
     """For each clip (by its ``file``), the cached recording's path (extracting misses) or an
-    error line. With an image ``augmentation``, the landmarks of the transformed frames."""
+    error line. With an image ``augmentation``, the landmarks of the transformed frames; a guided
+    one (``augmentation.guided``) places its change from the clip's own recording in ``guides``
+    (this function's result without an augmentation)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     result: Dict[str, Tuple[Optional[Path], Optional[str]]] = {}
     misses: List[Tuple[ClipSpec, Path]] = []
@@ -237,12 +247,19 @@ def ensure_landmarks(clips: Sequence[ClipSpec], config: Config, cache_dir: Path,
             shutil.copyfile(seed, path)
             result[clip.file] = (path, None)
             continue
+        if augmentation is not None and augmentation.guided:
+            guide, why = (guides or {}).get(clip.file, (None, "its own landmarks were not extracted"))
+            if guide is None:
+                result[clip.file] = (None, f"{augmentation.name} needs the clip's own landmarks: {why}")
+                continue
         misses.append((clip, path))
     if misses:
         what = "" if augmentation is None else f" ({augmentation.name}: {augmentation.description})"
         log(f"extracting landmarks of {len(misses)} clip(s){what} with {min(jobs, len(misses))} process(es)...")
         width = config.capture.inference_max_width
-        work = [(i, str(c.path), str(p), config.pose, width, augmentation) for i, (c, p) in enumerate(misses)]
+        work = [(i, str(c.path), str(p), config.pose, width, augmentation,
+                 str(guides[c.file][0]) if augmentation is not None and augmentation.guided and guides else None)
+                for i, (c, p) in enumerate(misses)]
         started = time.monotonic()
         if jobs > 1 and len(misses) < jobs and augmentation is None:
             # Fewer clips than processes: each clip is split over all of them instead.

@@ -7,12 +7,21 @@ Only :mod:`livecoach.evaluation.cache` imports this module, inside the extractio
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import cv2
 import numpy as np
 
 from livecoach.evaluation.augment import IMAGE, Augmentation
+from livecoach.landmarks import Landmark
+from livecoach.types import PoseFrame
 
-__all__ = ["apply_image_transform", "dim", "mirror", "zoom_out", "zoom_in", "rotate"]
+__all__ = ["apply_image_transform", "dim", "mirror", "zoom_out", "zoom_in", "rotate", "hide_hands"]
+
+#: Each side's elbow (for the forearm's length) and the landmarks of its hand.
+_HANDS = tuple((getattr(Landmark, f"{side}_ELBOW"),
+                tuple(getattr(Landmark, f"{side}_{part}") for part in ("WRIST", "PINKY", "INDEX", "THUMB")))
+               for side in ("LEFT", "RIGHT"))
 
 
 def dim(image: np.ndarray, gamma: float, gain: float, noise_sigma: float, seed: int) -> np.ndarray:
@@ -57,12 +66,41 @@ def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
                           borderValue=(0, 0, 0))
 
 
-def apply_image_transform(augmentation: Augmentation, image: np.ndarray, frame_index: int) -> np.ndarray:
-    """``image`` (BGR uint8) after the image transform ``augmentation`` (each of its steps in turn)."""
+def hide_hands(image: np.ndarray, pose: Optional[PoseFrame], radius_forearms: float,
+               blur_sigma_px: float) -> np.ndarray:
+    """``image`` with each hand of ``pose`` (the person's landmarks in this frame) blurred out: the
+    union of discs of ``radius_forearms`` forearm lengths (elbow to wrist, at least 8 px) around
+    the wrist, pinky, index and thumb, filled from the picture blurred with ``blur_sigma_px``, so
+    the hand melts into what is around it. No pose: the frame unchanged."""
+    if pose is None:
+        return image
+    mask = np.zeros(image.shape[:2], np.uint8)
+    for elbow, hand in _HANDS:
+        forearm = float(np.linalg.norm(pose.xy(elbow) - pose.xy(hand[0])))
+        radius = max(8, int(round(radius_forearms * forearm)))
+        for landmark in hand:
+            x, y = pose.xy(landmark)
+            if np.isfinite(x) and np.isfinite(y):
+                cv2.circle(mask, (int(round(x)), int(round(y))), radius, 255, -1)
+    if not mask.any():
+        return image
+    blurred = cv2.GaussianBlur(image, (0, 0), blur_sigma_px)
+    return np.where(mask[..., None] > 0, blurred, image)
+
+
+def apply_image_transform(augmentation: Augmentation, image: np.ndarray, frame_index: int,
+                          guide: Optional[PoseFrame] = None) -> np.ndarray:
+    """``image`` (BGR uint8) after the image transform ``augmentation`` (each of its steps in turn);
+    ``guide``: the person's landmarks in the untransformed frame, for a step placed on the person
+    (``augmentation.guided``)."""
     if augmentation.kind != IMAGE:
         raise ValueError(f"{augmentation.name} is not an image transform")
     for step in augmentation.image_steps:
-        image = _apply_step(step, augmentation, image, frame_index)
+        if step == "hidehands":
+            image = hide_hands(image, guide, augmentation.param("radius_forearms"),
+                               augmentation.param("blur_sigma_px"))
+        else:
+            image = _apply_step(step, augmentation, image, frame_index)
     return image
 
 

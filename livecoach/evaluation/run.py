@@ -69,7 +69,8 @@ def run_augmentations(clips: Sequence[ClipSpec], recordings: Recordings, config:
         if augmentation.kind in LANDMARK_KINDS:
             source = recordings
         else:
-            source = ensure_landmarks(clips, config, cache, jobs=jobs, log=log, augmentation=augmentation)
+            source = ensure_landmarks(clips, config, cache, jobs=jobs, log=log, augmentation=augmentation,
+                                      guides=recordings)
         specs, results = replay_all(clips, source, config, augmentation)
         out[augmentation.name] = robustness_summary([(c, results[c.file]) for c in specs], config, augmentation)
         log(f"augment {augmentation.name}: {len(specs)} clip(s) scored in {time.monotonic() - started:.0f} s")

@@ -17,13 +17,15 @@ from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE
                                           tempo_frames, tempo_source_indices, transform_clip, zoom_drift_frames)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
 from livecoach.formats.recording import read_recording
-from livecoach.evaluation.image_transforms import apply_image_transform, dim, mirror, rotate, zoom_in, zoom_out
+from livecoach.evaluation.image_transforms import (apply_image_transform, dim, hide_hands, mirror, rotate, zoom_in,
+                                                   zoom_out)
 from livecoach.evaluation.manifest import ClipSpec, EvalError
 from livecoach.evaluation.run import run_eval
 from livecoach.formats.recording import RecordedFrame
 from conftest import FIXTURES
 
-from helpers import FPS, fake_image, plank_pose
+from helpers import FPS, HEIGHT, WIDTH, fake_image, plank_pose
+from livecoach.landmarks import Landmark as L
 
 BY_NAME = {a.name: a for a in AUGMENTATIONS}
 CONFIG = load_config()
@@ -216,7 +218,8 @@ def test_parse_augmentations_groups_names_and_errors():
     assert [(a.name, a.kind) for a in parse_augmentations("zoom-drift")] == [("zoomdrift", ZOOM_DRIFT)]
     assert [(a.name, a.kind) for a in parse_augmentations("frame-drops")] == [("drops30", FRAME_DROPS),
                                                                            ("drops50", FRAME_DROPS)]
-    assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 5
+    assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 6
+    assert [a.name for a in parse_augmentations("image") if a.guided] == ["hidehands"]
     assert [a.name for a in parse_augmentations("combined")] == ["dim-fast", "far-tilted", "mirror-dim"]
     assert [a.speed for a in parse_augmentations("tempo-model")] == [0.5, 1.5, 2.0, 2.5]
     assert all(a.kind == TEMPO_MODEL for a in parse_augmentations("tempo-model"))
@@ -298,6 +301,33 @@ def test_a_combined_transform_applies_its_steps_in_turn_and_moves_the_labels_wit
     assert BY_NAME["tempo2x"].image_steps == () and BY_NAME["dim"].image_steps == ("dim",)
 
 
+def hands_at(pose, left, right, forearm_px=None):
+    """``pose`` with each hand's wrist, pinky, index and thumb around the given points (and, with
+    ``forearm_px``, its elbow that far above the wrist)."""
+    xyz = np.array(pose.image_xyz)
+    for side, (x, y) in (("LEFT", left), ("RIGHT", right)):
+        for k, part in enumerate(("WRIST", "PINKY", "INDEX", "THUMB")):
+            xyz[int(getattr(L, f"{side}_{part}")), :2] = (x + 3 * k, y)
+        if forearm_px is not None:
+            xyz[int(getattr(L, f"{side}_ELBOW")), :2] = (x, y - forearm_px)
+    return dataclasses.replace(pose, image_xyz=xyz)
+
+
+def test_hiding_the_hands_blurs_discs_around_them_and_nothing_else():
+    checker = ((np.indices((HEIGHT, WIDTH)).sum(axis=0) // 4) % 2 * 200).astype(np.uint8)
+    image = np.repeat(checker[..., None], 3, axis=2)
+    pose = hands_at(plank_pose(0.0, 0, bend=0.0), (200, 300), (202, 300))  # elbow 65 px up: 39-px discs
+    out = hide_hands(image, pose, radius_forearms=0.6, blur_sigma_px=25.0)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    hand = (slice(300 - 25, 300 + 25), slice(204 - 25, 204 + 25))  # inside the discs
+    assert image[hand].std() > 90 and out[hand].std() < 20  # the checkerboard melted away
+    far = np.ones((HEIGHT, WIDTH), bool)
+    far[300 - 60:300 + 61, 200 - 60:213 + 61] = False  # the discs and a margin
+    np.testing.assert_array_equal(out[far], image[far])
+    np.testing.assert_array_equal(hide_hands(image, None, 0.6, 25.0), image)  # no person: unchanged
+    np.testing.assert_array_equal(apply_image_transform(BY_NAME["hidehands"], image, 0, pose), out)
+
+
 def test_apply_image_transform_dispatches_and_rejects_tempo():
     image = fake_image(3, 0.5)
     np.testing.assert_array_equal(apply_image_transform(BY_NAME["mirror"], image, 3), mirror(image))
@@ -367,6 +397,32 @@ def test_extraction_drops_repeats_or_transforms_frames_before_the_model(tmp_path
     else:  # mirrored: the bright half is on the right
         image = FakeEstimator.seen[0][3]
         assert image[:, :28, 0].mean() < 3 and image[:, 36:, 0].mean() > 5
+
+
+def test_hiding_the_hands_places_them_from_the_clips_own_landmarks(tmp_path, monkeypatch):
+    """Each frame's hands are where the clip's own recording put them (a frame without a pose
+    there: where they last were); without its recording the transform is not run."""
+    import livecoach.capture.pose as pose_module
+    from livecoach.evaluation.cache import ensure_landmarks
+    from livecoach.formats.recording import LandmarkWriter, RecordingHeader
+
+    monkeypatch.setattr(pose_module, "MediaPipePoseEstimator", FakeEstimator)
+    FakeEstimator.seen = []
+    video = tmp_path / "v.avi"
+    write_video(video, 3)  # left half blue 10 (i + 1), right half black: an edge at x = 32
+    guide = tmp_path / "own.jsonl.gz"
+    with LandmarkWriter(guide, RecordingHeader("v.avi", 64, 48, 10.0)) as writer:
+        on_edge = hands_at(plank_pose(0.0, 0, bend=0.0), (26, 24), (26, 24), forearm_px=10)  # 8-px discs
+        writer.write(0, 0.0, on_edge)
+        writer.write(1, 0.1, None)  # no pose: the hands stay where they were
+        writer.write(2, 0.2, hands_at(on_edge, (4, 30), (4, 30), forearm_px=10))  # in the blue, off the edge
+    extract_landmarks(video, tmp_path / "out.jsonl.gz", CONFIG.pose, 640, BY_NAME["hidehands"], guide)
+    edge = [abs(int(image[24, 30, 0]) - 10 * (i + 1)) for i, (*_, image) in enumerate(FakeEstimator.seen)]
+    assert edge[0] > 3 and edge[1] > 3 and edge[2] <= 3  # the edge blurred on frames 0 and 1, not 2
+    clip = ClipSpec(file="v.avi", path=video, kind="detailed")
+    result = ensure_landmarks([clip], CONFIG, tmp_path / "cache", jobs=1, log=lambda _: None,
+                              augmentation=BY_NAME["hidehands"], guides={})
+    assert result["v.avi"][0] is None and "needs the clip's own landmarks" in result["v.avi"][1]
 
 
 # --- a whole run with --augment tempo (seeded landmarks, no model) -------------------------

@@ -94,7 +94,7 @@ def test_run_eval_on_a_tiny_manifest_scores_counts_faults_and_baseline(tmp_path)
 def test_extraction_logs_progress_clip_by_clip(tmp_path, monkeypatch):
     from livecoach.evaluation import cache as cache_module
 
-    def fake_extract(video, out_path, pose_config, max_width, augmentation=None):
+    def fake_extract(video, out_path, pose_config, max_width, augmentation=None, guide=None):
         if video.name == "bad.mp4":
             raise ValueError("cannot decode")
         out_path.write_bytes(b"recorded")
