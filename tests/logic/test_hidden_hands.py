@@ -1,0 +1,68 @@
+"""Hands the camera cannot see (push-up handles or a bar, equipment, the body seen from behind):
+not yet robust, and measured so (README, "Not yet robust: hands the camera cannot see").
+
+The fixtures are real: the landmarks the pose model gave on the variants' forearm plank and on
+formfocus's one push-up with each hand blurred out, as ``livecoach eval --augment hidehands``
+does. The model still reports the hidden wrists as seen and guesses where they are; the guesses
+jump from frame to frame, and both depth signals (the shoulders' height above the wrists, the
+elbow angle) read the hands. The two expected failures are strict: the day they pass, the
+marker must go.
+"""
+from __future__ import annotations
+
+from typing import List
+
+import numpy as np
+import pytest
+
+from livecoach.config.schema import load_config
+from livecoach.formats.recording import read_recording
+from livecoach.landmarks import Landmark as L
+from livecoach.types import PoseFrame
+from conftest import FIXTURES
+from tempo import count_cycles
+
+CFG = load_config()
+PLANK = FIXTURES / "landmarks" / "variants__fitnease__plank.jsonl.gz"
+PLANK_HANDS_HIDDEN = FIXTURES / "landmarks" / "variants__fitnease__plank_hidehands.jsonl.gz"
+PUSH_UP_HANDS_HIDDEN = FIXTURES / "landmarks" / "formfocus__good-pushup.mp4_hidehands.jsonl.gz"
+
+
+def _poses(path) -> List[PoseFrame]:
+    return [f.pose for f in read_recording(path)[1] if f.pose is not None]
+
+
+def _mid(pose: PoseFrame, left: L, right: L) -> np.ndarray:
+    return (pose.xy(left) + pose.xy(right)) / 2.0
+
+
+def hand_speed(poses: List[PoseFrame]) -> float:
+    """Median speed of the mid-wrist in the picture, in torso lengths a second (a planted hand: ~0)."""
+    speeds = []
+    for a, b in zip(poses, poses[1:]):
+        torso = float(np.linalg.norm(_mid(a, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(a, L.LEFT_HIP, L.RIGHT_HIP)))
+        if b.t_s > a.t_s and torso > 0:
+            moved = float(np.linalg.norm(_mid(b, L.LEFT_WRIST, L.RIGHT_WRIST) - _mid(a, L.LEFT_WRIST, L.RIGHT_WRIST)))
+            speeds.append(moved / torso / (b.t_s - a.t_s))
+    return float(np.median(speeds))
+
+
+def test_the_fixtures_are_the_hidden_kind():
+    """The hidden recordings show the failure (else the expected failures would prove nothing): the
+    model calls the hidden wrists seen, and their places jump, where a planted hand stays put."""
+    filmed, hidden = _poses(PLANK), _poses(PLANK_HANDS_HIDDEN)
+    assert hand_speed(filmed) <= 0.2 and hand_speed(hidden) >= 0.3  # 0.14 and 0.39 torso lengths a second
+    for poses in (hidden, _poses(PUSH_UP_HANDS_HIDDEN)):
+        assert np.median([max(p.vis(L.LEFT_WRIST), p.vis(L.RIGHT_WRIST)) for p in poses]) >= 0.8
+    assert count_cycles(read_recording(PLANK)[1], CFG) == 0  # as filmed: a hold, no rep
+
+
+@pytest.mark.xfail(strict=True, reason="hands hidden: the guessed wrists' jumps make a rep cycle of a still plank")
+def test_a_plank_with_its_hands_hidden_counts_no_rep():
+    assert count_cycles(read_recording(PLANK_HANDS_HIDDEN)[1], CFG) == 0  # 1 now
+
+
+@pytest.mark.xfail(strict=True, reason="hands hidden: the guessed wrists' jumps make cycles while the person "
+                                       "holds the top")
+def test_one_push_up_with_its_hands_hidden_counts_one():
+    assert count_cycles(read_recording(PUSH_UP_HANDS_HIDDEN)[1], CFG) == 1  # labelled 1; 4 now
