@@ -137,6 +137,9 @@ class FaultRulesConfig:
                                          "angle varies at least this much (less: the arm seen end-on)")
     min_body_px: float = setting(0.0, 2000.0, doc="rules judge only a body at least this big in the pose model's "
                                  "input image (the diagonal of the box around it); 0 = any")
+    max_hand_speed_torso_per_s: float = setting(0.0, 100.0, doc="rules that read the hands judge only a rep whose "
+                                                "wrists moved at most this fast (median, torso lengths a second): "
+                                                "planted hands hardly move, guessed ones jump")
     elbow_range_low_percentile: float = setting(0.0, 50.0, doc="the cycle's elbow-angle range is the high "
                                                 "minus this low percentile of its frames")
     elbow_range_high_percentile: float = setting(50.0, 100.0, doc="... and this high percentile")

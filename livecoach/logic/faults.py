@@ -20,6 +20,7 @@ import numpy as np
 from livecoach.config.schema import Config
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, Fault, Features, RepJudgement, RepWindow, View
+from livecoach.logic.rep_trust import READS_HANDS, hands_unsteady, too_small
 from livecoach.logic.view import judgeable
 
 __all__ = [
@@ -97,12 +98,6 @@ def lower_half(frames: Sequence[Features], min_depth_frac: float) -> List[Featur
     return [f for f in frames if math.isfinite(f.depth_frac) and f.depth_frac >= min_depth_frac]
 
 
-def too_small(window: RepWindow, config: Config) -> bool:
-    """Whether the rep's median ``body_size_px`` is under ``[faults] min_body_px`` (unknown: no)."""
-    sizes = [f.body_size_px for f in window.frames if math.isfinite(f.body_size_px)]
-    return bool(sizes) and float(np.median(sizes)) < config.faults.min_body_px
-
-
 # ---------------------------------------------------------------------------------------
 # Rules
 # ---------------------------------------------------------------------------------------
@@ -128,7 +123,8 @@ class FaultRule:
 
     def judge(self, window: RepWindow) -> Verdict:
         """A :class:`Fault`, ``None`` (clean) or :data:`NOT_JUDGED`."""
-        if not rule_applies_to_view(self.name, window.view, self.config) or too_small(window, self.config):
+        if not rule_applies_to_view(self.name, window.view, self.config) or too_small(window, self.config) \
+                or (self.name in READS_HANDS and hands_unsteady(window, self.config)):
             return NOT_JUDGED
         measured = self.measure(window)
         if measured is None:

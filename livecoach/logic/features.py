@@ -18,6 +18,7 @@ from livecoach.logic.geometry import (asymmetry_deg, body_angle_deg, body_scale_
                                       hip_angle_deg, hip_offset_frac, hip_offset_knee_frac, knee_angle_deg,
                                       neck_angle_deg, shoulder_above_wrist_px, shrug_ratio, side_visibility,
                                       torso_upright_in_image, wrist_along_torso_frac)
+from livecoach.landmarks import Landmark
 from livecoach.types import Features, PoseFrame, View
 
 NAN = math.nan
@@ -106,6 +107,14 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
     )
 
 
+def _mid_wrist(pose: PoseFrame, min_visibility: float) -> Optional[Tuple[float, float]]:
+    """The mean image position of the wrists seen at ``min_visibility`` (None: neither)."""
+    seen = [pose.xy(w) for w in (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST) if pose.vis(w) >= min_visibility]
+    if not seen:
+        return None
+    return float(sum(p[0] for p in seen) / len(seen)), float(sum(p[1] for p in seen) / len(seen))
+
+
 class FeatureExtractor:
     """Stateful: pose frames in, smoothed :class:`Features` out (one per frame).
 
@@ -122,14 +131,31 @@ class FeatureExtractor:
                                              config.one_euro_d_cutoff_hz, config.filter_reset_after_s)
                          for name in _SMOOTHED}
 
+        self._hands: Optional[Tuple[float, float, float]] = None  # (t_s, x, y) of the last mid-wrist
+
     def reset(self) -> None:
         for f in self._filters.values():
             f.reset()
+        self._hands = None
+
+    def _hand_speed(self, pose: PoseFrame) -> float:
+        """How fast the mid-wrist moved since the last frame, in torso lengths a second (nan on
+        the first frame after a gap). Planted hands hardly move (median over a rep 0.24 on the
+        shared clips); hands the model cannot see, it guesses afresh each frame, and the guesses
+        jump (:func:`livecoach.logic.rep_trust.hands_unsteady`)."""
+        hands = _mid_wrist(pose, self.config.wrist_min_visibility)
+        last, self._hands = self._hands, None if hands is None else (pose.t_s, hands[0], hands[1])
+        torso = body_scale_px(pose, self.config.min_visibility)
+        if hands is None or last is None or not pose.t_s > last[0] or not torso > 0 \
+                or pose.t_s - last[0] > self.config.filter_reset_after_s:
+            return NAN
+        return math.hypot(hands[0] - last[1], hands[1] - last[2]) / torso / (pose.t_s - last[0])
 
     def update(self, pose: Optional[PoseFrame], view: View = View.UNKNOWN) -> Optional[Features]:
         if pose is None:
             return None
         raw = raw_features(pose, self.config)
+        raw["hand_speed_torso_per_s"] = self._hand_speed(pose)
         values = {}
         for name, value in raw.items():
             if name in self._filters:

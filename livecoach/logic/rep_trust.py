@@ -1,0 +1,29 @@
+"""Whether a rep's landmarks can support a fault rule's judgement at all, whatever the view: a
+person big enough in the picture (:func:`too_small`), hands that read as planted
+(:func:`hands_unsteady`). A rule on a rep that fails one says "not judged"."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from livecoach.config.schema import Config
+from livecoach.types import RepWindow
+
+#: The rules that read the hands, through the shoulders' height above the wrists or the elbow angle
+#: (shallow, no lockout, push evenly, lower slowly): judged only while the hands read as planted.
+READS_HANDS = frozenset(("shallow", "no_lockout", "asymmetry", "rushed_negative"))
+
+
+def too_small(window: RepWindow, config: Config) -> bool:
+    """Whether the rep's median ``body_size_px`` is under ``[faults] min_body_px`` (unknown: no)."""
+    sizes = [f.body_size_px for f in window.frames if math.isfinite(f.body_size_px)]
+    return bool(sizes) and float(np.median(sizes)) < config.faults.min_body_px
+
+
+def hands_unsteady(window: RepWindow, config: Config) -> bool:
+    """Whether the rep's hands moved faster than planted hands do: the median of its frames'
+    ``hand_speed_torso_per_s`` over ``[faults] max_hand_speed_torso_per_s`` (unknown: no). A
+    push-up's hands stay put; the pose model's guesses of hands it cannot see jump."""
+    speeds = [f.hand_speed_torso_per_s for f in window.frames if math.isfinite(f.hand_speed_torso_per_s)]
+    return bool(speeds) and float(np.median(speeds)) > config.faults.max_hand_speed_torso_per_s

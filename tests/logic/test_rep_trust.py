@@ -1,0 +1,69 @@
+"""Whether a rep's landmarks support a judgement at all: hands that read as planted.
+
+Hands the pose model cannot see it still calls seen, and guesses afresh each frame: the guesses
+jump. The rules that read the hands (through the shoulders' height above the wrists or the elbow
+angle) then say "not judged"; the others judge as before.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from livecoach.config.schema import load_config
+from livecoach.landmarks import Landmark as L
+from livecoach.logic.faults import NOT_JUDGED, FaultChecker, NoLockoutRule
+from livecoach.logic.features import FeatureExtractor
+from livecoach.logic.rep_trust import READS_HANDS, hands_unsteady
+from livecoach.types import Fault, FAULT_NAMES
+
+from helpers import plank_pose, window
+
+CONFIG = load_config()
+LIMIT = CONFIG.faults.max_hand_speed_torso_per_s
+
+
+def test_every_rule_that_reads_the_hands_says_not_judged_when_they_jump_and_the_rest_judge():
+    faulty = dict(top=120.0, hip_offset_frac=0.2, neck_angle_deg=70.0)  # arms short of straight, hips sag, head
+    steady = FaultChecker(CONFIG).judge(window(hand_speed_torso_per_s=0.3 * LIMIT, **faulty))
+    jumpy = FaultChecker(CONFIG).judge(window(hand_speed_torso_per_s=2.0 * LIMIT, **faulty))
+    assert READS_HANDS <= set(FAULT_NAMES) and {"shallow", "no_lockout"} <= READS_HANDS
+    judged_steady = set(CONFIG.faults.enabled) - set(steady.not_judged)
+    assert {"no_lockout", "shallow"} <= judged_steady and "no_lockout" in {f.name for f in steady.faults}
+    assert set(jumpy.not_judged) == set(steady.not_judged) | (READS_HANDS & set(CONFIG.faults.enabled))
+    assert {f.name for f in jumpy.faults} == {f.name for f in steady.faults} - READS_HANDS
+    assert {"hip_sag", "head_drop"} <= {f.name for f in jumpy.faults}  # the body line needs no hand
+
+
+def test_the_speed_is_the_reps_median_and_an_unknown_speed_judges():
+    bent_top = dict(top=120.0, bottom=75.0)
+    a_few_jumps = [3.0 * LIMIT if i < 10 else 0.2 * LIMIT for i in range(30)]  # a third of the frames
+    assert isinstance(NoLockoutRule(CONFIG).judge(window(hand_speed_torso_per_s=a_few_jumps, **bent_top)), Fault)
+    assert isinstance(NoLockoutRule(CONFIG).judge(window(**bent_top)), Fault)  # never measured: nan
+    assert NoLockoutRule(CONFIG).judge(window(hand_speed_torso_per_s=1.5 * LIMIT, **bent_top)) is NOT_JUDGED
+    assert not hands_unsteady(window(hand_speed_torso_per_s=LIMIT), CONFIG)  # at the limit: still planted
+
+
+def with_wrists_at(pose, dx: float):
+    xyz = np.array(pose.image_xyz)
+    for w in (L.LEFT_WRIST, L.RIGHT_WRIST):
+        xyz[int(w), 0] += dx
+    return dataclasses.replace(pose, image_xyz=xyz)
+
+
+def test_the_extractor_measures_the_wrists_speed_in_torso_lengths_a_second():
+    extractor = FeatureExtractor(CONFIG.features)
+    base = plank_pose(0.0, 0, bend=0.0)
+    speeds = []
+    for i in range(5):  # the wrists move 6 px a frame at 30 fps: 180 px a second
+        pose = with_wrists_at(dataclasses.replace(base, t_s=i / 30.0, frame_index=i), 6.0 * i)
+        speeds.append(extractor.update(pose).hand_speed_torso_per_s)
+    assert math.isnan(speeds[0])  # nothing to compare the first frame with
+    mid = lambda p, a, b: (p.xy(a) + p.xy(b)) / 2  # noqa: E731
+    torso = float(np.linalg.norm(mid(base, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(base, L.LEFT_HIP, L.RIGHT_HIP)))
+    assert speeds[1:] == pytest.approx([180.0 / torso] * 4, rel=1e-3)
+    # after a gap longer than the filters' reset, the first frame back has no speed
+    later = with_wrists_at(dataclasses.replace(base, t_s=5.0, frame_index=150), 0.0)
+    assert math.isnan(extractor.update(later).hand_speed_torso_per_s)
