@@ -138,14 +138,14 @@ class FeatureExtractor:
             f.reset()
         self._hands = None
 
-    def _hand_speed(self, pose: PoseFrame) -> float:
+    def _hand_speed(self, pose: PoseFrame, torso: float) -> float:
         """How fast the mid-wrist moved since the last frame, in torso lengths a second (nan on
         the first frame after a gap). Planted hands hardly move (median over a rep 0.24 on the
         shared clips); hands the model cannot see, it guesses afresh each frame, and the guesses
-        jump (:func:`livecoach.logic.rep_trust.hands_unsteady`)."""
+        jump (:func:`livecoach.logic.rep_trust.hands_unsteady`). ``torso``: this frame's torso
+        length in pixels (its raw ``body_scale_px``)."""
         hands = _mid_wrist(pose, self.config.wrist_min_visibility)
         last, self._hands = self._hands, None if hands is None else (pose.t_s, hands[0], hands[1])
-        torso = body_scale_px(pose, self.config.min_visibility)
         if hands is None or last is None or not pose.t_s > last[0] or not torso > 0 \
                 or pose.t_s - last[0] > self.config.filter_reset_after_s:
             return NAN
@@ -155,7 +155,7 @@ class FeatureExtractor:
         if pose is None:
             return None
         raw = raw_features(pose, self.config)
-        raw["hand_speed_torso_per_s"] = self._hand_speed(pose)
+        raw["hand_speed_torso_per_s"] = self._hand_speed(pose, float(raw["body_scale_px"]))  # type: ignore[arg-type]
         values = {}
         for name, value in raw.items():
             if name in self._filters:
