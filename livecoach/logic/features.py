@@ -130,7 +130,6 @@ class FeatureExtractor:
         self._filters = {name: OneEuroFilter(config.one_euro_min_cutoff_hz, config.one_euro_beta,
                                              config.one_euro_d_cutoff_hz, config.filter_reset_after_s)
                          for name in _SMOOTHED}
-
         self._hands: Optional[Tuple[float, float, float]] = None  # (t_s, x, y) of the last mid-wrist
 
     def reset(self) -> None:

@@ -328,9 +328,9 @@ class TopPauseTimer:
     position and the rep counter is at the top (before its first rep: the arms straight); a
     stretch of them (gaps up to the hold's ``break_after_s`` bridged; a rep cycle, however
     quick, ends it) at least the hold's ``min_hold_s`` long becomes a :class:`HoldRecord` with
-    ``top_pause`` set. Good-form seconds
-    are judged by the hold's form rules (the body one line from head to heels, the knees
-    straight: on knee push-ups the knees are bent, so no second of a top pause is in good form).
+    ``top_pause`` set. Good-form seconds are judged by the hold's form rules (the body one line
+    from head to heels, the knees straight: on knee push-ups the knees are bent, so no second of a
+    top pause is in good form).
     Nothing is spoken. A stretch during which the recogniser names a hold is that hold's, not a
     pause (``named_hold``).
     """

@@ -1,9 +1,10 @@
 """How the camera sees the body, and which fault rules that view lets us judge.
 
-Per frame: a torso running up/down the image (camera above the back) or shoulders wide
-compared with the visible torso (head toward the camera) is ``FRONT``; shoulders nearly on top
-of each other is a side view, the side nearer the camera (smaller z, higher visibility) naming
-it; anything between is ``ANGLED``. :class:`ViewTracker` decides over a short window with
+Per frame: a torso running up/down the image with the shoulders apart (camera above the back)
+or shoulders wide compared with the visible torso (head toward the camera) is ``FRONT``;
+shoulders nearly on top of each other is a side view, the side nearer the camera (smaller z,
+higher visibility) naming it, whether the body lies or stands upright (a wall push-up);
+anything between is ``ANGLED``. :class:`ViewTracker` decides over a short window with
 hysteresis so the view does not flicker. :func:`judgeable` reads the ``[view.judgeable]``
 table of the config: a fault whose views do not include the current one is "not judged" (the
 config loader rejects a view name there that does not exist).
