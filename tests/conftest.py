@@ -16,6 +16,20 @@ SHARED_VIDEOS = REPO_ROOT.parent / "shared" / "videos"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _livecoach_logger_restored() -> Iterator[None]:
+    """Each test starts and ends with the ``livecoach`` logger as it found it. ``cli.main`` points
+    it at the stderr of its moment and stops it propagating: a later test in the same process then
+    lost its worker threads' warnings to a closed captured stream, and ``caplog`` saw none (an
+    order-dependent failure under xdist)."""
+    import logging
+
+    log = logging.getLogger("livecoach")
+    saved = (list(log.handlers), log.level, log.propagate)
+    yield
+    log.handlers[:], log.level, log.propagate = saved[0], saved[1], saved[2]
+
+
 @pytest.fixture(scope="session")
 def shared_videos() -> Path:
     """``../shared/videos`` beside the checkout; tests using it skip when it is absent."""
