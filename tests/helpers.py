@@ -99,6 +99,14 @@ def side_pushup_pose(t: float, depth: float, fps: float = 30.0) -> PoseFrame:
     return pose_from_points(side_view_points(joints), t_s=t, frame_index=int(round(t * fps)), height=400)
 
 
+def with_points(pose: PoseFrame, points: Dict[L, Sequence[float]]) -> PoseFrame:
+    """``pose`` with the named landmarks moved to the given image points (x, y)."""
+    xyz = np.array(pose.image_xyz)
+    for landmark, (x, y) in points.items():
+        xyz[int(landmark), :2] = (x, y)
+    return dataclasses.replace(pose, image_xyz=xyz)
+
+
 def fake_image(frame_index: int, bend: float) -> np.ndarray:
     """A BGR frame with a gradient and a moving block (non-trivial JPEG content)."""
     img = np.zeros((HEIGHT, WIDTH, 3), np.uint8)

@@ -16,9 +16,8 @@ from livecoach.logic.continuity import body_anchor_points
 from livecoach.logic.geometry import (asymmetry_deg, body_angle_deg, body_scale_px, combine_sides,
                                       elbow_angle_side_deg, elbow_flare_deg, elbow_spread_frac, facing_side,
                                       hip_angle_deg, hip_offset_frac, hip_offset_knee_frac, knee_angle_deg,
-                                      neck_angle_deg, shoulder_above_wrist_px, shrug_ratio, side_visibility,
-                                      torso_upright_in_image, wrist_along_torso_frac)
-from livecoach.landmarks import Landmark
+                                      mid_wrist_xy, neck_angle_deg, shoulder_above_wrist_px, shrug_ratio,
+                                      side_visibility, torso_upright_in_image, wrist_along_torso_frac)
 from livecoach.types import Features, PoseFrame, View
 
 NAN = math.nan
@@ -107,14 +106,6 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
     )
 
 
-def _mid_wrist(pose: PoseFrame, min_visibility: float) -> Optional[Tuple[float, float]]:
-    """The mean image position of the wrists seen at ``min_visibility`` (None: neither)."""
-    seen = [pose.xy(w) for w in (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST) if pose.vis(w) >= min_visibility]
-    if not seen:
-        return None
-    return float(sum(p[0] for p in seen) / len(seen)), float(sum(p[1] for p in seen) / len(seen))
-
-
 class FeatureExtractor:
     """Stateful: pose frames in, smoothed :class:`Features` out (one per frame).
 
@@ -143,12 +134,13 @@ class FeatureExtractor:
         shared clips); hands the model cannot see, it guesses afresh each frame, and the guesses
         jump (:func:`livecoach.logic.rep_trust.hands_unsteady`). ``torso``: this frame's torso
         length in pixels (its raw ``body_scale_px``)."""
-        hands = _mid_wrist(pose, self.config.wrist_min_visibility)
-        last, self._hands = self._hands, None if hands is None else (pose.t_s, hands[0], hands[1])
+        hands = mid_wrist_xy(pose, self.config.wrist_min_visibility)
+        last, self._hands = self._hands, None if hands is None else (pose.t_s, float(hands[0]), float(hands[1]))
         if hands is None or last is None or not pose.t_s > last[0] or not torso > 0 \
                 or pose.t_s - last[0] > self.config.filter_reset_after_s:
             return NAN
-        return math.hypot(hands[0] - last[1], hands[1] - last[2]) / torso / (pose.t_s - last[0])
+        moved = math.hypot(float(hands[0]) - last[1], float(hands[1]) - last[2])
+        return moved / torso / (pose.t_s - last[0])
 
     def update(self, pose: Optional[PoseFrame], view: View = View.UNKNOWN) -> Optional[Features]:
         if pose is None:

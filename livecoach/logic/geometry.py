@@ -206,6 +206,11 @@ def body_angle_deg(pose: PoseFrame, min_visibility: float) -> float:
     return NAN
 
 
+def mid_wrist_xy(pose: PoseFrame, min_visibility: float) -> Optional[np.ndarray]:
+    """The image midpoint of the wrists seen at ``min_visibility`` (the one seen alone; None: neither)."""
+    return _mid_xy(pose, L.LEFT_WRIST, L.RIGHT_WRIST, min_visibility)
+
+
 def shoulder_above_wrist_px(pose: PoseFrame, min_visibility: float) -> float:
     """How far the shoulders are above the wrists in the image (pixels, + = above)."""
     sh = _mid_xy(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, min_visibility)

@@ -24,7 +24,7 @@ from livecoach.evaluation.run import run_eval
 from livecoach.formats.recording import RecordedFrame
 from conftest import FIXTURES
 
-from helpers import FPS, HEIGHT, WIDTH, fake_image, plank_pose
+from helpers import FPS, HEIGHT, WIDTH, fake_image, plank_pose, with_points
 from livecoach.landmarks import Landmark as L
 
 BY_NAME = {a.name: a for a in AUGMENTATIONS}
@@ -304,13 +304,13 @@ def test_a_combined_transform_applies_its_steps_in_turn_and_moves_the_labels_wit
 def hands_at(pose, left, right, forearm_px=None):
     """``pose`` with each hand's wrist, pinky, index and thumb around the given points (and, with
     ``forearm_px``, its elbow that far above the wrist)."""
-    xyz = np.array(pose.image_xyz)
+    points = {}
     for side, (x, y) in (("LEFT", left), ("RIGHT", right)):
         for k, part in enumerate(("WRIST", "PINKY", "INDEX", "THUMB")):
-            xyz[int(getattr(L, f"{side}_{part}")), :2] = (x + 3 * k, y)
+            points[getattr(L, f"{side}_{part}")] = (x + 3 * k, y)
         if forearm_px is not None:
-            xyz[int(getattr(L, f"{side}_ELBOW")), :2] = (x, y - forearm_px)
-    return dataclasses.replace(pose, image_xyz=xyz)
+            points[getattr(L, f"{side}_ELBOW")] = (x, y - forearm_px)
+    return with_points(pose, points)
 
 
 def test_hiding_the_hands_blurs_discs_around_them_and_nothing_else():

@@ -19,7 +19,7 @@ from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.rep_trust import READS_HANDS, hands_unsteady
 from livecoach.types import Fault, FAULT_NAMES
 
-from helpers import plank_pose, window
+from helpers import plank_pose, window, with_points
 
 CONFIG = load_config()
 LIMIT = CONFIG.faults.max_hand_speed_torso_per_s
@@ -47,10 +47,7 @@ def test_the_speed_is_the_reps_median_and_an_unknown_speed_judges():
 
 
 def with_wrists_at(pose, dx: float):
-    xyz = np.array(pose.image_xyz)
-    for w in (L.LEFT_WRIST, L.RIGHT_WRIST):
-        xyz[int(w), 0] += dx
-    return dataclasses.replace(pose, image_xyz=xyz)
+    return with_points(pose, {w: pose.xy(w) + (dx, 0.0) for w in (L.LEFT_WRIST, L.RIGHT_WRIST)})
 
 
 def test_the_extractor_measures_the_wrists_speed_in_torso_lengths_a_second():
