@@ -23,6 +23,13 @@ answers on the transformed clip as on the original:
   laptop than the one measured, another program busy): that share of the frames lost, in bursts
   (:func:`dropped_frames`), the rest passed on with their own times. Nothing labelled changes. It
   works on the cached landmark stream.
+* **view-turn** ``turn30``, ``turn-30``, ``turn45``, ``turn-45``: the camera moved that many degrees
+  around the person, one way or the other, about the vertical through their hips (a side view
+  becomes a 3/4 view from the front or from behind; a head-on view one from the front and a side):
+  :func:`turned_view_frames`. Nothing labelled changes: the same reps with the same faults, seen
+  from elsewhere. It works on the cached landmark stream, so what it leaves out is the pose model's
+  own response to the new view (a far limb half hidden behind the body is guessed): it measures
+  what the counter and the fault rules make of the view's geometry alone.
 * **tempo-model** ``tempo<F>x-model``: the same resampling done to the *video's frames*
   before the pose model, which then runs on them. Slower, but closer to a fast mover in
   front of a camera: the model's tracker sees the larger motion between frames, which a
@@ -42,7 +49,7 @@ answers on the transformed clip as on the original:
   (zoomed out, then rotated); mirrored and dim. Their labels move as each part's would.
 
 This module is pure (no cv2, no numpy): the specs, the label transforms and the tempo
-resampling of a landmark stream (the zoom's arithmetic is the pose frames' own arrays).
+resampling of a landmark stream (the zoom's and the turn's arithmetic is the pose frames' own arrays).
 """
 from __future__ import annotations
 
@@ -60,6 +67,7 @@ __all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MO
            "tempo_source_indices", "tempo_copies",
            "tempo_frames", "frame_rate_frames", "replay_fps", "transform_clip", "swap_left_right",
            "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "zoom_drift_frames", "FRAME_DROPS", "dropped_frames",
+           "VIEW_TURN", "turned_view_frames",
            "landmark_stream", "COMBINED", "combined", "GUIDED_STEPS"]
 
 TEMPO = "tempo"
@@ -67,9 +75,10 @@ TEMPO_MODEL = "tempo-model"
 FRAME_RATE = "frame-rate"
 ZOOM_DRIFT = "zoom-drift"
 FRAME_DROPS = "frame-drops"
+VIEW_TURN = "view-turn"
 IMAGE = "image"
 #: Kinds that transform the cached landmark stream (the pose model is not re-run).
-LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS)
+LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN)
 #: Kinds whose landmarks come from running the pose model on transformed frames.
 MODEL_KINDS = (TEMPO_MODEL, IMAGE)
 #: Image steps placed on the person from the clip's own landmarks of the same frame.
@@ -126,6 +135,10 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
                  description="a computer that cannot keep up: 30 % of the frames lost, in bursts of 1-3 frames"),
     Augmentation("drops50", FRAME_DROPS, params=(("share", 0.5), ("burst_frames", 2.0)),
                  description="a computer that cannot keep up: half the frames lost, in bursts of 1-3 frames"),
+    *(Augmentation(f"turn{degrees:g}", VIEW_TURN, params=(("degrees", float(degrees)),),
+                   description=f"the camera moved {abs(degrees)} degrees around the person "
+                               f"({'one way' if degrees > 0 else 'the other way'}), about the vertical through the hips")
+      for degrees in (30, -30, 45, -45)),
     Augmentation("tempo0.5x-model", TEMPO_MODEL, 0.5, description="half speed, pose model on the repeated frames"),
     Augmentation("tempo1.5x-model", TEMPO_MODEL, 1.5, description="1.5x speed, pose model on the kept frames"),
     Augmentation("tempo2x-model", TEMPO_MODEL, 2.0, description="2x speed, pose model on the kept frames"),
@@ -153,7 +166,7 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
 )
 
 _BY_NAME: Dict[str, Augmentation] = {a.name: a for a in AUGMENTATIONS}
-_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, TEMPO_MODEL, IMAGE)
+_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, TEMPO_MODEL, IMAGE)
 #: The group word for the transforms that combine two conditions (``steps``, or an image kind sped up).
 COMBINED = "combined"
 
@@ -306,10 +319,43 @@ def zoom_drift_frames(frames: Sequence[RecordedFrame], amplitude: float, period_
     return out
 
 
+def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float,
+                       min_visibility: float = 0.5) -> List[RecordedFrame]:
+    """The landmark stream of the clip filmed by a camera moved ``degrees`` around the person, about
+    the vertical through their hips (the world landmarks' origin; their y axis points down).
+
+    Each pose's world landmarks are rotated about that axis. Its image landmarks move by the
+    rotation's change of the world landmarks, projected as the frame projects them: weakly in
+    perspective, pixels = ``scale`` x metres, ``scale`` fitted per frame by least squares over the
+    landmarks seen at ``min_visibility`` (all of them when fewer than four are), so at 0 degrees
+    nothing moves and the model's own image detail (and jitter) is kept. Times and visibility are
+    kept; frames without a pose stay so."""
+    if not -90.0 < degrees < 90.0:
+        raise ValueError(f"turned_view_frames needs a turn between -90 and 90 degrees, not {degrees}")
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    rotation_t = [[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]]  # transposed: rows @ it rotates each row
+    out: List[RecordedFrame] = []
+    for rec in frames:
+        pose = rec.pose
+        if pose is not None:
+            seen = pose.visibility >= min_visibility
+            if seen.sum() < 4:
+                seen = pose.visibility >= -1.0
+            world, image = pose.world_xyz.astype("float64"), pose.image_xyz.astype("float64")
+            w = world[seen, :2] - world[seen, :2].mean(axis=0)
+            i = image[seen, :2] - image[seen, :2].mean(axis=0)
+            scale = float((w * i).sum() / max(float((w * w).sum()), 1e-12))
+            turned = world @ rotation_t
+            pose = dataclasses.replace(pose, image_xyz=(image + scale * (turned - world)).astype("float32"),
+                                       world_xyz=turned.astype("float32"))
+        out.append(RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s, pose=pose))
+    return out
+
+
 def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augmentation],
                     fps: float) -> List[RecordedFrame]:
     """A clip's cached landmark stream (filmed at ``fps``) after ``augmentation``: resampled for a
-    tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops; as it is for None or a
+    tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops, turned for a view turn; as it is for None or a
     kind that re-runs the pose model (its landmarks are already of the transformed frames)."""
     if augmentation is None:
         return list(frames)
@@ -319,6 +365,8 @@ def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augm
         return frame_rate_frames(frames, fps, augmentation.param("fps"))
     if augmentation.kind == ZOOM_DRIFT:
         return zoom_drift_frames(frames, augmentation.param("amplitude"), augmentation.param("period_s"))
+    if augmentation.kind == VIEW_TURN:
+        return turned_view_frames(frames, augmentation.param("degrees"))
     if augmentation.kind == FRAME_DROPS:  # seeded by the clip's length: each clip its own pattern
         return dropped_frames(frames, augmentation.param("share"), augmentation.param("burst_frames"),
                               seed=len(frames))

@@ -12,9 +12,10 @@ import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE, IMAGE, TEMPO, TEMPO_MODEL,
-                                          ZOOM_DRIFT, dropped_frames, frame_rate_frames, landmark_stream,
+                                          VIEW_TURN, ZOOM_DRIFT, dropped_frames, frame_rate_frames, landmark_stream,
                                           parse_augmentations, replay_fps, swap_left_right, tempo_copies,
-                                          tempo_frames, tempo_source_indices, transform_clip, zoom_drift_frames)
+                                          tempo_frames, tempo_source_indices, transform_clip, turned_view_frames,
+                                          zoom_drift_frames)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
 from livecoach.formats.recording import read_recording
 from livecoach.evaluation.image_transforms import (apply_image_transform, dim, hide_hands, mirror, rotate, zoom_in,
@@ -22,6 +23,7 @@ from livecoach.evaluation.image_transforms import (apply_image_transform, dim, h
 from livecoach.evaluation.manifest import ClipSpec, EvalError
 from livecoach.evaluation.run import run_eval
 from livecoach.formats.recording import RecordedFrame
+from livecoach.types import PoseFrame
 from conftest import FIXTURES
 
 from helpers import FPS, HEIGHT, WIDTH, fake_image, plank_pose, with_points
@@ -152,6 +154,53 @@ def test_a_zooming_camera_scales_image_landmarks_about_the_centre(t0):
             zoom_drift_frames(frames, amplitude, period)
 
 
+def projected_pose(t_s: float, frame_index: int, world: np.ndarray, scale: float = 400.0) -> PoseFrame:
+    """A pose whose image landmarks are its world landmarks seen weakly in perspective (no detail of
+    its own): pixels = ``scale`` x metres about the picture's centre."""
+    image = np.zeros_like(world)
+    image[:, :2] = world[:, :2] * scale + (WIDTH / 2, HEIGHT / 2)
+    image[:, 2] = world[:, 2] * scale
+    return PoseFrame(t_s, frame_index, WIDTH, HEIGHT, image, np.ones(len(world)), world)
+
+
+def test_a_turned_camera_sees_the_world_landmarks_rotated_about_the_vertical():
+    rng = np.random.default_rng(7)
+    world = rng.normal(0.0, 0.4, (33, 3))
+    frames = [RecordedFrame(0, 0.0, projected_pose(0.0, 0, world)), RecordedFrame(1, 1 / FPS, None)]
+    for degrees in (30.0, -45.0):
+        turned = turned_view_frames(frames, degrees)
+        assert [(r.frame_index, r.t_s) for r in turned] == [(0, 0.0), (1, 1 / FPS)] and turned[1].pose is None
+        pose, a = turned[0].pose, np.radians(degrees)
+        # the vertical (y) is the axis: heights stay, x and depth turn together
+        expected = np.stack([world[:, 0] * np.cos(a) + world[:, 2] * np.sin(a), world[:, 1],
+                             -world[:, 0] * np.sin(a) + world[:, 2] * np.cos(a)], axis=1)
+        np.testing.assert_allclose(pose.world_xyz, expected, atol=1e-5)
+        # the picture shows the turned body as the frame's own projection (400 px a metre) shows it
+        np.testing.assert_allclose(pose.image_xyz, projected_pose(0.0, 0, expected).image_xyz, atol=1e-2)
+        np.testing.assert_array_equal(pose.visibility, frames[0].pose.visibility)
+    np.testing.assert_allclose(turned_view_frames(frames, 0.0)[0].pose.image_xyz, frames[0].pose.image_xyz, atol=1e-3)
+
+
+def test_a_turned_camera_keeps_the_pictures_own_detail_and_a_body_along_the_view_shortens():
+    # a plank side-on: the body along x, the shoulders 0.4 m apart along the depth
+    world = np.zeros((33, 3))
+    for lm, (x, y, z) in {L.LEFT_SHOULDER: (-0.6, -0.1, -0.2), L.RIGHT_SHOULDER: (-0.6, -0.1, 0.2),
+                          L.LEFT_ANKLE: (0.9, 0.1, -0.2), L.RIGHT_ANKLE: (0.9, 0.1, 0.2)}.items():
+        world[lm] = (x, y, z)
+    pose = projected_pose(0.0, 0, world)
+    jitter = np.zeros_like(pose.image_xyz)
+    jitter[L.NOSE] = (3.0, -2.0, 0.0)  # the model's own detail in the picture, not in the world landmarks
+    pose = dataclasses.replace(pose, image_xyz=pose.image_xyz + jitter)
+    turned = turned_view_frames([RecordedFrame(0, 0.0, pose)], 60.0)[0].pose
+    length = lambda p, a, b: abs(p.xy(a)[0] - p.xy(b)[0])  # noqa: E731
+    assert length(turned, L.LEFT_SHOULDER, L.LEFT_ANKLE) == pytest.approx(0.5 * length(pose, L.LEFT_SHOULDER, L.LEFT_ANKLE), rel=0.02)
+    assert length(turned, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) == pytest.approx(400 * 0.4 * np.sin(np.radians(60)), rel=0.02)
+    assert turned.xy(L.NOSE) - pose.xy(L.NOSE) == pytest.approx(np.zeros(2), abs=0.5)  # the nose sat at the origin
+    for bad in (90.0, -120.0):
+        with pytest.raises(ValueError):
+            turned_view_frames([RecordedFrame(0, 0.0, pose)], bad)
+
+
 def test_the_landmark_stream_of_each_landmark_kind():
     frames = stream(30)
     drift = BY_NAME["zoomdrift"]
@@ -160,6 +209,11 @@ def test_the_landmark_stream_of_each_landmark_kind():
     np.testing.assert_array_equal(zoomed[20].pose.image_xyz, zoom_drift_frames(frames, 0.15, 8.0)[20].pose.image_xyz)
     assert len(landmark_stream(frames, BY_NAME["tempo2x"], FPS)) == 15
     assert len(landmark_stream(frames, BY_NAME["fps15"], FPS)) == 15
+    turn = BY_NAME["turn-45"]
+    assert turn.kind == VIEW_TURN
+    np.testing.assert_array_equal(landmark_stream(frames, turn, FPS)[20].pose.world_xyz,
+                                  turned_view_frames(frames, -45.0)[20].pose.world_xyz)
+    assert dataclasses.replace(transform_clip(clip(), turn), file=clip().file) == clip()  # every label kept
     for untouched in (None, BY_NAME["dim"], BY_NAME["tempo2x-model"]):
         assert landmark_stream(frames, untouched, FPS) == frames
     assert dataclasses.replace(transform_clip(clip(), drift), file=clip().file) == clip()  # every label kept
@@ -218,6 +272,8 @@ def test_parse_augmentations_groups_names_and_errors():
     assert [(a.name, a.kind) for a in parse_augmentations("zoom-drift")] == [("zoomdrift", ZOOM_DRIFT)]
     assert [(a.name, a.kind) for a in parse_augmentations("frame-drops")] == [("drops30", FRAME_DROPS),
                                                                            ("drops50", FRAME_DROPS)]
+    assert [(a.name, a.param("degrees")) for a in parse_augmentations("view-turn")] == [
+        ("turn30", 30.0), ("turn-30", -30.0), ("turn45", 45.0), ("turn-45", -45.0)]
     assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 6
     assert [a.name for a in parse_augmentations("image") if a.guided] == ["hidehands"]
     assert [a.name for a in parse_augmentations("combined")] == ["dim-fast", "far-tilted", "mirror-dim"]
