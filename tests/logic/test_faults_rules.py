@@ -108,6 +108,10 @@ def test_body_line_is_judged_from_side_views_only(view):
     assert rule(HipSagRule).judge(window(view=view, hip_offset_frac=0.2)) is NOT_JUDGED
     assert rule(HipPikeRule).judge(window(view=view, hip_offset_frac=-0.2)) is NOT_JUDGED
     assert isinstance(rule(HipSagRule).judge(window(view=View.SIDE_RIGHT, hip_offset_frac=0.2)), Fault)
+    # the legs' line too: a 3/4 view shortens the legs along the view and deepens a slight bend
+    limit = CONFIG.faults.knees_bent.min_knee_angle_deg
+    assert rule(KneesBentRule).judge(window(view=view, knee_angle_deg=limit - 30)) is NOT_JUDGED
+    assert isinstance(rule(KneesBentRule).judge(window(view=View.SIDE_LEFT, knee_angle_deg=limit - 30)), Fault)
 
 
 def test_hip_pike_fires_when_hips_are_high():
