@@ -183,9 +183,39 @@ class Fault:
             raise ValueError(f"unknown fault name {self.name!r}")
 
 
+#: What a rep cycle's depth was judged on (:attr:`RepRecord.depth_by`): the shoulders' drop toward
+#: the hands, as a share of their height at the top, against ``[reps] full_depth_min_frac``...
+DEPTH_BY_DROP = "drop"
+#: ...the bend of the elbows against the exercise's ``[rep] bottom_elbow_max_deg`` (an exercise on
+#: a support: incline, wall, where the shoulders' drop toward the raised hands is no measure)...
+DEPTH_BY_ELBOWS = "elbows"
+#: ...the person's own usual bottom: a dip that turned back up well above it (a no-rep "not deep
+#: enough" whatever the drop; ``depth_value`` keeps the drop, when measured, for the record)...
+DEPTH_BY_USUAL = "usual"
+#: ...or nothing: the view could not show it (camera above, elbows unread), the top was never seen
+#: (the person came into view on the way down), or a burpee's push-up (counted without its depth).
+DEPTH_NOT_JUDGED = "none"
+
+
+def depth_reached(by: Optional[str], value: float, limit: float) -> Optional[bool]:
+    """Whether a cycle's depth, judged on ``by`` (a ``DEPTH_*`` name), reached ``limit``: a drop
+    at least ``limit``, elbows bent to ``limit`` degrees or less, never short of the usual bottom;
+    None where it was not judged or not recorded (``by`` None: a history older than these fields)."""
+    if by == DEPTH_BY_USUAL:
+        return False
+    if by not in (DEPTH_BY_DROP, DEPTH_BY_ELBOWS) or not (math.isfinite(value) and math.isfinite(limit)):
+        return None
+    return value >= limit if by == DEPTH_BY_DROP else value <= limit
+
+
 @dataclass(frozen=True)
 class RepRecord:
-    """One rep cycle: a counted rep (``full``) or a no-rep with its reason."""
+    """One rep cycle: a counted rep (``full``) or a no-rep with its reason.
+
+    ``depth_frac`` is normalised to the person's own range (the counter's phases); the depth the
+    cycle was judged on is ``depth_by`` (a ``DEPTH_*`` name; None in a history written before it
+    was kept), ``depth_value`` (a share of the top height, or degrees of elbow) and ``depth_limit``.
+    """
 
     index: int  # 1-based; counted reps and no-reps are numbered separately
     full: bool
@@ -201,10 +231,18 @@ class RepRecord:
     score: int = 100
     no_rep_reason: Optional[str] = None
     exercise: str = "standard"  # the recognised (or forced) exercise; "standard" while unknown
+    depth_by: Optional[str] = None  # what the depth was judged on: DEPTH_BY_DROP, ..., DEPTH_NOT_JUDGED
+    depth_value: float = NAN  # the shoulders' peak drop (share of top height), or the bottom elbow angle
+    depth_limit: float = NAN  # the limit it was judged against (nan: none)
 
     @property
     def fault_names(self) -> Tuple[str, ...]:
         return tuple(f.name for f in self.faults)
+
+    @property
+    def deep_enough(self) -> Optional[bool]:
+        """Whether the judged depth reached its limit (:func:`depth_reached`)."""
+        return depth_reached(self.depth_by, self.depth_value, self.depth_limit)
 
 
 class CueKind(str, Enum):

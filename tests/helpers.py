@@ -18,8 +18,8 @@ import numpy as np
 from livecoach.landmarks import Landmark as L
 from livecoach.logic.geometry import pose_from_points
 from livecoach.capture.base import FrameSource
-from livecoach.types import (Cue, CueEvent, CueKind, Fault, FaultEvent, Features, Frame, LogicStep, Phase, PoseFrame,
-                             RepEvent, RepRecord, RepWindow, SessionEnd, View)
+from livecoach.types import (DEPTH_BY_DROP, Cue, CueEvent, CueKind, Fault, FaultEvent, Features, Frame, LogicStep,
+                             Phase, PoseFrame, RepEvent, RepRecord, RepWindow, SessionEnd, View)
 
 FPS = 30.0
 WIDTH, HEIGHT = 640, 360
@@ -124,6 +124,9 @@ def synthetic_steps(reps: int = 5, faults: Optional[Dict[int, Sequence[str]]] = 
                     set_rest_s: float = 30.0) -> Iterator[Tuple[LogicStep, Optional[np.ndarray]]]:
     """Steps of ``reps`` cycles (1-based cycle numbers in ``no_reps`` are shallow no-reps).
 
+    Each cycle's depth is judged on the shoulders' drop (``DEPTH_BY_DROP``) against 0.45 of the
+    top height: 0.3 on a shallow no-rep, 0.6-0.7 on a counted rep.
+
     ``set_size`` > 0: after every ``set_size`` cycles the person rests ``set_rest_s`` out of
     the camera's view (frames without a pose: no features, phase NOT_IN_POSITION).
     """
@@ -157,7 +160,8 @@ def synthetic_steps(reps: int = 5, faults: Optional[Dict[int, Sequence[str]]] = 
                                     seconds_down=rep_s / 2, seconds_up=rep_s / 2,
                                     faults=(Fault("shallow", "shallow", t_start + rep_s / 2, 0.45, 0.7,
                                                   (L.LEFT_ELBOW,)),), score=40,
-                                    no_rep_reason="not deep enough")
+                                    no_rep_reason="not deep enough", depth_by=DEPTH_BY_DROP, depth_value=0.3,
+                                    depth_limit=0.45)
                 else:
                     counted += 1
                     fs = tuple(Fault(name, name, t_start + rep_s / 2, 0.1, 0.05,
@@ -167,7 +171,8 @@ def synthetic_steps(reps: int = 5, faults: Optional[Dict[int, Sequence[str]]] = 
                                     t_end_s=t, depth_frac=depth_max - 0.02 * wobble,
                                     min_elbow_angle_deg=80 + wobble, seconds_down=rep_s / 2 + 0.05 * wobble,
                                     seconds_up=rep_s / 2 - 0.05 * wobble, faults=fs, score=100 - 30 * len(fs),
-                                    not_judged=("shrug",))
+                                    not_judged=("shrug",), depth_by=DEPTH_BY_DROP, depth_value=0.7 - 0.01 * wobble,
+                                    depth_limit=0.45)
                 ev: List = [RepEvent(rec)]
                 ev += [FaultEvent(t, rec.index, rec.full, f) for f in rec.faults]
                 if rec.faults:

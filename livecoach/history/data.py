@@ -156,7 +156,7 @@ def fault_from_json(obj: Mapping[str, Any]) -> Fault:
 
 
 _REP_FLOATS = ("t_start_s", "t_bottom_s", "t_end_s", "depth_frac", "min_elbow_angle_deg", "seconds_down",
-               "seconds_up")
+               "seconds_up", "depth_value", "depth_limit")
 
 
 def rep_to_json(record: RepRecord) -> Dict[str, Any]:
@@ -164,7 +164,8 @@ def rep_to_json(record: RepRecord) -> Dict[str, Any]:
     out: Dict[str, Any] = {"index": int(record.index), "full": bool(record.full)}
     out.update({k: num_or_none(getattr(record, k)) for k in _REP_FLOATS})
     out.update({"faults": [fault_to_json(f) for f in record.faults], "not_judged": list(record.not_judged),
-                "score": int(record.score), "no_rep_reason": record.no_rep_reason, "exercise": record.exercise})
+                "score": int(record.score), "no_rep_reason": record.no_rep_reason, "exercise": record.exercise,
+                "depth_by": record.depth_by})
     return out
 
 
@@ -173,7 +174,8 @@ def rep_from_json(obj: Mapping[str, Any]) -> RepRecord:
                      **{k: float_or_nan(obj.get(k)) for k in _REP_FLOATS},
                      faults=tuple(fault_from_json(f) for f in obj.get("faults", ())),
                      not_judged=tuple(obj.get("not_judged", ())), score=int(obj["score"]),
-                     no_rep_reason=obj.get("no_rep_reason"), exercise=obj.get("exercise") or "standard")
+                     no_rep_reason=obj.get("no_rep_reason"), exercise=obj.get("exercise") or "standard",
+                     depth_by=obj.get("depth_by"))  # None in a journal written before it was kept
 
 
 def set_to_json(stored: StoredSet) -> Dict[str, Any]:

@@ -19,8 +19,9 @@ from livecoach.history.plots import best_set_plot, score_plot, tempo_plot, trend
 from livecoach.history.time_plots import (SET_GAP_S, body_line_plot, body_line_read, dense_session, depth_plot,
                                           elbow_angle_read, elbow_plot)
 from livecoach.history.progress import ExerciseWeek, best_set_text
-from livecoach.history.summary import (PER_REP_TABLE_MAX, exercise_title, exercise_titles, exercises_done,
-                                      fault_label, fmt_clock, fmt_num, hold_rows, set_rows)
+from livecoach.history.summary import (PER_REP_TABLE_MAX, average_depth_text, depth_notes, depth_text, exercise_title,
+                                      exercise_titles, exercises_done, fault_label, fmt_clock, fmt_num, hold_rows,
+                                      set_rows)
 from livecoach.history.svg import esc, score_colour
 from livecoach.wording import counted
 
@@ -165,7 +166,7 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
         _tile(str(summary.reps), "reps"),
         _tile(str(summary.no_reps), "no-reps"),
         _tile(fmt_num(summary.mean_score, 0), "mean score"),
-        _tile(fmt_num(summary.mean_depth, 2), "avg depth"),
+        _tile(esc(average_depth_text([r.record for r in data.reps])), "avg depth"),
         _tile(f'{fmt_num(summary.mean_down_s, 1)} / {fmt_num(summary.mean_up_s, 1)}<span class="u"> s</span>',
               "avg down / up"),
     ]
@@ -358,13 +359,15 @@ def _rep_table(reps: Sequence[StoredRep], good: int, fair: int) -> str:
         colour = score_colour(r.score, good, fair) if r.full else "#a0aec0"
         rows.append(f'<tr class="{"rep" if r.full else "norep"}"><td>{result}</td>'
                     f'<td class="num">{esc(fmt_clock(r.t_bottom_s))}</td>'
-                    f'<td class="num">{fmt_num(r.depth_frac, 2)}</td>'
+                    f'<td class="num depth">{esc(depth_text(r))}</td>'
                     f'<td class="num">{fmt_num(r.min_elbow_angle_deg, 0, "°")}</td>'
                     f'<td class="num">{fmt_num(r.seconds_down, 1, " s")}</td>'
                     f'<td class="num">{fmt_num(r.seconds_up, 1, " s")}</td>'
                     f'<td>{chips}</td>'
                     f'<td class="num"><span class="pill" style="background:{colour}">{r.score}</span></td></tr>')
-    return ('<table class="reps"><thead><tr><th>Rep</th><th class="num">Bottom at</th><th class="num">Depth</th>'
+    notes = "".join(f'<p class="note depth-note">{esc(n)}</p>' for n in depth_notes([rep.record for rep in reps]))
+    return (f'{notes}<table class="reps"><thead><tr><th>Rep</th><th class="num">Bottom at</th>'
+            '<th class="num">Depth</th>'
             '<th class="num">Elbow</th><th class="num">Down</th><th class="num">Up</th><th>Faults</th>'
             '<th class="num">Score</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')

@@ -2,7 +2,7 @@
 
 One database per user (``default_data_dir()/livecoach.db``), WAL mode, schema versioned.
 
-Tables (schema version 3)::
+Tables (schema version 4)::
 
     meta(key, value)                -- schema_version
     sessions(id, started_at, ended_at, source, mode, variant, app_version, config_json,
@@ -10,7 +10,8 @@ Tables (schema version 3)::
              frames_with_pose, fps, dropped_frames, verdict)
     reps(id, session_id, seq, idx, full, t_start, t_bottom, t_end, depth, min_elbow_deg,
          seconds_down, seconds_up, score, no_rep_reason, faults_json, not_judged_json,
-         bottom_t, bottom_jpeg, exercise)    -- exercise: v2; NULL in rows of v1 (= the session's variant)
+         bottom_t, bottom_jpeg, exercise,    -- exercise: v2; NULL in rows of v1 (= the session's variant)
+         depth_by, depth_value, depth_limit)  -- v4: the depth judged; NULL in rows of v1-v3 (not kept)
     faults(id, session_id, rep_id, t, name, cue_key, value, threshold, joints_json)
     cues(id, session_id, t, key, text, kind, fault, priority)
     frame_series(session_id, chunk, t0, t1, n, columns, data)  -- zlib'd float32 (n x columns)
@@ -23,7 +24,7 @@ Tables (schema version 3)::
 Migrations run in order from the database's version to :data:`SCHEMA_VERSION`, each step in one
 ``BEGIN IMMEDIATE`` transaction (two LiveCoach processes opening an old database at once: the
 second sees the new version and does nothing). v1 -> v2 adds ``reps.exercise`` and ``sets``; v2 -> v3
-adds ``holds``. Before the first step a copy of the file as it was is kept beside it
+adds ``holds``; v3 -> v4 adds ``reps.depth_by``, ``depth_value`` and ``depth_limit``. Before the first step a copy of the file as it was is kept beside it
 (``livecoach.schema1.db`` for a version-1 history): nothing a migration could get wrong is lost.
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ from typing import Dict, Optional, Tuple, Union
 from livecoach.errors import EXIT_HISTORY, LiveCoachError
 from livecoach.types import Phase
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DB_FILENAME = "livecoach.db"
 
 #: Columns of the per-frame feature series, in blob order.
@@ -113,7 +114,8 @@ CREATE TABLE IF NOT EXISTS reps (
     not_judged_json TEXT NOT NULL,
     bottom_t REAL,
     bottom_jpeg BLOB,
-    exercise TEXT
+    exercise TEXT,
+    depth_by TEXT, depth_value REAL, depth_limit REAL
 );
 CREATE INDEX IF NOT EXISTS reps_by_session ON reps(session_id, seq);
 CREATE TABLE IF NOT EXISTS faults (
@@ -193,6 +195,15 @@ def _to_v3(db: sqlite3.Connection) -> None:
     _create(db, _HOLDS_TABLE)
 
 
+def _to_v4(db: sqlite3.Connection) -> None:
+    """v3 -> v4: what each rep cycle's depth was judged on, its value and limit (the rows before
+    it stay NULL: their normalised ``depth`` is no measure a limit applies to)."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(reps)")}
+    for name, kind in (("depth_by", "TEXT"), ("depth_value", "REAL"), ("depth_limit", "REAL")):
+        if name not in columns:
+            db.execute(f"ALTER TABLE reps ADD COLUMN {name} {kind}")
+
+
 def _create(db: sqlite3.Connection, script: str) -> None:
     # One statement at a time: executescript() would commit the step's transaction.
     for statement in script.split(";"):
@@ -201,7 +212,7 @@ def _create(db: sqlite3.Connection, script: str) -> None:
 
 
 #: version -> the step that brings a database of version - 1 to it.
-MIGRATIONS = {2: _to_v2, 3: _to_v3}
+MIGRATIONS = {2: _to_v2, 3: _to_v3, 4: _to_v4}
 
 
 def _version(db: sqlite3.Connection) -> int:

@@ -188,12 +188,13 @@ class SessionStore:
         cur = self._db.execute(
             "INSERT INTO reps(session_id, seq, idx, full, t_start, t_bottom, t_end, depth, min_elbow_deg,"
             " seconds_down, seconds_up, score, no_rep_reason, faults_json, not_judged_json, bottom_t, bottom_jpeg,"
-            " exercise) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " exercise, depth_by, depth_value, depth_limit) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (session_id, seq, record.index, int(record.full), _num(record.t_start_s), _num(record.t_bottom_s),
              _num(record.t_end_s), _num(record.depth_frac), _num(record.min_elbow_angle_deg),
              _num(record.seconds_down), _num(record.seconds_up), int(record.score), record.no_rep_reason,
              json.dumps([_fault_to_json(f) for f in record.faults]), json.dumps(list(record.not_judged)),
-             _num(bottom_t_s), sqlite3.Binary(bottom_jpeg) if bottom_jpeg else None, record.exercise))
+             _num(bottom_t_s), sqlite3.Binary(bottom_jpeg) if bottom_jpeg else None, record.exercise,
+             record.depth_by, _num(record.depth_value), _num(record.depth_limit)))
         rep_id = int(cur.lastrowid)
         self._db.executemany(
             "INSERT INTO faults(session_id, rep_id, t, name, cue_key, value, threshold, joints_json)"
@@ -390,17 +391,19 @@ class SessionStore:
         reps = []
         for row in self._db.execute(
                 "SELECT seq, idx, full, t_start, t_bottom, t_end, depth, min_elbow_deg, seconds_down, seconds_up,"
-                " score, no_rep_reason, faults_json, not_judged_json, bottom_t, bottom_jpeg, exercise FROM reps"
-                " WHERE session_id=? ORDER BY seq", (session_id,)):
+                " score, no_rep_reason, faults_json, not_judged_json, bottom_t, bottom_jpeg, exercise, depth_by,"
+                " depth_value, depth_limit FROM reps WHERE session_id=? ORDER BY seq", (session_id,)):
             (seq, idx, full, t0, tb, t1, depth, elbow, down, up, score, reason, faults_json, nj_json,
-             bottom_t, jpeg, exercise) = row
+             bottom_t, jpeg, exercise, depth_by, depth_value, depth_limit) = row
             record = RepRecord(index=int(idx), full=bool(full), t_start_s=_float(t0), t_bottom_s=_float(tb),
                                t_end_s=_float(t1), depth_frac=_float(depth), min_elbow_angle_deg=_float(elbow),
                                seconds_down=_float(down), seconds_up=_float(up),
                                faults=tuple(_fault_from_json(f) for f in json.loads(faults_json)),
                                not_judged=tuple(json.loads(nj_json)), score=int(score), no_rep_reason=reason,
                                # A rep stored before schema 2 has no exercise: the session's variant.
-                               exercise=exercise or info.variant)
+                               exercise=exercise or info.variant,
+                               # ...and before schema 4 no judged depth: None, shown as unknown.
+                               depth_by=depth_by, depth_value=_float(depth_value), depth_limit=_float(depth_limit))
             reps.append(StoredRep(seq=int(seq), record=record, bottom_t_s=bottom_t,
                                   bottom_jpeg=bytes(jpeg) if jpeg is not None else None))
         cues = tuple(Cue(t_s=float(t), key=key or "", text=text, kind=CueKind(kind) if kind else CueKind.CORRECTION,

@@ -13,6 +13,7 @@ from livecoach.config.exercises import load_exercises
 from livecoach.config.schema import ConfigError
 from livecoach.history.data import SessionData, StoredSet
 from livecoach.logic.holds import HoldRecord
+from livecoach.types import DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, RepRecord
 from livecoach.wording import counted
 
 
@@ -35,6 +36,70 @@ def fmt_num(value: Optional[float], digits: int = 1, suffix: str = "") -> str:
     if value is None or not math.isfinite(float(value)):
         return "—"
     return f"{float(value):.{digits}f}{suffix}"
+
+
+def _percent(share: float, space: str = " ") -> str:
+    return f"{100 * share:.0f}{space}%"
+
+
+def depth_text(record: RepRecord, short: bool = False) -> str:
+    """The depth a rep cycle was judged on, in words: ``52 %`` (the shoulders' drop toward the
+    hands), ``95° elbows`` (bent on a support), ``38 %, short of your usual bottom``, ``not
+    judged``; ``—`` where the history did not keep it (before schema 4). :func:`depth_notes` says
+    what they mean and the limits. ``short``: the terminal table's ``52%``, ``95° elb``, ``short``,
+    ``n/j``."""
+    by, value = record.depth_by, record.depth_value
+    known = value is not None and math.isfinite(value)
+    if by == DEPTH_BY_DROP and known:
+        return _percent(value, "" if short else " ")
+    if by == DEPTH_BY_ELBOWS and known:
+        return f"{value:.0f}° {'elb' if short else 'elbows'}"
+    if by == DEPTH_BY_USUAL:
+        return "short" if short else (f"{_percent(value)}, " if known else "") + "short of your usual bottom"
+    if by == DEPTH_NOT_JUDGED:
+        return "n/j" if short else "not judged"
+    return "—"
+
+
+def depth_notes(records: Sequence[RepRecord], short: bool = False) -> List[str]:
+    """What the depths of ``records`` (:func:`depth_text`) mean, one sentence for each kind
+    shown, with the limits they were judged against (``short``: as the terminal table shows them)."""
+    def limits(by: str, fmt: Any) -> str:
+        values = sorted({r.depth_limit for r in records if r.depth_by == by and math.isfinite(r.depth_limit)})
+        return " or ".join(fmt(v) for v in values)
+
+    def pct(share: float) -> str:
+        return _percent(share, "" if short else " ")
+
+    kinds = {r.depth_by for r in records}
+    notes = []
+    if DEPTH_BY_DROP in kinds:
+        notes.append("Depth: how far your shoulders came down toward your hands, as a share of their height "
+                     f"above them at the top; a rep needs {limits(DEPTH_BY_DROP, pct)} ({pct(0.5)} is about "
+                     "your upper arms parallel to the floor).")
+    if DEPTH_BY_ELBOWS in kinds:
+        notes.append(f"On a support (incline, wall) depth is how far your elbows bent{' (elb)' if short else ''}: "
+                     f"a rep bends them to {limits(DEPTH_BY_ELBOWS, lambda v: f'{v:.0f}°')} or less.")
+    if DEPTH_BY_USUAL in kinds:
+        notes.append(f"{'short' if short else 'Short of your usual bottom'}: you turned back up well above the "
+                     "depth of your other reps.")
+    if DEPTH_NOT_JUDGED in kinds:
+        notes.append(f"{'n/j' if short else 'Not judged'}: the depth could not be measured from this view, or "
+                     "you came into view on the way down; a burpee's push-up counts without it.")
+    if None in kinds:
+        notes.append("—: recorded by an older LiveCoach, which did not keep the depth judged.")
+    return notes
+
+
+def average_depth_text(records: Sequence[RepRecord], short: bool = False) -> str:
+    """The mean depth of the counted reps among ``records`` as it was judged: the shoulders'
+    drop (``52 %``) where it was, else the elbows' bend on a support (``95°``); ``—`` for none."""
+    full = [r for r in records if r.full]
+    for by in (DEPTH_BY_DROP, DEPTH_BY_ELBOWS):
+        mean = _mean([r.depth_value for r in full if r.depth_by == by])
+        if mean is not None:
+            return _percent(mean, "" if short else " ") if by == DEPTH_BY_DROP else f"{mean:.0f}°"
+    return "—"
 
 
 @dataclass(frozen=True)
@@ -203,7 +268,8 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
     if data.reps or not data.holds:  # a plank on its own has no rep totals to show
         lines.append(f"  Reps {summary.reps}   No-reps {summary.no_reps}   Mean score {_f(summary.mean_score, 0)}   "
                      f"Form: {status}")
-        lines.append(f"  Average depth {_f(summary.mean_depth, 2)} · tempo {_f(summary.mean_down_s, 1)} s down / "
+        depth = average_depth_text([r.record for r in data.reps], short=True)
+        lines.append(f"  Average depth {depth} · tempo {_f(summary.mean_down_s, 1)} s down / "
                      f"{_f(summary.mean_up_s, 1)} s up")
     lines += format_sets(data.sets)
     show_table = per_rep if per_rep is not None else len(data.reps) <= PER_REP_TABLE_MAX
@@ -212,16 +278,19 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
                      f"(or ask for the per-rep table: --reps)")
     if data.reps and show_table:
         lines.append("")
-        lines.append(f"  {'rep':<8}{'bottom':>7}{'depth':>7}{'elbow':>7}{'down':>7}{'up':>6}{'score':>7}  faults")
+        lines.append(f"  {'rep':<8}{'bottom':>7}{'depth':>9}{'elbow':>7}{'down':>7}{'up':>6}{'score':>7}  faults")
         for rep in data.reps:
             r = rep.record
             name = str(r.index) if r.full else "no-rep"
             faults = ", ".join(fault_label_plain(n) for n in r.fault_names) or ("clean" if r.full else "")
             if not r.full:
                 faults = f"({r.no_rep_reason or 'not counted'})" + (f" {faults}" if faults else "")
-            lines.append(f"  {name:<8}{_clock(r.t_bottom_s):>7}{_f(r.depth_frac, 2):>7}"
+            lines.append(f"  {name:<8}{_clock(r.t_bottom_s):>7}{depth_text(r, short=True):>9}"
                          f"{_f(r.min_elbow_angle_deg, 0, '°'):>7}{_f(r.seconds_down, 1):>7}{_f(r.seconds_up, 1):>6}"
                          f"{r.score:>7}  {faults}")
+        for note in depth_notes([rep.record for rep in data.reps], short=True):
+            wrapped = textwrap.wrap(note, width=width - 4, break_on_hyphens=False)
+            lines += ["  " + wrapped[0]] + ["    " + w for w in wrapped[1:]]
     lines += format_holds([h.record for h in data.holds], exercise_titles())
     if summary.not_judged:
         lines.append("")

@@ -162,6 +162,13 @@ class ElbowDepth:
     views: Tuple[str, ...]
 
     def reached(self, frames: Sequence[Features], view: View) -> Optional[bool]:
+        """Whether ``frames`` bent the elbows to the limit (None: not judged, see the class)."""
+        bottom = self.bottom_deg(frames, view)
+        return None if bottom is None else bool(bottom <= self.max_bottom_elbow_deg)
+
+    def bottom_deg(self, frames: Sequence[Features], view: View) -> Optional[float]:
+        """The elbow angle at the cycle's bottom as judged (the ``bottom_percentile`` of its
+        angles), or None where it is not judged (the view, too few frames, hardly a bend)."""
         if view.value not in self.views:
             return None
         elbows = sorted(f.elbow_angle_deg for f in frames if math.isfinite(f.elbow_angle_deg))
@@ -171,7 +178,7 @@ class ElbowDepth:
         low, high = np.percentile(arr, self.range_percentiles)
         if high - low < self.min_range_deg:
             return None
-        return bool(np.percentile(arr, self.bottom_percentile) <= self.max_bottom_elbow_deg)
+        return float(np.percentile(arr, self.bottom_percentile))
 
 
 def elbow_depth_for(profile: Optional[ExerciseProfile], config: Config) -> Optional[ElbowDepth]:

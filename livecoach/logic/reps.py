@@ -45,7 +45,8 @@ from livecoach.config.schema import RepsConfig
 from livecoach.logic.depth import ChannelSpec, DepthChannel, ElbowDepth, channel_values
 from livecoach.logic.plank_gate import PlankGate, arms_support, body_flat, camera_above, plank_posture
 from livecoach.logic.view import default_view_config
-from livecoach.types import Features, Phase, RepJudgement, RepRecord, RepWindow, View
+from livecoach.types import (DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, Features, Phase,
+                             RepJudgement, RepRecord, RepWindow, View, depth_reached)
 
 NAN = math.nan
 
@@ -63,6 +64,10 @@ class FinishedCycle:
     no_rep_reason: Optional[str]
     index: int  # 1-based, reps and no-reps numbered separately
     depth_norm: float  # peak normalised depth of the cycle
+    # What the depth was judged on, how deep it went and the limit (RepRecord.depth_by ...)
+    depth_by: str = DEPTH_NOT_JUDGED
+    depth_value: float = NAN
+    depth_limit: float = NAN
 
 
 @dataclass(frozen=True)
@@ -82,14 +87,15 @@ class RepUpdate:
 def make_record(cycle: FinishedCycle, judgement: Optional[RepJudgement]) -> RepRecord:
     """The :class:`RepRecord` of a finished cycle, with the fault rules' judgement (if any)."""
     w = cycle.window
-    # The record's depth is the normalised one the user reads (0 top, 1 their own full depth); the
-    # window keeps the raw shoulder drop, which the depth rule judges.
+    # The record's depth_frac is the normalised one the phases run on (0 top, 1 their own full
+    # depth: about 1 on every rep, however shallow); what the count judged is depth_by/value/limit.
     return RepRecord(
         index=cycle.index, full=cycle.full, t_start_s=w.t_start_s, t_bottom_s=w.t_bottom_s,
         t_end_s=w.t_end_s, depth_frac=cycle.depth_norm, min_elbow_angle_deg=w.min_elbow_angle_deg,
         seconds_down=w.seconds_down, seconds_up=w.seconds_up,
         faults=judgement.faults if judgement else (), not_judged=judgement.not_judged if judgement else (),
         score=judgement.score if judgement else 100, no_rep_reason=cycle.no_rep_reason,
+        depth_by=cycle.depth_by, depth_value=cycle.depth_value, depth_limit=cycle.depth_limit,
     )
 
 
@@ -179,6 +185,10 @@ class RepCounter:
         (the push-up inside a burpee, :mod:`livecoach.logic.burpee`); returns it so numbered."""
         self.no_reps = max(0, self.no_reps - 1)
         self.reps += 1
+        if depth_reached(cycle.depth_by, cycle.depth_value, cycle.depth_limit) is False:
+            # counted whatever its depth (a burpee's push-up, a cycle whose lockout decided it): a
+            # depth under its limit beside a counted rep would contradict it; it was not judged
+            cycle = dataclasses.replace(cycle, depth_by=DEPTH_NOT_JUDGED, depth_value=NAN, depth_limit=NAN)
         return dataclasses.replace(cycle, full=True, no_rep_reason=None, index=self.reps)
 
     def reset_count(self) -> None:
@@ -485,7 +495,9 @@ class RepCounter:
         out = None
         # from a top never seen, a dip that missed the bottom cannot be called too shallow
         if peak >= c.partial_min_frac and raw_ok and not self._top_unseen and not self._too_short(cycle_s):
-            out = self._emit(t_s, full=False, reason=NO_REP_NOT_DEEP)
+            # judged against the person's own bottom, not a limit; the drop is kept where it measures depth
+            drop = self._peak_raw if self.elbow_depth is None and math.isfinite(self._peak_raw) else NAN
+            out = self._emit(t_s, full=False, reason=NO_REP_NOT_DEEP, judged=(DEPTH_BY_USUAL, drop, NAN))
         self._cycle = []
         self._top_unseen = False
         return out
@@ -504,9 +516,9 @@ class RepCounter:
         nothing (the shoulders hardly moved, or too quick to be a rep)."""
         c = self.config
         cycle_s = t_s - self._t_start
+        depth = self._depth_judged()
         # Depth to a support (incline, wall) is the elbows': True, False, or None (not judged).
-        support_depth = None if self.elbow_depth is None else \
-            self.elbow_depth.reached(self._cycle, _majority_view(tuple(self._cycle)))
+        support_depth = None if self.elbow_depth is None else depth_reached(*depth)
         bent_to_support = support_depth is True and self._peak_raw > 0.0
         if math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac and not bent_to_support:
             # The shoulders hardly moved: another signal's noise, not a dip. Unless they did come
@@ -523,7 +535,21 @@ class RepCounter:
         deep = self._top_unseen or not (math.isfinite(self._peak_raw) and self._peak_raw < c.full_depth_min_frac)
         if self.elbow_depth is not None:  # not judged (None) counts the full cycle
             deep = support_depth is not False
-        return self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP)
+        return self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP, judged=depth)
+
+    def _depth_judged(self, peak_raw: Optional[float] = None) -> Tuple[str, float, float]:
+        """What the current cycle's depth is judged on, how deep it went and the limit (as
+        :class:`RepRecord` keeps them): the elbows' bend on a support's exercise; else the
+        shoulders' peak drop (``peak_raw``, default the cycle's), unless it was not measured
+        (camera above) or its top never seen."""
+        if self.elbow_depth is not None:
+            bottom = self.elbow_depth.bottom_deg(self._cycle, _majority_view(tuple(self._cycle)))
+            return (DEPTH_NOT_JUDGED, NAN, NAN) if bottom is None else \
+                (DEPTH_BY_ELBOWS, bottom, self.elbow_depth.max_bottom_elbow_deg)
+        drop = self._peak_raw if peak_raw is None else peak_raw
+        if self._top_unseen or not math.isfinite(drop):
+            return DEPTH_NOT_JUDGED, NAN, NAN
+        return DEPTH_BY_DROP, float(drop), self.config.full_depth_min_frac
 
     def _split_at_trough(self, t_s: float, f: Features, locked_out: bool) -> Optional[FinishedCycle]:
         """The person went back down from the trough: the cycle ends there and the next one
@@ -545,7 +571,11 @@ class RepCounter:
                     self._remember_top(x)
         elif not self._too_short(t_end - self._t_start):
             self._cycle = cycle
-            out = self._emit(t_end, full=False, reason=NO_REP_NO_LOCKOUT)
+            # its depth measured as at a top (on its own frames: the peak so far has the next
+            # descent's), though the missing lockout, not the depth, decided it
+            raws = [x.depth_raw_frac for x in cycle if math.isfinite(x.depth_raw_frac)]
+            depth = self._depth_judged(max(raws) if raws else NAN)
+            out = self._emit(t_end, full=False, reason=NO_REP_NO_LOCKOUT, judged=depth)
         self._top_unseen = False
         self.phase = Phase.BOTTOM
         self._start_cycle(t_end, rest[0] if rest else f, [])
@@ -575,7 +605,8 @@ class RepCounter:
         self._abandon()
         return out
 
-    def _emit(self, t_end: float, full: bool, reason: Optional[str]) -> FinishedCycle:
+    def _emit(self, t_end: float, full: bool, reason: Optional[str],
+              judged: Tuple[str, float, float] = (DEPTH_NOT_JUDGED, NAN, NAN)) -> FinishedCycle:
         frames = tuple(self._cycle)
         def _depth(x: Features) -> float:
             # the unclipped shoulder drop when known (the normalised depth saturates early on)
@@ -604,7 +635,8 @@ class RepCounter:
             top_seen=not self._top_unseen,
         )
         cycle = FinishedCycle(window=window, full=full, no_rep_reason=reason, index=index,
-                              depth_norm=float(self._peak))
+                              depth_norm=float(self._peak), depth_by=judged[0], depth_value=float(judged[1]),
+                              depth_limit=float(judged[2]))
         self._cycle = []
         return cycle
 

@@ -43,7 +43,8 @@ def config():
 
 
 def _rows(db: Path) -> Dict[str, List[tuple]]:
-    return table_rows(db, V2_TABLES)
+    """Every row of every schema-2 table, schema-2 columns only (schema 4 adds the reps' judged depth)."""
+    return table_rows(db, V2_TABLES, {"reps": ("depth_by", "depth_value", "depth_limit")})
 
 
 def _version(db: Path) -> str:
@@ -70,7 +71,7 @@ def test_a_database_written_by_main_before_holds_migrates_keeping_every_row_and_
     assert _version(db) == "2" and len(before["sessions"]) == 2 and len(before["sets"]) == 2
     assert len(before["reps"]) == 18 and len(before["cues"]) == 14
     with SessionStore(db) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         plan = store.load_session(2)
         assert plan.holds == () and len(plan.sets) == 2 and plan.info.reps == 14
         page = render_session_html(plan, summarize(plan, config), config)

@@ -541,3 +541,36 @@ def test_a_knee_push_up_sessions_body_line_is_the_shoulder_knee_line_its_hip_rul
     assert len(hips) >= 100
     assert float(np.median(np.abs(hips))) < config.faults.hip_sag.min_offset_frac / 2.0
     assert float(np.mean(hips > config.faults.hip_sag.min_offset_frac)) < 0.2
+
+
+def _depth_cells(page: str) -> List[Tuple[str, str]]:
+    """(the Rep cell, the Depth cell) of each row of the per-rep table."""
+    import re
+
+    return re.findall(r'<tr class="(?:rep|norep)"><td>([^<]*)</td><td class="num">[^<]*</td>'
+                      r'<td class="num depth">([^<]*)</td>', page)
+
+
+def test_the_per_rep_depth_is_the_one_judged_and_agrees_with_the_verdict(tmp_path, config):
+    """PushFit wrong58, from the front: seven shallow contest reps, every one a no-rep "not deep
+    enough". The table showed their depth normalised to the person's own range, 0.85-1.02, as deep
+    as their usual bottom; it shows the shoulders' drop the count judged (28-37 %), and the limit
+    (45 %) above the table. Side-on (tayyab) the counted reps read over it."""
+    import re
+
+    db = tmp_path / DB_FILENAME
+    limit = f"a rep needs {100 * config.reps.full_depth_min_frac:.0f} %"
+    for name, verdict in (("pushfit__wrong58.mp4", "no-rep: not deep enough"), ("tayyab__pushup.mp4", "rep ")):
+        sid = record_fixture(db, config, name)
+        out = tmp_path / f"{name}.html"
+        review.end_of_session(db, sid, config, out=out, stream=io.StringIO())
+        page = out.read_text(encoding="utf-8")
+        cells = _depth_cells(page)
+        assert len(cells) >= 7 and all(rep.startswith(verdict) for rep, _ in cells), cells
+        assert limit in page
+        drops = [int(m.group(1)) for _, d in cells for m in [re.fullmatch(r"(\d+) %", d)] if m]
+        if name.startswith("pushfit"):
+            assert len(drops) == 7 and max(drops) < 45, cells
+        else:  # the first rep's top was never seen: not judged, and said so
+            assert len(drops) == len(cells) - 1 and min(drops) >= 45 and cells[0][1] == "not judged", cells
+            assert "Not judged: the depth could not be measured" in page

@@ -64,7 +64,8 @@ def a_set(exercise: str = "standard", reps: int = 12, reason: str = "target", ba
 
 def _rows(db: Path) -> Dict[str, List[tuple]]:
     """Every row of every schema-1 table, schema-1 columns only."""
-    return table_rows(db, ("meta", "sessions", "reps", "faults", "cues", "frame_series"), {"reps": ("exercise",)})
+    return table_rows(db, ("meta", "sessions", "reps", "faults", "cues", "frame_series"),
+                      {"reps": ("exercise", "depth_by", "depth_value", "depth_limit")})
 
 
 def test_a_database_written_by_main_before_sets_migrates_and_keeps_every_row(tmp_path):
@@ -79,7 +80,7 @@ def test_a_database_written_by_main_before_sets_migrates_and_keeps_every_row(tmp
     assert check_database(db) == []
 
     with SessionStore(db) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         data = store.load_session(1)
         # A rep stored before schema 2 is filed under its session's variant.
         assert {r.record.exercise for r in data.reps} == {"standard"} and data.sets == ()

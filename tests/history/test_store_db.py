@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
+import shutil
 import sqlite3
 from datetime import datetime, timezone
 
@@ -11,13 +13,22 @@ import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.render.imaging import decode_jpeg
+from livecoach.history.data import rep_from_json, rep_to_json
 from livecoach.history.journal import read_journal
 from livecoach.history.recorder import SessionRecorder
+from livecoach.history.recovery import check_database
+from livecoach.history.report import render_session_html
 from livecoach.history.store import (DB_FILENAME, SCHEMA_VERSION, SessionMeta, SessionStore, StoreError,
                                      default_data_dir, db_path_for)
-from livecoach.types import RepEvent
+from livecoach.history.summary import format_summary, summarize
+from livecoach.types import DEPTH_BY_DROP, RepEvent
 
-from helpers import session_end, synthetic_steps
+from conftest import FIXTURES
+from helpers import session_end, synthetic_steps, table_rows
+
+V3_DB = FIXTURES / "history" / "v3_main_265195c.db"
+V3_TABLES = ("meta", "sessions", "reps", "faults", "cues", "frame_series", "sets", "holds")
+DEPTH_COLUMNS = {"reps": ("depth_by", "depth_value", "depth_limit")}  # schema 4's
 
 
 @pytest.fixture(scope="module")
@@ -257,3 +268,45 @@ def test_default_data_dir_follows_the_platform_rules(monkeypatch, tmp_path):
     monkeypatch.setenv("LIVECOACH_DATA_DIR", str(tmp_path / "mine"))
     assert db_path_for(None) == tmp_path / "mine" / DB_FILENAME
     assert db_path_for(tmp_path / "x") == tmp_path / "x" / DB_FILENAME
+
+
+def test_the_judged_depth_goes_through_the_journal_and_an_older_journals_rep_has_none():
+    sent = [e.record for s, _ in synthetic_steps(reps=3, no_reps=(2,), with_images=False)
+            for e in s.events if isinstance(e, RepEvent)]
+    assert [r.depth_by for r in sent] == [DEPTH_BY_DROP] * 3 and [r.deep_enough for r in sent] == [True, False, True]
+    assert [rep_from_json(rep_to_json(r)) for r in sent] == sent
+    old = {k: v for k, v in rep_to_json(sent[0]).items() if not k.startswith("depth_") or k == "depth_frac"}
+    got = rep_from_json(old)
+    assert got.depth_by is None and math.isnan(got.depth_value) and got.deep_enough is None
+
+
+def test_a_version_3_database_migrates_keeping_every_row_and_shows_no_depth_it_did_not_keep(tmp_path, config):
+    """Schema 3 kept each rep's depth normalised to the person's own range only ("1.02" beside
+    "not deep enough"); schema 4 adds the depth judged. An old history opens, keeps every row and
+    a copy of itself, and its reports show "—" for the depth it never kept, not a number a limit
+    would be read against; sessions recorded after the upgrade keep it."""
+    db = tmp_path / DB_FILENAME
+    shutil.copy(V3_DB, db)
+    before = table_rows(db, V3_TABLES)
+    assert before["meta"] == [] and len(before["sessions"]) == 3 and len(before["reps"]) == 25
+    with sqlite3.connect(str(db)) as con:
+        assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+    with SessionStore(db) as store:
+        assert store.schema_version == SCHEMA_VERSION == 4
+        sessions = [store.load_session(sid) for sid in store.session_ids()]
+    assert table_rows(db, V3_TABLES, DEPTH_COLUMNS) == before  # every row of schema 3, unchanged
+    copy = tmp_path / "livecoach.schema3.db"
+    assert table_rows(copy, V3_TABLES) == before and check_database(copy) == [] and check_database(db) == []
+    records = [r.record for data in sessions for r in data.reps]
+    assert len(records) == 25
+    assert all(r.depth_by is None and math.isnan(r.depth_value) and r.deep_enough is None for r in records)
+    wrong58 = sessions[1]  # seven shallow no-reps whose normalised depth read 0.85-1.02
+    assert [r.record.no_rep_reason for r in wrong58.reps] == ["not deep enough"] * 7
+    page = render_session_html(wrong58, summarize(wrong58, config), config)
+    assert re.findall(r'<td class="num depth">([^<]*)</td>', page) == ["—"] * 7
+    assert "older LiveCoach" in page and "a rep needs" not in page
+    text = format_summary(wrong58, summarize(wrong58, config))
+    assert not re.search(r"\b[01]\.\d\d\b", text) and "older LiveCoach" in text
+    sid = record(db, config, list(synthetic_steps(reps=2, with_images=False)))
+    with SessionStore(db) as store:
+        assert [r.record.depth_by for r in store.load_session(sid).reps] == [DEPTH_BY_DROP] * 2

@@ -1,5 +1,9 @@
-"""A rep's depth is the normalised one the README defines: 0 at the top, 1 at the person's own full depth."""
+"""A rep's depth is the normalised one the README defines: 0 at the top, 1 at the person's own full depth;
+what the count judged (the shoulders' drop, or the elbows' bend on a support) is kept beside it."""
 from __future__ import annotations
+
+import dataclasses
+import math
 
 import pytest
 
@@ -8,7 +12,8 @@ from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.depth import elbow_depth_for
-from livecoach.types import Features, RepEvent, View
+from livecoach.types import (DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, Features, RepEvent,
+                             View)
 
 from conftest import FIXTURES
 
@@ -124,3 +129,95 @@ def test_a_support_rep_whose_shoulders_drop_little_counts_by_its_elbows(with_sup
     for f in _incline_reps(3, drop, bottom):
         counter.update(f)
     assert counter.reps + counter.no_reps == expected
+
+
+# --------------------------------------------------------------------------- the depth each record keeps
+@pytest.mark.parametrize("name, exercise, judged_on", [
+    # from the front, 7 shallow contest reps (PushFit wrong58): their normalised depth read 0.85-1.02,
+    # as deep as the person's own range, beside "not deep enough"; the drop judged is 28-37 %
+    ("pushfit__wrong58.mp4.jsonl.gz", None, {DEPTH_BY_DROP}),
+    ("tayyab__pushup.mp4.jsonl.gz", None, {DEPTH_BY_DROP, DEPTH_NOT_JUDGED}),  # the first: top not seen
+    ("variants__fitnease__inclined_pushups.jsonl.gz", "incline", {DEPTH_BY_ELBOWS, DEPTH_NOT_JUDGED}),
+    ("jtnicastro__pushup.mp4.jsonl.gz", None, {DEPTH_NOT_JUDGED}),  # from above: no shoulder drop
+    ("variants__fitnease__burpees.jsonl.gz", None, {DEPTH_NOT_JUDGED}),  # a burpee's push-up: not judged
+])
+def test_each_cycle_keeps_the_depth_it_was_judged_on_and_it_agrees_with_the_count(name, exercise, judged_on):
+    records = _replay(name, exercise).records
+    assert records and {r.depth_by for r in records} == judged_on
+    for r in records:
+        if r.no_rep_reason == "not deep enough":
+            assert r.deep_enough is False, r
+        elif r.full:
+            assert r.deep_enough in (True, None), r
+        if r.depth_by == DEPTH_BY_DROP:
+            assert r.depth_limit == CONFIG.reps.full_depth_min_frac and 0.0 < r.depth_value < 1.0
+        elif r.depth_by == DEPTH_BY_ELBOWS:
+            assert r.depth_limit == LIBRARY["incline"].rep.bottom_elbow_max_deg and 30.0 < r.depth_value < 180.0
+        else:
+            assert math.isnan(r.depth_value) and math.isnan(r.depth_limit)
+    if name.startswith("pushfit__wrong58"):
+        assert not any(r.full for r in records) and max(r.depth_value for r in records) < 0.4
+        assert min(r.depth_frac for r in records) > 0.8  # what the table showed: "1.02", "not deep enough"
+
+
+def test_a_support_rep_keeps_the_elbow_angle_it_was_judged_on():
+    from livecoach.logic.reps import RepCounter, make_record
+
+    counter = RepCounter(CONFIG.reps)
+    counter.elbow_depth = ELBOW_DEPTH
+    records = []
+    for f in _incline_reps(3, 0.15, 72.0):
+        finished = counter.update(f).finished
+        if finished is not None:
+            records.append(make_record(finished, None))
+    assert len(records) == 3 and all(r.full and r.depth_by == DEPTH_BY_ELBOWS for r in records)
+    assert all(r.depth_value == pytest.approx(72.0, abs=3.0) for r in records)
+    assert all(r.depth_limit == ELBOW_DEPTH.max_bottom_elbow_deg and r.deep_enough for r in records)
+
+
+def test_a_dip_that_turns_back_above_the_usual_bottom_says_so():
+    """A cycle whose normalised depth never reached the bottom band is a no-rep "not deep enough"
+    judged against the person's own bottom, whatever its drop: the record says so, not a drop
+    that may read over the limit."""
+    from livecoach.logic.reps import RepCounter, make_record
+
+    counter = RepCounter(CONFIG.reps)
+    frames = _incline_reps(3, 0.9, 70.0)  # three deep reps: the person's bottom, a 90 % drop
+    fps, t0 = 30.0, frames[-1].t_s
+    for k in range(1, int(1.5 * fps)):  # then a dip to about half of that bottom: a 50 % drop
+        d = 0.55 * (1.0 - math.cos(2 * math.pi * k / (1.5 * fps))) / 2.0
+        frames.append(dataclasses.replace(frames[0], t_s=t0 + k / fps, frame_index=len(frames),
+                                          shoulder_above_wrist_px=60.0 * (1.0 - 0.9 * d),
+                                          elbow_angle_deg=170.0 - 100.0 * d))
+    frames += [dataclasses.replace(frames[0], t_s=frames[-1].t_s + k / fps, frame_index=len(frames) + k)
+               for k in range(1, 30)]
+    records = []
+    for f in frames:
+        finished = counter.update(f).finished
+        if finished is not None:
+            records.append(make_record(finished, None))
+    assert [r.full for r in records] == [True, True, True, False]
+    last = records[-1]
+    assert last.no_rep_reason == "not deep enough" and last.depth_by == DEPTH_BY_USUAL
+    assert last.deep_enough is False and math.isnan(last.depth_limit)
+    # over the floor's limit: shown as a bare drop it would contradict the verdict
+    assert last.depth_value == pytest.approx(0.9 * 0.55, abs=0.02)
+    assert last.depth_value > CONFIG.reps.full_depth_min_frac
+
+
+def test_a_no_rep_counted_after_all_keeps_no_depth_under_its_limit():
+    """A burpee's push-up (or a no-lockout cycle whose lockout the rules could not judge) is
+    re-filed as a rep: a drop under the limit beside a counted rep is shown as not judged; a drop
+    that reached it is kept."""
+    from livecoach.logic.reps import FinishedCycle, RepCounter
+
+    counter = RepCounter(CONFIG.reps)
+    window = None
+    shallow = FinishedCycle(window=window, full=False, no_rep_reason="not deep enough", index=1, depth_norm=0.8,
+                            depth_by=DEPTH_BY_DROP, depth_value=0.33, depth_limit=0.45)
+    counter.no_reps = 1
+    counted = counter.count_as_rep(shallow)
+    assert counted.full and counted.depth_by == DEPTH_NOT_JUDGED and math.isnan(counted.depth_value)
+    deep = dataclasses.replace(shallow, no_rep_reason="no lockout", depth_value=0.6)
+    counter.no_reps = 1
+    assert counter.count_as_rep(deep).depth_by == DEPTH_BY_DROP and counter.count_as_rep(deep).depth_value == 0.6
