@@ -42,6 +42,12 @@ def _percent(share: float, space: str = " ") -> str:
     return f"{100 * share:.0f}{space}%"
 
 
+def _judged_percent(share: float, space: str = " ") -> str:
+    # Rounded down, as an elbow angle is rounded up: a value that missed its limit never reads as
+    # the limit itself (a 44.6 % drop beside "a rep needs 45 %" and "not deep enough").
+    return f"{math.floor(100 * share + 1e-9):.0f}{space}%"
+
+
 def depth_text(record: RepRecord, short: bool = False) -> str:
     """The depth a rep cycle was judged on, in words: ``52 %`` (the shoulders' drop toward the
     hands), ``95° elbows`` (bent on a support), ``38 %, short of your usual bottom``, ``not
@@ -51,11 +57,11 @@ def depth_text(record: RepRecord, short: bool = False) -> str:
     by, value = record.depth_by, record.depth_value
     known = value is not None and math.isfinite(value)
     if by == DEPTH_BY_DROP and known:
-        return _percent(value, "" if short else " ")
+        return _judged_percent(value, "" if short else " ")
     if by == DEPTH_BY_ELBOWS and known:
-        return f"{value:.0f}° {'elb' if short else 'elbows'}"
+        return f"{math.ceil(value - 1e-9):.0f}° {'elb' if short else 'elbows'}"
     if by == DEPTH_BY_USUAL:
-        return "short" if short else (f"{_percent(value)}, " if known else "") + "short of your usual bottom"
+        return "short" if short else (f"{_judged_percent(value)}, " if known else "") + "short of your usual bottom"
     if by == DEPTH_NOT_JUDGED:
         return "n/j" if short else "not judged"
     return "—"
