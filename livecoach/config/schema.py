@@ -234,10 +234,13 @@ class AdviceConfig:
     """Used by ``livecoach.history.review`` and ``livecoach.history.report``: trainers' advice after a session."""
 
     most_reps_share: float = setting(0.0, 1.0, doc="a fault on more than this share of the reps gets the "
-                                     "`most_reps` advice (e.g. regress the variant), else the `some_reps` one")
+                                     "`most_reps` advice (e.g. regress the variant), else the `some_reps` one "
+                                     "(`one_rep` when one cycle was judged)")
     max_items: int = setting(1, 10, doc="at most this many faults get advice, most frequent first")
     some_reps: Dict[str, str] = setting(choices=FAULT_NAMES, doc="fault -> advice when it came on a few reps")
     most_reps: Dict[str, str] = setting(choices=FAULT_NAMES, doc="fault -> advice when it came on most reps")
+    one_rep: Dict[str, str] = setting(choices=FAULT_NAMES, doc="fault -> advice when it came on the only rep cycle "
+                                      "judged for it (neither most nor some of one rep)")
     clean: str = setting(doc="shown when no fault came on any rep")
     clean_depth_not_judged: str = setting(doc="shown instead of `clean` when depth was not judged on most rep "
                                           "cycles (so the advice claims no full range)")

@@ -115,7 +115,7 @@ class AdviceItem:
     fault: Optional[str]
     count: int      # cycles with this fault
     judged: int     # cycles where it could be judged from the camera's view
-    most: bool      # on more than `most_reps_share` of the judged cycles
+    most: bool      # on more than `most_reps_share` of the judged cycles (never of one cycle)
     text: str
     cycles: int = 0  # all rep cycles of the session (judged or not)
 
@@ -169,8 +169,10 @@ def summarize(data: SessionData, config: Any) -> SessionSummary:
     items: List[AdviceItem] = []
     for name, count in ordered[: adv.max_items]:
         judged = max(count, sum(1 for r in cycles if name not in r.not_judged))
-        most = count / judged > adv.most_reps_share  # "most" is more than half, not one of two
-        table = adv.most_reps if most else adv.some_reps
+        # "Most reps" or "some reps" of a single judged cycle both read wrong: its own words
+        one = judged == 1
+        most = not one and count / judged > adv.most_reps_share  # "most" is more than half, not one of two
+        table = adv.one_rep if one else adv.most_reps if most else adv.some_reps
         text = table.get(name) or adv.some_reps.get(name) or config.cues.texts.get(name, fault_label_plain(name))
         items.append(AdviceItem(fault=name, count=count, judged=judged, most=most, text=text,
                                  cycles=len(cycles)))
