@@ -206,6 +206,30 @@ def _step(t: float, frame: int, phase: Phase, bend: float, reps: int, no_reps: i
                      events=events)
 
 
+def record_fixture(db: Any, config: Any, name: str) -> int:
+    """Record the committed landmark fixture ``tests/fixtures/landmarks/NAME.jsonl.gz`` as a session
+    of the history ``db`` (no pictures): every frame through the real SessionAnalyzer and
+    SessionRecorder. Returns the session's id."""
+    from pathlib import Path
+
+    from livecoach.formats.recording import read_recording
+    from livecoach.history.recorder import SessionRecorder
+    from livecoach.history.store import SessionMeta
+    from livecoach.logic.analysis import SessionAnalyzer
+
+    landmarks = Path(__file__).resolve().parent / "fixtures" / "landmarks"
+    header, frames = read_recording(landmarks / f"{name}.jsonl.gz")
+    analyzer = SessionAnalyzer(config)
+    recorder = SessionRecorder(db, config, save_frames="off")
+    sid = recorder.start(SessionMeta(source=name, mode="analyze", app_version="test"))
+    for f in frames:
+        recorder.on_step(analyzer.update(f.t_s, f.frame_index, f.pose), None)
+    with_pose = sum(f.pose is not None for f in frames)
+    recorder.finish(analyzer.finish(frames[-1].t_s, len(frames), with_pose, header.fps, 0, "end_of_source"))
+    recorder.close()
+    return sid
+
+
 def session_end(steps: List[Tuple[LogicStep, Optional[np.ndarray]]], reason: str = "end_of_source") -> SessionEnd:
     last = steps[-1][0]
     return SessionEnd(t_s=last.t_s, reps=last.reps, no_reps=last.no_reps, frames=len(steps),

@@ -25,7 +25,7 @@ from livecoach.history.time_plots import depth_plot
 from livecoach.history.recorder import SessionRecorder
 from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
 
-from helpers import session_end, synthetic_steps
+from helpers import record_fixture, session_end, synthetic_steps
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_VIDEOS = REPO.parent / "shared" / "videos"
@@ -472,24 +472,6 @@ def test_best_rep_caption_gives_the_same_time_as_the_table(tmp_path, config):
         from livecoach.history.summary import fmt_clock
 
         assert when == fmt_clock(reps[int(index)].record.t_bottom_s)
-
-
-def record_fixture(db: Path, config, name: str) -> int:
-    """Record a committed landmark fixture as a session (no pictures): every frame through the
-    real SessionAnalyzer and SessionRecorder."""
-    from livecoach.formats.recording import read_recording
-    from livecoach.logic.analysis import SessionAnalyzer
-
-    header, frames = read_recording(LANDMARK_CACHE / f"{name}.jsonl.gz")
-    analyzer = SessionAnalyzer(config)
-    recorder = SessionRecorder(db, config, save_frames="off")
-    sid = recorder.start(SessionMeta(source=name, mode="analyze", app_version="test"))
-    for f in frames:
-        recorder.on_step(analyzer.update(f.t_s, f.frame_index, f.pose), None)
-    with_pose = sum(f.pose is not None for f in frames)
-    recorder.finish(analyzer.finish(frames[-1].t_s, len(frames), with_pose, header.fps, 0, "end_of_source"))
-    recorder.close()
-    return sid
 
 
 @pytest.mark.parametrize("name, elbows_read", [("jtnicastro__pushup.mp4", False), ("vraj__pushups.mp4", True)])
