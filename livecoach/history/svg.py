@@ -171,17 +171,88 @@ def polyline_path(frame: Frame, t: np.ndarray, y: np.ndarray, max_gap_s: Optiona
     return " ".join(parts)
 
 
+#: A box on a plot, in pixels: x0, y0, x1, y1 (y down).
+Box = Tuple[float, float, float, float]
+
+#: A reference label (class "ref", 11 px type): about this many pixels a character at most, its
+#: extent above and below the baseline, and the room kept clear around it.
+REF_CHAR_PX = 6.5
+REF_ASCENT_PX = 10.0
+REF_DESCENT_PX = 3.0
+_REF_PAD_PX = 2.0
+
+
+def _in_plot(frame: Frame, value: Optional[float]) -> bool:
+    return value is not None and min(frame.y0, frame.y1) <= value <= max(frame.y0, frame.y1)
+
+
+def _reference_line(frame: Frame, y: float) -> str:
+    return (f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{FAIR}" stroke-width="1.2" stroke-dasharray="6 4"/>')
+
+
 def reference(frame: Frame, value: Optional[float], label: str, in_margin: bool = False) -> List[str]:
     """A dashed threshold line; its label above the line's right end, or (``in_margin``) in
-    the right margin, where no bar or dot can cover it."""
-    if value is None or not (min(frame.y0, frame.y1) <= value <= max(frame.y0, frame.y1)):
+    the right margin, where no bar or dot can cover it (:func:`references` places labels clear
+    of the data inside the plot)."""
+    if not _in_plot(frame, value):
         return []
-    y = frame.py(value)
+    y = frame.py(value)  # type: ignore[arg-type]
     text = (f'<text x="{frame.width - frame.right + 6}" y="{y + 4:.1f}" text-anchor="start" class="ref">'
             if in_margin else
             f'<text x="{frame.width - frame.right - 4}" y="{y - 5:.1f}" text-anchor="end" class="ref">')
-    return [f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'stroke="{FAIR}" stroke-width="1.2" stroke-dasharray="6 4"/>', f'{text}{esc(label)}</text>']
+    return [_reference_line(frame, y), f'{text}{esc(label)}</text>']
+
+
+def label_box(x: float, baseline: float, text: str, anchor: str, char_px: float = REF_CHAR_PX) -> Box:
+    """The box a reference label of ``text`` takes, drawn at ``x`` (its ``anchor``: start, end)."""
+    width = char_px * len(text)
+    x0 = x - width if anchor == "end" else x
+    return x0, baseline - REF_ASCENT_PX, x0 + width, baseline + REF_DESCENT_PX
+
+
+def boxes_meet(a: Box, b: Box) -> bool:
+    """Whether two boxes overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_spots(frame: Frame, y: float, text: str) -> List[Tuple[float, float, str]]:
+    """Where a reference label may go along its line at ``y``: (x, baseline, anchor), the right end
+    first, then the left end, then along the line from right to left; above the line, then below."""
+    width = REF_CHAR_PX * len(text)
+    right, left = frame.width - frame.right - 4, frame.left + 4
+    xs = [(right, "end"), (left, "start")]
+    x = right - width / 2
+    while x - width >= left:
+        xs.append((x, "end"))
+        x -= width / 2
+    return [(xv, base, anchor) for xv, anchor in xs for base in (y - 5, y + 5 + REF_ASCENT_PX)
+            if frame.plot_top <= base - REF_ASCENT_PX and base + REF_DESCENT_PX <= frame.plot_bottom]
+
+
+def references(frame: Frame, lines: Sequence[Tuple[Optional[float], str]],
+               avoid: Sequence[Box] = ()) -> Tuple[List[str], List[str]]:
+    """Dashed threshold lines (value, label) and their labels, apart: the lines go under the data,
+    the labels over it, each where its box meets none of ``avoid`` (the plot's dots and texts) nor
+    a label placed before -- at the line's right end where it is free, else its left end, else
+    the first free place along it (above the line, then below). Where no place is free the label
+    stays at the right end. Returns (lines, labels) as SVG elements."""
+    out_lines: List[str] = []
+    out_labels: List[str] = []
+    taken = list(avoid)
+    for value, label in lines:
+        if not _in_plot(frame, value):
+            continue
+        y = frame.py(value)  # type: ignore[arg-type]
+        out_lines.append(_reference_line(frame, y))
+        spots = _label_spots(frame, y, label) or [(frame.width - frame.right - 4, y - 5, "end")]
+        padded = [(b[0] - _REF_PAD_PX, b[1] - _REF_PAD_PX, b[2] + _REF_PAD_PX, b[3] + _REF_PAD_PX) for b in taken]
+        x, base, anchor = next((spot for spot in spots
+                                if not any(boxes_meet(label_box(spot[0], spot[1], label, spot[2]), b) for b in padded)),
+                               spots[0])
+        taken.append(label_box(x, base, label, anchor))
+        out_labels.append(f'<text x="{x:.1f}" y="{base:.1f}" text-anchor="{anchor}" class="ref">{esc(label)}</text>')
+    return out_lines, out_labels
 
 
 def empty_svg(frame: Frame, label: str, message: str) -> str:

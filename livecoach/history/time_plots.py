@@ -10,8 +10,8 @@ import numpy as np
 
 from livecoach.history.data import SessionData, StoredRep
 from livecoach.history.summary import fault_label
-from livecoach.history.svg import (AXIS, GOOD, LINE, LINE2, NOREP_BAND, POOR, REP_BAND, Frame, empty_svg, esc,
-                                   nice_ticks, polyline_path, reference, svg_open, x_time_axis, y_grid)
+from livecoach.history.svg import (AXIS, GOOD, LINE, LINE2, NOREP_BAND, POOR, REP_BAND, Box, Frame, empty_svg, esc,
+                                   nice_ticks, polyline_path, references, svg_open, x_time_axis, y_grid)
 from livecoach.wording import counted
 
 #: Faults marked on the body-line plot; all others go on the elbow-angle plot.
@@ -122,8 +122,11 @@ def _rep_bottoms_path(frame: Frame, reps: Sequence[StoredRep], value: Callable[[
 
 
 def _fault_marks(frame: Frame, reps: Sequence[StoredRep], names: Callable[[str], bool],
-                 t: np.ndarray, y: np.ndarray) -> List[str]:
+                 t: np.ndarray, y: np.ndarray) -> Tuple[List[str], List[Box]]:
+    """The fault marks (a dot at the rep's bottom on the trace, its faults' text under it where
+    there is room) and the boxes they cover, for the reference labels to keep clear of."""
     out = []
+    boxes: List[Box] = []
     finite = np.isfinite(t) & np.isfinite(y)
     tt, yy = t[finite], y[finite]
     room = px_per_cycle(frame, reps)
@@ -143,6 +146,8 @@ def _fault_marks(frame: Frame, reps: Sequence[StoredRep], names: Callable[[str],
         tip = f"{'Rep ' + str(r.index) if r.full else 'No-rep'}: " + ", ".join(fault_label(f.name) for f in faults)
         out.append(f'<g class="fault-mark"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius}" fill="{POOR}" '
                    f'fill-opacity="0.9" stroke="#fff" stroke-width="1.5"/><title>{esc(tip)}</title></g>')
+        edge = radius + 0.75  # the white outline's half
+        boxes.append((cx - edge, cy - edge, cx + edge, cy + edge))
         if room >= _TEXT_PX:
             placed = _place_fault_text(frame, cx, text_end, [fault_label(f.name) for f in faults])
             if placed is not None:
@@ -150,7 +155,8 @@ def _fault_marks(frame: Frame, reps: Sequence[StoredRep], names: Callable[[str],
                 text_end = x + _FAULT_CHAR_PX * len(text) / 2
                 out.append(f'<text x="{x:.1f}" y="{cy + 18:.1f}" text-anchor="middle" class="fault-text">'
                            f'{esc(text)}</text>')
-    return out
+                boxes.append((x - _FAULT_CHAR_PX * len(text) / 2, cy + 18 - 8, text_end, cy + 18 + 3))
+    return out, boxes
 
 
 def _place_fault_text(frame: Frame, cx: float, after: float, labels: Sequence[str]) -> Optional[Tuple[float, str]]:
@@ -191,11 +197,9 @@ def elbow_plot(data: SessionData, width: int = 1040, height: int = 250) -> str:
     parts = svg_open(frame, "Elbow angle over time", "plot elbow-plot")
     parts += _rep_bands(frame, data.reps)
     parts += y_grid(frame, nice_ticks(frame.y0, frame.y1, 5), lambda v: f"{v:.0f}°")
-    parts += reference(frame, config_number(data.config, "faults", "shallow", "max_bottom_elbow_deg"),
-                       "deep enough below this")
-    parts += reference(frame, config_number(data.config, "faults", "no_lockout", "min_top_elbow_deg"),
-                       "lockout above this")
-    return _trace(frame, data, t, y, lambda r: r.min_elbow_angle_deg, parts)
+    refs = [(config_number(data.config, "faults", "shallow", "max_bottom_elbow_deg"), "deep enough below this"),
+            (config_number(data.config, "faults", "no_lockout", "min_top_elbow_deg"), "lockout above this")]
+    return _trace(frame, data, t, y, lambda r: r.min_elbow_angle_deg, parts, refs)
 
 
 def depth_plot(data: SessionData, width: int = 1040, height: int = 250) -> str:
@@ -216,9 +220,13 @@ def depth_plot(data: SessionData, width: int = 1040, height: int = 250) -> str:
 
 
 def _trace(frame: Frame, data: SessionData, t: np.ndarray, y: np.ndarray, at_bottom: Callable[[Any], float],
-           parts: List[str]) -> str:
-    """The time axis, the series (faint, with each rep's ``at_bottom`` value joined, when the reps
-    are too many to follow) and the arm/head fault marks, after ``parts``; the closed SVG."""
+           parts: List[str], refs: Sequence[Tuple[Optional[float], str]] = ()) -> str:
+    """The time axis, the reference lines ``refs`` (value, label), the series (faint, with each
+    rep's ``at_bottom`` value joined, when the reps are too many to follow), the arm/head fault
+    marks and the reference labels clear of them, after ``parts``; the closed SVG."""
+    marks, covered = _fault_marks(frame, data.reps, lambda n: n not in _BODY_FAULTS, t, y)
+    lines, labels = references(frame, refs, avoid=covered)
+    parts += lines
     parts += x_time_axis(frame)
     if px_per_cycle(frame, data.reps) < DENSE_PX:
         # Too many reps to follow the trace: keep it faint, and join each rep's bottom.
@@ -229,7 +237,8 @@ def _trace(frame: Frame, data: SessionData, t: np.ndarray, y: np.ndarray, at_bot
     else:
         parts.append(f'<path class="series" d="{polyline_path(frame, t, y)}" fill="none" stroke="{LINE}" '
                      f'stroke-width="2" stroke-linejoin="round"/>')
-    parts += _fault_marks(frame, data.reps, lambda n: n not in _BODY_FAULTS, t, y)
+    parts += marks
+    parts += labels  # last: nothing drawn over them
     parts.append("</svg>")
     return "".join(parts)
 
@@ -259,8 +268,12 @@ def body_line_plot(data: SessionData, width: int = 1040, height: int = 230) -> s
                      lambda v: "line" if abs(v) < 1e-9 else (f"{abs(v):.0f}% sag" if v < 0 else f"{v:.0f}% pike"))
     sag = config_number(data.config, "faults", "hip_sag", "min_offset_frac")
     pike = config_number(data.config, "faults", "hip_pike", "min_offset_frac")
-    parts += reference(frame, -100.0 * sag if sag is not None else None, "sag limit")
-    parts += reference(frame, 100.0 * pike if pike is not None else None, "pike limit")
+    marks, covered = _fault_marks(frame, data.reps, lambda n: n in _BODY_FAULTS, t, y)
+    # Each label where no dot or fault text covers it (the sag limit's right end had tayyab's last
+    # sagging rep's dot on it).
+    lines, labels = references(frame, [(-100.0 * sag if sag is not None else None, "sag limit"),
+                                       (100.0 * pike if pike is not None else None, "pike limit")], avoid=covered)
+    parts += lines
     parts += x_time_axis(frame)
     zero = frame.py(0.0)
     parts.append(f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{zero:.1f}" y2="{zero:.1f}" '
@@ -268,7 +281,8 @@ def body_line_plot(data: SessionData, width: int = 1040, height: int = 230) -> s
     faint = px_per_cycle(frame, data.reps) < DENSE_PX
     style = 'stroke-opacity="0.45" stroke-width="1"' if faint else 'stroke-width="2" stroke-linejoin="round"'
     parts.append(f'<path class="series" d="{polyline_path(frame, t, y)}" fill="none" stroke="{LINE2}" {style}/>')
-    parts += _fault_marks(frame, data.reps, lambda n: n in _BODY_FAULTS, t, y)
+    parts += marks
+    parts += labels  # last: nothing drawn over them
     parts.append("</svg>")
     return "".join(parts)
 
