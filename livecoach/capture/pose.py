@@ -69,8 +69,9 @@ def import_mediapipe() -> Any:
     if "matplotlib.pyplot" not in sys.modules:
         stand_in = sys.modules["matplotlib.pyplot"] = _ImportedOnFirstUse("matplotlib.pyplot")
     try:
-        import cv2  # noqa: F401 - the adapters' other native dependency: a broken install says so here
+        import cv2  # the adapters' other native dependency: a broken install says so here
         import mediapipe
+        del cv2  # only its import is checked
     except ImportError as exc:  # broken install
         raise PoseModelError(f"MediaPipe is not installed ({exc}); run: pip install -e .") from None
     finally:

@@ -126,7 +126,7 @@ class SessionRecorder:
             # cv2 only when pictures are wanted; imported and warmed here, before the first
             # frame: importing cv2 (~100 ms) or the overlay (~20 ms, on the writer thread, with
             # the GIL) in the middle of the first rep would stall the frame loop.
-            from livecoach.render import imaging, overlay  # noqa: F401 - overlay: imported by bottom_picture
+            from livecoach.render import imaging  # imports the overlay too (its draw_skeleton)
 
             blank = PoseFrame(t_s=0.0, frame_index=0, width=16, height=16, image_xyz=np.zeros((33, 3), np.float32),
                               visibility=np.ones(33, np.float32), world_xyz=np.zeros((33, 3), np.float32))

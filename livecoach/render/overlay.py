@@ -22,7 +22,7 @@ import numpy as np
 
 from livecoach.config.schema import OverlayConfig
 from livecoach.landmarks import SKELETON_EDGES, SKELETON_JOINTS, Landmark
-from livecoach.types import Box, Cue, CueKind, FramingGuide, HoldStatus, LogicStep, Phase, PoseFrame
+from livecoach.types import Box, Cue, CueKind, FramingGuide, LogicStep, Phase, PoseFrame
 
 __all__ = ["OverlayRenderer", "draw_skeleton", "overlay_scale"]
 

@@ -1,7 +1,6 @@
 """The rep state machine fed synthetic feature sequences, asserting the event per frame."""
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import List, Optional, Sequence, Tuple
 
