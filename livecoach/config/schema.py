@@ -86,6 +86,9 @@ class FeaturesConfig:
     facing_visibility_margin: float = setting(0.0, 1.0, doc="the side facing the camera is the better-seen arm "
                                               "when the arms' visibilities differ by more than this; else the "
                                               "side nearer the camera in depth (z)")
+    body_line_max_turn_deg: float = setting(0.0, 89.0, doc="the body line is read on the picture stretched "
+                                            "back to side-on by the shoulder line's turn out of it, up to "
+                                            "this many degrees (0 = as seen)")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from livecoach.logic.geometry import (asymmetry_deg, body_angle_deg, body_scale_
                                       elbow_angle_side_deg, elbow_flare_deg, elbow_spread_frac, facing_side,
                                       hip_angle_deg, hip_offset_frac, hip_offset_knee_frac, knee_angle_deg,
                                       mid_wrist_xy, neck_angle_deg, shoulder_above_wrist_px, shrug_ratio,
-                                      side_visibility, torso_upright_in_image, wrist_along_torso_frac)
+                                      side_visibility, square_on_pose, torso_upright_in_image,
+                                      wrist_along_torso_frac)
 from livecoach.types import Features, PoseFrame, View
 
 NAN = math.nan
@@ -83,20 +84,22 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
     visibilities = (side_visibility(pose, "left"), side_visibility(pose, "right"))
     facing = facing_side(pose, config.facing_visibility_margin, visibilities)
     upright = torso_upright_in_image(pose, v, config.upright_torso_min_deg)
+    # the body line read as side-on (not for a camera above: its picture is not the body's side)
+    line = pose if upright else square_on_pose(pose, config.body_line_max_turn_deg)
     return dict(
         elbow_angle_left_deg=left,
         elbow_angle_right_deg=right,
         elbow_angle_deg=combine_sides(left, right, visibilities[0], visibilities[1],
                                       config.both_sides_visibility_margin),
-        hip_offset_frac=hip_offset_frac(pose, v, facing),
-        knee_angle_deg=knee_angle_deg(pose, v, facing),
+        hip_offset_frac=hip_offset_frac(line, v, facing),
+        knee_angle_deg=knee_angle_deg(line, v, facing),
         body_angle_deg=body_angle_deg(pose, v),
         elbow_flare_deg=elbow_flare_deg(pose, v, config.upper_arm_shoulder_widths, config.upright_torso_min_deg,
                                         config.flare_max_shoulder_yaw_deg, upright),
         elbow_spread_frac=elbow_spread_frac(pose, v),
-        hip_offset_knee_frac=hip_offset_knee_frac(pose, v, facing),
+        hip_offset_knee_frac=hip_offset_knee_frac(line, v, facing),
         shrug_ratio=shrug_ratio(pose, v),
-        neck_angle_deg=neck_angle_deg(pose, v, facing),
+        neck_angle_deg=neck_angle_deg(line, v, facing),
         asymmetry_deg=asymmetry_deg(pose, v),
         shoulder_above_wrist_px=shoulder_above_wrist_px(pose, v),
         body_scale_px=body_scale_px(pose, v),

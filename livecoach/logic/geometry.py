@@ -12,6 +12,7 @@ the views where the torso's frontal plane faces the camera.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -315,6 +316,23 @@ def shoulder_yaw_deg(pose: PoseFrame) -> float:
     camera faces the chest/back square-on or looks straight down, ~90 side-on."""
     d = pose.world(L.LEFT_SHOULDER).astype(float) - pose.world(L.RIGHT_SHOULDER).astype(float)
     return math.degrees(math.atan2(abs(float(d[2])), math.hypot(float(d[0]), float(d[1]))))
+
+
+def square_on_pose(pose: PoseFrame, max_turn_deg: float) -> PoseFrame:
+    """``pose`` as a camera square to the body's side would see it: the picture stretched along its
+    width by 1 / cos(turn), where the turn is how far the shoulder line is from pointing at the camera
+    (``90 - shoulder_yaw_deg``), at most ``max_turn_deg``. A camera turned about the vertical shortens
+    what runs across the picture (a plank's length) and not what runs up it (the hips' drop), so lines
+    and angles in the body's own plane read as side-on again; ``pose`` itself when not turned (or
+    its world shoulders coincide: no turn to read)."""
+    if float(vector_length(pose.world(L.LEFT_SHOULDER) - pose.world(L.RIGHT_SHOULDER))) < 1e-6:
+        return pose
+    turn = min(90.0 - shoulder_yaw_deg(pose), max_turn_deg)
+    if not turn > 0.0:
+        return pose
+    xyz = np.array(pose.image_xyz, dtype=np.float64)
+    xyz[:, 0] /= math.cos(math.radians(turn))
+    return dataclasses.replace(pose, image_xyz=xyz.astype(np.float32))
 
 
 def elbow_flare_deg(pose: PoseFrame, min_visibility: float, upper_arm_shoulder_widths: float,

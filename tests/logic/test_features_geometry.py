@@ -1,13 +1,16 @@
 """Feature functions on hand-built poses, the One-Euro filter and the extractor."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.logic.features import FeatureExtractor, OneEuroFilter
+from livecoach.evaluation.augment import turned_view_frames
+from livecoach.formats.recording import RecordedFrame
+from livecoach.logic.features import FeatureExtractor, OneEuroFilter, raw_features
 from livecoach.logic.geometry import (angle_deg, asymmetry_deg, body_angle_deg, combine_sides,
                                       elbow_abduction_image_deg, elbow_angle_side_deg, elbow_flare_deg,
                                       elbow_spread_frac, facing_side, hip_offset_frac, hip_offset_knee_frac,
@@ -15,7 +18,7 @@ from livecoach.logic.geometry import (angle_deg, asymmetry_deg, body_angle_deg, 
                                       shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
 from livecoach.landmarks import Landmark as L
 from livecoach.types import PoseFrame
-from helpers import side_plank, side_pushup_pose
+from helpers import side_plank, side_pushup_pose, side_view_points
 
 CFG = load_config()
 V = CFG.features.min_visibility
@@ -272,3 +275,29 @@ def test_body_size_is_measured_in_the_pose_models_input_image():
     assert scaled.body_size_px == pytest.approx(diagonal / 3.0)
     narrow = FeatureExtractor(CFG.features, 640).update(dataclasses.replace(pose, width=320))
     assert narrow.body_size_px == pytest.approx(diagonal)  # a small frame is not enlarged for the model
+
+
+# --- the body line from a camera a little off side-on ---------------------------------------
+
+def test_the_body_line_reads_the_same_from_a_camera_turned_off_side_on():
+    """A sagging plank, shoulders 110 px apart along the depth (a real side view), seen side-on and
+    from cameras turned 20-40 degrees round it (``eval --augment view-turn``'s projection): the
+    hips' offset and the knee angle read as side-on, where the picture as seen reads the sag 1 /
+    cos(turn) deeper and the slight knee bend deeper still."""
+    points = side_plank(hip_dy=20.0, knee_dy=8.0)
+    joints = {name[5:]: points[L[name]][:2] for name in ("LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_WRIST", "LEFT_HIP",
+                                                         "LEFT_KNEE", "LEFT_ANKLE", "LEFT_EAR")}
+    side_on = pose_from_points(side_view_points(joints, near_z=-55.0, far_z=55.0))
+    config = load_config().features
+    as_seen = dataclasses.replace(config, body_line_max_turn_deg=0.0)
+    truth = raw_features(side_on, config)
+    assert truth["hip_offset_frac"] > 0.05 and truth["knee_angle_deg"] < 175.0
+    for degrees in (20.0, -30.0, 40.0):
+        turned = turned_view_frames([RecordedFrame(0, 0.0, side_on)], degrees)[0].pose
+        read = raw_features(turned, config)
+        assert read["hip_offset_frac"] == pytest.approx(truth["hip_offset_frac"], rel=0.02)
+        assert read["knee_angle_deg"] == pytest.approx(truth["knee_angle_deg"], abs=0.5)
+        seen = raw_features(turned, as_seen)
+        assert seen["hip_offset_frac"] == pytest.approx(truth["hip_offset_frac"] / math.cos(math.radians(degrees)),
+                                                        rel=0.02)
+        assert seen["knee_angle_deg"] < truth["knee_angle_deg"] - 0.5
