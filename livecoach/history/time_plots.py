@@ -12,6 +12,7 @@ from livecoach.history.data import SessionData, StoredRep
 from livecoach.history.summary import fault_label
 from livecoach.history.svg import (AXIS, GOOD, LINE, LINE2, NOREP_BAND, POOR, REP_BAND, Box, Frame, empty_svg, esc,
                                    nice_ticks, polyline_path, references, svg_open, x_time_axis, y_grid)
+from livecoach.types import DEPTH_BY_DROP, DEPTH_BY_ELBOWS
 from livecoach.wording import counted
 
 #: Faults marked on the body-line plot; all others go on the elbow-angle plot.
@@ -185,6 +186,15 @@ def elbow_angle_read(data: SessionData) -> bool:
     return depths == 0 or 2 * int(np.isfinite(s.elbow_angle_deg).sum()) > depths
 
 
+def depth_judged_by_elbows(reps: Sequence[StoredRep]) -> bool:
+    """Whether most of the reps whose depth was judged were judged by the bend of the elbows (an
+    exercise on a support: incline, wall). Elsewhere depth is the shoulders' drop, and an elbow
+    line marked "deep enough" would contradict a rep past it that was not deep enough (side-on,
+    kaiakol's shallow rep bends the elbows to 92 degrees)."""
+    judged = [r.record.depth_by for r in reps if r.record.depth_by in (DEPTH_BY_DROP, DEPTH_BY_ELBOWS)]
+    return 2 * judged.count(DEPTH_BY_ELBOWS) > len(judged)
+
+
 def elbow_plot(data: SessionData, width: int = 1040, height: int = 250) -> str:
     """Elbow angle over time with rep bands, bottoms and arm/head fault marks."""
     s = data.series
@@ -197,8 +207,9 @@ def elbow_plot(data: SessionData, width: int = 1040, height: int = 250) -> str:
     parts = svg_open(frame, "Elbow angle over time", "plot elbow-plot")
     parts += _rep_bands(frame, data.reps)
     parts += y_grid(frame, nice_ticks(frame.y0, frame.y1, 5), lambda v: f"{v:.0f}°")
-    refs = [(config_number(data.config, "faults", "shallow", "max_bottom_elbow_deg"), "deep enough below this"),
-            (config_number(data.config, "faults", "no_lockout", "min_top_elbow_deg"), "lockout above this")]
+    refs = [(config_number(data.config, "faults", "no_lockout", "min_top_elbow_deg"), "lockout above this")]
+    if depth_judged_by_elbows(data.reps):
+        refs.insert(0, (config_number(data.config, "faults", "shallow", "max_bottom_elbow_deg"), "deep enough below this"))
     return _trace(frame, data, t, y, lambda r: r.min_elbow_angle_deg, parts, refs)
 
 

@@ -90,9 +90,22 @@ def test_the_sag_limit_label_is_not_covered_by_a_reps_dot(tayyab):
 def test_the_elbow_plots_labels_stay_clear_of_its_marks(tayyab, config):
     svg = elbow_plot(tayyab)
     labels = ref_labels(svg)
-    assert {text for text, _ in labels} == {"deep enough below this", "lockout above this"}
+    assert {text for text, _ in labels} == {"lockout above this"}
     marks = data_marks(svg)
     assert not any(_meet(box, m) for _text, box in labels for m in marks)
+
+
+def test_the_elbow_plot_marks_a_depth_only_where_the_elbows_judged_it(tayyab, config, tmp_path):
+    """Side-on on the floor depth is the shoulders' drop: an elbow line marked "deep enough" would
+    contradict a rep past it that was not deep enough. On incline push-ups the elbows judge it."""
+    assert "deep enough below this" not in elbow_plot(tayyab)
+    db = tmp_path / DB_FILENAME
+    sid = record_fixture(db, config, "variants__fitnease__inclined_pushups")
+    with SessionStore(db) as store:
+        incline = store.load_session(sid)
+    assert [r.record.depth_by for r in incline.reps].count("elbows") > len(incline.reps) / 2
+    labels = dict(ref_labels(elbow_plot(incline)))
+    assert set(labels) == {"deep enough below this", "lockout above this"}
 
 
 def test_a_label_goes_to_the_first_free_place_along_its_line():
