@@ -1,12 +1,41 @@
 """Words shared by everything that talks to the user: the terminal lines, the events' text, the report."""
 from __future__ import annotations
 
+import math
 from typing import Optional
 
-__all__ = ["counted"]
+from livecoach.types import DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, RepRecord
+
+__all__ = ["counted", "depth_text", "judged_percent"]
 
 
 def counted(n: int, noun: str, plural: Optional[str] = None) -> str:
     """``n`` and ``noun`` in the number it takes: ``1 rep``, ``0 reps``, ``3 no-reps``
     (``plural`` when adding an s is wrong)."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def judged_percent(share: float, space: str = " ") -> str:
+    """``share`` as a whole percentage, rounded down (``0.446`` -> ``44 %``)."""
+    # Rounded down, as an elbow angle is rounded up: a value that missed its limit never reads as
+    # the limit itself (a 44.6 % drop beside "a rep needs 45 %" and "not deep enough").
+    return f"{math.floor(100 * share + 1e-9):.0f}{space}%"
+
+
+def depth_text(record: RepRecord, short: bool = False) -> str:
+    """The depth a rep cycle was judged on, in words: ``52 %`` (the shoulders' drop toward the
+    hands), ``95° elbows`` (bent on a support), ``38 %, short of your usual bottom``, ``not
+    judged``; ``—`` where the history did not keep it (before schema 4). The summary's
+    ``depth_notes`` says what they mean and the limits. ``short``: the terminal table's ``52%``,
+    ``95° elb``, ``short``, ``n/j``."""
+    by, value = record.depth_by, record.depth_value
+    known = value is not None and math.isfinite(value)
+    if by == DEPTH_BY_DROP and known:
+        return judged_percent(value, "" if short else " ")
+    if by == DEPTH_BY_ELBOWS and known:
+        return f"{math.ceil(value - 1e-9):.0f}° {'elb' if short else 'elbows'}"
+    if by == DEPTH_BY_USUAL:
+        return "short" if short else (f"{judged_percent(value)}, " if known else "") + "short of your usual bottom"
+    if by == DEPTH_NOT_JUDGED:
+        return "n/j" if short else "not judged"
+    return "—"

@@ -22,7 +22,7 @@ from typing import IO, Any, Dict, Union
 from livecoach.formats.records import finite_round, rep_record_dict
 from livecoach.types import (CueEvent, Event, ExerciseChange, FaultEvent, HoldEnd, PatchyTracking, RepEvent, RepRecord,
                              SessionEnd)
-from livecoach.wording import counted
+from livecoach.wording import counted, depth_text
 
 EVENTS_SCHEMA_VERSION = 2
 
@@ -128,9 +128,9 @@ def describe(event: Event) -> str:
         r = event.record
         faults = ", ".join(r.fault_names) or "clean"
         if r.full:
-            return (f"[{r.t_end_s:7.2f}s] rep {r.index}: depth {r.depth_frac:.2f}, "
+            return (f"[{r.t_end_s:7.2f}s] rep {r.index}: depth {depth_text(r)}, "
                     f"down {r.seconds_down:.1f}s up {r.seconds_up:.1f}s, score {r.score}, {faults}")
-        return f"[{r.t_end_s:7.2f}s] no-rep: {r.no_rep_reason}"
+        return f"[{r.t_end_s:7.2f}s] no-rep: {r.no_rep_reason} (depth {depth_text(r)})"
     if isinstance(event, FaultEvent):
         return f"[{event.t_s:7.2f}s]   fault: {event.fault.name}"
     if isinstance(event, CueEvent):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, Optional
 
-from livecoach.types import RepRecord
+from livecoach.types import DEPTH_BY_ELBOWS, RepRecord
 
 
 def finite_round(value: Optional[float], digits: int = 3) -> Optional[float]:
@@ -17,8 +17,8 @@ def finite_round(value: Optional[float], digits: int = 3) -> Optional[float]:
 def rep_record_dict(record: RepRecord) -> Dict[str, Any]:
     """Every field of a rep or no-rep, in the order the events schema lists them.
 
-    Times and depth are rounded to 3 decimals, the elbow angle to 1; unmeasured values are
-    ``None``. Consumers pick the keys they publish (``--events``, CSV/JSON export, eval JSON).
+    Times and depth are rounded to 3 decimals, the elbow angle (and a depth judged by it) to 1;
+    unmeasured values are ``None``. Consumers pick the keys they publish (``--events``, CSV/JSON export, eval JSON).
     """
     return {
         "index": record.index,
@@ -27,6 +27,9 @@ def rep_record_dict(record: RepRecord) -> Dict[str, Any]:
         "t_bottom": finite_round(record.t_bottom_s),
         "t_end": finite_round(record.t_end_s),
         "depth": finite_round(record.depth_frac),
+        "depth_by": record.depth_by,
+        "depth_value": finite_round(record.depth_value, 1 if record.depth_by == DEPTH_BY_ELBOWS else 3),
+        "depth_limit": finite_round(record.depth_limit, 1 if record.depth_by == DEPTH_BY_ELBOWS else 3),
         "min_elbow_deg": finite_round(record.min_elbow_angle_deg, 1),
         "seconds_down": finite_round(record.seconds_down),
         "seconds_up": finite_round(record.seconds_up),

@@ -14,7 +14,7 @@ from livecoach.config.schema import ConfigError
 from livecoach.history.data import SessionData, StoredSet
 from livecoach.logic.holds import HoldRecord
 from livecoach.types import DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, RepRecord
-from livecoach.wording import counted
+from livecoach.wording import counted, depth_text
 
 
 def fault_label(name: str) -> str:
@@ -40,31 +40,6 @@ def fmt_num(value: Optional[float], digits: int = 1, suffix: str = "") -> str:
 
 def _percent(share: float, space: str = " ") -> str:
     return f"{100 * share:.0f}{space}%"
-
-
-def _judged_percent(share: float, space: str = " ") -> str:
-    # Rounded down, as an elbow angle is rounded up: a value that missed its limit never reads as
-    # the limit itself (a 44.6 % drop beside "a rep needs 45 %" and "not deep enough").
-    return f"{math.floor(100 * share + 1e-9):.0f}{space}%"
-
-
-def depth_text(record: RepRecord, short: bool = False) -> str:
-    """The depth a rep cycle was judged on, in words: ``52 %`` (the shoulders' drop toward the
-    hands), ``95° elbows`` (bent on a support), ``38 %, short of your usual bottom``, ``not
-    judged``; ``—`` where the history did not keep it (before schema 4). :func:`depth_notes` says
-    what they mean and the limits. ``short``: the terminal table's ``52%``, ``95° elb``, ``short``,
-    ``n/j``."""
-    by, value = record.depth_by, record.depth_value
-    known = value is not None and math.isfinite(value)
-    if by == DEPTH_BY_DROP and known:
-        return _judged_percent(value, "" if short else " ")
-    if by == DEPTH_BY_ELBOWS and known:
-        return f"{math.ceil(value - 1e-9):.0f}° {'elb' if short else 'elbows'}"
-    if by == DEPTH_BY_USUAL:
-        return "short" if short else (f"{_judged_percent(value)}, " if known else "") + "short of your usual bottom"
-    if by == DEPTH_NOT_JUDGED:
-        return "n/j" if short else "not judged"
-    return "—"
 
 
 def depth_notes(records: Sequence[RepRecord], short: bool = False) -> List[str]:
