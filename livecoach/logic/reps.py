@@ -443,12 +443,13 @@ class RepCounter:
 
     def _straight_top_at_trough(self) -> bool:
         """Whether the cycle rose by ``lockout_min_rise_frac`` from its bottom to a trough whose
-        frame, seen side-on (from the front a bent arm whose elbows travel toward the camera reads
-        straight), has the elbows at ``straight_elbow_deg`` or more: a top."""
+        frame, seen from one of ``[view] elbow_angle_views`` (side-on or at an angle: from the front
+        a bent arm whose elbows travel toward the camera reads straight), has the elbows at
+        ``straight_elbow_deg`` or more: a top."""
         f = self._trough_frame
         return self.straight_elbow_deg is not None and f is not None \
             and self._peak - self._trough >= self.config.lockout_min_rise_frac \
-            and f.view in (View.SIDE_LEFT, View.SIDE_RIGHT) and f.elbow_angle_deg >= self.straight_elbow_deg
+            and f.view.value in self.elbow_views and f.elbow_angle_deg >= self.straight_elbow_deg
 
     def _elbows_read(self, f: Features) -> bool:
         """Whether ``f``'s elbow angle can tell straight arms from bent ones: measured, seen from

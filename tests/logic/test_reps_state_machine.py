@@ -202,6 +202,7 @@ TWO_REPS_FROM_A_LOWER_TOP = [(0.0, 3.0, 240.0, 172.0), (3.0, 3.6, 185.0, 160.0),
 
 @pytest.mark.parametrize("view, straight_elbow_deg, expected", [
     (View.SIDE_RIGHT, 150.0, [(True, None), (True, None)]),  # the elbows straightened: a top
+    (View.ANGLED, 150.0, [(True, None), (True, None)]),  # a 3/4 view reads the elbow true too
     (View.SIDE_LEFT, 165.0, [(True, None)]),  # not as straight as the exercise's top: one cycle
     (View.FRONT, 150.0, [(True, None)]),  # from the front a bent arm can read straight: not used
     (View.SIDE_RIGHT, None, [(True, None)]),  # a straight-arm exercise (scapular): not used
