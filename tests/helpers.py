@@ -230,6 +230,22 @@ def record_fixture(db: Any, config: Any, name: str) -> int:
     return sid
 
 
+def record_steps(db: Any, config: Any, steps: List[Tuple[LogicStep, Optional[np.ndarray]]],
+                 source: str = "synthetic.mp4") -> int:
+    """Record ``steps`` (:func:`synthetic_steps`) as a finished session of the history ``db`` (no
+    pictures); returns the session's id."""
+    from livecoach.history.recorder import SessionRecorder
+    from livecoach.history.store import SessionMeta
+
+    rec = SessionRecorder(db, config, save_frames="off")
+    sid = rec.start(SessionMeta(source=source, mode="analyze", app_version="0.1.0"))
+    for step, image in steps:
+        rec.on_step(step, image)
+    rec.finish(session_end(steps))
+    rec.close()
+    return sid
+
+
 def session_end(steps: List[Tuple[LogicStep, Optional[np.ndarray]]], reason: str = "end_of_source") -> SessionEnd:
     last = steps[-1][0]
     return SessionEnd(t_s=last.t_s, reps=last.reps, no_reps=last.no_reps, frames=len(steps),

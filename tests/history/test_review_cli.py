@@ -16,7 +16,7 @@ from livecoach.history.recorder import SessionRecorder
 from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
 from livecoach.types import RepEvent
 
-from helpers import session_end, synthetic_steps
+from helpers import record_steps, session_end, synthetic_steps
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +99,7 @@ def test_clean_advice_claims_only_what_was_judged(tmp_path, config, unjudged, ke
         events = tuple(RepEvent(dataclasses.replace(e.record, not_judged=e.record.not_judged + unjudged))
                        if isinstance(e, RepEvent) else e for e in step.events)
         steps.append((dataclasses.replace(step, events=events), image))
-    rec = SessionRecorder(tmp_path / DB_FILENAME, config, save_frames="off")
-    sid = rec.start(SessionMeta(source="synthetic.mp4", mode="analyze", app_version="0.1.0"))
-    for step, image in steps:
-        rec.on_step(step, image)
-    rec.finish(session_end(steps))
-    rec.close()
+    sid = record_steps(tmp_path / DB_FILENAME, config, steps)
     with SessionStore(tmp_path / DB_FILENAME) as store:
         result = summary.summarize(store.load_session(sid), config)
     text = getattr(config.advice, key)

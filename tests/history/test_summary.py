@@ -51,18 +51,12 @@ def test_the_average_depth_is_of_the_counted_reps_as_judged():
 
 # --------------------------------------------------------------------------- advice
 def _summary(tmp_path, config, steps):
-    from livecoach.history.recorder import SessionRecorder
-    from livecoach.history.store import DB_FILENAME, SessionMeta, SessionStore
+    from livecoach.history.store import DB_FILENAME, SessionStore
     from livecoach.history.summary import summarize
 
-    from helpers import session_end
+    from helpers import record_steps
 
-    rec = SessionRecorder(tmp_path / DB_FILENAME, config, save_frames="off")
-    sid = rec.start(SessionMeta(source="synthetic.mp4", mode="analyze", app_version="0.1.0"))
-    for step, image in steps:
-        rec.on_step(step, image)
-    rec.finish(session_end(steps))
-    rec.close()
+    sid = record_steps(tmp_path / DB_FILENAME, config, steps)
     with SessionStore(tmp_path / DB_FILENAME) as store:
         return summarize(store.load_session(sid), config)
 
