@@ -136,8 +136,8 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
     Augmentation("drops50", FRAME_DROPS, params=(("share", 0.5), ("burst_frames", 2.0)),
                  description="a computer that cannot keep up: half the frames lost, in bursts of 1-3 frames"),
     *(Augmentation(f"turn{degrees:g}", VIEW_TURN, params=(("degrees", float(degrees)),),
-                   description=f"the camera moved {abs(degrees)} degrees around the person "
-                               f"({'one way' if degrees > 0 else 'the other way'}), about the vertical through the hips")
+                   description=f"the camera moved {abs(degrees)} degrees around the person ("
+                               f"{'one way' if degrees > 0 else 'the other way'}), about the vertical through the hips")
       for degrees in (30, -30, 45, -45)),
     Augmentation("tempo0.5x-model", TEMPO_MODEL, 0.5, description="half speed, pose model on the repeated frames"),
     Augmentation("tempo1.5x-model", TEMPO_MODEL, 1.5, description="1.5x speed, pose model on the kept frames"),
@@ -340,7 +340,7 @@ def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float,
         if pose is not None:
             seen = pose.visibility >= min_visibility
             if seen.sum() < 4:
-                seen = pose.visibility >= -1.0
+                seen = seen | True  # too few seen to fit on: all of them
             world, image = pose.world_xyz.astype("float64"), pose.image_xyz.astype("float64")
             w = world[seen, :2] - world[seen, :2].mean(axis=0)
             i = image[seen, :2] - image[seen, :2].mean(axis=0)
@@ -355,8 +355,9 @@ def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float,
 def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augmentation],
                     fps: float) -> List[RecordedFrame]:
     """A clip's cached landmark stream (filmed at ``fps``) after ``augmentation``: resampled for a
-    tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops, turned for a view turn; as it is for None or a
-    kind that re-runs the pose model (its landmarks are already of the transformed frames)."""
+    tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops, turned for a view turn;
+    as it is for None or a kind that re-runs the pose model (its landmarks are already of the
+    transformed frames)."""
     if augmentation is None:
         return list(frames)
     if augmentation.kind == TEMPO:

@@ -18,8 +18,10 @@ def rep_record_dict(record: RepRecord) -> Dict[str, Any]:
     """Every field of a rep or no-rep, in the order the events schema lists them.
 
     Times and depth are rounded to 3 decimals, the elbow angle (and a depth judged by it) to 1;
-    unmeasured values are ``None``. Consumers pick the keys they publish (``--events``, CSV/JSON export, eval JSON).
+    unmeasured values are ``None``. Consumers pick the keys they publish (``--events``, CSV/JSON
+    export, eval JSON).
     """
+    depth_digits = 1 if record.depth_by == DEPTH_BY_ELBOWS else 3  # degrees, or a share of the top height
     return {
         "index": record.index,
         "full": record.full,
@@ -28,8 +30,8 @@ def rep_record_dict(record: RepRecord) -> Dict[str, Any]:
         "t_end": finite_round(record.t_end_s),
         "depth": finite_round(record.depth_frac),
         "depth_by": record.depth_by,
-        "depth_value": finite_round(record.depth_value, 1 if record.depth_by == DEPTH_BY_ELBOWS else 3),
-        "depth_limit": finite_round(record.depth_limit, 1 if record.depth_by == DEPTH_BY_ELBOWS else 3),
+        "depth_value": finite_round(record.depth_value, depth_digits),
+        "depth_limit": finite_round(record.depth_limit, depth_digits),
         "min_elbow_deg": finite_round(record.min_elbow_angle_deg, 1),
         "seconds_down": finite_round(record.seconds_down),
         "seconds_up": finite_round(record.seconds_up),

@@ -207,9 +207,10 @@ def elbow_plot(data: SessionData, width: int = 1040, height: int = 250) -> str:
     parts = svg_open(frame, "Elbow angle over time", "plot elbow-plot")
     parts += _rep_bands(frame, data.reps)
     parts += y_grid(frame, nice_ticks(frame.y0, frame.y1, 5), lambda v: f"{v:.0f}°")
-    refs = [(config_number(data.config, "faults", "no_lockout", "min_top_elbow_deg"), "lockout above this")]
-    if depth_judged_by_elbows(data.reps):
-        refs.insert(0, (config_number(data.config, "faults", "shallow", "max_bottom_elbow_deg"), "deep enough below this"))
+    deep = config_number(data.config, "faults", "shallow", "max_bottom_elbow_deg")
+    lockout = config_number(data.config, "faults", "no_lockout", "min_top_elbow_deg")
+    refs = ([(deep, "deep enough below this")] if depth_judged_by_elbows(data.reps) else []) \
+        + [(lockout, "lockout above this")]
     return _trace(frame, data, t, y, lambda r: r.min_elbow_angle_deg, parts, refs)
 
 

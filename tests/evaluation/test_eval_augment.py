@@ -192,9 +192,13 @@ def test_a_turned_camera_keeps_the_pictures_own_detail_and_a_body_along_the_view
     jitter[L.NOSE] = (3.0, -2.0, 0.0)  # the model's own detail in the picture, not in the world landmarks
     pose = dataclasses.replace(pose, image_xyz=pose.image_xyz + jitter)
     turned = turned_view_frames([RecordedFrame(0, 0.0, pose)], 60.0)[0].pose
-    length = lambda p, a, b: abs(p.xy(a)[0] - p.xy(b)[0])  # noqa: E731
-    assert length(turned, L.LEFT_SHOULDER, L.LEFT_ANKLE) == pytest.approx(0.5 * length(pose, L.LEFT_SHOULDER, L.LEFT_ANKLE), rel=0.02)
-    assert length(turned, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) == pytest.approx(400 * 0.4 * np.sin(np.radians(60)), rel=0.02)
+    def across(p, a, b):  # the picture's width between two landmarks
+        return abs(p.xy(a)[0] - p.xy(b)[0])
+
+    body = across(pose, L.LEFT_SHOULDER, L.LEFT_ANKLE)
+    assert across(turned, L.LEFT_SHOULDER, L.LEFT_ANKLE) == pytest.approx(0.5 * body, rel=0.02)
+    shoulders = 400 * 0.4 * np.sin(np.radians(60))  # 0.4 m along the depth, 400 px a metre
+    assert across(turned, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) == pytest.approx(shoulders, rel=0.02)
     assert turned.xy(L.NOSE) - pose.xy(L.NOSE) == pytest.approx(np.zeros(2), abs=0.5)  # the nose sat at the origin
     for bad in (90.0, -120.0):
         with pytest.raises(ValueError):
