@@ -30,6 +30,11 @@ answers on the transformed clip as on the original:
   from elsewhere. It works on the cached landmark stream, so what it leaves out is the pose model's
   own response to the new view (a far limb half hidden behind the body is guessed): it measures
   what the counter and the fault rules make of the view's geometry alone.
+* **hands-unseen** ``handsunseen``: the pose model reports both hands as not seen (each wrist's
+  and finger's visibility set to ``visibility``, their places kept as its guesses), as it does
+  for hands behind a bar, equipment or the body seen from behind (:func:`hands_unseen_frames`).
+  Nothing labelled changes. It works on the cached landmark stream; ``hidehands`` below is the
+  other case, where the model guesses hidden hands and calls them seen.
 * **tempo-model** ``tempo<F>x-model``: the same resampling done to the *video's frames*
   before the pose model, which then runs on them. Slower, but closer to a fast mover in
   front of a camera: the model's tracker sees the larger motion between frames, which a
@@ -61,13 +66,14 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from livecoach.evaluation.manifest import ClipSpec, EvalError
+from livecoach.landmarks import Landmark
 from livecoach.formats.recording import RecordedFrame
 
 __all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MODEL_KINDS", "parse_augmentations",
            "tempo_source_indices", "tempo_copies",
            "tempo_frames", "frame_rate_frames", "replay_fps", "transform_clip", "swap_left_right",
            "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "zoom_drift_frames", "FRAME_DROPS", "dropped_frames",
-           "VIEW_TURN", "turned_view_frames",
+           "VIEW_TURN", "turned_view_frames", "HANDS_UNSEEN", "HAND_LANDMARKS", "hands_unseen_frames",
            "landmark_stream", "COMBINED", "combined", "GUIDED_STEPS"]
 
 TEMPO = "tempo"
@@ -76,9 +82,10 @@ FRAME_RATE = "frame-rate"
 ZOOM_DRIFT = "zoom-drift"
 FRAME_DROPS = "frame-drops"
 VIEW_TURN = "view-turn"
+HANDS_UNSEEN = "hands-unseen"
 IMAGE = "image"
 #: Kinds that transform the cached landmark stream (the pose model is not re-run).
-LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN)
+LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, HANDS_UNSEEN)
 #: Kinds whose landmarks come from running the pose model on transformed frames.
 MODEL_KINDS = (TEMPO_MODEL, IMAGE)
 #: Image steps placed on the person from the clip's own landmarks of the same frame.
@@ -139,6 +146,9 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
                    description=f"the camera moved {abs(degrees)} degrees around the person ("
                                f"{'one way' if degrees > 0 else 'the other way'}), about the vertical through the hips")
       for degrees in (30, -30, 45, -45)),
+    Augmentation("handsunseen", HANDS_UNSEEN, params=(("visibility", 0.05),),
+                 description="the hands unseen (a bar, equipment, the body seen from behind), as the pose "
+                             "model reports a hidden landmark: each hand's wrist and fingers at visibility 0.05"),
     Augmentation("tempo0.5x-model", TEMPO_MODEL, 0.5, description="half speed, pose model on the repeated frames"),
     Augmentation("tempo1.5x-model", TEMPO_MODEL, 1.5, description="1.5x speed, pose model on the kept frames"),
     Augmentation("tempo2x-model", TEMPO_MODEL, 2.0, description="2x speed, pose model on the kept frames"),
@@ -166,7 +176,7 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
 )
 
 _BY_NAME: Dict[str, Augmentation] = {a.name: a for a in AUGMENTATIONS}
-_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, TEMPO_MODEL, IMAGE)
+_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, HANDS_UNSEEN, TEMPO_MODEL, IMAGE)
 #: The group word for the transforms that combine two conditions (``steps``, or an image kind sped up).
 COMBINED = "combined"
 
@@ -178,7 +188,8 @@ def combined(augmentation: Augmentation) -> bool:
 
 def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
     """The transforms named in ``text``: ``all``, a kind (``tempo``, ``frame-rate``, ``zoom-drift``,
-    ``frame-drops``, ``tempo-model``, ``image``: the single image transforms), ``combined`` or names,
+    ``frame-drops``, ``view-turn``, ``hands-unseen``, ``tempo-model``, ``image``: the single image
+    transforms), ``combined`` or names,
     comma-separated.
 
     Raises :class:`EvalError` naming the unknown word and the known ones.
@@ -352,10 +363,34 @@ def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float,
     return out
 
 
+#: The landmarks of a hand: the wrist and the fingers the pose model places.
+HAND_LANDMARKS = tuple(getattr(Landmark, f"{side}_{part}") for side in ("LEFT", "RIGHT")
+                       for part in ("WRIST", "PINKY", "INDEX", "THUMB"))
+
+
+def hands_unseen_frames(frames: Sequence[RecordedFrame], visibility: float) -> List[RecordedFrame]:
+    """The landmark stream with both hands unseen: each pose's wrist and finger landmarks given
+    ``visibility`` (their places kept, as the model's guesses), as the pose model reports a hand it
+    cannot see; times, every other landmark and frames without a pose kept."""
+    if not 0.0 <= visibility <= 1.0:
+        raise ValueError(f"hands_unseen_frames needs a visibility in [0, 1], not {visibility}")
+    hands = [int(lm) for lm in HAND_LANDMARKS]
+    out: List[RecordedFrame] = []
+    for rec in frames:
+        pose = rec.pose
+        if pose is not None:
+            seen = pose.visibility.copy()
+            seen[hands] = visibility
+            pose = dataclasses.replace(pose, visibility=seen)
+        out.append(RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s, pose=pose))
+    return out
+
+
 def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augmentation],
                     fps: float) -> List[RecordedFrame]:
     """A clip's cached landmark stream (filmed at ``fps``) after ``augmentation``: resampled for a
-    tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops, turned for a view turn;
+    tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops, turned for a view turn,
+    its hands unseen for hands-unseen;
     as it is for None or a kind that re-runs the pose model (its landmarks are already of the
     transformed frames)."""
     if augmentation is None:
@@ -368,6 +403,8 @@ def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augm
         return zoom_drift_frames(frames, augmentation.param("amplitude"), augmentation.param("period_s"))
     if augmentation.kind == VIEW_TURN:
         return turned_view_frames(frames, augmentation.param("degrees"))
+    if augmentation.kind == HANDS_UNSEEN:
+        return hands_unseen_frames(frames, augmentation.param("visibility"))
     if augmentation.kind == FRAME_DROPS:  # seeded by the clip's length: each clip its own pattern
         return dropped_frames(frames, augmentation.param("share"), augmentation.param("burst_frames"),
                               seed=len(frames))

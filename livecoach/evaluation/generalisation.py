@@ -16,7 +16,8 @@ import dataclasses
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config
-from livecoach.evaluation.augment import FRAME_DROPS, LANDMARK_KINDS, TEMPO_MODEL, VIEW_TURN, ZOOM_DRIFT, Augmentation
+from livecoach.evaluation.augment import (FRAME_DROPS, HANDS_UNSEEN, LANDMARK_KINDS, TEMPO_MODEL, VIEW_TURN, ZOOM_DRIFT,
+                                         Augmentation)
 from livecoach.evaluation.loso import leave_one_source_out
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.evaluation.metrics import (count_metrics, exercise_recognition, false_counts, fault_metrics,
@@ -197,7 +198,8 @@ def robustness_summary(items: Sequence[Item], config: Config,
         kind, landmarks = "original", "cached landmarks of the clip"
     elif augmentation.kind in LANDMARK_KINDS:
         kind = augmentation.kind
-        done = {ZOOM_DRIFT: "scaled", FRAME_DROPS: "thinned", VIEW_TURN: "turned"}.get(augmentation.kind, "resampled")
+        done = {ZOOM_DRIFT: "scaled", FRAME_DROPS: "thinned", VIEW_TURN: "turned",
+                HANDS_UNSEEN: "with its hands unseen"}.get(augmentation.kind, "resampled")
         landmarks = f"the clip's cached landmark stream {done} (the pose model is not re-run)"
     else:
         kind, landmarks = augmentation.kind, "the pose model on the transformed frames (cached per clip and transform)"

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE, IMAGE, TEMPO, TEMPO_MODEL,
-                                          VIEW_TURN, ZOOM_DRIFT, dropped_frames, frame_rate_frames, landmark_stream,
+from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE, HAND_LANDMARKS, HANDS_UNSEEN, IMAGE,
+                                          TEMPO, TEMPO_MODEL, VIEW_TURN, ZOOM_DRIFT, dropped_frames, frame_rate_frames,
+                                          hands_unseen_frames, landmark_stream,
                                           parse_augmentations, replay_fps, swap_left_right, tempo_copies,
                                           tempo_frames, tempo_source_indices, transform_clip, turned_view_frames,
                                           zoom_drift_frames)
@@ -278,6 +279,7 @@ def test_parse_augmentations_groups_names_and_errors():
                                                                            ("drops50", FRAME_DROPS)]
     assert [(a.name, a.param("degrees")) for a in parse_augmentations("view-turn")] == [
         ("turn30", 30.0), ("turn-30", -30.0), ("turn45", 45.0), ("turn-45", -45.0)]
+    assert [(a.name, a.kind) for a in parse_augmentations("hands-unseen")] == [("handsunseen", HANDS_UNSEEN)]
     assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 6
     assert [a.name for a in parse_augmentations("image") if a.guided] == ["hidehands"]
     assert [a.name for a in parse_augmentations("combined")] == ["dim-fast", "far-tilted", "mirror-dim"]
@@ -522,3 +524,24 @@ def test_run_eval_with_tempo_augmentation_scores_every_transform(tmp_path):
     assert any(line.startswith("augment tempo2x:") for line in lines)
     md = (tmp_path / "out" / "eval.md").read_text()
     assert "## Label-preserving transforms" in md and "| tempo2.5x |" in md and "## Leave-one-source-out" in md
+
+
+def test_hands_unseen_lowers_only_the_hands_visibility():
+    frames = stream(5, missing=(2,))
+    unseen = hands_unseen_frames(frames, 0.05)
+    hands = [int(lm) for lm in HAND_LANDMARKS]
+    assert len(HAND_LANDMARKS) == 8 and {lm.name.split("_", 1)[1] for lm in HAND_LANDMARKS} == {
+        "WRIST", "PINKY", "INDEX", "THUMB"}
+    for before, after in zip(frames, unseen):
+        assert (after.frame_index, after.t_s) == (before.frame_index, before.t_s)
+        if before.pose is None:
+            assert after.pose is None
+            continue
+        assert np.all(after.pose.visibility[hands] == np.float32(0.05))
+        others = [i for i in range(33) if i not in hands]
+        assert np.array_equal(after.pose.visibility[others], before.pose.visibility[others])
+        assert np.array_equal(after.pose.image_xyz, before.pose.image_xyz)  # the places stay, as guesses
+        assert np.array_equal(after.pose.world_xyz, before.pose.world_xyz)
+    assert landmark_stream(frames, BY_NAME["handsunseen"], FPS)[0].pose.visibility[hands[0]] == np.float32(0.05)
+    with pytest.raises(ValueError):
+        hands_unseen_frames(frames, 1.5)
