@@ -116,6 +116,10 @@ class RepsConfig:
     min_span_height_frac: float = setting(0.01, 1.0, doc="least shoulder-height range, fraction of top height")
     min_span_elbow_deg: float = setting(1.0, 180.0, doc="least elbow-angle range that can be a rep")
     min_span_scale_log: float = setting(0.001, 2.0, doc="least log body-size range (camera above) for a rep")
+    min_span_body_deg: float = setting(1.0, 90.0, doc="least range of the body line's angle to the floor that can "
+                                       "be a rep (the depth signal while the hands are unseen)")
+    hands_unseen_window_s: float = setting(0.05, 10.0, doc="the hands are unseen when neither was seen on most "
+                                           "frames of this many seconds")
     channel_switch_ratio: float = setting(1.0, 10.0, doc="another depth signal must be this much cleaner to switch")
     top_max_frac: float = setting(0.0, 1.0, doc="normalised depth below this = back at the top")
     descent_min_frac: float = setting(0.0, 1.0, doc="normalised depth above this = going down")

@@ -1,7 +1,8 @@
 """Depth signals of the rep counter, each normalised to the person's own range.
 
 A :class:`DepthChannel` tracks one signal that is bigger higher up (shoulder height above the
-wrists, elbow angle, log torso length in the image when the camera is above), keeps its range
+wrists, elbow angle, log torso length in the image when the camera is above, the body
+line's angle to the floor), keeps its range
 (percentiles over ``[reps] calibration_window_s`` of plank time, never narrower than a minimum
 span so jitter cannot look like a rep) and its frame-to-frame noise, and maps a value to 0 at
 the person's top and 1 at their bottom. The counter drives its phases with the cleanest channel
@@ -138,6 +139,7 @@ def channel_values(f: Features) -> Dict[str, float]:
         "height": f.shoulder_above_wrist_px,
         "elbow": f.elbow_angle_deg,
         "scale": math.log(scale) if math.isfinite(scale) and scale > 0 else NAN,
+        "body": f.body_rise_deg,
     }
 
 

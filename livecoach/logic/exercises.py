@@ -463,7 +463,10 @@ class ExerciseRecognizer:
             hips = (posture.hip_angle_left_deg, posture.hip_angle_right_deg)
             knees = (posture.knee_angle_left_deg, posture.knee_angle_right_deg)
             arms_straight = not math.isnan(posture.elbow_angle_deg) and posture.elbow_angle_deg >= lk.climber_arms_min_deg
-            if on_hands and arms_straight and not any(math.isnan(x) for x in hips + knees):
+            # With the hands unseen (a bar, the body seen from behind) the arms cannot be read, and
+            # the legs alone tell a knee drive: no push-up folds one hip and knee while the other stays open.
+            legs_only = flat and math.isnan(med.forearm_angle_deg) and math.isnan(posture.elbow_angle_deg)
+            if ((on_hands and arms_straight) or legs_only) and not any(math.isnan(x) for x in hips + knees):
                 for i in (0, 1):
                     if hips[i] <= lk.climber_hip_max_deg and knees[i] <= lk.climber_knee_max_deg \
                             and hips[1 - i] >= lk.climber_other_hip_min_deg:

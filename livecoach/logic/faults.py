@@ -20,7 +20,7 @@ import numpy as np
 from livecoach.config.schema import Config
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, Fault, Features, RepJudgement, RepWindow, View
-from livecoach.logic.rep_trust import READS_HANDS, hands_unsteady, too_small
+from livecoach.logic.rep_trust import READS_HANDS, hands_unseen, hands_unsteady, too_small
 from livecoach.logic.view import judgeable
 
 __all__ = [
@@ -124,7 +124,7 @@ class FaultRule:
     def judge(self, window: RepWindow) -> Verdict:
         """A :class:`Fault`, ``None`` (clean) or :data:`NOT_JUDGED`."""
         if not rule_applies_to_view(self.name, window.view, self.config) or too_small(window, self.config) \
-                or (self.name in READS_HANDS and hands_unsteady(window, self.config)):
+                or (self.name in READS_HANDS and (hands_unseen(window) or hands_unsteady(window, self.config))):
             return NOT_JUDGED
         measured = self.measure(window)
         if measured is None:

@@ -12,8 +12,9 @@ import math
 from typing import Dict, Optional, Tuple
 
 from livecoach.config.schema import FeaturesConfig
+from livecoach.landmarks import Landmark
 from livecoach.logic.continuity import body_anchor_points
-from livecoach.logic.geometry import (asymmetry_deg, body_angle_deg, body_scale_px, combine_sides,
+from livecoach.logic.geometry import (asymmetry_deg, body_rise_deg, body_scale_px, combine_sides,
                                       elbow_angle_side_deg, elbow_flare_deg, elbow_spread_frac, facing_side,
                                       hip_angle_deg, hip_offset_frac, hip_offset_knee_frac, knee_angle_deg,
                                       mid_wrist_xy, neck_angle_deg, shoulder_above_wrist_px, shrug_ratio,
@@ -69,7 +70,7 @@ class OneEuroFilter:
 #: Features smoothed by the extractor (the booleans and nan-only values are not).
 _SMOOTHED: Tuple[str, ...] = (
     "elbow_angle_deg", "elbow_angle_left_deg", "elbow_angle_right_deg", "hip_offset_frac",
-    "knee_angle_deg", "body_angle_deg", "elbow_flare_deg", "shrug_ratio", "neck_angle_deg",
+    "knee_angle_deg", "body_angle_deg", "body_rise_deg", "elbow_flare_deg", "shrug_ratio", "neck_angle_deg",
     "asymmetry_deg", "shoulder_above_wrist_px", "body_scale_px", "wrist_along_torso_frac",
     "hip_angle_deg", "elbow_spread_frac", "hip_offset_knee_frac",
 )
@@ -86,6 +87,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
     upright = torso_upright_in_image(pose, v, config.upright_torso_min_deg)
     # the body line read as side-on (not for a camera above: its picture is not the body's side)
     line = pose if upright else square_on_pose(pose, config.body_line_max_turn_deg)
+    rise = body_rise_deg(pose, v)
     return dict(
         elbow_angle_left_deg=left,
         elbow_angle_right_deg=right,
@@ -93,7 +95,8 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
                                       config.both_sides_visibility_margin),
         hip_offset_frac=hip_offset_frac(line, v, facing),
         knee_angle_deg=knee_angle_deg(line, v, facing),
-        body_angle_deg=body_angle_deg(pose, v),
+        body_angle_deg=abs(rise),
+        body_rise_deg=rise,
         elbow_flare_deg=elbow_flare_deg(pose, v, config.upper_arm_shoulder_widths, config.upright_torso_min_deg,
                                         config.flare_max_shoulder_yaw_deg, upright),
         elbow_spread_frac=elbow_spread_frac(pose, v),
@@ -106,6 +109,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
         wrist_along_torso_frac=wrist_along_torso_frac(pose, config.wrist_min_visibility),
         hip_angle_deg=hip_angle_deg(pose, v),
         body_upright_in_image=upright,
+        hands_unseen=bool(pose.vis(Landmark.LEFT_WRIST) < v and pose.vis(Landmark.RIGHT_WRIST) < v),
     )
 
 

@@ -197,13 +197,18 @@ def hip_angle_deg(pose: PoseFrame, min_visibility: float) -> float:
 def body_angle_deg(pose: PoseFrame, min_visibility: float) -> float:
     """Angle of the shoulder->ankle line (knee, then hip, when those are hidden) from the
     horizontal, from world landmarks (so a head-on camera still sees a plank as flat)."""
+    return abs(body_rise_deg(pose, min_visibility))
+
+
+def body_rise_deg(pose: PoseFrame, min_visibility: float) -> float:
+    """How far the shoulders rise above the feet: the angle of the ankle->shoulder line (knee, then
+    hip, when those are hidden) above the horizontal, from world landmarks; negative when the
+    shoulders are lower. The world's horizontal is the camera's, so a tilted camera adds a constant."""
     sh = _mid_world(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     for a, b in ((L.LEFT_ANKLE, L.RIGHT_ANKLE), (L.LEFT_KNEE, L.RIGHT_KNEE), (L.LEFT_HIP, L.RIGHT_HIP)):
         if pose.vis(a) >= min_visibility or pose.vis(b) >= min_visibility:
-            far = _mid_world(pose, a, b)
-            d = far - sh
-            horiz = math.hypot(float(d[0]), float(d[2]))
-            return math.degrees(math.atan2(abs(float(d[1])), horiz))
+            d = _mid_world(pose, a, b) - sh
+            return math.degrees(math.atan2(float(d[1]), math.hypot(float(d[0]), float(d[2]))))
     return NAN
 
 

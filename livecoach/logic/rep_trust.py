@@ -1,6 +1,6 @@
 """Whether a rep's landmarks can support a fault rule's judgement at all, whatever the view: a
-person big enough in the picture (:func:`too_small`), hands that read as planted
-(:func:`hands_unsteady`). A rule on a rep that fails one says "not judged"."""
+person big enough in the picture (:func:`too_small`), hands that are seen (:func:`hands_unseen`) and
+read as planted (:func:`hands_unsteady`). A rule on a rep that fails one says "not judged"."""
 from __future__ import annotations
 
 import math
@@ -27,3 +27,9 @@ def hands_unsteady(window: RepWindow, config: Config) -> bool:
     push-up's hands stay put; the pose model's guesses of hands it cannot see jump."""
     speeds = [f.hand_speed_torso_per_s for f in window.frames if math.isfinite(f.hand_speed_torso_per_s)]
     return bool(speeds) and float(np.median(speeds)) > config.faults.max_hand_speed_torso_per_s
+
+
+def hands_unseen(window: RepWindow) -> bool:
+    """Whether the pose model saw neither hand on most of the rep's frames (``hands_unseen``: a
+    bar, equipment, the body seen from behind): what the hands' rules would read is its guess."""
+    return 2 * sum(1 for f in window.frames if f.hands_unseen) > len(window.frames)

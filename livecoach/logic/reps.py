@@ -9,12 +9,16 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
    hands toward the shoulders rather than by the hips. It must hold for ``gate_on_after_s``
    to switch on and be lost for ``gate_off_after_s`` to switch off, so one bad frame neither
    starts nor ends a set. Standing, walking, sitting, kneeling up, downward dog and lying
-   with the arms by the sides are outside it: nothing counts there.
+   with the arms by the sides are outside it: nothing counts there. While the pose model sees
+   neither hand (most frames of the last ``hands_unseen_window_s``: a bar, equipment, the body
+   seen from behind) and the camera is not above, the hands cannot be checked: a flat body, not
+   folded at the hips, holds the plank.
 2. **Normalised depth** — several depth signals are tracked (shoulder height above the
    wrists, elbow angle, torso length in the image when the camera is above); each is
    normalised to the person's own range (running percentiles over ``calibration_window_s``
    of plank time, never narrower than a minimum span so jitter cannot look like a rep) and
-   the cleanest one (largest range over frame-to-frame noise) drives the phases.
+   the cleanest one (largest range over frame-to-frame noise) drives the phases. With the
+   hands unseen the two that read them cannot; the body line's angle to the floor does.
 3. **Phases** — TOP → DESCENT → BOTTOM → ASCENT → TOP with hysteresis; a cycle must start
    from the top, last at least ``min_rep_cycle_frac`` of the person's own recent cycles (and
    ``min_rep_s``, 0 = no absolute floor) and at most ``max_cycle_s``. A dip that misses
@@ -118,6 +122,7 @@ class RepCounter:
             "height": DepthChannel(ChannelSpec("height", c.min_span_height_frac, True, False), c),
             "elbow": DepthChannel(ChannelSpec("elbow", c.min_span_elbow_deg, False, None), c),
             "scale": DepthChannel(ChannelSpec("scale", c.min_span_scale_log, False, True), c),
+            "body": DepthChannel(ChannelSpec("body", c.min_span_body_deg, False, False), c),
         }
         self.gate = PlankGate(c)
         #: Set by the session for exercises whose depth is relative to a support (incline, wall):
@@ -141,6 +146,8 @@ class RepCounter:
         self._top_frames: Deque[Features] = collections.deque()
         self._pending: Deque[Features] = collections.deque()
         self._mode_upright = False
+        self._hands_seen: Deque[Tuple[float, bool]] = collections.deque()  # (t_s, hands_unseen)
+        self._mode_unseen = False  # the hands unseen: the flat body holds the plank, the body line's angle is the depth
         #: durations of the person's recent cycles (those deep enough to be one, counted or not)
         self._cycle_s: Deque[float] = collections.deque(maxlen=c.tempo_cycles)
 
@@ -170,6 +177,7 @@ class RepCounter:
         self.gate.reset()
         self._pending.clear()
         self._upright_votes.clear()
+        self._hands_seen.clear()
         self._top_frames.clear()
 
     def discard(self, cycle: FinishedCycle) -> None:
@@ -205,10 +213,29 @@ class RepCounter:
     def _upright(self) -> bool:
         return sum(self._upright_votes) * 2 > len(self._upright_votes) if self._upright_votes else False
 
+    def _hands_unseen(self, t_s: float, f: Features) -> bool:
+        """Whether the pose model saw neither hand on most frames of the last
+        ``hands_unseen_window_s`` (one hand seen is enough)."""
+        self._hands_seen.append((t_s, f.hands_unseen))
+        while self._hands_seen and t_s - self._hands_seen[0][0] > self.config.hands_unseen_window_s:
+            self._hands_seen.popleft()
+        return 2 * sum(1 for _, unseen in self._hands_seen if unseen) > len(self._hands_seen)
+
+    def _eligible(self, name: str, upright: bool) -> bool:
+        """Whether channel ``name`` may drive the phases in this gate mode: the body line's angle only
+        while the hands are unseen, and then only it."""
+        spec = self.channels[name].spec
+        return (spec.upright is None or spec.upright == upright) and (name == "body") == self._mode_unseen
+
+    def _supported(self, f: Features) -> bool:
+        """Whether ``f`` may end a cycle: its arms carry the body (:func:`arms_support`); with the
+        hands unseen, its body lies flat as in a plank (:func:`body_flat`)."""
+        return body_flat(f, self.config) if self._mode_unseen else arms_support(f, self.config)
+
     def _select_channel(self, upright: bool) -> Optional[str]:
         best, best_q = None, 0.0
         for name, ch in self.channels.items():
-            if ch.spec.upright is not None and ch.spec.upright != upright:
+            if not self._eligible(name, upright):
                 continue
             q = ch.quality()
             if q > best_q:
@@ -216,8 +243,7 @@ class RepCounter:
         current = self._active
         if current is not None and current != best:
             ch = self.channels[current]
-            allowed = ch.spec.upright is None or ch.spec.upright == upright
-            if allowed and ch.quality() * self.config.channel_switch_ratio >= best_q:
+            if self._eligible(current, upright) and ch.quality() * self.config.channel_switch_ratio >= best_q:
                 return current
         return best
 
@@ -240,11 +266,16 @@ class RepCounter:
         if features is None:
             self.plank_held = False
             return self._no_pose(t_s)
-        posture = plank_posture(features, c)
         self._upright_votes.append(camera_above(features, c))
+        upright = self._upright()
+        unseen_now = self._hands_unseen(t_s, features) and not upright
+        if unseen_now != self._mode_unseen and self.phase in (Phase.NOT_IN_POSITION, Phase.TOP):
+            # Between reps only: a hand lost for a moment mid-rep (a dark bottom, the body in the
+            # way) leaves the rep to the signal it started on, which bridges short gaps.
+            self._mode_unseen = unseen_now
+        posture = body_flat(features, c) if self._mode_unseen else plank_posture(features, c)
         held = self.plank_held = posture or (self._flat_body_counts() and body_flat(features, c))
         gate_on = self.gate.update(t_s, held)
-        upright = self._upright()
         values = channel_values(features)
         if gate_on or posture:
             for name, ch in self.channels.items():
@@ -275,7 +306,7 @@ class RepCounter:
         if self._active is None:
             return self._out(t_s, NAN, features, True)
         ch = self.channels[self._active]
-        if ch.spec.upright is not None and ch.spec.upright != upright:
+        if not self._eligible(self._active, upright):
             self._active = self._select_channel(upright)
             if self._active is None:
                 return self._out(t_s, NAN, features, True)
@@ -286,7 +317,7 @@ class RepCounter:
         raw = self._depth_raw(features)
         f = dataclasses.replace(features, in_plank=True, depth_frac=float(min(max(d, 0.0), c.depth_frac_max)),
                                 depth_raw_frac=raw)
-        finished = self._step(t_s, d, f, posture or arms_support(features, c))
+        finished = self._step(t_s, d, f, posture or self._supported(features))
         return self._out(t_s, d, f, True, finished)
 
     def _flat_body_counts(self) -> bool:
@@ -350,7 +381,7 @@ class RepCounter:
             self._min_elbow = f.elbow_angle_deg  # the record's deepest angle: only where it reads true
 
     def _step(self, t_s: float, d: float, f: Features, supported: bool) -> Optional[FinishedCycle]:
-        """One frame of the phase machine; ``supported`` is :func:`arms_support` of ``f``."""
+        """One frame of the phase machine; ``supported``: whether ``f`` may end a cycle (:meth:`_supported`)."""
         c = self.config
         # A cycle only ends on a frame whose arms still carry the body as in a plank (a cut to
         # someone standing must not finish a rep while the gate's off-delay runs); the hips may
@@ -370,7 +401,7 @@ class RepCounter:
                     # it); as live, a cycle may end only where the arms carry the body
                     replay.append((p.t_s, pd, dataclasses.replace(
                         p, in_plank=True, depth_frac=float(min(max(pd, 0.0), c.depth_frac_max)),
-                        depth_raw_frac=self._depth_raw(p)), arms_support(p, c)))
+                        depth_raw_frac=self._depth_raw(p)), self._supported(p)))
             replay.append((t_s, d, f, supported))
             first_t, first_d, first_f, _ = replay[0]
             self._armed = first_d <= c.top_max_frac
@@ -494,8 +525,10 @@ class RepCounter:
         self._remember_top(f)
         raw_ok = not (math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac)
         out = None
-        # from a top never seen, a dip that missed the bottom cannot be called too shallow
-        if peak >= c.partial_min_frac and raw_ok and not self._top_unseen and not self._too_short(cycle_s):
+        # from a top never seen, a dip that missed the bottom cannot be called too shallow; nor with
+        # the hands unseen: no shoulder drop toward them tells a shallow rep from the body settling
+        if peak >= c.partial_min_frac and raw_ok and not self._top_unseen and not self._mode_unseen \
+                and not self._too_short(cycle_s):
             # judged against the person's own bottom, not a limit; the drop is kept where it measures depth
             drop = self._peak_raw if self.elbow_depth is None and math.isfinite(self._peak_raw) else NAN
             out = self._emit(t_s, full=False, reason=NO_REP_NOT_DEEP, judged=(DEPTH_BY_USUAL, drop, NAN))
@@ -517,6 +550,11 @@ class RepCounter:
         nothing (the shoulders hardly moved, or too quick to be a rep)."""
         c = self.config
         cycle_s = t_s - self._t_start
+        if self._mode_unseen and self._hips_folded_in_cycle():
+            # With the hands unseen the body line's angle is the only depth, and a knee driven in
+            # (a mountain climber) moves it too: a push-up keeps the hips open throughout.
+            self._cycle = []
+            return None
         depth = self._depth_judged()
         # Depth to a support (incline, wall) is the elbows': True, False, or None (not judged).
         support_depth = None if self.elbow_depth is None else depth_reached(*depth)
@@ -537,6 +575,12 @@ class RepCounter:
         if self.elbow_depth is not None:  # not judged (None) counts the full cycle
             deep = support_depth is not False
         return self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP, judged=depth)
+
+    def _hips_folded_in_cycle(self) -> bool:
+        """Whether the hips folded past ``gate_min_hip_angle_deg`` on a tenth of the cycle's frames
+        or more (a percentile, so one garbled frame does not decide)."""
+        hips = [x.hip_angle_deg for x in self._cycle if math.isfinite(x.hip_angle_deg)]
+        return bool(hips) and float(np.percentile(hips, 10.0)) < self.config.gate_min_hip_angle_deg
 
     def _depth_judged(self, peak_raw: Optional[float] = None) -> Tuple[str, float, float]:
         """What the current cycle's depth is judged on, how deep it went and the limit (as

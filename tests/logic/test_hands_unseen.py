@@ -1,0 +1,183 @@
+"""Push-ups whose hands the pose model cannot see (a bar, equipment, the body seen from behind):
+counted on the body line's angle to the floor, depth and the hands' rules not judged
+(README, "Hands the camera cannot see"); with the hands seen nothing changes."""
+from __future__ import annotations
+
+import math
+from typing import List, Optional
+
+import numpy as np
+import pytest
+
+from livecoach.config.schema import load_config
+from livecoach.evaluation.augment import hands_unseen_frames
+from livecoach.formats.recording import read_recording
+from livecoach.logic.analysis import SessionAnalyzer
+from livecoach.logic.faults import NOT_JUDGED, NoLockoutRule, ShallowRule
+from livecoach.logic.features import raw_features
+from livecoach.logic.geometry import body_angle_deg, body_rise_deg, pose_from_points
+from livecoach.logic.reps import RepCounter
+from livecoach.landmarks import Landmark as L
+from livecoach.types import DEPTH_NOT_JUDGED, Features, View
+
+from conftest import FIXTURES
+from helpers import side_pushup_pose, window
+
+CONFIG = load_config()
+FPS = 30.0
+NAN = math.nan
+
+
+def unseen_plank(t: float, depth: float, rng: np.random.Generator, hip_angle: float = 172.0) -> Features:
+    """A plank at ``depth`` (0 top, 1 bottom) whose hands are not seen: no height above them, no
+    elbow angle; the body line rises 16 degrees from the ankles at the top and 2 at the bottom."""
+    rise = 16.0 - 14.0 * depth + rng.normal(0.0, 0.4)
+    return Features(t_s=t, frame_index=int(round(t * FPS)), body_rise_deg=rise, body_angle_deg=abs(rise),
+                    hip_angle_deg=hip_angle + rng.normal(0.0, 1.0), body_scale_px=300.0,
+                    body_upright_in_image=False, hands_unseen=True)
+
+
+def cosine_reps(period_s: float, reps: int, depth: float = 1.0, lead_s: float = 1.0) -> List[tuple]:
+    t = np.arange(0.0, lead_s + reps * period_s + 1.0, 1.0 / FPS)
+    phase = np.clip((t - lead_s) / period_s, 0.0, reps)
+    return list(zip(t, depth * (1.0 - np.cos(2 * math.pi * phase)) / 2.0))
+
+
+def count(frames: List[Optional[Features]]):
+    counter = RepCounter(CONFIG.reps)
+    finished = [u.finished for u in (counter.update(f) for f in frames) if u.finished is not None]
+    return counter, finished
+
+
+@pytest.mark.parametrize("period_s,reps", [(0.6, 6), (1.5, 4), (4.0, 2)])
+def test_reps_with_the_hands_unseen_count_on_the_body_line(period_s, reps):
+    rng = np.random.default_rng(3)
+    counter, finished = count([unseen_plank(t, d, rng) for t, d in cosine_reps(period_s, reps)])
+    assert (counter.reps, counter.no_reps) == (reps, 0)
+    # no shoulder drop toward the hands can be read: the depth is not judged, the reps count
+    assert all(c.full and c.depth_by == DEPTH_NOT_JUDGED for c in finished)
+
+
+def test_lying_still_or_dipping_short_with_the_hands_unseen_counts_nothing():
+    rng = np.random.default_rng(4)
+    still = [unseen_plank(t, 0.9, rng) for t in np.arange(0.0, 6.0, 1.0 / FPS)]
+    assert count(still)[0].reps + count(still)[0].no_reps == 0
+    # two full reps, then dips a third of the way: no shoulder drop tells them from settling, so
+    # they are neither reps nor "not deep enough" no-reps
+    frames = [unseen_plank(t, d, rng) for t, d in cosine_reps(1.5, 2)]
+    frames += [unseen_plank(2 * 1.5 + 2.0 + t, d, rng) for t, d in cosine_reps(1.5, 2, depth=0.55, lead_s=0.0)]
+    counter, _ = count(frames)
+    assert (counter.reps, counter.no_reps) == (2, 0)
+
+
+def test_a_knee_driven_in_with_the_hands_unseen_is_no_push_up():
+    # a mountain climber moves the body line as a push-up does, but folds a hip each time
+    rng = np.random.default_rng(5)
+    frames = [unseen_plank(t, d, rng, hip_angle=172.0 - 70.0 * d) for t, d in cosine_reps(1.5, 4)]
+    assert count(frames)[0].reps == 0
+
+
+def test_with_the_hands_seen_the_body_line_never_drives_the_count():
+    """The same reps with the hands seen count on the shoulders' height above them, even when the
+    body line's angle says something else (here: two dips a rep)."""
+    rng = np.random.default_rng(6)
+    frames = []
+    for t, d in cosine_reps(1.5, 4):
+        f = unseen_plank(t, d, rng)
+        wobble = 16.0 - 14.0 * abs(math.sin(2 * math.pi * d))
+        frames.append(Features(**{**f.__dict__, "hands_unseen": False, "body_rise_deg": wobble,
+                                  "body_angle_deg": abs(wobble), "wrist_along_torso_frac": 0.2,
+                                  "shoulder_above_wrist_px": 200.0 * (1.0 - 0.75 * d),
+                                  "elbow_angle_deg": 170.0 - 105.0 * d}))
+    counter, finished = count(frames)
+    assert (counter.reps, counter.no_reps) == (4, 0)
+    assert all(c.depth_by != DEPTH_NOT_JUDGED for c in finished)
+
+
+def test_hands_lost_for_a_moment_at_each_bottom_keep_the_seen_hands_count():
+    rng = np.random.default_rng(7)
+    frames = []
+    for t, d in cosine_reps(1.5, 4):
+        f = unseen_plank(t, d, rng)
+        seen = d < 0.9  # unseen for about a fifth of each rep, at its bottom
+        frames.append(Features(**{**f.__dict__, "hands_unseen": not seen, "wrist_along_torso_frac": 0.2,
+                                  "shoulder_above_wrist_px": 200.0 * (1.0 - 0.75 * d) if seen else NAN,
+                                  "elbow_angle_deg": 170.0 - 105.0 * d if seen else NAN}))
+    counter, finished = count(frames)
+    assert (counter.reps, counter.no_reps) == (4, 0)
+
+
+def test_rules_that_read_the_hands_are_not_judged_on_a_rep_whose_hands_were_unseen():
+    shallow = dict(depth_raw_frac=0.2, elbow_angle_deg=150.0)
+    assert rule_verdict(ShallowRule, hands_unseen=False, **shallow) is not NOT_JUDGED
+    assert rule_verdict(ShallowRule, hands_unseen=True, **shallow) is NOT_JUDGED
+    assert rule_verdict(NoLockoutRule, hands_unseen=True) is NOT_JUDGED
+
+
+def rule_verdict(rule_class, **overrides):
+    return rule_class(CONFIG).judge(window(view=View.SIDE_LEFT, **overrides))
+
+
+def test_hands_unseen_and_the_body_line_s_rise_from_one_pose():
+    pose = side_pushup_pose(0.0, 0.0)
+    assert not raw_features(pose, CONFIG.features)["hands_unseen"]
+    vis = pose.visibility.copy()
+    vis[[int(L.LEFT_WRIST), int(L.RIGHT_WRIST)]] = 0.1
+    hidden = raw_features(type(pose)(**{**pose.__dict__, "visibility": vis}), CONFIG.features)
+    assert hidden["hands_unseen"]
+    # the rise is signed (shoulders above the ankles: +), the body angle its size
+    up = {L.LEFT_SHOULDER: (100, 100), L.RIGHT_SHOULDER: (100, 100), L.LEFT_ANKLE: (300, 200), L.RIGHT_ANKLE: (300, 200)}
+    down = {L.LEFT_SHOULDER: (100, 300), L.RIGHT_SHOULDER: (100, 300), L.LEFT_ANKLE: (300, 200), L.RIGHT_ANKLE: (300, 200)}
+    rise_up = body_rise_deg(pose_from_points(up), 0.5)
+    rise_down = body_rise_deg(pose_from_points(down), 0.5)
+    assert rise_up == pytest.approx(math.degrees(math.atan2(100, 200)), abs=0.01) and rise_down == pytest.approx(-rise_up)
+    assert body_angle_deg(pose_from_points(down), 0.5) == pytest.approx(rise_up)
+
+
+# The committed recordings with their hands unseen (livecoach eval --augment handsunseen): the
+# same rep cycles where the body line shows the reps. Not yet: seen from above (no flat body: nothing
+# tells a plank from standing without the hands), a wall push-up (as upright as standing), the
+# burpees' push-ups between jumps, and the clips whose reps the body line reads otherwise.
+HANDS_UNSEEN_NOT_YET = {
+    "jtnicastro__pushup.mp4": "0 of 9: seen from above, the plank gate needs the hands",
+    "pushfit__wrong58.mp4": "0 of 7: seen head-on, its shallow no-reps move the body line 4-9 degrees",
+    "tayyab__pushup.mp4": "13 of 14: the first two reps merge",
+    "pushfit__correct60.mp4": "3 of 2 (as filmed 2 of 3-4)",
+    "pushfit__wrong113.mp4": "5 of 4: the first rep splits",
+    "variants__fitnease__burpees.jsonl.gz": "1 of 3",
+    "variants__fitnease__wall_pushups.jsonl.gz": "0 of 5: as upright as standing",
+}
+FIXTURE_CLIPS = ("tayyab__pushup.mp4", "vraj__pushups.mp4", "fitnesscounter__pushup-sample.mp4",
+                 "pushfit__wrong49.mp4", "pushfit__wrong58.mp4", "calimiro__push-up_12.mp4", "monkeydo__pushup.mov",
+                 "jtnicastro__pushup.mp4", "pushfit__correct60.mp4", "pushfit__wrong113.mp4",
+                 "variants__fitnease__burpees.jsonl.gz", "variants__fitnease__inclined_pushups.jsonl.gz",
+                 "variants__fitnease__knee_pushups.jsonl.gz", "variants__fitnease__wide_arm_pushups.jsonl.gz",
+                 "variants__fitnease__wall_pushups.jsonl.gz")
+NO_PUSH_UP = ("variants__fitnease__mountain_climbers_slow.jsonl.gz", "variants__fitnease__plank.jsonl.gz",
+              "variants__fitnease__side_knee_plank.jsonl.gz")
+
+
+def fixture_frames(clip: str):
+    name = clip if clip.endswith(".jsonl.gz") else f"{clip}.jsonl.gz"
+    return read_recording(FIXTURES / "landmarks" / name)[1]
+
+
+def rep_cycles(frames) -> int:
+    """Reps and no-reps, as ``livecoach eval`` counts a clip."""
+    analyzer = SessionAnalyzer(CONFIG)
+    for frame in frames:
+        analyzer.update(frame.t_s, frame.frame_index, frame.pose)
+    return analyzer.reps + analyzer.no_reps
+
+
+@pytest.mark.parametrize("clip", [
+    pytest.param(c, marks=pytest.mark.xfail(reason=HANDS_UNSEEN_NOT_YET[c], strict=True)) if c in HANDS_UNSEEN_NOT_YET
+    else c for c in FIXTURE_CLIPS])
+def test_a_recorded_set_with_its_hands_unseen_counts_the_same_reps(clip):
+    frames = fixture_frames(clip)
+    assert rep_cycles(hands_unseen_frames(frames, 0.05)) == rep_cycles(frames)
+
+
+@pytest.mark.parametrize("clip", NO_PUSH_UP)
+def test_a_recorded_look_alike_or_hold_with_its_hands_unseen_counts_nothing(clip):
+    assert rep_cycles(hands_unseen_frames(fixture_frames(clip), 0.05)) == 0
