@@ -147,7 +147,7 @@ class RepCounter:
         self._pending: Deque[Features] = collections.deque()
         self._mode_upright = False
         self._hands_seen: Deque[Tuple[float, bool]] = collections.deque()  # (t_s, hands_unseen)
-        self._mode_unseen = False  # the hands unseen: the flat body holds the plank, the body line's angle is the depth
+        self._mode_unseen = False  # hands unseen: a flat body holds the plank, the body line's angle is the depth
         #: durations of the person's recent cycles (those deep enough to be one, counted or not)
         self._cycle_s: Deque[float] = collections.deque(maxlen=c.tempo_cycles)
 
