@@ -577,10 +577,11 @@ class RepCounter:
         return self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP, judged=depth)
 
     def _hips_folded_in_cycle(self) -> bool:
-        """Whether the hips folded past ``gate_min_hip_angle_deg`` on a tenth of the cycle's frames
-        or more (a percentile, so one garbled frame does not decide)."""
+        """Whether the hips folded past ``gate_min_hip_angle_deg`` at the cycle's
+        ``unseen_hips_percentile`` (a percentile, so one garbled frame does not decide)."""
+        c = self.config
         hips = [x.hip_angle_deg for x in self._cycle if math.isfinite(x.hip_angle_deg)]
-        return bool(hips) and float(np.percentile(hips, 10.0)) < self.config.gate_min_hip_angle_deg
+        return bool(hips) and float(np.percentile(hips, c.unseen_hips_percentile)) < c.gate_min_hip_angle_deg
 
     def _depth_judged(self, peak_raw: Optional[float] = None) -> Tuple[str, float, float]:
         """What the current cycle's depth is judged on, how deep it went and the limit (as
