@@ -147,6 +147,7 @@ class RepCounter:
         self._pending: Deque[Features] = collections.deque()
         self._mode_upright = False
         self._hands_seen: Deque[Tuple[float, bool]] = collections.deque()  # (t_s, hands_unseen)
+        self._hands_unseen_frames = 0  # how many of those have the hands unseen (kept, not recounted each frame)
         self._mode_unseen = False  # hands unseen: a flat body holds the plank, the body line's angle is the depth
         #: durations of the person's recent cycles (those deep enough to be one, counted or not)
         self._cycle_s: Deque[float] = collections.deque(maxlen=c.tempo_cycles)
@@ -178,6 +179,7 @@ class RepCounter:
         self._pending.clear()
         self._upright_votes.clear()
         self._hands_seen.clear()
+        self._hands_unseen_frames = 0
         self._top_frames.clear()
 
     def discard(self, cycle: FinishedCycle) -> None:
@@ -217,9 +219,10 @@ class RepCounter:
         """Whether the pose model saw neither hand on most frames of the last
         ``hands_unseen_window_s`` (one hand seen is enough)."""
         self._hands_seen.append((t_s, f.hands_unseen))
+        self._hands_unseen_frames += f.hands_unseen
         while self._hands_seen and t_s - self._hands_seen[0][0] > self.config.hands_unseen_window_s:
-            self._hands_seen.popleft()
-        return 2 * sum(1 for _, unseen in self._hands_seen if unseen) > len(self._hands_seen)
+            self._hands_unseen_frames -= self._hands_seen.popleft()[1]
+        return 2 * self._hands_unseen_frames > len(self._hands_seen)
 
     def _eligible(self, name: str, upright: bool) -> bool:
         """Whether channel ``name`` may drive the phases in this gate mode: the body line's angle only
