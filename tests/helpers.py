@@ -265,9 +265,19 @@ def standing_side_pose(t: float, fps: float = 30.0) -> PoseFrame:
     return pose_from_points(points, t_s=t, frame_index=int(round(t * fps)), height=400)
 
 
+def standing_hands_at_shoulders_pose(t: float, fps: float = 30.0) -> PoseFrame:
+    """A person standing, seen from the side, the hands held in front of the shoulders (a burpee's
+    jump, someone adjusting their top): a plank seen from above by the gate's picture checks."""
+    joints = dict(SHOULDER=(300.0, 100.0), ELBOW=(300.0, 160.0), WRIST=(330.0, 100.0), HIP=(300.0, 220.0),
+                  KNEE=(300.0, 290.0), ANKLE=(300.0, 360.0), EAR=(295.0, 70.0))
+    points = side_view_points({k: np.array(v) for k, v in joints.items()})
+    return pose_from_points(points, t_s=t, frame_index=int(round(t * fps)), height=400)
+
+
 def scripted_poses(script: Sequence[Tuple[str, float, float]], fps: float = 30.0) -> List[PoseFrame]:
-    """Side-view poses of a scripted session: each step is ("stand", seconds, _), ("top", seconds,
-    _) -- a plank at the top -- or ("cycle", seconds, depth): one push-up down to ``depth`` of
+    """Side-view poses of a scripted session: each step is ("stand", seconds, _), ("hands up",
+    seconds, _) -- standing, the hands at the shoulders --, ("top", seconds, _) -- a plank at the
+    top -- or ("cycle", seconds, depth): one push-up down to ``depth`` of
     :func:`side_pushup_pose` and back (a cosine)."""
     poses, t = [], 0.0
     for what, seconds, depth in script:
@@ -275,6 +285,8 @@ def scripted_poses(script: Sequence[Tuple[str, float, float]], fps: float = 30.0
         for i in range(n):
             if what == "stand":
                 poses.append(standing_side_pose(t, fps))
+            elif what == "hands up":
+                poses.append(standing_hands_at_shoulders_pose(t, fps))
             else:
                 d = 0.0 if what == "top" else depth * 0.5 * (1 - math.cos(2 * math.pi * i / n))
                 poses.append(side_pushup_pose(t, d, fps))

@@ -145,6 +145,7 @@ class RepCounter:
         self._upright_votes: Deque[bool] = collections.deque(maxlen=c.upright_vote_frames)
         self._top_frames: Deque[Features] = collections.deque()
         self._pending: Deque[Features] = collections.deque()
+        self._calibrated_t = -math.inf  # the last frame time added to the depth channels' calibration
         self._mode_upright = False
         self._hands_seen: Deque[Tuple[float, bool]] = collections.deque()  # (t_s, hands_unseen)
         self._hands_unseen_frames = 0  # how many of those have the hands unseen (kept, not recounted each frame)
@@ -280,10 +281,13 @@ class RepCounter:
         held = self.plank_held = posture or (self._flat_body_counts() and body_flat(features, c))
         gate_on = self.gate.update(t_s, held)
         values = channel_values(features)
-        if gate_on or posture:
-            for name, ch in self.channels.items():
-                if ch.spec.upright is None or ch.spec.upright == upright:
-                    ch.add(t_s, values[name])
+        if gate_on:
+            # The person's range is calibrated on plank stretches the gate took: the frames held
+            # while it decided, then its own. A plank-like frame in passing (a burpee's jump, someone
+            # standing with the hands at the shoulders) is no part of the push-up's range.
+            for p in self._pending:
+                self._calibrate(p.t_s, channel_values(p), upright)
+            self._calibrate(t_s, values, upright)
         self._last_pose_t = t_s
         if not gate_on:
             left = self._leave_position() if self.phase != Phase.NOT_IN_POSITION else None
@@ -322,6 +326,14 @@ class RepCounter:
                                 depth_raw_frac=raw)
         finished = self._step(t_s, d, f, posture or self._supported(features))
         return self._out(t_s, d, f, True, finished)
+
+    def _calibrate(self, t_s: float, values: Dict[str, float], upright: bool) -> None:
+        if t_s <= self._calibrated_t:
+            return  # a pending frame added already
+        self._calibrated_t = t_s
+        for name, ch in self.channels.items():
+            if ch.spec.upright is None or ch.spec.upright == upright:
+                ch.add(t_s, values[name])
 
     def _flat_body_counts(self) -> bool:
         """Whether a flat body (:func:`body_flat`) keeps the plank for the gate now: while a cycle

@@ -171,3 +171,18 @@ def test_without_the_watch_the_burpees_were_no_reps():
     for rec in frames:
         analyzer.update(rec.t_s, rec.frame_index, rec.pose)
     assert (analyzer.reps, analyzer.no_reps) == (0, 3)
+
+
+def test_standing_with_the_hands_at_the_shoulders_between_burpees_leaves_the_next_push_up_its_depth():
+    # Standing with the hands at the shoulders passes the gate's picture checks (a plank seen from
+    # above), the elbows bent to 27 degrees, for fewer frames than the gate takes to switch on (here
+    # 0.2 s, 6 frames, a tenth of the plank frames seen).
+    # Calibrated into the person's range, those frames made the next burpee's push-up, as deep as
+    # the first, read half as deep: a shallow cycle, its depth not judged.
+    burpee = [("top", 0.5, 0), ("cycle", 1.0, 0.7), ("top", 0.3, 0)]
+    events, analyzer, _ = _play([("stand", 1.0, 0)] + burpee + [("stand", 0.7, 0), ("hands up", 0.2, 0),
+                                                                ("stand", 0.7, 0)] + burpee + [("stand", 1.0, 0)])
+    first, second = (r for _, r in events)
+    assert (first.full, second.full, analyzer.reps) == (True, True, 2)
+    assert second.depth_by == first.depth_by == "drop" and "shallow" not in second.not_judged
+    assert abs(second.depth_frac - first.depth_frac) < 0.2
