@@ -160,6 +160,7 @@ class Features:
     hand_speed_torso_per_s: float = NAN  # the mid-wrist's speed in the image, torso lengths a second
     body_rise_deg: float = NAN  # the ankle->shoulder line's angle above the horizontal (world), signed
     hands_unseen: bool = False  # both wrists under the visibility the hands' measurements need
+    elbows_unseen: int = 0  # how many elbows (0-2) the pose model saw under that visibility
     # Added by the fault-rules owner (optional, nan when not measurable):
     elbow_spread_frac: float = NAN  # elbows outside the shoulders along the shoulder line, in shoulder widths
     hip_offset_knee_frac: float = NAN  # hip offset from the shoulder-knee line (knee push-ups), + = sag

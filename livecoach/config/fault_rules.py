@@ -69,6 +69,8 @@ class ElbowFlareRuleConfig:
 
     max_flare_deg: float = setting(0.0, 180.0, doc="fault when upper arm vs torso exceeds this near the bottom")
     percentile: float = setting(0.0, 100.0, doc="percentile of the lower-half frames compared")
+    min_both_elbows_share: float = setting(0.0, 1.0, doc="judged only when both elbows are seen on at least this "
+                                           "share of the lower-half frames it reads")
     weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 
 

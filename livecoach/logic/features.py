@@ -110,6 +110,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
         hip_angle_deg=hip_angle_deg(pose, v),
         body_upright_in_image=upright,
         hands_unseen=bool(pose.vis(Landmark.LEFT_WRIST) < v and pose.vis(Landmark.RIGHT_WRIST) < v),
+        elbows_unseen=int(pose.vis(Landmark.LEFT_ELBOW) < v) + int(pose.vis(Landmark.RIGHT_ELBOW) < v),
     )
 
 

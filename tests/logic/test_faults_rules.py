@@ -7,13 +7,14 @@ import math
 import pytest
 
 from livecoach.config.schema import load_config
+from livecoach.logic.features import raw_features
 from livecoach.logic.faults import (NOT_JUDGED, RULES, AsymmetryRule, ElbowFlareRule, FaultChecker, HeadDropRule,
                               HipPikeRule, HipSagRule, KneesBentRule, NoLockoutRule, RushedNegativeRule,
                               ShallowRule, ShrugRule, descent_seconds, lower_half, percentile_with_time)
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, Fault, Features, RepWindow, View
 
-from helpers import clean_frame, elbow_cycle, window
+from helpers import clean_frame, elbow_cycle, side_pushup_pose, window
 
 CONFIG = load_config()
 SIDE = View.SIDE_LEFT
@@ -203,6 +204,30 @@ def test_elbow_flare_fires_from_the_front_and_is_not_judged_from_side_or_angled_
     assert rule(ElbowFlareRule).judge(window(view=View.ANGLED, elbow_flare_deg=limit + 15)) is NOT_JUDGED
     # the feature is nan when the shoulders are not square to the camera: not judged either
     assert rule(ElbowFlareRule).judge(window(view=View.FRONT, elbow_flare_deg=NAN)) is NOT_JUDGED
+
+
+@pytest.mark.parametrize("unseen_share, judged", [
+    (0.0, True), (0.4, True),   # both elbows seen on every frame read, or on most of them
+    (0.6, False), (1.0, False),  # one elbow guessed on most of them (hidden, the far side of a turned view)
+])
+def test_elbow_flare_is_judged_only_with_both_elbows_seen_on_most_frames_it_reads(unseen_share: float, judged: bool):
+    limit = CONFIG.faults.elbow_flare.max_flare_deg
+    frames = window(view=View.FRONT).frames
+    lower = [i for i, f in enumerate(frames) if f in lower_half(frames, CONFIG.faults.lower_half_min_depth_frac)]
+    unseen = [0] * len(frames)
+    for i in lower[:round(unseen_share * len(lower))]:
+        unseen[i] = 1
+    verdict = rule(ElbowFlareRule).judge(window(view=View.FRONT, elbow_flare_deg=limit + 25, elbows_unseen=unseen))
+    assert isinstance(verdict, Fault) if judged else verdict is NOT_JUDGED
+
+
+def test_elbows_unseen_counts_the_elbows_under_the_visibility_limit():
+    pose = side_pushup_pose(0.0, 0.0)
+    assert raw_features(pose, CONFIG.features)["elbows_unseen"] == 0
+    for hidden, expected in (((Landmark.LEFT_ELBOW,), 1), ((Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW), 2)):
+        vis = pose.visibility.copy()
+        vis[[int(x) for x in hidden]] = CONFIG.features.min_visibility - 0.1
+        assert raw_features(dataclasses.replace(pose, visibility=vis), CONFIG.features)["elbows_unseen"] == expected
 
 
 def test_elbow_flare_threshold_has_its_biomechanical_meaning():

@@ -1,7 +1,7 @@
 """The committed fixtures seen by a camera moved 30 degrees round the person, one way and the other
 (``livecoach eval --augment view-turn``: the world landmarks turned about the vertical through the
 hips, the picture moved by the frame's own projection): the same reps, and no fault the clip as
-filmed does not show. A 3/4 view shortens the body along the view and not across it, so a rule
+filmed does not show (that also at 45 degrees). A 3/4 view shortens the body along the view and not across it, so a rule
 that reads the picture as if side-on finds a sag or bent knees that are not there (README, "Seen
 from another angle")."""
 from __future__ import annotations
@@ -21,6 +21,14 @@ CFG = load_config()
 FIXTURE_CLIPS = ("tayyab__pushup.mp4", "vraj__pushups.mp4", "fitnesscounter__pushup-sample.mp4",
                  "pushfit__wrong49.mp4", "pushfit__wrong58.mp4", "calimiro__push-up_12.mp4", "monkeydo__pushup.mov")
 TURNS = (30.0, -30.0)
+#: Turned further, for the faults only: the far elbow then hidden behind the body (README, "Seen from
+#: another angle"; a flare read from its guessed place was a "T" on fitnesscounter at 45 degrees).
+FAULT_TURNS = (45.0, -45.0)
+FAULTS_NOT_YET = {
+    ("pushfit__wrong58.mp4", -45.0): "head drop on 3 cycles (labelled uncertain; not flagged as filmed)",
+    ("monkeydo__pushup.mov", -45.0): "hip sag on 2 cycles: 45 degrees off side-on is as far as the body line is "
+                                     "stretched back ([features] body_line_max_turn_deg)",
+}
 COUNT_NOT_YET = {("pushfit__wrong49.mp4", -30.0): "3 of 2: counted on its elbow angle, which a 3/4 view bends further"}
 
 
@@ -41,7 +49,9 @@ def as_filmed_and_turned(clip: str, degrees: float):
     return cycles_and_faults(frames), cycles_and_faults(turned_view_frames(frames, degrees))
 
 
-@pytest.mark.parametrize("clip, degrees", [(c, d) for c in FIXTURE_CLIPS for d in TURNS])
+@pytest.mark.parametrize("clip, degrees", [
+    pytest.param(c, d, marks=pytest.mark.xfail(reason=FAULTS_NOT_YET[c, d], strict=True)) if (c, d) in FAULTS_NOT_YET
+    else (c, d) for c in FIXTURE_CLIPS for d in TURNS + FAULT_TURNS])
 def test_a_turned_camera_finds_no_fault_the_clip_as_filmed_does_not_show(clip, degrees):
     (_, filmed), (_, turned) = as_filmed_and_turned(clip, degrees)
     assert set(turned) <= set(filmed), f"{clip} turned {degrees:g} deg flags {turned}, as filmed {filmed}"
