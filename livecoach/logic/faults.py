@@ -279,14 +279,11 @@ class ElbowFlareRule(FaultRule):
 
     def measure(self, window: RepWindow):
         lower = lower_half(window.frames, self.config.faults.lower_half_min_depth_frac)
-        samples = self._samples(lower, "elbow_flare_deg")
-        if samples is None:
-            return None
-        cfg = self.rule_config
+        samples, cfg = self._samples(lower, "elbow_flare_deg"), self.rule_config
         read = [f for f in lower if math.isfinite(f.elbow_flare_deg)]
-        if sum(1 for f in read if f.elbows_unseen == 0) < cfg.min_both_elbows_share * len(read):
-            # One elbow's place is the pose model's guess (hidden behind the body, the far side of a
-            # turned view): the spread it reads is one arm's, or none.
+        # Not judged either where one elbow's place is the pose model's guess (hidden behind the
+        # body, the far side of a turned view) on most frames: the spread it reads is one arm's.
+        if samples is None or sum(f.elbows_unseen == 0 for f in read) < cfg.min_both_elbows_share * len(read):
             return None
         return self._percentile_check(samples, cfg.percentile, cfg.max_flare_deg, fires_above=True)
 
