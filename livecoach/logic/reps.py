@@ -16,7 +16,8 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
 2. **Normalised depth** — several depth signals are tracked (shoulder height above the
    wrists, elbow angle, torso length in the image when the camera is above); each is
    normalised to the person's own range (running percentiles over ``calibration_window_s``
-   of plank time, never narrower than a minimum span so jitter cannot look like a rep) and
+   of the plank stretches the gate took -- the frames held while it decided, then its own;
+   never narrower than a minimum span so jitter cannot look like a rep) and
    the cleanest one (largest range over frame-to-frame noise) drives the phases. With the
    hands unseen the two that read them cannot; the body line's angle to the floor does.
 3. **Phases** — TOP → DESCENT → BOTTOM → ASCENT → TOP with hysteresis; a cycle must start
