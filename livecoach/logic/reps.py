@@ -287,8 +287,8 @@ class RepCounter:
             # while it decided, then its own. A plank-like frame in passing (a burpee's jump, someone
             # standing with the hands at the shoulders) is no part of the push-up's range.
             for p in self._pending:
-                self._calibrate(p.t_s, channel_values(p), upright)
-            self._calibrate(t_s, values, upright)
+                self._calibrate(p.t_s, p, upright)
+            self._calibrate(t_s, features, upright, values)
         self._last_pose_t = t_s
         if not gate_on:
             left = self._leave_position() if self.phase != Phase.NOT_IN_POSITION else None
@@ -328,10 +328,13 @@ class RepCounter:
         finished = self._step(t_s, d, f, posture or self._supported(features))
         return self._out(t_s, d, f, True, finished)
 
-    def _calibrate(self, t_s: float, values: Dict[str, float], upright: bool) -> None:
+    def _calibrate(self, t_s: float, f: Features, upright: bool, values: Optional[Dict[str, float]] = None) -> None:
+        """Add frame ``f`` (its :func:`channel_values`, when already read) to the depth channels'
+        calibration, once: the pending frames stay queued while no channel can drive the phases."""
         if t_s <= self._calibrated_t:
-            return  # a pending frame added already
+            return
         self._calibrated_t = t_s
+        values = channel_values(f) if values is None else values
         for name, ch in self.channels.items():
             if ch.spec.upright is None or ch.spec.upright == upright:
                 ch.add(t_s, values[name])
