@@ -381,8 +381,8 @@ class RepWindow:
     of every frame from the start of the descent to the return to the top (frames without
     a pose are left out). ``top_frames`` are the frames of the lockout before the descent.
     ``top_seen`` is False for a cycle the person was already on the way down in when they came
-    into view: its shoulder drop (``depth_raw_frac``, from the highest point seen yet) and its
-    descent are not judged.
+    into view: its shoulder drop (``depth_raw_frac``, from the highest point seen yet), its
+    descent and a lockout it seems to miss are not judged.
     """
 
     t_start_s: float

@@ -245,7 +245,8 @@ class ShallowRule(_ElbowAngleRule):
 class NoLockoutRule(_ElbowAngleRule):
     """The arms never nearly straighten at the top, before or after the cycle. Not judged when the
     top was never seen (straightest only on the window's first frame, or on its last while still
-    straightening), nor seen from above (straight arms point away from the camera: angle noise)."""
+    straightening; or a cycle the counter entered on the way down), nor seen from above (straight
+    arms point away from the camera: angle noise)."""
 
     name = "no_lockout"
     joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW)
@@ -257,7 +258,8 @@ class NoLockoutRule(_ElbowAngleRule):
         cfg = self.rule_config
         value, threshold, t_s, fired = self._percentile_check(samples, cfg.top_percentile, cfg.min_top_elbow_deg,
                                                               fires_above=False)
-        if fired and not _top_seen([v for _, v in samples]):
+        # entered on the way down (top_seen False): no lockout before it, its end's top a guess
+        if fired and not (window.top_seen and _top_seen([v for _, v in samples])):
             return None
         return value, threshold, t_s, fired
 

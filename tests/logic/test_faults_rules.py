@@ -194,6 +194,24 @@ def test_no_lockout_is_not_judged_when_the_top_was_not_seen():
     assert rule(NoLockoutRule).judge(dataclasses.replace(rising, top_frames=())) is NOT_JUDGED
 
 
+def test_no_lockout_is_not_judged_on_a_cycle_the_counter_entered_on_the_way_down():
+    """PushFit wrong17 darkened: the model found the person only mid-descent (elbows 110, 110, 106
+    ...), and the cycle ended where the shoulders were as high as on that first frame, the elbows
+    still straightening (93). The two equal first angles read as the arms' straightest at a turn;
+    the counter knew the top was unseen (``top_seen`` False), and that decides."""
+    limit = CONFIG.faults.no_lockout.min_top_elbow_deg
+    down = [110.0, 110.0, 106.0, 103.0, 98.0, 95.0, 88.0, 84.0, 83.0]
+    up = [81.0, 79.0, 80.0, 82.0, 83.0, 85.0, 93.0]
+    frames = tuple(clean_frame(i / 25.0, a) for i, a in enumerate(down + up))
+    entered = RepWindow(t_start_s=0.0, t_bottom_s=0.4, t_end_s=len(frames) / 25.0, frames=frames[3:],
+                        top_frames=frames[:3], view=SIDE, variant="standard", depth_frac=0.9,
+                        min_elbow_angle_deg=79.0, seconds_down=0.4, seconds_up=0.3, top_seen=False)
+    assert max(down + up) < limit
+    assert rule(NoLockoutRule).judge(entered) is NOT_JUDGED
+    # the same frames after a top the counter saw: the arms' straightest (the tie) is a turn
+    assert isinstance(rule(NoLockoutRule).judge(dataclasses.replace(entered, top_seen=True)), Fault)
+
+
 # --- arms and shoulders -------------------------------------------------------------------
 
 def test_elbow_flare_fires_from_the_front_and_is_not_judged_from_side_or_angled_views():
