@@ -89,8 +89,7 @@ def lower_half(frames: Sequence[Features], min_depth_frac: float) -> List[Featur
 
     The cycle's own elbow range decides: frames at or below the midpoint between its most
     bent and its straightest measured elbow angle. Falls back to ``depth_frac >=
-    min_depth_frac`` (``[faults] lower_half_min_depth_frac``) when the elbow angle was not measured.
-    """
+    min_depth_frac`` (``[faults] lower_half_min_depth_frac``) when the elbow angle was not measured."""
     elbows = [f.elbow_angle_deg for f in frames if math.isfinite(f.elbow_angle_deg)]
     if len(elbows) >= 2:
         mid = (min(elbows) + max(elbows)) / 2.0
@@ -221,10 +220,10 @@ class ShallowRule(_ElbowAngleRule):
     """The bottom of the cycle stays high.
 
     Judged on how far the shoulders drop toward the hands (``depth_raw_frac``, absolute:
-    0 at the top, about 0.5 with the upper arms parallel to the floor); where that is not
-    measured (camera above the back), or only from a top never seen (``window.top_seen``
-    False), on the bend of the elbows instead.
-    """
+    0 at the top, about 0.5 with the upper arms parallel to the floor): its ``drop_percentile``
+    and its deepest frame (on which the counter counts a rep: never "go lower" on a counted rep)
+    both under the limit; where that is not measured (camera above the back), or only from a top
+    never seen (``window.top_seen`` False), on the bend of the elbows instead."""
 
     name = "shallow"
     joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
@@ -234,7 +233,8 @@ class ShallowRule(_ElbowAngleRule):
         drops = self._samples(window.frames, "depth_raw_frac") if window.top_seen else None
         if drops is not None:
             drop, t_s = percentile_with_time(drops, cfg.drop_percentile)
-            return drop, cfg.min_shoulder_drop_frac, t_s, drop < cfg.min_shoulder_drop_frac
+            # fired only where the deepest frame, which the counter counts a rep on, missed it too
+            return drop, cfg.min_shoulder_drop_frac, t_s, max(v for _, v in drops) < cfg.min_shoulder_drop_frac
         samples = self._elbow_samples(window.frames)
         if samples is None:
             return None

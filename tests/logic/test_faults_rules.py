@@ -143,6 +143,20 @@ def test_shallow_threshold_matches_the_counters_no_rep_depth():
     assert CONFIG.faults.shallow.min_shoulder_drop_frac >= CONFIG.reps.full_depth_min_frac
 
 
+def test_shallow_never_contradicts_a_rep_the_counter_counted_on_its_deepest_drop():
+    """PushFit wrong26 live: its deepest frame dropped 0.452 and the rep counted (table: "45 %"),
+    while the drop's 95th percentile read 0.449: the report called the counted rep shallow ("Go
+    lower" its cue). The counter judges the deepest frame; the rule agrees with it."""
+    limit = CONFIG.faults.shallow.min_shoulder_drop_frac
+    angles = elbow_cycle()
+    near = [(limit - 0.005) * (170 - a) / 95 for a in angles]  # peaks just under the limit
+    assert isinstance(rule(ShallowRule).judge(window(depth_raw_frac=near)), Fault)
+    bottom = max(range(len(near)), key=near.__getitem__)
+    reached = near[:bottom] + [limit] + near[bottom + 1:]  # its deepest frame at the limit
+    assert percentile_with_time([(0.0, v) for v in reached], CONFIG.faults.shallow.drop_percentile)[0] < limit
+    assert rule(ShallowRule).judge(window(depth_raw_frac=reached)) is None
+
+
 def test_elbow_rules_are_not_judged_when_the_arm_is_seen_end_on():
     # camera above the back: the image elbow angle barely moves over the whole cycle
     flat = [30.0 + 5 * math.sin(i / 5) for i in range(30)]
