@@ -2,17 +2,28 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Optional
 
 from livecoach.types import DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, RepRecord
 
-__all__ = ["counted", "depth_text", "judged_percent"]
+__all__ = ["counted", "depth_text", "judged_percent", "one_in_singular"]
 
 
 def counted(n: int, noun: str, plural: Optional[str] = None) -> str:
     """``n`` and ``noun`` in the number it takes: ``1 rep``, ``0 reps``, ``3 no-reps``
     (``plural`` when adding an s is wrong)."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+# "1 seconds": a cue template's count before its plural unit; not "11 reps" or "0.1 seconds".
+_ONE_IN_PLURAL = re.compile(r"(?<![\d.,])(1 (?:second|rep|no-rep|set|round|minute))s\b")
+
+
+def one_in_singular(text: str) -> str:
+    """``text`` with a count of one before a plural unit made singular: a cue template's ``Held
+    {good} seconds`` says ``Held 1 second``, ``Set done: {reps} reps`` says ``Set done: 1 rep``."""
+    return _ONE_IN_PLURAL.sub(r"\1", text)
 
 
 def judged_percent(share: float, space: str = " ") -> str:

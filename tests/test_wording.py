@@ -7,7 +7,7 @@ import pytest
 
 from livecoach.formats.events import describe, event_to_dict
 from livecoach.types import DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_NOT_JUDGED, RepEvent, RepRecord, SessionEnd
-from livecoach.wording import counted
+from livecoach.wording import counted, one_in_singular
 
 
 @pytest.mark.parametrize("n, noun, plural, expected", [
@@ -16,6 +16,15 @@ from livecoach.wording import counted
 ])
 def test_counted_puts_the_noun_in_the_number_it_takes(n, noun, plural, expected):
     assert counted(n, noun, plural) == expected
+
+
+@pytest.mark.parametrize("said, expected", [
+    ("Held 1 seconds in good form", "Held 1 second in good form"), ("Set done: 1 reps", "Set done: 1 rep"),
+    ("Held 1 seconds, 1 no-reps", "Held 1 second, 1 no-rep"), ("Set done: 11 reps", "Set done: 11 reps"),
+    ("Held 21 seconds", "Held 21 seconds"), ("Rest 0.1 seconds", "Rest 0.1 seconds"), ("Round 1 of 3", "Round 1 of 3"),
+])
+def test_a_spoken_count_of_one_takes_the_singular(said, expected):
+    assert one_in_singular(said) == expected
 
 
 def test_the_session_end_line_says_1_rep_not_1_reps():

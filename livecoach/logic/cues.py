@@ -37,6 +37,7 @@ from typing import Dict, List, Optional, Sequence, Set
 
 from livecoach.config.schema import CUE_EXTRA_KEYS, CUE_PLACEHOLDERS, Config, ConfigError
 from livecoach.types import FAULT_NAMES, Cue, CueKind, Event, PatchyTracking, RepEvent, RepRecord, SessionEnd
+from livecoach.wording import one_in_singular
 
 __all__ = ["CuePolicy", "ALL_CUE_KEYS"]
 
@@ -198,7 +199,8 @@ class CuePolicy:
 
     # -- making a cue --------------------------------------------------------------------
     def _emit(self, t_s: float, key: str, kind: CueKind, fault: Optional[str] = None, **fields: int) -> Cue:
-        text = self._texts[key].format(**fields) if fields or key in _PLACEHOLDERS else self._texts[key]
+        text = one_in_singular(self._texts[key].format(**fields)) if fields or key in _PLACEHOLDERS \
+            else self._texts[key]
         cue = Cue(t_s=t_s, key=key, text=text, kind=kind, priority=int(self._priority[key]), fault=fault)
         self._last_said[key] = t_s
         if kind in (CueKind.CORRECTION, CueKind.PRAISE):

@@ -24,6 +24,7 @@ from livecoach.config.exercises import ExerciseLibrary, ExerciseProfile, Recogni
 from livecoach.logic.exercises import match_profile
 from livecoach.logic.posture import Posture, measure_posture
 from livecoach.types import Phase, PoseFrame
+from livecoach.wording import one_in_singular
 
 #: Hold event kinds, in the order they can happen.
 HOLD_EVENT_KINDS = ("start", "tick", "break", "restored", "target", "end")
@@ -79,7 +80,7 @@ class HoldStep:
 
 def _fmt(text: str, **values: object) -> str:
     try:
-        return text.format(**values)
+        return one_in_singular(text.format(**values))
     except (KeyError, IndexError, ValueError):
         return text
 

@@ -49,6 +49,7 @@ from livecoach.logic.plan_events import (SET_END_REASONS, Advice, PersonState, P
                                          PlanPaused, PlanResumed, PlanStatus, RepOutcome, Rest, RunnerState, SetEnd,
                                          SetResult, SetStart, clean_exercises, person_state, set_is_clean)
 from livecoach.types import Cue, CueEvent, CueKind, Features
+from livecoach.wording import one_in_singular
 
 __all__ = ["PlanRunner", "PersonState", "RepOutcome", "PlanInput", "SetStart", "SetEnd", "Rest", "Advice",
            "PlanPaused", "PlanResumed", "PlanDone", "PlanEvent", "SetResult", "PlanStatus", "RunnerState",
@@ -448,7 +449,7 @@ class PlanRunner:
     def _say(self, t: float, key: str, out: List[PlanEvent], kind: CueKind = CueKind.ANNOUNCEMENT,
              **fields: Any) -> None:
         """Queue a line; :meth:`_flush` hands it out when the previous one has been said."""
-        text = self.rules.texts[key].format(**fields)
+        text = one_in_singular(self.rules.texts[key].format(**fields))
         self._lines.append((t, key, text, kind))
 
     def _flush(self, t: float, out: List[PlanEvent], everything: bool = False) -> Tuple[PlanEvent, ...]:

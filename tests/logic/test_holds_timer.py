@@ -60,6 +60,17 @@ def test_a_hold_whose_form_breaks_and_recovers():
     assert steps[-1].state == "idle" and steps[-1].seconds_good == 0.0
 
 
+def test_a_one_second_hold_is_said_in_the_singular():
+    """Live, PushFit wrong26's sagging plank was held 1 s in good form: "Held 1 seconds in good form"."""
+    timer = HoldTimer(LIB["plank"], CFG, texts=TEXTS)
+    spec = LIB["plank"].hold
+    steps = feed(timer, PLANK, 0.0, spec.start_after_s + 1.0)
+    steps += feed(timer, SAGGING, spec.start_after_s + 1.0, 3.0)
+    steps += feed(timer, None, spec.start_after_s + 4.0, 2.0)
+    (end,) = events(steps, "end")
+    assert end.text == "Held 1 second in good form"
+
+
 def test_a_pike_breaks_with_its_own_fault_and_a_blip_does_not_break():
     timer = HoldTimer(LIB["plank"], CFG, texts=TEXTS)
     steps = feed(timer, PLANK, 0.0, 2.0)
@@ -90,7 +101,7 @@ def test_target_counts_down_and_fires_once():
     assert steps[-1].remaining_s == 0.0
     (target,) = events(steps, "target")
     assert target.text == "Time! 3 seconds" and target.seconds_good == pytest.approx(3.0, abs=DT)
-    assert [e.text for e in events(steps, "tick")] == ["1 seconds", "2 seconds", "3 seconds", "4 seconds"]
+    assert [e.text for e in events(steps, "tick")] == ["1 second", "2 seconds", "3 seconds", "4 seconds"]
     rec = timer.finish(5.0)
     assert rec is not None and rec.reached_target
 
