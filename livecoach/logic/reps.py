@@ -281,8 +281,8 @@ class RepCounter:
         posture = body_flat(features, c) if self._mode_unseen else plank_posture(features, c)
         held = self.plank_held = posture or (self._flat_body_counts() and body_flat(features, c))
         gate_on = self.gate.update(t_s, held)
-        values = channel_values(features)
         if gate_on:
+            values = channel_values(features)  # read only in position: out of it no channel is fed or read
             # The person's range is calibrated on plank stretches the gate took: the frames held
             # while it decided, then its own. A plank-like frame in passing (a burpee's jump, someone
             # standing with the hands at the shoulders) is no part of the push-up's range.
