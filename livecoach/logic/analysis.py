@@ -255,7 +255,9 @@ class SessionAnalyzer:
         if self.top_pauses is not None:
             pause = self.top_pauses.update(t_s, recognition.posture if pose is not None else None, result.phase,
                                            recognition.in_position, feats.elbow_angle_deg if feats else math.nan,
-                                           named_hold=recognition.kind == "hold")
+                                           named_hold=recognition.kind == "hold",
+                                           exercise=self.library[self._rep_exercise]
+                                           if self._rep_exercise in self.library else None)
             if pause is not None:
                 self.holds.records.append(pause)
                 events.append(HoldEnd(pause))

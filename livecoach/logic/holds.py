@@ -136,16 +136,24 @@ class HoldTimer:
         limit = self.spec.arms_straight_min_deg
         return not limit > 0 or posture.elbow_angle_deg >= limit
 
-    def form_fault(self, posture: Posture) -> Optional[str]:
+    def form_fault(self, posture: Posture, within: Optional[ExerciseProfile] = None) -> Optional[str]:
         """The hold's form fault on this posture (None: good form, or not measurable). Bent knees
         come first: the hips' line to the ankles presumes straight legs (knees down, a straight
-        shoulder-hip-knee line reads as hips sagging under it), and "legs straight" is the fix."""
-        spec, pos = self.spec, self.profile.position
+        shoulder-hip-knee line reads as hips sagging under it), and "legs straight" is the fix.
+
+        ``within``: the rep exercise whose top this hold is (a pause between its reps): only the
+        hold's rules that exercise judges too, on its body line. A knee push-up's top is a plank
+        on the knees (its line runs to the knees, its knees bend by design), a pike push-up's
+        has the hips up."""
+        spec = self.spec
+        body_end = (within or self.profile).position.body_end
         enabled = self.profile.faults.enabled
+        if within is not None:
+            enabled = tuple(f for f in enabled if f in within.faults.enabled)
         if "knees_bent" in enabled and spec.knees_straight_min_deg > 0 \
                 and posture.knee_angle_deg < spec.knees_straight_min_deg:
             return "knees_bent"
-        offset = getattr(posture, f"hip_offset_{pos.body_end}_frac")
+        offset = getattr(posture, f"hip_offset_{body_end}_frac")
         if not math.isnan(offset):
             if spec.hips_up_min_frac > -1.0:
                 if -offset < spec.hips_up_min_frac and "hip_sag" in enabled:
@@ -330,8 +338,11 @@ class TopPauseTimer:
     stretch of them (gaps up to the hold's ``break_after_s`` bridged; a rep cycle, however
     quick, ends it) at least the hold's ``min_hold_s`` long becomes a :class:`HoldRecord` with
     ``top_pause`` set. Good-form seconds are judged by the hold's form rules (the body one line
-    from head to heels, the knees straight: on knee push-ups the knees are bent, so no second of a
-    top pause is in good form).
+    from head to heels, the knees straight) that the rep exercise judges too, on its body line
+    (:meth:`HoldTimer.form_fault` ``within``; the last rep exercise the recogniser named during
+    the pause, as it may name it only a moment after the pause began): a knee push-up's top is
+    a plank on the knees, the line from the shoulders to the knees, its bent knees no fault.
+    Before any rep exercise is named, the plank's own rules.
     Nothing is spoken. A stretch during which the recogniser names a hold is that hold's, not a
     pause (``named_hold``).
     """
@@ -344,15 +355,17 @@ class TopPauseTimer:
     def _reset(self) -> None:
         self._t_start: Optional[float] = None
         self._t_last: Optional[float] = None
-        self._good = 0.0
-        self._fault_s: Dict[str, float] = {}
+        self._frames: List[Tuple[float, Posture]] = []  # (seconds since the previous, posture), judged at the end
+        self._exercise: Optional[ExerciseProfile] = None
         self._named_hold = False
 
     def update(self, t_s: float, posture: Optional[Posture], phase: Phase, in_position: bool,
-               elbow_deg: float = math.nan, named_hold: bool = False) -> Optional[HoldRecord]:
+               elbow_deg: float = math.nan, named_hold: bool = False,
+               exercise: Optional[ExerciseProfile] = None) -> Optional[HoldRecord]:
         """One frame: the rep counter's ``phase``, the recogniser's ``in_position`` and ``posture``
         (None: no pose), the elbow angle of this frame (``elbow_deg``: the recogniser's posture
-        is a window's median and lags a second). Returns the record of a pause that ended here."""
+        is a window's median and lags a second), the exercise it names (``exercise``; only a
+        rep exercise's profile is taken). Returns the record of a pause that ended here."""
         record: Optional[HoldRecord] = None
         # At the top: the counter says so, or (before it has seen the person settle, the first
         # pause) the arms are as straight as the hold needs.
@@ -367,14 +380,11 @@ class TopPauseTimer:
             if self._t_start is None:
                 self._t_start = t_s
             else:
-                dt = t_s - (self._t_last if self._t_last is not None else t_s)
-                fault = self.timer.form_fault(posture)
-                if fault is None:
-                    self._good += dt
-                else:
-                    self._fault_s[fault] = self._fault_s.get(fault, 0.0) + dt
+                self._frames.append((t_s - (self._t_last if self._t_last is not None else t_s), posture))
             self._t_last = t_s
             self._named_hold = self._named_hold or named_hold
+            if exercise is not None and exercise.kind == "reps":
+                self._exercise = exercise
         return record
 
     def finish(self, t_s: float) -> Optional[HoldRecord]:
@@ -382,11 +392,18 @@ class TopPauseTimer:
         return self._end()
 
     def _end(self) -> Optional[HoldRecord]:
-        start, last, named = self._t_start, self._t_last, self._named_hold
-        good, faults = self._good, self._fault_s
+        start, last, named, frames, within = self._t_start, self._t_last, self._named_hold, self._frames, self._exercise
         self._reset()
         if start is None or last is None or named or last - start < self.spec.min_hold_s - 1e-9:
             return None
+        good = 0.0
+        faults: Dict[str, float] = {}
+        for dt, posture in frames:
+            fault = self.timer.form_fault(posture, within)
+            if fault is None:
+                good += dt
+            else:
+                faults[fault] = faults.get(fault, 0.0) + dt
         lasting = tuple(f for f, secs in faults.items() if secs >= self.spec.break_after_s - 1e-9)
         return HoldRecord(exercise=self.timer.profile.name, t_start_s=start, t_end_s=last,
                           seconds_total=last - start, seconds_good=min(good, last - start),

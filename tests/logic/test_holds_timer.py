@@ -170,10 +170,11 @@ def pause_timer() -> TopPauseTimer:
 
 
 def feed_pause(timer: TopPauseTimer, posture, t0: float, seconds: float, phase: Phase = Phase.TOP,
-               in_position: bool = True, elbow_deg: float = 170.0, named_hold: bool = False):
+               in_position: bool = True, elbow_deg: float = 170.0, named_hold: bool = False, exercise=None):
     n = int(round(seconds * FPS))
     return [r for i in range(n)
-            for r in [timer.update(t0 + i * DT, posture, phase, in_position, elbow_deg, named_hold)] if r is not None]
+            for r in [timer.update(t0 + i * DT, posture, phase, in_position, elbow_deg, named_hold, exercise)]
+            if r is not None]
 
 
 def test_a_pause_at_the_top_as_long_as_a_plank_is_timed_with_the_planks_form_rules():
@@ -228,6 +229,33 @@ def test_a_knee_push_ups_top_breaks_a_plank_by_its_bent_knees_not_by_hip_sag():
     feed_pause(timer, knee_top, 0.0, 2.5)
     pause = timer.finish(2.5)
     assert pause is not None and pause.seconds_good == 0.0 and pause.faults == ("knees_bent",)
+
+
+def test_a_pause_at_the_top_of_knee_push_ups_is_judged_as_a_plank_on_the_knees():
+    """Named knee push-ups (even a moment after the pause began, as the recogniser names them):
+    the line runs from the shoulders to the knees and the bent knees are the exercise, so a
+    straight shoulder-hip-knee line is in good form, and hips under it sag."""
+    knee_top = measure_posture(make_pose(KNEE_TOP), CFG)
+    assert HoldTimer(LIB["plank"], CFG).form_fault(knee_top, within=LIB["knee"]) is None
+    timer = pause_timer()
+    feed_pause(timer, knee_top, 0.0, 0.5)  # not named yet
+    feed_pause(timer, knee_top, 0.5, 2.0, exercise=LIB["knee"])
+    pause = timer.finish(2.5)
+    assert pause is not None and pause.faults == () and pause.seconds_good == pytest.approx(2.5 - DT)
+    sagging = dataclasses.replace(knee_top, hip_offset_knees_frac=0.12)
+    feed_pause(timer, sagging, 10.0, 2.5, exercise=LIB["knee"])
+    pause = timer.finish(12.5)
+    assert pause is not None and pause.faults == ("hip_sag",) and pause.seconds_good == 0.0
+
+
+def test_a_pause_at_the_top_of_pike_push_ups_is_no_pike_and_a_hold_profile_is_no_rep_exercise():
+    timer = pause_timer()
+    feed_pause(timer, PIKED, 0.0, 2.5, exercise=LIB["pike"])
+    pause = timer.finish(2.5)
+    assert pause is not None and pause.faults == () and pause.seconds_good > 2.4
+    feed_pause(timer, PIKED, 10.0, 2.5, exercise=LIB["side_plank"])  # not a rep exercise: the plank's rules
+    pause = timer.finish(12.5)
+    assert pause is not None and pause.faults == ("hip_pike",)
 
 
 def test_a_short_gap_is_bridged_a_long_one_ends_the_pause():
