@@ -263,6 +263,10 @@ class AdviceConfig:
                                    "`in_view_min_share` of the frames (but never in a push-up position)")
     in_view_min_share: float = setting(0.0, 1.0, doc="share of frames with a person above which `nothing_in_view` "
                                        "is said instead of `nothing`")
+    nothing_in_plank: str = setting(doc="shown instead of `nothing_in_view` when the person held a plank on the hands "
+                                    "for at least `in_plank_min_s` but never lowered into a push-up")
+    in_plank_min_s: float = setting(0.0, 3600.0, doc="seconds in a plank (the rep counter's plank gate on) above "
+                                    "which `nothing_in_plank` is said")
 
 
 @dataclass(frozen=True)

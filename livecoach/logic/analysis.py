@@ -115,6 +115,9 @@ class SessionAnalyzer:
         self.fault_checker = fault_checker
         self.recognition: Optional[Recognition] = None
         self.vetoed: List[Tuple[float, float, str]] = []  # (t_start, t_end, look-alike) of dropped cycles
+        #: seconds the rep counter's plank gate was on (in a plank on the hands), over the session
+        self.plank_s = 0.0
+        self._last_t: Optional[float] = None
         self._rep_exercise: Optional[str] = exercise if exercise is None or \
             self.library[exercise].kind == "reps" else None
         self._rep_confirmed = exercise is not None  # forced: never a guess
@@ -210,6 +213,9 @@ class SessionAnalyzer:
             self.features.reset()
         feats = self.features.update(pose, view)
         result = self.counter.update(feats, t_s=t_s, view=view)
+        if self.counter.gate.on and self._last_t is not None:
+            self.plank_s += max(0.0, t_s - self._last_t)
+        self._last_t = t_s
         self.burpees.observe(t_s, pose is not None, self.counter.plank_held, result.phase)
         feats = result.features if result.features is not None else feats
         self.last_features = feats

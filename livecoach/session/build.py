@@ -22,7 +22,7 @@ from livecoach.capture.light import frame_light
 from livecoach.capture.thread import CaptureThread  # threading only: cv2 comes with the sources
 from livecoach.clock import SourceClock
 from livecoach.config.plans import load_plans
-from livecoach.config.schema import Config, ConfigError, config_as_dict
+from livecoach.config.schema import AdviceConfig, Config, ConfigError, config_as_dict
 from livecoach.errors import (EXIT_SIGINT, ConfigProblem, DisplayProblem, HistoryProblem, InputProblem,
                               SessionError)
 from livecoach.formats.events import EventWriter
@@ -312,7 +312,8 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
             # Still under the session's handler: a SIGTERM or Ctrl-C while the history closes and
             # the summary is written is noted, not obeyed mid-write (a second Ctrl-C is).
             _after_session(recorder, session.cycles, config, options, out,
-                           in_view=session.frames_with_pose / max(1, session.frames))
+                           in_view=session.frames_with_pose / max(1, session.frames),
+                           plank_s=session.analyzer.plank_s)
     finally:
         stop.restore()
     if failure is not None:
@@ -327,11 +328,21 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
     return 0
 
 
+def nothing_done_advice(advice: AdviceConfig, in_view: float, plank_s: float) -> str:
+    """What to tell a person when a session had no rep cycle and no hold: ``in_view`` is the share
+    of frames with a person, ``plank_s`` the seconds they held a plank on their hands. Not in
+    view: where to put the camera; in view, never in a plank: get into one; in a plank: it takes
+    lowering the chest (mountain climbers, shoulder taps)."""
+    if in_view < advice.in_view_min_share:
+        return advice.nothing
+    return advice.nothing_in_plank if plank_s >= advice.in_plank_min_s else advice.nothing_in_view
+
+
 def _after_session(recorder: SessionRecorder, cycles: int, config: Config, options: SessionOptions,
-                   out: TextIO, in_view: float = 0.0) -> None:
+                   out: TextIO, in_view: float = 0.0, plank_s: float = 0.0) -> None:
     """Close the history (bounded wait for its writer thread), then the summary and report from
     wherever the session is stored: the database, or its journal when the database failed.
-    ``in_view``: the share of frames with a person (for what to say when nothing happened)."""
+    ``in_view``, ``plank_s``: for what to say when nothing happened (:func:`nothing_done_advice`)."""
     try:
         outcome = recorder.close()
     except StoreError as exc:
@@ -342,8 +353,7 @@ def _after_session(recorder: SessionRecorder, cycles: int, config: Config, optio
         # A plan's hold sets and a timed hold (a plank) are something, though there is no rep cycle.
         if outcome is StoreOutcome.DATABASE and recorder.session_id is not None:
             _forget(recorder.db_path, recorder.session_id)
-        advice = config.advice
-        said = advice.nothing_in_view if in_view >= advice.in_view_min_share else advice.nothing
+        said = nothing_done_advice(config.advice, in_view, plank_s)
         print(f"{said} (Nothing was added to the history.)", file=out)
         return
     try:

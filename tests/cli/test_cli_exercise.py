@@ -54,16 +54,18 @@ def test_replay_with_a_forced_exercise_files_every_rep_under_it(tmp_path: Path) 
     assert lines[-1]["exercises"] == ["knee"]
 
 
-def test_a_person_in_view_doing_no_push_up_is_told_so_not_to_move_the_camera(tmp_path: Path) -> None:
-    """Mountain climbers (a person in view, never in a push-up): the closing line said to put the
-    camera at floor level, side-on, which the camera already was."""
+def test_a_person_in_a_plank_doing_no_push_up_is_told_so_not_to_move_the_camera(tmp_path: Path) -> None:
+    """Mountain climbers (a person in view, in a plank on the hands, never in a push-up): the
+    closing line said to put the camera at floor level, side-on, which the camera already was,
+    and then that they were never in a plank, which they were."""
     config = load_config()
     result = run_cli("replay", str(FIXTURES / "landmarks" / "variants__fitnease__mountain_climbers_slow.jsonl.gz"),
                      "--save", "--data-dir", str(tmp_path), "--no-voice")
     assert result.returncode == 0, result.stderr
-    assert config.advice.nothing_in_view in result.stdout and "Nothing was added to the history" in result.stdout
-    assert config.advice.nothing not in result.stdout
+    assert config.advice.nothing_in_plank in result.stdout and "Nothing was added to the history" in result.stdout
+    assert config.advice.nothing not in result.stdout and config.advice.nothing_in_view not in result.stdout
     assert "(replay, exercise: auto, from your posture)" in result.stderr
+
 
 
 def test_a_plank_on_its_own_is_kept_in_the_history_and_summarised_as_a_hold(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from livecoach.logic.exercise_faults import ExerciseFaultJudge, profile_config, 
 from livecoach.types import (CueEvent, CueKind, ExerciseChange, Fault, HoldEnd, RepEvent, RepJudgement, RepWindow,
                              View)
 from conftest import FIXTURES
-from helpers import side_pushup_pose as side_pose
+from helpers import side_pushup_pose as side_pose, standing_side_pose
 
 CFG = load_config()
 LIB = load_exercises()
@@ -444,3 +444,17 @@ def test_pauses_at_the_top_of_push_ups_are_timed_as_planks_and_change_no_count(f
     assert analyzer.reps == {"variants__fitnease__wide_arm_pushups.jsonl.gz": 5,
                              "variants__fitnease__wall_pushups.jsonl.gz": 5}[fixture]
     assert "plank" not in analyzer.exercises  # a pause is not a plank set
+
+
+def test_the_seconds_held_in_a_plank_are_counted_on_frame_times_and_standing_adds_none():
+    """Mountain climbers keep a plank on the hands (the session's closing line says so), a person
+    standing is never in one."""
+    _, frames = read_recording(LANDMARKS / "variants__fitnease__mountain_climbers_slow.jsonl.gz")
+    analyzer = SessionAnalyzer(CFG)
+    for rec in frames:
+        analyzer.update(rec.t_s, rec.frame_index, rec.pose)
+    assert analyzer.records == [] and 0.5 * frames[-1].t_s < analyzer.plank_s <= frames[-1].t_s
+    standing = SessionAnalyzer(CFG)
+    for i in range(90):
+        standing.update(i / 30.0, i, standing_side_pose(i / 30.0))
+    assert standing.plank_s == 0.0
