@@ -459,6 +459,7 @@ class RepCounter:
             else:
                 self.phase = Phase.BOTTOM if d >= c.bottom_min_frac else Phase.ASCENT
             return None
+        bottom = self._peak  # the deepest point before this frame: a rise to a trough is measured from it
         self._track(d, f)
         if self.phase == Phase.DESCENT:
             if d >= c.bottom_min_frac:
@@ -481,24 +482,24 @@ class RepCounter:
             if supported and not (d >= self._trough):
                 self._trough, self._t_trough, self._trough_frame = d, t_s, f
             if d >= c.bottom_min_frac and d > self._trough + c.ascent_drop_frac:
-                if self._straight_top_at_trough():
+                if self._straight_top_at_trough(bottom):
                     # the arms straightened between the bottoms: a top, whatever the shoulder
                     # height calibrated on another posture says
                     return self._split_at_trough(t_s, f, locked_out=True)
-                if self._trough <= c.lockout_trough_max_frac and self._peak - self._trough >= c.lockout_min_rise_frac:
+                if self._trough <= c.lockout_trough_max_frac and bottom - self._trough >= c.lockout_min_rise_frac:
                     # went back down without reaching the top: the last rep had no lockout
                     return self._split_at_trough(t_s, f, locked_out=False)
                 self.phase = Phase.BOTTOM  # a bounce at the bottom: same rep
         return None
 
-    def _straight_top_at_trough(self) -> bool:
+    def _straight_top_at_trough(self, bottom: Optional[float] = None) -> bool:
         """Whether the cycle rose by ``lockout_min_rise_frac`` from its bottom to a trough whose
         frame, seen from one of ``[view] elbow_angle_views`` (side-on or at an angle: from the front
         a bent arm whose elbows travel toward the camera reads straight), has the elbows at
         ``straight_elbow_deg`` or more: a top."""
         f = self._trough_frame
         return self.straight_elbow_deg is not None and f is not None \
-            and self._peak - self._trough >= self.config.lockout_min_rise_frac \
+            and (self._peak if bottom is None else bottom) - self._trough >= self.config.lockout_min_rise_frac \
             and f.view.value in self.elbow_views and f.elbow_angle_deg >= self.straight_elbow_deg
 
     def _elbows_read(self, f: Features) -> bool:

@@ -145,7 +145,6 @@ HANDS_UNSEEN_NOT_YET = {
     "pushfit__wrong58.mp4": "0 of 7: seen head-on, its shallow no-reps move the body line 4-9 degrees",
     "tayyab__pushup.mp4": "13 of 14: the first two reps merge",
     "pushfit__correct60.mp4": "3 of 2 (as filmed 2 of 3-4)",
-    "pushfit__wrong113.mp4": "5 of 4: the first rep splits",
     "variants__fitnease__burpees.jsonl.gz": "1 of 3",
     "variants__fitnease__wall_pushups.jsonl.gz": "0 of 5: as upright as standing",
 }

@@ -476,3 +476,33 @@ def test_straightening_the_arms_before_the_first_descent_shows_the_top():
     counter.straight_elbow_deg = 150.0
     cycles = [out.finished for f in sink + up + hold + shallow if (out := counter.update(f, t_s=f.t_s)).finished is not None]
     assert [(c.full, c.no_rep_reason, c.window.top_seen) for c in cycles] == [(False, NO_REP_NOT_DEEP, True)]
+
+
+def test_a_rise_to_a_trough_is_measured_from_the_bottom_before_it_not_from_the_next_descent():
+    """A fast rep sampled sparsely (a 3/4 view at 2.5x): a shallow wobble near the bottom whose
+    elbows misread straight for a frame, then the next frame far deeper than the bottom before
+    it. The rise to the trough is the bottom's depth less the trough's (0.25 of the range, under
+    ``lockout_min_rise_frac``): a bounce in one rep, not a top. It was measured from the deeper
+    frame after the trough and split the rep in two."""
+    rng = np.random.default_rng(3)
+
+    def hold(a: float, b: float, h: float, e: float) -> List[Features]:
+        return [plank(t, 0.0, shoulder_above_wrist_px=h + rng.normal(0.0, 0.5),
+                      elbow_angle_deg=e + rng.normal(0.0, 3.0), view=View.SIDE_RIGHT)
+                for t in np.arange(a, b, 1 / FPS)]
+
+    def ramp(a: float, b: float, h0: float, e0: float, h1: float, e1: float) -> List[Features]:
+        n = int(round((b - a) * FPS))
+        return [plank(a + i / FPS, 0.0, shoulder_above_wrist_px=h0 + (h1 - h0) * i / n,
+                      elbow_angle_deg=e0 + (e1 - e0) * i / n, view=View.SIDE_RIGHT) for i in range(n)]
+
+    frames = hold(0.0, 2.0, 240.0, 170.0) + ramp(2.0, 2.6, 240.0, 170.0, 60.0, 75.0) \
+        + ramp(2.6, 3.2, 60.0, 75.0, 240.0, 170.0) + hold(3.2, 4.0, 240.0, 170.0) \
+        + ramp(4.0, 4.5, 240.0, 170.0, 105.0, 95.0)
+    assert CFG.lockout_min_rise_frac > (240.0 - 105.0) / 180.0 - (240.0 - 150.0) / 180.0  # 0.75 - 0.5
+    frames += [plank(4.5, 0.0, shoulder_above_wrist_px=150.0, elbow_angle_deg=155.0, view=View.SIDE_RIGHT),
+               plank(4.5 + 1 / FPS, 0.0, shoulder_above_wrist_px=20.0, elbow_angle_deg=60.0, view=View.SIDE_RIGHT)]
+    frames += ramp(4.5 + 2 / FPS, 5.1, 20.0, 60.0, 240.0, 170.0) + hold(5.1, 6.5, 240.0, 170.0)
+    counter, events, _ = run_with(frames, [f.t_s for f in frames], 150.0)
+    assert counter._active == "height"
+    assert [(c.full, c.no_rep_reason) for _, c in events] == [(True, None), (True, None)]
