@@ -126,7 +126,9 @@ class RepsConfig:
     top_max_frac: float = setting(0.0, 1.0, doc="normalised depth below this = back at the top")
     descent_min_frac: float = setting(0.0, 1.0, doc="normalised depth above this = going down")
     bottom_min_frac: float = setting(0.0, 1.0, doc="normalised depth above this = at the bottom")
-    ascent_drop_frac: float = setting(0.0, 1.0, doc="rise from the deepest point that starts the ascent")
+    ascent_drop_frac: float = setting(0.0, 1.0, doc="rise from the deepest point that starts the ascent; also how "
+                                      "far (share of their top height) the shoulders must come back up for a point "
+                                      "between two bottoms to end a cycle")
     partial_min_frac: float = setting(0.0, 1.0, doc="a dip at least this deep that misses the bottom = no-rep")
     lockout_trough_max_frac: float = setting(0.0, 1.0, doc="re-descending from above this depth = rep not locked out")
     partial_min_drop_frac: float = setting(0.0, 1.0, doc="a no-rep dip must drop the shoulders at least this much")

@@ -486,7 +486,8 @@ class RepCounter:
                     # the arms straightened between the bottoms: a top, whatever the shoulder
                     # height calibrated on another posture says
                     return self._split_at_trough(t_s, f, locked_out=True)
-                if self._trough <= c.lockout_trough_max_frac and bottom - self._trough >= c.lockout_min_rise_frac:
+                if self._trough <= c.lockout_trough_max_frac and bottom - self._trough >= c.lockout_min_rise_frac \
+                        and self._trough_frame is not None and self._shoulders_rose_to(self._trough_frame):
                     # went back down without reaching the top: the last rep had no lockout
                     return self._split_at_trough(t_s, f, locked_out=False)
                 self.phase = Phase.BOTTOM  # a bounce at the bottom: same rep
@@ -496,11 +497,23 @@ class RepCounter:
         """Whether the cycle rose by ``lockout_min_rise_frac`` from its bottom to a trough whose
         frame, seen from one of ``[view] elbow_angle_views`` (side-on or at an angle: from the front
         a bent arm whose elbows travel toward the camera reads straight), has the elbows at
-        ``straight_elbow_deg`` or more: a top."""
+        ``straight_elbow_deg`` or more, and whose shoulders, where their height is read, came back up
+        from their deepest drop before it (by ``ascent_drop_frac`` of their top height): a top.
+        Elbows that read straight while the shoulders are at their lowest yet are misread (a
+        turned view's jittering arm mid-descent), not a lockout."""
         f = self._trough_frame
         return self.straight_elbow_deg is not None and f is not None \
             and (self._peak if bottom is None else bottom) - self._trough >= self.config.lockout_min_rise_frac \
-            and f.view.value in self.elbow_views and f.elbow_angle_deg >= self.straight_elbow_deg
+            and f.view.value in self.elbow_views and f.elbow_angle_deg >= self.straight_elbow_deg \
+            and self._shoulders_rose_to(f)
+
+    def _shoulders_rose_to(self, trough: Features) -> bool:
+        """Whether the shoulders at ``trough`` sit ``ascent_drop_frac`` of their top height above
+        their deepest drop in the cycle before it (true where the drop is not read)."""
+        raws = [x.depth_raw_frac for x in self._cycle if x.t_s <= trough.t_s and math.isfinite(x.depth_raw_frac)]
+        if not raws or not math.isfinite(trough.depth_raw_frac):
+            return True
+        return max(raws) - trough.depth_raw_frac >= self.config.ascent_drop_frac
 
     def _elbows_read(self, f: Features) -> bool:
         """Whether ``f``'s elbow angle can tell straight arms from bent ones: measured, seen from

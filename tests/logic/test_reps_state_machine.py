@@ -506,3 +506,28 @@ def test_a_rise_to_a_trough_is_measured_from_the_bottom_before_it_not_from_the_n
     counter, events, _ = run_with(frames, [f.t_s for f in frames], 150.0)
     assert counter._active == "height"
     assert [(c.full, c.no_rep_reason) for _, c in events] == [(True, None), (True, None)]
+
+
+@pytest.mark.parametrize("view", [View.ANGLED, View.FRONT])  # arms read straight at the trough / not read
+def test_elbows_misread_straight_while_the_shoulders_still_drop_do_not_end_the_rep(view):
+    """A turned view's jittering arm: on the first descent the elbows, driving the depth (the
+    shoulder height jitters more), read straight for a frame while the shoulders are at their
+    lowest yet and still dropping. Neither a top (straight arms at the trough, side-on or at an
+    angle) nor a "no lockout" (back down short of the top; from the front, where the arms are not
+    read): the shoulders never came back up. One rep, as filmed; it was
+    two (kaiakol's incorrect clip turned 30-45 degrees counted 3-6 of 2)."""
+    rng = np.random.default_rng(5)
+
+    def seg(a: float, b: float, h0: float, e0: float, h1: float, e1: float) -> List[Features]:
+        n = int(round((b - a) * FPS))
+        return [plank(a + i / FPS, 0.0, shoulder_above_wrist_px=h0 + (h1 - h0) * i / n + rng.normal(0.0, 4.0),
+                      elbow_angle_deg=e0 + (e1 - e0) * i / n + rng.normal(0.0, 0.3), view=view)
+                for i in range(n)]
+
+    frames = seg(0.0, 2.0, 240.0, 172.0, 240.0, 172.0) + seg(2.0, 2.5, 240.0, 172.0, 150.0, 137.0)
+    frames.append(plank(2.5, 0.0, shoulder_above_wrist_px=140.0, elbow_angle_deg=161.0, view=view))
+    frames += seg(2.5 + 1 / FPS, 3.0, 140.0, 137.0, 60.0, 75.0) + seg(3.0, 3.6, 60.0, 75.0, 240.0, 172.0) \
+        + seg(3.6, 5.0, 240.0, 172.0, 240.0, 172.0)
+    counter, events, _ = run_with(frames, [f.t_s for f in frames], 150.0)
+    assert counter._active == "elbow"
+    assert [(c.full, c.no_rep_reason) for _, c in events] == [(True, None)]
