@@ -339,10 +339,11 @@ class TopPauseTimer:
     quick, ends it) at least the hold's ``min_hold_s`` long becomes a :class:`HoldRecord` with
     ``top_pause`` set. Good-form seconds are judged by the hold's form rules (the body one line
     from head to heels, the knees straight) that the rep exercise judges too, on its body line
-    (:meth:`HoldTimer.form_fault` ``within``; the last rep exercise the recogniser named during
-    the pause, as it may name it only a moment after the pause began): a knee push-up's top is
-    a plank on the knees, the line from the shoulders to the knees, its bent knees no fault.
-    Before any rep exercise is named, the plank's own rules.
+    (:meth:`HoldTimer.form_fault` ``within``: the last rep exercise passed during the pause --
+    the analyzer passes the one its reps are filed under, forced or named, which the recogniser
+    may name only a moment after the pause began -- judged when the pause ends): a knee
+    push-up's top is a plank on the knees, the line from the shoulders to the knees, its bent
+    knees no fault. Before any rep exercise is known, the plank's own rules.
     Nothing is spoken. A stretch during which the recogniser names a hold is that hold's, not a
     pause (``named_hold``).
     """
