@@ -42,7 +42,7 @@ import collections
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Collection, Deque, Dict, List, Optional, Tuple
+from typing import Collection, Deque, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
@@ -487,7 +487,7 @@ class RepCounter:
                     # height calibrated on another posture says
                     return self._split_at_trough(t_s, f, locked_out=True)
                 if self._trough <= c.lockout_trough_max_frac and bottom - self._trough >= c.lockout_min_rise_frac \
-                        and self._trough_frame is not None and self._shoulders_rose_to(self._trough_frame):
+                        and self._shoulders_rose_to_trough():
                     # went back down without reaching the top: the last rep had no lockout
                     return self._split_at_trough(t_s, f, locked_out=False)
                 self.phase = Phase.BOTTOM  # a bounce at the bottom: same rep
@@ -505,15 +505,19 @@ class RepCounter:
         return self.straight_elbow_deg is not None and f is not None \
             and (self._peak if bottom is None else bottom) - self._trough >= self.config.lockout_min_rise_frac \
             and f.view.value in self.elbow_views and f.elbow_angle_deg >= self.straight_elbow_deg \
-            and self._shoulders_rose_to(f)
+            and self._shoulders_rose_to_trough()
 
-    def _shoulders_rose_to(self, trough: Features) -> bool:
-        """Whether the shoulders at ``trough`` sit ``ascent_drop_frac`` of their top height above
-        their deepest drop in the cycle before it (true where the drop is not read)."""
-        raws = [x.depth_raw_frac for x in self._cycle if x.t_s <= trough.t_s and math.isfinite(x.depth_raw_frac)]
-        if not raws or not math.isfinite(trough.depth_raw_frac):
+    def _shoulders_rose_to_trough(self) -> bool:
+        """Whether the shoulders at the trough frame sit ``ascent_drop_frac`` of their top height
+        above their deepest drop in the cycle before it (true where the drop is not read; false
+        without a trough frame)."""
+        trough = self._trough_frame
+        if trough is None:
+            return False
+        deepest = _deepest_drop(x for x in self._cycle if x.t_s <= trough.t_s)
+        if not (math.isfinite(deepest) and math.isfinite(trough.depth_raw_frac)):
             return True
-        return max(raws) - trough.depth_raw_frac >= self.config.ascent_drop_frac
+        return deepest - trough.depth_raw_frac >= self.config.ascent_drop_frac
 
     def _elbows_read(self, f: Features) -> bool:
         """Whether ``f``'s elbow angle can tell straight arms from bent ones: measured, seen from
@@ -652,8 +656,7 @@ class RepCounter:
             self._cycle = cycle
             # its depth measured as at a top (on its own frames: the peak so far has the next
             # descent's), though the missing lockout, not the depth, decided it
-            raws = [x.depth_raw_frac for x in cycle if math.isfinite(x.depth_raw_frac)]
-            depth = self._depth_judged(max(raws) if raws else NAN)
+            depth = self._depth_judged(_deepest_drop(cycle))
             out = self._emit(t_end, full=False, reason=NO_REP_NO_LOCKOUT, judged=depth)
         self._top_unseen = False
         self.phase = Phase.BOTTOM
@@ -668,8 +671,7 @@ class RepCounter:
         reached its top there (:meth:`_judge_full_cycle`), its deepest shoulder drop read from
         its own frames."""
         self._cycle = cycle
-        raws = [x.depth_raw_frac for x in cycle if math.isfinite(x.depth_raw_frac)]
-        self._peak_raw = max(raws) if raws else NAN
+        self._peak_raw = _deepest_drop(cycle)
         return self._judge_full_cycle(self._t_trough)
 
     def _leave_position(self) -> Optional[FinishedCycle]:
@@ -718,6 +720,12 @@ class RepCounter:
                               depth_limit=float(judged[2]))
         self._cycle = []
         return cycle
+
+
+def _deepest_drop(frames: Iterable[Features]) -> float:
+    """The deepest shoulder drop (``depth_raw_frac``) among ``frames``; nan where none is read."""
+    raws = [x.depth_raw_frac for x in frames if math.isfinite(x.depth_raw_frac)]
+    return max(raws) if raws else NAN
 
 
 def arms_straight_throughout(window: RepWindow, straight_elbow_deg: float, low_percentile: float = 5.0,
