@@ -83,9 +83,10 @@ def side_plank(hip_dy: float = 0.0, elbow_deg: float = 180.0, head_dy: float = 0
     return side_view_points(joints, facing, nose=(ear[0] - 10, ear[1] + 5))
 
 
-def side_pushup_pose(t: float, depth: float, fps: float = 30.0) -> PoseFrame:
+def side_pushup_pose(t: float, depth: float, fps: float = 30.0, hip_rise_px: float = 0.0) -> PoseFrame:
     """A side-view push-up pose (left side toward the camera, world landmarks from the image)
-    whose shoulders drop toward the hands with ``depth`` (0 = top, 1 = bottom)."""
+    whose shoulders drop toward the hands with ``depth`` (0 = top, 1 = bottom); ``hip_rise_px``
+    lifts the hips (and knees) off the shoulder-ankle line: 200 px folds them to about 90 degrees."""
     drop = 130.0 * depth
     sh = np.array([150.0, 150.0 + drop])
     wr = np.array([150.0, 330.0])
@@ -94,7 +95,7 @@ def side_pushup_pose(t: float, depth: float, fps: float = 30.0) -> PoseFrame:
     bend = math.sqrt(math.sin(math.radians(90 * depth)))  # the elbows bend early in the descent
     el = np.array([150.0 + 30.0 * bend, 240.0 + 40.0 * bend])
     ankle = np.array([470.0, 300.0])
-    hip = (sh + ankle) / 2
+    hip = (sh + ankle) / 2 - [0.0, hip_rise_px]
     joints = dict(SHOULDER=sh, ELBOW=el, WRIST=wr, HIP=hip, KNEE=(hip + ankle) / 2, ANKLE=ankle, EAR=sh + [-40, -5])
     return pose_from_points(side_view_points(joints), t_s=t, frame_index=int(round(t * fps)), height=400)
 
@@ -291,6 +292,35 @@ def scripted_poses(script: Sequence[Tuple[str, float, float]], fps: float = 30.0
                 d = 0.0 if what == "top" else depth * 0.5 * (1 - math.cos(2 * math.pi * i / n))
                 poses.append(side_pushup_pose(t, d, fps))
             t += 1 / fps
+    return poses
+
+
+def landing_burpees(count: int, cycle_s: float = 1.2, fps: float = 30.0, land: str = "piked") -> List[PoseFrame]:
+    """Side-view poses of ``count`` burpees, each full push-up begun as the feet land: standing,
+    then 0.3 s in a plank with the hips folded to about 90 degrees and the arms straight
+    (``land="stand"``: standing there and while the hips open, as if the plank appeared from
+    nowhere), then the push-up (a cosine over ``cycle_s``) whose hips open to the plank's line
+    over its first 40 %, so they pass the plank gate's hip angle with the shoulders already a
+    third of the way down; a short top, and standing again."""
+    poses: List[PoseFrame] = []
+
+    def add(depth: Optional[float], rise: float = 0.0) -> None:
+        t = len(poses) / fps
+        poses.append(standing_side_pose(t, fps) if depth is None else side_pushup_pose(t, depth, fps, rise))
+
+    for _ in range(int(fps)):
+        add(None)
+    for _ in range(count):
+        for _ in range(int(0.3 * fps)):
+            add(0.0, 200.0) if land == "piked" else add(None)
+        n = int(round(cycle_s * fps))
+        for i in range(n):
+            rise = 200.0 * max(0.0, 1 - i / (0.4 * n))
+            add(None) if land != "piked" and rise > 0 else add(0.5 * (1 - math.cos(2 * math.pi * i / n)), rise)
+        for _ in range(int(0.2 * fps)):
+            add(0.0)
+        for _ in range(int(fps)):
+            add(None)
     return poses
 
 

@@ -134,7 +134,9 @@ class RepsConfig:
     partial_min_drop_frac: float = setting(0.0, 1.0, doc="a no-rep dip must drop the shoulders at least this much")
     lockout_min_rise_frac: float = setting(0.0, 1.0, doc="rise from the bottom that counts as a lockout attempt")
     full_depth_min_frac: float = setting(0.0, 1.0, doc="shoulder drop (share of top height) needed for a full rep")
-    top_window_s: float = setting(0.1, 10.0, doc="lockout frames kept before each descent")
+    top_window_s: float = setting(0.1, 10.0, doc="lockout frames kept before each descent; and how far before "
+                                  "the plank's first frame one whose arms carry the body (a burpee's landing) "
+                                  "shows the top")
     upright_vote_frames: int = setting(1, 300, doc="camera-above (torso upright in the image) or flat body is the "
                                        "majority of this many recent pose frames")
     depth_frac_max: float = setting(1.0, 3.0, doc="the normalised depth kept with each frame is capped at this "

@@ -146,6 +146,9 @@ class RepCounter:
         self._upright_votes: Deque[bool] = collections.deque(maxlen=c.upright_vote_frames)
         self._top_frames: Deque[Features] = collections.deque()
         self._pending: Deque[Features] = collections.deque()
+        #: the unbroken run of frames, before the gate came on, whose arms carry the body: those up
+        #: to ``top_window_s`` before the pending ones are replayed with them (never calibrated)
+        self._lead_in: Deque[Features] = collections.deque()
         self._calibrated_t = -math.inf  # the last frame time added to the depth channels' calibration
         self._mode_upright = False
         self._hands_seen: Deque[Tuple[float, bool]] = collections.deque()  # (t_s, hands_unseen)
@@ -179,6 +182,7 @@ class RepCounter:
         self._abandon()
         self.gate.reset()
         self._pending.clear()
+        self._lead_in.clear()
         self._upright_votes.clear()
         self._hands_seen.clear()
         self._hands_unseen_frames = 0
@@ -300,6 +304,15 @@ class RepCounter:
                     self._pending.popleft()
             else:
                 self._pending.clear()
+            # A burpee lands in the plank with the hips still folded and the arms straight, and
+            # lowers as the hips open: its top is seen in the frames whose arms carry the body
+            # just before the plank's, not in the plank's own.
+            if held or self._supported(features):
+                self._lead_in.append(features)
+                while self._lead_in and t_s - self._lead_in[0].t_s > c.gate_on_after_s + 2 * c.top_window_s:
+                    self._lead_in.popleft()
+            else:
+                self._lead_in.clear()
             return self._out(t_s, NAN, features, False, left)
         if upright != self._mode_upright:
             # The body switched between "flat" and "seen from above / upright": a camera does
@@ -406,36 +419,7 @@ class RepCounter:
         # someone standing must not finish a rep while the gate's off-delay runs); the hips may
         # already fold there: a burpee's jump in starts as the arms lock out.
         if self.phase == Phase.NOT_IN_POSITION:
-            # Entering the plank: only a top position arms the counter (a clip that opens at
-            # the bottom must not count the half rep that follows). The plank frames seen
-            # while the gate was deciding count as seen.
-            pending = list(self._pending)
-            self._pending.clear()
-            ch = self.channels[self._active] if self._active else None
-            replay = []
-            for p in pending:
-                pd = ch.normalise(channel_values(p)[self._active]) if ch else NAN
-                if math.isfinite(pd):
-                    # the pending frames held the plank (its posture, or a flat body just after
-                    # it); as live, a cycle may end only where the arms carry the body
-                    replay.append((p.t_s, pd, dataclasses.replace(
-                        p, in_plank=True, depth_frac=float(min(max(pd, 0.0), c.depth_frac_max)),
-                        depth_raw_frac=self._depth_raw(p)), self._supported(p)))
-            replay.append((t_s, d, f, supported))
-            first_t, first_d, first_f, _ = replay[0]
-            self._armed = first_d <= c.top_max_frac
-            # The first frame reads as the top because it is the highest seen yet; with its elbows
-            # bent, the person came into view on the way down and their top is unknown (a clip
-            # that opens mid-rep): the first cycle's shoulder drop toward the hands is not judged.
-            self._top_unseen = self._armed and self._arms_bent(first_f)
-            self.phase = Phase.TOP if self._armed else Phase.BOTTOM
-            if self._armed:
-                self._top_frames.clear()
-                self._remember_top(first_f)
-            finished = None
-            for rt, rd, rf, rp in replay[1:]:
-                finished = self._step(rt, rd, rf, rp) or finished
-            return finished
+            return self._enter_position(t_s, d, f, supported)
         if self._cycle and t_s - self._t_start > c.max_cycle_s:
             self._reset_cycle_state()  # a rest at the bottom, not a rep
             self.phase = Phase.BOTTOM
@@ -492,6 +476,52 @@ class RepCounter:
                     return self._split_at_trough(t_s, f, locked_out=False)
                 self.phase = Phase.BOTTOM  # a bounce at the bottom: same rep
         return None
+
+    def _enter_position(self, t_s: float, d: float, f: Features, supported: bool) -> Optional[FinishedCycle]:
+        """The gate came on at ``f``: replay the plank frames it took to decide, then ``f``.
+
+        Only a top position arms the counter (a clip that opens at the bottom must not count the
+        half rep that follows): the first plank frame read as the top, or a frame of the lead-in
+        just before the plank's (its arms carried the body at the top's height with the hips still
+        folded: a burpee lands so, and lowers as the hips open). The lead-in only arms: the
+        plank's first frame stays the cycle's top, so the landing is no part of the rep."""
+        c = self.config
+        pending = list(self._pending)
+        lead = [x for x in self._lead_in if pending and pending[0].t_s - c.top_window_s <= x.t_s < pending[0].t_s]
+        self._pending.clear()
+        self._lead_in.clear()
+        replay = [r for r in (self._replayed(p) for p in pending) if r is not None]
+        replay.append((t_s, d, f, supported))
+        first_t, first_d, first_f, _ = replay[0]
+        if first_d <= c.top_max_frac:
+            top: Optional[Features] = first_f
+        else:
+            tops = [r[2] for r in map(self._replayed, lead) if r is not None and r[1] <= c.top_max_frac]
+            top = tops[0] if tops else None
+        self._armed = top is not None
+        # The first frame reads as the top because it is the highest seen yet; with its elbows
+        # bent, the person came into view on the way down and their top is unknown (a clip
+        # that opens mid-rep): the first cycle's shoulder drop toward the hands is not judged.
+        self._top_unseen = self._armed and self._arms_bent(top)
+        self.phase = Phase.TOP if self._armed else Phase.BOTTOM
+        if self._armed:
+            self._top_frames.clear()
+            self._remember_top(first_f)
+        finished = None
+        for rt, rd, rf, rp in replay[1:]:
+            finished = self._step(rt, rd, rf, rp) or finished
+        return finished
+
+    def _replayed(self, p: Features) -> Optional[Tuple[float, float, Features, bool]]:
+        """A frame seen before the gate came on, as :meth:`_step` takes it (None: unread)."""
+        ch = self.channels[self._active] if self._active else None
+        pd = ch.normalise(channel_values(p)[self._active]) if ch else NAN
+        if not math.isfinite(pd):
+            return None
+        # as live, a cycle may end only where the arms carry the body
+        depth = float(min(max(pd, 0.0), self.config.depth_frac_max))
+        return (p.t_s, pd, dataclasses.replace(p, in_plank=True, depth_frac=depth, depth_raw_frac=self._depth_raw(p)),
+                self._supported(p))
 
     def _straight_top_at_trough(self, bottom: Optional[float] = None) -> bool:
         """Whether the cycle rose by ``lockout_min_rise_frac`` from its bottom to a trough whose

@@ -17,7 +17,7 @@ from livecoach.evaluation.replay import replay_frames
 from livecoach.logic.reps import NO_REP_NOT_DEEP, FinishedCycle
 from livecoach.types import Phase, RepEvent, RepRecord
 from conftest import FIXTURES
-from helpers import scripted_poses, window
+from helpers import landing_burpees, scripted_poses, window
 
 CFG = load_config()
 FPS = 30.0
@@ -100,6 +100,39 @@ def test_off_when_the_bound_is_zero():
                           ("stand", 1.5, 0)], config)
     assert [(r.full, r.no_rep_reason) for _, r in events] == [(False, NO_REP_NOT_DEEP)]
     assert events[0][0] == events[0][1].t_end_s  # at its lockout: nothing held back
+
+
+@pytest.mark.parametrize("cycle_s", [0.6, 1.2, 2.4])
+def test_a_burpee_whose_push_up_starts_as_the_hips_open_is_counted_from_its_landing(cycle_s: float):
+    # The feet land with the hips folded and the arms straight (no plank for the gate yet), and the
+    # shoulders are a third of the way down when the hips reach the plank's line. Once the person's
+    # range is known, that first plank frame reads below the top: only the landing shows the top
+    # (before, only the first of three burpees counted, at every tempo).
+    analyzer = SessionAnalyzer(CFG)
+    counted = []
+    for pose in landing_burpees(3, cycle_s):
+        step = analyzer.update(pose.t_s, pose.frame_index, pose)
+        counted += [e.record for e in step.events if isinstance(e, RepEvent)]
+    assert (analyzer.reps, analyzer.no_reps) == (3, 0)
+    # the landing only shows the top: each rep starts in the plank, after the hips opened
+    for record, landed in zip(counted, _landings(cycle_s)):
+        assert record.t_start_s > landed + 0.3
+
+
+def _landings(cycle_s: float) -> List[float]:
+    """When each burpee of :func:`landing_burpees` lands (its piked frames begin)."""
+    per = 0.3 + round(cycle_s * FPS) / FPS + 0.2 + 1.0
+    return [1.0 + i * per for i in range(3)]
+
+
+@pytest.mark.parametrize("cycle_s", [0.6, 2.4])
+def test_a_push_up_begun_before_any_top_was_seen_is_still_not_counted(cycle_s: float):
+    # the same burpees with nothing of the landing seen (standing frames until the hips are open):
+    # no frame shows a top before the shoulders were on their way down, as when a clip opens mid-rep
+    analyzer = SessionAnalyzer(CFG)
+    for pose in landing_burpees(3, cycle_s, land="stand"):
+        analyzer.update(pose.t_s, pose.frame_index, pose)
+    assert (analyzer.reps, analyzer.no_reps) == (0, 0)
 
 
 # --------------------------------------------------------------------------- the watch alone
