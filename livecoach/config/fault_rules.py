@@ -135,6 +135,8 @@ class FaultRulesConfig:
     enabled: Tuple[str, ...] = setting(choices=FAULT_NAMES, doc="rules that run")
     min_frames: int = setting(1, 1000, doc="a rule needs at least this many frames with its measurement, "
                               "else the rep is not judged for it")
+    body_line_min_share: float = setting(0.0, 1.0, doc="the body-line rules (hip sag, pike) judge a rep only when "
+                                         "its line was read on at least this share of its frames")
     min_elbow_range_deg: float = setting(0.0, 180.0, doc="elbow-angle rules judge only when the cycle's elbow "
                                          "angle varies at least this much (less: the arm seen end-on)")
     min_body_px: float = setting(0.0, 2000.0, doc="rules judge only a body at least this big in the pose model's "

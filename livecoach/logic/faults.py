@@ -161,36 +161,36 @@ def body_line_attr(window: RepWindow) -> str:
     return "hip_offset_knee_frac" if window.variant == "knee" else "hip_offset_frac"
 
 
-class HipSagRule(FaultRule):
-    """Hips below the body line through the rep (offset > 0): shoulder-ankle line, or
-    shoulder-knee line on knee push-ups."""
+class _BodyLineRule(FaultRule):
+    """The hips off the body line (:func:`body_line_attr`) through the rep, on the side ``sign``
+    says (+1 below it, -1 above). Judged only when the line was read on at least ``[faults]
+    body_line_min_share`` of the rep's frames: near the turn past which it is not read, a few
+    frames are no rep's line."""
+
+    joints = (L.LEFT_HIP, L.RIGHT_HIP)
+    sign = 1.0
+
+    def measure(self, window: RepWindow):
+        samples = self._samples(window.frames, body_line_attr(window))
+        if samples is None or len(samples) < self.config.faults.body_line_min_share * len(window.frames):
+            return None
+        cfg = self.rule_config
+        stat, t_s = percentile_with_time([(t, self.sign * v) for t, v in samples], cfg.percentile)
+        return stat, cfg.min_offset_frac, t_s, stat >= cfg.min_offset_frac
+
+
+class HipSagRule(_BodyLineRule):
+    """Hips below the body line (offset > 0): shoulder-ankle line, or shoulder-knee line on knee
+    push-ups."""
 
     name = "hip_sag"
-    joints = (L.LEFT_HIP, L.RIGHT_HIP)
-
-    def measure(self, window: RepWindow):
-        samples = self._samples(window.frames, body_line_attr(window))
-        if samples is None:
-            return None
-        cfg = self.rule_config
-        stat, t_s = percentile_with_time(samples, cfg.percentile)
-        return stat, cfg.min_offset_frac, t_s, stat >= cfg.min_offset_frac
 
 
-class HipPikeRule(FaultRule):
-    """Hips clearly above the body line (offset < 0), same line as :class:`HipSagRule`."""
+class HipPikeRule(_BodyLineRule):
+    """Hips clearly above the body line (offset < 0): pike is the mirror of sag."""
 
     name = "hip_pike"
-    joints = (L.LEFT_HIP, L.RIGHT_HIP)
-
-    def measure(self, window: RepWindow):
-        samples = self._samples(window.frames, body_line_attr(window))
-        if samples is None:
-            return None
-        cfg = self.rule_config
-        # Pike is the mirror of sag: the hips' height *above* the line.
-        stat, t_s = percentile_with_time([(t, -v) for t, v in samples], cfg.percentile)
-        return stat, cfg.min_offset_frac, t_s, stat >= cfg.min_offset_frac
+    sign = -1.0
 
 
 def value_range(samples: Sequence[Tuple[float, float]], low_percentile: float, high_percentile: float) -> float:

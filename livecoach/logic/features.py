@@ -14,7 +14,7 @@ from typing import Dict, Optional, Tuple
 from livecoach.config.schema import FeaturesConfig
 from livecoach.landmarks import Landmark
 from livecoach.logic.continuity import body_anchor_points
-from livecoach.logic.geometry import (asymmetry_deg, body_rise_deg, body_scale_px, combine_sides,
+from livecoach.logic.geometry import (asymmetry_deg, body_rise_deg, body_scale_px, body_turn_deg, combine_sides,
                                       elbow_angle_side_deg, elbow_flare_deg, elbow_spread_frac, facing_side,
                                       hip_angle_deg, hip_offset_frac, hip_offset_knee_frac, knee_angle_deg,
                                       mid_wrist_xy, neck_angle_deg, shoulder_above_wrist_px, shrug_ratio,
@@ -87,20 +87,23 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
     upright = torso_upright_in_image(pose, v, config.upright_torso_min_deg)
     # the body line read as side-on (not for a camera above: its picture is not the body's side)
     line = pose if upright else square_on_pose(pose, config.body_line_max_turn_deg)
+    # Turned further than that, the stretch back is capped and the hips' drop reads deeper than it
+    # is (a straight body turned 52-67 degrees read 0.08-0.09 of its length): the line is not read.
+    line_read = upright or not body_turn_deg(pose) > config.body_line_max_turn_deg
     rise = body_rise_deg(pose, v)
     return dict(
         elbow_angle_left_deg=left,
         elbow_angle_right_deg=right,
         elbow_angle_deg=combine_sides(left, right, visibilities[0], visibilities[1],
                                       config.both_sides_visibility_margin),
-        hip_offset_frac=hip_offset_frac(line, v, facing),
+        hip_offset_frac=hip_offset_frac(line, v, facing) if line_read else NAN,
         knee_angle_deg=knee_angle_deg(line, v, facing),
         body_angle_deg=abs(rise),
         body_rise_deg=rise,
         elbow_flare_deg=elbow_flare_deg(pose, v, config.upper_arm_shoulder_widths, config.upright_torso_min_deg,
                                         config.flare_max_shoulder_yaw_deg, upright),
         elbow_spread_frac=elbow_spread_frac(pose, v),
-        hip_offset_knee_frac=hip_offset_knee_frac(line, v, facing),
+        hip_offset_knee_frac=hip_offset_knee_frac(line, v, facing) if line_read else NAN,
         shrug_ratio=shrug_ratio(pose, v),
         neck_angle_deg=neck_angle_deg(line, v, facing),
         asymmetry_deg=asymmetry_deg(pose, v),

@@ -323,6 +323,14 @@ def shoulder_yaw_deg(pose: PoseFrame) -> float:
     return math.degrees(math.atan2(abs(float(d[2])), math.hypot(float(d[0]), float(d[1]))))
 
 
+def body_turn_deg(pose: PoseFrame) -> float:
+    """How far a camera is turned from square to the body's side: the shoulder line's angle away from
+    pointing at it (``90 - shoulder_yaw_deg``); ``nan`` when the world shoulders coincide."""
+    if float(vector_length(pose.world(L.LEFT_SHOULDER) - pose.world(L.RIGHT_SHOULDER))) < 1e-6:
+        return NAN
+    return 90.0 - shoulder_yaw_deg(pose)
+
+
 def square_on_pose(pose: PoseFrame, max_turn_deg: float) -> PoseFrame:
     """``pose`` as a camera square to the body's side would see it: the picture stretched along its
     width by 1 / cos(turn), where the turn is how far the shoulder line is from pointing at the camera
@@ -330,9 +338,7 @@ def square_on_pose(pose: PoseFrame, max_turn_deg: float) -> PoseFrame:
     what runs across the picture (a plank's length) and not what runs up it (the hips' drop), so lines
     and angles in the body's own plane read as side-on again; ``pose`` itself when not turned (or
     its world shoulders coincide: no turn to read)."""
-    if float(vector_length(pose.world(L.LEFT_SHOULDER) - pose.world(L.RIGHT_SHOULDER))) < 1e-6:
-        return pose
-    turn = min(90.0 - shoulder_yaw_deg(pose), max_turn_deg)
+    turn = min(body_turn_deg(pose), max_turn_deg)
     if not turn > 0.0:
         return pose
     xyz = np.array(pose.image_xyz, dtype=np.float64)

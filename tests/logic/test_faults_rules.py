@@ -103,16 +103,36 @@ def test_standard_push_ups_ignore_the_shoulder_knee_line():
     assert rule(HipSagRule).judge(w) is None
 
 
-@pytest.mark.parametrize("view", [View.ANGLED, View.FRONT, View.UNKNOWN])
-def test_body_line_is_judged_from_side_views_only(view):
-    # an angled or raised camera turns a sideways hip shift into an apparent sag
+@pytest.mark.parametrize("view", [View.FRONT, View.UNKNOWN])
+def test_body_line_is_judged_from_side_and_angled_views_only(view):
+    # from the head end the hips' offset is no height above or below the line
     assert rule(HipSagRule).judge(window(view=view, hip_offset_frac=0.2)) is NOT_JUDGED
     assert rule(HipPikeRule).judge(window(view=view, hip_offset_frac=-0.2)) is NOT_JUDGED
     assert isinstance(rule(HipSagRule).judge(window(view=View.SIDE_RIGHT, hip_offset_frac=0.2)), Fault)
-    # the legs' line too: a 3/4 view shortens the legs along the view and deepens a slight bend
+    # from a 3/4 view the line is read as side-on (the picture stretched back, up to [features]
+    # body_line_max_turn_deg; further round it is not read at all: test_features_geometry)
+    assert isinstance(rule(HipSagRule).judge(window(view=View.ANGLED, hip_offset_frac=0.2)), Fault)
+    assert isinstance(rule(HipPikeRule).judge(window(view=View.ANGLED, hip_offset_frac=-0.2)), Fault)
+    assert rule(HipSagRule).judge(window(view=View.ANGLED, hip_offset_frac=0.0)) is None
+
+
+@pytest.mark.parametrize("view", [View.ANGLED, View.FRONT, View.UNKNOWN])
+def test_the_legs_line_is_judged_from_side_views_only(view):
+    # a 3/4 view shortens the legs along the view and deepens a slight bend
     limit = CONFIG.faults.knees_bent.min_knee_angle_deg
     assert rule(KneesBentRule).judge(window(view=view, knee_angle_deg=limit - 30)) is NOT_JUDGED
     assert isinstance(rule(KneesBentRule).judge(window(view=View.SIDE_LEFT, knee_angle_deg=limit - 30)), Fault)
+
+
+def test_the_body_line_is_not_judged_on_a_rep_it_was_read_on_for_less_than_half():
+    # turned near the limit the line is read on some frames only: a few frames are no rep's line
+    share = CONFIG.faults.body_line_min_share
+    n_read = int(30 * share)  # window() has 30 frames
+    few = [0.2 if i < n_read - 1 else math.nan for i in range(30)]
+    most = [0.2 if i < n_read + 1 else math.nan for i in range(30)]
+    assert rule(HipSagRule).judge(window(view=View.ANGLED, hip_offset_frac=few)) is NOT_JUDGED
+    assert rule(HipPikeRule).judge(window(view=View.ANGLED, hip_offset_frac=[-v for v in few])) is NOT_JUDGED
+    assert isinstance(rule(HipSagRule).judge(window(view=View.ANGLED, hip_offset_frac=most)), Fault)
 
 
 def test_hip_pike_fires_when_hips_are_high():

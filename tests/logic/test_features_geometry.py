@@ -289,7 +289,7 @@ def test_the_body_line_reads_the_same_from_a_camera_turned_off_side_on():
                                                          "LEFT_KNEE", "LEFT_ANKLE", "LEFT_EAR")}
     side_on = pose_from_points(side_view_points(joints, near_z=-55.0, far_z=55.0))
     config = load_config().features
-    as_seen = dataclasses.replace(config, body_line_max_turn_deg=0.0)
+    v = config.min_visibility
     truth = raw_features(side_on, config)
     assert truth["hip_offset_frac"] > 0.05 and truth["knee_angle_deg"] < 175.0
     for degrees in (20.0, -30.0, 40.0):
@@ -297,7 +297,25 @@ def test_the_body_line_reads_the_same_from_a_camera_turned_off_side_on():
         read = raw_features(turned, config)
         assert read["hip_offset_frac"] == pytest.approx(truth["hip_offset_frac"], rel=0.02)
         assert read["knee_angle_deg"] == pytest.approx(truth["knee_angle_deg"], abs=0.5)
-        seen = raw_features(turned, as_seen)
-        assert seen["hip_offset_frac"] == pytest.approx(truth["hip_offset_frac"] / math.cos(math.radians(degrees)),
-                                                        rel=0.02)
-        assert seen["knee_angle_deg"] < truth["knee_angle_deg"] - 0.5
+        facing = facing_side(turned, config.facing_visibility_margin)
+        assert hip_offset_frac(turned, v, facing) == pytest.approx(
+            truth["hip_offset_frac"] / math.cos(math.radians(degrees)), rel=0.02)  # the picture as seen
+        assert knee_angle_deg(turned, v, facing) < truth["knee_angle_deg"] - 0.5
+
+
+@pytest.mark.parametrize("degrees", [50.0, -60.0, 75.0])
+def test_the_body_line_is_not_read_from_a_camera_turned_past_the_limit(degrees: float):
+    """Past ``[features] body_line_max_turn_deg`` (45) the stretch back would be capped and a straight
+    body read as sagging (1 / cos(turn) of what the cap undoes): the hips' offset is not read at all,
+    so the body-line rules say "not judged"; the rest of the frame is read as before."""
+    points = side_plank(hip_dy=0.0)
+    joints = {name[5:]: points[L[name]][:2] for name in ("LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_WRIST", "LEFT_HIP",
+                                                         "LEFT_KNEE", "LEFT_ANKLE", "LEFT_EAR")}
+    side_on = pose_from_points(side_view_points(joints, near_z=-55.0, far_z=55.0))
+    config = load_config().features
+    turned = turned_view_frames([RecordedFrame(0, 0.0, side_on)], degrees)[0].pose
+    read = raw_features(turned, config)
+    assert math.isnan(read["hip_offset_frac"]) and math.isnan(read["hip_offset_knee_frac"])
+    assert math.isfinite(read["knee_angle_deg"]) and math.isfinite(read["elbow_angle_deg"])
+    within = raw_features(turned_view_frames([RecordedFrame(0, 0.0, side_on)], 40.0)[0].pose, config)
+    assert within["hip_offset_frac"] == pytest.approx(0.0, abs=0.01)
