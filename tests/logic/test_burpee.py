@@ -196,6 +196,19 @@ def test_the_three_push_ups_of_the_shared_burpees_are_reps():
     assert corrections == []
 
 
+@pytest.mark.parametrize("recording", ["variants__fitnease__burpees_dim.jsonl.gz",
+                                       "variants__fitnease__burpees_zoomin.jsonl.gz"])
+def test_the_shared_burpees_darkened_or_zoomed_in_are_three_reps(recording: str):
+    """The pose model's landmarks of the burpee clip darkened and zoomed in (``livecoach eval --augment
+    dim,zoomin``: the model run on the changed frames). Each burpee lands with the hips folded and
+    lowers as they open; there, one (darkened) or two (zoomed in) of the push-ups first held the plank
+    already below the top the person's range had learnt, and went uncounted until the landing's
+    frames armed the counter (test_a_burpee_whose_push_up_starts_as_the_hips_open_...)."""
+    header, frames = read_recording(FIXTURES / "landmarks" / recording)
+    result = replay_frames(frames, CFG, "standard", fps=header.fps)
+    assert [(r.full, r.no_rep_reason) for r in result.records] == [(True, None)] * 3
+
+
 def test_without_the_watch_the_burpees_were_no_reps():
     # the watch is what makes the difference on this clip (the test above can fail)
     config = dataclasses.replace(CFG, reps=dataclasses.replace(CFG.reps, burpee_plank_cycles=0.0))
