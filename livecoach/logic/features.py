@@ -86,10 +86,11 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
     facing = facing_side(pose, config.facing_visibility_margin, visibilities)
     upright = torso_upright_in_image(pose, v, config.upright_torso_min_deg)
     # the body line read as side-on (not for a camera above: its picture is not the body's side)
-    line = pose if upright else square_on_pose(pose, config.body_line_max_turn_deg)
+    turn = body_turn_deg(pose)
+    line = pose if upright else square_on_pose(pose, config.body_line_max_turn_deg, turn)
     # Turned further than that, the stretch back is capped and the hips' drop reads deeper than it
     # is (a straight body turned 52-67 degrees read 0.08-0.09 of its length): the line is not read.
-    line_read = upright or not body_turn_deg(pose) > config.body_line_max_turn_deg
+    line_read = upright or not turn > config.body_line_max_turn_deg
     rise = body_rise_deg(pose, v)
     return dict(
         elbow_angle_left_deg=left,

@@ -331,14 +331,15 @@ def body_turn_deg(pose: PoseFrame) -> float:
     return 90.0 - shoulder_yaw_deg(pose)
 
 
-def square_on_pose(pose: PoseFrame, max_turn_deg: float) -> PoseFrame:
+def square_on_pose(pose: PoseFrame, max_turn_deg: float, turn_deg: Optional[float] = None) -> PoseFrame:
     """``pose`` as a camera square to the body's side would see it: the picture stretched along its
     width by 1 / cos(turn), where the turn is how far the shoulder line is from pointing at the camera
     (``90 - shoulder_yaw_deg``), at most ``max_turn_deg``. A camera turned about the vertical shortens
     what runs across the picture (a plank's length) and not what runs up it (the hips' drop), so lines
     and angles in the body's own plane read as side-on again; ``pose`` itself when not turned (or
-    its world shoulders coincide: no turn to read)."""
-    turn = min(body_turn_deg(pose), max_turn_deg)
+    its world shoulders coincide: no turn to read). ``turn_deg``: :func:`body_turn_deg` of ``pose``,
+    when already computed."""
+    turn = min(body_turn_deg(pose) if turn_deg is None else turn_deg, max_turn_deg)
     if not turn > 0.0:
         return pose
     xyz = np.array(pose.image_xyz, dtype=np.float64)

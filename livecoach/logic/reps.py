@@ -492,7 +492,7 @@ class RepCounter:
         self._lead_in.clear()
         replay = [r for r in (self._replayed(p) for p in pending) if r is not None]
         replay.append((t_s, d, f, supported))
-        first_t, first_d, first_f, _ = replay[0]
+        _, first_d, first_f, _ = replay[0]
         if first_d <= c.top_max_frac:
             top: Optional[Features] = first_f
         else:
