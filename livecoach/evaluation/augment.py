@@ -21,20 +21,22 @@ answers on the transformed clip as on the original:
   landmark stream.
 * **frame-drops** ``drops30``, ``drops50``: a computer that cannot keep up with the camera (a slower
   laptop than the one measured, another program busy): that share of the frames lost, in bursts
-  (:func:`dropped_frames`), the rest passed on with their own times. Nothing labelled changes. It
-  works on the cached landmark stream.
+  (:func:`~livecoach.evaluation.stream_transforms.dropped_frames`), the rest passed on with their
+  own times. Nothing labelled changes. It works on the cached landmark stream.
 * **view-turn** ``turn30``, ``turn-30``, ``turn45``, ``turn-45``: the camera moved that many degrees
   around the person, one way or the other, about the vertical through their hips (a side view
   becomes a 3/4 view from the front or from behind; a head-on view one from the front and a side):
-  :func:`turned_view_frames`. Nothing labelled changes: the same reps with the same faults, seen
-  from elsewhere. It works on the cached landmark stream, so what it leaves out is the pose model's
-  own response to the new view (a far limb half hidden behind the body is guessed): it measures
-  what the counter and the fault rules make of the view's geometry alone.
+  :func:`~livecoach.evaluation.stream_transforms.turned_view_frames`. Nothing labelled changes: the
+  same reps with the same faults, seen from elsewhere. It works on the cached landmark stream, so
+  what it leaves out is the pose model's own response to the new view (a far limb half hidden
+  behind the body is guessed): it measures what the counter and the fault rules make of the view's
+  geometry alone.
 * **hands-unseen** ``handsunseen``: the pose model reports both hands as not seen (each wrist's
   and finger's visibility set to ``visibility``, their places kept as its guesses), as it does
-  for hands behind a bar, equipment or the body seen from behind (:func:`hands_unseen_frames`).
-  Nothing labelled changes. It works on the cached landmark stream; ``hidehands`` below is the
-  other case, where the model guesses hidden hands and calls them seen.
+  for hands behind a bar, equipment or the body seen from behind
+  (:func:`~livecoach.evaluation.stream_transforms.hands_unseen_frames`). Nothing labelled changes.
+  It works on the cached landmark stream; ``hidehands`` below is the other case, where the model
+  guesses hidden hands and calls them seen.
 * **tempo-model** ``tempo<F>x-model``: the same resampling done to the *video's frames*
   before the pose model, which then runs on them. Slower, but closer to a fast mover in
   front of a camera: the model's tracker sees the larger motion between frames, which a
@@ -53,28 +55,23 @@ answers on the transformed clip as on the original:
   not): dim light at 2x speed (the model on the kept, darkened frames); a far, tilted camera
   (zoomed out, then rotated); mirrored and dim. Their labels move as each part's would.
 
-This module is pure (no cv2, no numpy): the specs, the label transforms and the tempo
-resampling of a landmark stream (the zoom's and the turn's arithmetic is the pose frames' own arrays).
+This module is pure (no cv2, no numpy): the specs, their parsing, the tempo's frame arithmetic and
+the label transforms; :mod:`livecoach.evaluation.stream_transforms` applies the landmark-stream kinds.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
-import random
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from livecoach.evaluation.manifest import ClipSpec, EvalError
-from livecoach.landmarks import Landmark
-from livecoach.formats.recording import RecordedFrame
 
 __all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MODEL_KINDS", "parse_augmentations",
-           "tempo_source_indices", "tempo_copies",
-           "tempo_frames", "frame_rate_frames", "replay_fps", "transform_clip", "swap_left_right",
-           "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "zoom_drift_frames", "FRAME_DROPS", "dropped_frames",
-           "VIEW_TURN", "turned_view_frames", "HANDS_UNSEEN", "HAND_LANDMARKS", "hands_unseen_frames",
-           "landmark_stream", "COMBINED", "combined", "GUIDED_STEPS"]
+           "tempo_source_indices", "tempo_copies", "transform_clip", "swap_left_right",
+           "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "FRAME_DROPS", "VIEW_TURN", "HANDS_UNSEEN",
+           "COMBINED", "combined", "GUIDED_STEPS"]
 
 TEMPO = "tempo"
 TEMPO_MODEL = "tempo-model"
@@ -239,183 +236,6 @@ def tempo_copies(source_index: int, next_output: int, speed: float) -> int:
     while int(math.floor((next_output + n) * speed + 1e-9)) == source_index:
         n += 1
     return n
-
-
-def tempo_frames(frames: Sequence[RecordedFrame], speed: float, fps: float) -> List[RecordedFrame]:
-    """The landmark stream of the clip played ``speed`` times as fast at the same ``fps``.
-
-    Output frame ``j`` carries source frame ``floor(j * speed)``'s pose, re-stamped with
-    index ``j`` and time ``t0 + j / fps`` (``t0`` = the first frame's time).
-    """
-    if not frames:
-        return []
-    if not fps > 0:
-        raise ValueError("tempo_frames needs the clip's fps")
-    t0 = frames[0].t_s
-    out: List[RecordedFrame] = []
-    for j, i in enumerate(tempo_source_indices(len(frames), speed)):
-        t = t0 + j / fps
-        pose = frames[i].pose
-        if pose is not None:
-            pose = dataclasses.replace(pose, t_s=t, frame_index=j)
-        out.append(RecordedFrame(frame_index=j, t_s=t, pose=pose))
-    return out
-
-
-def frame_rate_frames(frames: Sequence[RecordedFrame], fps: float, target_fps: float) -> List[RecordedFrame]:
-    """The landmark stream of a clip filmed at ``fps`` as a ``target_fps`` camera would give it:
-    for each tick ``n / target_fps``, the last frame at or before it (each kept once, with its own
-    time: the motion between two kept frames is the real one), renumbered. ``fps`` at or under
-    ``target_fps``: every frame."""
-    if not (fps > 0 and target_fps > 0):
-        raise ValueError("frame_rate_frames needs positive frame rates")
-    if fps <= target_fps:
-        picked: Sequence[RecordedFrame] = frames
-    else:  # tick n shows frame floor(n * fps / target), as a tempo of fps / target picks them
-        picked = [frames[i] for i in tempo_source_indices(len(frames), fps / target_fps)]
-    return _renumbered(picked)
-
-
-def _renumbered(frames: Sequence[RecordedFrame]) -> List[RecordedFrame]:
-    """``frames`` with their own times and poses, numbered 0, 1, ... (a thinned stream)."""
-    return [RecordedFrame(frame_index=j, t_s=rec.t_s,
-                          pose=None if rec.pose is None else dataclasses.replace(rec.pose, frame_index=j))
-            for j, rec in enumerate(frames)]
-
-
-def dropped_frames(frames: Sequence[RecordedFrame], share: float, burst_frames: float,
-                   seed: int) -> List[RecordedFrame]:
-    """The landmark stream as a computer that cannot keep up passes it on: frames lost in bursts
-    (a slow inference loses the frames that arrive meanwhile), the rest kept with their own times
-    and renumbered (as :func:`frame_rate_frames`). After a kept frame a burst starts with
-    probability ``share / (1 - share) / burst_frames`` and loses 1 to ``2 * burst_frames - 1``
-    frames (uniform: ``burst_frames`` on average, and bounded: a stall long enough to hide a whole
-    rep is not a label-preserving change), so about ``share`` of the frames are lost. The first
-    frame is kept. Seeded: a clip loses the same frames on every run."""
-    if not (0 <= share < 1 and burst_frames >= 1):
-        raise ValueError("dropped_frames needs 0 <= share < 1 and burst_frames >= 1")
-    rng = random.Random(seed)
-    start, longest = share / (1.0 - share) / burst_frames, max(1, int(round(2 * burst_frames - 1)))
-    kept: List[RecordedFrame] = []
-    to_lose, last_kept = 0, False
-    for rec in frames:
-        if last_kept and rng.random() < start:
-            to_lose = rng.randint(1, longest)
-        last_kept = not to_lose
-        if to_lose:
-            to_lose -= 1
-        else:
-            kept.append(rec)
-    return _renumbered(kept)
-
-
-def zoom_drift_frames(frames: Sequence[RecordedFrame], amplitude: float, period_s: float) -> List[RecordedFrame]:
-    """The landmark stream of the clip filmed by a camera that zooms: each pose's image landmarks
-    (x, y and the depth z, which is in x's scale) scaled about the centre of its picture by
-    ``1 + amplitude * sin(2 pi (t - t0) / period_s)``, ``t0`` the first frame's time. Times,
-    visibility and world landmarks are kept; frames without a pose stay so."""
-    if not (0 <= amplitude < 1 and period_s > 0):
-        raise ValueError("zoom_drift_frames needs 0 <= amplitude < 1 and a positive period")
-    if not frames:
-        return []
-    t0 = frames[0].t_s
-    out: List[RecordedFrame] = []
-    for rec in frames:
-        pose = rec.pose
-        if pose is not None:
-            scale = 1.0 + amplitude * math.sin(2.0 * math.pi * (rec.t_s - t0) / period_s)
-            centre = (pose.width / 2.0, pose.height / 2.0, 0.0)
-            pose = dataclasses.replace(pose, image_xyz=(pose.image_xyz - centre) * scale + centre)
-        out.append(RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s, pose=pose))
-    return out
-
-
-def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float,
-                       min_visibility: float = 0.5) -> List[RecordedFrame]:
-    """The landmark stream of the clip filmed by a camera moved ``degrees`` around the person, about
-    the vertical through their hips (the world landmarks' origin; their y axis points down).
-
-    Each pose's world landmarks are rotated about that axis. Its image landmarks move by the
-    rotation's change of the world landmarks, projected as the frame projects them: weakly in
-    perspective, pixels = ``scale`` x metres, ``scale`` fitted per frame by least squares over the
-    landmarks seen at ``min_visibility`` (all of them when fewer than four are), so at 0 degrees
-    nothing moves and the model's own image detail (and jitter) is kept. Times and visibility are
-    kept; frames without a pose stay so."""
-    if not -90.0 < degrees < 90.0:
-        raise ValueError(f"turned_view_frames needs a turn between -90 and 90 degrees, not {degrees}")
-    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    rotation_t = [[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]]  # transposed: rows @ it rotates each row
-    out: List[RecordedFrame] = []
-    for rec in frames:
-        pose = rec.pose
-        if pose is not None:
-            seen = pose.visibility >= min_visibility
-            if seen.sum() < 4:
-                seen = seen | True  # too few seen to fit on: all of them
-            world, image = pose.world_xyz.astype("float64"), pose.image_xyz.astype("float64")
-            w = world[seen, :2] - world[seen, :2].mean(axis=0)
-            i = image[seen, :2] - image[seen, :2].mean(axis=0)
-            scale = float((w * i).sum() / max(float((w * w).sum()), 1e-12))
-            turned = world @ rotation_t
-            pose = dataclasses.replace(pose, image_xyz=(image + scale * (turned - world)).astype("float32"),
-                                       world_xyz=turned.astype("float32"))
-        out.append(RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s, pose=pose))
-    return out
-
-
-#: The landmarks of a hand: the wrist and the fingers the pose model places.
-HAND_LANDMARKS = tuple(getattr(Landmark, f"{side}_{part}") for side in ("LEFT", "RIGHT")
-                       for part in ("WRIST", "PINKY", "INDEX", "THUMB"))
-
-
-def hands_unseen_frames(frames: Sequence[RecordedFrame], visibility: float) -> List[RecordedFrame]:
-    """The landmark stream with both hands unseen: each pose's wrist and finger landmarks given
-    ``visibility`` (their places kept, as the model's guesses), as the pose model reports a hand it
-    cannot see; times, every other landmark and frames without a pose kept."""
-    if not 0.0 <= visibility <= 1.0:
-        raise ValueError(f"hands_unseen_frames needs a visibility in [0, 1], not {visibility}")
-    hands = [int(lm) for lm in HAND_LANDMARKS]
-    out: List[RecordedFrame] = []
-    for rec in frames:
-        pose = rec.pose
-        if pose is not None:
-            seen = pose.visibility.copy()
-            seen[hands] = visibility
-            pose = dataclasses.replace(pose, visibility=seen)
-        out.append(RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s, pose=pose))
-    return out
-
-
-def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augmentation],
-                    fps: float) -> List[RecordedFrame]:
-    """A clip's cached landmark stream (filmed at ``fps``) after ``augmentation``: resampled for a
-    tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops, turned for a view turn,
-    its hands unseen for hands-unseen;
-    as it is for None or a kind that re-runs the pose model (its landmarks are already of the
-    transformed frames)."""
-    if augmentation is None:
-        return list(frames)
-    if augmentation.kind == TEMPO:
-        return tempo_frames(frames, augmentation.speed, fps)
-    if augmentation.kind == FRAME_RATE:
-        return frame_rate_frames(frames, fps, augmentation.param("fps"))
-    if augmentation.kind == ZOOM_DRIFT:
-        return zoom_drift_frames(frames, augmentation.param("amplitude"), augmentation.param("period_s"))
-    if augmentation.kind == VIEW_TURN:
-        return turned_view_frames(frames, augmentation.param("degrees"))
-    if augmentation.kind == HANDS_UNSEEN:
-        return hands_unseen_frames(frames, augmentation.param("visibility"))
-    if augmentation.kind == FRAME_DROPS:  # seeded by the clip's length: each clip its own pattern
-        return dropped_frames(frames, augmentation.param("share"), augmentation.param("burst_frames"),
-                              seed=len(frames))
-    return list(frames)
-
-
-def replay_fps(augmentation: Optional[Augmentation], fps: float) -> float:
-    """The frame rate a clip filmed at ``fps`` is replayed at after ``augmentation``."""
-    if augmentation is not None and augmentation.kind == FRAME_RATE:
-        return min(fps, augmentation.param("fps"))
-    return fps
 
 
 _LEFT_RIGHT = re.compile(r"\b(left|right)\b", flags=re.IGNORECASE)

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config
-from livecoach.evaluation.augment import (LANDMARK_KINDS, Augmentation, landmark_stream, replay_fps,
-                                          transform_clip)
+from livecoach.evaluation.augment import LANDMARK_KINDS, Augmentation, transform_clip
 from livecoach.evaluation.cache import ensure_landmarks
 from livecoach.evaluation.generalisation import generalisation_summary, robustness_summary
 from livecoach.evaluation.manifest import ClipSpec, EvalError, load_manifest
 from livecoach.evaluation.replay import ClipResult, replay_frames
 from livecoach.evaluation.report import render_markdown, summarise
+from livecoach.evaluation.stream_transforms import landmark_stream, replay_fps
 from livecoach.formats.recording import RecordingError, read_recording
 
 __all__ = ["run_eval", "replay_all"]

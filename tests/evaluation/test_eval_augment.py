@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE, HAND_LANDMARKS, HANDS_UNSEEN, IMAGE,
-                                          TEMPO, TEMPO_MODEL, VIEW_TURN, ZOOM_DRIFT, dropped_frames, frame_rate_frames,
-                                          hands_unseen_frames, landmark_stream,
-                                          parse_augmentations, replay_fps, swap_left_right, tempo_copies,
-                                          tempo_frames, tempo_source_indices, transform_clip, turned_view_frames,
-                                          zoom_drift_frames)
+from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE, HANDS_UNSEEN, IMAGE, TEMPO,
+                                          TEMPO_MODEL, VIEW_TURN, ZOOM_DRIFT, parse_augmentations, swap_left_right,
+                                          tempo_copies, tempo_source_indices, transform_clip)
+from livecoach.evaluation.stream_transforms import (HAND_LANDMARKS, dropped_frames, frame_rate_frames,
+                                                    hands_unseen_frames, landmark_stream, replay_fps, tempo_frames,
+                                                    turned_view_frames, zoom_drift_frames)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
 from livecoach.formats.recording import read_recording
 from livecoach.evaluation.image_transforms import (apply_image_transform, dim, hide_hands, mirror, rotate, zoom_in,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config, load_config
-from livecoach.evaluation.augment import tempo_frames
+from livecoach.evaluation.stream_transforms import tempo_frames
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 

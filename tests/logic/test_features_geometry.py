@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import turned_view_frames
+from livecoach.evaluation.stream_transforms import turned_view_frames
 from livecoach.formats.recording import RecordedFrame
 from livecoach.logic.features import FeatureExtractor, OneEuroFilter, raw_features
 from livecoach.logic.geometry import (angle_deg, asymmetry_deg, body_angle_deg, combine_sides,

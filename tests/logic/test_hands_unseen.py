@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import hands_unseen_frames
+from livecoach.evaluation.stream_transforms import hands_unseen_frames
 from livecoach.formats.recording import read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.faults import NOT_JUDGED, NoLockoutRule, ShallowRule

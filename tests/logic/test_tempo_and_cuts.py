@@ -30,7 +30,8 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import AUGMENTATIONS, landmark_stream, zoom_drift_frames
+from livecoach.evaluation.augment import AUGMENTATIONS
+from livecoach.evaluation.stream_transforms import landmark_stream, zoom_drift_frames
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from conftest import FIXTURES

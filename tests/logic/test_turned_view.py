@@ -12,7 +12,7 @@ from typing import Dict, Sequence, Tuple
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.augment import turned_view_frames
+from livecoach.evaluation.stream_transforms import turned_view_frames
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from conftest import FIXTURES
