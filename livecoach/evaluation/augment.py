@@ -41,6 +41,11 @@ answers on the transformed clip as on the original:
   before the pose model, which then runs on them. Slower, but closer to a fast mover in
   front of a camera: the model's tracker sees the larger motion between frames, which a
   resampled landmark stream hides (so ``tempo`` alone is optimistic).
+* **tempo-blur** ``tempo<F>x-blur``: as tempo-model, through a shutter open the whole frame (dim
+  indoor light: a webcam lengthens its exposure to the frame's time): each output frame is the mean
+  of the ``F`` source frames it spans (output ``j``: source frames ``floor(j F)`` up to
+  ``floor((j + 1) F)``), so a fast movement smears as a camera records it; ``tempo-model`` keeps
+  one sharp frame of the span, which no camera gives at that speed in dim light. For ``F > 1``.
 * **image** ``dim``, ``mirror``, ``zoomout``, ``zoomin``, ``rotate``: the frames themselves change, so the
   pose model runs on the transformed frames (:mod:`livecoach.evaluation.image_transforms`
   does the pixels; the landmarks are cached per clip and transform). Times and counts stay;
@@ -68,13 +73,14 @@ from typing import Dict, List, Optional, Tuple
 
 from livecoach.evaluation.manifest import ClipSpec, EvalError
 
-__all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "IMAGE", "MODEL_KINDS", "parse_augmentations",
-           "tempo_source_indices", "tempo_copies", "transform_clip", "swap_left_right",
+__all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "TEMPO_BLUR", "IMAGE", "MODEL_KINDS",
+           "parse_augmentations", "tempo_source_indices", "tempo_copies", "transform_clip", "swap_left_right",
            "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "FRAME_DROPS", "VIEW_TURN", "HANDS_UNSEEN",
            "COMBINED", "combined", "GUIDED_STEPS"]
 
 TEMPO = "tempo"
 TEMPO_MODEL = "tempo-model"
+TEMPO_BLUR = "tempo-blur"
 FRAME_RATE = "frame-rate"
 ZOOM_DRIFT = "zoom-drift"
 FRAME_DROPS = "frame-drops"
@@ -84,7 +90,7 @@ IMAGE = "image"
 #: Kinds that transform the cached landmark stream (the pose model is not re-run).
 LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, HANDS_UNSEEN)
 #: Kinds whose landmarks come from running the pose model on transformed frames.
-MODEL_KINDS = (TEMPO_MODEL, IMAGE)
+MODEL_KINDS = (TEMPO_MODEL, TEMPO_BLUR, IMAGE)
 #: Image steps placed on the person from the clip's own landmarks of the same frame.
 GUIDED_STEPS = ("hidehands",)
 
@@ -150,6 +156,10 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
     Augmentation("tempo1.5x-model", TEMPO_MODEL, 1.5, description="1.5x speed, pose model on the kept frames"),
     Augmentation("tempo2x-model", TEMPO_MODEL, 2.0, description="2x speed, pose model on the kept frames"),
     Augmentation("tempo2.5x-model", TEMPO_MODEL, 2.5, description="2.5x speed, pose model on the kept frames"),
+    *(Augmentation(f"tempo{speed:g}x-blur", TEMPO_BLUR, speed,
+                   description=f"{speed:g}x speed through a shutter open the whole frame: each frame the mean "
+                               "of the source frames it spans (motion blur), pose model on them")
+      for speed in (1.5, 2.0, 2.5)),
     Augmentation("dim", IMAGE, params=(("gamma", 2.2), ("gain", 0.6), ("noise_sigma", 6.0)),
                  description="dim light: gamma 2.2, gain 0.6, Gaussian sensor noise sigma 6 (of 255)"),
     Augmentation("mirror", IMAGE, description="mirrored left-right"),
@@ -173,7 +183,8 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
 )
 
 _BY_NAME: Dict[str, Augmentation] = {a.name: a for a in AUGMENTATIONS}
-_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, HANDS_UNSEEN, TEMPO_MODEL, IMAGE)
+_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, HANDS_UNSEEN, TEMPO_MODEL, TEMPO_BLUR,
+                           IMAGE)
 #: The group word for the transforms that combine two conditions (``steps``, or an image kind sped up).
 COMBINED = "combined"
 
@@ -185,8 +196,8 @@ def combined(augmentation: Augmentation) -> bool:
 
 def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
     """The transforms named in ``text``: ``all``, a kind (``tempo``, ``frame-rate``, ``zoom-drift``,
-    ``frame-drops``, ``view-turn``, ``hands-unseen``, ``tempo-model``, ``image``: the single image
-    transforms), ``combined`` or names,
+    ``frame-drops``, ``view-turn``, ``hands-unseen``, ``tempo-model``, ``tempo-blur``, ``image``: the
+    single image transforms), ``combined`` or names,
     comma-separated.
 
     Raises :class:`EvalError` naming the unknown word and the known ones.

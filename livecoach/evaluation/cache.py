@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config, PoseConfig, config_as_dict
-from livecoach.evaluation.augment import IMAGE, Augmentation, tempo_copies
+from livecoach.evaluation.augment import IMAGE, TEMPO_BLUR, Augmentation, tempo_copies
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.formats.recording import SCHEMA_VERSION, LandmarkWriter, RecordingHeader, read_recording
 
@@ -81,9 +81,10 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
                       augmentation: Optional[Augmentation] = None, guide: Optional[Path] = None) -> int:
     """Run the pose model on every frame of ``video`` (after ``augmentation``, if given: frames
     dropped or repeated for a tempo, pixels changed for an image transform), record the
-    landmarks to ``out_path``; returns the number of frames recorded. ``guide``: the clip's own
-    recorded landmarks, for a transform placed on the person (``augmentation.guided``; a frame
-    without a pose there takes the last one before it).
+    landmarks to ``out_path``; returns the number of frames recorded. A blurred tempo
+    (``tempo-blur``) gives the model each output frame as the mean of the source frames it spans.
+    ``guide``: the clip's own recorded landmarks, for a transform placed on the person
+    (``augmentation.guided``; a frame without a pose there takes the last one before it).
 
     Decoding goes through the capture module's every-frame video source (the same code as
     ``livecoach analyze``); the recording is written to a temporary name and renamed, so an
@@ -91,7 +92,7 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
     """
     from livecoach.capture.video_file import VideoFileSource  # adapter modules: cv2 and mediapipe stay out of here
     from livecoach.capture.pose import MediaPipePoseEstimator
-    from livecoach.evaluation.image_transforms import apply_image_transform  # cv2
+    from livecoach.evaluation.image_transforms import Exposure, apply_image_transform  # cv2
 
     tmp = out_path.with_name(out_path.name + f".{os.getpid()}.tmp.gz")
     guide_poses = {} if guide is None else {r.frame_index: r.pose for r in read_recording(guide)[1]
@@ -100,13 +101,14 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
     frames = 0
     person = None  # the guide's pose of the latest source frame that had one
     speed = augmentation.speed if augmentation is not None else 1.0
+    exposure = Exposure() if augmentation is not None and augmentation.kind == TEMPO_BLUR else None
     try:
         source.open()
         fps = float(source.fps)
         header = RecordingHeader(source=video.name, width=int(source.width), height=int(source.height), fps=fps)
         with MediaPipePoseEstimator(pose_config, max_width=max_width) as estimator, \
                 LandmarkWriter(tmp, header) as writer:
-            source_index, t0 = 0, None
+            source_index, started, t0 = 0, 0, None
             while True:
                 frame = source.read()
                 if frame is None:
@@ -115,16 +117,22 @@ def extract_landmarks(video: Path, out_path: Path, pose_config: PoseConfig, max_
                 person = guide_poses.get(frame.index, person)
                 outputs = [frame]
                 if speed != 1.0:  # same fps, frames dropped or repeated: re-stamped j, t0 + j / fps
-                    copies = tempo_copies(source_index, frames, speed)
-                    outputs = [dataclasses.replace(frame, index=frames + k, t_s=t0 + (frames + k) / fps)
+                    copies = tempo_copies(source_index, started, speed)
+                    outputs = [dataclasses.replace(frame, index=started + k, t_s=t0 + (started + k) / fps)
                                for k in range(copies)]
+                started += len(outputs)
                 source_index += 1
+                if exposure is not None:  # an output frame is finished when the next one starts
+                    outputs = exposure.add(frame.image, outputs)
                 for out in outputs:
                     if augmentation is not None and augmentation.kind == IMAGE:
                         out = dataclasses.replace(out, image=apply_image_transform(augmentation, out.image,
                                                                                    out.index, person))
                     writer.write(out.index, out.t_s, estimator.estimate(out))
                     frames += 1
+            for out in exposure.flush() if exposure is not None else ():
+                writer.write(out.index, out.t_s, estimator.estimate(out))
+                frames += 1
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -16,8 +16,8 @@ import dataclasses
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config
-from livecoach.evaluation.augment import (FRAME_DROPS, HANDS_UNSEEN, LANDMARK_KINDS, TEMPO_MODEL, VIEW_TURN, ZOOM_DRIFT,
-                                         Augmentation)
+from livecoach.evaluation.augment import (FRAME_DROPS, HANDS_UNSEEN, LANDMARK_KINDS, TEMPO_BLUR, TEMPO_MODEL, VIEW_TURN,
+                                         ZOOM_DRIFT, Augmentation)
 from livecoach.evaluation.loso import leave_one_source_out
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.evaluation.metrics import (count_metrics, exercise_recognition, false_counts, fault_metrics,
@@ -205,6 +205,9 @@ def robustness_summary(items: Sequence[Item], config: Config,
         kind, landmarks = augmentation.kind, "the pose model on the transformed frames (cached per clip and transform)"
         if augmentation.kind == TEMPO_MODEL:
             landmarks = "the pose model on the video's frames dropped or repeated (cached per clip and transform)"
+        elif augmentation.kind == TEMPO_BLUR:
+            landmarks = ("the pose model on the means of the video's frames each output frame spans "
+                         "(cached per clip and transform)")
     return {
         "kind": kind, "description": augmentation.description if augmentation else "the clips as they are",
         "landmarks": landmarks,

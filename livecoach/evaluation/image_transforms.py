@@ -7,16 +7,17 @@ Only :mod:`livecoach.evaluation.cache` imports this module, inside the extractio
 """
 from __future__ import annotations
 
-from typing import Optional
+import dataclasses
+from typing import List, Optional, Sequence
 
 import cv2
 import numpy as np
 
 from livecoach.evaluation.augment import IMAGE, Augmentation
 from livecoach.landmarks import Landmark
-from livecoach.types import PoseFrame
+from livecoach.types import Frame, PoseFrame
 
-__all__ = ["apply_image_transform", "dim", "mirror", "zoom_out", "zoom_in", "rotate", "hide_hands"]
+__all__ = ["apply_image_transform", "dim", "mirror", "zoom_out", "zoom_in", "rotate", "hide_hands", "Exposure"]
 
 #: Each side's elbow (for the forearm's length) and the landmarks of its hand.
 _HANDS = tuple((getattr(Landmark, f"{side}_ELBOW"),
@@ -117,3 +118,36 @@ def _apply_step(step: str, augmentation: Augmentation, image: np.ndarray, frame_
     if step == "rotate":
         return rotate(image, augmentation.param("degrees"))
     raise ValueError(f"no pixel transform for {step} (in {augmentation.name})")
+
+
+class Exposure:
+    """The frames of a clip sped up (``tempo-blur``) as a camera whose shutter stays open the whole
+    frame records them: each output frame the mean of the source frames from the one it starts on
+    up to the next output's. :meth:`add` takes each source image with the output frames that start
+    on it (at most one, as the speed is above 1) and returns the output finished by it;
+    :meth:`flush` the last one."""
+
+    def __init__(self) -> None:
+        self._started: Optional[Frame] = None
+        self._sum: Optional[np.ndarray] = None
+        self._count = 0
+
+    def add(self, image: np.ndarray, starts: Sequence[Frame]) -> List[Frame]:
+        if len(starts) > 1:
+            raise ValueError("a blurred tempo needs a speed above 1: one output frame per source frame at most")
+        if not starts:
+            if self._sum is not None:  # frames before the first output start are in no exposure
+                self._sum += image
+                self._count += 1
+            return []
+        done = self.flush()
+        self._started, self._sum, self._count = starts[0], image.astype(np.float32), 1
+        return done
+
+    def flush(self) -> List[Frame]:
+        if self._started is None or self._sum is None:
+            return []
+        mean = np.clip(np.rint(self._sum / self._count), 0, 255).astype(np.uint8)
+        out = dataclasses.replace(self._started, image=mean)
+        self._started, self._sum, self._count = None, None, 0
+        return [out]

@@ -12,8 +12,8 @@ import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE, HANDS_UNSEEN, IMAGE, TEMPO,
-                                          TEMPO_MODEL, VIEW_TURN, ZOOM_DRIFT, parse_augmentations, swap_left_right,
-                                          tempo_copies, tempo_source_indices, transform_clip)
+                                          TEMPO_BLUR, TEMPO_MODEL, VIEW_TURN, ZOOM_DRIFT, parse_augmentations,
+                                          swap_left_right, tempo_copies, tempo_source_indices, transform_clip)
 from livecoach.evaluation.stream_transforms import (HAND_LANDMARKS, dropped_frames, frame_rate_frames,
                                                     hands_unseen_frames, landmark_stream, replay_fps, tempo_frames,
                                                     turned_view_frames, zoom_drift_frames)
@@ -459,6 +459,36 @@ def test_extraction_drops_repeats_or_transforms_frames_before_the_model(tmp_path
     else:  # mirrored: the bright half is on the right
         image = FakeEstimator.seen[0][3]
         assert image[:, :28, 0].mean() < 3 and image[:, 36:, 0].mean() > 5
+
+
+@pytest.mark.parametrize("name, spans", [("tempo2x-blur", [[0, 1], [2, 3], [4]]),
+                                         ("tempo2.5x-blur", [[0, 1], [2, 3, 4]]),
+                                         ("tempo1.5x-blur", [[0], [1, 2], [3], [4]])])
+def test_a_blurred_tempo_gives_the_model_the_mean_of_the_frames_each_output_spans(tmp_path, monkeypatch, name, spans):
+    """Output frame j is the mean of source frames floor(j F) up to floor((j + 1) F) (a shutter open
+    the whole frame), stamped j at the clip's fps; the last one is the mean of what is left."""
+    import livecoach.capture.pose as pose_module
+
+    monkeypatch.setattr(pose_module, "MediaPipePoseEstimator", FakeEstimator)
+    FakeEstimator.seen = []
+    video = tmp_path / "v.avi"
+    write_video(video, 5)  # blue 10, 20, 30, 40, 50
+    frames = extract_landmarks(video, tmp_path / "out.jsonl.gz", CONFIG.pose, 640, BY_NAME[name])
+    assert frames == len(spans) == len(FakeEstimator.seen)
+    assert [(index, t) for index, t, *_ in FakeEstimator.seen] == [(j, round(j / 10.0, 4)) for j in range(len(spans))]
+    means = [sum(10 * (i + 1) for i in span) / len(span) for span in spans]
+    assert [abs(blue - mean) <= 3 for (_, _, blue, _), mean in zip(FakeEstimator.seen, means)] == [True] * len(spans)
+    clip = ClipSpec(file="v.avi", path=video, kind="detailed", rep_bottoms_s=(1.0, 2.0), active_span_s=(0.5, 2.5))
+    moved = transform_clip(clip, BY_NAME[name])
+    speed = BY_NAME[name].speed
+    assert moved.rep_bottoms_s == pytest.approx((1.0 / speed, 2.0 / speed))
+    assert moved.active_span_s == pytest.approx((0.5 / speed, 2.5 / speed))
+
+
+def test_the_blurred_tempos_are_their_own_group():
+    assert [a.name for a in parse_augmentations("tempo-blur")] == ["tempo1.5x-blur", "tempo2x-blur", "tempo2.5x-blur"]
+    assert all(a.kind == TEMPO_BLUR and a.speed > 1 for a in parse_augmentations("tempo-blur"))
+    assert not {a.name for a in parse_augmentations("tempo-model")} & {"tempo2x-blur"}
 
 
 def test_hiding_the_hands_places_them_from_the_clips_own_landmarks(tmp_path, monkeypatch):
