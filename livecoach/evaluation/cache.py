@@ -27,7 +27,8 @@ from livecoach.evaluation.augment import IMAGE, TEMPO_BLUR, Augmentation, tempo_
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.formats.recording import SCHEMA_VERSION, LandmarkWriter, RecordingHeader, read_recording
 
-__all__ = ["file_sha256", "cache_key", "augmented_cache_key", "cache_path", "extract_landmarks", "run_extraction_jobs", "ensure_landmarks"]
+__all__ = ["file_sha256", "cache_key", "augmented_cache_key", "cache_path", "extract_landmarks", "run_extraction_jobs",
+           "ensure_landmarks", "remove_stale_temporaries"]
 
 
 def file_sha256(path: Path) -> str:
@@ -230,6 +231,37 @@ def _run_chunked(work: Sequence[ExtractJob], names: Sequence[str], jobs: int,
     return outcomes
 
 
+#: A recording being written: ``<name>.<pid of the writing process>.tmp.gz``.
+_TEMPORARY = re.compile(r"\.(\d+)\.tmp\.gz$")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_temporaries(cache_dir: Path) -> int:
+    """Delete the half-written recordings in ``cache_dir`` whose writing process no longer runs (a
+    run killed with SIGKILL, or the machine lost power, cannot delete its own); a run still going
+    keeps its files. Returns how many were deleted."""
+    removed = 0
+    for path in cache_dir.glob("*.tmp.gz"):
+        match = _TEMPORARY.search(path.name)
+        if match is None or _process_alive(int(match.group(1))):
+            continue
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:  # another run removed it first
+            pass
+    return removed
+
+
 def ensure_landmarks(clips: Sequence[ClipSpec], config: Config, cache_dir: Path, jobs: int = 2,
                      seed_dir: Optional[Path] = None, log: Callable[[str], None] = print,
                      augmentation: Optional[Augmentation] = None,
@@ -238,8 +270,12 @@ def ensure_landmarks(clips: Sequence[ClipSpec], config: Config, cache_dir: Path,
     """For each clip (by its ``file``), the cached recording's path (extracting misses) or an
     error line. With an image ``augmentation``, the landmarks of the transformed frames; a guided
     one (``augmentation.guided``) places its change from the clip's own recording in ``guides``
-    (this function's result without an augmentation)."""
+    (this function's result without an augmentation). Half-written recordings that a killed run
+    left behind are deleted first."""
     cache_dir.mkdir(parents=True, exist_ok=True)
+    stale = remove_stale_temporaries(cache_dir)
+    if stale:
+        log(f"deleted {stale} half-written landmark recording(s) left by a run that was killed")
     result: Dict[str, Tuple[Optional[Path], Optional[str]]] = {}
     misses: List[Tuple[ClipSpec, Path]] = []
     for clip in clips:

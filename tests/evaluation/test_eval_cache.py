@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.cache import cache_key, ensure_landmarks, file_sha256
+from livecoach.evaluation.cache import cache_key, ensure_landmarks, file_sha256, remove_stale_temporaries
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.evaluation.run import run_eval
 from conftest import FIXTURES as FIXTURES_DIR
@@ -163,3 +166,25 @@ def test_a_clip_split_over_processes_is_recorded_with_the_video_sources_frames_a
     assert [f.frame_index for f in frames] == list(range(6))
     assert frames[2].pose is None and frames[2].t_s == 2 / 25.0
     assert [f.t_s for i, f in enumerate(frames) if i != 2] == [p.t_s for p in poses if p is not None]
+
+
+def test_half_written_recordings_of_a_killed_run_are_deleted_and_a_running_ones_kept(tmp_path):
+    """A run killed with SIGKILL cannot delete its ``<name>.<pid>.tmp.gz``; the next run does, but
+    not the file of a process that still runs (a run going on beside it), nor a finished recording."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(done.stdout)  # that process has exited
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    killed = cache / f"clip.mp4.abc.jsonl.gz.{dead_pid}.tmp.gz"
+    running = cache / f"other.mp4.abc.jsonl.gz.{os.getpid()}.tmp.gz"
+    finished = cache / "clip.mp4.abc.jsonl.gz"
+    for path in (killed, running, finished):
+        path.write_bytes(b"x")
+    assert remove_stale_temporaries(cache) == 1
+    assert not killed.exists() and running.exists() and finished.exists()
+    killed.write_bytes(b"x")
+    lines = []
+    assert ensure_landmarks([], CONFIG, cache, log=lines.append) == {}
+    assert not killed.exists() and running.exists()
+    assert lines == ["deleted 1 half-written landmark recording(s) left by a run that was killed"]
+
