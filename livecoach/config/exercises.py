@@ -40,6 +40,9 @@ SUPPORTS: Tuple[str, ...] = ("hands", "forearms", "side_forearm")
 #: Which end of the body touches the floor behind the hips.
 BODY_ENDS: Tuple[str, ...] = ("feet", "knees")
 HAND_WIDTHS: Tuple[str, ...] = ("any", "narrow", "shoulder", "wide")
+#: The posture measurements a ``[position]`` range bounds (``<name>_min*`` / ``<name>_max*``).
+MEASUREMENTS: Tuple[str, ...] = ("body_angle", "hands_height", "forearm_angle", "shoulder_tilt", "hip_angle",
+                                 "hip_offset", "knee_angle", "knee_above_ankle", "hand_width")
 REP_SIGNALS: Tuple[str, ...] = ("elbow_angle", "shoulder_drop", "shoulder_protraction")
 DEPTH_REFERENCES: Tuple[str, ...] = ("floor", "support")
 #: Cue keys a hold adds to the fault names and the main config's extra keys.
@@ -55,10 +58,9 @@ class PositionSpec:
     """``[position]``: what "in position" is for this exercise.
 
     Every pair ``*_min`` / ``*_max`` is a range the measured posture must fall in
-    (:func:`livecoach.logic.exercises.measure_posture`). Heights and angles to the floor come
-    from the pose model's world landmarks (metres, camera-aligned, so the camera must be
-    roughly level); a range whose measurement the view cannot give is left out of the match,
-    never guessed.
+    (:func:`livecoach.logic.exercises.measure_posture`). Heights and angles to the floor come from the pose
+    model's world landmarks (metres, camera-aligned, so the camera must be roughly level); a range whose
+    measurement is not made is left out of the match, never guessed, unless ``required`` names it.
     """
 
     support: str = setting(choices=SUPPORTS, doc="what carries the upper body: hands (arms straight at the "
@@ -96,6 +98,8 @@ class PositionSpec:
                               "(diamond), shoulder, wide; judged only when the view shows both hands across")
     hand_width_min: float = setting(0.0, 10.0, doc="least wrist distance over shoulder distance (when judged)")
     hand_width_max: float = setting(0.0, 10.0, doc="greatest wrist distance over shoulder distance")
+    required: Tuple[str, ...] = setting(choices=MEASUREMENTS, doc="measurements this exercise is told by: where "
+                                        "one is not made (landmarks unseen, or the view), nothing matches it")
 
 
 @dataclass(frozen=True)

@@ -93,12 +93,15 @@ def _compiled(profile: ExerciseProfile) -> Tuple[Tuple[str, str, float, float, b
 
 
 def match_profile(posture: Posture, profile: ExerciseProfile, config: RecognitionConfig) -> Match:
-    """Score ``posture`` against ``profile.position`` (the minimum over its ranges)."""
+    """Score ``posture`` against ``profile.position`` (the minimum over its ranges); 0 when one of
+    its ``required`` measurements was not made."""
     score, worst, unjudged = 1.0, "", []
     for key, fname, lo, hi, is_angle in _compiled(profile):
         value = getattr(posture, fname)
         if value != value:  # nan: not measurable in this view
             unjudged.append(key)
+            if key in profile.position.required:
+                score, worst = 0.0, key
             continue
         if lo <= value <= hi:
             continue

@@ -191,6 +191,31 @@ def test_pike_is_not_a_standard_push_up():
     assert match_profile(posture_of(PIKE_TOP), LIB["standard"], CFG).score < 0.5
 
 
+def _ankles_unseen(pose: PoseFrame) -> PoseFrame:
+    vis = pose.visibility.copy()
+    vis[[int(L.LEFT_ANKLE), int(L.RIGHT_ANKLE)]] = 0.1  # as dim light leaves the feet
+    return dataclasses.replace(pose, visibility=vis)
+
+
+def test_a_pike_push_up_is_told_by_the_hips_above_the_line_to_the_feet_not_by_a_folded_hip_alone():
+    """With the feet unseen the hips' height above the shoulder-feet line is not measured, and the
+    pike's posture matches nothing: a folded hip angle (here the pike's own) does not name it."""
+    seen = measure_posture(make_pose(PIKE_TOP), CFG)
+    assert match_profile(seen, LIB["pike"], CFG).score == 1.0
+    unseen = measure_posture(_ankles_unseen(make_pose(PIKE_TOP)), CFG)
+    assert math.isnan(unseen.hip_offset_feet_frac) and 40 <= unseen.hip_angle_deg <= 130
+    match = match_profile(unseen, LIB["pike"], CFG)
+    assert (match.score, match.worst) == (0.0, "hip_offset") and "hip_offset" in match.unjudged
+    assert LIB["pike"].position.required == ("hip_offset",) and LIB["standard"].position.required == ()
+
+
+def test_the_measurements_a_profile_may_require_are_the_ones_its_ranges_bound():
+    from livecoach.config.exercises import MEASUREMENTS
+    from livecoach.logic.exercises import _RANGE_FIELDS
+
+    assert MEASUREMENTS == tuple(key for key, _ in _RANGE_FIELDS)
+
+
 def test_decline_needs_feet_clearly_raised():
     low_step = plank_joints(shoulder=(1.3, 0.6), ankle=(0.0, 0.25), wrist=(1.3, 0.04))  # ~17 cm: standard
     assert best_rep_profile(posture_of(low_step)) == "standard"
