@@ -40,9 +40,12 @@ SUPPORTS: Tuple[str, ...] = ("hands", "forearms", "side_forearm")
 #: Which end of the body touches the floor behind the hips.
 BODY_ENDS: Tuple[str, ...] = ("feet", "knees")
 HAND_WIDTHS: Tuple[str, ...] = ("any", "narrow", "shoulder", "wide")
-#: The posture measurements a ``[position]`` range bounds (``<name>_min*`` / ``<name>_max*``).
-MEASUREMENTS: Tuple[str, ...] = ("body_angle", "hands_height", "forearm_angle", "shoulder_tilt", "hip_angle",
-                                 "hip_offset", "knee_angle", "knee_above_ankle", "hand_width")
+#: The posture measurements a ``[position]`` range bounds, each with its keys' unit suffix
+#: (``<name>_min<suffix>`` / ``<name>_max<suffix>``).
+MEASUREMENT_UNITS: Dict[str, str] = {"body_angle": "_deg", "hands_height": "_frac", "forearm_angle": "_deg",
+                                     "shoulder_tilt": "_deg", "hip_angle": "_deg", "hip_offset": "_frac",
+                                     "knee_angle": "_deg", "knee_above_ankle": "_frac", "hand_width": ""}
+MEASUREMENTS: Tuple[str, ...] = tuple(MEASUREMENT_UNITS)
 REP_SIGNALS: Tuple[str, ...] = ("elbow_angle", "shoulder_drop", "shoulder_protraction")
 DEPTH_REFERENCES: Tuple[str, ...] = ("floor", "support")
 #: Cue keys a hold adds to the fault names and the main config's extra keys.
@@ -323,13 +326,8 @@ def _rule_settings() -> Dict[str, Tuple[str, ...]]:
 
 
 #: The (min, max) key pairs of :class:`PositionSpec`, and the posture measurement each bounds.
-RANGES: Tuple[Tuple[str, str], ...] = (
-    ("body_angle_min_deg", "body_angle_max_deg"), ("hands_height_min_frac", "hands_height_max_frac"),
-    ("forearm_angle_min_deg", "forearm_angle_max_deg"), ("shoulder_tilt_min_deg", "shoulder_tilt_max_deg"),
-    ("hip_angle_min_deg", "hip_angle_max_deg"), ("hip_offset_min_frac", "hip_offset_max_frac"),
-    ("knee_angle_min_deg", "knee_angle_max_deg"), ("knee_above_ankle_min_frac", "knee_above_ankle_max_frac"),
-    ("hand_width_min", "hand_width_max"),
-)
+RANGES: Tuple[Tuple[str, str], ...] = tuple((f"{name}_min{unit}", f"{name}_max{unit}")
+                                             for name, unit in MEASUREMENT_UNITS.items())
 
 
 def _validate(profile: ExerciseProfile, source: str) -> None:

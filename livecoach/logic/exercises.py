@@ -26,7 +26,7 @@ from typing import Deque, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from livecoach.config.exercises import ExerciseLibrary, ExerciseProfile, RecognitionConfig
+from livecoach.config.exercises import MEASUREMENT_UNITS, ExerciseLibrary, ExerciseProfile, RecognitionConfig
 from livecoach.logic.posture import (NAN, Posture, measure_posture, median_posture, nanmedian_columns, posture_row,
                                      spread)
 from livecoach.types import Features, PoseFrame
@@ -44,9 +44,7 @@ _RANGE_FIELDS: Tuple[Tuple[str, str], ...] = (
     ("knee_angle", "knee_angle_deg"), ("knee_above_ankle", "knee_above_ankle_frac"),
     ("hand_width", "hand_width_ratio"),
 )
-_SUFFIX = {"body_angle": "_deg", "hands_height": "_frac", "forearm_angle": "_deg", "shoulder_tilt": "_deg",
-           "hip_angle": "_deg", "hip_offset": "_frac", "knee_angle": "_deg", "knee_above_ankle": "_frac",
-           "hand_width": ""}
+_SUFFIX = MEASUREMENT_UNITS
 #: Measurements whose absence is the view's limit, with the reason given.
 UNJUDGED_REASONS: Dict[str, str] = {
     "hand_width": "hand width is not visible from this view (side-on)",
