@@ -382,7 +382,10 @@ class RepWindow:
     a pose are left out). ``top_frames`` are the frames of the lockout before the descent.
     ``top_seen`` is False for a cycle the person was already on the way down in when they came
     into view: its shoulder drop (``depth_raw_frac``, from the highest point seen yet), its
-    descent and a lockout it seems to miss are not judged.
+    descent and a lockout it seems to miss are not judged. ``end_seen`` is False for a cycle the
+    counter ended at the highest point between two bottoms after which the pose went unread long
+    enough for the person to have reached the top and come back down unseen: a lockout it seems
+    to miss is not judged.
     """
 
     t_start_s: float
@@ -397,6 +400,7 @@ class RepWindow:
     seconds_down: float
     seconds_up: float
     top_seen: bool = True
+    end_seen: bool = True
 
 
 @dataclass(frozen=True)

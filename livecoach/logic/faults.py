@@ -245,19 +245,19 @@ class ShallowRule(_ElbowAngleRule):
 class NoLockoutRule(_ElbowAngleRule):
     """The arms never nearly straighten at the top, before or after the cycle. Not judged when the
     top was never seen (straightest only on the window's first frame, or on its last while still
-    straightening; or a cycle the counter entered on the way down), nor seen from above (straight
-    arms point away from the camera: angle noise)."""
+    straightening; a cycle the counter entered on the way down, or ended where the pose went unread
+    past its top), nor seen from above (straight arms point away from the camera: angle noise)."""
 
     name = "no_lockout"
     joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW)
 
     def measure(self, window: RepWindow):
         samples = self._elbow_samples(tuple(window.top_frames) + tuple(window.frames))
-        if samples is None or 2 * sum(f.body_upright_in_image for f in window.frames) > len(window.frames):
+        upright = 2 * sum(f.body_upright_in_image for f in window.frames) > len(window.frames)
+        if samples is None or upright or not window.end_seen:  # its end's top passed unseen: not judged
             return None
-        cfg = self.rule_config
-        value, threshold, t_s, fired = self._percentile_check(samples, cfg.top_percentile, cfg.min_top_elbow_deg,
-                                                              fires_above=False)
+        value, threshold, t_s, fired = self._percentile_check(samples, self.rule_config.top_percentile,
+                                                              self.rule_config.min_top_elbow_deg, fires_above=False)
         # entered on the way down (top_seen False): no lockout before it, its end's top a guess
         if fired and not (window.top_seen and _top_seen([v for _, v in samples])):
             return None

@@ -443,7 +443,8 @@ class RepCounter:
             else:
                 self.phase = Phase.BOTTOM if d >= c.bottom_min_frac else Phase.ASCENT
             return None
-        bottom = self._peak  # the deepest point before this frame: a rise to a trough is measured from it
+        # the deepest point before this frame (and when): a rise to a trough is measured from it
+        bottom, t_bottom = self._peak, self._t_peak
         self._track(d, f)
         if self.phase == Phase.DESCENT:
             if d >= c.bottom_min_frac:
@@ -473,7 +474,8 @@ class RepCounter:
                 if self._trough <= c.lockout_trough_max_frac and bottom - self._trough >= c.lockout_min_rise_frac \
                         and self._shoulders_rose_to_trough():
                     # went back down without reaching the top: the last rep had no lockout
-                    return self._split_at_trough(t_s, f, locked_out=False)
+                    return self._split_at_trough(t_s, f, locked_out=False,
+                                                 end_seen=not self._top_passed_unseen(bottom, t_bottom, d))
                 self.phase = Phase.BOTTOM  # a bounce at the bottom: same rep
         return None
 
@@ -664,11 +666,13 @@ class RepCounter:
             return DEPTH_NOT_JUDGED, NAN, NAN
         return DEPTH_BY_DROP, float(drop), self.config.full_depth_min_frac
 
-    def _split_at_trough(self, t_s: float, f: Features, locked_out: bool) -> Optional[FinishedCycle]:
+    def _split_at_trough(self, t_s: float, f: Features, locked_out: bool,
+                         end_seen: bool = True) -> Optional[FinishedCycle]:
         """The person went back down from the trough: the cycle ends there and the next one
         starts, already past its bottom. ``locked_out``: the arms straightened at the trough, so
         the cycle is judged as one that reached its top (its depth read from its own frames, the
-        trough's neighbourhood kept as the next cycle's top); else it is a no-rep "no lockout"."""
+        trough's neighbourhood kept as the next cycle's top); else it is a no-rep "no lockout",
+        its window's ``end_seen`` as given (:meth:`_top_passed_unseen`)."""
         c = self.config
         t_end = self._t_trough
         cycle = [x for x in self._cycle if x.t_s <= t_end]
@@ -687,7 +691,7 @@ class RepCounter:
             # its depth measured as at a top (on its own frames: the peak so far has the next
             # descent's), though the missing lockout, not the depth, decided it
             depth = self._depth_judged(_deepest_drop(cycle))
-            out = self._emit(t_end, full=False, reason=NO_REP_NO_LOCKOUT, judged=depth)
+            out = self._emit(t_end, full=False, reason=NO_REP_NO_LOCKOUT, judged=depth, end_seen=end_seen)
         self._top_unseen = False
         self.phase = Phase.BOTTOM
         self._start_cycle(t_end, rest[0] if rest else f, [])
@@ -695,6 +699,19 @@ class RepCounter:
             self._track(x.depth_frac, x)
         self._reached_bottom = True
         return out
+
+    def _top_passed_unseen(self, bottom: float, t_bottom: float, d: float) -> bool:
+        """Whether the depth went unread after the trough long enough for the person, moving at
+        the speed they rose from the ``bottom`` (at ``t_bottom``) to it, to have reached the top
+        and come back down to ``d`` unseen (a tracking loss across the lockout): then the cycle
+        did not show a missing lockout, only the lack of a seen one. Measured on the person's own
+        speed, so it holds at any tempo; a slower descent only makes the span needed longer."""
+        rise_s = self._t_trough - t_bottom
+        after = [x.t_s for x in self._cycle if x.t_s > self._t_trough]
+        if not (rise_s > 0 and after):
+            return False
+        speed = (bottom - self._trough) / rise_s
+        return (after[0] - self._t_trough) * speed >= self._trough + d
 
     def _judge_to_trough(self, cycle: List[Features]) -> Optional[FinishedCycle]:
         """The current cycle, cut to its frames up to the trough (``cycle``), judged as one that
@@ -717,7 +734,8 @@ class RepCounter:
         return out
 
     def _emit(self, t_end: float, full: bool, reason: Optional[str],
-              judged: Tuple[str, float, float] = (DEPTH_NOT_JUDGED, NAN, NAN)) -> FinishedCycle:
+              judged: Tuple[str, float, float] = (DEPTH_NOT_JUDGED, NAN, NAN),
+              end_seen: bool = True) -> FinishedCycle:
         frames = tuple(self._cycle)
         def _depth(x: Features) -> float:
             # the unclipped shoulder drop when known (the normalised depth saturates early on)
@@ -743,7 +761,7 @@ class RepCounter:
             top_frames=self._cycle_top_frames, view=view, variant=self.variant,
             depth_frac=float(depth), min_elbow_angle_deg=float(min_elbow),
             seconds_down=float(t_bottom - self._t_start), seconds_up=float(t_end - t_bottom),
-            top_seen=not self._top_unseen,
+            top_seen=not self._top_unseen, end_seen=end_seen,
         )
         cycle = FinishedCycle(window=window, full=full, no_rep_reason=reason, index=index,
                               depth_norm=float(self._peak), depth_by=judged[0], depth_value=float(judged[1]),
