@@ -328,7 +328,7 @@ class SessionEnd:
     frames_with_pose: int
     fps: float
     dropped_frames: int = 0
-    form_verdict: str = "correct"  # or "incorrect"
+    form_verdict: str = "correct"  # or "incorrect", or "not_judged" (livecoach.logic.verdict)
     reason: str = "end_of_source"  # quit | end_of_source | interrupted | camera_lost | error
     holds: int = 0  # timed holds recorded
     exercises: Tuple[str, ...] = ()  # exercises done, in the order first seen

@@ -7,7 +7,18 @@ from typing import Optional
 
 from livecoach.types import DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, RepRecord
 
-__all__ = ["counted", "depth_text", "judged_percent", "one_in_singular"]
+__all__ = ["counted", "depth_text", "judged_percent", "one_in_singular", "verdict_words"]
+
+#: The form verdicts as the user reads them, in full and in a list's column (the stored value is
+#: the key; the others read as stored).
+_VERDICT_WORDS = {"not_judged": ("not judged from this view", "not judged")}
+
+
+def verdict_words(verdict: str, short: bool = False) -> str:
+    """The form verdict (``correct``, ``incorrect``, ``not_judged``) as the terminal, the events and
+    (``short``) the history's lists say it."""
+    words = _VERDICT_WORDS.get(verdict)
+    return verdict if words is None else words[short]
 
 
 def counted(n: int, noun: str, plural: Optional[str] = None) -> str:

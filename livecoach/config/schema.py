@@ -151,13 +151,16 @@ class RepsConfig:
 
 @dataclass(frozen=True)
 class VerdictConfig:
-    """Used by ``livecoach.logic.verdict``: the clip-level correct/incorrect form verdict."""
+    """Used by ``livecoach.logic.verdict``: the clip-level form verdict (correct, incorrect, not judged)."""
 
     min_fault_share: float = setting(0.0, 1.0, doc="incorrect if one counted fault is on at least this share "
                                      "of the judged rep cycles")
     faults: Tuple[str, ...] = setting(choices=FAULT_NAMES, doc="faults that make a clip incorrect")
     min_mean_score: int = setting(0, 100, doc="incorrect if the mean rep score is below this")
-    min_cycles: int = setting(1, 100, doc="fewer rep cycles than this: nothing to judge, verdict correct")
+    min_cycles: int = setting(1, 100, doc="fewer rep cycles than this: nothing to judge, verdict not judged")
+    must_judge: Tuple[str, ...] = setting(choices=FAULT_NAMES, doc="faults a verdict of correct needs judged")
+    min_judged_share: float = setting(0.0, 1.0, doc="not judged if a must_judge fault was judged on less than "
+                                      "this share of the rep cycles whose exercise judges it")
 
 
 #: Cue keys besides the fault names (which are the corrections' keys).

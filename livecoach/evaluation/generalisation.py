@@ -25,6 +25,7 @@ from livecoach.evaluation.metrics import (count_metrics, exercise_recognition, f
                                           tracking_told,
                                           verdict_metrics)
 from livecoach.evaluation.replay import ClipResult
+from livecoach.logic.analysis import default_library
 from livecoach.logic.verdict import judge_session
 
 __all__ = ["SHARE_GRID", "LOSO_NOTE", "unique_footage", "by_source", "fault_share_loso", "verdict_share_loso",
@@ -140,12 +141,13 @@ def verdict_share_loso(items: Sequence[Item], config: Config,
     correct/incorrect label (PushFit and the detailed clips' source labels)."""
     labelled = _verdict_items(items)
     verdicts: Dict[Tuple[float, str], str] = {}
+    library = default_library()  # the profiles the clips were replayed with
 
     def verdict(share: float, clip: ClipSpec, result: ClipResult) -> str:
         key = (share, clip.file)
         if key not in verdicts:
             cfg = dataclasses.replace(config.verdict, min_fault_share=share)
-            verdicts[key] = judge_session(result.records, cfg).verdict
+            verdicts[key] = judge_session(result.records, cfg, library).verdict
         return verdicts[key]
 
     def counts(share: float, sources: Sequence[str]) -> Tuple[int, int]:

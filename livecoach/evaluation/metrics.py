@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from livecoach.evaluation.manifest import LABELLED_FAULTS, ClipSpec, HoldLabel
 from livecoach.evaluation.replay import ClipResult
 from livecoach.logic.holds import HoldRecord
+from livecoach.logic.verdict import CORRECT, INCORRECT, NOT_JUDGED
 from livecoach.types import RepRecord
 
 __all__ = ["HOLD_ERROR_TARGET_S", "range_error", "count_metrics", "split_agreement", "reps_outside_span",
@@ -180,13 +181,18 @@ def tracking_told(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str, Any
 
 
 def verdict_metrics(items: Sequence[Tuple[ClipSpec, ClipResult]]) -> Dict[str, Any]:
-    """Accuracy of the correct/incorrect verdict against the clips' labels, with the confusion."""
+    """Accuracy of the verdict against the clips' correct/incorrect labels, a "not judged"
+    verdict counted as wrong; how many were not judged and the accuracy on the others; the
+    confusion."""
     pairs = [(clip.label, result.verdict) for clip, result in items
-             if clip.label in ("correct", "incorrect") and not result.error]
+             if clip.label in (CORRECT, INCORRECT) and not result.error]
     n = len(pairs)
+    judged = [(a, b) for a, b in pairs if b != NOT_JUDGED]
     confusion = {f"{t}->{p}": sum(1 for a, b in pairs if a == t and b == p)
-                 for t in ("correct", "incorrect") for p in ("correct", "incorrect")}
+                 for t in (CORRECT, INCORRECT) for p in (CORRECT, INCORRECT, NOT_JUDGED)}
     return {"clips": n, "accuracy": (sum(a == b for a, b in pairs) / n) if n else None,
+            "not_judged": n - len(judged),
+            "judged_accuracy": (sum(a == b for a, b in judged) / len(judged)) if judged else None,
             "confusion": confusion}
 
 

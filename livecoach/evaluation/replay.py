@@ -113,7 +113,7 @@ def replay_frames(frames: Sequence[RecordedFrame], config: Config, variant: str,
     result.baseline_count = baseline.count
     result.session_verdict = end.form_verdict
     result.holds = list(analyzer.holds.records)
-    judged = judge_session(result.records, config)
+    judged = judge_session(result.records, config, analyzer.library)
     result.verdict, result.verdict_reason = judged.verdict, judged.reason
     return result
 

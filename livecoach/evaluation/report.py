@@ -169,7 +169,7 @@ def render_markdown(summary: Dict[str, Any], manifest: str) -> str:
     if pf["clips"]:
         rows = [row for row in summary["clips"] if row["kind"] == "pushfit"]
         lines += ["## PushFit verdict", "",
-                  f"Accuracy {_fmt(pf['accuracy'], True)} on {pf['clips']} clips "
+                  f"Accuracy {_verdict_cell(pf)} on {pf['clips']} clips "
                   f"(published reference on the full set: 82.6 %, a trained classifier). "
                   f"Confusion (label->verdict): " + ", ".join(f"{k} {v}" for k, v in pf["confusion"].items()), "",
                   "| clip | label | verdict | cycles | reason |", "|---|---|---|---|---|"]
@@ -220,7 +220,7 @@ def print_table(summary: Dict[str, Any], out=None) -> None:
         w(f"verdict vs the source's own label on detailed clips: {_fmt(src['accuracy'], True)} of {src['clips']}\n")
     pf = summary["verdict"]["pushfit"]
     if pf["clips"]:
-        w(f"pushfit verdict accuracy {_fmt(pf['accuracy'], True)} on {pf['clips']} clips  {pf['confusion']}\n")
+        w(f"pushfit verdict accuracy {_verdict_cell(pf)} on {pf['clips']} clips  {pf['confusion']}\n")
     print_variants(summary, w)
     _print_generalisation(summary, w)
     for file, error in summary["errors"].items():
@@ -325,7 +325,7 @@ def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
         lines.append(f"| {name} | {row['description']} | {c['clips']} | {_fmt(c['mae'])} | {_fmt(c['obo'], True)} | "
                      f"{_fmt(c['exact'], True)} | {_count_cells(b)} | {_fmt(f['precision'])} | {_fmt(f['recall'])} | "
                      f"{_corrections_cell(row.get('spoken_corrections'))} | "
-                     f"{_fmt(pf['accuracy'], True)} | {_fmt(row['frames_with_pose_share'], True)} | "
+                     f"{_verdict_cell(pf)} | {_fmt(row['frames_with_pose_share'], True)} | "
                      f"{_zero(row['zero_count_clips'])} | {_told_cell(row.get('tracking_told'))} |")
     lines += ["", "Clips counted outside their labelled range (error):", ""]
     for name, row in summary["augment"].items():
@@ -340,6 +340,15 @@ def _told_cell(m: Optional[Dict[str, Any]]) -> str:
         return "-"
     return (f"{len(m['told'])} of {m['clips']} clips; {m['counted_wrong_and_told']} of the "
             f"{m['counted_wrong']} counted wrong, {m['counted_right_and_told']} counted right")
+
+
+def _verdict_cell(m: Dict[str, Any]) -> str:
+    """Verdict accuracy ("not judged" counted wrong), and with some not judged, how many and
+    the accuracy on the others."""
+    text = _fmt(m["accuracy"], True)
+    if m.get("not_judged"):
+        text += f" ({m['not_judged']} not judged; {_fmt(m['judged_accuracy'], True)} of the others)"
+    return text
 
 
 def _corrections_cell(m: Optional[Dict[str, Any]]) -> str:

@@ -22,7 +22,7 @@ from typing import IO, Any, Dict, Union
 from livecoach.formats.records import finite_round, rep_record_dict
 from livecoach.types import (CueEvent, Event, ExerciseChange, FaultEvent, HoldEnd, PatchyTracking, RepEvent, RepRecord,
                              SessionEnd)
-from livecoach.wording import counted, depth_text
+from livecoach.wording import counted, depth_text, verdict_words
 
 EVENTS_SCHEMA_VERSION = 2
 
@@ -150,5 +150,5 @@ def describe(event: Event) -> str:
         dropped = f", {event.dropped_frames} dropped" if event.dropped_frames else ""
         return (f"[{event.t_s:7.2f}s] session end: {counted(event.reps, 'rep')}, {counted(event.no_reps, 'no-rep')}, "
                 f"{event.frames} frames ({event.frames_with_pose} with a person{dropped}), "
-                f"{event.fps:.1f} fps, form {event.form_verdict}")
+                f"{event.fps:.1f} fps, form {verdict_words(event.form_verdict)}")
     return repr(event)

@@ -23,7 +23,7 @@ from livecoach.history.summary import (PER_REP_TABLE_MAX, average_depth_text, de
                                       exercise_titles, exercises_done, fault_label, fmt_clock, fmt_num, hold_rows,
                                       set_rows)
 from livecoach.history.svg import esc, score_colour
-from livecoach.wording import counted
+from livecoach.wording import counted, verdict_words
 
 
 # --------------------------------------------------------------------------- page pieces
@@ -48,6 +48,7 @@ header.hero .sub { opacity: .85; font-size: 14px; }
 .badge.correct { background:#e3f6ea; color:#1b7a43; } .badge.incorrect { background:#fde8e8; color:#b02a2a; }
 .badge.interrupted, .badge.running { background:#fff4db; color:#8a5a00; }
 .badge.hold { background:#e6effa; color:#1e4e8c; }
+.badge.not_judged { background:#eceff3; color:#4a5563; }
 .holdbar { display:inline-block; width:140px; height:10px; border-radius:5px; background:#fde8e8;
            vertical-align:middle; overflow:hidden; } .holdbar span { display:block; height:100%; background:var(--good); }
 section.card { background: var(--card); border:1px solid var(--line); border-radius: 12px; padding: 18px 22px;
@@ -159,8 +160,9 @@ def render_session_html(data: SessionData, summary: Any, config: Any) -> str:
     verdict = info.verdict if info.status == "finished" and info.verdict else info.status
     if not data.reps and info.status == "finished":
         verdict = "hold" if holds_only else "nothing"  # no rep cycle: no form verdict
-    badge_class = verdict if verdict in ("correct", "incorrect", "hold") else "interrupted"
+    badge_class = verdict if verdict in ("correct", "incorrect", "hold", "not_judged") else "interrupted"
     verdict_text = {"correct": "good form", "incorrect": "form needs work", "interrupted": "interrupted",
+                    "not_judged": "form not judged from this view",
                     "running": "still running", "nothing": "no push-ups seen", "hold": "timed hold"}.get(verdict, verdict)
     tiles = [] if holds_only else [
         _tile(str(summary.reps), "reps"),
@@ -404,7 +406,7 @@ def render_history_html(sessions: Sequence[SessionInfo], weeks: Sequence[Any], f
     srows = []
     for s in sessions:
         colour = score_colour(s.mean_score, sess.good_score, sess.fair_score) if s.mean_score is not None else "#a0aec0"
-        status = s.form
+        status = verdict_words(s.form, short=True)
         srows.append(f'<tr><td class="num">#{s.id}</td><td>{esc(_date(s.started_at))}</td>'
                      f'<td>{esc(_short_source(s.source))}</td><td class="num">{s.reps}</td>'
                      f'<td class="num">{s.no_reps}</td><td class="num"><span class="pill" style="background:{colour}">'

@@ -14,7 +14,7 @@ from livecoach.config.schema import ConfigError
 from livecoach.history.data import SessionData, StoredSet
 from livecoach.logic.holds import HoldRecord
 from livecoach.types import DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, RepRecord
-from livecoach.wording import counted, depth_text
+from livecoach.wording import counted, depth_text, verdict_words
 
 
 def fault_label(name: str) -> str:
@@ -250,7 +250,7 @@ def format_summary(data: SessionData, summary: SessionSummary, width: int = 88,
                      "reps saved)")
     if data.reps or not data.holds:  # a plank on its own has no rep totals to show
         lines.append(f"  Reps {summary.reps}   No-reps {summary.no_reps}   Mean score {_f(summary.mean_score, 0)}   "
-                     f"Form: {status}")
+                     f"Form: {verdict_words(status)}")
         depth = average_depth_text([r.record for r in data.reps], short=True)
         lines.append(f"  Average depth {depth} · tempo {_f(summary.mean_down_s, 1)} s down / "
                      f"{_f(summary.mean_up_s, 1)} s up")

@@ -11,6 +11,7 @@ from livecoach.history.data import SessionInfo
 from livecoach.history.progress import ExerciseWeek, best_set_text
 from livecoach.history.store import SessionStore
 from livecoach.history.summary import _f, fault_label_plain
+from livecoach.wording import verdict_words
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def format_history(sessions: Sequence[SessionInfo], weeks: Sequence[WeekStats], 
                    exercise_weeks: Sequence[ExerciseWeek] = ()) -> str:
     lines = [f"  {'#':>4}  {'date':<17}{'reps':>5}{'no-reps':>9}{'score':>7}  {'top fault':<16}{'form':<12}source"]
     for s in sessions:
-        status = s.form
+        status = verdict_words(s.form, short=True)
         lines.append(f"  {s.id:>4}  {s.started_at.strftime('%Y-%m-%d %H:%M'):<17}{s.reps:>5}{s.no_reps:>9}"
                      f"{_f(s.mean_score, 0):>7}  {fault_label_plain(s.top_fault or '—'):<16}{status:<12}"
                      f"{_short(s.source)}")

@@ -343,7 +343,7 @@ class SessionAnalyzer:
         held_back = self.burpees.take()
         if held_back is not None:
             self._file_cycle(t_s, held_back, rep_events)
-        verdict = _form_verdict(self.records, self.config)
+        verdict = form_verdict(self.records, self.config, self.library)
         closing = self.holds.finish(t_s)
         for hold in closing:
             self._seen(hold.exercise)
@@ -398,7 +398,3 @@ def hold_cue(event: HoldEvent, library: ExerciseLibrary) -> Optional[Cue]:
     return Cue(t_s=event.t_s, key=event.cue_key or f"hold_{event.kind}", text=event.text,
                kind=CueKind.CORRECTION if broke else CueKind.ANNOUNCEMENT, priority=hold.cue_priority,
                fault=event.fault if broke else None)
-
-
-def _form_verdict(records: Sequence[RepRecord], config: Config) -> str:
-    return str(form_verdict(records, config))

@@ -27,6 +27,7 @@ from livecoach.history.store import StoreError
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.cues import CuePolicy
 from livecoach.logic.reps import plank_posture
+from livecoach.logic.verdict import NOT_JUDGED
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import (PlanDriver, config_for_plan, describe_plan_event, plan_event_dict,
                                            recognised_exercise)
@@ -39,9 +40,6 @@ from livecoach.types import Cue, CueEvent, FrameLight, HoldEnd, LogicStep, Phase
 
 log = logging.getLogger(__name__)
 
-#: ``SessionEnd.form_verdict`` of a session without a rep cycle to judge (besides "correct" and
-#: "incorrect"): a video with nobody in it is not "correct".
-NOT_JUDGED = "not_judged"
 
 # How long a speech backend may take to start an utterance (a child process, a first audio
 # buffer) when the session waits for its closing words before stopping the speaker.

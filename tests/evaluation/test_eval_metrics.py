@@ -230,3 +230,13 @@ def test_verdict_accuracy_and_confusion():
     m = verdict_metrics(items)
     assert m["clips"] == 3 and m["accuracy"] == pytest.approx(2 / 3)
     assert m["confusion"]["incorrect->correct"] == 1
+
+
+def test_a_verdict_not_judged_counts_as_wrong_and_is_reported_apart():
+    items = [(clip("a", label="correct", kind="pushfit"), ClipResult("a", "pushfit", "standard", verdict="correct")),
+             (clip("b", label="incorrect", kind="pushfit"), ClipResult("b", "pushfit", "standard", verdict="not_judged")),
+             (clip("c", label="correct", kind="pushfit"), ClipResult("c", "pushfit", "standard", verdict="incorrect"))]
+    m = verdict_metrics(items)
+    assert m["clips"] == 3 and m["accuracy"] == pytest.approx(1 / 3)
+    assert m["not_judged"] == 1 and m["judged_accuracy"] == pytest.approx(1 / 2)
+    assert m["confusion"]["incorrect->not_judged"] == 1

@@ -3,6 +3,7 @@ Chromium (screenshot + DOM) for a synthetic session and for a real clip."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import math
 
@@ -130,6 +131,24 @@ def test_session_report_is_self_contained_with_plots_and_pictures(tmp_path, conf
     assert "Coach&#x27;s advice" in page or "Coach's advice" in page
     assert config.advice.some_reps["hip_sag"].split(":")[0] in page
     assert "no-rep: not deep enough" in page
+
+
+def test_a_set_whose_form_the_view_could_not_judge_says_so(tmp_path, config):
+    """The verdict "not_judged" (the body line or the depth unseen on most cycles: a head-on or
+    3/4 view) reads as such on the terminal and on the page, not as the stored key or good form."""
+    steps = list(synthetic_steps(reps=3))
+    rec = SessionRecorder(tmp_path / DB_FILENAME, config)
+    sid = rec.start(SessionMeta(source="synthetic.mp4", mode="analyze", app_version="0.1.0"))
+    for step, image in steps:
+        rec.on_step(step, image)
+    rec.finish(dataclasses.replace(session_end(steps), form_verdict="not_judged"))
+    rec.close()
+    terminal = io.StringIO()
+    page = review.end_of_session(tmp_path / DB_FILENAME, sid, config, out=tmp_path / "r.html",
+                                 stream=terminal).read_text(encoding="utf-8")
+    assert "Form: not judged from this view" in terminal.getvalue()
+    assert '<span class="badge not_judged">form not judged from this view</span>' in page
+    assert "good form" not in page.split("<h2")[0] and "not_judged" not in terminal.getvalue()
 
 
 def test_pick_frames_best_and_worst(tmp_path, config):
