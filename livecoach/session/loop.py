@@ -27,7 +27,6 @@ from livecoach.history.store import StoreError
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.cues import CuePolicy
 from livecoach.logic.reps import plank_posture
-from livecoach.logic.verdict import NOT_JUDGED
 from livecoach.session.options import SessionOptions
 from livecoach.session.plan_driver import (PlanDriver, config_for_plan, describe_plan_event, plan_event_dict,
                                            recognised_exercise)
@@ -180,10 +179,9 @@ class CoachSession:
             # plan's: the set cut short by the end counts that no-rep, and its line comes after it.
             self._write_closing_events()
             self._finish_plan()
+            # (a session without a rep cycle, nobody in view or only standing, has its verdict
+            # "not judged" from the logic: livecoach.logic.verdict)
             self.cycles += sum(isinstance(event, RepEvent) for event in self.analyzer.closing_events)
-            if self.cycles < self.config.verdict.min_cycles:
-                # No rep cycle (nobody in view, or only standing): there is no form to judge.
-                end = dataclasses.replace(end, form_verdict=NOT_JUDGED)
             # The session total ("Session done. Reps: 12"), when [cues] announce_session_end.
             self._closing_cues = list(self._cue_policy.on_events(end.t_s, [end]))
             self._close(end)

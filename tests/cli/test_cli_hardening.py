@@ -17,7 +17,8 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.errors import (EXIT_HISTORY, EXIT_OUTPUT, EXIT_POSE_MODEL, EXIT_SIGINT, EXIT_SIGTERM)
 from livecoach.formats.recording import LandmarkWriter, RecordingHeader, read_recording
-from livecoach.session.loop import NOT_JUDGED, CoachSession
+from livecoach.logic.verdict import NOT_JUDGED
+from livecoach.session.loop import CoachSession
 from livecoach.session.quality import DroppedFramesWatch
 from livecoach.session.options import SessionOptions
 from livecoach.session.ticks import Tick
