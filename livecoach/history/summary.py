@@ -13,6 +13,7 @@ from livecoach.config.exercises import load_exercises
 from livecoach.config.schema import ConfigError
 from livecoach.history.data import SessionData, StoredSet
 from livecoach.logic.holds import HoldRecord
+from livecoach.logic.verdict import judged_shares
 from livecoach.types import DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, RepRecord
 from livecoach.wording import counted, depth_text, verdict_words
 
@@ -123,10 +124,10 @@ def _mean(values: Sequence[float]) -> Optional[float]:
 
 
 def _clean_advice(cycles: Sequence[Any], adv: Any) -> str:
-    """The praise for a set without a fault, claiming only what was judged on most of its cycles:
-    "through the full range" where depth was, "one straight line" where the body line was."""
+    """The praise for a set without a fault, claiming only what was judged on at least half its
+    cycles: "through the full range" where depth was, "one straight line" where the body line was."""
     def judged(*names: str) -> bool:
-        return all(2 * sum(1 for r in cycles if name in r.not_judged) <= len(cycles) for name in names)
+        return all(share >= 0.5 for share in judged_shares(cycles, names).values())
 
     depth, line = judged("shallow"), judged("hip_sag", "hip_pike")
     if depth:
