@@ -450,7 +450,7 @@ class RepCounter:
             if d >= c.bottom_min_frac:
                 self.phase = Phase.BOTTOM
                 self._reached_bottom = True
-            elif d <= c.top_max_frac and supported:
+            elif d <= c.top_max_frac and supported and not self._support_arms_bent(f):
                 return self._finish_shallow(t_s, f)
             return None
         # The trough (the highest point between two bottoms) is read only from frames whose arms
@@ -462,7 +462,7 @@ class RepCounter:
                 self._trough, self._t_trough, self._trough_frame = (d, t_s, f) if supported else (NAN, NAN, None)
             return None
         if self.phase == Phase.ASCENT:
-            if d <= c.top_max_frac and supported:
+            if d <= c.top_max_frac and supported and not self._support_arms_bent(f):
                 return self._finish(t_s, f)
             if supported and not (d >= self._trough):
                 self._trough, self._t_trough, self._trough_frame = d, t_s, f
@@ -564,6 +564,17 @@ class RepCounter:
         """Whether ``f``'s elbows read bent under ``straight_elbow_deg``: not a top."""
         return self._elbows_read(f) and f.elbow_angle_deg < self.straight_elbow_deg  # type: ignore[operator]
 
+    def _support_arms_bent(self, f: Features) -> bool:
+        """Whether, on a support's exercise (incline, wall: depth is the elbows'), ``f``'s elbows are
+        still at the bottom of their own range (its ``bottom_min_frac``): no top yet, whatever the
+        shoulder channel says. The shoulders lead the elbows up, and on the first rep their top
+        height is still being learnt (a lower first top read a rep still at its bottom, elbows at
+        83 of the person's 170-73 degrees, as back at the top)."""
+        if self.elbow_depth is None or not self._elbows_read(f):
+            return False
+        ch = self.channels["elbow"]
+        return ch.span >= ch.min_span and ch.normalise(f.elbow_angle_deg) >= self.config.bottom_min_frac
+
     def _arms_straight(self, f: Features) -> bool:
         """Whether ``f``'s elbows read straight (``straight_elbow_deg`` or more)."""
         return self._elbows_read(f) and f.elbow_angle_deg >= self.straight_elbow_deg  # type: ignore[operator]
@@ -594,10 +605,19 @@ class RepCounter:
         self._remember_top(f)
         raw_ok = not (math.isfinite(self._peak_raw) and self._peak_raw < c.partial_min_drop_frac)
         out = None
+        # On a support's exercise (incline, wall) depth is the elbows' (as for a full cycle): a dip
+        # the shoulder channel calls back at the top, whose elbows bent to depth from straight arms
+        # at the top it left, is a rep. Elbows never seen straight there are not read true (hands
+        # hidden: the model guessed the wrists, and a held plank read 81-135 degrees).
+        support = self._depth_judged() if self.elbow_depth is not None else None
+        dipped = peak >= c.partial_min_frac and not self._mode_unseen
+        if dipped and support is not None and depth_reached(*support) is True and self._peak_raw > 0.0 \
+                and any(self._arms_straight(x) for x in self._cycle_top_frames):
+            if not self._too_short(cycle_s):
+                out = self._emit(t_s, full=True, reason=None, judged=support)
         # from a top never seen, a dip that missed the bottom cannot be called too shallow; nor with
         # the hands unseen: no shoulder drop toward them tells a shallow rep from the body settling
-        if peak >= c.partial_min_frac and raw_ok and not self._top_unseen and not self._mode_unseen \
-                and not self._too_short(cycle_s):
+        elif dipped and raw_ok and not self._top_unseen and not self._too_short(cycle_s):
             # judged against the person's own bottom, not a limit; the drop is kept where it measures depth
             drop = self._peak_raw if self.elbow_depth is None and math.isfinite(self._peak_raw) else NAN
             out = self._emit(t_s, full=False, reason=NO_REP_NOT_DEEP, judged=(DEPTH_BY_USUAL, drop, NAN))
