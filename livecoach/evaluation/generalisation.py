@@ -227,7 +227,9 @@ def robustness_summary(items: Sequence[Item], config: Config,
         # Count MAE skips clips with no push-up (relative error undefined): what was counted there.
         "zero_count_clips": {"clips": len(zero), "cycles": sum(r.cycles for _, r in zero),
                              "baseline": sum(r.baseline_count for _, r in zero)},
+        "speed": augmentation.speed if augmentation else 1.0,
         "clips": [{"file": c.file, "cycles": r.cycles, "reps": r.reps, "baseline": r.baseline_count,
+                   "count_range": [c.count_min, c.count_max], "seconds_per_rep": c.seconds_per_rep,
                    "count_error": range_error(r.cycles, c.count_min, c.count_max),
                    "baseline_error": range_error(r.baseline_count, c.count_min, c.count_max)}
                   for c, r in detailed],

@@ -100,6 +100,17 @@ class ClipSpec:
     holds: Optional[Tuple[HoldLabel, ...]] = None
 
     @property
+    def seconds_per_rep(self) -> Optional[float]:
+        """The median time between the labelled rep bottoms (a tempo's clip has them scaled), or
+        None with fewer than two."""
+        bottoms = sorted(self.rep_bottoms_s)
+        gaps = sorted(b - a for a, b in zip(bottoms, bottoms[1:]))
+        if not gaps:
+            return None
+        mid = len(gaps) // 2
+        return round(gaps[mid] if len(gaps) % 2 else (gaps[mid - 1] + gaps[mid]) / 2.0, 3)
+
+    @property
     def has_variant_labels(self) -> bool:
         """Whether the manifest labels this clip's exercises or holds (the variants set)."""
         return self.exercises is not None or self.rep_exercises is not None or self.holds is not None

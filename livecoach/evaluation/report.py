@@ -12,6 +12,7 @@ from livecoach.evaluation.metrics import (clip_fault_prediction, count_metrics, 
                                           spoken_corrections, split_agreement, tracking_told,
                                           verdict_metrics)
 from livecoach.evaluation.replay import ClipResult
+from livecoach.evaluation.report_tempo import markdown_tempo
 from livecoach.evaluation.report_variants import fmt as _fmt, markdown_variants, print_variants
 from livecoach.formats.records import rep_record_dict
 from livecoach.logic.verdict import fault_shares
@@ -181,7 +182,8 @@ def render_markdown(summary: Dict[str, Any], manifest: str) -> str:
                 lines.append(f"| {row['file']} | {row['label']} | {row['verdict']}{mark} | {row['cycles']} | "
                              f"{row['verdict_reason']} |")
         lines.append("")
-    lines += markdown_variants(summary) + _markdown_generalisation(summary) + _markdown_augment(summary)
+    lines += markdown_variants(summary) + _markdown_generalisation(summary) + _markdown_augment(summary) \
+        + markdown_tempo(summary)
     if summary["errors"]:
         lines += ["## Errors", ""] + [f"- {k}: {v}" for k, v in summary["errors"].items()] + [""]
     return "\n".join(lines)
