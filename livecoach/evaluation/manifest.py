@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -104,11 +105,8 @@ class ClipSpec:
         """The median time between the labelled rep bottoms (a tempo's clip has them scaled), or
         None with fewer than two."""
         bottoms = sorted(self.rep_bottoms_s)
-        gaps = sorted(b - a for a, b in zip(bottoms, bottoms[1:]))
-        if not gaps:
-            return None
-        mid = len(gaps) // 2
-        return round(gaps[mid] if len(gaps) % 2 else (gaps[mid - 1] + gaps[mid]) / 2.0, 3)
+        gaps = [b - a for a, b in zip(bottoms, bottoms[1:])]
+        return round(statistics.median(gaps), 3) if gaps else None
 
     @property
     def has_variant_labels(self) -> bool:
