@@ -123,11 +123,13 @@ def _mean(values: Sequence[float]) -> Optional[float]:
     return sum(finite) / len(finite) if finite else None
 
 
-def _clean_advice(cycles: Sequence[Any], adv: Any) -> str:
-    """The praise for a set without a fault, claiming only what was judged on at least half its
-    cycles: "through the full range" where depth was, "one straight line" where the body line was."""
+def _clean_advice(cycles: Sequence[Any], adv: Any, min_judged_share: float) -> str:
+    """The praise for a set without a fault, claiming only what was judged on at least
+    ``min_judged_share`` of its cycles (the verdict's ``[verdict] min_judged_share``, so the praise
+    and the verdict agree): "through the full range" where depth was, "one straight line" where
+    the body line was."""
     def judged(*names: str) -> bool:
-        return all(share >= 0.5 for share in judged_shares(cycles, names).values())
+        return all(share >= min_judged_share for share in judged_shares(cycles, names).values())
 
     depth, line = judged("shallow"), judged("hip_sag", "hip_pike")
     if depth:
@@ -153,7 +155,8 @@ def summarize(data: SessionData, config: Any) -> SessionSummary:
         items.append(AdviceItem(fault=name, count=count, judged=judged, most=most, text=text,
                                  cycles=len(cycles)))
     if not items and full:
-        items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=_clean_advice(cycles, adv)))
+        praise = _clean_advice(cycles, adv, config.verdict.min_judged_share)
+        items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=praise))
     elif not full and cycles:
         items.append(AdviceItem(fault=None, count=0, judged=len(cycles), most=False, text=adv.no_reps))
     elif not cycles and not data.holds:

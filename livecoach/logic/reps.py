@@ -609,8 +609,8 @@ class RepCounter:
         # the shoulder channel calls back at the top, whose elbows bent to depth from straight arms
         # at the top it left, is a rep. Elbows never seen straight there are not read true (hands
         # hidden: the model guessed the wrists, and a held plank read 81-135 degrees).
-        support = self._depth_judged() if self.elbow_depth is not None else None
         dipped = peak >= c.partial_min_frac and not self._mode_unseen
+        support = self._depth_judged() if dipped and self.elbow_depth is not None else None
         if dipped and support is not None and depth_reached(*support) is True and self._peak_raw > 0.0 \
                 and any(self._arms_straight(x) for x in self._cycle_top_frames):
             if not self._too_short(cycle_s):
@@ -727,11 +727,11 @@ class RepCounter:
         did not show a missing lockout, only the lack of a seen one. Measured on the person's own
         speed, so it holds at any tempo; a slower descent only makes the span needed longer."""
         rise_s = self._t_trough - t_bottom
-        after = [x.t_s for x in self._cycle if x.t_s > self._t_trough]
-        if not (rise_s > 0 and after):
+        seen_again = next((x.t_s for x in self._cycle if x.t_s > self._t_trough), None)
+        if not (rise_s > 0 and seen_again is not None):
             return False
         speed = (bottom - self._trough) / rise_s
-        return (after[0] - self._t_trough) * speed >= self._trough + d
+        return (seen_again - self._t_trough) * speed >= self._trough + d
 
     def _judge_to_trough(self, cycle: List[Features]) -> Optional[FinishedCycle]:
         """The current cycle, cut to its frames up to the trough (``cycle``), judged as one that
