@@ -31,6 +31,12 @@ answers on the transformed clip as on the original:
   what it leaves out is the pose model's own response to the new view (a far limb half hidden
   behind the body is guessed): it measures what the counter and the fault rules make of the view's
   geometry alone.
+* **view-raise** ``raise30``, ``raise45``: the camera raised that many degrees, looking down at the
+  person (a laptop on a table or a shelf, a phone held up; the unseen clips include one filmed from
+  above), about the horizontal axis across the picture through the hips:
+  :func:`~livecoach.evaluation.stream_transforms.raised_view_frames`. Heights shorten by the cosine
+  of the angle, and what lies further from the camera moves up the picture. As ``view-turn``, on the
+  cached landmark stream; nothing labelled changes.
 * **hands-unseen** ``handsunseen``: the pose model reports both hands as not seen (each wrist's
   and finger's visibility set to ``visibility``, their places kept as its guesses), as it does
   for hands behind a bar, equipment or the body seen from behind
@@ -75,7 +81,7 @@ from livecoach.evaluation.manifest import ClipSpec, EvalError
 
 __all__ = ["Augmentation", "AUGMENTATIONS", "TEMPO", "TEMPO_MODEL", "TEMPO_BLUR", "IMAGE", "MODEL_KINDS",
            "parse_augmentations", "tempo_source_indices", "tempo_copies", "transform_clip", "swap_left_right",
-           "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "FRAME_DROPS", "VIEW_TURN", "HANDS_UNSEEN",
+           "FRAME_RATE", "LANDMARK_KINDS", "ZOOM_DRIFT", "FRAME_DROPS", "VIEW_TURN", "VIEW_RAISE", "HANDS_UNSEEN",
            "COMBINED", "combined", "GUIDED_STEPS"]
 
 TEMPO = "tempo"
@@ -85,10 +91,11 @@ FRAME_RATE = "frame-rate"
 ZOOM_DRIFT = "zoom-drift"
 FRAME_DROPS = "frame-drops"
 VIEW_TURN = "view-turn"
+VIEW_RAISE = "view-raise"
 HANDS_UNSEEN = "hands-unseen"
 IMAGE = "image"
 #: Kinds that transform the cached landmark stream (the pose model is not re-run).
-LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, HANDS_UNSEEN)
+LANDMARK_KINDS = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, VIEW_RAISE, HANDS_UNSEEN)
 #: Kinds whose landmarks come from running the pose model on transformed frames.
 MODEL_KINDS = (TEMPO_MODEL, TEMPO_BLUR, IMAGE)
 #: Image steps placed on the person from the clip's own landmarks of the same frame.
@@ -149,6 +156,10 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
                    description=f"the camera moved {abs(degrees)} degrees around the person ("
                                f"{'one way' if degrees > 0 else 'the other way'}), about the vertical through the hips")
       for degrees in (30, -30, 45, -45)),
+    *(Augmentation(f"raise{degrees:g}", VIEW_RAISE, params=(("degrees", float(degrees)), ("depth_window_s", 3.0)),
+                   description=f"the camera raised {degrees} degrees, looking down at the person (a laptop on "
+                               "a table or a shelf, a phone held up), about the horizontal through the hips")
+      for degrees in (30, 45)),
     Augmentation("handsunseen", HANDS_UNSEEN, params=(("visibility", 0.05),),
                  description="the hands unseen (a bar, equipment, the body seen from behind), as the pose "
                              "model reports a hidden landmark: each hand's wrist and fingers at visibility 0.05"),
@@ -183,8 +194,8 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
 )
 
 _BY_NAME: Dict[str, Augmentation] = {a.name: a for a in AUGMENTATIONS}
-_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, HANDS_UNSEEN, TEMPO_MODEL, TEMPO_BLUR,
-                           IMAGE)
+_KINDS: Tuple[str, ...] = (TEMPO, FRAME_RATE, ZOOM_DRIFT, FRAME_DROPS, VIEW_TURN, VIEW_RAISE, HANDS_UNSEEN, TEMPO_MODEL,
+                           TEMPO_BLUR, IMAGE)
 #: The group word for the transforms that combine two conditions (``steps``, or an image kind sped up).
 COMBINED = "combined"
 
@@ -196,9 +207,8 @@ def combined(augmentation: Augmentation) -> bool:
 
 def parse_augmentations(text: Optional[str]) -> List[Augmentation]:
     """The transforms named in ``text``: ``all``, a kind (``tempo``, ``frame-rate``, ``zoom-drift``,
-    ``frame-drops``, ``view-turn``, ``hands-unseen``, ``tempo-model``, ``tempo-blur``, ``image``: the
-    single image transforms), ``combined`` or names,
-    comma-separated.
+    ``frame-drops``, ``view-turn``, ``view-raise``, ``hands-unseen``, ``tempo-model``, ``tempo-blur``,
+    ``image``: the single image transforms), ``combined`` or names, comma-separated.
 
     Raises :class:`EvalError` naming the unknown word and the known ones.
     """

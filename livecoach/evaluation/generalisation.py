@@ -16,8 +16,8 @@ import dataclasses
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config
-from livecoach.evaluation.augment import (FRAME_DROPS, HANDS_UNSEEN, LANDMARK_KINDS, TEMPO_BLUR, TEMPO_MODEL, VIEW_TURN,
-                                         ZOOM_DRIFT, Augmentation)
+from livecoach.evaluation.augment import (FRAME_DROPS, HANDS_UNSEEN, LANDMARK_KINDS, TEMPO_BLUR, TEMPO_MODEL,
+                                         VIEW_RAISE, VIEW_TURN, ZOOM_DRIFT, Augmentation)
 from livecoach.evaluation.loso import leave_one_source_out
 from livecoach.evaluation.manifest import ClipSpec
 from livecoach.evaluation.metrics import (count_metrics, exercise_recognition, false_counts, fault_metrics,
@@ -200,7 +200,7 @@ def robustness_summary(items: Sequence[Item], config: Config,
         kind, landmarks = "original", "cached landmarks of the clip"
     elif augmentation.kind in LANDMARK_KINDS:
         kind = augmentation.kind
-        done = {ZOOM_DRIFT: "scaled", FRAME_DROPS: "thinned", VIEW_TURN: "turned",
+        done = {ZOOM_DRIFT: "scaled", FRAME_DROPS: "thinned", VIEW_TURN: "turned", VIEW_RAISE: "raised",
                 HANDS_UNSEEN: "with its hands unseen"}.get(augmentation.kind, "resampled")
         landmarks = f"the clip's cached landmark stream {done} (the pose model is not re-run)"
     else:

@@ -1,7 +1,7 @@
 """The landmark-stream kinds of ``--augment`` (see :mod:`livecoach.evaluation.augment`): a clip's
-cached landmarks resampled for a tempo or a frame rate, thinned for frame drops, zoomed, turned, or
-with the hands unseen, without re-running the pose model. Pure: the zoom's and the turn's arithmetic
-is the pose frames' own arrays.
+cached landmarks resampled for a tempo or a frame rate, thinned for frame drops, zoomed, turned,
+raised, or with the hands unseen, without re-running the pose model. Pure: numpy arithmetic on the
+pose frames' own arrays, no cv2 and no model.
 """
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ import math
 import random
 from typing import List, Optional, Sequence
 
-from livecoach.evaluation.augment import (FRAME_DROPS, FRAME_RATE, HANDS_UNSEEN, TEMPO, VIEW_TURN, ZOOM_DRIFT,
-                                          Augmentation, tempo_source_indices)
+import numpy as np
+
+from livecoach.evaluation.augment import (FRAME_DROPS, FRAME_RATE, HANDS_UNSEEN, TEMPO, VIEW_RAISE, VIEW_TURN,
+                                          ZOOM_DRIFT, Augmentation, tempo_source_indices)
 from livecoach.formats.recording import RecordedFrame
 from livecoach.landmarks import Landmark
+from livecoach.types import PoseFrame
 
 __all__ = ["tempo_frames", "frame_rate_frames", "dropped_frames", "zoom_drift_frames", "turned_view_frames",
-           "HAND_LANDMARKS", "hands_unseen_frames", "landmark_stream", "replay_fps"]
+           "raised_view_frames", "HAND_LANDMARKS", "hands_unseen_frames", "landmark_stream", "replay_fps"]
 
 
 def tempo_frames(frames: Sequence[RecordedFrame], speed: float, fps: float) -> List[RecordedFrame]:
@@ -123,22 +126,60 @@ def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float,
         raise ValueError(f"turned_view_frames needs a turn between -90 and 90 degrees, not {degrees}")
     c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     rotation_t = [[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]]  # transposed: rows @ it rotates each row
+    return [RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s,
+                          pose=None if rec.pose is None else _reprojected(
+                              rec.pose, rec.pose.world_xyz.astype("float64") @ rotation_t, min_visibility))
+            for rec in frames]
+
+
+def raised_view_frames(frames: Sequence[RecordedFrame], degrees: float, depth_window_s: float,
+                       min_visibility: float = 0.5) -> List[RecordedFrame]:
+    """The landmark stream of the clip filmed by a camera raised ``degrees`` above where it stood,
+    looking down at the person (about the horizontal axis across the picture through their hips):
+    heights shorten by cos(``degrees``) and what lies further from the camera moves up the picture.
+    Projected as :func:`turned_view_frames` projects its turn; times and visibility kept.
+
+    The depth it moves by is each landmark's world depth as a moving median over ``depth_window_s``
+    seconds: the pose model's depth of a landmark jitters by up to 0.3 m within a rep (a planted
+    hand's), which a raised camera would show as the hand moving up and down the picture, while a
+    person's depth changes slowly (from standing to a plank, not within a rep)."""
+    if not 0.0 <= degrees < 90.0:
+        raise ValueError(f"raised_view_frames needs a raise from 0 up to 90 degrees, not {degrees}")
+    if not depth_window_s >= 0.0:
+        raise ValueError(f"raised_view_frames needs a depth window of 0 s or more, not {depth_window_s}")
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    posed = [rec for rec in frames if rec.pose is not None]
+    times = np.array([rec.t_s for rec in posed])
+    depths = np.array([rec.pose.world_xyz[:, 2] for rec in posed]) if posed else np.zeros((0, 0))
     out: List[RecordedFrame] = []
     for rec in frames:
         pose = rec.pose
         if pose is not None:
-            seen = pose.visibility >= min_visibility
-            if seen.sum() < 4:
-                seen = seen | True  # too few seen to fit on: all of them
-            world, image = pose.world_xyz.astype("float64"), pose.image_xyz.astype("float64")
-            w = world[seen, :2] - world[seen, :2].mean(axis=0)
-            i = image[seen, :2] - image[seen, :2].mean(axis=0)
-            scale = float((w * i).sum() / max(float((w * w).sum()), 1e-12))
-            turned = world @ rotation_t
-            pose = dataclasses.replace(pose, image_xyz=(image + scale * (turned - world)).astype("float32"),
-                                       world_xyz=turned.astype("float32"))
+            near = np.abs(times - rec.t_s) <= depth_window_s / 2
+            depth = np.median(depths[near], axis=0)
+            world = pose.world_xyz.astype("float64")
+            # world y points down and z away from the camera: y' = c y - s z, z' = s y + c z
+            raised = world.copy()
+            raised[:, 1] = c * world[:, 1] - s * depth
+            raised[:, 2] = s * world[:, 1] + c * depth
+            pose = _reprojected(pose, raised, min_visibility)
         out.append(RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s, pose=pose))
     return out
+
+
+def _reprojected(pose: PoseFrame, moved_world: np.ndarray, min_visibility: float) -> PoseFrame:
+    """``pose`` with its world landmarks moved to ``moved_world`` and its image landmarks moved by
+    the change, weakly in perspective: pixels = ``scale`` x metres, ``scale`` fitted by least squares
+    over the landmarks seen at ``min_visibility`` (all of them when fewer than four are)."""
+    seen = pose.visibility >= min_visibility
+    if seen.sum() < 4:
+        seen = seen | True  # too few seen to fit on: all of them
+    world, image = pose.world_xyz.astype("float64"), pose.image_xyz.astype("float64")
+    w = world[seen, :2] - world[seen, :2].mean(axis=0)
+    i = image[seen, :2] - image[seen, :2].mean(axis=0)
+    scale = float((w * i).sum() / max(float((w * w).sum()), 1e-12))
+    return dataclasses.replace(pose, image_xyz=(image + scale * (moved_world - world)).astype("float32"),
+                               world_xyz=moved_world.astype("float32"))
 
 
 #: The landmarks of a hand: the wrist and the fingers the pose model places.
@@ -168,7 +209,7 @@ def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augm
                     fps: float) -> List[RecordedFrame]:
     """A clip's cached landmark stream (filmed at ``fps``) after ``augmentation``: resampled for a
     tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops, turned for a view turn,
-    its hands unseen for hands-unseen;
+    raised for a view raise, its hands unseen for hands-unseen;
     as it is for None or a kind that re-runs the pose model (its landmarks are already of the
     transformed frames)."""
     if augmentation is None:
@@ -181,6 +222,8 @@ def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augm
         return zoom_drift_frames(frames, augmentation.param("amplitude"), augmentation.param("period_s"))
     if augmentation.kind == VIEW_TURN:
         return turned_view_frames(frames, augmentation.param("degrees"))
+    if augmentation.kind == VIEW_RAISE:
+        return raised_view_frames(frames, augmentation.param("degrees"), augmentation.param("depth_window_s"))
     if augmentation.kind == HANDS_UNSEEN:
         return hands_unseen_frames(frames, augmentation.param("visibility"))
     if augmentation.kind == FRAME_DROPS:  # seeded by the clip's length: each clip its own pattern

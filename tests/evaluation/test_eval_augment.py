@@ -12,11 +12,12 @@ import pytest
 
 from livecoach.config.schema import load_config
 from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE, HANDS_UNSEEN, IMAGE, TEMPO,
-                                          TEMPO_BLUR, TEMPO_MODEL, VIEW_TURN, ZOOM_DRIFT, parse_augmentations,
+                                          TEMPO_BLUR, TEMPO_MODEL, VIEW_RAISE, VIEW_TURN, ZOOM_DRIFT,
+                                          parse_augmentations,
                                           swap_left_right, tempo_copies, tempo_source_indices, transform_clip)
 from livecoach.evaluation.stream_transforms import (HAND_LANDMARKS, dropped_frames, frame_rate_frames,
-                                                    hands_unseen_frames, landmark_stream, replay_fps, tempo_frames,
-                                                    turned_view_frames, zoom_drift_frames)
+                                                    hands_unseen_frames, landmark_stream, raised_view_frames,
+                                                    replay_fps, tempo_frames, turned_view_frames, zoom_drift_frames)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
 from livecoach.formats.recording import read_recording
 from livecoach.evaluation.image_transforms import (apply_image_transform, dim, hide_hands, mirror, rotate, zoom_in,
@@ -206,6 +207,51 @@ def test_a_turned_camera_keeps_the_pictures_own_detail_and_a_body_along_the_view
             turned_view_frames([RecordedFrame(0, 0.0, pose)], bad)
 
 
+def test_a_raised_camera_shortens_heights_and_lifts_what_lies_further_away():
+    # a plank side-on, the shoulders 0.4 m apart along the depth, 0.45 m above the wrists
+    world = np.zeros((33, 3))
+    for lm, (x, y, z) in {L.LEFT_SHOULDER: (-0.6, -0.1, -0.2), L.RIGHT_SHOULDER: (-0.6, -0.1, 0.2),
+                          L.LEFT_WRIST: (-0.6, 0.35, -0.2), L.RIGHT_WRIST: (-0.6, 0.35, 0.2),
+                          L.LEFT_ANKLE: (0.9, 0.1, -0.1), L.RIGHT_ANKLE: (0.9, 0.1, 0.1)}.items():
+        world[lm] = (x, y, z)
+    frames = [RecordedFrame(i, i / FPS, projected_pose(i / FPS, i, world)) for i in range(5)]
+    frames.append(RecordedFrame(5, 5 / FPS, None))
+    raised = raised_view_frames(frames, 30.0, depth_window_s=3.0)
+    assert [(r.frame_index, r.t_s) for r in raised] == [(r.frame_index, r.t_s) for r in frames]
+    assert raised[5].pose is None
+    pose, c, s = raised[2].pose, np.cos(np.radians(30)), np.sin(np.radians(30))
+    expected = np.stack([world[:, 0], c * world[:, 1] - s * world[:, 2], s * world[:, 1] + c * world[:, 2]], axis=1)
+    np.testing.assert_allclose(pose.world_xyz, expected, atol=1e-5)
+    np.testing.assert_allclose(pose.image_xyz[:, :2], projected_pose(0.0, 0, expected).image_xyz[:, :2], atol=1e-2)
+    # each side's shoulder above its wrist shortens by cos(30); the far (right) side moves up the picture
+    for shoulder, wrist in ((L.LEFT_SHOULDER, L.LEFT_WRIST), (L.RIGHT_SHOULDER, L.RIGHT_WRIST)):
+        assert pose.xy(wrist)[1] - pose.xy(shoulder)[1] == pytest.approx(400 * 0.45 * c, rel=1e-3)
+    assert pose.xy(L.LEFT_SHOULDER)[1] - pose.xy(L.RIGHT_SHOULDER)[1] == pytest.approx(400 * 0.4 * s, rel=1e-3)
+    np.testing.assert_allclose(raised_view_frames(frames, 0.0, 3.0)[0].pose.image_xyz, frames[0].pose.image_xyz,
+                               atol=1e-3)
+    for bad in ((90.0, 3.0), (-10.0, 3.0), (30.0, -1.0), (30.0, float("nan"))):
+        with pytest.raises(ValueError):
+            raised_view_frames(frames, *bad)
+
+
+def test_a_raised_camera_moves_each_landmark_by_its_steady_depth_not_the_models_jitter():
+    # the model's depth of a planted wrist swings 0.3 m from frame to frame; a raised camera would
+    # not show the wrist bobbing up and down the picture, so the depth is a moving median
+    world = np.zeros((33, 3))
+    world[L.LEFT_WRIST] = (0.0, 0.4, -0.2)
+    frames = []
+    for i in range(31):
+        w = world.copy()
+        w[L.LEFT_WRIST, 2] += 0.3 if i == 15 else 0.0
+        frames.append(RecordedFrame(i, i / 10, projected_pose(i / 10, i, w)))
+    raised = raised_view_frames(frames, 45.0, depth_window_s=2.0)
+    heights = [r.pose.xy(L.LEFT_WRIST)[1] for r in raised]
+    assert max(heights) - min(heights) == pytest.approx(0.0, abs=0.05)
+    # with no window the jitter shows: the wrist jumps 400 px/m x 0.3 m x sin 45 up the picture
+    bobbing = [r.pose.xy(L.LEFT_WRIST)[1] for r in raised_view_frames(frames, 45.0, depth_window_s=0.0)]
+    assert bobbing[14] - bobbing[15] == pytest.approx(400 * 0.3 * np.sin(np.radians(45)), rel=1e-3)
+
+
 def test_the_landmark_stream_of_each_landmark_kind():
     frames = stream(30)
     drift = BY_NAME["zoomdrift"]
@@ -219,6 +265,11 @@ def test_the_landmark_stream_of_each_landmark_kind():
     np.testing.assert_array_equal(landmark_stream(frames, turn, FPS)[20].pose.world_xyz,
                                   turned_view_frames(frames, -45.0)[20].pose.world_xyz)
     assert dataclasses.replace(transform_clip(clip(), turn), file=clip().file) == clip()  # every label kept
+    raise_ = BY_NAME["raise30"]
+    assert raise_.kind == VIEW_RAISE
+    np.testing.assert_array_equal(landmark_stream(frames, raise_, FPS)[20].pose.world_xyz,
+                                  raised_view_frames(frames, 30.0, 3.0)[20].pose.world_xyz)
+    assert dataclasses.replace(transform_clip(clip(), raise_), file=clip().file) == clip()
     for untouched in (None, BY_NAME["dim"], BY_NAME["tempo2x-model"]):
         assert landmark_stream(frames, untouched, FPS) == frames
     assert dataclasses.replace(transform_clip(clip(), drift), file=clip().file) == clip()  # every label kept
@@ -279,6 +330,8 @@ def test_parse_augmentations_groups_names_and_errors():
                                                                            ("drops50", FRAME_DROPS)]
     assert [(a.name, a.param("degrees")) for a in parse_augmentations("view-turn")] == [
         ("turn30", 30.0), ("turn-30", -30.0), ("turn45", 45.0), ("turn-45", -45.0)]
+    assert [(a.name, a.param("degrees")) for a in parse_augmentations("view-raise")] == [
+        ("raise30", 30.0), ("raise45", 45.0)]
     assert [(a.name, a.kind) for a in parse_augmentations("hands-unseen")] == [("handsunseen", HANDS_UNSEEN)]
     assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 6
     assert [a.name for a in parse_augmentations("image") if a.guided] == ["hidehands"]
