@@ -218,12 +218,22 @@ def mid_wrist_xy(pose: PoseFrame, min_visibility: float) -> Optional[np.ndarray]
 
 
 def shoulder_above_wrist_px(pose: PoseFrame, min_visibility: float) -> float:
-    """How far the shoulders are above the wrists in the image (pixels, + = above)."""
+    """How far the shoulders are above the wrists in the image (pixels, + = above).
+
+    Each shoulder over its own wrist (the sides where both are seen), else the shoulders' midpoint
+    over the wrists'. A camera above the floor sees what lies further away higher up the picture;
+    a side's shoulder and wrist lie at about the same depth, but both shoulders over the near wrist
+    alone (side-on) add half the far side's lift, which shrinks the drop as a share of the height.
+    (PushFit wrong26, side-on, its far shoulder 9 px above the near one: a first rep at 44 %, a
+    no-rep "not deep enough" against the 45 % a rep needs; 49 % over its own wrist.)"""
+    sides = [float(pose.xy(wrist)[1] - pose.xy(shoulder)[1])
+             for shoulder, wrist in ((L.LEFT_SHOULDER, L.LEFT_WRIST), (L.RIGHT_SHOULDER, L.RIGHT_WRIST))
+             if pose.vis(shoulder) >= min_visibility and pose.vis(wrist) >= min_visibility]
     sh = _mid_xy(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, min_visibility)
     wr = _mid_xy(pose, L.LEFT_WRIST, L.RIGHT_WRIST, min_visibility)
-    if sh is None or wr is None:
-        return NAN
-    return float(wr[1] - sh[1])
+    if sides:
+        return float(sum(sides) / len(sides))
+    return NAN if sh is None or wr is None else float(wr[1] - sh[1])
 
 
 def body_scale_px(pose: PoseFrame, min_visibility: float) -> float:

@@ -96,6 +96,26 @@ def test_shoulder_height_above_wrists_drops_with_depth():
     assert bottom < top * 0.7
 
 
+def test_each_shoulder_is_measured_over_its_own_wrist():
+    """Seen side-on from a camera above the floor, the far side lies higher up the picture: the far
+    shoulder (seen) over the near wrist (the far one hidden) would add that offset to the height."""
+    def plank(drop_px: float, far_up_px: float, far_wrist_seen: bool) -> PoseFrame:
+        points = {L.LEFT_SHOULDER: (150, 150 + drop_px), L.LEFT_WRIST: (150, 270),
+                  L.RIGHT_SHOULDER: (150, 150 + drop_px - far_up_px), L.RIGHT_WRIST: (150, 270 - far_up_px),
+                  L.LEFT_HIP: (300, 160), L.RIGHT_HIP: (300, 160 - far_up_px)}
+        return pose_from_points(points, hidden=() if far_wrist_seen else (L.RIGHT_WRIST,))
+
+    for far_up in (0.0, 30.0):
+        for seen in (True, False):
+            top = shoulder_above_wrist_px(plank(0.0, far_up, seen), V)
+            bottom = shoulder_above_wrist_px(plank(60.0, far_up, seen), V)
+            assert top == pytest.approx(120.0) and bottom == pytest.approx(60.0)  # half their height, any view
+    # neither side shows its shoulder and its wrist: the shoulder seen over the wrist seen
+    crossed = pose_from_points({L.LEFT_SHOULDER: (150, 150), L.RIGHT_WRIST: (150, 250)})
+    assert shoulder_above_wrist_px(crossed, V) == pytest.approx(100.0)
+    assert math.isnan(shoulder_above_wrist_px(pose_from_points({L.LEFT_SHOULDER: (150, 150)}), V))
+
+
 def test_neck_angle_sign_drop_positive_crane_negative():
     drop = neck_angle_deg(*measured(pose_from_points(side_plank(head_dy=40.0))))
     crane = neck_angle_deg(*measured(pose_from_points(side_plank(head_dy=-40.0))))
