@@ -160,6 +160,7 @@ class Features:
     hand_speed_torso_per_s: float = NAN  # the mid-wrist's speed in the image, torso lengths a second
     body_rise_deg: float = NAN  # the ankle->shoulder line's angle above the horizontal (world), signed
     hands_unseen: bool = False  # both wrists under the visibility the hands' measurements need
+    camera_elevation_deg: float = NAN  # how far the camera looks down on the body (world landmarks)
     elbows_unseen: int = 0  # how many elbows (0-2) the pose model saw under that visibility
     # Added by the fault-rules owner (optional, nan when not measurable):
     elbow_spread_frac: float = NAN  # elbows outside the shoulders along the shoulder line, in shoulder widths
@@ -385,7 +386,8 @@ class RepWindow:
     descent and a lockout it seems to miss are not judged. ``end_seen`` is False for a cycle the
     counter ended at the highest point between two bottoms after which the pose went unread long
     enough for the person to have reached the top and come back down unseen: a lockout it seems
-    to miss is not judged.
+    to miss is not judged. ``drop_read`` is False where the camera looks down from too high to judge
+    depth on the shoulders' drop (``[reps] max_camera_elevation_deg``): depth is not judged.
     """
 
     t_start_s: float
@@ -401,6 +403,7 @@ class RepWindow:
     seconds_up: float
     top_seen: bool = True
     end_seen: bool = True
+    drop_read: bool = True
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,9 @@ class FeaturesConfig:
     facing_visibility_margin: float = setting(0.0, 1.0, doc="the side facing the camera is the better-seen arm "
                                               "when the arms' visibilities differ by more than this; else the "
                                               "side nearer the camera in depth (z)")
+    elevation_min_depth_share: float = setting(0.0, 1.0, doc="a line across the body (shoulders, hips) reads "
+                                               "the camera's elevation only when at least this share of its "
+                                               "length lies along the depth")
     body_line_max_turn_deg: float = setting(0.0, 89.0, doc="the body line is read on the picture stretched "
                                             "back to side-on by the shoulder line's turn out of it, up to "
                                             "this many degrees (0 = as seen)")
@@ -139,6 +142,11 @@ class RepsConfig:
                                   "shows the top")
     upright_vote_frames: int = setting(1, 300, doc="camera-above (torso upright in the image) or flat body is the "
                                        "majority of this many recent pose frames")
+    max_camera_elevation_deg: float = setting(0.0, 90.0, doc="a camera looking down on the body from higher "
+                                              "than this leaves a rep's depth not judged (heights in the "
+                                              "picture mix with depths)")
+    elevation_min_frames: int = setting(1, 1000, doc="the camera's elevation is the median of the frames that "
+                                        "read it over calibration_window_s, once at least this many did")
     depth_frac_max: float = setting(1.0, 3.0, doc="the normalised depth kept with each frame is capped at this "
                                     "(1 = the person's usual bottom; a little overshoot is kept)")
     max_body_speed_per_s: float = setting(0.5, 100.0, doc="body lengths per second between two frames, in both place "

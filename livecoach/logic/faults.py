@@ -217,25 +217,25 @@ class _ElbowAngleRule(FaultRule):
 
 
 class ShallowRule(_ElbowAngleRule):
-    """The bottom of the cycle stays high.
-
-    Judged on how far the shoulders drop toward the hands (``depth_raw_frac``, absolute:
-    0 at the top, about 0.5 with the upper arms parallel to the floor): its ``drop_percentile``
+    """The bottom of the cycle stays high. Judged on how far the shoulders drop toward the hands
+    (``depth_raw_frac``: 0 at the top, about 0.5 with the upper arms level): its ``drop_percentile``
     and its deepest frame (on which the counter counts a rep: never "go lower" on a counted rep)
-    both under the limit; where that is not measured (camera above the back), or only from a top
-    never seen (``window.top_seen`` False), on the bend of the elbows instead."""
+    both under the limit; where that is not measured (camera above the back) or only from a top
+    never seen (``window.top_seen`` False), on the elbows; not judged from a camera looking down
+    from too high to read the drop (``window.drop_read`` False), where the elbows' angle in the
+    picture is foreshortened too (the burpees' push-ups, filmed 16 degrees up, read shallow on it)."""
 
     name = "shallow"
     joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
 
     def measure(self, window: RepWindow):
         cfg = self.rule_config
-        drops = self._samples(window.frames, "depth_raw_frac") if window.top_seen else None
+        drops = self._samples(window.frames, "depth_raw_frac") if window.top_seen and window.drop_read else None
         if drops is not None:
             drop, t_s = percentile_with_time(drops, cfg.drop_percentile)
             # fired only where the deepest frame, which the counter counts a rep on, missed it too
             return drop, cfg.min_shoulder_drop_frac, t_s, max(v for _, v in drops) < cfg.min_shoulder_drop_frac
-        samples = self._elbow_samples(window.frames)
+        samples = self._elbow_samples(window.frames) if window.drop_read else None
         if samples is None:
             return None
         bottom, t_s = percentile_with_time(samples, cfg.bottom_percentile)

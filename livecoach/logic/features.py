@@ -14,6 +14,7 @@ from typing import Dict, Optional, Tuple
 from livecoach.config.schema import FeaturesConfig
 from livecoach.landmarks import Landmark
 from livecoach.logic.continuity import body_anchor_points
+from livecoach.logic.elevation import camera_elevation_deg
 from livecoach.logic.geometry import (asymmetry_deg, body_rise_deg, body_scale_px, body_turn_deg, combine_sides,
                                       elbow_angle_side_deg, elbow_flare_deg, elbow_spread_frac, facing_side,
                                       hip_angle_deg, hip_offset_frac, hip_offset_knee_frac, knee_angle_deg,
@@ -114,6 +115,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
         hip_angle_deg=hip_angle_deg(pose, v),
         body_upright_in_image=upright,
         hands_unseen=bool(pose.vis(Landmark.LEFT_WRIST) < v and pose.vis(Landmark.RIGHT_WRIST) < v),
+        camera_elevation_deg=camera_elevation_deg(pose, v, config.elevation_min_depth_share),
         elbows_unseen=int(pose.vis(Landmark.LEFT_ELBOW) < v) + int(pose.vis(Landmark.RIGHT_ELBOW) < v),
     )
 

@@ -48,6 +48,7 @@ import numpy as np
 
 from livecoach.config.schema import RepsConfig
 from livecoach.logic.depth import ChannelSpec, DepthChannel, ElbowDepth, channel_values
+from livecoach.logic.elevation import ElevationWatch
 from livecoach.logic.plank_gate import PlankGate, arms_support, body_flat, camera_above, plank_posture
 from livecoach.logic.view import default_view_config
 from livecoach.types import (DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, Features, Phase,
@@ -144,6 +145,7 @@ class RepCounter:
         self._last_pose_t: Optional[float] = None
         self._active: Optional[str] = None
         self._upright_votes: Deque[bool] = collections.deque(maxlen=c.upright_vote_frames)
+        self._elevation = ElevationWatch(c.calibration_window_s, c.elevation_min_frames)
         self._top_frames: Deque[Features] = collections.deque()
         self._pending: Deque[Features] = collections.deque()
         #: the unbroken run of frames, before the gate came on, whose arms carry the body: those up
@@ -256,6 +258,13 @@ class RepCounter:
                 return current
         return best
 
+    def _drop_read(self) -> bool:
+        """Whether a rep's depth may be judged on the shoulders' drop: not where the camera looks
+        down from higher than ``max_camera_elevation_deg`` (heights in the picture mix with depths
+        there, by where each hand was put). The drop is still measured: the descent is timed on it
+        (shares of the rep's own drop, which a steady offset does not move)."""
+        return not self._elevation.elevation_deg > self.config.max_camera_elevation_deg
+
     def _depth_raw(self, f: Features) -> float:
         """Absolute shoulder drop: 1 - shoulder height / the person's top height (nan if
         the height signal is not usable, e.g. camera above)."""
@@ -276,6 +285,7 @@ class RepCounter:
             self.plank_held = False
             return self._no_pose(t_s)
         self._upright_votes.append(camera_above(features, c))
+        self._elevation.update(t_s, features.camera_elevation_deg)
         upright = self._upright()
         unseen_now = self._hands_unseen(t_s, features) and not upright
         if unseen_now != self._mode_unseen and self.phase in (Phase.NOT_IN_POSITION, Phase.TOP):
@@ -660,7 +670,8 @@ class RepCounter:
             return None
         # From a top never seen the drop is measured from the highest point seen yet, which is no
         # higher than the top: it can only under-read, so a short one is not judged (counted).
-        deep = self._top_unseen or not (math.isfinite(self._peak_raw) and self._peak_raw < c.full_depth_min_frac)
+        deep = self._top_unseen or not self._drop_read() or \
+            not (math.isfinite(self._peak_raw) and self._peak_raw < c.full_depth_min_frac)
         if self.elbow_depth is not None:  # not judged (None) counts the full cycle
             deep = support_depth is not False
         return self._emit(t_s, full=deep, reason=None if deep else NO_REP_NOT_DEEP, judged=depth)
@@ -676,13 +687,13 @@ class RepCounter:
         """What the current cycle's depth is judged on, how deep it went and the limit (as
         :class:`RepRecord` keeps them): the elbows' bend on a support's exercise; else the
         shoulders' peak drop (``peak_raw``, default the cycle's), unless it was not measured
-        (camera above) or its top never seen."""
+        (camera above), its top never seen or the camera too high to read it (:meth:`_drop_read`)."""
         if self.elbow_depth is not None:
             bottom = self.elbow_depth.bottom_deg(self._cycle, _majority_view(tuple(self._cycle)))
             return (DEPTH_NOT_JUDGED, NAN, NAN) if bottom is None else \
                 (DEPTH_BY_ELBOWS, bottom, self.elbow_depth.max_bottom_elbow_deg)
         drop = self._peak_raw if peak_raw is None else peak_raw
-        if self._top_unseen or not math.isfinite(drop):
+        if self._top_unseen or not math.isfinite(drop) or not self._drop_read():
             return DEPTH_NOT_JUDGED, NAN, NAN
         return DEPTH_BY_DROP, float(drop), self.config.full_depth_min_frac
 
@@ -771,7 +782,8 @@ class RepCounter:
         else:
             self.no_reps += 1
             index = self.no_reps
-        depth = self._peak_raw if math.isfinite(self._peak_raw) and not self._top_unseen else self._peak
+        drop_read = self._drop_read()
+        depth = self._peak_raw if math.isfinite(self._peak_raw) and not self._top_unseen and drop_read else self._peak
         view = _majority_view(frames)
         # The deepest elbow angle is told (per-rep table, events, history) only for a cycle seen
         # mostly from a view it reads true from; a few side-on frames of a head-on set are not it.
@@ -781,7 +793,7 @@ class RepCounter:
             top_frames=self._cycle_top_frames, view=view, variant=self.variant,
             depth_frac=float(depth), min_elbow_angle_deg=float(min_elbow),
             seconds_down=float(t_bottom - self._t_start), seconds_up=float(t_end - t_bottom),
-            top_seen=not self._top_unseen, end_seen=end_seen,
+            top_seen=not self._top_unseen, end_seen=end_seen, drop_read=drop_read,
         )
         cycle = FinishedCycle(window=window, full=full, no_rep_reason=reason, index=index,
                               depth_norm=float(self._peak), depth_by=judged[0], depth_value=float(judged[1]),

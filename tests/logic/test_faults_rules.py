@@ -473,3 +473,17 @@ def test_a_rep_whose_top_was_never_seen_is_judged_on_its_elbows_and_not_timed():
     assert isinstance(rule(ShallowRule).judge(bent_little), Fault)
     assert isinstance(rule(RushedNegativeRule).judge(tempo_window(0.25)), Fault)
     assert rule(RushedNegativeRule).judge(dataclasses.replace(tempo_window(0.25), top_seen=False)) is NOT_JUDGED
+
+
+def test_a_rep_whose_drop_cannot_be_read_from_the_cameras_height_is_not_judged_shallow():
+    # A camera looking down from higher than [reps] max_camera_elevation_deg: the counter marks the
+    # window's drop unread, and the elbows' angle in the picture is foreshortened as well: neither
+    # is read, however deep or shallow either looks.
+    limit = CONFIG.faults.shallow.min_shoulder_drop_frac
+    short_drop = [0.6 * limit * (170 - a) / 95 for a in elbow_cycle()]
+    assert isinstance(rule(ShallowRule).judge(window(depth_raw_frac=short_drop)), Fault)
+    assert rule(ShallowRule).judge(dataclasses.replace(window(depth_raw_frac=short_drop), drop_read=False)) \
+        is NOT_JUDGED
+    bent_little = window(depth_raw_frac=short_drop, bottom=CONFIG.faults.shallow.max_bottom_elbow_deg + 20)
+    assert isinstance(rule(ShallowRule).judge(dataclasses.replace(bent_little, top_seen=False)), Fault)
+    assert rule(ShallowRule).judge(dataclasses.replace(bent_little, drop_read=False)) is NOT_JUDGED

@@ -210,8 +210,8 @@ def test_a_support_rep_whose_shoulders_drop_little_counts_by_its_elbows(with_sup
     # until the elbows leave their bottom (2.0 s) and is judged on them too
     ("variants__fitnease__inclined_pushups.jsonl.gz", "incline", {DEPTH_BY_ELBOWS}),
     ("jtnicastro__pushup.mp4.jsonl.gz", None, {DEPTH_NOT_JUDGED}),  # from above: no shoulder drop
-    # a burpee's push-up: not judged, unless the drop itself reached a rep's depth (one, 0.50)
-    ("variants__fitnease__burpees.jsonl.gz", None, {DEPTH_BY_DROP, DEPTH_NOT_JUDGED}),
+    # a burpee's push-up: not judged (and filmed from 16 degrees up, too high to read the drop)
+    ("variants__fitnease__burpees.jsonl.gz", None, {DEPTH_NOT_JUDGED}),
 ])
 def test_each_cycle_keeps_the_depth_it_was_judged_on_and_it_agrees_with_the_count(name, exercise, judged_on):
     records = _replay(name, exercise).records

@@ -3,7 +3,8 @@
 hips, the picture moved by the frame's own projection): the same reps, and no fault the clip as
 filmed does not show (that also at 45 degrees). A 3/4 view shortens the body along the view and not across it, so a rule
 that reads the picture as if side-on finds a sag or bent knees that are not there (README, "Seen
-from another angle")."""
+from another angle"). The same of a camera raised 15 and 30 degrees, looking down (``--augment
+view-raise``)."""
 from __future__ import annotations
 
 import collections
@@ -12,7 +13,7 @@ from typing import Dict, Sequence, Tuple
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.stream_transforms import turned_view_frames
+from livecoach.evaluation.stream_transforms import raised_view_frames, turned_view_frames
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from conftest import FIXTURES
@@ -69,3 +70,30 @@ def test_a_turned_camera_finds_no_fault_the_clip_as_filmed_does_not_show(clip, d
 def test_a_turned_camera_counts_the_same_reps(clip, degrees):
     (filmed, _), (turned, _) = as_filmed_and_turned(clip, degrees)
     assert turned == filmed, f"{clip} turned {degrees:g} deg: {turned} cycles, {filmed} as filmed"
+
+
+#: A camera raised above where it stood, looking down (``--augment view-raise``; README, "Seen from above").
+RAISES = (15.0, 30.0)
+RAISED_FAULTS_NOT_YET = {
+    ("monkeydo__pushup.mov", 30.0): "elbow flare on 1 of 3 cycles (filmed 3/4 from the front, from 16 degrees "
+                                    "below; not flagged as filmed)",
+}
+
+
+def as_filmed_and_raised(clip: str, degrees: float):
+    _, frames = read_recording(FIXTURES / "landmarks" / f"{clip}.jsonl.gz")
+    return cycles_and_faults(frames), cycles_and_faults(raised_view_frames(frames, degrees, depth_window_s=3.0))
+
+
+@pytest.mark.parametrize("clip, degrees", [
+    pytest.param(c, d, marks=pytest.mark.xfail(reason=RAISED_FAULTS_NOT_YET[c, d], strict=True))
+    if (c, d) in RAISED_FAULTS_NOT_YET else (c, d) for c in FIXTURE_CLIPS for d in RAISES])
+def test_a_raised_camera_finds_no_fault_the_clip_as_filmed_does_not_show(clip, degrees):
+    (_, filmed), (_, raised) = as_filmed_and_raised(clip, degrees)
+    assert set(raised) <= set(filmed), f"{clip} raised {degrees:g} deg flags {raised}, as filmed {filmed}"
+
+
+@pytest.mark.parametrize("clip, degrees", [(c, d) for c in FIXTURE_CLIPS for d in RAISES])
+def test_a_raised_camera_counts_the_same_reps(clip, degrees):
+    (filmed, _), (raised, _) = as_filmed_and_raised(clip, degrees)
+    assert raised == filmed, f"{clip} raised {degrees:g} deg: {raised} cycles, {filmed} as filmed"

@@ -1,0 +1,80 @@
+"""How far above the person the camera looks down, from the pose alone.
+
+A laptop on the floor films a push-up from about the body's height; one on a chair, a table or a
+shelf looks down on it. Seen from above, what lies further from the camera sits higher up the
+picture, so heights read in the image mix with depths: the shoulders' drop toward the hands, read
+as a share of their height, then depends on where each hand was put (`eval --augment view-raise`:
+PushFit wrong26's reps read 0.50 of their height from its own camera, 0.45 raised 15 degrees and
+0.40 raised 30). Where the camera is too high for that reading, a rep's depth is not judged: the
+elbows' angle in the picture is foreshortened as well.
+
+The elevation is read from the lines across the body (shoulder to shoulder, hip to hip), which lie
+level in a plank, kneeling or standing: the camera's height tilts them, in the pose model's world
+landmarks, out of the level by that angle. Measured on the shared clips as filmed (the median over
+a clip's frames that read it): -9 to 4 degrees on 13 of the main set's clips and 11 on one, -16 and
+-14 on two filmed from lower still, 22 on formfocus, 15 and 33 on correct60 and jtnicastro, filmed
+from above (on 7 and 4 of their frames); four head-on clips read none. The 100 PushFit clips -20 to
+14 (median -1); the variants -1 to 20.
+"""
+from __future__ import annotations
+
+import collections
+import math
+from typing import Deque, Tuple
+
+import numpy as np
+
+from livecoach.landmarks import Landmark as L
+from livecoach.types import PoseFrame
+
+__all__ = ["camera_elevation_deg", "ElevationWatch"]
+
+NAN = float("nan")
+
+_ACROSS = ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP))
+
+
+def camera_elevation_deg(pose: PoseFrame, min_visibility: float, min_depth_share: float) -> float:
+    """Degrees the camera looks down on the person (negative: up from below), the mean over the
+    lines across the body whose both ends are seen at ``min_visibility`` and which lie at least
+    ``min_depth_share`` of their length along the depth; nan when none does (a head-on view: its
+    lines lie across the picture, where a raised camera does not tilt them)."""
+    readings = []
+    for left, right in _ACROSS:
+        if pose.vis(left) < min_visibility or pose.vis(right) < min_visibility:
+            continue
+        across = pose.world(right).astype(float) - pose.world(left).astype(float)
+        length = float(np.linalg.norm(across))
+        if length <= 1e-9 or abs(across[2]) < min_depth_share * length:
+            continue
+        if across[2] < 0:
+            across = -across  # toward the far side: raised, the camera sees it higher (world y down)
+        readings.append(math.degrees(math.atan2(-across[1], across[2])))
+    return float(np.mean(readings)) if readings else NAN
+
+
+class ElevationWatch:
+    """The camera's elevation over the last ``window_s`` of frames that read it: their median,
+    once at least ``min_frames`` did (one frame's reading swings by 10 degrees and more)."""
+
+    def __init__(self, window_s: float, min_frames: int) -> None:
+        self.window_s = window_s
+        self.min_frames = min_frames
+        self._readings: Deque[Tuple[float, float]] = collections.deque()
+
+    def reset(self) -> None:
+        self._readings.clear()
+
+    def update(self, t_s: float, elevation_deg: float) -> None:
+        """Add one frame's reading (nan: the frame did not read it)."""
+        if math.isfinite(elevation_deg):
+            self._readings.append((t_s, elevation_deg))
+        while self._readings and t_s - self._readings[0][0] > self.window_s:
+            self._readings.popleft()
+
+    @property
+    def elevation_deg(self) -> float:
+        """The median reading, or nan while fewer than ``min_frames`` frames read it."""
+        if len(self._readings) < self.min_frames:
+            return NAN
+        return float(np.median([v for _, v in self._readings]))
