@@ -66,8 +66,9 @@ def depth_notes(records: Sequence[RepRecord], short: bool = False) -> List[str]:
         notes.append(f"{'short' if short else 'Short of your usual bottom'}: you turned back up well above the "
                      "depth of your other reps.")
     if DEPTH_NOT_JUDGED in kinds:
-        notes.append(f"{'n/j' if short else 'Not judged'}: the depth could not be measured from this view, or "
-                     "you came into view on the way down; a burpee's push-up counts without it.")
+        notes.append(f"{'n/j' if short else 'Not judged'}: the depth could not be measured from this view (a "
+                     "camera looking down on you from high up, or from above your back), or you "
+                     "came into view on the way down; a burpee's push-up counts without it.")
     if None in kinds:
         notes.append("—: recorded by an older LiveCoach, which did not keep the depth judged.")
     return notes
