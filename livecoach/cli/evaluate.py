@@ -49,8 +49,9 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     parser.add_argument("--augment", nargs="?", const="all", metavar="LIST",
                         help="also score every clip under label-preserving transforms: 'all' (the default), "
                              "'tempo', 'frame-rate', 'zoom-drift', 'frame-drops', 'view-turn', 'view-raise' and "
-                             "'hands-unseen' (on the cached landmarks, fast), 'tempo-model', 'tempo-blur' and 'image' (run the pose "
-                             "model on transformed frames, slow), 'combined', or names, comma-separated: "
+                             "'hands-unseen' (on the cached landmarks, fast), 'tempo-model', 'tempo-blur' and "
+                             "'image' (run the pose model on transformed frames, slow), 'combined', or names, "
+                             "comma-separated: "
                              + ", ".join(a.name for a in AUGMENTATIONS))
     parser.set_defaults(func=handle_eval)
 

@@ -189,9 +189,9 @@ def test_the_three_push_ups_of_the_shared_burpees_are_reps():
     shoulders of the first two drop under 45 % of their height there (the third 50 %), so without
     the watch and the camera's height those were no-reps "not deep enough", with a spoken "Go
     lower". The camera looks down from 16 degrees ([reps] max_camera_elevation_deg 15): the drop is
-    not judged at all now, and without the watch one of them is still a no-rep. (Played faster or slower the clip's cycles differ before the watch sees
-    them: at 2x the jump in after the first push-up reads as a cycle of its own; the hand-built
-    burpees above cover the tempo.)"""
+    not judged at all now, and without the watch one of them is still a no-rep. (Played faster or
+    slower the clip's cycles differ before the watch sees them: at 2x the jump in after the first
+    push-up reads as a cycle of its own; the hand-built burpees above cover the tempo.)"""
     records, corrections = _burpee_clip()
     assert [(r.full, r.no_rep_reason) for r in records] == [(True, None)] * 3
     assert all("shallow" in r.not_judged and r.depth_by == DEPTH_NOT_JUDGED for r in records)

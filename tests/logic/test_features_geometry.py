@@ -282,8 +282,6 @@ def test_vector_length_is_numpys_norm_bit_for_bit_in_the_vectors_precision():
 def test_body_size_is_measured_in_the_pose_models_input_image():
     """The box diagonal of shoulders, arms, hips and legs, scaled as the frame was for the model:
     a 1920-wide frame is downscaled to [capture] inference_max_width (640) first."""
-    import dataclasses
-
     from livecoach.logic.continuity import body_anchor_points
 
     pose = side_pushup_pose(0.0, 0.0)
