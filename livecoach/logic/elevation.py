@@ -25,11 +25,10 @@ from typing import Deque, Tuple
 import numpy as np
 
 from livecoach.landmarks import Landmark as L
-from livecoach.types import PoseFrame
+from livecoach.logic.geometry import vector_length
+from livecoach.types import NAN, PoseFrame
 
 __all__ = ["camera_elevation_deg", "ElevationWatch"]
-
-NAN = float("nan")
 
 _ACROSS = ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP))
 
@@ -44,13 +43,13 @@ def camera_elevation_deg(pose: PoseFrame, min_visibility: float, min_depth_share
         if pose.vis(left) < min_visibility or pose.vis(right) < min_visibility:
             continue
         across = pose.world(right).astype(float) - pose.world(left).astype(float)
-        length = float(np.linalg.norm(across))
+        length = float(vector_length(across))  # per frame: the project's cheap norm
         if length <= 1e-9 or abs(across[2]) < min_depth_share * length:
             continue
         if across[2] < 0:
             across = -across  # toward the far side: raised, the camera sees it higher (world y down)
         readings.append(math.degrees(math.atan2(-across[1], across[2])))
-    return float(np.mean(readings)) if readings else NAN
+    return sum(readings) / len(readings) if readings else NAN
 
 
 class ElevationWatch:

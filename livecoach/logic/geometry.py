@@ -229,10 +229,10 @@ def shoulder_above_wrist_px(pose: PoseFrame, min_visibility: float) -> float:
     sides = [float(pose.xy(wrist)[1] - pose.xy(shoulder)[1])
              for shoulder, wrist in ((L.LEFT_SHOULDER, L.LEFT_WRIST), (L.RIGHT_SHOULDER, L.RIGHT_WRIST))
              if pose.vis(shoulder) >= min_visibility and pose.vis(wrist) >= min_visibility]
+    if sides:
+        return sum(sides) / len(sides)
     sh = _mid_xy(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, min_visibility)
     wr = _mid_xy(pose, L.LEFT_WRIST, L.RIGHT_WRIST, min_visibility)
-    if sides:
-        return float(sum(sides) / len(sides))
     return NAN if sh is None or wr is None else float(wr[1] - sh[1])
 
 
