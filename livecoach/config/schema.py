@@ -109,6 +109,7 @@ class RepsConfig:
     gate_on_after_s: float = setting(0.0, 5.0, doc="plank posture held this long before counting starts")
     gate_off_after_s: float = setting(0.0, 5.0, doc="plank posture lost this long = not in position")
     gate_max_body_angle_deg: float = setting(0.0, 90.0, doc="shoulder-ankle line steeper than this = not a plank")
+    gate_max_decline_deg: float = setting(0.0, 90.0, doc="the same with the feet above the shoulders")
     gate_min_hip_angle_deg: float = setting(0.0, 180.0, doc="hips folded more than this = downward dog, sitting")
     gate_max_wrist_along_torso_frac: float = setting(-2.0, 3.0, doc="hands nearer the hips than this = unsupported")
     gate_topdown_wrist_min_frac: float = setting(-2.0, 3.0, doc="camera-above plank: hands at least this far down")

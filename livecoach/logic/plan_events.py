@@ -36,7 +36,8 @@ def person_state(features: Optional[Features], in_position: bool, standing_min_b
     """The :class:`PersonState` of one frame from the logic's features and its position gate.
 
     Standing = the shoulder-ankle line steeper than ``standing_min_body_angle_deg`` from the
-    floor (world landmarks). It wins over the position gate, which lets an upright body pass
+    floor (world landmarks), the shoulders above the feet (feet above the shoulders: a decline, or
+    a plank seen head-on from a raised camera, never a standing body). It wins over the position gate, which lets an upright body pass
     (that is how it accepts a camera looking down on the back), except for an exercise done
     upright (``upright_exercise``: wall push-ups, the scapular wall hold), where only the gate
     is trusted. A camera above the back also reads steep: the set-up check asks for a side view.
@@ -46,7 +47,8 @@ def person_state(features: Optional[Features], in_position: bool, standing_min_b
     angle = features.body_angle_deg
     if math.isnan(angle) and not in_position:
         return PersonState.OUT_OF_VIEW  # not even the hips are seen: mostly out of the picture
-    steep = not math.isnan(angle) and angle >= standing_min_body_angle_deg
+    feet_above = not math.isnan(features.body_rise_deg) and features.body_rise_deg < 0.0
+    steep = not math.isnan(angle) and angle >= standing_min_body_angle_deg and not feet_above
     if in_position and (upright_exercise or not steep):
         return PersonState.IN_POSITION
     if steep:

@@ -28,8 +28,16 @@ def _folded_at_hips(f: Features, config: RepsConfig) -> bool:
 
 
 def _body_line_flat(f: Features, config: RepsConfig) -> bool:
-    """The shoulder-ankle line within ``gate_max_body_angle_deg`` of the floor (in 3-D)."""
-    return not math.isnan(f.body_angle_deg) and f.body_angle_deg <= config.gate_max_body_angle_deg
+    """The shoulder-ankle line within ``gate_max_body_angle_deg`` of the floor (in 3-D), or, with
+    the feet above the shoulders, within ``gate_max_decline_deg``."""
+    if math.isnan(f.body_angle_deg):
+        return False
+    # No standing, sitting or kneeling body has its feet above its shoulders: such a line is a
+    # decline -- or a plank seen head-on from a raised camera, whose far feet the world landmarks
+    # (in the camera's axes) put above the shoulders by the camera's own tilt.
+    feet_above = not math.isnan(f.body_rise_deg) and f.body_rise_deg < 0.0
+    limit = config.gate_max_decline_deg if feet_above else config.gate_max_body_angle_deg
+    return f.body_angle_deg <= limit
 
 
 def arms_support(f: Features, config: RepsConfig) -> bool:

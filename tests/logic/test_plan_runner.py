@@ -307,6 +307,10 @@ def test_person_state_from_features():
     assert person_state(flat, True, 60.0) == IN
     assert person_state(flat, False, 60.0) == FLOOR
     assert person_state(upright, False, 60.0) == STAND
+    # the feet above the shoulders: a plank filmed head-on from a raised camera, never standing
+    head_on_from_above = Features(t_s=0.0, frame_index=0, body_angle_deg=70.0, body_rise_deg=-70.0)
+    assert person_state(head_on_from_above, True, 60.0) == IN
+    assert person_state(Features(t_s=0.0, frame_index=0, body_angle_deg=70.0, body_rise_deg=70.0), True, 60.0) == STAND
 
 
 def test_walking_off_through_a_floor_frame_still_ends_the_set(library):

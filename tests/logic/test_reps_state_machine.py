@@ -363,6 +363,17 @@ def test_an_incline_body_up_to_60_degrees_is_in_position_and_counts():
     assert counter.reps == 3 and counter.no_reps == 0
 
 
+def test_a_line_with_the_feet_above_the_shoulders_is_in_position_up_to_75_degrees():
+    """A decline, or a plank filmed head-on by a raised camera: the far feet read above the
+    shoulders (body_rise_deg < 0), steeper than 60 degrees, with no standing body possible."""
+    assert plank_posture(plank(0, 0, body_angle_deg=70.0, body_rise_deg=-70.0), CFG)
+    assert not plank_posture(plank(0, 0, body_angle_deg=70.0, body_rise_deg=70.0), CFG)  # squatting, standing
+    assert not plank_posture(plank(0, 0, body_angle_deg=80.0, body_rise_deg=-80.0), CFG)  # near a handstand
+    t, d = depth_profile(1.5, 3)
+    counter, events, _ = run([plank(tt, dd, body_angle_deg=70.0, body_rise_deg=-70.0) for tt, dd in zip(t, d)])
+    assert counter.reps == 3 and counter.no_reps == 0
+
+
 def test_getting_into_position_and_standing_up_count_nothing():
     t_stand = np.arange(0, 2, 1 / FPS)
     frames = [standing(tt) for tt in t_stand]

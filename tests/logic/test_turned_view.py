@@ -97,3 +97,12 @@ def test_a_raised_camera_finds_no_fault_the_clip_as_filmed_does_not_show(clip, d
 def test_a_raised_camera_counts_the_same_reps(clip, degrees):
     (filmed, _), (raised, _) = as_filmed_and_raised(clip, degrees)
     assert raised == filmed, f"{clip} raised {degrees:g} deg: {raised} cycles, {filmed} as filmed"
+
+
+def test_a_plank_filmed_head_on_from_a_raised_camera_counts_the_same_reps():
+    """calimiro push-up_37, filmed head-on from a little above the floor, raised 30 degrees more:
+    the world landmarks (in the camera's axes) put the far feet 43-67 degrees above the shoulders,
+    past the 60 degrees a line with the shoulders on top may rise; a body whose feet are above its
+    shoulders is no standing one ([reps] gate_max_decline_deg). 1 of 4 before."""
+    (filmed, _), (raised, _) = as_filmed_and_raised("calimiro__push-up_37.mp4", 30.0)
+    assert filmed == 4 and raised == filmed
