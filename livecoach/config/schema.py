@@ -103,6 +103,7 @@ class RepsConfig:
     tempo_cycles: int = setting(3, 100, doc="the person's median cycle is over this many of their recent cycles")
     max_cycle_s: float = setting(1.0, 120.0, doc="a cycle longer than this is a rest, not a rep")
     max_gap_s: float = setting(0.0, 10.0, doc="frames without a usable pose tolerated mid-cycle")
+    max_gap_cycles: float = setting(0.0, 10.0, doc="or, when longer, this many of the person's median cycles")
     burpee_plank_cycles: float = setting(0.0, 20.0, doc="a shallow push-up alone between getting into the plank "
                                          "and out of it, each within this many of its own durations, "
                                          "is a burpee's: a rep, depth not judged (0 = off)")

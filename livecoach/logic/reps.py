@@ -376,10 +376,14 @@ class RepCounter:
         c = self.config
         gap = t_s - self._last_pose_t if self._last_pose_t is not None else math.inf
         left = None
-        if gap > c.max_gap_s and self.phase != Phase.NOT_IN_POSITION:
+        # A gap shorter than one of the person's own cycles cannot hide a whole rep: at a slow pace
+        # the pose model loses a person at the bottom for as long, in seconds, as the pace is slow.
+        own_cycle_s = self._median_cycle_s()
+        tolerated = max(c.max_gap_s, c.max_gap_cycles * own_cycle_s) if math.isfinite(own_cycle_s) else c.max_gap_s
+        if gap > tolerated and self.phase != Phase.NOT_IN_POSITION:
             left = self._leave_position()  # out of view
             self.gate.reset()
-        return RepUpdate(t_s=t_s, phase=self.phase, in_plank=self.gate.on and gap <= c.max_gap_s,
+        return RepUpdate(t_s=t_s, phase=self.phase, in_plank=self.gate.on and gap <= tolerated,
                          depth_frac=NAN, reps=self.reps, no_reps=self.no_reps, finished=left)
 
     def _gap_frame(self, t_s: float, features: Features) -> RepUpdate:
@@ -596,15 +600,19 @@ class RepCounter:
         with the person's own pace and ignores the frame rate. Every cycle judged here joins the
         median, counted or not, so a person who speeds up is followed within a cycle or two."""
         c = self.config
-        known = sorted(self._cycle_s)
+        median = self._median_cycle_s()
         self._cycle_s.append(cycle_s)
         if cycle_s < c.min_rep_s:
             return True
+        return math.isfinite(median) and cycle_s < c.min_rep_cycle_frac * median
+
+    def _median_cycle_s(self) -> float:
+        """The median of the person's last ``tempo_cycles`` cycles, nan before their first."""
+        known = sorted(self._cycle_s)
         if not known:
-            return False
+            return NAN
         mid = len(known) // 2
-        median = known[mid] if len(known) % 2 else (known[mid - 1] + known[mid]) / 2.0
-        return cycle_s < c.min_rep_cycle_frac * median
+        return known[mid] if len(known) % 2 else (known[mid - 1] + known[mid]) / 2.0
 
     def _finish_shallow(self, t_s: float, f: Features) -> Optional[FinishedCycle]:
         c = self.config

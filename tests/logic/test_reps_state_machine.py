@@ -234,7 +234,8 @@ def test_the_last_rep_from_a_lower_top_counts_when_the_person_leaves(leaving, vi
     mid-cycle drops the cycle (a rest or a get-up is no rep); one that had come back to straight
     arms ends there instead."""
     frames: List[Optional[Features]] = ramps(TWO_REPS_FROM_A_LOWER_TOP[:-2] + [(6.8, 7.4, 185.0, 160.0)], view=view)
-    after = [7.4 + k / FPS for k in range(int(1.5 * FPS))]
+    # out of view for longer than one of his cycles: a shorter gap is bridged ([reps] max_gap_cycles)
+    after = [7.4 + k / FPS for k in range(int((1.5 if leaving == "hips folded" else 4.0) * FPS))]
     if leaving == "hips folded":
         frames += [plank(t, 0.0, shoulder_above_wrist_px=185.0, elbow_angle_deg=160.0, hip_angle_deg=100.0, view=view)
                    for t in after]
