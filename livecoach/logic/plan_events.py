@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from livecoach.logic.plank_gate import feet_above_shoulders
 from livecoach.types import CueEvent, Features, RepRecord
 
 __all__ = ["PersonState", "RepOutcome", "PlanInput", "SetStart", "SetEnd", "Rest", "Advice", "PlanPaused",
@@ -36,19 +37,18 @@ def person_state(features: Optional[Features], in_position: bool, standing_min_b
     """The :class:`PersonState` of one frame from the logic's features and its position gate.
 
     Standing = the shoulder-ankle line steeper than ``standing_min_body_angle_deg`` from the
-    floor (world landmarks), the shoulders above the feet (feet above the shoulders: a decline, or
-    a plank seen head-on from a raised camera, never a standing body). It wins over the position gate, which lets an upright body pass
-    (that is how it accepts a camera looking down on the back), except for an exercise done
-    upright (``upright_exercise``: wall push-ups, the scapular wall hold), where only the gate
-    is trusted. A camera above the back also reads steep: the set-up check asks for a side view.
+    floor (world landmarks), the shoulders above the feet (:func:`feet_above_shoulders` is never
+    a standing body). It wins over the position gate, which lets an upright body pass (that is
+    how it accepts a camera looking down on the back), except for an exercise done upright
+    (``upright_exercise``: wall push-ups, the scapular wall hold), where only the gate is
+    trusted. A camera above the back also reads steep: the set-up check asks for a side view.
     """
     if features is None:
         return PersonState.OUT_OF_VIEW
     angle = features.body_angle_deg
     if math.isnan(angle) and not in_position:
         return PersonState.OUT_OF_VIEW  # not even the hips are seen: mostly out of the picture
-    feet_above = not math.isnan(features.body_rise_deg) and features.body_rise_deg < 0.0
-    steep = not math.isnan(angle) and angle >= standing_min_body_angle_deg and not feet_above
+    steep = not math.isnan(angle) and angle >= standing_min_body_angle_deg and not feet_above_shoulders(features)
     if in_position and (upright_exercise or not steep):
         return PersonState.IN_POSITION
     if steep:

@@ -32,12 +32,16 @@ def _body_line_flat(f: Features, config: RepsConfig) -> bool:
     the feet above the shoulders, within ``gate_max_decline_deg``."""
     if math.isnan(f.body_angle_deg):
         return False
-    # No standing, sitting or kneeling body has its feet above its shoulders: such a line is a
-    # decline -- or a plank seen head-on from a raised camera, whose far feet the world landmarks
-    # (in the camera's axes) put above the shoulders by the camera's own tilt.
-    feet_above = not math.isnan(f.body_rise_deg) and f.body_rise_deg < 0.0
-    limit = config.gate_max_decline_deg if feet_above else config.gate_max_body_angle_deg
+    limit = config.gate_max_decline_deg if feet_above_shoulders(f) else config.gate_max_body_angle_deg
     return f.body_angle_deg <= limit
+
+
+def feet_above_shoulders(f: Features) -> bool:
+    """Whether the body line falls from the feet to the shoulders (in the world landmarks, whose
+    axes are the camera's). No standing, sitting or kneeling body does: such a line is a decline,
+    or a plank seen head-on from a raised camera, whose far feet it puts above the shoulders by
+    the camera's own tilt."""
+    return not math.isnan(f.body_rise_deg) and f.body_rise_deg < 0.0
 
 
 def arms_support(f: Features, config: RepsConfig) -> bool:

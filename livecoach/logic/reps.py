@@ -379,7 +379,7 @@ class RepCounter:
         # A gap shorter than one of the person's own cycles cannot hide a whole rep: at a slow pace
         # the pose model loses a person at the bottom for as long, in seconds, as the pace is slow.
         own_cycle_s = self._median_cycle_s()
-        tolerated = max(c.max_gap_s, c.max_gap_cycles * own_cycle_s) if math.isfinite(own_cycle_s) else c.max_gap_s
+        tolerated = c.max_gap_s if math.isnan(own_cycle_s) else max(c.max_gap_s, c.max_gap_cycles * own_cycle_s)
         if gap > tolerated and self.phase != Phase.NOT_IN_POSITION:
             left = self._leave_position()  # out of view
             self.gate.reset()
