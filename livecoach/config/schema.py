@@ -135,6 +135,8 @@ class RepsConfig:
                                       "far (share of their top height) the shoulders must come back up for a point "
                                       "between two bottoms to end a cycle")
     partial_min_frac: float = setting(0.0, 1.0, doc="a dip at least this deep that misses the bottom = no-rep")
+    disagree_min_frames: int = setting(1, 30, doc="a dip is no no-rep when another depth signal reached the "
+                                       "bottom on this many of its frames (the signals disagree: not judged)")
     lockout_trough_max_frac: float = setting(0.0, 1.0, doc="re-descending from above this depth = rep not locked out")
     partial_min_drop_frac: float = setting(0.0, 1.0, doc="a no-rep dip must drop the shoulders at least this much")
     lockout_min_rise_frac: float = setting(0.0, 1.0, doc="rise from the bottom that counts as a lockout attempt")

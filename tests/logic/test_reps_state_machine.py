@@ -11,7 +11,7 @@ from livecoach.config.schema import load_config
 from livecoach.logic.plank_gate import arms_support, plank_posture
 from livecoach.logic.reps import (NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter, arms_straight_throughout,
                                   straight_arms_folded_hips)
-from livecoach.types import Features, Phase, View
+from livecoach.types import DEPTH_NOT_JUDGED, Features, Phase, View
 
 from helpers import window
 
@@ -149,6 +149,45 @@ def test_partial_dip_is_a_no_rep_not_deep_enough():
     assert counter.reps == 3 and counter.no_reps == 1
     last = events[-1][1]
     assert not last.full and last.no_rep_reason == NO_REP_NOT_DEEP and last.index == 1
+
+
+def _elbow_led_set(last_elbow_bottom_deg: float, last_depth: float = 1.0, drop: float = 0.75) -> List[Features]:
+    """Four 1.2-s reps whose shoulders drop ``drop`` of their height and whose elbow angle is a
+    cleaner signal than that height (the height jitters 8 px, the elbow 1 degree), so the elbows
+    drive the phases; then a fifth whose shoulders drop ``last_depth`` of the others' while the
+    elbows read a bend to ``last_elbow_bottom_deg``."""
+    rng = np.random.default_rng(7)
+    t, d = depth_profile(1.2, 4, tail_s=0.3)
+    frames = [plank(tt, dd, shoulder_above_wrist_px=200.0 * (1.0 - drop * dd) + rng.normal(0.0, 8.0),
+                    elbow_angle_deg=170.0 - 105.0 * dd + rng.normal(0.0, 1.0)) for tt, dd in zip(t, d)]
+    t_l, d_l = depth_profile(1.2, 1, lead_s=0.0)
+    bend = (170.0 - last_elbow_bottom_deg) / 105.0
+    frames += [plank(t[-1] + 1 / FPS + tt, dd, shoulder_above_wrist_px=200.0 * (1.0 - drop * dd * last_depth),
+                     elbow_angle_deg=170.0 - 105.0 * dd * bend) for tt, dd in zip(t_l, d_l)]
+    return frames
+
+
+def test_a_dip_the_elbows_call_shallow_but_the_shoulders_full_is_counted_not_judged():
+    # A misread elbow (a fast rep, the far arm): the elbows read 115 degrees (not 65) at a bottom where the
+    # shoulders dropped as far as on every rep. The signals disagree, so the depth is not judged and
+    # the rep counts (a no-rep "not deep enough" before).
+    counter, events, _ = run(_elbow_led_set(last_elbow_bottom_deg=115.0))
+    assert counter._active == "elbow"
+    assert counter.reps == 5 and counter.no_reps == 0
+    last = events[-1][1]
+    assert last.full and last.depth_by == DEPTH_NOT_JUDGED
+
+
+@pytest.mark.parametrize("drop, last_depth", [
+    (0.75, 0.4),  # the shoulders too stopped short of the person's bottom
+    # they reached the person's bottom (0.84 of a usual 50 % drop), but dropped 42 % of their
+    # height, short of a full rep's 45 % ([reps] full_depth_min_frac): both say shallow
+    (0.5, 0.84)])
+def test_a_dip_both_signals_call_shallow_is_still_a_no_rep(drop, last_depth):
+    counter, events, _ = run(_elbow_led_set(last_elbow_bottom_deg=115.0, last_depth=last_depth, drop=drop))
+    assert counter._active == "elbow"
+    assert counter.reps == 4 and counter.no_reps == 1
+    assert events[-1][1].no_rep_reason == NO_REP_NOT_DEEP
 
 
 def test_shallow_reps_from_the_start_are_no_reps():
