@@ -189,7 +189,8 @@ class LookalikeConfig:
     """``[lookalikes]`` of ``_recognition.toml``: thresholds of the look-alike signals."""
 
     tap_lift_frac: float = setting(0.0, 2.0, doc="shoulder tap: one wrist rises above the other by this "
-                                   "fraction of the arm's length, beyond their usual difference")
+                                   "fraction of the arm's length, beyond their usual difference, both in the "
+                                   "picture and in the world landmarks")
     tap_min_s: float = setting(0.0, 5.0, doc="... for at least this long (a landmark's jump is shorter)")
     floor_window_s: float = setting(0.2, 30.0, doc="the wrists' usual height difference is their median over "
                                     "this much recent time on the hands")

@@ -174,7 +174,7 @@ class ExerciseRecognizer:
         self._hands: Deque[Tuple[float, float]] = collections.deque()
         self._scap_state = 0
         self._scap_flips: Deque[float] = collections.deque()
-        self._gap_base: Deque[Tuple[float, float]] = collections.deque()
+        self._gap_base: Deque[Tuple[float, float, float]] = collections.deque()
         self._latched: Dict[str, float] = {}
         self._support_now: Optional[str] = None
         self._support_new: Optional[str] = None
@@ -446,15 +446,20 @@ class ExerciseRecognizer:
             on_hands = flat and support == "hands"
             # Shoulder tap: one wrist leaves the floor while the other stays (relative to their
             # usual height difference, so a tilted or moving camera does not matter), for a
-            # moment longer than a landmark's jump.
-            if on_hands and not math.isnan(posture.wrist_gap_arm_frac):
-                self._gap_base.append((t_s, posture.wrist_gap_arm_frac))
+            # moment longer than a landmark's jump. Read in the picture and in the world
+            # landmarks, and a lift only where both show it: each alone misreads a steady
+            # difference as a lift from some views (the picture's arm shortens as it bends seen
+            # from behind; a hidden hand's guessed depth turns into height seen from above).
+            gaps = (posture.wrist_gap_arm_frac, posture.wrist_gap_world_arm_frac)
+            gaps_read = not any(math.isnan(g) for g in gaps)
+            if on_hands and gaps_read:
+                self._gap_base.append((t_s, *gaps))
             while self._gap_base and t_s - self._gap_base[0][0] > lk.floor_window_s:
                 self._gap_base.popleft()
             lifted = False
-            if on_hands and len(self._gap_base) >= 3 and not math.isnan(posture.wrist_gap_arm_frac):
-                base = float(nanmedian_columns(np.array([[g] for _, g in self._gap_base]))[0])
-                lifted = abs(posture.wrist_gap_arm_frac - base) >= lk.tap_lift_frac
+            if on_hands and len(self._gap_base) >= 3 and gaps_read:
+                bases = nanmedian_columns(np.array([row[1:] for row in self._gap_base]))
+                lifted = all(abs(g - float(b)) >= lk.tap_lift_frac for g, b in zip(gaps, bases))
             if lifted:
                 self._tap_since = self._tap_since if self._tap_since is not None else t_s
                 if t_s - self._tap_since >= lk.tap_min_s - 1e-9:

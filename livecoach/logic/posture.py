@@ -60,6 +60,7 @@ class Posture:
     knee_angle_left_deg: float = NAN
     knee_angle_right_deg: float = NAN
     wrist_gap_arm_frac: float = NAN  # image height of the left wrist above the right, in arm lengths
+    wrist_gap_world_arm_frac: float = NAN  # the same in the world landmarks
     shoulder_over_wrist_arm_frac: float = NAN  # shoulders above the wrists (world), in arm lengths
 
 
@@ -179,7 +180,7 @@ def measure_posture(pose: PoseFrame, config: RecognitionConfig) -> Posture:
     if sh is not None and wrist is not None and arm > 1e-6:
         out["shoulder_over_wrist_arm_frac"] = (_height(sh) - _height(wrist)) / arm
     out["hand_width_ratio"] = _hand_width_ratio(pose, config)
-    out["wrist_gap_arm_frac"] = _wrist_gap(pose, v)
+    out["wrist_gap_arm_frac"], out["wrist_gap_world_arm_frac"] = _wrist_gap(pose, v), _wrist_gap(pose, v, world=True)
     if _looks_along_body(pose, config):
         # Head-on or from above, the pose model's depth along the body is a guess: heights and
         # angles to the floor cannot be told (a plank seen from above reads as standing).
@@ -232,18 +233,18 @@ def _hand_width_ratio(pose: PoseFrame, config: RecognitionConfig) -> float:
     return float(vector_length(pose.xy(L.LEFT_WRIST) - pose.xy(L.RIGHT_WRIST))) / width
 
 
-def _wrist_gap(pose: PoseFrame, min_vis: float) -> float:
-    """How much higher the left wrist is than the right in the image, in image arm lengths."""
+def _wrist_gap(pose: PoseFrame, min_vis: float, world: bool = False) -> float:
+    """How much higher the left wrist is than the right, in arm lengths (each arm's
+    shoulder-elbow-wrist path, the longer one seen): in the image, or in the world landmarks."""
     if any(pose.vis(lm) < min_vis for lm in (L.LEFT_WRIST, L.RIGHT_WRIST)):
         return NAN
-    arms = []
-    for s_lm, e_lm, w_lm, *_ in _SIDES.values():
-        if pose.vis(s_lm) >= min_vis and pose.vis(e_lm) >= min_vis:
-            arms.append(float(vector_length(pose.xy(s_lm) - pose.xy(e_lm)) + vector_length(pose.xy(e_lm) - pose.xy(w_lm))))
+    point = pose.world if world else pose.xy
+    arms = [float(vector_length(point(s_lm) - point(e_lm)) + vector_length(point(e_lm) - point(w_lm)))
+            for s_lm, e_lm, w_lm, *_ in _SIDES.values() if pose.vis(s_lm) >= min_vis and pose.vis(e_lm) >= min_vis]
     arm = max(arms) if arms else 0.0
     if arm <= 1e-6:
         return NAN
-    return float(pose.xy(L.RIGHT_WRIST)[1] - pose.xy(L.LEFT_WRIST)[1]) / arm
+    return float(point(L.RIGHT_WRIST)[1] - point(L.LEFT_WRIST)[1]) / arm
 
 
 def nanmedian_columns(arr: np.ndarray, min_share: float = 0.0) -> np.ndarray:
