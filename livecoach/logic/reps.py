@@ -635,17 +635,16 @@ class RepCounter:
                 out = self._emit(t_s, full=True, reason=None, judged=support)
         # from a top never seen, a dip that missed the bottom cannot be called too shallow; nor with
         # the hands unseen: no shoulder drop toward them tells a shallow rep from the body settling
-        elif dipped and raw_ok and not self._top_unseen and self._another_signal_bottomed() \
-                and not (self._drop_read() and self._peak_raw < c.full_depth_min_frac):
-            # The signals disagree (a misread elbow in a fast rep) and the shoulders' drop, where
-            # read, is a full rep's: the depth is not judged, and a rep not judged counts, as a
-            # full cycle's does.
-            if not self._too_short(cycle_s):
-                out = self._emit(t_s, full=True, reason=None, judged=(DEPTH_NOT_JUDGED, NAN, NAN))
         elif dipped and raw_ok and not self._top_unseen and not self._too_short(cycle_s):
-            # judged against the person's own bottom, not a limit; the drop is kept where it measures depth
-            drop = self._peak_raw if self.elbow_depth is None and math.isfinite(self._peak_raw) else NAN
-            out = self._emit(t_s, full=False, reason=NO_REP_NOT_DEEP, judged=(DEPTH_BY_USUAL, drop, NAN))
+            if self._another_signal_bottomed() and not (self._drop_read() and self._peak_raw < c.full_depth_min_frac):
+                # The signals disagree (a misread elbow in a fast rep) and the shoulders' drop, where
+                # read, is a full rep's: the depth is not judged, and a rep not judged counts, as a
+                # full cycle's does.
+                out = self._emit(t_s, full=True, reason=None, judged=(DEPTH_NOT_JUDGED, NAN, NAN))
+            else:
+                # judged against the person's own bottom, not a limit; the drop is kept where it measures depth
+                drop = self._peak_raw if self.elbow_depth is None and math.isfinite(self._peak_raw) else NAN
+                out = self._emit(t_s, full=False, reason=NO_REP_NOT_DEEP, judged=(DEPTH_BY_USUAL, drop, NAN))
         self._cycle = []
         self._top_unseen = False
         return out
@@ -656,10 +655,11 @@ class RepCounter:
         current cycle: a dip the driving signal calls shallow is then not judged shallow."""
         c = self.config
         upright = self._upright()
+        values = [channel_values(x) for x in self._cycle]
         for name, channel in self.channels.items():
             if name == self._active or not self._eligible(name, upright) or channel.quality() <= 0.0:
                 continue
-            depths = (channel.normalise(channel_values(x)[name]) for x in self._cycle)
+            depths = (channel.normalise(v[name]) for v in values)
             if sum(1 for d in depths if d >= c.bottom_min_frac) >= c.disagree_min_frames:
                 return True
         return False
