@@ -33,7 +33,8 @@ from livecoach.logic.faults import FaultChecker
 from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.holds import HoldEvent, HoldStep, HoldTimer, HoldTimers, TopPauseTimer
 from livecoach.logic.reps import (NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, FinishedCycle, RepCounter,
-                                  arms_straight_throughout, make_record, straight_arms_folded_hips)
+                                  arms_straight_throughout, elbows_short_of, hips_folded, make_record,
+                                  straight_arms_folded_hips)
 from livecoach.logic.tracking import PatchyTrackingWatch
 from livecoach.logic.verdict import form_verdict
 from livecoach.types import (Cue, CueEvent, CueKind, Event, ExerciseChange, FaultEvent, Features, HoldEnd, HoldStatus,
@@ -175,7 +176,16 @@ class SessionAnalyzer:
           "pike push-up" whose elbows never bend is the same stretch;
         * the elbows never left a straight arm's range (the standard push-up's ``[rep]
           top_elbow_min_deg``): :func:`~livecoach.logic.reps.arms_straight_throughout`. Not for
-          an exercise whose reps keep the arms straight (a scapular push-up's)."""
+          an exercise whose reps keep the arms straight (a scapular push-up's);
+        * the hips folded beyond the rep exercise's own body line (its ``[position]
+          hip_angle_min_deg``) at the cycle's median (:func:`~livecoach.logic.reps.hips_folded`)
+          while the elbows never bent as far as its full rep's bottom (``[rep]
+          bottom_elbow_max_deg``, at the same low percentile:
+          :func:`~livecoach.logic.reps.elbows_short_of`): a rest or a stretch in a downward dog
+          mid-set whose hands the pose model guesses, so that the arms read half bent. A shallow
+          push-up with the hips piked bends the elbows further (PushFit wrong21 and wrong22:
+          72-95 degrees, hips at 132-145) and stays a no-rep. Not for a cycle that may be a
+          burpee's push-up (its window holds the jump in and out of the plank)."""
         plank = self.library[DEFAULT_EXERCISE] if DEFAULT_EXERCISE in self.library else None
         if plank is None:
             return False
@@ -186,8 +196,13 @@ class SessionAnalyzer:
                                      plank.position.hip_angle_min_deg, low, views=views):
             return True
         profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
-        return plank.rep is not None and not (profile is not None and profile.straight_arm_reps) \
-            and arms_straight_throughout(cycle.window, plank.rep.top_elbow_min_deg, low, views=views)
+        if plank.rep is not None and not (profile is not None and profile.straight_arm_reps) \
+                and arms_straight_throughout(cycle.window, plank.rep.top_elbow_min_deg, low, views=views):
+            return True
+        own = profile if profile is not None and profile.rep is not None else plank
+        return own.rep is not None and hips_folded(cycle.window, own.position.hip_angle_min_deg, views=views) \
+            and elbows_short_of(cycle.window, own.rep.bottom_elbow_max_deg, low) \
+            and not self.burpees.may_be_burpee(cycle)
 
     @property
     def view(self) -> View:

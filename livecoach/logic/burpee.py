@@ -94,20 +94,26 @@ class BurpeeWatch:
         self.pending = None
         return cycle, outcome
 
-    def offer(self, cycle: FinishedCycle) -> bool:
-        """Whether to hold back ``cycle`` (finished on this frame, to be counted): True when it is
-        a no-rep "not deep enough" that may be a burpee's push-up (then it is :attr:`pending`)."""
-        first = self._cycles_in_stretch == 0
-        self._cycles_in_stretch += 1
-        if self.plank_cycles <= 0 or not first or cycle.full or cycle.no_rep_reason != NO_REP_NOT_DEEP:
+    def may_be_burpee(self, cycle: FinishedCycle) -> bool:
+        """Whether ``cycle`` (finished on this frame, not yet offered) is one :meth:`offer` would
+        hold back: a no-rep "not deep enough", the first of its stretch in position, begun within
+        ``plank_cycles`` of its durations of entering the plank from a pose seen out of it."""
+        if self.plank_cycles <= 0 or self._cycles_in_stretch > 0 or cycle.full \
+                or cycle.no_rep_reason != NO_REP_NOT_DEEP:
             return False
         entered = self._entered_from_t
         if entered is None or not math.isfinite(cycle.window.t_start_s):
             return False
-        if cycle.window.t_start_s - entered > self._bound_s(cycle):
-            return False
-        self.pending = cycle
-        return True
+        return cycle.window.t_start_s - entered <= self._bound_s(cycle)
+
+    def offer(self, cycle: FinishedCycle) -> bool:
+        """Whether to hold back ``cycle`` (finished on this frame, to be counted): True when it is
+        a no-rep "not deep enough" that may be a burpee's push-up (then it is :attr:`pending`)."""
+        held = self.may_be_burpee(cycle)
+        self._cycles_in_stretch += 1
+        if held:
+            self.pending = cycle
+        return held
 
     def take(self) -> Optional[FinishedCycle]:
         """The held-back cycle, released (the session ends, or the count is reset)."""

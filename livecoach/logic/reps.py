@@ -864,7 +864,23 @@ def straight_arms_folded_hips(window: RepWindow, straight_elbow_deg: float, min_
     a downward dog, whose shoulders drop and rise with the hips: no attempt at a push-up. The views
     are those the hips' fold is judged from (``[view.judgeable] hip_pike``, side-on): from the
     front or above the hip angle is foreshortened and a bent arm can read straight."""
-    if not arms_straight_throughout(window, straight_elbow_deg, low_percentile, views):
+    return arms_straight_throughout(window, straight_elbow_deg, low_percentile, views) \
+        and hips_folded(window, min_hip_deg, views)
+
+
+def elbows_short_of(window: RepWindow, bend_deg: float, low_percentile: float = 5.0) -> bool:
+    """Whether ``window``'s elbows, measured on most of its frames, stayed straighter than
+    ``bend_deg`` at their ``low_percentile``: the arms never bent as far as a full rep's bottom."""
+    elbows = [f.elbow_angle_deg for f in window.frames if math.isfinite(f.elbow_angle_deg)]
+    return len(elbows) > len(window.frames) / 2.0 and bool(np.percentile(elbows, low_percentile) > bend_deg)
+
+
+def hips_folded(window: RepWindow, min_hip_deg: float,
+                views: Collection[str] = (View.SIDE_LEFT.value, View.SIDE_RIGHT.value)) -> bool:
+    """Whether ``window``'s cycle, seen from one of ``views`` (where the hips' fold is judged), kept
+    the hips folded beyond a plank's body line: the median shoulder-hip-knee angle, measured on
+    most of its frames, under ``min_hip_deg``."""
+    if window.view.value not in views:
         return False
     hips = [f.hip_angle_deg for f in window.frames if math.isfinite(f.hip_angle_deg)]
     return len(hips) > len(window.frames) / 2.0 and bool(np.median(hips) < min_hip_deg)

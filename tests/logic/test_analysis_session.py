@@ -132,6 +132,24 @@ def test_walking_back_into_a_downward_dog_between_reps_counts_nothing():
     assert an.reps == 7 and an.no_reps == 0
 
 
+def test_a_downward_dog_with_the_hands_guessed_between_reps_counts_nothing():
+    """The same stretch of calimiro's videoplayback (12-25 s) with each hand blurred out (``--augment
+    hidehands``): the pose model guesses the hands, the elbows read 114-160 degrees in the
+    downward dog (5th percentile 121: not a straight arm's, nor a full rep's 110), and walking back
+    into it was a "not deep enough" no-rep with "Hips down" (hip angle median 122). A shallow cycle
+    whose hips stay folded beyond the plank's line while the elbows never bend to a rep's bottom is
+    no attempt at a push-up: the 7 reps and nothing else."""
+    from livecoach.formats.recording import read_recording
+
+    _, frames = read_recording(LMCACHE / "calimiro__videoplayback.mp4_hidehands_12-25s.jsonl.gz")
+    an = SessionAnalyzer(CFG)
+    records = [e.record for fr in frames for e in an.update(fr.t_s, fr.frame_index, fr.pose).events
+               if isinstance(e, RepEvent)]
+    assert [r.full for r in records] == [True] * 7
+    assert all(12.5 <= r.t_bottom_s <= 21.0 for r in records)
+    assert an.reps == 7 and an.no_reps == 0
+
+
 def test_a_camera_swaying_after_the_set_counts_nothing():
     """The variants' incline clip (hands on a railing, a hand-held camera moving a lot), played at
     half speed: after the 4th rep (labelled active span 0.1-7.8 s) he holds the top and looks at

@@ -157,6 +157,15 @@ def test_the_watch_holds_back_only_a_first_not_deep_no_rep():
     assert not watch.offer(_cycle(start=3.5, end=4.5))  # the second of its stretch
 
 
+def test_asking_whether_a_cycle_may_be_a_burpee_changes_nothing():
+    watch = _watch_into_plank_at()
+    assert watch.may_be_burpee(_cycle()) and watch.may_be_burpee(_cycle())  # asked twice: still the first
+    assert watch.pending is None
+    assert not watch.may_be_burpee(_cycle(full=True))
+    assert watch.offer(_cycle())
+    assert not watch.may_be_burpee(_cycle(start=3.5, end=4.5))  # the second of its stretch
+
+
 @pytest.mark.parametrize("left, another, jumped, held_until, expected", [
     (True, False, False, 3.1, Outcome.BURPEE_REP),
     (True, False, False, 5.9, Outcome.BURPEE_REP),   # 2.9 s held after a 1-s cycle: within 3 of them

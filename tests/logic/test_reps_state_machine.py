@@ -10,7 +10,7 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.logic.plank_gate import arms_support, plank_posture
 from livecoach.logic.reps import (NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter, arms_straight_throughout,
-                                  straight_arms_folded_hips)
+                                  elbows_short_of, hips_folded, straight_arms_folded_hips)
 from livecoach.types import DEPTH_NOT_JUDGED, Features, Phase, View
 
 from helpers import window
@@ -454,6 +454,35 @@ def test_reset_count_starts_from_zero():
 def test_a_shallow_cycle_with_straight_arms_and_folded_hips_is_a_stretch(top, bottom, hip, view, expected):
     w = window(view=view, top=top, bottom=bottom, hip_angle_deg=hip)
     assert straight_arms_folded_hips(w, straight_elbow_deg=135.0, min_hip_deg=140.0) is expected
+
+
+@pytest.mark.parametrize("hip, view, expected", [
+    (125.0, View.SIDE_LEFT, True),     # a downward dog, whatever the elbows read
+    (125.0, View.SIDE_RIGHT, True),
+    (150.0, View.SIDE_LEFT, False),    # hips a little high: a push-up with a pike fault, still an attempt
+    (125.0, View.FRONT, False),        # head-on the hip angle is foreshortened: not judged
+    (125.0, View.ANGLED, False),
+])
+def test_hips_folded_beyond_the_plank_line(hip, view, expected):
+    w = window(view=view, top=150.0, bottom=110.0, hip_angle_deg=hip)
+    assert hips_folded(w, min_hip_deg=140.0) is expected
+
+
+@pytest.mark.parametrize("bottom, expected", [
+    (125.0, True),    # hands the model guesses in a downward dog: the arms read half bent
+    (100.0, False),   # bent past a full rep's bottom (the standard push-up's 110 degrees)
+    (80.0, False),    # a shallow piked push-up still bends the elbows (PushFit wrong21/22: 72-95)
+])
+def test_elbows_short_of_a_full_reps_bend(bottom, expected):
+    assert elbows_short_of(window(top=165.0, bottom=bottom), 110.0) is expected
+
+
+def test_elbows_short_of_needs_the_elbows_seen_on_most_frames():
+    assert not elbows_short_of(window(elbow_angle_deg=[150.0] * 10 + [math.nan] * 20), 110.0)
+
+
+def test_folded_hips_need_the_hips_seen_on_most_frames():
+    assert not hips_folded(window(hip_angle_deg=[125.0] * 10 + [math.nan] * 20), 140.0)
 
 
 def test_a_stretch_needs_the_elbows_and_hips_seen_on_most_frames():
