@@ -846,12 +846,18 @@ def arms_straight_throughout(window: RepWindow, straight_elbow_deg: float, low_p
     never left a straight arm's range, and a shallow cycle's apparent drop came from elsewhere (a
     hand-held camera moving, a look up at the camera, a tracking wobble in a hold): no attempt at
     a push-up."""
-    if window.view.value not in views or not window.frames:
+    if window.view.value not in views:
         return False
+    low = _low_elbow_deg(window, low_percentile)
+    return low is not None and low >= straight_elbow_deg
+
+
+def _low_elbow_deg(window: RepWindow, low_percentile: float) -> Optional[float]:
+    """The ``low_percentile`` of the cycle's elbow angles, None unless measured on most frames."""
     elbows = [f.elbow_angle_deg for f in window.frames if math.isfinite(f.elbow_angle_deg)]
-    if len(elbows) <= len(window.frames) / 2.0:
-        return False
-    return bool(np.percentile(elbows, low_percentile) >= straight_elbow_deg)
+    if not elbows or len(elbows) <= len(window.frames) / 2.0:
+        return None
+    return float(np.percentile(elbows, low_percentile))
 
 
 def straight_arms_folded_hips(window: RepWindow, straight_elbow_deg: float, min_hip_deg: float,
@@ -871,8 +877,8 @@ def straight_arms_folded_hips(window: RepWindow, straight_elbow_deg: float, min_
 def elbows_short_of(window: RepWindow, bend_deg: float, low_percentile: float = 5.0) -> bool:
     """Whether ``window``'s elbows, measured on most of its frames, stayed straighter than
     ``bend_deg`` at their ``low_percentile``: the arms never bent as far as a full rep's bottom."""
-    elbows = [f.elbow_angle_deg for f in window.frames if math.isfinite(f.elbow_angle_deg)]
-    return len(elbows) > len(window.frames) / 2.0 and bool(np.percentile(elbows, low_percentile) > bend_deg)
+    low = _low_elbow_deg(window, low_percentile)
+    return low is not None and low > bend_deg
 
 
 def hips_folded(window: RepWindow, min_hip_deg: float,

@@ -115,33 +115,24 @@ class FakeCheckerClean:
         return RepJudgement(faults=(), not_judged=(), score=100)
 
 
-def test_walking_back_into_a_downward_dog_between_reps_counts_nothing():
-    """calimiro's videoplayback, 12.0-24.5 s, darkened (``--augment dim``) and recorded with the
-    default config: 7 labelled reps (bottoms 12.9-20.4 s), then from 21.6 s a downward-dog hold
-    with straight arms. Walking back into it dropped the shoulders 45 % of their range with the
-    elbows never below 151 degrees and the hips at a median 123: a "not deep enough" no-rep (and its
-    "go lower" cue) before the stretch was told apart from a shallow push-up; now nothing."""
+@pytest.mark.parametrize("fixture", ["calimiro__videoplayback.mp4_dim_12-24s.jsonl.gz",
+                                     "calimiro__videoplayback.mp4_hidehands_12-25s.jsonl.gz"])
+def test_walking_back_into_a_downward_dog_between_reps_counts_nothing(fixture):
+    """calimiro's videoplayback from 12 s, recorded with the default config: 7 labelled reps
+    (bottoms 12.9-20.4 s), then from 21.6 s a downward-dog hold with straight arms.
+
+    Darkened (``--augment dim``): walking back into it dropped the shoulders 45 % of their range
+    with the elbows never below 151 degrees and the hips at a median 123: a "not deep enough"
+    no-rep (and its "go lower" cue) before the stretch was told apart from a shallow push-up.
+
+    Each hand blurred out (``--augment hidehands``): the pose model guesses the hands, the elbows
+    read 114-160 degrees in the dog (5th percentile 121: not a straight arm's, nor a full rep's
+    110), and it was a no-rep with "Hips down" (hips at a median 122) until a shallow cycle whose
+    hips stay folded beyond the plank's line while the elbows never bend to a rep's bottom was no
+    attempt at a push-up either. Both: the 7 reps and nothing else."""
     from livecoach.formats.recording import read_recording
 
-    _, frames = read_recording(LMCACHE / "calimiro__videoplayback.mp4_dim_12-24s.jsonl.gz")
-    an = SessionAnalyzer(CFG)
-    records = [e.record for fr in frames for e in an.update(fr.t_s, fr.frame_index, fr.pose).events
-               if isinstance(e, RepEvent)]
-    assert [r.full for r in records] == [True] * 7
-    assert all(12.5 <= r.t_bottom_s <= 21.0 for r in records)
-    assert an.reps == 7 and an.no_reps == 0
-
-
-def test_a_downward_dog_with_the_hands_guessed_between_reps_counts_nothing():
-    """The same stretch of calimiro's videoplayback (12-25 s) with each hand blurred out (``--augment
-    hidehands``): the pose model guesses the hands, the elbows read 114-160 degrees in the
-    downward dog (5th percentile 121: not a straight arm's, nor a full rep's 110), and walking back
-    into it was a "not deep enough" no-rep with "Hips down" (hip angle median 122). A shallow cycle
-    whose hips stay folded beyond the plank's line while the elbows never bend to a rep's bottom is
-    no attempt at a push-up: the 7 reps and nothing else."""
-    from livecoach.formats.recording import read_recording
-
-    _, frames = read_recording(LMCACHE / "calimiro__videoplayback.mp4_hidehands_12-25s.jsonl.gz")
+    _, frames = read_recording(LMCACHE / fixture)
     an = SessionAnalyzer(CFG)
     records = [e.record for fr in frames for e in an.update(fr.t_s, fr.frame_index, fr.pose).events
                if isinstance(e, RepEvent)]
