@@ -837,8 +837,13 @@ def _deepest_drop(frames: Iterable[Features]) -> float:
     return max(raws) if raws else NAN
 
 
+#: The views a cycle's elbows and hips are read side-on from, by default (the callers pass
+#: ``[view.judgeable] hip_pike``).
+SIDE_ON_VIEWS: Tuple[str, ...] = (View.SIDE_LEFT.value, View.SIDE_RIGHT.value)
+
+
 def arms_straight_throughout(window: RepWindow, straight_elbow_deg: float, low_percentile: float = 5.0,
-                             views: Collection[str] = (View.SIDE_LEFT.value, View.SIDE_RIGHT.value)) -> bool:
+                             views: Collection[str] = SIDE_ON_VIEWS) -> bool:
     """Whether ``window``'s cycle, seen from one of ``views`` (side-on: from the front a bent arm
     whose elbows travel toward or away from the camera reads straight), kept the elbow angle,
     measured on most of its frames, at or above ``straight_elbow_deg`` at its ``low_percentile``
@@ -862,7 +867,7 @@ def _low_elbow_deg(window: RepWindow, low_percentile: float) -> Optional[float]:
 
 def straight_arms_folded_hips(window: RepWindow, straight_elbow_deg: float, min_hip_deg: float,
                               low_percentile: float = 5.0,
-                              views: Collection[str] = (View.SIDE_LEFT.value, View.SIDE_RIGHT.value)) -> bool:
+                              views: Collection[str] = SIDE_ON_VIEWS) -> bool:
     """Whether ``window``'s cycle, seen from one of ``views``, kept the arms straight (the elbow
     angle, measured on most frames, at or above ``straight_elbow_deg`` at its ``low_percentile``:
     one frame's jitter is not a bend) while the hips were folded (the median shoulder-hip-knee
@@ -882,7 +887,7 @@ def elbows_short_of(window: RepWindow, bend_deg: float, low_percentile: float = 
 
 
 def hips_folded(window: RepWindow, min_hip_deg: float,
-                views: Collection[str] = (View.SIDE_LEFT.value, View.SIDE_RIGHT.value)) -> bool:
+                views: Collection[str] = SIDE_ON_VIEWS) -> bool:
     """Whether ``window``'s cycle, seen from one of ``views`` (where the hips' fold is judged), kept
     the hips folded beyond a plank's body line: the median shoulder-hip-knee angle, measured on
     most of its frames, under ``min_hip_deg``."""
