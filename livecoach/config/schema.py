@@ -138,6 +138,9 @@ class RepsConfig:
     disagree_min_frames: int = setting(1, 30, doc="a dip is no no-rep when another depth signal reached the "
                                        "bottom on this many of its frames (the signals disagree: not judged)")
     lockout_trough_max_frac: float = setting(0.0, 1.0, doc="re-descending from above this depth = rep not locked out")
+    redescent_max_elbow_opening_deg: float = setting(0.0, 180.0, doc="a return toward the bottom mid-ascent is "
+                                                     "read only if the elbows (where read) opened by at most "
+                                                     "this since the highest point between the two bottoms")
     partial_min_drop_frac: float = setting(0.0, 1.0, doc="a no-rep dip must drop the shoulders at least this much")
     lockout_min_rise_frac: float = setting(0.0, 1.0, doc="rise from the bottom that counts as a lockout attempt")
     full_depth_min_frac: float = setting(0.0, 1.0, doc="shoulder drop (share of top height) needed for a full rep")

@@ -480,7 +480,8 @@ class RepCounter:
                 return self._finish(t_s, f)
             if supported and not (d >= self._trough):
                 self._trough, self._t_trough, self._trough_frame = d, t_s, f
-            if d >= c.bottom_min_frac and d > self._trough + c.ascent_drop_frac:
+            if d >= c.bottom_min_frac and d > self._trough + c.ascent_drop_frac \
+                    and not self._elbows_opened_since_trough(f):
                 if self._straight_top_at_trough(bottom):
                     # the arms straightened between the bottoms: a top, whatever the shoulder
                     # height calibrated on another posture says
@@ -552,6 +553,15 @@ class RepCounter:
             and (self._peak if bottom is None else bottom) - self._trough >= self.config.lockout_min_rise_frac \
             and f.view.value in self.elbow_views and f.elbow_angle_deg >= self.straight_elbow_deg \
             and self._shoulders_rose_to_trough()
+
+    def _elbows_opened_since_trough(self, f: Features) -> bool:
+        """Whether ``f``'s elbows, read at it and at the trough frame, opened by more than
+        ``redescent_max_elbow_opening_deg`` since the trough: the shoulders cannot go back down
+        on hands that stay planted while the arms straighten, so a depth that says they did is a
+        misread height (a glitch of the pose model's shoulders mid-ascent), not a new descent."""
+        trough = self._trough_frame
+        return trough is not None and self._elbows_read(f) and self._elbows_read(trough) \
+            and f.elbow_angle_deg - trough.elbow_angle_deg > self.config.redescent_max_elbow_opening_deg
 
     def _shoulders_rose_to_trough(self) -> bool:
         """Whether the shoulders at the trough frame sit ``ascent_drop_frac`` of their top height

@@ -611,3 +611,26 @@ def test_elbows_misread_straight_while_the_shoulders_still_drop_do_not_end_the_r
     counter, events, _ = run_with(frames, [f.t_s for f in frames], 150.0)
     assert counter._active == "elbow"
     assert [(c.full, c.no_rep_reason) for _, c in events] == [(True, None)]
+
+
+@pytest.mark.parametrize("elbows_back_down_deg, expected", [
+    # the shoulders' height goes back to the bottom for a quarter second while the elbows keep
+    # opening: a misread height (fitnease's incline push-ups at 0.5x read a no-rep "go lower")
+    (165.0, [(True, None)]),
+    # the same return with the elbows bending again: he went back down short of the top
+    (80.0, [(False, NO_REP_NO_LOCKOUT), (True, None)]),
+])
+def test_a_return_to_the_bottom_while_the_elbows_open_is_a_misread_height(elbows_back_down_deg, expected):
+    def ramp(a: float, b: float, h0: float, e0: float, h1: float, e1: float) -> List[Features]:
+        n = int(round((b - a) * FPS))
+        return [plank(a + i / FPS, 0.0, shoulder_above_wrist_px=h0 + (h1 - h0) * i / n,
+                      elbow_angle_deg=e0 + (e1 - e0) * i / n, view=View.SIDE_RIGHT) for i in range(n)]
+
+    # top 240 px / 170 deg, bottom 60 px / 75 deg; up to 180 px (a third of the way down) at 140 deg
+    frames = ramp(0.0, 2.0, 240.0, 170.0, 240.0, 170.0) + ramp(2.0, 2.6, 240.0, 170.0, 60.0, 75.0) \
+        + ramp(2.6, 3.0, 60.0, 75.0, 180.0, 140.0) + ramp(3.0, 3.3, 180.0, 140.0, 70.0, elbows_back_down_deg) \
+        + ramp(3.3, 3.8, 70.0, elbows_back_down_deg, 240.0, 170.0) + ramp(3.8, 5.5, 240.0, 170.0, 240.0, 170.0)
+    counter, events, _ = run_with(frames, [f.t_s for f in frames], 150.0)
+    assert counter._active == "height"
+    assert [(c.full, c.no_rep_reason) for _, c in events] == expected
+

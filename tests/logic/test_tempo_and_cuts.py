@@ -372,3 +372,17 @@ def test_the_jump_limit_follows_the_persons_own_pace_and_a_cut_still_stands_out(
     for p in poses:
         fixed.update(p.t_s, p)
     assert fixed.limit() == CFG.reps.max_body_speed_per_s and fixed.update(step.t_s, step)  # absolute limit only
+
+
+def test_slowed_incline_reps_through_the_pose_model_have_no_extra_cycle():
+    """The variants' incline push-ups (4 reps, hands on a railing) slowed to half speed by repeating
+    each frame and run through the pose model again (`eval --augment tempo0.5x-model`, landmarks
+    committed). On the way up from the third bottom the shoulders' height dips back to 0.82 of the
+    range for three frames (11.47-11.60 s) while the elbows open from 116 to 146 degrees: a misread
+    height, not a new descent. It split off a fifth cycle, a no-rep "go lower" (elbows at 116)."""
+    _, frames = read_recording(LANDMARKS / "variants__fitnease__inclined_pushups_tempo0.5x-model.jsonl.gz")
+    analyzer = SessionAnalyzer(CFG)
+    for rec in frames:
+        analyzer.update(rec.t_s, rec.frame_index, rec.pose)
+    assert (analyzer.reps, analyzer.no_reps) == (4, 0)
+
