@@ -75,6 +75,10 @@ class FeaturesConfig:
     filter_reset_after_s: float = setting(0.05, 10.0, doc="a gap longer than this restarts the smoothing")
     wrist_min_visibility: float = setting(0.0, 1.0, doc="hands under the body are often half-hidden: their "
                                           "rough position (plank gate) is trusted down to this visibility")
+    min_plausible_elbow_deg: float = setting(0.0, 90.0, doc="an arm whose elbow reads folded under this has its hand "
+                                             "treated as unseen (the pose model's guess; 0 = off)")
+    folded_arm_max_turn_deg: float = setting(0.0, 90.0, doc="... for a body seen within this of side-on (the "
+                                             "picture shows the elbow's true angle there)")
     both_sides_visibility_margin: float = setting(0.0, 1.0, doc="average both arms when their visibilities differ less")
     upright_torso_min_deg: float = setting(0.0, 90.0,
                                            doc="torso steeper than this in the image = camera above / standing")

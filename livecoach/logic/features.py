@@ -8,8 +8,11 @@ session runs.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Dict, Optional, Tuple
+
+import numpy as np
 
 from livecoach.config.schema import FeaturesConfig
 from livecoach.landmarks import Landmark
@@ -66,6 +69,33 @@ class OneEuroFilter:
         self._x = a * float(x) + (1.0 - a) * self._x
         self._t = t_s
         return self._x
+
+
+#: The hand landmarks of each side, from the wrist out.
+HAND_LANDMARKS: Dict[str, Tuple[Landmark, ...]] = {
+    "left": (Landmark.LEFT_WRIST, Landmark.LEFT_PINKY, Landmark.LEFT_INDEX, Landmark.LEFT_THUMB),
+    "right": (Landmark.RIGHT_WRIST, Landmark.RIGHT_PINKY, Landmark.RIGHT_INDEX, Landmark.RIGHT_THUMB),
+}
+
+
+def folded_arms_unseen(pose: PoseFrame, min_visibility: float, min_elbow_deg: float,
+                       max_turn_deg: float = 90.0) -> PoseFrame:
+    """``pose`` with the hand of each arm whose image-plane elbow angle reads under
+    ``min_elbow_deg`` set unseen (visibility 0): no arm that carries a body folds that far (the
+    deepest rep bottoms of the shared clips read 27-45 degrees), so the hand is the pose model's guess (a
+    hand hidden from the camera it calls seen). Only for a body seen within ``max_turn_deg`` of
+    side-on (:func:`~livecoach.logic.geometry.body_turn_deg`), where the picture shows the elbow's true angle: from further
+    round, an arm reaching toward the camera reads folded. ``pose`` itself when no arm is found
+    folded (``min_elbow_deg`` 0 = off)."""
+    if not min_elbow_deg > 0.0 or not body_turn_deg(pose) <= max_turn_deg:
+        return pose
+    folded = [side for side in ("left", "right") if elbow_angle_side_deg(pose, side, min_visibility) < min_elbow_deg]
+    if not folded:
+        return pose
+    visibility = np.array(pose.visibility, dtype=np.float32)
+    for side in folded:
+        visibility[[int(lm) for lm in HAND_LANDMARKS[side]]] = 0.0
+    return dataclasses.replace(pose, visibility=visibility)
 
 
 #: Features smoothed by the extractor (the booleans and nan-only values are not).
@@ -159,6 +189,8 @@ class FeatureExtractor:
     def update(self, pose: Optional[PoseFrame], view: View = View.UNKNOWN) -> Optional[Features]:
         if pose is None:
             return None
+        pose = folded_arms_unseen(pose, self.config.min_visibility, self.config.min_plausible_elbow_deg,
+                                  self.config.folded_arm_max_turn_deg)
         raw = raw_features(pose, self.config)
         raw["hand_speed_torso_per_s"] = self._hand_speed(pose, float(raw["body_scale_px"]))  # type: ignore[arg-type]
         values = {}

@@ -10,7 +10,7 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.evaluation.stream_transforms import turned_view_frames
 from livecoach.formats.recording import RecordedFrame
-from livecoach.logic.features import FeatureExtractor, OneEuroFilter, raw_features
+from livecoach.logic.features import FeatureExtractor, OneEuroFilter, folded_arms_unseen, raw_features
 from livecoach.logic.geometry import (angle_deg, asymmetry_deg, body_angle_deg, combine_sides,
                                       elbow_abduction_image_deg, elbow_angle_side_deg, elbow_flare_deg,
                                       elbow_spread_frac, facing_side, hip_offset_frac, hip_offset_knee_frac,
@@ -48,6 +48,40 @@ def test_elbow_angle_matches_built_pose(elbow):
 def test_elbow_angle_nan_when_arm_hidden():
     pose = pose_from_points(side_plank(), hidden=(L.LEFT_WRIST,))
     assert math.isnan(elbow_angle_side_deg(pose, "left", V))
+
+
+@pytest.mark.parametrize("elbow, folded", [(10.0, True), (19.0, True), (25.0, False), (45.0, False), (180.0, False)])
+def test_an_arm_folded_past_any_push_up_has_its_hand_unseen(elbow, folded):
+    """side_plank bends both arms alike (both sides share the image points): under
+    ``[features] min_plausible_elbow_deg`` (20) both hands are set unseen, the rest of the pose kept."""
+    pose = pose_from_points(side_plank(elbow_deg=elbow))
+    out = folded_arms_unseen(pose, V, CFG.features.min_plausible_elbow_deg)
+    hands = [int(lm) for lm in (L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_INDEX, L.RIGHT_THUMB)]
+    assert bool(np.all(out.visibility[hands] == 0.0)) is folded
+    others = [i for i in range(len(pose.visibility)) if i not in
+              {int(lm) for lm in (L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_PINKY, L.RIGHT_PINKY, L.LEFT_INDEX,
+                                  L.RIGHT_INDEX, L.LEFT_THUMB, L.RIGHT_THUMB)}]
+    assert np.array_equal(out.visibility[others], pose.visibility[others])
+    assert out is pose or folded
+    assert folded_arms_unseen(pose, V, 0.0) is pose  # off
+    features = FeatureExtractor(CFG.features).update(pose)
+    assert features.hands_unseen is folded and math.isnan(features.elbow_angle_deg) is folded
+
+
+@pytest.mark.parametrize("degrees, judged", [(0.0, True), (20.0, True), (40.0, False), (-60.0, False)])
+def test_a_folded_arm_is_judged_only_near_side_on(degrees, judged):
+    """The same folded arm (10 degrees) seen from a camera turned round the body: within
+    ``[features] folded_arm_max_turn_deg`` (30) of side-on its hand is set unseen; further round
+    the picture no longer shows the elbow's true angle, and the pose is kept as it is."""
+    points = side_plank(elbow_deg=10.0)
+    joints = {name[5:]: points[L[name]][:2] for name in ("LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_WRIST", "LEFT_HIP",
+                                                         "LEFT_KNEE", "LEFT_ANKLE", "LEFT_EAR")}
+    side_on = pose_from_points(side_view_points(joints, near_z=-55.0, far_z=55.0))
+    turned = turned_view_frames([RecordedFrame(0, 0.0, side_on)], degrees)[0].pose
+    assert elbow_angle_side_deg(turned, "left", V) < CFG.features.min_plausible_elbow_deg  # reads folded
+    out = folded_arms_unseen(turned, V, CFG.features.min_plausible_elbow_deg, CFG.features.folded_arm_max_turn_deg)
+    assert (out is not turned) is judged
+    assert bool(out.visibility[int(L.LEFT_WRIST)] == 0.0) is judged
 
 
 def test_combine_sides_prefers_visible_side_and_averages_when_equal():

@@ -2,14 +2,15 @@
 not yet robust, and measured so (README, "Not yet robust: hands the camera cannot see").
 
 The fixtures are real: the landmarks the pose model gave on the variants' forearm plank and on
-formfocus's one push-up with each hand blurred out, as ``livecoach eval --augment hidehands``
-does. The model still reports the hidden wrists as seen and guesses where they are; the guesses
+formfocus's and kaiakol's one push-up with each hand blurred out, as ``livecoach eval --augment
+hidehands`` does. The model still reports the hidden wrists as seen and guesses where they are; the guesses
 jump from frame to frame, and both depth signals (the shoulders' height above the wrists, the
 elbow angle) read the hands. The two expected failures are strict: the day they pass, the
 marker must go.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import List
 
 import numpy as np
@@ -19,6 +20,7 @@ from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
 from livecoach.landmarks import Landmark as L
 from livecoach.logic.features import FeatureExtractor
+from livecoach.logic.geometry import elbow_angle_side_deg
 from livecoach.types import PoseFrame
 from conftest import FIXTURES
 from tempo import count_cycles
@@ -60,3 +62,17 @@ def test_a_plank_with_its_hands_hidden_counts_no_rep():
                                        "holds the top")
 def test_one_push_up_with_its_hands_hidden_counts_one():
     assert count_cycles(read_recording(PUSH_UP_HANDS_HIDDEN)[1], CFG) == 1  # labelled 1; 4 now
+
+
+def test_a_wrist_guessed_back_at_the_shoulder_is_no_hand():
+    """kaiakol's correct clip (one push-up, side-on) with each hand blurred out: the model put the
+    wrists back at the shoulders on 8 of its 61 frames (elbow angles of 3-15 degrees, which no arm
+    carrying a body folds to) and 4 rep cycles were counted, with a wrong "Hips down". Such a hand
+    is the model's guess and is set unseen ([features] min_plausible_elbow_deg): the one rep."""
+    poses = _poses(FIXTURES / "landmarks" / "kaiakol__pushup_correct_001.mp4_hidehands.jsonl.gz")
+    assert sum(elbow_angle_side_deg(p, side, CFG.features.min_visibility) < 20.0
+               for p in poses for side in ("left", "right")) >= 8
+    frames = read_recording(FIXTURES / "landmarks" / "kaiakol__pushup_correct_001.mp4_hidehands.jsonl.gz")[1]
+    assert count_cycles(frames, CFG) == 1
+    off = dataclasses.replace(CFG, features=dataclasses.replace(CFG.features, min_plausible_elbow_deg=0.0))
+    assert count_cycles(frames, off) == 4
