@@ -82,11 +82,11 @@ def folded_arms_unseen(pose: PoseFrame, min_visibility: float, min_elbow_deg: fl
                        max_turn_deg: float = 90.0) -> PoseFrame:
     """``pose`` with the hand of each arm whose image-plane elbow angle reads under
     ``min_elbow_deg`` set unseen (visibility 0): no arm that carries a body folds that far (the
-    deepest rep bottoms of the shared clips read 27-45 degrees), so the hand is the pose model's guess (a
-    hand hidden from the camera it calls seen). Only for a body seen within ``max_turn_deg`` of
-    side-on (:func:`~livecoach.logic.geometry.body_turn_deg`), where the picture shows the elbow's true angle: from further
-    round, an arm reaching toward the camera reads folded. ``pose`` itself when no arm is found
-    folded (``min_elbow_deg`` 0 = off)."""
+    deepest rep bottoms of the shared clips read 27-45 degrees), so the hand is the pose model's
+    guess (a hand hidden from the camera it calls seen). Only for a body seen within
+    ``max_turn_deg`` of side-on (:func:`~livecoach.logic.geometry.body_turn_deg`), where the
+    picture shows the elbow's true angle: from further round, an arm reaching toward the camera
+    reads folded. ``pose`` itself when no arm is found folded (``min_elbow_deg`` 0 = off)."""
     if not min_elbow_deg > 0.0 or not body_turn_deg(pose) <= max_turn_deg:
         return pose
     folded = [side for side in ("left", "right") if elbow_angle_side_deg(pose, side, min_visibility) < min_elbow_deg]
