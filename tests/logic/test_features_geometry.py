@@ -34,6 +34,15 @@ FLARE_ARGS = (CFG.features.upper_arm_shoulder_widths, CFG.features.upright_torso
               CFG.features.flare_max_shoulder_yaw_deg)
 
 
+def deep_side_on(points) -> PoseFrame:
+    """A pose of ``points`` (:func:`helpers.side_plank`'s near side) whose shoulders lie 110 px apart
+    along the depth, as in a real side view, so that a camera turned round it
+    (:func:`turned_view_frames`) sees a body with depth."""
+    joints = {name[5:]: points[L[name]][:2] for name in ("LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_WRIST", "LEFT_HIP",
+                                                         "LEFT_KNEE", "LEFT_ANKLE", "LEFT_EAR")}
+    return pose_from_points(side_view_points(joints, near_z=-55.0, far_z=55.0))
+
+
 def test_angle_deg_right_angle_and_degenerate():
     assert angle_deg(np.array([1, 0]), np.array([0, 0]), np.array([0, 1])) == pytest.approx(90.0)
     assert math.isnan(angle_deg(np.array([0, 0]), np.array([0, 0]), np.array([0, 1])))
@@ -73,10 +82,7 @@ def test_a_folded_arm_is_judged_only_near_side_on(degrees, judged):
     """The same folded arm (10 degrees) seen from a camera turned round the body: within
     ``[features] folded_arm_max_turn_deg`` (30) of side-on its hand is set unseen; further round
     the picture no longer shows the elbow's true angle, and the pose is kept as it is."""
-    points = side_plank(elbow_deg=10.0)
-    joints = {name[5:]: points[L[name]][:2] for name in ("LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_WRIST", "LEFT_HIP",
-                                                         "LEFT_KNEE", "LEFT_ANKLE", "LEFT_EAR")}
-    side_on = pose_from_points(side_view_points(joints, near_z=-55.0, far_z=55.0))
+    side_on = deep_side_on(side_plank(elbow_deg=10.0))
     turned = turned_view_frames([RecordedFrame(0, 0.0, side_on)], degrees)[0].pose
     assert elbow_angle_side_deg(turned, "left", V) < CFG.features.min_plausible_elbow_deg  # reads folded
     out = folded_arms_unseen(turned, V, CFG.features.min_plausible_elbow_deg, CFG.features.folded_arm_max_turn_deg)
@@ -336,10 +342,7 @@ def test_the_body_line_reads_the_same_from_a_camera_turned_off_side_on():
     from cameras turned 20-40 degrees round it (``eval --augment view-turn``'s projection): the
     hips' offset and the knee angle read as side-on, where the picture as seen reads the sag 1 /
     cos(turn) deeper and the slight knee bend deeper still."""
-    points = side_plank(hip_dy=20.0, knee_dy=8.0)
-    joints = {name[5:]: points[L[name]][:2] for name in ("LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_WRIST", "LEFT_HIP",
-                                                         "LEFT_KNEE", "LEFT_ANKLE", "LEFT_EAR")}
-    side_on = pose_from_points(side_view_points(joints, near_z=-55.0, far_z=55.0))
+    side_on = deep_side_on(side_plank(hip_dy=20.0, knee_dy=8.0))
     config = load_config().features
     v = config.min_visibility
     truth = raw_features(side_on, config)
@@ -360,10 +363,7 @@ def test_the_body_line_is_not_read_from_a_camera_turned_past_the_limit(degrees: 
     """Past ``[features] body_line_max_turn_deg`` (45) the stretch back would be capped and a straight
     body read as sagging (1 / cos(turn) of what the cap undoes): the hips' offset is not read at all,
     so the body-line rules say "not judged"; the rest of the frame is read as before."""
-    points = side_plank(hip_dy=0.0)
-    joints = {name[5:]: points[L[name]][:2] for name in ("LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_WRIST", "LEFT_HIP",
-                                                         "LEFT_KNEE", "LEFT_ANKLE", "LEFT_EAR")}
-    side_on = pose_from_points(side_view_points(joints, near_z=-55.0, far_z=55.0))
+    side_on = deep_side_on(side_plank(hip_dy=0.0))
     config = load_config().features
     turned = turned_view_frames([RecordedFrame(0, 0.0, side_on)], degrees)[0].pose
     read = raw_features(turned, config)

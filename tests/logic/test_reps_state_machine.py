@@ -558,6 +558,14 @@ def test_straightening_the_arms_before_the_first_descent_shows_the_top():
     assert [(c.full, c.no_rep_reason, c.window.top_seen) for c in cycles] == [(False, NO_REP_NOT_DEEP, True)]
 
 
+def side_ramp(a: float, b: float, h0: float, e0: float, h1: float, e1: float) -> List[Features]:
+    """Side-on plank frames from ``a`` to ``b`` s whose shoulder height (px above the wrists) and
+    elbow angle move linearly from (``h0``, ``e0``) to (``h1``, ``e1``), without jitter."""
+    n = int(round((b - a) * FPS))
+    return [plank(a + i / FPS, 0.0, shoulder_above_wrist_px=h0 + (h1 - h0) * i / n,
+                  elbow_angle_deg=e0 + (e1 - e0) * i / n, view=View.SIDE_RIGHT) for i in range(n)]
+
+
 def test_a_rise_to_a_trough_is_measured_from_the_bottom_before_it_not_from_the_next_descent():
     """A fast rep sampled sparsely (a 3/4 view at 2.5x): a shallow wobble near the bottom whose
     elbows misread straight for a frame, then the next frame far deeper than the bottom before
@@ -571,18 +579,13 @@ def test_a_rise_to_a_trough_is_measured_from_the_bottom_before_it_not_from_the_n
                       elbow_angle_deg=e + rng.normal(0.0, 3.0), view=View.SIDE_RIGHT)
                 for t in np.arange(a, b, 1 / FPS)]
 
-    def ramp(a: float, b: float, h0: float, e0: float, h1: float, e1: float) -> List[Features]:
-        n = int(round((b - a) * FPS))
-        return [plank(a + i / FPS, 0.0, shoulder_above_wrist_px=h0 + (h1 - h0) * i / n,
-                      elbow_angle_deg=e0 + (e1 - e0) * i / n, view=View.SIDE_RIGHT) for i in range(n)]
-
-    frames = hold(0.0, 2.0, 240.0, 170.0) + ramp(2.0, 2.6, 240.0, 170.0, 60.0, 75.0) \
-        + ramp(2.6, 3.2, 60.0, 75.0, 240.0, 170.0) + hold(3.2, 4.0, 240.0, 170.0) \
-        + ramp(4.0, 4.5, 240.0, 170.0, 105.0, 95.0)
+    frames = hold(0.0, 2.0, 240.0, 170.0) + side_ramp(2.0, 2.6, 240.0, 170.0, 60.0, 75.0) \
+        + side_ramp(2.6, 3.2, 60.0, 75.0, 240.0, 170.0) + hold(3.2, 4.0, 240.0, 170.0) \
+        + side_ramp(4.0, 4.5, 240.0, 170.0, 105.0, 95.0)
     assert CFG.lockout_min_rise_frac > (240.0 - 105.0) / 180.0 - (240.0 - 150.0) / 180.0  # 0.75 - 0.5
     frames += [plank(4.5, 0.0, shoulder_above_wrist_px=150.0, elbow_angle_deg=155.0, view=View.SIDE_RIGHT),
                plank(4.5 + 1 / FPS, 0.0, shoulder_above_wrist_px=20.0, elbow_angle_deg=60.0, view=View.SIDE_RIGHT)]
-    frames += ramp(4.5 + 2 / FPS, 5.1, 20.0, 60.0, 240.0, 170.0) + hold(5.1, 6.5, 240.0, 170.0)
+    frames += side_ramp(4.5 + 2 / FPS, 5.1, 20.0, 60.0, 240.0, 170.0) + hold(5.1, 6.5, 240.0, 170.0)
     counter, events, _ = run_with(frames, [f.t_s for f in frames], 150.0)
     assert counter._active == "height"
     assert [(c.full, c.no_rep_reason) for _, c in events] == [(True, None), (True, None)]
@@ -621,15 +624,11 @@ def test_elbows_misread_straight_while_the_shoulders_still_drop_do_not_end_the_r
     (80.0, [(False, NO_REP_NO_LOCKOUT), (True, None)]),
 ])
 def test_a_return_to_the_bottom_while_the_elbows_open_is_a_misread_height(elbows_back_down_deg, expected):
-    def ramp(a: float, b: float, h0: float, e0: float, h1: float, e1: float) -> List[Features]:
-        n = int(round((b - a) * FPS))
-        return [plank(a + i / FPS, 0.0, shoulder_above_wrist_px=h0 + (h1 - h0) * i / n,
-                      elbow_angle_deg=e0 + (e1 - e0) * i / n, view=View.SIDE_RIGHT) for i in range(n)]
-
     # top 240 px / 170 deg, bottom 60 px / 75 deg; up to 180 px (a third of the way down) at 140 deg
-    frames = ramp(0.0, 2.0, 240.0, 170.0, 240.0, 170.0) + ramp(2.0, 2.6, 240.0, 170.0, 60.0, 75.0) \
-        + ramp(2.6, 3.0, 60.0, 75.0, 180.0, 140.0) + ramp(3.0, 3.3, 180.0, 140.0, 70.0, elbows_back_down_deg) \
-        + ramp(3.3, 3.8, 70.0, elbows_back_down_deg, 240.0, 170.0) + ramp(3.8, 5.5, 240.0, 170.0, 240.0, 170.0)
+    back = elbows_back_down_deg
+    frames = side_ramp(0.0, 2.0, 240.0, 170.0, 240.0, 170.0) + side_ramp(2.0, 2.6, 240.0, 170.0, 60.0, 75.0) \
+        + side_ramp(2.6, 3.0, 60.0, 75.0, 180.0, 140.0) + side_ramp(3.0, 3.3, 180.0, 140.0, 70.0, back) \
+        + side_ramp(3.3, 3.8, 70.0, back, 240.0, 170.0) + side_ramp(3.8, 5.5, 240.0, 170.0, 240.0, 170.0)
     counter, events, _ = run_with(frames, [f.t_s for f in frames], 150.0)
     assert counter._active == "height"
     assert [(c.full, c.no_rep_reason) for _, c in events] == expected
