@@ -15,14 +15,37 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from livecoach.landmarks import Landmark as L
-from livecoach.logic.geometry import pose_from_points
+from livecoach.landmarks import NUM_LANDMARKS, Landmark
 from livecoach.capture.base import FrameSource
 from livecoach.types import (DEPTH_BY_DROP, Cue, CueEvent, CueKind, Fault, FaultEvent, Features, Frame, LogicStep,
                              Phase, PoseFrame, RepEvent, RepRecord, RepWindow, SessionEnd, View)
 
+L = Landmark
 FPS = 30.0
 WIDTH, HEIGHT = 640, 360
+
+
+def pose_from_points(points: Dict[Landmark, Sequence[float]], t_s: float = 0.0, frame_index: int = 0,
+                     width: int = 640, height: int = 360, visibility: float = 1.0,
+                     world_scale: float = 0.002, hidden: Sequence[Landmark] = ()) -> PoseFrame:
+    """A :class:`PoseFrame` from named image points (x, y[, z]) (the tests' pose builder).
+
+    Landmarks not given sit at the image centre with visibility 0; world coordinates are the
+    image coordinates scaled by ``world_scale`` around the hips (y stays down), which is what a
+    perfectly orthographic camera would give.
+    """
+    xyz = np.zeros((NUM_LANDMARKS, 3), dtype=np.float32)
+    xyz[:, 0], xyz[:, 1] = width / 2.0, height / 2.0
+    vis = np.zeros(NUM_LANDMARKS, dtype=np.float32)
+    for lm, p in points.items():
+        xyz[int(lm), : len(p)] = p
+        vis[int(lm)] = visibility
+    for lm in hidden:
+        vis[int(lm)] = 0.0
+    hips = (xyz[int(L.LEFT_HIP)] + xyz[int(L.RIGHT_HIP)]) / 2.0
+    world = (xyz - hips) * world_scale
+    return PoseFrame(t_s=t_s, frame_index=frame_index, width=width, height=height, image_xyz=xyz,
+                     visibility=vis, world_xyz=world)
 
 
 def plank_pose(t_s: float, frame_index: int, bend: float, sag: float = 0.0) -> PoseFrame:

@@ -7,18 +7,16 @@ camera, so a sagging hip (below the shoulder-ankle line) gives a positive offset
 way the person faces. World landmarks (metres, y down) are used for angles that must not
 depend on the camera angle (asymmetry, body angle); elbow flare is read in the image, in
 the views where the torso's frontal plane faces the camera.
-
-:func:`pose_from_points` builds a pose from named image points, for tests and demos.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from livecoach.landmarks import NUM_LANDMARKS, Landmark
+from livecoach.landmarks import Landmark
 from livecoach.types import PoseFrame
 
 L = Landmark
@@ -424,26 +422,3 @@ def asymmetry_deg(pose: PoseFrame, min_visibility: float) -> float:
     if math.isnan(left) or math.isnan(right):
         return NAN
     return abs(left - right)
-
-
-def pose_from_points(points: Dict[Landmark, Sequence[float]], t_s: float = 0.0, frame_index: int = 0,
-                     width: int = 640, height: int = 360, visibility: float = 1.0,
-                     world_scale: float = 0.002, hidden: Sequence[Landmark] = ()) -> PoseFrame:
-    """A :class:`PoseFrame` from named image points (x, y[, z]) — for tests and demos.
-
-    Landmarks not given sit at the image centre with visibility 0; world coordinates are the
-    image coordinates scaled by ``world_scale`` around the hips (y stays down), which is what a
-    perfectly orthographic camera would give.
-    """
-    xyz = np.zeros((NUM_LANDMARKS, 3), dtype=np.float32)
-    xyz[:, 0], xyz[:, 1] = width / 2.0, height / 2.0
-    vis = np.zeros(NUM_LANDMARKS, dtype=np.float32)
-    for lm, p in points.items():
-        xyz[int(lm), : len(p)] = p
-        vis[int(lm)] = visibility
-    for lm in hidden:
-        vis[int(lm)] = 0.0
-    hips = (xyz[int(L.LEFT_HIP)] + xyz[int(L.RIGHT_HIP)]) / 2.0
-    world = (xyz - hips) * world_scale
-    return PoseFrame(t_s=t_s, frame_index=frame_index, width=width, height=height, image_xyz=xyz,
-                     visibility=vis, world_xyz=world)

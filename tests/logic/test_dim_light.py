@@ -14,8 +14,9 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
 from livecoach.landmarks import Landmark as L
-from livecoach.logic.geometry import body_scale_px, pose_from_points
+from livecoach.logic.geometry import body_scale_px
 from conftest import FIXTURES
+from helpers import pose_from_points
 from tempo import count_cycles
 
 CFG = load_config()

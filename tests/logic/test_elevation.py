@@ -14,10 +14,9 @@ from livecoach.formats.recording import RecordedFrame
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.elevation import ElevationWatch, camera_elevation_deg
 from livecoach.logic.features import raw_features
-from livecoach.logic.geometry import pose_from_points
 from livecoach.logic.reps import DEPTH_BY_DROP, NO_REP_NOT_DEEP
 from livecoach.landmarks import Landmark as L
-from helpers import side_plank, side_pushup_pose
+from helpers import pose_from_points, side_plank, side_pushup_pose
 
 CFG = load_config()
 V = CFG.features.min_visibility

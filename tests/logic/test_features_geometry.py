@@ -14,11 +14,11 @@ from livecoach.logic.features import FeatureExtractor, OneEuroFilter, folded_arm
 from livecoach.logic.geometry import (angle_deg, asymmetry_deg, body_angle_deg, combine_sides,
                                       elbow_abduction_image_deg, elbow_angle_side_deg, elbow_flare_deg,
                                       elbow_spread_frac, facing_side, hip_offset_frac, hip_offset_knee_frac,
-                                      knee_angle_deg, neck_angle_deg, pose_from_points, shoulder_above_wrist_px,
+                                      knee_angle_deg, neck_angle_deg, shoulder_above_wrist_px,
                                       shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
 from livecoach.landmarks import Landmark as L
 from livecoach.types import PoseFrame
-from helpers import side_plank, side_pushup_pose, side_view_points
+from helpers import pose_from_points, side_plank, side_pushup_pose, side_view_points
 
 CFG = load_config()
 V = CFG.features.min_visibility

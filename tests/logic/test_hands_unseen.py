@@ -15,13 +15,13 @@ from livecoach.formats.recording import read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.faults import NOT_JUDGED, NoLockoutRule, ShallowRule
 from livecoach.logic.features import raw_features
-from livecoach.logic.geometry import body_angle_deg, body_rise_deg, pose_from_points
+from livecoach.logic.geometry import body_angle_deg, body_rise_deg
 from livecoach.logic.reps import RepCounter
 from livecoach.landmarks import Landmark as L
 from livecoach.types import DEPTH_NOT_JUDGED, Features, View
 
 from conftest import FIXTURES
-from helpers import side_pushup_pose, window
+from helpers import pose_from_points, side_pushup_pose, window
 
 CONFIG = load_config()
 FPS = 30.0

@@ -9,10 +9,10 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
 from livecoach.landmarks import Landmark as L
-from livecoach.logic.geometry import pose_from_points
 from livecoach.logic.view import classify_view
 from livecoach.types import View
 from conftest import FIXTURES
+from helpers import pose_from_points
 
 CFG = load_config()
 
