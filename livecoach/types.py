@@ -158,7 +158,7 @@ class Features:
     body_upright_in_image: bool = False  # torso runs up/down the image (camera above or facing)
     body_size_px: float = NAN  # the body's extent in the pose model's input image (box diagonal)
     hand_speed_torso_per_s: float = NAN  # the mid-wrist's speed in the image, torso lengths a second
-    body_rise_deg: float = NAN  # the ankle->shoulder line's angle above the horizontal (world), signed
+    body_rise_deg: float = NAN  # the shoulders' height above the feet over the body's length, as an angle (signed)
     hands_unseen: bool = False  # both wrists under the visibility the hands' measurements need
     camera_elevation_deg: float = NAN  # how far the camera looks down on the body (world landmarks)
     elbows_unseen: int = 0  # how many elbows (0-2) the pose model saw under that visibility

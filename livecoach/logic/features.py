@@ -131,7 +131,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
         hip_offset_frac=hip_offset_frac(line, v, facing) if line_read else NAN,
         knee_angle_deg=knee_angle_deg(line, v, facing),
         body_angle_deg=abs(rise),
-        body_rise_deg=rise,
+        body_rise_deg=body_rise_deg(pose, v, along_body=True),
         elbow_flare_deg=elbow_flare_deg(pose, v, config.upper_arm_shoulder_widths, config.upright_torso_min_deg,
                                         config.flare_max_shoulder_yaw_deg, upright),
         elbow_spread_frac=elbow_spread_frac(pose, v),

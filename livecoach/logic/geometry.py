@@ -198,15 +198,25 @@ def body_angle_deg(pose: PoseFrame, min_visibility: float) -> float:
     return abs(body_rise_deg(pose, min_visibility))
 
 
-def body_rise_deg(pose: PoseFrame, min_visibility: float) -> float:
+def body_rise_deg(pose: PoseFrame, min_visibility: float, along_body: bool = False) -> float:
     """How far the shoulders rise above the feet: the angle of the ankle->shoulder line (knee, then
     hip, when those are hidden) above the horizontal, from world landmarks; negative when the
-    shoulders are lower. The world's horizontal is the camera's, so a tilted camera adds a constant."""
+    shoulders are lower. The world's horizontal is the camera's, so a tilted camera adds a constant.
+
+    ``along_body``: the shoulders' height above the feet over the body's length through the hips
+    (shoulder->hip->feet) instead of over the straight line's, as the angle whose sine that is:
+    the same for a straight body, and unchanged when the hips fold with the shoulders held up (a
+    pike or downward dog shortens the line and steepens it, not the shoulders' height)."""
     sh = _mid_world(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     for a, b in ((L.LEFT_ANKLE, L.RIGHT_ANKLE), (L.LEFT_KNEE, L.RIGHT_KNEE), (L.LEFT_HIP, L.RIGHT_HIP)):
         if pose.vis(a) >= min_visibility or pose.vis(b) >= min_visibility:
-            d = _mid_world(pose, a, b) - sh
-            return math.degrees(math.atan2(float(d[1]), math.hypot(float(d[0]), float(d[2]))))
+            end = _mid_world(pose, a, b)
+            d = end - sh
+            if not along_body or a == L.LEFT_HIP:
+                return math.degrees(math.atan2(float(d[1]), math.hypot(float(d[0]), float(d[2]))))
+            hip = _mid_world(pose, L.LEFT_HIP, L.RIGHT_HIP)
+            length = float(vector_length(hip - sh) + vector_length(end - hip))
+            return math.degrees(math.asin(min(1.0, max(-1.0, float(d[1]) / length)))) if length > 1e-9 else NAN
     return NAN
 
 

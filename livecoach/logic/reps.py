@@ -19,7 +19,8 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
    of the plank stretches the gate took -- the frames held while it decided, then its own;
    never narrower than a minimum span so jitter cannot look like a rep) and
    the cleanest one (largest range over frame-to-frame noise) drives the phases. With the
-   hands unseen the two that read them cannot; the body line's angle to the floor does.
+   hands unseen the two that read them cannot; the shoulders' height above the feet does (as an
+   angle: over the body's length through the hips, so a pike does not read as higher).
 3. **Phases** — TOP → DESCENT → BOTTOM → ASCENT → TOP with hysteresis; a cycle must start
    from the top, last at least ``min_rep_cycle_frac`` of the person's own recent cycles (and
    ``min_rep_s``, 0 = no absolute floor) and at most ``max_cycle_s``. A dip that misses
@@ -155,7 +156,7 @@ class RepCounter:
         self._mode_upright = False
         self._hands_seen: Deque[Tuple[float, bool]] = collections.deque()  # (t_s, hands_unseen)
         self._hands_unseen_frames = 0  # how many of those have the hands unseen (kept, not recounted each frame)
-        self._mode_unseen = False  # hands unseen: a flat body holds the plank, the body line's angle is the depth
+        self._mode_unseen = False  # hands unseen: a flat body holds the plank, its rise is the depth
         #: durations of the person's recent cycles (those deep enough to be one, counted or not)
         self._cycle_s: Deque[float] = collections.deque(maxlen=c.tempo_cycles)
 
@@ -233,7 +234,7 @@ class RepCounter:
         return 2 * self._hands_unseen_frames > len(self._hands_seen)
 
     def _eligible(self, name: str, upright: bool) -> bool:
-        """Whether channel ``name`` may drive the phases in this gate mode: the body line's angle only
+        """Whether channel ``name`` may drive the phases in this gate mode: the body's rise only
         while the hands are unseen, and then only it."""
         spec = self.channels[name].spec
         return (spec.upright is None or spec.upright == upright) and (name == "body") == self._mode_unseen
@@ -689,7 +690,7 @@ class RepCounter:
         c = self.config
         cycle_s = t_s - self._t_start
         if self._mode_unseen and self._hips_folded_in_cycle():
-            # With the hands unseen the body line's angle is the only depth, and a knee driven in
+            # With the hands unseen the body's rise is the only depth, and a knee driven in
             # (a mountain climber) moves it too: a push-up keeps the hips open throughout.
             self._cycle = []
             return None
