@@ -198,6 +198,7 @@ class LookalikeConfig:
     climber_knee_max_deg: float = setting(0.0, 180.0, doc="... with that knee bent below this ...")
     climber_other_hip_min_deg: float = setting(0.0, 180.0, doc="... while the other hip stays open above this")
     climber_arms_min_deg: float = setting(0.0, 180.0, doc="... and the arms stay straight (elbow angle)")
+    climber_legs_only_min_frames: int = setting(1, 10, doc="... or, arms unread, on this many frames in a row")
     plank_max_body_deg: float = setting(0.0, 90.0, doc="plank-type look-alikes are looked for only with the "
                                         "body line (and, for bird dog, the torso) flatter than this")
     hands_min_forearm_deg: float = setting(0.0, 90.0, doc="on the hands: forearms steeper than this to the floor")

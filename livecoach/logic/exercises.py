@@ -182,6 +182,7 @@ class ExerciseRecognizer:
         self._support_changes: Deque[float] = collections.deque()
         self._tap_since: Optional[float] = None
         self._quadruped_since: Optional[float] = None
+        self._legs_drive_frames = 0  # consecutive frames whose legs alone showed a knee drive
         # (t, ((look-alike flagged, time of the frame that last showed its motion), ...)) per frame
         self._history: Deque[Tuple[float, Tuple[Tuple[str, float], ...]]] = collections.deque()
 
@@ -440,6 +441,7 @@ class ExerciseRecognizer:
     def _lookalikes(self, t_s: float, posture: Optional[Posture], med: Optional[Posture]) -> Tuple[str, ...]:
         lk = self.config.lookalikes
         seen: List[str] = []
+        legs_drive_frames = 0
         if posture is not None and med is not None:
             flat = not math.isnan(med.body_angle_feet_deg) and med.body_angle_feet_deg <= lk.plank_max_body_deg
             support = self._support(t_s, med, flat)
@@ -473,11 +475,13 @@ class ExerciseRecognizer:
             # the legs alone tell a knee drive: no push-up folds one hip and knee while the other stays open.
             legs_only = flat and math.isnan(med.forearm_angle_deg) and math.isnan(posture.elbow_angle_deg)
             if ((on_hands and arms_straight) or legs_only) and not any(math.isnan(x) for x in hips + knees):
-                for i in (0, 1):
-                    if hips[i] <= lk.climber_hip_max_deg and knees[i] <= lk.climber_knee_max_deg \
-                            and hips[1 - i] >= lk.climber_other_hip_min_deg:
-                        seen.append("mountain_climber")
-                        break
+                drive = any(hips[i] <= lk.climber_hip_max_deg and knees[i] <= lk.climber_knee_max_deg
+                            and hips[1 - i] >= lk.climber_other_hip_min_deg for i in (0, 1))
+                # The legs alone, unlike straight arms beside them, are one frame's reading: a hip
+                # and knee misplaced for one frame is a landmark's jump, not a knee drive.
+                legs_drive_frames = self._legs_drive_frames + 1 if drive and legs_only else 0
+                if drive and (not legs_only or legs_drive_frames >= lk.climber_legs_only_min_frames):
+                    seen.append("mountain_climber")
                 if max(hips) <= lk.jump_in_hip_max_deg and max(knees) <= lk.climber_knee_max_deg:
                     seen.append("jump_in")
             # Up-down: hands -> forearms -> hands (or back), each held a moment, within the window.
@@ -503,6 +507,7 @@ class ExerciseRecognizer:
             if upright and "dip" not in seen and not math.isnan(posture.body_angle_feet_deg) \
                     and posture.body_angle_feet_deg >= lk.upright_min_deg and bent and min(bent) <= lk.squat_knee_max_deg:
                 seen.append("squat")  # standing on the feet and the knees bend
+        self._legs_drive_frames = legs_drive_frames
         for name in seen:
             self._latched[name] = t_s
         return tuple(n for n in LOOKALIKES if n in self._latched and t_s - self._latched[n] <= lk.latch_s)

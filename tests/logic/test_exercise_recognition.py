@@ -1,14 +1,18 @@
 """ExerciseRecognizer frame by frame: naming, hysteresis, "cannot tell", look-alikes, fixtures."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
 import pytest
 
 from conftest import FIXTURES
 from livecoach.formats.recording import read_recording
+from livecoach.landmarks import Landmark as L
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
+from livecoach.types import PoseFrame
 from test_exercise_poses import (BENCH_DIP, DECLINE_TOP, FOREARM_PLANK, KNEE_TOP, LIB, STANDARD_BOTTOM,
                                  STANDARD_TOP, STANDING_SQUAT, WALL_TOP, make_pose)
 
@@ -137,6 +141,28 @@ def test_mountain_climber_is_flagged_and_not_named():
     left = {"knee": (0.95, 0.25), "ankle": (0.6, 0.12)}
     r = rec.update(1.05, make_pose(drive, t_s=1.05, left=left))
     assert "mountain_climber" in r.lookalikes and r.is_lookalike and not r.in_position
+
+
+def _hands_unseen(pose: PoseFrame) -> PoseFrame:
+    """``pose`` with both wrists unseen (the pose model's visibility 0.05): the arms unread."""
+    vis = np.array(pose.visibility)
+    vis[[int(L.LEFT_WRIST), int(L.RIGHT_WRIST)]] = 0.05
+    return dataclasses.replace(pose, visibility=vis)
+
+
+def test_with_the_arms_unread_a_knee_drive_needs_two_frames_of_legs():
+    rec = ExerciseRecognizer(LIB)
+    for i in range(int(1.5 * FPS)):
+        rec.update(i / FPS, _hands_unseen(make_pose(STANDARD_TOP, t_s=i / FPS)))
+    left = {"knee": (0.95, 0.25), "ankle": (0.6, 0.12)}
+    r = rec.update(1.5, _hands_unseen(make_pose(STANDARD_TOP, t_s=1.5, left=left)))
+    assert "mountain_climber" not in r.lookalikes  # one frame of legs: a landmark's jump
+    steps = [rec.update(1.5 + i / FPS, _hands_unseen(make_pose(STANDARD_TOP, t_s=1.5 + i / FPS)))
+             for i in range(1, 10)]
+    assert not any(s.lookalikes for s in steps)  # nothing latched from it either
+    for i in range(LIB.recognition.lookalikes.climber_legs_only_min_frames):
+        r = rec.update(2.0 + i / FPS, _hands_unseen(make_pose(STANDARD_TOP, t_s=2.0 + i / FPS, left=left)))
+    assert "mountain_climber" in r.lookalikes and r.is_lookalike
 
 
 def test_shoulder_tap_is_flagged_when_one_hand_leaves_the_floor():

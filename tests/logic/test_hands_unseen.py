@@ -189,6 +189,15 @@ def test_downward_dogs_held_between_sets_with_the_hands_unseen_leave_the_next_se
     assert rep_cycles(frames) == 12
 
 
+def test_one_frame_of_legs_read_as_a_knee_drive_vetoes_no_rep_with_the_hands_unseen():
+    """calimiro's videoplayback from 46 to 51 s as filmed (``calimiro__videoplayback.mp4_46-51s``,
+    recorded with the default config), its hands unseen: two labelled reps, bottoms at 47.75 and
+    49.08 s. At 48.90 s one frame reads the left hip folded to 61 degrees and its knee to 71,
+    between frames at 159 and 167: the legs alone read as a knee drive, latched for 0.5 s it
+    covered 46 % of the second rep's frames, and the rep was vetoed as a mountain climber (1)."""
+    assert rep_cycles(hands_unseen_frames(fixture_frames("calimiro__videoplayback.mp4_46-51s.jsonl.gz"), 0.05)) == 2
+
+
 # The committed recordings with their hands unseen (livecoach eval --augment handsunseen): the
 # same rep cycles where the body line shows the reps. Not yet: seen from above (no flat body: nothing
 # tells a plank from standing without the hands), a wall push-up (as upright as standing), the
