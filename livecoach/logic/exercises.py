@@ -477,8 +477,8 @@ class ExerciseRecognizer:
             if ((on_hands and arms_straight) or legs_only) and not any(math.isnan(x) for x in hips + knees):
                 drive = any(hips[i] <= lk.climber_hip_max_deg and knees[i] <= lk.climber_knee_max_deg
                             and hips[1 - i] >= lk.climber_other_hip_min_deg for i in (0, 1))
-                # The legs alone, unlike straight arms beside them, are one frame's reading: a hip
-                # and knee misplaced for one frame is a landmark's jump, not a knee drive.
+                # Read from the legs alone (no straight arms beside them), one frame is not enough: a
+                # hip and knee misplaced for one frame is a landmark's jump, not a knee drive.
                 legs_drive_frames = self._legs_drive_frames + 1 if drive and legs_only else 0
                 if drive and (not legs_only or legs_drive_frames >= lk.climber_legs_only_min_frames):
                     seen.append("mountain_climber")
