@@ -51,6 +51,13 @@ NUM_LANDMARKS = len(Landmark)
 
 L = Landmark
 
+#: Each side's hand as the pose model places it: the wrist, then the fingers it marks (the
+#: person's own sides). Hidden hands are judged, blurred and hidden in tests by these.
+HAND_LANDMARKS_BY_SIDE: dict[str, tuple[Landmark, ...]] = {
+    side: tuple(L[f"{side.upper()}_{part}"] for part in ("WRIST", "PINKY", "INDEX", "THUMB"))
+    for side in ("left", "right")
+}
+
 #: Bones drawn by the overlay: the body only (the face mesh points add clutter, not coaching).
 SKELETON_EDGES: tuple[tuple[Landmark, Landmark], ...] = (
     (L.LEFT_EAR, L.LEFT_SHOULDER),

@@ -14,15 +14,13 @@ import cv2
 import numpy as np
 
 from livecoach.evaluation.augment import IMAGE, Augmentation
-from livecoach.landmarks import Landmark
+from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE, Landmark
 from livecoach.types import Frame, PoseFrame
 
 __all__ = ["apply_image_transform", "dim", "mirror", "zoom_out", "zoom_in", "rotate", "hide_hands", "Exposure"]
 
 #: Each side's elbow (for the forearm's length) and the landmarks of its hand.
-_HANDS = tuple((getattr(Landmark, f"{side}_ELBOW"),
-                tuple(getattr(Landmark, f"{side}_{part}") for part in ("WRIST", "PINKY", "INDEX", "THUMB")))
-               for side in ("LEFT", "RIGHT"))
+_HANDS = tuple((Landmark[f"{side.upper()}_ELBOW"], hand) for side, hand in HAND_LANDMARKS_BY_SIDE.items())
 
 
 def dim(image: np.ndarray, gamma: float, gain: float, noise_sigma: float, seed: int) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 from livecoach.evaluation.augment import (FRAME_DROPS, FRAME_RATE, HANDS_UNSEEN, TEMPO, VIEW_RAISE, VIEW_TURN,
                                           ZOOM_DRIFT, Augmentation, tempo_source_indices)
 from livecoach.formats.recording import RecordedFrame
-from livecoach.landmarks import Landmark
+from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE
 from livecoach.types import PoseFrame
 
 __all__ = ["tempo_frames", "frame_rate_frames", "dropped_frames", "zoom_drift_frames", "turned_view_frames",
@@ -183,8 +183,7 @@ def _reprojected(pose: PoseFrame, moved_world: np.ndarray, min_visibility: float
 
 
 #: The landmarks of a hand: the wrist and the fingers the pose model places.
-HAND_LANDMARKS = tuple(getattr(Landmark, f"{side}_{part}") for side in ("LEFT", "RIGHT")
-                       for part in ("WRIST", "PINKY", "INDEX", "THUMB"))
+HAND_LANDMARKS = tuple(lm for hand in HAND_LANDMARKS_BY_SIDE.values() for lm in hand)
 
 
 def hands_unseen_frames(frames: Sequence[RecordedFrame], visibility: float) -> List[RecordedFrame]:

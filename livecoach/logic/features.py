@@ -15,7 +15,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 
 from livecoach.config.schema import FeaturesConfig
-from livecoach.landmarks import Landmark
+from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE, Landmark
 from livecoach.logic.continuity import body_anchor_points
 from livecoach.logic.elevation import camera_elevation_deg
 from livecoach.logic.geometry import (asymmetry_deg, body_rise_deg, body_scale_px, body_turn_deg, combine_sides,
@@ -71,13 +71,6 @@ class OneEuroFilter:
         return self._x
 
 
-#: The hand landmarks of each side, from the wrist out.
-HAND_LANDMARKS: Dict[str, Tuple[Landmark, ...]] = {
-    "left": (Landmark.LEFT_WRIST, Landmark.LEFT_PINKY, Landmark.LEFT_INDEX, Landmark.LEFT_THUMB),
-    "right": (Landmark.RIGHT_WRIST, Landmark.RIGHT_PINKY, Landmark.RIGHT_INDEX, Landmark.RIGHT_THUMB),
-}
-
-
 def folded_arms_unseen(pose: PoseFrame, min_visibility: float, min_elbow_deg: float,
                        max_turn_deg: float = 90.0) -> PoseFrame:
     """``pose`` with the hand of each arm whose image-plane elbow angle reads under
@@ -94,7 +87,7 @@ def folded_arms_unseen(pose: PoseFrame, min_visibility: float, min_elbow_deg: fl
         return pose
     visibility = np.array(pose.visibility, dtype=np.float32)
     for side in folded:
-        visibility[[int(lm) for lm in HAND_LANDMARKS[side]]] = 0.0
+        visibility[[int(lm) for lm in HAND_LANDMARKS_BY_SIDE[side]]] = 0.0
     return dataclasses.replace(pose, visibility=visibility)
 
 

@@ -1,16 +1,14 @@
 """ExerciseRecognizer frame by frame: naming, hysteresis, "cannot tell", look-alikes, fixtures."""
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Dict, List, Optional, Sequence
 
-import numpy as np
 import pytest
 
 from conftest import FIXTURES
-from livecoach.formats.recording import read_recording
-from livecoach.landmarks import Landmark as L
+from livecoach.evaluation.stream_transforms import hands_unseen_frames
+from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.types import PoseFrame
 from test_exercise_poses import (BENCH_DIP, DECLINE_TOP, FOREARM_PLANK, KNEE_TOP, LIB, STANDARD_BOTTOM,
@@ -144,10 +142,8 @@ def test_mountain_climber_is_flagged_and_not_named():
 
 
 def _hands_unseen(pose: PoseFrame) -> PoseFrame:
-    """``pose`` with both wrists unseen (the pose model's visibility 0.05): the arms unread."""
-    vis = np.array(pose.visibility)
-    vis[[int(L.LEFT_WRIST), int(L.RIGHT_WRIST)]] = 0.05
-    return dataclasses.replace(pose, visibility=vis)
+    """``pose`` with both hands reported unseen, as ``--augment handsunseen`` does: the arms unread."""
+    return hands_unseen_frames([RecordedFrame(pose.frame_index, pose.t_s, pose)], 0.05)[0].pose
 
 
 def test_with_the_arms_unread_a_knee_drive_needs_two_frames_of_legs():
