@@ -24,7 +24,8 @@ answers on the transformed clip as on the original:
   (:func:`~livecoach.evaluation.stream_transforms.dropped_frames`), the rest passed on with their
   own times. Nothing labelled changes. It works on the cached landmark stream.
 * **view-turn** ``turn30``, ``turn-30``, ``turn45``, ``turn-45``: the camera moved that many degrees
-  around the person, one way or the other, about the vertical through their hips (a side view
+  around the person, one way or the other, about the floor's vertical through their hips (the
+  clip's own camera elevation, the median its frames read, kept; a side view
   becomes a 3/4 view from the front or from behind; a head-on view one from the front and a side):
   :func:`~livecoach.evaluation.stream_transforms.turned_view_frames`. Nothing labelled changes: the
   same reps with the same faults, seen from elsewhere. It works on the cached landmark stream, so
@@ -154,7 +155,7 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
                  description="a computer that cannot keep up: half the frames lost, in bursts of 1-3 frames"),
     *(Augmentation(f"turn{degrees:g}", VIEW_TURN, params=(("degrees", float(degrees)),),
                    description=f"the camera moved {abs(degrees)} degrees around the person ("
-                               f"{'one way' if degrees > 0 else 'the other way'}), about the vertical through the hips")
+                               f"{'one way' if degrees > 0 else 'the other way'}), about the floor's vertical through the hips")
       for degrees in (30, -30, 45, -45)),
     *(Augmentation(f"raise{degrees:g}", VIEW_RAISE, params=(("degrees", float(degrees)), ("depth_window_s", 3.0)),
                    description=f"the camera raised {degrees} degrees, looking down at the person (a laptop on "

@@ -14,12 +14,15 @@ import numpy as np
 
 from livecoach.evaluation.augment import (FRAME_DROPS, FRAME_RATE, HANDS_UNSEEN, TEMPO, VIEW_RAISE, VIEW_TURN,
                                           ZOOM_DRIFT, Augmentation, tempo_source_indices)
+from livecoach.config.schema import Config
 from livecoach.formats.recording import RecordedFrame
 from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE
+from livecoach.logic.elevation import median_elevation_deg
 from livecoach.types import PoseFrame
 
 __all__ = ["tempo_frames", "frame_rate_frames", "dropped_frames", "zoom_drift_frames", "turned_view_frames",
-           "raised_view_frames", "HAND_LANDMARKS", "hands_unseen_frames", "landmark_stream", "replay_fps"]
+           "raised_view_frames", "HAND_LANDMARKS", "hands_unseen_frames", "recording_elevation_deg", "landmark_stream",
+           "replay_fps"]
 
 
 def tempo_frames(frames: Sequence[RecordedFrame], speed: float, fps: float) -> List[RecordedFrame]:
@@ -111,12 +114,16 @@ def zoom_drift_frames(frames: Sequence[RecordedFrame], amplitude: float, period_
     return out
 
 
-def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float,
-                       min_visibility: float = 0.5) -> List[RecordedFrame]:
+def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float, min_visibility: float = 0.5,
+                       camera_elevation_deg: float = 0.0) -> List[RecordedFrame]:
     """The landmark stream of the clip filmed by a camera moved ``degrees`` around the person, about
     the vertical through their hips (the world landmarks' origin; their y axis points down).
 
-    Each pose's world landmarks are rotated about that axis. Its image landmarks move by the
+    The vertical is the floor's: for a clip filmed by a camera looking down by
+    ``camera_elevation_deg`` (0 or nan: level) the world landmarks' y axis is tilted from it by that
+    much, and a turn about the camera's own axis would tilt the body too (an incline push-up filmed
+    from 15 degrees up, so turned 30 degrees, rose 10-20 degrees steeper from the floor than as
+    filmed). Each pose's world landmarks are rotated about that axis. Its image landmarks move by the
     rotation's change of the world landmarks, projected as the frame projects them: weakly in
     perspective, pixels = ``scale`` x metres, ``scale`` fitted per frame by least squares over the
     landmarks seen at ``min_visibility`` (all of them when fewer than four are), so at 0 degrees
@@ -125,11 +132,20 @@ def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float,
     if not -90.0 < degrees < 90.0:
         raise ValueError(f"turned_view_frames needs a turn between -90 and 90 degrees, not {degrees}")
     c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    rotation_t = [[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]]  # transposed: rows @ it rotates each row
+    turn = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+    tilt = _tilt(camera_elevation_deg if math.isfinite(camera_elevation_deg) else 0.0)
+    rotation_t = (tilt @ turn @ tilt.T).T  # level the camera, turn, tilt back; transposed: rows @ it
     return [RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s,
                           pose=None if rec.pose is None else _reprojected(
                               rec.pose, rec.pose.world_xyz.astype("float64") @ rotation_t, min_visibility))
             for rec in frames]
+
+
+def _tilt(degrees: float) -> np.ndarray:
+    """The rotation of a camera raised ``degrees`` (looking down more), on world column vectors (y
+    down, z away): y' = c y - s z, z' = s y + c z."""
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
 
 
 def raised_view_frames(frames: Sequence[RecordedFrame], degrees: float, depth_window_s: float,
@@ -204,10 +220,19 @@ def hands_unseen_frames(frames: Sequence[RecordedFrame], visibility: float) -> L
     return out
 
 
+def recording_elevation_deg(frames: Sequence[RecordedFrame], config: Config) -> float:
+    """The camera elevation a clip was filmed from, as the counter reads it (the median of its
+    frames' readings, :func:`~livecoach.logic.elevation.median_elevation_deg`, with ``config``'s
+    settings); nan when too few frames read it (head-on)."""
+    return median_elevation_deg((f.pose for f in frames), config.features.min_visibility,
+                                config.features.elevation_min_depth_share, config.reps.elevation_min_frames)
+
+
 def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augmentation],
-                    fps: float) -> List[RecordedFrame]:
+                    fps: float, camera_elevation_deg: float = 0.0) -> List[RecordedFrame]:
     """A clip's cached landmark stream (filmed at ``fps``) after ``augmentation``: resampled for a
-    tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops, turned for a view turn,
+    tempo or a frame rate, zoomed for a zoom drift, thinned for frame drops, turned for a view turn
+    (about the floor's vertical, the clip's camera looking down by ``camera_elevation_deg``),
     raised for a view raise, its hands unseen for hands-unseen;
     as it is for None or a kind that re-runs the pose model (its landmarks are already of the
     transformed frames)."""
@@ -220,7 +245,7 @@ def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augm
     if augmentation.kind == ZOOM_DRIFT:
         return zoom_drift_frames(frames, augmentation.param("amplitude"), augmentation.param("period_s"))
     if augmentation.kind == VIEW_TURN:
-        return turned_view_frames(frames, augmentation.param("degrees"))
+        return turned_view_frames(frames, augmentation.param("degrees"), camera_elevation_deg=camera_elevation_deg)
     if augmentation.kind == VIEW_RAISE:
         return raised_view_frames(frames, augmentation.param("degrees"), augmentation.param("depth_window_s"))
     if augmentation.kind == HANDS_UNSEEN:

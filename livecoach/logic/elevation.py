@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import collections
 import math
-from typing import Deque, Tuple
+from typing import Deque, Iterable, Optional, Tuple
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from livecoach.landmarks import Landmark as L
 from livecoach.logic.geometry import vector_length
 from livecoach.types import NAN, PoseFrame
 
-__all__ = ["camera_elevation_deg", "ElevationWatch"]
+__all__ = ["camera_elevation_deg", "median_elevation_deg", "ElevationWatch"]
 
 _ACROSS = ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP))
 
@@ -77,3 +77,13 @@ class ElevationWatch:
         if len(self._readings) < self.min_frames:
             return NAN
         return float(np.median([v for _, v in self._readings]))
+
+
+def median_elevation_deg(poses: Iterable[Optional[PoseFrame]], min_visibility: float, min_depth_share: float,
+                         min_frames: int) -> float:
+    """The camera's elevation over a whole recording: the median of its frames' readings
+    (:func:`camera_elevation_deg`; frames without a pose skipped), nan when fewer than
+    ``min_frames`` read it."""
+    readings = [camera_elevation_deg(p, min_visibility, min_depth_share) for p in poses if p is not None]
+    finite = [r for r in readings if math.isfinite(r)]
+    return float(np.median(finite)) if finite and len(finite) >= min_frames else NAN

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from livecoach.evaluation.image_transforms import (apply_image_transform, dim, h
 from livecoach.evaluation.manifest import ClipSpec, EvalError
 from livecoach.evaluation.run import run_eval
 from livecoach.formats.recording import RecordedFrame
+from livecoach.logic.elevation import median_elevation_deg
 from livecoach.types import PoseFrame
 from conftest import FIXTURES
 
@@ -181,6 +183,43 @@ def test_a_turned_camera_sees_the_world_landmarks_rotated_about_the_vertical():
         np.testing.assert_allclose(pose.image_xyz, projected_pose(0.0, 0, expected).image_xyz, atol=1e-2)
         np.testing.assert_array_equal(pose.visibility, frames[0].pose.visibility)
     np.testing.assert_allclose(turned_view_frames(frames, 0.0)[0].pose.image_xyz, frames[0].pose.image_xyz, atol=1e-3)
+
+
+@pytest.mark.parametrize("elevation", [15.0, 30.0])
+def test_a_clip_filmed_from_above_is_turned_about_the_floors_vertical(elevation):
+    """A camera looking down has its y axis tilted from the floor's vertical by its elevation:
+    turned about its own, an incline body filmed from 15 degrees up and turned 30 degrees rose
+    10-20 degrees steeper from the floor than as filmed. Turned about the floor's vertical, the
+    camera goes round the body at its own height: level the clip, turn, tilt back."""
+    rng = np.random.default_rng(11)
+    level = rng.normal(0.0, 0.4, (33, 3))  # a body in a level camera's axes
+
+    def tilt(degrees: float) -> np.ndarray:  # a camera raised this much: y' = c y - s z, z' = s y + c z
+        c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+        return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+    filmed = [RecordedFrame(0, 0.0, projected_pose(0.0, 0, level @ tilt(elevation).T))]
+    for degrees in (30.0, -45.0):
+        a = math.radians(degrees)
+        turn = np.array([[math.cos(a), 0.0, math.sin(a)], [0.0, 1.0, 0.0], [-math.sin(a), 0.0, math.cos(a)]])
+        expected = level @ (tilt(elevation) @ turn).T
+        turned = turned_view_frames(filmed, degrees, camera_elevation_deg=elevation)[0].pose
+        np.testing.assert_allclose(turned.world_xyz, expected, atol=1e-5)
+        about_its_own = turned_view_frames(filmed, degrees)[0].pose.world_xyz
+        assert np.abs(about_its_own - expected).max() > 0.05  # metres: the body tilted as well
+        np.testing.assert_array_equal(turned_view_frames(filmed, degrees, camera_elevation_deg=math.nan)[0].pose.world_xyz,
+                                      about_its_own)  # the elevation not read: the camera's own axis
+
+
+def test_a_recordings_camera_elevation_is_the_median_of_the_frames_that_read_it():
+    # a plank side-on, its shoulders and hips 0.4 m apart along the depth, filmed from 20 degrees up
+    world = np.zeros((33, 3))
+    for lm, (x, y, z) in {L.LEFT_SHOULDER: (-0.6, -0.1, -0.2), L.RIGHT_SHOULDER: (-0.6, -0.1, 0.2),
+                          L.LEFT_HIP: (0.0, 0.0, -0.2), L.RIGHT_HIP: (0.0, 0.0, 0.2)}.items():
+        world[lm] = (x, y, z)
+    raised = raised_view_frames([RecordedFrame(0, 0.0, projected_pose(0.0, 0, world))], 20.0, 0.0)[0].pose
+    assert median_elevation_deg([raised, None, raised, raised], 0.5, 0.5, 3) == pytest.approx(20.0, abs=0.01)
+    assert math.isnan(median_elevation_deg([raised, None, raised], 0.5, 0.5, 3))  # two read it: too few
 
 
 def test_a_turned_camera_keeps_the_pictures_own_detail_and_a_body_along_the_view_shortens():
