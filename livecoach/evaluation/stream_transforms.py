@@ -18,6 +18,7 @@ from livecoach.config.schema import Config
 from livecoach.formats.recording import RecordedFrame
 from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE
 from livecoach.logic.elevation import median_elevation_deg
+from livecoach.logic.geometry import camera_tilt
 from livecoach.types import PoseFrame
 
 __all__ = ["tempo_frames", "frame_rate_frames", "dropped_frames", "zoom_drift_frames", "turned_view_frames",
@@ -133,19 +134,12 @@ def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float, min_visi
         raise ValueError(f"turned_view_frames needs a turn between -90 and 90 degrees, not {degrees}")
     c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     turn = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
-    tilt = _tilt(camera_elevation_deg if math.isfinite(camera_elevation_deg) else 0.0)
+    tilt = camera_tilt(camera_elevation_deg if math.isfinite(camera_elevation_deg) else 0.0)
     rotation_t = (tilt @ turn @ tilt.T).T  # level the camera, turn, tilt back; transposed: rows @ it
     return [RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s,
                           pose=None if rec.pose is None else _reprojected(
                               rec.pose, rec.pose.world_xyz.astype("float64") @ rotation_t, min_visibility))
             for rec in frames]
-
-
-def _tilt(degrees: float) -> np.ndarray:
-    """The rotation of a camera raised ``degrees`` (looking down more), on world column vectors (y
-    down, z away): y' = c y - s z, z' = s y + c z."""
-    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
 
 
 def raised_view_frames(frames: Sequence[RecordedFrame], degrees: float, depth_window_s: float,

@@ -27,6 +27,7 @@ from livecoach.config.schema import Config
 from livecoach.logic.burpee import BurpeeWatch, Outcome
 from livecoach.logic.continuity import JumpDetector
 from livecoach.logic.depth import elbow_depth_for
+from livecoach.logic.elevation import ElevationWatch
 from livecoach.logic.exercise_faults import ExerciseFaultJudge, restrict
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.faults import FaultChecker
@@ -135,7 +136,11 @@ class SessionAnalyzer:
         self.closing_events: Tuple[Event, ...] = ()
         self._named: Optional[str] = None
         self._counting_unnamed = False  # a rep cycle counted in this stretch in position, no exercise named
-        self.features = FeatureExtractor(config.features, config.capture.inference_max_width)
+        # The body line is read against the floor: levelled by the camera's elevation as the rep
+        # counter reads it (the median over its calibration window, once enough frames read it).
+        self.features = FeatureExtractor(config.features, config.capture.inference_max_width,
+                                         ElevationWatch(config.reps.calibration_window_s,
+                                                        config.reps.elevation_min_frames))
         self.views = ViewTracker(config.view, config.features)
         self.counter = RepCounter(config.reps, variant, elbow_views=config.view.elbow_angle_views)
         reps = config.reps

@@ -17,7 +17,7 @@ import numpy as np
 from livecoach.config.schema import FeaturesConfig
 from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE, Landmark
 from livecoach.logic.continuity import body_anchor_points
-from livecoach.logic.elevation import camera_elevation_deg
+from livecoach.logic.elevation import ElevationWatch, camera_elevation_deg
 from livecoach.logic.geometry import (asymmetry_deg, body_rise_deg, body_scale_px, body_turn_deg, combine_sides,
                                       elbow_angle_side_deg, elbow_flare_deg, elbow_spread_frac, facing_side,
                                       hip_angle_deg, hip_offset_frac, hip_offset_knee_frac, knee_angle_deg,
@@ -100,9 +100,16 @@ _SMOOTHED: Tuple[str, ...] = (
 )
 
 
-def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
-    """All per-frame measurements of ``pose``, unsmoothed, as a dict of Features fields."""
+def raw_features(pose: PoseFrame, config: FeaturesConfig, level_deg: float = 0.0,
+                 elevation_deg: Optional[float] = None) -> Dict[str, object]:
+    """All per-frame measurements of ``pose``, unsmoothed, as a dict of Features fields.
+
+    ``level_deg``: the camera's elevation the body line's angle (``body_angle_deg``) is read against
+    the floor by (0: the camera's horizontal). ``elevation_deg``: this frame's own reading of it,
+    when already taken."""
     v = config.min_visibility
+    if elevation_deg is None:
+        elevation_deg = camera_elevation_deg(pose, v, config.elevation_min_depth_share)
     left = elbow_angle_side_deg(pose, "left", v)
     right = elbow_angle_side_deg(pose, "right", v)
     # computed once per frame and shared by the measurements that need them
@@ -115,7 +122,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
     # Turned further than that, the stretch back is capped and the hips' drop reads deeper than it
     # is (a straight body turned 52-67 degrees read 0.08-0.09 of its length): the line is not read.
     line_read = upright or not turn > config.body_line_max_turn_deg
-    rise = body_rise_deg(pose, v)
+    rise = body_rise_deg(pose, v, camera_elevation_deg=level_deg)
     return dict(
         elbow_angle_left_deg=left,
         elbow_angle_right_deg=right,
@@ -124,6 +131,8 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
         hip_offset_frac=hip_offset_frac(line, v, facing) if line_read else NAN,
         knee_angle_deg=knee_angle_deg(line, v, facing),
         body_angle_deg=abs(rise),
+        # Not levelled: a depth signal whose range is learnt, which a levelling that settles as the
+        # elevation's median does would move mid-set (a constant tilt the percentiles absorb).
         body_rise_deg=body_rise_deg(pose, v, along_body=True),
         elbow_flare_deg=elbow_flare_deg(pose, v, config.upper_arm_shoulder_widths, config.upright_torso_min_deg,
                                         config.flare_max_shoulder_yaw_deg, upright),
@@ -138,7 +147,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig) -> Dict[str, object]:
         hip_angle_deg=hip_angle_deg(pose, v),
         body_upright_in_image=upright,
         hands_unseen=bool(pose.vis(Landmark.LEFT_WRIST) < v and pose.vis(Landmark.RIGHT_WRIST) < v),
-        camera_elevation_deg=camera_elevation_deg(pose, v, config.elevation_min_depth_share),
+        camera_elevation_deg=elevation_deg,
         elbows_unseen=int(pose.vis(Landmark.LEFT_ELBOW) < v) + int(pose.vis(Landmark.RIGHT_ELBOW) < v),
     )
 
@@ -150,11 +159,15 @@ class FeatureExtractor:
     ``view`` and ``in_plank`` are filled later by the view tracker and the rep counter.
     """
 
-    def __init__(self, config: FeaturesConfig, inference_max_width: Optional[int] = None) -> None:
+    def __init__(self, config: FeaturesConfig, inference_max_width: Optional[int] = None,
+                 elevation: Optional[ElevationWatch] = None) -> None:
         self.config = config
         #: The pose model's input width ([capture] inference_max_width): ``body_size_px`` is
         #: measured in that image, the one the model saw (None: in the frame's own pixels).
         self.inference_max_width = inference_max_width
+        #: The camera's elevation the body line is levelled by (None: read against the camera's
+        #: horizontal). Not reset with the filters: a re-found track does not move the camera.
+        self.elevation = elevation
         self._filters = {name: OneEuroFilter(config.one_euro_min_cutoff_hz, config.one_euro_beta,
                                              config.one_euro_d_cutoff_hz, config.filter_reset_after_s)
                          for name in _SMOOTHED}
@@ -184,7 +197,16 @@ class FeatureExtractor:
             return None
         pose = folded_arms_unseen(pose, self.config.min_visibility, self.config.min_plausible_elbow_deg,
                                   self.config.folded_arm_max_turn_deg)
-        raw = raw_features(pose, self.config)
+        reading = camera_elevation_deg(pose, self.config.min_visibility, self.config.elevation_min_depth_share)
+        level = 0.0
+        if self.elevation is not None:
+            self.elevation.update(pose.t_s, reading)
+            # Levelled only on a frame that reads the elevation itself (its lines across the body lie
+            # along the depth): seen head-on or from above along the body, the few frames that read
+            # it say little (jtnicastro, filmed from above, read 33 degrees on 4 frames), and the line
+            # of a camera above the back reads upright whatever its tilt. nan until enough frames did.
+            level = self.elevation.elevation_deg if math.isfinite(reading) else 0.0
+        raw = raw_features(pose, self.config, level, reading)
         raw["hand_speed_torso_per_s"] = self._hand_speed(pose, float(raw["body_scale_px"]))  # type: ignore[arg-type]
         values = {}
         for name, value in raw.items():

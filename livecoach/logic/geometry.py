@@ -198,10 +198,15 @@ def body_angle_deg(pose: PoseFrame, min_visibility: float) -> float:
     return abs(body_rise_deg(pose, min_visibility))
 
 
-def body_rise_deg(pose: PoseFrame, min_visibility: float, along_body: bool = False) -> float:
+def body_rise_deg(pose: PoseFrame, min_visibility: float, along_body: bool = False,
+                  camera_elevation_deg: float = 0.0) -> float:
     """How far the shoulders rise above the feet: the angle of the ankle->shoulder line (knee, then
     hip, when those are hidden) above the horizontal, from world landmarks; negative when the
-    shoulders are lower. The world's horizontal is the camera's, so a tilted camera adds a constant.
+    shoulders are lower. The world landmarks' horizontal is the camera's: ``camera_elevation_deg``
+    (how far it looks down, :mod:`livecoach.logic.elevation`; 0 or nan: level) tilts the line
+    back to the floor's first. A camera looking down tilts every line toward it by its elevation
+    in the plane of the view: a body standing side-on, filmed from 30 degrees up, rises 60 degrees
+    from the camera's horizontal; a plank's line, across the view, is not tilted.
 
     ``along_body``: the shoulders' height above the feet over the body's length through the hips
     (shoulder->hip->feet) instead of over the straight line's, as the angle whose sine that is:
@@ -212,12 +217,22 @@ def body_rise_deg(pose: PoseFrame, min_visibility: float, along_body: bool = Fal
         if pose.vis(a) >= min_visibility or pose.vis(b) >= min_visibility:
             end = _mid_world(pose, a, b)
             d = end - sh
+            if math.isfinite(camera_elevation_deg) and camera_elevation_deg != 0.0:
+                d = camera_tilt(camera_elevation_deg).T @ d
             if not along_body or a == L.LEFT_HIP:
                 return math.degrees(math.atan2(float(d[1]), math.hypot(float(d[0]), float(d[2]))))
             hip = _mid_world(pose, L.LEFT_HIP, L.RIGHT_HIP)
-            length = float(vector_length(hip - sh) + vector_length(end - hip))
+            length = float(vector_length(hip - sh) + vector_length(end - hip))  # a length: no tilt
             return math.degrees(math.asin(min(1.0, max(-1.0, float(d[1]) / length)))) if length > 1e-9 else NAN
     return NAN
+
+
+def camera_tilt(degrees: float) -> np.ndarray:
+    """The rotation, on world column vectors (y down, z away), of a camera raised ``degrees`` about
+    the picture's horizontal axis, looking down more: y' = c y - s z, z' = s y + c z. Its
+    transpose levels what a camera looking down by ``degrees`` sees."""
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
 
 
 def mid_wrist_xy(pose: PoseFrame, min_visibility: float) -> Optional[np.ndarray]:

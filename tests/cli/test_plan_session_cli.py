@@ -21,6 +21,7 @@ from helpers import read_video, write_video
 from conftest import REPO_ROOT
 
 from livecoach.formats.events import EVENTS_SCHEMA_VERSION
+from livecoach.formats.recording import LandmarkWriter, read_recording
 
 LANDMARKS = REPO_ROOT / "tests" / "fixtures" / "landmarks"
 
@@ -89,13 +90,25 @@ def test_a_plan_replayed_on_a_real_clip_emits_its_sets_in_order(tmp_path: Path) 
 
 
 def test_the_set_ends_when_the_person_stands_up_and_walks_out(tmp_path: Path) -> None:
-    events = replay_with_plan(tmp_path, "vraj__pushups.mp4.jsonl.gz", rest_s=60.0)
+    # vraj gets up from 9.2 s and is out of view from 10.3 s; his recording ends 1.7 s later. A set
+    # ends 2 s after the person stands or leaves, and his crouch on the way up (filmed from 13 degrees
+    # below) reads 53-62 degrees from the floor, standing (60) only from 10.17 s: the empty room goes
+    # on here for another second.
+    header, frames = read_recording(LANDMARKS / "vraj__pushups.mp4.jsonl.gz")
+    step_s = frames[-1].t_s - frames[-2].t_s
+    clip = tmp_path / "vraj_then_an_empty_room.jsonl.gz"
+    with LandmarkWriter(clip, header) as writer:
+        for frame in frames:
+            writer.write(frame.frame_index, frame.t_s, frame.pose)
+        for k in range(1, int(round(1.0 / step_s)) + 1):
+            writer.write(frames[-1].frame_index + k, frames[-1].t_s + k * step_s, None)
+    events = replay_with_plan(tmp_path, str(clip), rest_s=60.0)
     plan = [e for e in events if e["type"] in PLAN_TYPES]
     assert [e["type"] for e in plan][:4] == ["set_start", "set_end", "rest", "advice"]
     start, end, rest, advice = plan[:4]
     assert start["t"] < 1.6  # in position before the first rep
     assert (end["reps"], end["reason"]) == (4, "stood_up")
-    assert 9.2 < end["t"] < 9.2 + 3.0
+    assert 10.1 + 2.0 < end["t"] < 10.3 + 2.0 + 0.2  # 2 s after he stands (10.17 s) or leaves (10.3 s)
     assert rest["seconds"] == 60.0
     assert (advice["kind"], advice["from"], advice["to"]) == ("regress", "standard", "incline")
     assert not [e for e in plan if e["type"] == "set_start" and e["t"] > end["t"]]  # nobody came back

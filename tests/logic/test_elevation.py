@@ -9,14 +9,17 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.stream_transforms import raised_view_frames, turned_view_frames
-from livecoach.formats.recording import RecordedFrame
+from livecoach.evaluation.stream_transforms import raised_view_frames, tempo_frames, turned_view_frames
+from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.elevation import ElevationWatch, camera_elevation_deg
-from livecoach.logic.features import raw_features
+from livecoach.logic.features import FeatureExtractor, raw_features
+from livecoach.logic.geometry import body_rise_deg
 from livecoach.logic.reps import DEPTH_BY_DROP, NO_REP_NOT_DEEP
 from livecoach.landmarks import Landmark as L
-from helpers import pose_from_points, side_plank, side_pushup_pose
+from livecoach.types import PoseFrame
+from conftest import FIXTURES
+from helpers import pose_from_points, side_plank, side_pushup_pose, standing_side_pose
 
 CFG = load_config()
 V = CFG.features.min_visibility
@@ -119,3 +122,57 @@ def test_the_synthetic_side_views_read_a_level_camera():
     frames = shallow_pushups(0.0, reps=1)
     readings = [camera_elevation_deg(f.pose, V, SHARE) for f in frames]
     assert np.allclose(readings, 0.0, atol=1e-6)
+
+
+def standing_raised(degrees: float, t_s: float = 0.0) -> PoseFrame:
+    """Someone standing side-on (the two sides 0.04 m apart in depth), filmed from ``degrees`` up."""
+    frame = RecordedFrame(int(round(t_s * 30)), t_s, standing_side_pose(t_s))
+    return raised_view_frames([frame], degrees, depth_window_s=0.0)[0].pose
+
+
+@pytest.mark.parametrize("degrees", [0.0, 15.0, 30.0, 45.0])
+def test_the_body_line_is_read_against_the_floor_given_the_cameras_elevation(degrees):
+    """The world landmarks' horizontal is the camera's: looking down, it tilts every line in the
+    plane of the view by its elevation. A body standing side-on, filmed from 30 degrees up, rose 60
+    degrees from it (the plank gate takes up to 60 as flat); levelled by the elevation, 90. A
+    plank's line lies across the view, and reads the same either way."""
+    standing = standing_raised(degrees)
+    assert camera_elevation_deg(standing, V, SHARE) == pytest.approx(degrees, abs=0.01)
+    assert body_rise_deg(standing, V, camera_elevation_deg=degrees) == pytest.approx(90.0, abs=0.01)
+    assert body_rise_deg(standing, V) == pytest.approx(90.0 - degrees, abs=0.01)  # the camera's horizontal
+    plank = raised_view_frames([side_on_plank()], degrees, 0.0)[0].pose
+    level = body_rise_deg(side_on_plank().pose, V)
+    assert body_rise_deg(plank, V, camera_elevation_deg=degrees) == pytest.approx(level, abs=0.01)
+
+
+def test_the_session_levels_the_body_line_once_enough_frames_read_the_elevation():
+    frames = [standing_raised(30.0, i / 30) for i in range(40)]
+    levelled = SessionAnalyzer(CFG).features
+    plain = FeatureExtractor(CFG.features)  # no watch: the camera's horizontal, as before
+    angles = [(levelled.update(p).body_angle_deg, plain.update(p).body_angle_deg) for p in frames]
+    needed = CFG.reps.elevation_min_frames
+    assert all(a == pytest.approx(60.0, abs=0.01) for a, _ in angles[:needed - 1])  # not read yet: as filmed
+    assert angles[-1][0] == pytest.approx(90.0, abs=0.5)  # the smoothing has caught up
+    assert all(b == pytest.approx(60.0, abs=0.01) for _, b in angles)
+    # a view whose lines across the body lie across the picture reads no elevation: nothing levelled
+    head_on = turned_view_frames([RecordedFrame(0, 0.0, standing_side_pose(0.0))], 80.0)
+    pose = raised_view_frames(head_on, 30.0, depth_window_s=0.0)[0].pose
+    extractor = SessionAnalyzer(CFG).features
+    for i in range(needed + 5):
+        features = extractor.update(dataclasses.replace(pose, t_s=i / 30, frame_index=i))
+    assert math.isnan(features.camera_elevation_deg)
+    assert features.body_angle_deg == pytest.approx(abs(body_rise_deg(pose, V)), abs=0.01)
+
+
+@pytest.mark.parametrize("degrees", [0.0, 30.0, 45.0])
+@pytest.mark.parametrize("speed", [1.0, 1.5, 2.0])
+def test_squats_filmed_from_a_raised_camera_count_nothing(degrees, speed):
+    """The shared squats (variants set, side-on, 15 fps; labelled: no push-up) seen from a camera
+    raised 30 or 45 degrees (``--augment view-raise``) or not, as filmed and faster. Read against the
+    camera's horizontal their body line rose 42-45 degrees, flat enough for the plank gate (60),
+    and the way down from standing was a rep: 1 at 1x, 4-5 at 1.5x and 2x from 30 degrees up."""
+    header, frames = read_recording(FIXTURES / "landmarks" / "variants__fitnease__squats.jsonl.gz")
+    frames = raised_view_frames(frames, degrees, depth_window_s=3.0)
+    if speed != 1.0:
+        frames = tempo_frames(frames, speed, header.fps)
+    assert cycles(frames) == []

@@ -118,8 +118,10 @@ def plan_dicts(sink: ListSink) -> List[Dict[str, Any]]:
 def test_the_setup_check_speaks_before_the_first_set_and_not_during_it(tmp_path: Path) -> None:
     speaker, sink = FakeSpeaker(), ListSink()
     plan = driver(tmp_path)
-    session = CoachSession(load_config(), SessionOptions(mode="train", quiet=True), "test", ticks(lead_in_s=3.0),
-                           speaker=speaker, events=sink, plan=plan)
+    # a second of empty room after the recording: vraj is out of view 1.7 s before it ends, and a set
+    # ends 2 s after the person stands up or leaves (tests/cli/test_plan_session_cli.py)
+    session = CoachSession(load_config(), SessionOptions(mode="train", quiet=True), "test",
+                           ticks(lead_in_s=3.0, lead_out_s=1.0), speaker=speaker, events=sink, plan=plan)
     session.run()
     events = plan_dicts(sink)
     types = [e["type"] for e in events]
