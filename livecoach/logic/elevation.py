@@ -81,9 +81,10 @@ class ElevationWatch:
 
 def median_elevation_deg(poses: Iterable[Optional[PoseFrame]], min_visibility: float, min_depth_share: float,
                          min_frames: int) -> float:
-    """The camera's elevation over a whole recording: the median of its frames' readings
-    (:func:`camera_elevation_deg`; frames without a pose skipped), nan when fewer than
-    ``min_frames`` read it."""
-    readings = [camera_elevation_deg(p, min_visibility, min_depth_share) for p in poses if p is not None]
-    finite = [r for r in readings if math.isfinite(r)]
-    return float(np.median(finite)) if finite and len(finite) >= min_frames else NAN
+    """The camera's elevation over a whole recording: an :class:`ElevationWatch` whose window holds
+    all of it (frames without a pose skipped; nan when fewer than ``min_frames`` read it)."""
+    watch = ElevationWatch(math.inf, min_frames)
+    for pose in poses:
+        if pose is not None:
+            watch.update(pose.t_s, camera_elevation_deg(pose, min_visibility, min_depth_share))
+    return watch.elevation_deg
