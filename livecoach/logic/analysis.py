@@ -27,7 +27,7 @@ from livecoach.config.schema import Config
 from livecoach.logic.burpee import BurpeeWatch, Outcome
 from livecoach.logic.continuity import JumpDetector
 from livecoach.logic.depth import elbow_depth_for
-from livecoach.logic.elevation import ElevationWatch
+from livecoach.logic.elevation import ElevationWatch, levelled_pose
 from livecoach.logic.exercise_faults import ExerciseFaultJudge, restrict
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
 from livecoach.logic.faults import FaultChecker
@@ -240,7 +240,17 @@ class SessionAnalyzer:
         feats = result.features if result.features is not None else feats
         self.last_features = feats
         events: List[Event] = [patchy] if patchy is not None else []
-        recognition = self.recognition = self.recognizer.update(t_s, pose, features=feats)
+        # The recogniser reads heights and angles to the floor from the world landmarks: levelled as
+        # the body line is (a camera raised 30 degrees made most push-ups side planks), for a camera
+        # looking down from higher than a level one reads ([reps] max_camera_elevation_deg). Below
+        # it the levelling, on where a frame reads the elevation and off where not, moved a far hand
+        # against the near one by its depth x sin(elevation) and read as a shoulder tap; and the few
+        # first readings of a camera below (kaiakol's: -30 degrees, -5 over the clip) made a plank
+        # up-down of a push-up.
+        level = self.features.level_deg
+        level = level if level > self.config.reps.max_camera_elevation_deg else 0.0
+        recognition = self.recognition = self.recognizer.update(
+            t_s, None if pose is None else levelled_pose(pose, level), features=feats)
         if recognition.exercise is not None and recognition.kind == "reps":
             self._rep_exercise = recognition.exercise
             self._rep_confirmed = recognition.confirmed

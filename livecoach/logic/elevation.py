@@ -19,16 +19,17 @@ from above (on 7 and 4 of their frames); four head-on clips read none. The 100 P
 from __future__ import annotations
 
 import collections
+import dataclasses
 import math
 from typing import Deque, Iterable, Optional, Tuple
 
 import numpy as np
 
 from livecoach.landmarks import Landmark as L
-from livecoach.logic.geometry import vector_length
+from livecoach.logic.geometry import camera_tilt, vector_length
 from livecoach.types import NAN, PoseFrame
 
-__all__ = ["camera_elevation_deg", "median_elevation_deg", "ElevationWatch"]
+__all__ = ["camera_elevation_deg", "median_elevation_deg", "levelled_pose", "ElevationWatch"]
 
 _ACROSS = ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP))
 
@@ -88,3 +89,13 @@ def median_elevation_deg(poses: Iterable[Optional[PoseFrame]], min_visibility: f
         if pose is not None:
             watch.update(pose.t_s, camera_elevation_deg(pose, min_visibility, min_depth_share))
     return watch.elevation_deg
+
+
+def levelled_pose(pose: PoseFrame, camera_elevation_deg: float) -> PoseFrame:
+    """``pose`` with its world landmarks in a level camera's axes, the camera looking down by
+    ``camera_elevation_deg`` (0 or nan: ``pose`` itself): every height and angle to the floor read
+    from them is then the floor's. The picture is left as it is."""
+    if not math.isfinite(camera_elevation_deg) or camera_elevation_deg == 0.0:
+        return pose
+    world = pose.world_xyz.astype("float64") @ camera_tilt(camera_elevation_deg)  # rows: tilt.T @ each
+    return dataclasses.replace(pose, world_xyz=world.astype(pose.world_xyz.dtype))

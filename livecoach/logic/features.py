@@ -168,6 +168,9 @@ class FeatureExtractor:
         #: The camera's elevation the body line is levelled by (None: read against the camera's
         #: horizontal). Not reset with the filters: a re-found track does not move the camera.
         self.elevation = elevation
+        #: The elevation the last frame was levelled by (0: not levelled), for the other readers of
+        #: its floor (the exercise recogniser).
+        self.level_deg = 0.0
         self._filters = {name: OneEuroFilter(config.one_euro_min_cutoff_hz, config.one_euro_beta,
                                              config.one_euro_d_cutoff_hz, config.filter_reset_after_s)
                          for name in _SMOOTHED}
@@ -206,6 +209,7 @@ class FeatureExtractor:
             # it say little (jtnicastro, filmed from above, read 33 degrees on 4 frames), and the line
             # of a camera above the back reads upright whatever its tilt. nan until enough frames did.
             level = self.elevation.elevation_deg if math.isfinite(reading) else 0.0
+        self.level_deg = level if math.isfinite(level) else 0.0
         raw = raw_features(pose, self.config, level, reading)
         raw["hand_speed_torso_per_s"] = self._hand_speed(pose, float(raw["body_scale_px"]))  # type: ignore[arg-type]
         values = {}
