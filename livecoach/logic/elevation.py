@@ -18,15 +18,13 @@ from above (on 7 and 4 of their frames); four head-on clips read none. The 100 P
 """
 from __future__ import annotations
 
-import collections
 import dataclasses
 import math
-from typing import Deque, Iterable, Optional, Tuple
-
-import numpy as np
+from typing import Iterable, Optional
 
 from livecoach.landmarks import Landmark as L
 from livecoach.logic.geometry import camera_tilt, vector_length
+from livecoach.logic.rolling import SortedWindow
 from livecoach.types import NAN, PoseFrame
 
 __all__ = ["camera_elevation_deg", "median_elevation_deg", "levelled_pose", "ElevationWatch"]
@@ -55,12 +53,14 @@ def camera_elevation_deg(pose: PoseFrame, min_visibility: float, min_depth_share
 
 class ElevationWatch:
     """The camera's elevation over the last ``window_s`` of frames that read it: their median,
-    once at least ``min_frames`` did (one frame's reading swings by 10 degrees and more)."""
+    once at least ``min_frames`` did (one frame's reading swings by 10 degrees and more). Kept
+    sorted (:class:`~livecoach.logic.rolling.SortedWindow`): the feature extractor reads it every
+    frame, and a 30-s window holds 900 readings at 30 fps."""
 
     def __init__(self, window_s: float, min_frames: int) -> None:
         self.window_s = window_s
         self.min_frames = min_frames
-        self._readings: Deque[Tuple[float, float]] = collections.deque()
+        self._readings = SortedWindow(window_s)
 
     def reset(self) -> None:
         self._readings.clear()
@@ -68,16 +68,18 @@ class ElevationWatch:
     def update(self, t_s: float, elevation_deg: float) -> None:
         """Add one frame's reading (nan: the frame did not read it)."""
         if math.isfinite(elevation_deg):
-            self._readings.append((t_s, elevation_deg))
-        while self._readings and t_s - self._readings[0][0] > self.window_s:
-            self._readings.popleft()
+            self._readings.add(t_s, elevation_deg)
+            return
+        items = self._readings.items  # no reading: the old ones still leave the window
+        while items and t_s - items[0][0] > self.window_s:
+            self._readings.drop_oldest()
 
     @property
     def elevation_deg(self) -> float:
         """The median reading, or nan while fewer than ``min_frames`` frames read it."""
         if len(self._readings) < self.min_frames:
             return NAN
-        return float(np.median([v for _, v in self._readings]))
+        return self._readings.median()
 
 
 def median_elevation_deg(poses: Iterable[Optional[PoseFrame]], min_visibility: float, min_depth_share: float,
