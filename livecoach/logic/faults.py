@@ -20,6 +20,7 @@ import numpy as np
 from livecoach.config.schema import Config
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, Fault, Features, RepJudgement, RepWindow, View
+from livecoach.logic.plank_gate import body_flat
 from livecoach.logic.rep_trust import READS_HANDS, hands_unseen, hands_unsteady, too_small
 from livecoach.logic.view import judgeable
 
@@ -150,6 +151,15 @@ class FaultRule:
         return samples if len(samples) >= self.min_frames else None
 
 
+def plank_frames(window: RepWindow, config: Config) -> List[Features]:
+    """The frames of ``window`` whose body lies as a plank's does (:func:`body_flat`: the line
+    within the plank gate's angles, the hips not folded past its ``gate_min_hip_angle_deg``).
+
+    The gate's debounce lets frames out of the plank into a cycle's ends: a burpee's feet jumping
+    in, a person getting up. The line and the legs of a body folding to stand are no plank's."""
+    return [f for f in window.frames if body_flat(f, config.reps)]
+
+
 def body_line_attr(window: RepWindow) -> str:
     """The Features field that holds the body line for this rep's variant.
 
@@ -163,15 +173,16 @@ def body_line_attr(window: RepWindow) -> str:
 
 class _BodyLineRule(FaultRule):
     """The hips off the body line (:func:`body_line_attr`) through the rep, on the side ``sign``
-    says (+1 below it, -1 above). Judged only when the line was read on at least ``[faults]
-    body_line_min_share`` of the rep's frames: near the turn past which it is not read, a few
-    frames are no rep's line."""
+    says (+1 below it, -1 above), read on the rep's :func:`plank_frames`. Judged only when the
+    line was so read on at least ``[faults] body_line_min_share`` of the rep's frames: near the
+    turn past which it is not read, a few frames are no rep's line; and a cycle that ends in a
+    jump or step out of the plank (a burpee's feet jumping in) is judged on its plank."""
 
     joints = (L.LEFT_HIP, L.RIGHT_HIP)
     sign = 1.0
 
     def measure(self, window: RepWindow):
-        samples = self._samples(window.frames, body_line_attr(window))
+        samples = self._samples(plank_frames(window, self.config), body_line_attr(window))
         if samples is None or len(samples) < self.config.faults.body_line_min_share * len(window.frames):
             return None
         cfg = self.rule_config
@@ -330,7 +341,8 @@ class HeadDropRule(FaultRule):
 
 
 class KneesBentRule(FaultRule):
-    """Bent knees on a standard push-up; off for knee push-ups, where they are the point."""
+    """Bent knees on a standard push-up, read on the rep's :func:`plank_frames`; off for knee
+    push-ups, where they are the point."""
 
     name = "knees_bent"
     joints = (L.LEFT_KNEE, L.RIGHT_KNEE)
@@ -339,7 +351,7 @@ class KneesBentRule(FaultRule):
         return window.variant != "knee"
 
     def measure(self, window: RepWindow):
-        samples = self._samples(window.frames, "knee_angle_deg")
+        samples = self._samples(plank_frames(window, self.config), "knee_angle_deg")
         if samples is None:
             return None
         cfg = self.rule_config

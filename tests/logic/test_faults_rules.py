@@ -135,6 +135,26 @@ def test_the_body_line_is_not_judged_on_a_rep_it_was_read_on_for_less_than_half(
     assert isinstance(rule(HipSagRule).judge(window(view=View.ANGLED, hip_offset_frac=most)), Fault)
 
 
+def test_the_body_line_and_legs_are_judged_on_the_plank_not_on_the_jump_out_of_it():
+    # A burpee's push-up: the cycle's last third is the feet jumping in (hips folding to 90
+    # degrees, knees bending), which the gate's debounce lets into the cycle. Judged on all the
+    # frames that reads a pike and bent knees (the medians fall in the jump once frames are lost).
+    gate = CONFIG.reps
+    n_out = 16  # of the window's 30 frames: more than half, as at 2x with frames dropped
+    hips = [170.0] * (30 - n_out) + [gate.gate_min_hip_angle_deg - 10 - 3 * i for i in range(n_out)]
+    knees = [172.0] * (30 - n_out) + [130.0 - 3 * i for i in range(n_out)]
+    pike = [0.0] * (30 - n_out) + [-0.1 - 0.02 * i for i in range(n_out)]
+    jump = window(hip_angle_deg=hips, knee_angle_deg=knees, hip_offset_frac=pike)
+    assert rule(HipPikeRule).judge(jump) is NOT_JUDGED  # its plank: under half the cycle
+    assert rule(KneesBentRule).judge(jump) is None
+    # the same pike and knees held through the plank are faults
+    assert isinstance(rule(HipPikeRule).judge(window(hip_angle_deg=150.0, hip_offset_frac=-0.12)), Fault)
+    assert isinstance(rule(KneesBentRule).judge(window(knee_angle_deg=120.0)), Fault)
+    # a body stood up out of the plank (its line steeper than the gate takes) is no plank's line
+    standing = window(body_angle_deg=[5.0] * 10 + [gate.gate_max_body_angle_deg + 10] * 20, hip_offset_frac=-0.12)
+    assert rule(HipPikeRule).judge(standing) is NOT_JUDGED
+
+
 def test_hip_pike_fires_when_hips_are_high():
     thr = CONFIG.faults.hip_pike.min_offset_frac
     fault = rule(HipPikeRule).judge(window(hip_offset_frac=-thr * 1.5))
