@@ -273,15 +273,19 @@ def swap_left_right(text: str) -> str:
 
 
 def transform_clip(clip: ClipSpec, augmentation: Augmentation) -> ClipSpec:
-    """The clip's labels after ``augmentation``: times divided by the tempo factor, left/right
-    swapped by a mirror; counts, fault and verdict labels unchanged. ``file`` gets the
-    transform's name appended (``clip.mp4@tempo2x``) so results stay apart; ``path`` stays."""
+    """The clip's labels after ``augmentation``: times divided by the tempo factor (a hold's
+    span and good-form seconds too), left/right swapped by a mirror; counts, fault, verdict and
+    exercise labels unchanged. ``file`` gets the transform's name appended
+    (``clip.mp4@tempo2x``) so results stay apart; ``path`` stays."""
     speed = augmentation.speed
     span = clip.active_span_s
     changed = dataclasses.replace(
         clip, file=f"{clip.file}@{augmentation.name}",
         active_span_s=None if span is None else (span[0] / speed, span[1] / speed),
-        rep_bottoms_s=tuple(t / speed for t in clip.rep_bottoms_s))
+        rep_bottoms_s=tuple(t / speed for t in clip.rep_bottoms_s),
+        holds=None if clip.holds is None else tuple(
+            dataclasses.replace(h, start_s=h.start_s / speed, end_s=h.end_s / speed,
+                                good_form_s=h.good_form_s / speed) for h in clip.holds))
     if "mirror" in augmentation.image_steps:
         changed = dataclasses.replace(changed, view_text=swap_left_right(clip.view_text))
     return changed

@@ -77,16 +77,29 @@ def by_source(items: Sequence[Item], config: Config) -> Dict[str, Dict[str, Any]
             "faults_pooled": _pooled(detailed, min_share),
             "verdict": verdict_metrics(_verdict_items(mine)),
         }
-        zero, recognition = false_counts(mine), exercise_recognition(mine)
-        if zero["clips"]:
-            out[source]["no_pushup_clips"] = {k: zero[k]
-                                              for k in ("clips", "cycles", "reps", "clips_with_false_counts")}
-        if recognition["clips"]:
-            out[source]["exercise_recognition"] = {k: recognition[k] for k in ("clips", "right", "accuracy")}
-        if any(c.holds is not None for c, _ in mine):
-            timing = hold_timing(mine)
-            out[source]["hold_timing"] = {**timing["all"], "target_s": timing["target_s"],
-                                          "unlabelled": len(timing["unlabelled"])}
+        out[source].update(variant_figures(mine))
+    return out
+
+
+def variant_figures(items: Sequence[Item]) -> Dict[str, Any]:
+    """The variants manifest's figures in short, where ``items`` has clips they score: false
+    counts on clips with no push-up (``no_pushup_clips``), exercise recognition
+    (``exercise_recognition``, with the clips missed) and hold timing (``hold_timing``: all
+    labelled holds, and how many of the deliberate holds and of the top pauses were within
+    target)."""
+    out: Dict[str, Any] = {}
+    zero, recognition = false_counts(items), exercise_recognition(items)
+    if zero["clips"]:
+        out["no_pushup_clips"] = {k: zero[k] for k in ("clips", "cycles", "reps", "clips_with_false_counts")}
+    if recognition["clips"]:
+        out["exercise_recognition"] = {**{k: recognition[k] for k in ("clips", "right", "accuracy")},
+                                       "misses": {m["file"]: m["recognised"] for m in recognition["misses"]}}
+    if any(c.holds is not None for c, _ in items):
+        timing = hold_timing(items)
+        out["hold_timing"] = {**timing["all"], "target_s": timing["target_s"],
+                              "unlabelled": len(timing["unlabelled"]),
+                              **{part: {k: timing[part][k] for k in ("holds", "within_target")}
+                                 for part in ("deliberate", "top_pauses")}}
     return out
 
 
@@ -188,8 +201,9 @@ def robustness_summary(items: Sequence[Item], config: Config,
                        augmentation: Optional[Augmentation]) -> Dict[str, Any]:
     """One row of the augmentation table: counting (LiveCoach and the naive baseline), pooled
     and per-fault precision/recall, the spoken corrections against the labels, verdict accuracy,
-    the share of frames with a pose, and each clip's count; ``augmentation`` None is the original
-    clips."""
+    the share of frames with a pose, and each clip's count; on a manifest with such labels, the
+    exercise recognised and the holds timed (:func:`variant_figures`). ``augmentation`` None is
+    the original clips."""
     min_share = config.eval.clip_fault_min_share
     detailed = _detailed(items)
     per_fault = fault_metrics(detailed, min_share)
@@ -234,4 +248,5 @@ def robustness_summary(items: Sequence[Item], config: Config,
                    "baseline_error": range_error(r.baseline_count, c.count_min, c.count_max)}
                   for c, r in detailed],
         "errors": {c.file: r.error for c, r in items if r.error},
+        **{k: v for k, v in variant_figures(items).items() if k != "no_pushup_clips"},  # zero_count_clips has it
     }

@@ -334,7 +334,33 @@ def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
         off = [f"{c['file'].split('@')[0]} ({c['count_error']})" for c in row["clips"] if c["count_error"]]
         lines.append(f"- {name}: {', '.join(off) or 'none'}")
     lines.append("")
+    rows = {name: row for name, row in summary["augment"].items()
+            if "exercise_recognition" in row or "hold_timing" in row}
+    if rows:
+        lines += ["Exercise recognised (the one named for the most seconds in position, among the labelled) and "
+                  "holds timed in good form (within the target of the labelled seconds, scaled with the tempo):", "",
+                  "| transform | exercise recognised right | missed (named instead) | labelled holds within target "
+                  "| hold mean error s | holds timed with no label |", "|---|---|---|---|---|---|"]
+        for name, row in rows.items():
+            lines.append(f"| {name} | " + " | ".join(_variant_cells(row)) + " |")
+        lines.append("")
     return lines
+
+
+def _variant_cells(row: Dict[str, Any]) -> List[str]:
+    """The exercise-recognition and hold-timing cells of one augmentation row."""
+    rec, hold = row.get("exercise_recognition"), row.get("hold_timing")
+    cells = [f"{rec['right']} of {rec['clips']}" if rec else "-",
+             ", ".join(f"{f.split('@')[0]} ({named or 'nothing'})" for f, named in rec["misses"].items()) or "none"
+             if rec else "-"]
+    if hold and hold["holds"]:
+        parts = [f"{name} {hold[key]['within_target']} of {hold[key]['holds']}"
+                 for key, name in (("deliberate", "deliberate"), ("top_pauses", "top pauses")) if hold[key]["holds"]]
+        cells += [f"{hold['within_target']} of {hold['holds']} (≤ {hold['target_s']:g} s; {', '.join(parts)})",
+                  _fmt(hold["mean_error_s"], digits=2), str(hold["unlabelled"])]
+    else:
+        cells += ["-", "-", str(hold["unlabelled"]) if hold else "-"]
+    return cells
 
 
 def _told_cell(m: Optional[Dict[str, Any]]) -> str:
@@ -396,4 +422,14 @@ def _print_generalisation(summary: Dict[str, Any], w: Any) -> None:
           f"OBO {_fmt(b['obo'], True)}  faults P {_fmt(f['precision'], digits=2)} "
           f"R {_fmt(f['recall'], digits=2)}  spoken {_corrections_cell(row.get('spoken_corrections'))}  "
           f"pushfit {_fmt(row['verdict']['pushfit']['accuracy'], True)}  "
-          f"told {len(row['tracking_told']['told']) if row.get('tracking_told') else '-'}\n")
+          f"told {len(row['tracking_told']['told']) if row.get('tracking_told') else '-'}"
+          + _variant_terminal(row) + "\n")
+
+
+def _variant_terminal(row: Dict[str, Any]) -> str:
+    """An augmentation row's exercise recognition and hold timing, for the terminal ("" without)."""
+    rec, hold = row.get("exercise_recognition"), row.get("hold_timing")
+    text = f"  exercise {rec['right']}/{rec['clips']}" if rec else ""
+    if hold and hold["holds"]:
+        text += f"  holds {hold['within_target']}/{hold['holds']}"
+    return text

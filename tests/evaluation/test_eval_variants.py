@@ -225,3 +225,36 @@ def test_clips_without_variant_labels_report_as_before():
     assert set(sources["s"]) == {"clips", "detailed", "counting", "faults_pooled", "verdict"}
     text = render_markdown(summary, "m.json")
     assert "Exercise recognition" not in text and "Hold timing" not in text and "no push-up" not in text
+
+
+def test_each_transform_reports_the_exercise_recognised_and_the_holds_timed_against_scaled_labels():
+    from livecoach.evaluation.augment import AUGMENTATIONS, transform_clip
+    from livecoach.evaluation.generalisation import robustness_summary
+    tempo2x = next(a for a in AUGMENTATIONS if a.name == "tempo2x")
+    clips, results = _variant_run()
+    fast = [transform_clip(c, tempo2x) for c in clips]
+    assert fast[0].holds == (HoldLabel("forearm_plank", 0.0, 4.0, 4.0),)  # the hold's times at 2x
+    # at 2x the app times the 8-s plank as 4 s (3.9 good): within the target of the scaled label,
+    # not of the unscaled one (8 s)
+    timed = {"plank.mp4": result("plank.mp4@tempo2x", seconds={"forearm_plank": 4.0},
+                                 holds=[hold("forearm_plank", 0.0, 4.0, 3.9)]),
+             "burpee.mp4": result("burpee.mp4@tempo2x", seconds={"standard": 0.5})}
+    items = [(f, timed.get(c.file, results[c.file])) for c, f in zip(clips, fast)]
+    summary = summarise(clips, results, CONFIG)
+    summary["augment"] = {"original": robustness_summary([(c, results[c.file]) for c in clips], CONFIG, None),
+                          "tempo2x": robustness_summary(items, CONFIG, tempo2x)}
+    original, row = summary["augment"]["original"], summary["augment"]["tempo2x"]
+    assert original["exercise_recognition"] == {"clips": 2, "right": 1, "accuracy": 0.5,
+                                                "misses": {"burpee.mp4": "pike"}}
+    assert row["exercise_recognition"] == {"clips": 2, "right": 2, "accuracy": 1.0, "misses": {}}
+    assert (row["hold_timing"]["holds"], row["hold_timing"]["within_target"]) == (1, 1)
+    assert row["hold_timing"]["mean_error_s"] == pytest.approx(0.1)
+    assert "no_pushup_clips" not in row and row["zero_count_clips"]["cycles"] == 1
+    text = render_markdown(summary, "m.json")
+    assert row["hold_timing"]["deliberate"] == {"holds": 1, "within_target": 1}
+    assert row["hold_timing"]["top_pauses"] == {"holds": 0, "within_target": 0}
+    assert "| original | 1 of 2 | burpee.mp4 (pike) | 1 of 1 (≤ 1 s; deliberate 1 of 1) | 0.10 | 0 |" in text
+    assert "| tempo2x | 2 of 2 | none | 1 of 1 (≤ 1 s; deliberate 1 of 1) | 0.10 | 0 |" in text
+    plain = robustness_summary([(spec("a.mp4", 3), result("a.mp4", [rec(1), rec(2), rec(3)], {"standard": 5.0}))],
+                               CONFIG, tempo2x)
+    assert not {"exercise_recognition", "hold_timing"} & set(plain)  # the main set's rows as before
