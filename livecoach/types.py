@@ -388,6 +388,10 @@ class RepWindow:
     enough for the person to have reached the top and come back down unseen: a lockout it seems
     to miss is not judged. ``drop_read`` is False where the camera looks down from too high to judge
     depth on the shoulders' drop (``[reps] max_camera_elevation_deg``): depth is not judged.
+    ``exercise_max_body_angle_deg`` and ``exercise_min_hip_angle_deg`` are the steepest body line
+    and the most folded hips of the position of the exercise the rep is judged as (its profile's
+    ``[position] body_angle_max_deg``, ``hip_angle_min_deg``: a wall push-up's 90, a pike push-up's
+    40); nan, none known (the plank gate's own limits then stand alone).
     """
 
     t_start_s: float
@@ -404,6 +408,8 @@ class RepWindow:
     top_seen: bool = True
     end_seen: bool = True
     drop_read: bool = True
+    exercise_max_body_angle_deg: float = NAN
+    exercise_min_hip_angle_deg: float = NAN
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,9 @@ class ExerciseFaultJudge:
         possible knee push-up)."""
         if profile is None:
             return self._checker(None).judge(window)
-        window = dataclasses.replace(window, variant=window_variant(profile))
+        window = dataclasses.replace(window, variant=window_variant(profile),
+                                     exercise_max_body_angle_deg=profile.position.body_angle_max_deg,
+                                     exercise_min_hip_angle_deg=profile.position.hip_angle_min_deg)
         off = rules_off(profile)
         if unsure_of is not None and unsure_of.name != profile.name:
             off = off + tuple(n for n in rules_judged_differently(profile, unsure_of) if n not in off)

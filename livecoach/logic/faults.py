@@ -20,7 +20,7 @@ import numpy as np
 from livecoach.config.schema import Config
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, Fault, Features, RepJudgement, RepWindow, View
-from livecoach.logic.plank_gate import body_flat
+from livecoach.logic.plank_gate import arms_support, body_flat
 from livecoach.logic.rep_trust import READS_HANDS, hands_unseen, hands_unsteady, too_small
 from livecoach.logic.view import judgeable
 
@@ -152,12 +152,22 @@ class FaultRule:
 
 
 def plank_frames(window: RepWindow, config: Config) -> List[Features]:
-    """The frames of ``window`` whose body lies as a plank's does (:func:`body_flat`: the line
-    within the plank gate's angles, the hips not folded past its ``gate_min_hip_angle_deg``).
+    """The frames of ``window`` that hold the exercise's plank: the body line within the plank
+    gate's angles and the hips open past its ``gate_min_hip_angle_deg``
+    (:func:`~livecoach.logic.plank_gate.body_flat`); or, for an exercise whose own position is
+    steeper or more folded (``window.exercise_max_body_angle_deg``, ``exercise_min_hip_angle_deg``:
+    a wall push-up's upright body, a pike push-up's hips), a body within that position that the
+    arms carry (:func:`~livecoach.logic.plank_gate.arms_support`).
 
     The gate's debounce lets frames out of the plank into a cycle's ends: a burpee's feet jumping
-    in, a person getting up. The line and the legs of a body folding to stand are no plank's."""
-    return [f for f in window.frames if body_flat(f, config.reps)]
+    in, the person standing up. The line and the legs of a body folding to stand are no plank's,
+    and a standing body with the hands at the shoulders is a wall push-up's only on a wall."""
+    reps = config.reps
+    steepest, most_folded = window.exercise_max_body_angle_deg, window.exercise_min_hip_angle_deg
+    own = math.isfinite(steepest) and math.isfinite(most_folded)
+    return [f for f in window.frames
+            if body_flat(f, reps) or (own and not f.body_angle_deg > steepest
+                                      and not f.hip_angle_deg < most_folded and arms_support(f, reps))]
 
 
 def body_line_attr(window: RepWindow) -> str:

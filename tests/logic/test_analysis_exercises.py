@@ -121,6 +121,8 @@ class AllFaults:
 
     def judge(self, window):
         self.variant = window.variant
+        self.steepest = window.exercise_max_body_angle_deg
+        self.most_folded = window.exercise_min_hip_angle_deg
         faults = tuple(Fault(n, n, window.t_bottom_s, 1.0, 0.5, (L.LEFT_HIP,)) for n in CFG.faults.enabled)
         return RepJudgement(faults=faults, not_judged=(), score=0)
 
@@ -141,6 +143,9 @@ def test_profile_rules_off_are_not_judged(name, off):
     assert not (found & off)
     assert (off & set(CFG.faults.enabled)) <= set(j.not_judged)
     assert checker.variant == ("knee" if name == "knee" else name)
+    # the rules read the exercise's own steepest body line (a wall push-up's 90 degrees)
+    assert checker.steepest == profile.position.body_angle_max_deg
+    assert checker.most_folded == profile.position.hip_angle_min_deg
     expected_penalty = sum(getattr(CFG.faults, n).weight for n in found)
     assert j.score == max(0, 100 - expected_penalty)
 

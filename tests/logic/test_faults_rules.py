@@ -153,6 +153,21 @@ def test_the_body_line_and_legs_are_judged_on_the_plank_not_on_the_jump_out_of_i
     # a body stood up out of the plank (its line steeper than the gate takes) is no plank's line
     standing = window(body_angle_deg=[5.0] * 10 + [gate.gate_max_body_angle_deg + 10] * 20, hip_offset_frac=-0.12)
     assert rule(HipPikeRule).judge(standing) is NOT_JUDGED
+    # ... and upright in the picture with the hands at the shoulders it is a wall push-up's plank
+    # only when judged as an exercise that steep (the wall profile's 90 degrees), not a push-up's
+    hands_at_shoulders = (gate.gate_topdown_wrist_min_frac + gate.gate_topdown_wrist_max_frac) / 2
+    upright = window(body_angle_deg=75.0, body_upright_in_image=True, wrist_along_torso_frac=hands_at_shoulders,
+                     hip_offset_frac=-0.12)
+    assert rule(HipPikeRule).judge(upright) is NOT_JUDGED
+    on_a_wall = dataclasses.replace(upright, variant="wall", exercise_max_body_angle_deg=90.0,
+                                    exercise_min_hip_angle_deg=140.0)
+    assert isinstance(rule(HipPikeRule).judge(on_a_wall), Fault)
+    assert rule(HipPikeRule).judge(dataclasses.replace(on_a_wall, exercise_max_body_angle_deg=70.0)) is NOT_JUDGED
+    # a pike push-up's hips fold past the gate's limit by design: its legs are read on its own position
+    pike = window(hip_angle_deg=80.0, knee_angle_deg=120.0, body_angle_deg=30.0, shoulder_above_wrist_px=150.0)
+    assert rule(KneesBentRule).judge(pike) is NOT_JUDGED  # no exercise known: the gate's plank only
+    assert isinstance(rule(KneesBentRule).judge(dataclasses.replace(
+        pike, variant="pike", exercise_max_body_angle_deg=60.0, exercise_min_hip_angle_deg=40.0)), Fault)
 
 
 def test_hip_pike_fires_when_hips_are_high():
