@@ -376,23 +376,16 @@ class LogicStep:
 
 @dataclass(frozen=True)
 class RepWindow:
-    """Everything the fault rules need to judge one finished rep cycle.
-
-    Built by the rep state machine when a cycle ends; ``frames`` are the smoothed features
-    of every frame from the start of the descent to the return to the top (frames without
-    a pose are left out). ``top_frames`` are the frames of the lockout before the descent.
-    ``top_seen`` is False for a cycle the person was already on the way down in when they came
-    into view: its shoulder drop (``depth_raw_frac``, from the highest point seen yet), its
-    descent and a lockout it seems to miss are not judged. ``end_seen`` is False for a cycle the
-    counter ended at the highest point between two bottoms after which the pose went unread long
-    enough for the person to have reached the top and come back down unseen: a lockout it seems
-    to miss is not judged. ``drop_read`` is False where the camera looks down from too high to judge
-    depth on the shoulders' drop (``[reps] max_camera_elevation_deg``): depth is not judged.
-    ``exercise_max_body_angle_deg`` and ``exercise_min_hip_angle_deg`` are the steepest body line
-    and the most folded hips of the position of the exercise the rep is judged as (its profile's
-    ``[position] body_angle_max_deg``, ``hip_angle_min_deg``: a wall push-up's 90, a pike push-up's
-    40); nan, none known (the plank gate's own limits then stand alone).
-    """
+    """Everything the fault rules need to judge one finished rep cycle (built by the rep state
+    machine): ``frames``, the smoothed features of every frame with a pose from the start of the
+    descent to the return to the top; ``top_frames``, those of the lockout before it. False
+    ``top_seen``: the person came into view on the way down (the shoulder drop ``depth_raw_frac``,
+    the descent and a lockout it seems to miss are not judged). False ``end_seen``: the cycle ended
+    at the highest point between two bottoms with the pose unread long enough to have reached the
+    top unseen (nor is a missed lockout). False ``drop_read``: the camera looks down from higher
+    than ``[reps] max_camera_elevation_deg`` (nor is depth on the shoulders' drop). The position of
+    the exercise the rep is judged as, from its profile's ``[position]``: ``exercise_max_body_angle_deg``
+    and ``exercise_min_hip_angle_deg`` (a wall push-up's 90, a pike's 40; nan: the gate's alone)."""
 
     t_start_s: float
     t_bottom_s: float

@@ -10,7 +10,8 @@ from livecoach.config.schema import load_config
 from livecoach.logic.features import raw_features
 from livecoach.logic.faults import (NOT_JUDGED, RULES, AsymmetryRule, ElbowFlareRule, FaultChecker, HeadDropRule,
                               HipPikeRule, HipSagRule, KneesBentRule, NoLockoutRule, RushedNegativeRule,
-                              ShallowRule, ShrugRule, descent_seconds, lower_half, percentile_with_time)
+                              ShallowRule, ShrugRule)
+from livecoach.logic.rep_frames import descent_seconds, lower_half, percentile_with_time
 from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, Fault, Features, RepWindow, View
 
@@ -444,20 +445,6 @@ def test_descent_seconds_is_the_10_to_90_percent_time():
     w = tempo_window(descent_s=1.0, fps=100.0)
     expected = (math.acos(1 - 2 * 0.9) - math.acos(1 - 2 * 0.1)) / math.pi  # cosine profile
     assert descent_seconds(w, 0.1, 0.9) == pytest.approx(expected, abs=0.02)
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-def test_percentile_with_time_returns_the_time_of_the_nearest_sample():
-    stat, t = percentile_with_time([(0.0, 1.0), (1.0, 5.0), (2.0, 3.0)], 50)
-    assert stat == 3.0 and t == 2.0
-
-
-def test_lower_half_keeps_the_frames_near_the_bottom():
-    w = window()
-    low = lower_half(w.frames, CONFIG.faults.lower_half_min_depth_frac)
-    assert 0 < len(low) < len(w.frames)
-    assert max(f.elbow_angle_deg for f in low) <= (170 + 75) / 2 + 1e-6
 
 
 # --- a person too small in the picture ------------------------------------------------------
