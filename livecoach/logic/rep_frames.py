@@ -50,7 +50,6 @@ def lower_half(frames: Sequence[Features], min_depth_frac: float) -> List[Featur
     return [f for f in frames if math.isfinite(f.depth_frac) and f.depth_frac >= min_depth_frac]
 
 
-
 def plank_frames(window: RepWindow, config: Config) -> List[Features]:
     """The frames of ``window`` that hold the exercise's plank: the body line within the plank
     gate's angles and the hips open past its ``gate_min_hip_angle_deg``
