@@ -149,7 +149,6 @@ class Features:
     shrug_ratio: float = NAN
     neck_angle_deg: float = NAN
     asymmetry_deg: float = NAN
-    # Added by the counting module (optional, nan when not measurable):
     depth_raw_frac: float = NAN  # shoulder drop toward the wrists: 1 - height / calibrated top height
     shoulder_above_wrist_px: float = NAN  # image height of the shoulders above the wrists
     body_scale_px: float = NAN  # torso length in the image (distance to camera)
@@ -162,7 +161,8 @@ class Features:
     hands_unseen: bool = False  # both wrists under the visibility the hands' measurements need
     camera_elevation_deg: float = NAN  # how far the camera looks down on the body (world landmarks)
     elbows_unseen: int = 0  # how many elbows (0-2) the pose model saw under that visibility
-    # Added by the fault-rules owner (optional, nan when not measurable):
+    shoulders_x_px: float = NAN  # the shoulders' midpoint in the image (x, y in pixels): how far they travel
+    shoulders_y_px: float = NAN
     elbow_spread_frac: float = NAN  # elbows outside the shoulders along the shoulder line, in shoulder widths
     hip_offset_knee_frac: float = NAN  # hip offset from the shoulder-knee line (knee push-ups), + = sag
 

@@ -123,6 +123,16 @@ def side_pushup_pose(t: float, depth: float, fps: float = 30.0, hip_rise_px: flo
     return pose_from_points(side_view_points(joints), t_s=t, frame_index=int(round(t * fps)), height=400)
 
 
+def guessed_hands_plank_pose(t: float, swing: float, fps: float = 30.0) -> PoseFrame:
+    """:func:`side_pushup_pose` held still at the top, but with hands the pose model cannot see and
+    guesses, calling them seen: the guessed wrists climb toward the shoulders with ``swing`` (0-1,
+    as far as a rep's shoulders would drop) and the elbows fold with them. Only the hands move."""
+    pose = side_pushup_pose(t, 0.0, fps)
+    wrist = (150.0, 330.0 - 130.0 * swing)
+    elbow = (150.0 + 30.0 * swing, 240.0 - 40.0 * swing)
+    return with_points(pose, {L.LEFT_WRIST: wrist, L.RIGHT_WRIST: wrist, L.LEFT_ELBOW: elbow, L.RIGHT_ELBOW: elbow})
+
+
 def with_points(pose: PoseFrame, points: Dict[L, Sequence[float]]) -> PoseFrame:
     """``pose`` with the named landmarks moved to the given image points (x, y)."""
     xyz = np.array(pose.image_xyz)

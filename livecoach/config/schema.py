@@ -131,6 +131,8 @@ class RepsConfig:
                                            "frames of this many seconds")
     unseen_hips_percentile: float = setting(0.0, 50.0, doc="hands unseen: a cycle whose hip angle at this low "
                                             "percentile of its frames is folded (gate_min_hip_angle_deg) is no push-up")
+    still_body_span_share: float = setting(0.0, 1.0, doc="a cycle whose body moved under this share of each hand-free "
+                                           "signal's least rep span is no rep (0 = off)")
     channel_switch_ratio: float = setting(1.0, 10.0, doc="another depth signal must be this much cleaner to switch")
     top_max_frac: float = setting(0.0, 1.0, doc="normalised depth below this = back at the top")
     descent_min_frac: float = setting(0.0, 1.0, doc="normalised depth above this = going down")

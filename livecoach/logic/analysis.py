@@ -26,7 +26,7 @@ from livecoach.config.exercises import ExerciseLibrary, load_exercises
 from livecoach.config.schema import Config
 from livecoach.logic.burpee import BurpeeWatch, Outcome
 from livecoach.logic.continuity import JumpDetector
-from livecoach.logic.depth import elbow_depth_for
+from livecoach.logic.depth import body_still, elbow_depth_for
 from livecoach.logic.elevation import ElevationWatch, levelled_pose
 from livecoach.logic.exercise_faults import ExerciseFaultJudge, restrict
 from livecoach.logic.exercises import ExerciseRecognizer, Recognition
@@ -169,6 +169,15 @@ class SessionAnalyzer:
         recognised, else ``standard``."""
         return self._rep_exercise or DEFAULT_EXERCISE
 
+    def _body_still(self, cycle: FinishedCycle) -> bool:
+        """Whether the body stayed still through ``cycle`` (:func:`~livecoach.logic.depth.body_still`),
+        unless the rep exercise keeps the arms straight: a scapular push-up's shoulders move a few
+        centimetres by design."""
+        profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
+        if profile is not None and profile.straight_arm_reps:
+            return False
+        return body_still(cycle.window.frames, self.config.reps)
+
     def _no_push_up_attempt(self, cycle: FinishedCycle) -> bool:
         """Whether a shallow cycle was no attempt at a push-up, seen from where the hips' fold is
         judged (``[view.judgeable] hip_pike``, side-on), by the standard push-up's lines:
@@ -273,6 +282,9 @@ class SessionAnalyzer:
                 self.counter.discard(cycle)
                 self.vetoed.append((cycle.window.t_start_s, cycle.window.t_end_s, lookalike))
                 cycle = None
+        if cycle is not None and self._body_still(cycle):
+            self.counter.discard(cycle)  # only the hands' landmarks moved: neither a rep nor a no-rep
+            cycle = None
         if cycle is not None and cycle.no_rep_reason == NO_REP_NOT_DEEP and self._no_push_up_attempt(cycle):
             self.counter.discard(cycle)  # neither a rep nor a no-rep
             cycle = None

@@ -143,6 +143,36 @@ def channel_values(f: Features) -> Dict[str, float]:
     }
 
 
+def body_still(frames: Sequence[Features], config: RepsConfig) -> bool:
+    """Whether the body itself stayed still over a cycle's ``frames``, read on the signals that
+    do not need the hands: the shoulders' rise above the feet (``body_rise_deg``), their travel in
+    the picture (``shoulders_x_px``/``_y_px``, in torso lengths) and the body's size in it (log
+    ``body_scale_px``, toward a camera above), each moving under ``still_body_span_share`` of the
+    least span its depth signal calls a rep (``min_span_body_deg``; ``min_span_height_frac`` of a
+    top height of about one torso length; ``min_span_scale_log``), between the range percentiles.
+    A push-up moves the shoulders; a cycle that only the pose model's guesses of hidden hands made
+    does not. A signal read on fewer than 3 frames cannot show stillness: then False."""
+    share = config.still_body_span_share
+    if share <= 0.0:
+        return False
+    lo, hi = config.range_low_percentile, config.range_high_percentile
+
+    def spread(values: Sequence[float]) -> Optional[float]:
+        finite = [v for v in values if math.isfinite(v)]
+        return float(np.percentile(finite, hi) - np.percentile(finite, lo)) if len(finite) >= 3 else None
+
+    torso = [f.body_scale_px for f in frames if math.isfinite(f.body_scale_px) and f.body_scale_px > 0]
+    rise = spread([f.body_rise_deg for f in frames])
+    scale = spread([math.log(t) for t in torso])
+    across = spread([f.shoulders_x_px for f in frames])
+    down = spread([f.shoulders_y_px for f in frames])
+    if rise is None or scale is None or across is None or down is None:
+        return False
+    travel = math.hypot(across, down) / float(np.median(torso))
+    return rise < share * config.min_span_body_deg and scale < share * config.min_span_scale_log \
+        and travel < share * config.min_span_height_frac
+
+
 # --------------------------------------------------------------------------- depth to a support
 @dataclass(frozen=True)
 class ElbowDepth:

@@ -21,7 +21,7 @@ from livecoach.logic.elevation import ElevationWatch, camera_elevation_deg
 from livecoach.logic.geometry import (asymmetry_deg, body_rise_deg, body_scale_px, body_turn_deg, combine_sides,
                                       elbow_angle_side_deg, elbow_flare_deg, elbow_spread_frac, facing_side,
                                       hip_angle_deg, hip_offset_frac, hip_offset_knee_frac, knee_angle_deg,
-                                      mid_wrist_xy, neck_angle_deg, shoulder_above_wrist_px, shrug_ratio,
+                                      mid_wrist_xy, mid_xy, neck_angle_deg, shoulder_above_wrist_px, shrug_ratio,
                                       side_visibility, square_on_pose, torso_upright_in_image,
                                       wrist_along_torso_frac)
 from livecoach.types import Features, PoseFrame, View
@@ -123,6 +123,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig, level_deg: float = 0.0
     # is (a straight body turned 52-67 degrees read 0.08-0.09 of its length): the line is not read.
     line_read = upright or not turn > config.body_line_max_turn_deg
     rise = body_rise_deg(pose, v, camera_elevation_deg=level_deg)
+    shoulders = mid_xy(pose, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, v)
     return dict(
         elbow_angle_left_deg=left,
         elbow_angle_right_deg=right,
@@ -149,6 +150,8 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig, level_deg: float = 0.0
         hands_unseen=bool(pose.vis(Landmark.LEFT_WRIST) < v and pose.vis(Landmark.RIGHT_WRIST) < v),
         camera_elevation_deg=elevation_deg,
         elbows_unseen=int(pose.vis(Landmark.LEFT_ELBOW) < v) + int(pose.vis(Landmark.RIGHT_ELBOW) < v),
+        shoulders_x_px=NAN if shoulders is None else float(shoulders[0]),
+        shoulders_y_px=NAN if shoulders is None else float(shoulders[1]),
     )
 
 

@@ -119,7 +119,7 @@ def facing_side(pose: PoseFrame, visibility_margin: float,
     return "left" if zl <= zr else "right"
 
 
-def _mid_xy(pose: PoseFrame, a: Landmark, b: Landmark, min_visibility: float) -> Optional[np.ndarray]:
+def mid_xy(pose: PoseFrame, a: Landmark, b: Landmark, min_visibility: float) -> Optional[np.ndarray]:
     """Midpoint of a left/right pair in the image, or the visible one alone, or None."""
     va, vb = pose.vis(a) >= min_visibility, pose.vis(b) >= min_visibility
     if va and vb:
@@ -237,7 +237,7 @@ def camera_tilt(degrees: float) -> np.ndarray:
 
 def mid_wrist_xy(pose: PoseFrame, min_visibility: float) -> Optional[np.ndarray]:
     """The image midpoint of the wrists seen at ``min_visibility`` (the one seen alone; None: neither)."""
-    return _mid_xy(pose, L.LEFT_WRIST, L.RIGHT_WRIST, min_visibility)
+    return mid_xy(pose, L.LEFT_WRIST, L.RIGHT_WRIST, min_visibility)
 
 
 def shoulder_above_wrist_px(pose: PoseFrame, min_visibility: float) -> float:
@@ -254,8 +254,8 @@ def shoulder_above_wrist_px(pose: PoseFrame, min_visibility: float) -> float:
              if pose.vis(shoulder) >= min_visibility and pose.vis(wrist) >= min_visibility]
     if sides:
         return sum(sides) / len(sides)
-    sh = _mid_xy(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, min_visibility)
-    wr = _mid_xy(pose, L.LEFT_WRIST, L.RIGHT_WRIST, min_visibility)
+    sh = mid_xy(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, min_visibility)
+    wr = mid_xy(pose, L.LEFT_WRIST, L.RIGHT_WRIST, min_visibility)
     return NAN if sh is None or wr is None else float(wr[1] - sh[1])
 
 
@@ -294,8 +294,8 @@ def torso_upright_in_image(pose: PoseFrame, min_visibility: float, min_upright_d
     """True when the shoulder->hip line runs up/down the image (steeper than ``min_upright_deg``)
     with the hips below the shoulders and the torso long compared with the shoulder width:
     a camera looking down on a plank, or a person standing."""
-    sh = _mid_xy(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, min_visibility)
-    hp = _mid_xy(pose, L.LEFT_HIP, L.RIGHT_HIP, min_visibility)
+    sh = mid_xy(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, min_visibility)
+    hp = mid_xy(pose, L.LEFT_HIP, L.RIGHT_HIP, min_visibility)
     if sh is None or hp is None:
         return False
     d = hp - sh

@@ -11,6 +11,7 @@ marker must go.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import List
 
 import numpy as np
@@ -19,10 +20,12 @@ import pytest
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
 from livecoach.landmarks import Landmark as L
+from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.features import FeatureExtractor
 from livecoach.logic.geometry import elbow_angle_side_deg
 from livecoach.types import PoseFrame
 from conftest import FIXTURES
+from helpers import guessed_hands_plank_pose, side_pushup_pose
 from tempo import count_cycles
 
 CFG = load_config()
@@ -55,13 +58,48 @@ def test_the_fixtures_are_the_hidden_kind():
 
 @pytest.mark.xfail(strict=True, reason="hands hidden: the guessed wrists' jumps make a rep cycle of a still plank")
 def test_a_plank_with_its_hands_hidden_counts_no_rep():
-    assert count_cycles(read_recording(PLANK_HANDS_HIDDEN)[1], CFG) == 0  # 1 now
+    # 1 now: a no-rep whose shoulders wandered 0.18 torso lengths, past the still-body check's 0.15
+    assert count_cycles(read_recording(PLANK_HANDS_HIDDEN)[1], CFG) == 0
 
 
 @pytest.mark.xfail(strict=True, reason="hands hidden: the guessed wrists' jumps make cycles while the person "
                                        "holds the top")
 def test_one_push_up_with_its_hands_hidden_counts_one():
-    assert count_cycles(read_recording(PUSH_UP_HANDS_HIDDEN)[1], CFG) == 1  # labelled 1; 4 now
+    assert count_cycles(read_recording(PUSH_UP_HANDS_HIDDEN)[1], CFG) == 1  # labelled 1; 2 now
+
+
+def _still_body_off():
+    return dataclasses.replace(CFG, reps=dataclasses.replace(CFG.reps, still_body_span_share=0.0))
+
+
+def test_cycles_of_the_guessed_hands_alone_are_no_reps():
+    """The cycles the guessed wrists make while the body stays still ([reps] still_body_span_share):
+    on the real recordings, the forearm plank's 4 cycles become 1 and the one push-up's 4 become 2
+    (the push-up and one more, in which the shoulders did move)."""
+    for path, before, now in ((PLANK_HANDS_HIDDEN, 4, 1), (PUSH_UP_HANDS_HIDDEN, 4, 2)):
+        frames = read_recording(path)[1]
+        assert (count_cycles(frames, _still_body_off()), count_cycles(frames, CFG)) == (before, now)
+
+
+def _count(make_pose, config, swings: int = 5, period_s: float = 2.0, fps: float = 30.0):
+    analyzer = SessionAnalyzer(config)
+    for i in range(int((swings * period_s + 3.0) * fps)):
+        t = i / fps
+        phase = min(max(0.0, (t - 1.0) / period_s), float(swings))
+        analyzer.update(t, i, make_pose(t, (1.0 - math.cos(2.0 * math.pi * phase)) / 2.0))
+    return analyzer.reps, analyzer.no_reps
+
+
+def test_a_still_plank_whose_guessed_hands_swing_counts_nothing():
+    """Only the hands' landmarks move (the elbow angle and the shoulders' height above the wrists
+    swing as in 5 push-ups); the shoulders, hips and feet stay put: nothing counts. Without the
+    check, 5 reps."""
+    assert _count(guessed_hands_plank_pose, _still_body_off()) == (5, 0)
+    assert _count(guessed_hands_plank_pose, CFG) == (0, 0)
+
+
+def test_push_ups_whose_body_moves_still_count():
+    assert _count(lambda t, depth: side_pushup_pose(t, depth), CFG) == (5, 0)
 
 
 def test_a_wrist_guessed_back_at_the_shoulder_is_no_hand():
@@ -73,5 +111,5 @@ def test_a_wrist_guessed_back_at_the_shoulder_is_no_hand():
     assert sum(elbow_angle_side_deg(f.pose, side, CFG.features.min_visibility) < 20.0
                for f in frames if f.pose is not None for side in ("left", "right")) >= 8
     assert count_cycles(frames, CFG) == 1
-    off = dataclasses.replace(CFG, features=dataclasses.replace(CFG.features, min_plausible_elbow_deg=0.0))
-    assert count_cycles(frames, off) == 4
+    off = dataclasses.replace(_still_body_off(), features=dataclasses.replace(CFG.features, min_plausible_elbow_deg=0.0))
+    assert count_cycles(frames, off) == 4  # 3 with the still-body check alone

@@ -11,7 +11,7 @@ from livecoach.config.exercises import load_exercises
 from livecoach.config.schema import load_config
 from livecoach.formats.recording import read_recording
 from livecoach.logic.analysis import SessionAnalyzer
-from livecoach.logic.depth import elbow_depth_for
+from livecoach.logic.depth import body_still, elbow_depth_for
 from livecoach.types import (DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, Features, RepEvent,
                              View)
 
@@ -293,3 +293,33 @@ def test_a_no_rep_counted_after_all_keeps_no_depth_under_its_limit():
     deep = dataclasses.replace(shallow, no_rep_reason="no lockout", depth_value=0.6)
     counter.no_reps = 1
     assert counter.count_as_rep(deep).depth_by == DEPTH_BY_DROP and counter.count_as_rep(deep).depth_value == 0.6
+
+
+def _moving(n: int = 30, rise: float = 0.0, travel_px: float = 0.0, scale: float = 0.0,
+            elbow_swing: float = 60.0):
+    """Cycle frames whose body moves by ``rise`` degrees (shoulders above the feet), ``travel_px``
+    (the shoulders in the picture; torso 200 px) and ``scale`` (log torso length), while the elbow
+    angle swings by ``elbow_swing`` degrees."""
+    frames = []
+    for i in range(n):
+        k = math.sin(math.pi * i / (n - 1))  # 0 -> 1 -> 0
+        frames.append(Features(t_s=i / 30.0, frame_index=i, body_rise_deg=15.0 - rise * k,
+                               shoulders_x_px=300.0, shoulders_y_px=150.0 + travel_px * k,
+                               body_scale_px=200.0 * math.exp(scale * k), elbow_angle_deg=170.0 - elbow_swing * k))
+    return frames
+
+
+def test_a_cycle_in_which_only_the_hands_moved_is_a_still_body():
+    """Each hand-free signal under half its least rep span ([reps] still_body_span_share 0.5 of
+    min_span_body_deg 8, min_span_height_frac 0.3 torso lengths, min_span_scale_log 0.06)."""
+    reps = load_config().reps
+    assert body_still(_moving(rise=1.0, travel_px=10.0, scale=0.01), reps)
+    # any one of them moving as a push-up moves it is a body that moved
+    assert not body_still(_moving(rise=6.0, travel_px=10.0, scale=0.01), reps)
+    assert not body_still(_moving(rise=1.0, travel_px=40.0, scale=0.01), reps)  # 0.2 torso lengths
+    assert not body_still(_moving(rise=1.0, travel_px=10.0, scale=0.05), reps)  # toward a camera above
+    # a signal not read (too few frames) cannot show stillness; 0 turns the check off
+    unread = [dataclasses.replace(f, body_rise_deg=math.nan) for f in _moving()]
+    assert not body_still(unread, reps)
+    assert not body_still(_moving(), dataclasses.replace(reps, still_body_span_share=0.0))
+    assert body_still(_moving(), reps)
