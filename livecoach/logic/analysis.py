@@ -22,7 +22,7 @@ import dataclasses
 import math
 from typing import List, Optional, Protocol, Sequence, Tuple
 
-from livecoach.config.exercises import ExerciseLibrary, load_exercises
+from livecoach.config.exercises import ExerciseLibrary, ExerciseProfile, load_exercises
 from livecoach.config.schema import Config
 from livecoach.logic.burpee import BurpeeWatch, Outcome
 from livecoach.logic.continuity import JumpDetector
@@ -169,14 +169,20 @@ class SessionAnalyzer:
         recognised, else ``standard``."""
         return self._rep_exercise or DEFAULT_EXERCISE
 
+    def _rep_profile(self) -> Optional[ExerciseProfile]:
+        """The profile of :attr:`rep_exercise` (None when the library has none by that name)."""
+        return self.library[self.rep_exercise] if self.rep_exercise in self.library else None
+
+    def _straight_arm_reps(self) -> bool:
+        """Whether the rep exercise's reps keep the arms straight (a scapular push-up's)."""
+        profile = self._rep_profile()
+        return profile is not None and profile.straight_arm_reps
+
     def _body_still(self, cycle: FinishedCycle) -> bool:
         """Whether the body stayed still through ``cycle`` (:func:`~livecoach.logic.depth.body_still`),
         unless the rep exercise keeps the arms straight: a scapular push-up's shoulders move a few
         centimetres by design."""
-        profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
-        if profile is not None and profile.straight_arm_reps:
-            return False
-        return body_still(cycle.window.frames, self.config.reps)
+        return not self._straight_arm_reps() and body_still(cycle.window.frames, self.config.reps)
 
     def _no_push_up_attempt(self, cycle: FinishedCycle) -> bool:
         """Whether a shallow cycle was no attempt at a push-up, seen from where the hips' fold is
@@ -209,8 +215,8 @@ class SessionAnalyzer:
         if straight_arms_folded_hips(cycle.window, faults.no_lockout.min_top_elbow_deg,
                                      plank.position.hip_angle_min_deg, low, views=views):
             return True
-        profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
-        if plank.rep is not None and not (profile is not None and profile.straight_arm_reps) \
+        profile = self._rep_profile()
+        if plank.rep is not None and not self._straight_arm_reps() \
                 and arms_straight_throughout(cycle.window, plank.rep.top_elbow_min_deg, low, views=views):
             return True
         own = profile if profile is not None and profile.rep is not None else plank
@@ -265,7 +271,7 @@ class SessionAnalyzer:
             self._rep_confirmed = recognition.confirmed
         if self._depth_exercise != self.rep_exercise:  # the counter's per-exercise depth and top rules
             self._depth_exercise = self.rep_exercise
-            profile = self.library[self.rep_exercise] if self.rep_exercise in self.library else None
+            profile = self._rep_profile()
             self.counter.elbow_depth = elbow_depth_for(profile, self.config)
             self.counter.straight_elbow_deg = None if profile is None or profile.rep is None \
                 or profile.straight_arm_reps else profile.rep.top_elbow_min_deg

@@ -21,6 +21,7 @@ import numpy as np
 
 from livecoach.config.exercises import ExerciseProfile
 from livecoach.config.schema import Config, RepsConfig
+from livecoach.logic.rep_frames import finite_values, value_range
 from livecoach.logic.rolling import SortedWindow, median_abs_deviation_sorted
 from livecoach.types import Features, View
 
@@ -155,20 +156,14 @@ def body_still(frames: Sequence[Features], config: RepsConfig) -> bool:
     share = config.still_body_span_share
     if share <= 0.0:
         return False
-    lo, hi = config.range_low_percentile, config.range_high_percentile
-
-    def spread(values: Sequence[float]) -> Optional[float]:
-        finite = [v for v in values if math.isfinite(v)]
-        return float(np.percentile(finite, hi) - np.percentile(finite, lo)) if len(finite) >= 3 else None
-
-    torso = [f.body_scale_px for f in frames if math.isfinite(f.body_scale_px) and f.body_scale_px > 0]
-    rise = spread([f.body_rise_deg for f in frames])
-    scale = spread([math.log(t) for t in torso])
-    across = spread([f.shoulders_x_px for f in frames])
-    down = spread([f.shoulders_y_px for f in frames])
-    if rise is None or scale is None or across is None or down is None:
+    torso = [(t, v) for t, v in finite_values(frames, "body_scale_px") if v > 0]
+    signals = (finite_values(frames, "body_rise_deg"), [(t, math.log(v)) for t, v in torso],
+               finite_values(frames, "shoulders_x_px"), finite_values(frames, "shoulders_y_px"))
+    if any(len(samples) < 3 for samples in signals):
         return False
-    travel = math.hypot(across, down) / float(np.median(torso))
+    rise, scale, across, down = (value_range(samples, config.range_low_percentile, config.range_high_percentile)
+                                 for samples in signals)
+    travel = math.hypot(across, down) / float(np.median([v for _, v in torso]))
     return rise < share * config.min_span_body_deg and scale < share * config.min_span_scale_log \
         and travel < share * config.min_span_height_frac
 
