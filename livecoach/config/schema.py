@@ -119,6 +119,8 @@ class RepsConfig:
     gate_max_wrist_along_torso_frac: float = setting(-2.0, 3.0, doc="hands nearer the hips than this = unsupported")
     gate_topdown_wrist_min_frac: float = setting(-2.0, 3.0, doc="camera-above plank: hands at least this far down")
     gate_topdown_wrist_max_frac: float = setting(-2.0, 3.0, doc="camera-above plank: hands at most this far down")
+    gate_topdown_max_hand_speed_torso_per_s: float = setting(0.0, 100.0, doc="camera-above plank: hands moving "
+                                                             "faster than this (torso lengths a second) are not planted")
     calibration_window_s: float = setting(2.0, 600.0, doc="the person's range is taken over this much plank time")
     range_low_percentile: float = setting(0.0, 50.0, doc="percentile taken as the person's bottom")
     range_high_percentile: float = setting(50.0, 100.0, doc="percentile taken as the person's top")

@@ -54,9 +54,11 @@ def arms_support(f: Features, config: RepsConfig) -> bool:
     wrist_t = f.wrist_along_torso_frac
     if camera_above(f, config):
         # Camera above the back (or a person standing facing it): only hands held near the
-        # shoulders, as in a plank seen from above, pass; arms by the sides do not.
+        # shoulders, as in a plank seen from above, pass; arms by the sides do not. Nor do hands
+        # that swing (someone standing up with the hands at the chest): planted hands stay put.
         return (not math.isnan(wrist_t)
-                and config.gate_topdown_wrist_min_frac <= wrist_t <= config.gate_topdown_wrist_max_frac)
+                and config.gate_topdown_wrist_min_frac <= wrist_t <= config.gate_topdown_wrist_max_frac
+                and not f.hand_speed_torso_per_s > config.gate_topdown_max_hand_speed_torso_per_s)
     if not _body_line_flat(f, config):
         return False
     if math.isnan(f.shoulder_above_wrist_px) or f.shoulder_above_wrist_px <= 0:

@@ -299,11 +299,14 @@ class RepCounter:
         if gate_on:
             values = channel_values(features)  # read only in position: out of it no channel is fed or read
             # The person's range is calibrated on plank stretches the gate took: the frames held
-            # while it decided, then its own. A plank-like frame in passing (a burpee's jump, someone
-            # standing with the hands at the shoulders) is no part of the push-up's range.
+            # while it decided, then its own whose arms carry the body (a lockout with the hips
+            # folded too). A plank-like frame in passing (a burpee's jump, someone standing with the
+            # hands at the shoulders) is no part of the push-up's range, nor are the frames of
+            # getting up while the gate's off-delay runs: standing, the hands overhead.
             for p in self._pending:
                 self._calibrate(p.t_s, p, upright)
-            self._calibrate(t_s, features, upright, values)
+            if held or self._supported(features):
+                self._calibrate(t_s, features, upright, values)
         self._last_pose_t = t_s
         if not gate_on:
             left = self._leave_position() if self.phase != Phase.NOT_IN_POSITION else None

@@ -18,6 +18,7 @@ from livecoach.logic.reps import NO_REP_NOT_DEEP, FinishedCycle
 from livecoach.types import DEPTH_NOT_JUDGED, Phase, RepEvent, RepRecord
 from conftest import FIXTURES
 from helpers import landing_burpees, scripted_poses, window
+from tempo import tempo_scaled
 
 CFG = load_config()
 FPS = 30.0
@@ -198,13 +199,25 @@ def test_the_three_push_ups_of_the_shared_burpees_are_reps():
     shoulders of the first two drop under 45 % of their height there (the third 50 %), so without
     the watch and the camera's height those were no-reps "not deep enough", with a spoken "Go
     lower". The camera looks down from 16 degrees ([reps] max_camera_elevation_deg 15): the drop is
-    not judged at all now, and without the watch one of them is still a no-rep. (Played faster or
-    slower the clip's cycles differ before the watch sees them: at 2x the jump in after the first
-    push-up reads as a cycle of its own; the hand-built burpees above cover the tempo.)"""
+    not judged at all now, and without the watch one of them is still a no-rep."""
     records, corrections = _burpee_clip()
     assert [(r.full, r.no_rep_reason) for r in records] == [(True, None)] * 3
     assert all("shallow" in r.not_judged and r.depth_by == DEPTH_NOT_JUDGED for r in records)
     assert corrections == []
+
+
+@pytest.mark.parametrize("factor", [0.5, 1.5, 2.0, 2.5])
+def test_the_shared_burpees_at_every_tempo_are_three_reps(factor: float):
+    """The burpee fixture played 0.5x-2.5x as fast (``tests/logic/tempo.py``: frames repeated or
+    dropped at the same 15 fps). Before, 4 / 3 / 2 / 2 reps and a no-rep with a spoken "Go lower":
+    at 0.5x the clip's first frames (landing from a jump, the hands at the chest) counted as a rep
+    on the camera-above route, the hands moving at up to 4 torso lengths a second; at 2x and 2.5x
+    the frames of getting up while the gate's off-delay ran (the hands overhead) went into the
+    person's range, and the next push-ups read shallow or not at all (both are needed at 2.5x)."""
+    header, frames = read_recording(FIXTURES / "landmarks" / "variants__fitnease__burpees.jsonl.gz")
+    result = replay_frames(tempo_scaled(frames, header.fps, factor), CFG, "standard", fps=header.fps)
+    assert [(r.full, r.no_rep_reason) for r in result.records] == [(True, None)] * 3
+    assert "shallow" not in result.corrections
 
 
 @pytest.mark.parametrize("recording", ["variants__fitnease__burpees_dim.jsonl.gz",

@@ -37,6 +37,18 @@ def standing(t: float) -> Features:
                     body_scale_px=300.0, body_upright_in_image=True)
 
 
+def above(t: float, depth: float, hand_speed: float = 0.2, **over) -> Features:
+    """Features of a plank filmed from above the back at ``depth``: the torso upright in the
+    picture and its line not flat in 3-D (the camera-above route of the gate), the hands near the
+    shoulders and planted; the body's size in the picture shrinks as the shoulders go down."""
+    values = dict(t_s=t, frame_index=int(round(t * FPS)), body_angle_deg=85.0, hip_angle_deg=175.0,
+                  wrist_along_torso_frac=0.2, elbow_angle_deg=170.0 - 105.0 * depth,
+                  body_scale_px=300.0 * (1.0 - 0.25 * depth), body_upright_in_image=True,
+                  hand_speed_torso_per_s=hand_speed)
+    values.update(over)
+    return Features(**values)
+
+
 def depth_profile(period_s: float, reps: int, lead_s: float = 1.0, tail_s: float = 1.0,
                   depth: float = 1.0) -> Tuple[np.ndarray, np.ndarray]:
     """Times and depths: a top hold, ``reps`` cosine cycles, a top hold."""
@@ -71,6 +83,49 @@ def test_plank_posture_rules():
     assert not arms_support(standing(0), CFG)
     assert not arms_support(plank(0, 0, wrist_along_torso_frac=1.0), CFG)
     assert not arms_support(plank(0, 0, body_angle_deg=70.0), CFG)
+
+
+def test_camera_above_plank_needs_planted_hands():
+    assert arms_support(above(0, 0), CFG) and arms_support(above(0, 0, hand_speed=math.nan), CFG)
+    assert not arms_support(above(0, 0, hand_speed=2 * CFG.gate_topdown_max_hand_speed_torso_per_s), CFG)
+    # a flat plank seen from the side is not judged on its hands' speed
+    assert arms_support(plank(0, 0, hand_speed_torso_per_s=10.0), CFG)
+
+
+def test_someone_standing_with_swinging_hands_counts_nothing():
+    # Standing before the camera, the hands at the chest pumping up and down once a second: the
+    # picture of a plank seen from above, with the shoulders' height above the hands and the elbows
+    # swinging like reps (6 counted before the hands' speed was read). Planted hands stay put.
+    t = np.arange(0.0, 6.0, 1 / FPS)
+    swing = 0.5 * (1 - np.cos(2 * math.pi * t))
+    speed = 0.5 + 6.0 * np.abs(np.sin(2 * math.pi * t))  # torso lengths a second, 0.5-6.5
+    frames = [above(tt, 0.0, hand_speed=float(v), shoulder_above_wrist_px=10.0 + 60.0 * s,
+                    elbow_angle_deg=160.0 - 90.0 * s, body_scale_px=300.0) for tt, s, v in zip(t, swing, speed)]
+    counter, events, _ = run(frames)
+    assert (counter.reps, counter.no_reps, events) == (0, 0, [])
+    # the same cycles with the hands planted, filmed from above, count
+    t, d = depth_profile(1.5, 5)
+    counter, _, _ = run([above(tt, dd) for tt, dd in zip(t, d)])
+    assert (counter.reps, counter.no_reps) == (5, 0)
+
+
+def test_getting_up_while_the_gate_closes_leaves_the_range_alone():
+    # One rep, then the person gets up: for the gate's off-delay the hips fold and the hands go
+    # overhead (the shoulders far below them), then they stand, and come back for 3 reps. Those
+    # frames carry no plank; read into the range, they put its bottom 150 px below the hands and
+    # the next reps counted nothing (1 rep before).
+    t, d = depth_profile(1.2, 1, tail_s=0.3)
+    frames = [plank(tt, dd) for tt, dd in zip(t, d)]
+    getting_up = [plank(t[-1] + (k + 1) / FPS, 0.0, hip_angle_deg=80.0, body_angle_deg=70.0,
+                        shoulder_above_wrist_px=-150.0, wrist_along_torso_frac=-0.5)
+                  for k in range(int(CFG.gate_off_after_s * FPS) - 2)]
+    assert all(not arms_support(f, CFG) for f in getting_up)
+    frames += getting_up
+    frames += [standing(frames[-1].t_s + (k + 1) / FPS) for k in range(int(FPS))]
+    t2, d2 = depth_profile(1.2, 3)
+    frames += [plank(frames[-1].t_s + 1 / FPS + tt, dd) for tt, dd in zip(t2, d2)]
+    counter, _, _ = run(frames)
+    assert (counter.reps, counter.no_reps) == (4, 0)
 
 
 def test_a_lockout_as_the_feet_jump_in_ends_the_rep():
