@@ -295,6 +295,7 @@ class RepCounter:
             self._mode_unseen = unseen_now
         posture = body_flat(features, c) if self._mode_unseen else plank_posture(features, c)
         held = self.plank_held = posture or (self._flat_body_counts() and body_flat(features, c))
+        carried = posture or self._supported(features)  # the arms carry the body: a cycle may end here
         gate_on = self.gate.update(t_s, held)
         if gate_on:
             values = channel_values(features)  # read only in position: out of it no channel is fed or read
@@ -305,7 +306,7 @@ class RepCounter:
             # getting up while the gate's off-delay runs: standing, the hands overhead.
             for p in self._pending:
                 self._calibrate(p.t_s, p, upright)
-            if held or self._supported(features):
+            if held or carried:
                 self._calibrate(t_s, features, upright, values)
         self._last_pose_t = t_s
         if not gate_on:
@@ -321,7 +322,7 @@ class RepCounter:
             # A burpee lands in the plank with the hips still folded and the arms straight, and
             # lowers as the hips open: its top is seen in the frames whose arms carry the body
             # just before the plank's, not in the plank's own.
-            if held or self._supported(features):
+            if held or carried:
                 self._lead_in.append(features)
                 while self._lead_in and t_s - self._lead_in[0].t_s > c.gate_on_after_s + 2 * c.top_window_s:
                     self._lead_in.popleft()
@@ -352,7 +353,7 @@ class RepCounter:
         raw = self._depth_raw(features)
         f = dataclasses.replace(features, in_plank=True, depth_frac=float(min(max(d, 0.0), c.depth_frac_max)),
                                 depth_raw_frac=raw)
-        finished = self._step(t_s, d, f, posture or self._supported(features))
+        finished = self._step(t_s, d, f, carried)
         return self._out(t_s, d, f, True, finished)
 
     def _calibrate(self, t_s: float, f: Features, upright: bool, values: Optional[Dict[str, float]] = None) -> None:
