@@ -103,7 +103,7 @@ def test_someone_standing_with_swinging_hands_counts_nothing():
                     elbow_angle_deg=160.0 - 90.0 * s, body_scale_px=300.0) for tt, s, v in zip(t, swing, speed)]
     counter, events, _ = run(frames)
     assert (counter.reps, counter.no_reps, events) == (0, 0, [])
-    # the same cycles with the hands planted, filmed from above, count
+    # push-ups filmed from above with the hands planted (the body's size in the picture their depth) count
     t, d = depth_profile(1.5, 5)
     counter, _, _ = run([above(tt, dd) for tt, dd in zip(t, d)])
     assert (counter.reps, counter.no_reps) == (5, 0)
