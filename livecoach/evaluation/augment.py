@@ -43,7 +43,10 @@ answers on the transformed clip as on the original:
   for hands behind a bar, equipment or the body seen from behind
   (:func:`~livecoach.evaluation.stream_transforms.hands_unseen_frames`). Nothing labelled changes.
   It works on the cached landmark stream; ``hidehands`` below is the other case, where the model
-  guesses hidden hands and calls them seen.
+  guesses hidden hands and calls them seen. ``handsflicker``: the hands seen and unseen by turns,
+  in stretches of a tenth of ``longest_s`` up to it each (seeded by the clip), about half the
+  frames without them: dim light, or the body shading them at the bottom, where the model's
+  visibility flickers (:func:`~livecoach.evaluation.stream_transforms.hands_flicker_frames`).
 * **tempo-model** ``tempo<F>x-model``: the same resampling done to the *video's frames*
   before the pose model, which then runs on them. Slower, but closer to a fast mover in
   front of a camera: the model's tracker sees the larger motion between frames, which a
@@ -164,6 +167,9 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
     Augmentation("handsunseen", HANDS_UNSEEN, params=(("visibility", 0.05),),
                  description="the hands unseen (a bar, equipment, the body seen from behind), as the pose "
                              "model reports a hidden landmark: each hand's wrist and fingers at visibility 0.05"),
+    Augmentation("handsflicker", HANDS_UNSEEN, params=(("visibility", 0.05), ("longest_s", 1.0)),
+                 description="the hands seen and unseen by turns (dim light, the body shading them at the "
+                             "bottom): stretches of 0.1-1 s each, about half the frames' hands at visibility 0.05"),
     Augmentation("tempo0.5x-model", TEMPO_MODEL, 0.5, description="half speed, pose model on the repeated frames"),
     Augmentation("tempo1.5x-model", TEMPO_MODEL, 1.5, description="1.5x speed, pose model on the kept frames"),
     Augmentation("tempo2x-model", TEMPO_MODEL, 2.0, description="2x speed, pose model on the kept frames"),

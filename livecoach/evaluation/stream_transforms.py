@@ -22,8 +22,8 @@ from livecoach.logic.geometry import camera_tilt
 from livecoach.types import PoseFrame
 
 __all__ = ["tempo_frames", "frame_rate_frames", "dropped_frames", "zoom_drift_frames", "turned_view_frames",
-           "raised_view_frames", "HAND_LANDMARKS", "hands_unseen_frames", "recording_elevation_deg", "landmark_stream",
-           "replay_fps"]
+           "raised_view_frames", "HAND_LANDMARKS", "hands_unseen_frames", "hands_flicker_frames",
+           "recording_elevation_deg", "landmark_stream", "replay_fps"]
 
 
 def tempo_frames(frames: Sequence[RecordedFrame], speed: float, fps: float) -> List[RecordedFrame]:
@@ -214,6 +214,30 @@ def hands_unseen_frames(frames: Sequence[RecordedFrame], visibility: float) -> L
     return out
 
 
+def hands_flicker_frames(frames: Sequence[RecordedFrame], visibility: float, longest_s: float,
+                         seed: int) -> List[RecordedFrame]:
+    """The landmark stream with the hands seen and unseen by turns, as the pose model reports hands
+    in dim light or shaded by the body at a rep's bottom: stretches of frames with both hands unseen
+    (as :func:`hands_unseen_frames`) and of frames as they were alternate, each lasting a random
+    time from a tenth of ``longest_s`` up to it (uniform; seeded: a clip flickers the same way on every
+    run), so about half the frames lose their hands. The first stretch keeps them. Frames without a pose
+    stay so."""
+    if not longest_s > 0.0:
+        raise ValueError(f"hands_flicker_frames needs a positive longest stretch, not {longest_s}")
+    rng = random.Random(seed)
+    unseen = hands_unseen_frames(frames, visibility)
+    out: List[RecordedFrame] = []
+    hidden, stretch_end = False, None
+    for rec, without_hands in zip(frames, unseen):
+        if stretch_end is None:
+            stretch_end = rec.t_s + rng.uniform(0.1 * longest_s, longest_s)
+        while rec.t_s >= stretch_end:
+            hidden = not hidden
+            stretch_end += rng.uniform(0.1 * longest_s, longest_s)
+        out.append(without_hands if hidden else rec)
+    return out
+
+
 def recording_elevation_deg(frames: Sequence[RecordedFrame], config: Config) -> float:
     """The camera elevation a clip was filmed from, as the counter reads it (the median of its
     frames' readings, :func:`~livecoach.logic.elevation.median_elevation_deg`, with ``config``'s
@@ -242,6 +266,9 @@ def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augm
         return turned_view_frames(frames, augmentation.param("degrees"), camera_elevation_deg=camera_elevation_deg)
     if augmentation.kind == VIEW_RAISE:
         return raised_view_frames(frames, augmentation.param("degrees"), augmentation.param("depth_window_s"))
+    if augmentation.kind == HANDS_UNSEEN and "longest_s" in dict(augmentation.params):
+        return hands_flicker_frames(frames, augmentation.param("visibility"), augmentation.param("longest_s"),
+                                    seed=len(frames))  # as frame-drops: each clip its own pattern
     if augmentation.kind == HANDS_UNSEEN:
         return hands_unseen_frames(frames, augmentation.param("visibility"))
     if augmentation.kind == FRAME_DROPS:  # seeded by the clip's length: each clip its own pattern

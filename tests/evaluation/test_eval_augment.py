@@ -17,7 +17,8 @@ from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE
                                           parse_augmentations,
                                           swap_left_right, tempo_copies, tempo_source_indices, transform_clip)
 from livecoach.evaluation.stream_transforms import (HAND_LANDMARKS, dropped_frames, frame_rate_frames,
-                                                    hands_unseen_frames, landmark_stream, raised_view_frames,
+                                                    hands_flicker_frames, hands_unseen_frames, landmark_stream,
+                                                    raised_view_frames,
                                                     replay_fps, tempo_frames, turned_view_frames, zoom_drift_frames)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
 from livecoach.formats.recording import read_recording
@@ -371,7 +372,8 @@ def test_parse_augmentations_groups_names_and_errors():
         ("turn30", 30.0), ("turn-30", -30.0), ("turn45", 45.0), ("turn-45", -45.0)]
     assert [(a.name, a.param("degrees")) for a in parse_augmentations("view-raise")] == [
         ("raise30", 30.0), ("raise45", 45.0)]
-    assert [(a.name, a.kind) for a in parse_augmentations("hands-unseen")] == [("handsunseen", HANDS_UNSEEN)]
+    assert [(a.name, a.kind) for a in parse_augmentations("hands-unseen")] == [("handsunseen", HANDS_UNSEEN),
+                                                                            ("handsflicker", HANDS_UNSEEN)]
     assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 6
     assert [a.name for a in parse_augmentations("image") if a.guided] == ["hidehands"]
     assert [a.name for a in parse_augmentations("combined")] == ["dim-fast", "far-tilted", "mirror-dim"]
@@ -667,3 +669,36 @@ def test_hands_unseen_lowers_only_the_hands_visibility():
     assert landmark_stream(frames, BY_NAME["handsunseen"], FPS)[0].pose.visibility[hands[0]] == np.float32(0.05)
     with pytest.raises(ValueError):
         hands_unseen_frames(frames, 1.5)
+
+
+def test_hands_flicker_alternates_stretches_of_unseen_and_seen_hands():
+    frames = stream(3000, missing=(7,))  # 100 s at 30 fps
+    flicker = hands_flicker_frames(frames, 0.05, longest_s=1.0, seed=3)
+    wrist = int(HAND_LANDMARKS[0])
+    hidden = [f.pose is not None and f.pose.visibility[wrist] == np.float32(0.05) for f in flicker]
+    assert flicker[7].pose is None and not hidden[0]  # no pose stays so; the first stretch keeps the hands
+    for before, after, gone in zip(frames, flicker, hidden):
+        assert (after.t_s, after.frame_index) == (before.t_s, before.frame_index)
+        if after.pose is not None and not gone:
+            assert after.pose is before.pose  # a seen stretch is the frame as it was
+        if gone:
+            assert np.array_equal(after.pose.image_xyz, before.pose.image_xyz)  # places kept, as guesses
+    assert 0.4 < sum(hidden) / len(hidden) < 0.6  # about half
+    runs, start = [], 0
+    for i in range(1, len(hidden) + 1):
+        if i == len(hidden) or hidden[i] != hidden[start]:
+            runs.append(i - start)
+            start = i
+    assert max(runs) <= 31 and len(runs) > 100  # stretches of up to 1 s (30 frames), many of them
+    again = hands_flicker_frames(frames, 0.05, longest_s=1.0, seed=3)
+    assert all((a.pose is None and b.pose is None) or np.array_equal(a.pose.visibility, b.pose.visibility)
+               for a, b in zip(flicker, again))  # seeded: the same every run
+    other = hands_flicker_frames(frames, 0.05, longest_s=1.0, seed=4)
+    assert any(a.pose is not None and not np.array_equal(a.pose.visibility, b.pose.visibility)
+               for a, b in zip(flicker, other))
+    streamed = landmark_stream(frames, BY_NAME["handsflicker"], FPS)
+    assert [f.pose is not None and f.pose.visibility[wrist] == np.float32(0.05) for f in streamed] == \
+        [f.pose is not None and f.pose.visibility[wrist] == np.float32(0.05)
+         for f in hands_flicker_frames(frames, 0.05, 1.0, seed=len(frames))]
+    with pytest.raises(ValueError):
+        hands_flicker_frames(frames, 0.05, longest_s=0.0, seed=1)
