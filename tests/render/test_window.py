@@ -248,7 +248,9 @@ def test_a_small_picture_opens_a_window_scaled_up_to_its_box(xvfb, tmp_path):
             subprocess.run(["import", "-display", xvfb, "-window", "root", str(shot)], check=True, timeout=20)
             row = cv2.imread(str(shot))[y + 360, x:x + 1280, 1].astype(int)
             ramp = (row[5], row[640], row[1274])
-            if (ramp[0] < 70 and abs(ramp[1] - 120) < 25 and ramp[2] > 170) or time.monotonic() > deadline + 5.0:
+            # a loaded machine may show the window some seconds before its first picture is painted
+            # (all black: seen once with two evals running beside the tests)
+            if (ramp[0] < 70 and abs(ramp[1] - 120) < 25 and ramp[2] > 170) or time.monotonic() > deadline + 25.0:
                 break
         assert ramp[0] < 70 and abs(ramp[1] - 120) < 25 and ramp[2] > 170, f"left, middle, right of the window: {ramp}"
     finally:
