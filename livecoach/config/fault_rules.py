@@ -144,6 +144,8 @@ class FaultRulesConfig:
     max_hand_speed_torso_per_s: float = setting(0.0, 100.0, doc="rules that read the hands judge only a rep whose "
                                                 "wrists moved at most this fast (median, torso lengths a second): "
                                                 "planted hands hardly move, guessed ones jump")
+    max_hands_unread_share: float = setting(0.0, 1.0, doc="rules that read the hands judge only a rep with no "
+                                            "stretch longer than this share of its time without a hand seen")
     elbow_range_low_percentile: float = setting(0.0, 50.0, doc="the cycle's elbow-angle range is the high "
                                                 "minus this low percentile of its frames")
     elbow_range_high_percentile: float = setting(50.0, 100.0, doc="... and this high percentile")

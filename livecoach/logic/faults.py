@@ -90,7 +90,8 @@ class FaultRule:
     def judge(self, window: RepWindow) -> Verdict:
         """A :class:`Fault`, ``None`` (clean) or :data:`NOT_JUDGED`."""
         if not rule_applies_to_view(self.name, window.view, self.config) or too_small(window, self.config) \
-                or (self.name in READS_HANDS and (hands_unseen(window) or hands_unsteady(window, self.config))):
+                or (self.name in READS_HANDS and (hands_unseen(window, self.config)
+                                                  or hands_unsteady(window, self.config))):
             return NOT_JUDGED
         measured = self.measure(window)
         if measured is None:

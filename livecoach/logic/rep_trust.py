@@ -29,7 +29,23 @@ def hands_unsteady(window: RepWindow, config: Config) -> bool:
     return bool(speeds) and float(np.median(speeds)) > config.faults.max_hand_speed_torso_per_s
 
 
-def hands_unseen(window: RepWindow) -> bool:
-    """Whether the pose model saw neither hand on most of the rep's frames (``hands_unseen``: a
-    bar, equipment, the body seen from behind): what the hands' rules would read is its guess."""
-    return 2 * sum(1 for f in window.frames if f.hands_unseen) > len(window.frames)
+def hands_unseen(window: RepWindow, config: Config) -> bool:
+    """Whether the pose model saw neither hand (``hands_unseen``: a bar, equipment, the body seen
+    from behind, dim light) on most of the rep's frames, or through a stretch of it longer than
+    ``[faults] max_hands_unread_share`` of its time (:func:`hands_unread_share`): what the hands'
+    rules would read is its guess, or misses the part of the rep they judge."""
+    return 2 * sum(1 for f in window.frames if f.hands_unseen) > len(window.frames) \
+        or hands_unread_share(window) > config.faults.max_hands_unread_share
+
+
+def hands_unread_share(window: RepWindow) -> float:
+    """The longest stretch of the rep, from its start to its end, without a frame on which a hand
+    was seen, as a share of the rep's time. Such a stretch is where the hands were unseen or the
+    pose lost: the counter steps over the frames whose depth it cannot read, so the window may not
+    hold them at all, and only their times tell."""
+    seen = sorted(f.t_s for f in window.frames if not f.hands_unseen)
+    times = [window.t_start_s] + [t for t in seen if window.t_start_s < t < window.t_end_s] + [window.t_end_s]
+    span = window.t_end_s - window.t_start_s
+    if not span > 0.0:
+        return 0.0
+    return max(b - a for a, b in zip(times, times[1:])) / span

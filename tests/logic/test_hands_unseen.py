@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.evaluation.stream_transforms import hands_unseen_frames
+from livecoach.evaluation.replay import replay_frames
+from livecoach.evaluation.stream_transforms import hands_flicker_frames, hands_unseen_frames
 from livecoach.formats.recording import RecordedFrame, read_recording
 from livecoach.logic.analysis import SessionAnalyzer
 from livecoach.logic.faults import NOT_JUDGED, NoLockoutRule, ShallowRule
@@ -256,3 +257,17 @@ NO_PUSH_UP_NOT_YET = {"variants__fitnease__mountain_climbers_slow.jsonl.gz":
     else c for c in NO_PUSH_UP])
 def test_a_recorded_look_alike_or_hold_with_its_hands_unseen_counts_nothing(clip):
     assert rep_cycles(hands_unseen_frames(fixture_frames(clip), 0.05)) == 0
+
+
+def test_hands_seen_and_unseen_by_turns_bring_no_correction_the_clip_as_filmed_does_not_get():
+    """calimiro push-up_12 with its hands seen and unseen by turns (``--augment handsflicker``): its
+    first rep's bottom falls in a stretch without hands, and its drop read on the frames around it
+    was "Go lower" on a full rep. The hands' rules now say "not judged" on a rep with so long a
+    stretch ([faults] max_hands_unread_share); what it is told as filmed stays."""
+    frames = fixture_frames("calimiro__push-up_12.mp4")
+    flicker = hands_flicker_frames(frames, 0.05, longest_s=1.0, seed=len(frames))  # as livecoach eval does
+    assert sum(f.pose is not None and f.pose.vis(L.LEFT_WRIST) < 0.1 for f in flicker) > len(flicker) // 3
+    as_filmed = replay_frames(frames, CONFIG, "standard", FPS).corrections
+    flickering = replay_frames(flicker, CONFIG, "standard", FPS).corrections
+    assert "shallow" not in as_filmed and "shallow" not in flickering
+    assert set(flickering) <= set(as_filmed)

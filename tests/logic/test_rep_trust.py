@@ -16,7 +16,7 @@ from livecoach.config.schema import load_config
 from livecoach.landmarks import Landmark as L
 from livecoach.logic.faults import NOT_JUDGED, FaultChecker, NoLockoutRule
 from livecoach.logic.features import FeatureExtractor
-from livecoach.logic.rep_trust import READS_HANDS, hands_unsteady
+from livecoach.logic.rep_trust import READS_HANDS, hands_unread_share, hands_unseen, hands_unsteady
 from livecoach.types import Fault, FAULT_NAMES
 
 from helpers import plank_pose, window, with_points
@@ -64,3 +64,31 @@ def test_the_extractor_measures_the_wrists_speed_in_torso_lengths_a_second():
     # after a gap longer than the filters' reset, the first frame back has no speed
     later = with_wrists_at(dataclasses.replace(base, t_s=5.0, frame_index=150), 0.0)
     assert math.isnan(extractor.update(later).hand_speed_torso_per_s)
+
+
+def test_a_rep_whose_hands_went_unseen_through_a_long_stretch_is_not_judged_on_them():
+    """A bottom or a top that falls in a stretch without the hands is not read: the hands' rules
+    say "not judged" when such a stretch is longer than [faults] max_hands_unread_share of the rep."""
+    limit = CONFIG.faults.max_hands_unread_share
+    bent_top = dict(top=120.0, bottom=75.0)  # a 1-s rep whose arms never straighten: "Lock out at the top"
+    assert 0.0 < limit < 1.0 and isinstance(NoLockoutRule(CONFIG).judge(window(**bent_top)), Fault)
+
+    def unseen_between(first: int, last: int):  # frames first..last (of 30, 1/30 s apart) without hands
+        return [first <= i <= last for i in range(30)]
+
+    short = window(hands_unseen=unseen_between(10, 10 + int(limit * 30) - 3), **bent_top)
+    long = window(hands_unseen=unseen_between(5, 5 + int(limit * 30) + 2), **bent_top)
+    assert hands_unread_share(short) < limit < hands_unread_share(long)
+    assert isinstance(NoLockoutRule(CONFIG).judge(short), Fault) and not hands_unseen(short, CONFIG)
+    assert NoLockoutRule(CONFIG).judge(long) is NOT_JUDGED and hands_unseen(long, CONFIG)
+    judged = FaultChecker(CONFIG).judge(long)
+    assert READS_HANDS & set(CONFIG.faults.enabled) <= set(judged.not_judged)
+    assert "hip_sag" not in judged.not_judged  # the body line needs no hand
+    # frames the counter stepped over (their depth needs the hands) are not in the window at all:
+    # only their times tell the stretch
+    gap = window(**bent_top)
+    kept = tuple(f for f in gap.frames if not 0.2 < f.t_s < 0.2 + limit + 0.1)
+    thinned = dataclasses.replace(gap, frames=kept)
+    assert not any(f.hands_unseen for f in kept)  # every frame it holds saw the hands
+    assert hands_unread_share(thinned) > limit and NoLockoutRule(CONFIG).judge(thinned) is NOT_JUDGED
+    assert hands_unread_share(gap) == pytest.approx(1 / 30 / gap.t_end_s, abs=0.02)  # every frame seen
