@@ -157,6 +157,8 @@ class RepCounter:
         self._hands_seen: Deque[Tuple[float, bool]] = collections.deque()  # (t_s, hands_unseen)
         self._hands_unseen_frames = 0  # how many of those have the hands unseen (kept, not recounted each frame)
         self._mode_unseen = False  # hands unseen: a flat body holds the plank, its rise is the depth
+        self._hands_seen_t: Optional[float] = None  # the last frame on which a hand was seen ...
+        self._held_with_hands = False  # ... and whether its arms carried the body
         #: durations of the person's recent cycles (those deep enough to be one, counted or not)
         self._cycle_s: Deque[float] = collections.deque(maxlen=c.tempo_cycles)
 
@@ -189,6 +191,7 @@ class RepCounter:
         self._upright_votes.clear()
         self._hands_seen.clear()
         self._hands_unseen_frames = 0
+        self._hands_seen_t = None
         self._top_frames.clear()
 
     def discard(self, cycle: FinishedCycle) -> None:
@@ -232,6 +235,29 @@ class RepCounter:
         while self._hands_seen and t_s - self._hands_seen[0][0] > self.config.hands_unseen_window_s:
             self._hands_unseen_frames -= self._hands_seen.popleft()[1]
         return 2 * self._hands_unseen_frames > len(self._hands_seen)
+
+    def _plank_kept_without_hands(self, t_s: float, f: Features, upright: bool) -> bool:
+        """Whether frame ``f``, on which the pose model saw neither hand while the counter still reads
+        them (the mode without hands starts only once they stay unseen), keeps the plank: the last
+        frame with a hand seen held it, no longer ago than a pose gap may last
+        (:meth:`_tolerated_gap_s`), and the body itself still passes -- flat and not folded at the hips,
+        or, seen from above, not folded at the hips. A frame without hands tells nothing about them;
+        without this the gate closed after ``gate_off_after_s`` of such frames and lost the rep."""
+        if self._hands_seen_t is None or not self._held_with_hands \
+                or t_s - self._hands_seen_t > self._tolerated_gap_s():
+            return False
+        if upright:
+            return camera_above(f, self.config) and not f.hip_angle_deg < self.config.gate_min_hip_angle_deg
+        return body_flat(f, self.config)
+
+    def _tolerated_gap_s(self) -> float:
+        """How long the pose (or the hands) may go unread without ending the set: ``max_gap_s``, or one
+        of the person's own cycles when longer (``max_gap_cycles``): a gap shorter than a cycle cannot
+        hide a whole rep, and at a slow pace the pose model loses a person at the bottom for as long,
+        in seconds, as the pace is slow."""
+        c = self.config
+        own_cycle_s = self._median_cycle_s()
+        return c.max_gap_s if math.isnan(own_cycle_s) else max(c.max_gap_s, c.max_gap_cycles * own_cycle_s)
 
     def _eligible(self, name: str, upright: bool) -> bool:
         """Whether channel ``name`` may drive the phases in this gate mode: the body's rise only
@@ -294,8 +320,13 @@ class RepCounter:
             # way) leaves the rep to the signal it started on, which bridges short gaps.
             self._mode_unseen = unseen_now
         posture = body_flat(features, c) if self._mode_unseen else plank_posture(features, c)
-        held = self.plank_held = posture or (self._flat_body_counts() and body_flat(features, c))
         carried = posture or self._supported(features)  # the arms carry the body: a cycle may end here
+        if not self._mode_unseen:
+            if not features.hands_unseen:
+                self._hands_seen_t, self._held_with_hands = t_s, carried
+            elif self._plank_kept_without_hands(t_s, features, upright):
+                posture = carried = True
+        held = self.plank_held = posture or (self._flat_body_counts() and body_flat(features, c))
         gate_on = self.gate.update(t_s, held)
         if gate_on:
             values = channel_values(features)  # read only in position: out of it no channel is fed or read
@@ -348,6 +379,12 @@ class RepCounter:
                 return self._out(t_s, NAN, features, True)
             ch = self.channels[self._active]
         d = ch.normalise(values[self._active])
+        if not math.isfinite(d) and features.hands_unseen and not upright and self.channels["body"].quality() > 0:
+            # The hands lost mid-set (dim light, the body shading them at the bottom): their channel
+            # reads nothing, and a bottom lost with them would end no cycle. The body's rise above
+            # the feet, calibrated on the same plank frames and normalised to its own range, stands
+            # in for this frame.
+            d = self.channels["body"].normalise(values["body"])
         if not math.isfinite(d):
             return self._gap_frame(t_s, features)
         raw = self._depth_raw(features)
@@ -378,13 +415,9 @@ class RepCounter:
         return bool(self._pending) or (bool(self._cycle) and self.phase in (Phase.BOTTOM, Phase.ASCENT))
 
     def _no_pose(self, t_s: float) -> RepUpdate:
-        c = self.config
         gap = t_s - self._last_pose_t if self._last_pose_t is not None else math.inf
         left = None
-        # A gap shorter than one of the person's own cycles cannot hide a whole rep: at a slow pace
-        # the pose model loses a person at the bottom for as long, in seconds, as the pace is slow.
-        own_cycle_s = self._median_cycle_s()
-        tolerated = c.max_gap_s if math.isnan(own_cycle_s) else max(c.max_gap_s, c.max_gap_cycles * own_cycle_s)
+        tolerated = self._tolerated_gap_s()
         if gap > tolerated and self.phase != Phase.NOT_IN_POSITION:
             left = self._leave_position()  # out of view
             self.gate.reset()

@@ -271,3 +271,26 @@ def test_hands_seen_and_unseen_by_turns_bring_no_correction_the_clip_as_filmed_d
     flickering = replay_frames(flicker, CONFIG, "standard", FPS).corrections
     assert "shallow" not in as_filmed and "shallow" not in flickering
     assert set(flickering) <= set(as_filmed)
+
+
+# The committed recordings with their hands seen and unseen by turns (livecoach eval --augment
+# handsflicker: stretches of 0.1-1 s, about half the frames): the same rep cycles as filmed. A frame
+# without hands keeps the plank the last frame with them held, and the body's rise stands in for the
+# depth the hands gave. Not yet:
+HANDS_FLICKER_NOT_YET = {
+    "jtnicastro__pushup.mp4": "4 of 9: seen from above no body line stands in for the body's size",
+    "pushfit__wrong58.mp4": "3 of 7: seen head-on, its shallow no-reps move the body line 4-9 degrees",
+    "monkeydo__pushup.mov": "2 of 3",
+    "pushfit__correct60.mp4": "3 (as filmed 2 of 3-4)",
+    "variants__fitnease__burpees.jsonl.gz": "1 of 3: a burpee's plank is too short for the lost hands",
+    "variants__fitnease__wall_pushups.jsonl.gz": "4 of 5: as upright as standing",
+}
+
+
+@pytest.mark.parametrize("clip", [
+    pytest.param(c, marks=pytest.mark.xfail(reason=HANDS_FLICKER_NOT_YET[c], strict=True))
+    if c in HANDS_FLICKER_NOT_YET else c for c in FIXTURE_CLIPS + NO_PUSH_UP])
+def test_a_recorded_set_with_its_hands_seen_and_unseen_by_turns_counts_the_same_reps(clip):
+    frames = fixture_frames(clip)
+    flicker = hands_flicker_frames(frames, 0.05, longest_s=1.0, seed=len(frames))  # as livecoach eval does
+    assert rep_cycles(flicker) == rep_cycles(frames)
