@@ -12,7 +12,8 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
    with the arms by the sides are outside it: nothing counts there. While the pose model sees
    neither hand (most frames of the last ``hands_unseen_window_s``: a bar, equipment, the body
    seen from behind) and the camera is not above, the hands cannot be checked: a flat body, not
-   folded at the hips, holds the plank.
+   folded at the hips, holds the plank. A frame without hands before that (they come and go in
+   dim light) keeps the plank the last frame with them held, for as long as a pose gap may last.
 2. **Normalised depth** — several depth signals are tracked (shoulder height above the
    wrists, elbow angle, torso length in the image when the camera is above); each is
    normalised to the person's own range (running percentiles over ``calibration_window_s``
@@ -20,7 +21,8 @@ Pipeline per frame (all thresholds in ``[reps]`` of the config):
    never narrower than a minimum span so jitter cannot look like a rep) and
    the cleanest one (largest range over frame-to-frame noise) drives the phases. With the
    hands unseen the two that read them cannot; the shoulders' height above the feet does (as an
-   angle: over the body's length through the hips, so a pike does not read as higher).
+   angle: over the body's length through the hips, so a pike does not read as higher), and it
+   stands in for the shoulders' height above the hands on a frame that lost them mid-set.
 3. **Phases** — TOP → DESCENT → BOTTOM → ASCENT → TOP with hysteresis; a cycle must start
    from the top, last at least ``min_rep_cycle_frac`` of the person's own recent cycles (and
    ``min_rep_s``, 0 = no absolute floor) and at most ``max_cycle_s``. A dip that misses
