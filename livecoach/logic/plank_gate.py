@@ -74,6 +74,13 @@ def body_flat(f: Features, config: RepsConfig) -> bool:
     return not camera_above(f, config) and not _folded_at_hips(f, config) and _body_line_flat(f, config)
 
 
+def body_from_above(f: Features, config: RepsConfig) -> bool:
+    """Whether the body, seen by a camera above the back (:func:`camera_above`), is not folded at
+    the hips: the camera-above route of :func:`plank_posture` without its hand checks, as
+    :func:`body_flat` is the other route's."""
+    return camera_above(f, config) and not _folded_at_hips(f, config)
+
+
 def camera_above(f: Features, config: RepsConfig) -> bool:
     """Torso up/down the image and not flat in 3-D: a camera looking down on the back (the
     pose model then reads the body as upright) — or someone standing."""

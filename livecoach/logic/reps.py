@@ -52,7 +52,7 @@ import numpy as np
 from livecoach.config.schema import RepsConfig
 from livecoach.logic.depth import ChannelSpec, DepthChannel, ElbowDepth, channel_values
 from livecoach.logic.elevation import ElevationWatch
-from livecoach.logic.plank_gate import PlankGate, arms_support, body_flat, camera_above, plank_posture
+from livecoach.logic.plank_gate import PlankGate, arms_support, body_flat, body_from_above, camera_above, plank_posture
 from livecoach.logic.view import default_view_config
 from livecoach.types import (DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, Features, Phase,
                              RepJudgement, RepRecord, RepWindow, View, depth_reached)
@@ -248,9 +248,7 @@ class RepCounter:
         if self._hands_seen_t is None or not self._held_with_hands \
                 or t_s - self._hands_seen_t > self._tolerated_gap_s():
             return False
-        if upright:
-            return camera_above(f, self.config) and not f.hip_angle_deg < self.config.gate_min_hip_angle_deg
-        return body_flat(f, self.config)
+        return body_from_above(f, self.config) if upright else body_flat(f, self.config)
 
     def _tolerated_gap_s(self) -> float:
         """How long the pose (or the hands) may go unread without ending the set: ``max_gap_s``, or one
