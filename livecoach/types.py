@@ -159,6 +159,7 @@ class Features:
     hand_speed_torso_per_s: float = NAN  # the mid-wrist's speed in the image, torso lengths a second
     body_rise_deg: float = NAN  # the shoulders' height above the feet over the body's length, as an angle (signed)
     hands_unseen: bool = False  # both wrists under the visibility the hands' measurements need
+    hand_visibility: float = NAN  # the pose model's visibility of the better-seen wrist
     camera_elevation_deg: float = NAN  # how far the camera looks down on the body (world landmarks)
     elbows_unseen: int = 0  # how many elbows (0-2) the pose model saw under that visibility
     shoulders_x_px: float = NAN  # the shoulders' midpoint in the image (x, y in pixels): how far they travel

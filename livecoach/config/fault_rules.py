@@ -146,6 +146,10 @@ class FaultRulesConfig:
                                                 "planted hands hardly move, guessed ones jump")
     max_hands_unread_share: float = setting(0.0, 1.0, doc="rules that read the hands judge only a rep with no "
                                             "stretch longer than this share of its time without a hand seen")
+    min_hand_visibility: float = setting(0.0, 1.0, doc="rules that read the hands flag a fault only on a rep whose "
+                                         "better-seen wrist the pose model reports at least this visible (median "
+                                         "over the rep; else not judged): a hand it cannot see it still calls seen, "
+                                         "less surely, and guesses")
     elbow_range_low_percentile: float = setting(0.0, 50.0, doc="the cycle's elbow-angle range is the high "
                                                 "minus this low percentile of its frames")
     elbow_range_high_percentile: float = setting(50.0, 100.0, doc="... and this high percentile")

@@ -22,7 +22,7 @@ from livecoach.landmarks import Landmark
 from livecoach.types import FAULT_NAMES, Fault, Features, RepJudgement, RepWindow, View
 from livecoach.logic.rep_frames import (descent_seconds, finite_values, lower_half, percentile_with_time,
                                         plank_frames, value_range)
-from livecoach.logic.rep_trust import READS_HANDS, hands_unseen, hands_unsteady, too_small
+from livecoach.logic.rep_trust import READS_HANDS, hands_faint, hands_unseen, hands_unsteady, too_small
 from livecoach.logic.view import judgeable
 
 __all__ = [
@@ -99,6 +99,10 @@ class FaultRule:
         value, threshold, t_s, fired = measured
         if not fired:
             return None
+        # A correction needs a sure yes: a hand the model is unsure of is often its guess, short of
+        # the hand, and such a guess bends the elbow at a straight top. A clean reading stands.
+        if self.name in READS_HANDS and hands_faint(window, self.config):
+            return NOT_JUDGED
         return Fault(name=self.name, cue_key=self.name, t_s=t_s, value=value, threshold=threshold,
                      joints=self.joints)
 

@@ -148,6 +148,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig, level_deg: float = 0.0
         hip_angle_deg=hip_angle_deg(pose, v),
         body_upright_in_image=upright,
         hands_unseen=bool(pose.vis(Landmark.LEFT_WRIST) < v and pose.vis(Landmark.RIGHT_WRIST) < v),
+        hand_visibility=max(pose.vis(Landmark.LEFT_WRIST), pose.vis(Landmark.RIGHT_WRIST)),
         camera_elevation_deg=elevation_deg,
         elbows_unseen=int(pose.vis(Landmark.LEFT_ELBOW) < v) + int(pose.vis(Landmark.RIGHT_ELBOW) < v),
         shoulders_x_px=NAN if shoulders is None else float(shoulders[0]),

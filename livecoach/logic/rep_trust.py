@@ -1,6 +1,8 @@
 """Whether a rep's landmarks can support a fault rule's judgement at all, whatever the view: a
 person big enough in the picture (:func:`too_small`), hands that are seen (:func:`hands_unseen`) and
-read as planted (:func:`hands_unsteady`). A rule on a rep that fails one says "not judged"."""
+read as planted (:func:`hands_unsteady`). A rule on a rep that fails one says "not judged". A hands'
+rule that flags a fault on hands the pose model was unsure of (:func:`hands_faint`) says "not
+judged" too: a correction needs a sure yes."""
 from __future__ import annotations
 
 import math
@@ -27,6 +29,16 @@ def hands_unsteady(window: RepWindow, config: Config) -> bool:
     push-up's hands stay put; the pose model's guesses of hands it cannot see jump."""
     speeds = [f.hand_speed_torso_per_s for f in window.frames if math.isfinite(f.hand_speed_torso_per_s)]
     return bool(speeds) and float(np.median(speeds)) > config.faults.max_hand_speed_torso_per_s
+
+
+def hands_faint(window: RepWindow, config: Config) -> bool:
+    """Whether the pose model was unsure of the hands through the rep: the median of its frames'
+    ``hand_visibility`` (the better-seen wrist's) under ``[faults] min_hand_visibility`` (unknown:
+    no). A hand it cannot see (a bar, equipment, the body in the way) it may still call seen, less
+    surely, and its guess of the wrist falls short of the hand: the elbow reads bent at a straight
+    top. The hands' rules flag no fault on such a rep (they say "not judged" instead)."""
+    seen = [f.hand_visibility for f in window.frames if math.isfinite(f.hand_visibility)]
+    return bool(seen) and float(np.median(seen)) < config.faults.min_hand_visibility
 
 
 def hands_unseen(window: RepWindow, config: Config) -> bool:

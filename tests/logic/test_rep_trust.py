@@ -1,8 +1,9 @@
-"""Whether a rep's landmarks support a judgement at all: hands that read as planted.
+"""Whether a rep's landmarks support a judgement at all: hands that read as planted, and seen
+surely where a rule flags a fault on them.
 
-Hands the pose model cannot see it still calls seen, and guesses afresh each frame: the guesses
-jump. The rules that read the hands (through the shoulders' height above the wrists or the elbow
-angle) then say "not judged"; the others judge as before.
+Hands the pose model cannot see it still calls seen, less surely, and guesses afresh each frame:
+the guesses jump. The rules that read the hands (through the shoulders' height above the wrists
+or the elbow angle) then say "not judged"; the others judge as before.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from livecoach.config.schema import load_config
 from livecoach.landmarks import Landmark as L
 from livecoach.logic.faults import NOT_JUDGED, FaultChecker, NoLockoutRule
 from livecoach.logic.features import FeatureExtractor
-from livecoach.logic.rep_trust import READS_HANDS, hands_unread_share, hands_unseen, hands_unsteady
+from livecoach.logic.rep_trust import READS_HANDS, hands_faint, hands_unread_share, hands_unseen, hands_unsteady
 from livecoach.types import Fault, FAULT_NAMES
 
 from helpers import plank_pose, window, with_points
@@ -92,3 +93,34 @@ def test_a_rep_whose_hands_went_unseen_through_a_long_stretch_is_not_judged_on_t
     assert not any(f.hands_unseen for f in kept)  # every frame it holds saw the hands
     assert hands_unread_share(thinned) > limit and NoLockoutRule(CONFIG).judge(thinned) is NOT_JUDGED
     assert hands_unread_share(gap) == pytest.approx(1 / 30 / gap.t_end_s, abs=0.02)  # every frame seen
+
+
+def test_a_rule_that_reads_the_hands_flags_no_fault_on_hands_the_model_is_unsure_of():
+    """[faults] min_hand_visibility (the better-seen wrist's visibility, median over the rep): a fault
+    the hands' rules would flag there is "not judged"; a clean reading stands; the body's rules judge."""
+    limit = CONFIG.faults.min_hand_visibility
+    faulty = dict(top=120.0, hip_offset_frac=0.2, neck_angle_deg=70.0)  # arms short of straight, hips sag, head
+    sure = FaultChecker(CONFIG).judge(window(hand_visibility=0.97, **faulty))
+    unsure = FaultChecker(CONFIG).judge(window(hand_visibility=limit - 0.05, **faulty))
+    flagged_on_hands = {f.name for f in sure.faults} & READS_HANDS
+    assert 0.5 < limit < 0.97 and "no_lockout" in flagged_on_hands
+    assert set(unsure.not_judged) == set(sure.not_judged) | flagged_on_hands
+    assert {f.name for f in unsure.faults} == {f.name for f in sure.faults} - READS_HANDS
+    assert {"hip_sag", "head_drop"} <= {f.name for f in unsure.faults}  # the body line needs no hand
+    clean = FaultChecker(CONFIG).judge(window(hand_visibility=limit - 0.05))  # straight arms, full depth
+    assert not clean.faults and not {"no_lockout", "shallow"} & set(clean.not_judged)
+    # the median decides: unsure on a third of the frames still flags; never measured (nan) flags
+    a_third = [limit - 0.3 if i < 10 else 0.97 for i in range(30)]
+    assert not hands_faint(window(hand_visibility=a_third), CONFIG)
+    assert isinstance(NoLockoutRule(CONFIG).judge(window(hand_visibility=a_third, **faulty)), Fault)
+    assert not hands_faint(window(), CONFIG) and isinstance(NoLockoutRule(CONFIG).judge(window(**faulty)), Fault)
+    assert hands_faint(window(hand_visibility=limit - 0.05), CONFIG)
+    assert NoLockoutRule(CONFIG).judge(window(hand_visibility=limit - 0.05, **faulty)) is NOT_JUDGED
+
+
+def test_the_extractor_reads_the_better_seen_wrists_visibility():
+    pose = plank_pose(0.0, 0, bend=0.0)
+    visibility = pose.visibility.copy()
+    visibility[int(L.LEFT_WRIST)], visibility[int(L.RIGHT_WRIST)] = 0.4, 0.75
+    features = FeatureExtractor(CONFIG.features).update(dataclasses.replace(pose, visibility=visibility))
+    assert features.hand_visibility == pytest.approx(0.75)
