@@ -17,18 +17,23 @@ from livecoach.types import RepWindow
 READS_HANDS = frozenset(("shallow", "no_lockout", "asymmetry", "rushed_negative"))
 
 
+def _rep_median(window: RepWindow, name: str) -> float:
+    """The median of the rep's frames' ``name`` where measured (nan when never: every check
+    below then says no)."""
+    values = [v for v in (getattr(f, name) for f in window.frames) if math.isfinite(v)]
+    return float(np.median(values)) if values else math.nan
+
+
 def too_small(window: RepWindow, config: Config) -> bool:
     """Whether the rep's median ``body_size_px`` is under ``[faults] min_body_px`` (unknown: no)."""
-    sizes = [f.body_size_px for f in window.frames if math.isfinite(f.body_size_px)]
-    return bool(sizes) and float(np.median(sizes)) < config.faults.min_body_px
+    return _rep_median(window, "body_size_px") < config.faults.min_body_px
 
 
 def hands_unsteady(window: RepWindow, config: Config) -> bool:
     """Whether the rep's hands moved faster than planted hands do: the median of its frames'
     ``hand_speed_torso_per_s`` over ``[faults] max_hand_speed_torso_per_s`` (unknown: no). A
     push-up's hands stay put; the pose model's guesses of hands it cannot see jump."""
-    speeds = [f.hand_speed_torso_per_s for f in window.frames if math.isfinite(f.hand_speed_torso_per_s)]
-    return bool(speeds) and float(np.median(speeds)) > config.faults.max_hand_speed_torso_per_s
+    return _rep_median(window, "hand_speed_torso_per_s") > config.faults.max_hand_speed_torso_per_s
 
 
 def hands_faint(window: RepWindow, config: Config) -> bool:
@@ -37,8 +42,7 @@ def hands_faint(window: RepWindow, config: Config) -> bool:
     no). A hand it cannot see (a bar, equipment, the body in the way) it may still call seen, less
     surely, and its guess of the wrist falls short of the hand: the elbow reads bent at a straight
     top. The hands' rules flag no fault on such a rep (they say "not judged" instead)."""
-    seen = [f.hand_visibility for f in window.frames if math.isfinite(f.hand_visibility)]
-    return bool(seen) and float(np.median(seen)) < config.faults.min_hand_visibility
+    return _rep_median(window, "hand_visibility") < config.faults.min_hand_visibility
 
 
 def hands_unseen(window: RepWindow, config: Config) -> bool:
