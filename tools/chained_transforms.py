@@ -21,12 +21,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config, load_config
 from livecoach.errors import LiveCoachError
-from livecoach.evaluation.augment import LANDMARK_KINDS, VIEW_TURN, Augmentation, parse_augmentations
+from livecoach.evaluation.augment import LANDMARK_KINDS, Augmentation, parse_augmentations
 from livecoach.evaluation.cache import ensure_landmarks
 from livecoach.evaluation.manifest import ClipSpec, load_manifest
 from livecoach.evaluation.metrics import count_metrics, range_error
 from livecoach.evaluation.replay import replay_frames
-from livecoach.evaluation.stream_transforms import landmark_stream, recording_elevation_deg
+from livecoach.evaluation.stream_transforms import transformed_stream
 from livecoach.formats.recording import read_recording
 
 __all__ = ["parse_chain", "count_under_chain", "main"]
@@ -65,10 +65,10 @@ def count_under_chain(clips: Sequence[ClipSpec], chain: Sequence[Augmentation], 
         if path is None:
             raise LiveCoachError(f"{clip.file}: no landmarks ({error})")
         header, frames = read_recording(path)
-        for augmentation in stream:
-            turned = recording_elevation_deg(frames, config) if augmentation.kind == VIEW_TURN else 0.0
-            frames = landmark_stream(frames, augmentation, header.fps, turned)
-        cycles = replay_frames(frames, config, clip.variant, header.fps, clip.file, clip.kind).cycles
+        fps = header.fps
+        for augmentation in stream:  # each at the frame rate the last left (a frame-rate one lowers it)
+            frames, fps = transformed_stream(frames, augmentation, fps, config)
+        cycles = replay_frames(frames, config, clip.variant, fps, clip.file, clip.kind).cycles
         pairs.append((cycles, clip))
         if range_error(cycles, clip.count_min, clip.count_max):
             off.append((clip.file, cycles, clip.count_min, clip.count_max))

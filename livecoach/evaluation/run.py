@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from livecoach.config.schema import Config
-from livecoach.evaluation.augment import LANDMARK_KINDS, VIEW_TURN, Augmentation, transform_clip
+from livecoach.evaluation.augment import LANDMARK_KINDS, Augmentation, transform_clip
 from livecoach.evaluation.cache import ensure_landmarks
 from livecoach.evaluation.generalisation import generalisation_summary, robustness_summary
 from livecoach.evaluation.manifest import ClipSpec, EvalError, load_manifest
 from livecoach.evaluation.replay import ClipResult, replay_frames
 from livecoach.evaluation.report import render_markdown, summarise
-from livecoach.evaluation.stream_transforms import landmark_stream, recording_elevation_deg, replay_fps
+from livecoach.evaluation.stream_transforms import transformed_stream
 from livecoach.formats.recording import RecordingError, read_recording
 
 __all__ = ["run_eval", "replay_all"]
@@ -36,10 +36,8 @@ def _replay_one(clip: ClipSpec, path: Optional[Path], error: Optional[str], conf
         return ClipResult(clip.file, clip.kind, clip.variant, error=error or "no landmarks")
     try:
         header, frames = read_recording(path)
-        turned = augmentation is not None and augmentation.kind == VIEW_TURN  # about the floor's vertical
-        frames = landmark_stream(frames, augmentation, header.fps,
-                                 recording_elevation_deg(frames, config) if turned else 0.0)
-        return replay_frames(frames, config, clip.variant, replay_fps(augmentation, header.fps), clip.file, clip.kind)
+        frames, fps = transformed_stream(frames, augmentation, header.fps, config)
+        return replay_frames(frames, config, clip.variant, fps, clip.file, clip.kind)
     except RecordingError as exc:
         return ClipResult(clip.file, clip.kind, clip.variant, error=str(exc))
     except Exception as exc:  # a pipeline bug on one clip: report it with the others, keep going

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from livecoach.types import PoseFrame
 
 __all__ = ["tempo_frames", "frame_rate_frames", "dropped_frames", "zoom_drift_frames", "turned_view_frames",
            "raised_view_frames", "HAND_LANDMARKS", "hands_unseen_frames", "hands_flicker_frames",
-           "recording_elevation_deg", "landmark_stream", "replay_fps"]
+           "recording_elevation_deg", "landmark_stream", "replay_fps", "transformed_stream"]
 
 
 def tempo_frames(frames: Sequence[RecordedFrame], speed: float, fps: float) -> List[RecordedFrame]:
@@ -282,3 +282,13 @@ def replay_fps(augmentation: Optional[Augmentation], fps: float) -> float:
     if augmentation is not None and augmentation.kind == FRAME_RATE:
         return min(fps, augmentation.param("fps"))
     return fps
+
+
+def transformed_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augmentation], fps: float,
+                       config: Config) -> Tuple[List[RecordedFrame], float]:
+    """A clip's landmark stream (filmed at ``fps``) after ``augmentation`` (:func:`landmark_stream`;
+    a view turn about the floor's vertical, at the elevation the clip was filmed from as
+    ``config`` reads it), and the frame rate to replay it at (:func:`replay_fps`)."""
+    turned = augmentation is not None and augmentation.kind == VIEW_TURN
+    elevation = recording_elevation_deg(frames, config) if turned else 0.0
+    return landmark_stream(frames, augmentation, fps, elevation), replay_fps(augmentation, fps)
