@@ -11,8 +11,13 @@ from livecoach.formats.records import finite_round, rep_record_dict
 from livecoach.history.data import SessionData, StoredRep, hold_to_json, set_to_json
 from livecoach.history.summary import summarize
 
+#: CSV columns. ``depth`` is the counter's depth in the person's own range (0 top, 1 their full depth);
+#: ``depth_by``/``depth_value``/``depth_limit`` are what the rep's depth was judged on, as the report's
+#: table and the ``--events`` rep lines give it. Columns added later go at the end, so a reader of an
+#: older export finds the first ones where they were.
 EXPORT_FIELDS = ("session", "seq", "rep", "full", "t_start", "t_bottom", "t_end", "depth", "min_elbow_deg",
-                 "seconds_down", "seconds_up", "score", "faults", "not_judged", "no_rep_reason", "has_picture")
+                 "seconds_down", "seconds_up", "score", "faults", "not_judged", "no_rep_reason", "has_picture",
+                 "exercise", "depth_by", "depth_value", "depth_limit")
 
 
 _num = finite_round
@@ -23,7 +28,9 @@ def rep_row(session_id: int, rep: StoredRep) -> Dict[str, Any]:
     return {"session": session_id, "seq": rep.seq, "rep": fields["index"],
             **{k: fields[k] for k in ("full", "t_start", "t_bottom", "t_end", "depth", "min_elbow_deg",
                                       "seconds_down", "seconds_up", "score", "faults", "not_judged")},
-            "no_rep_reason": fields["reason"], "has_picture": rep.bottom_jpeg is not None}
+            "no_rep_reason": fields["reason"], "has_picture": rep.bottom_jpeg is not None,
+            "exercise": rep.record.exercise,
+            **{k: fields[k] for k in ("depth_by", "depth_value", "depth_limit")}}
 
 
 def export_csv(data: SessionData) -> str:
@@ -51,7 +58,6 @@ def export_json(data: SessionData, config: Any) -> str:
         row["fault_details"] = [{"name": f.name, "cue_key": f.cue_key, "t": _num(f.t_s), "value": _num(f.value, 4),
                                  "threshold": _num(f.threshold, 4), "joints": [j.name for j in f.joints]}
                                 for f in rep.record.faults]
-        row["exercise"] = rep.record.exercise
         reps.append(row)
     s = data.series
     doc = {

@@ -135,6 +135,10 @@ def test_export_csv_and_json(tmp_path, capsys, config):
     assert rows[2]["full"] == "0" and rows[2]["no_rep_reason"] == "not deep enough"
     assert float(rows[0]["depth"]) == pytest.approx(sent[0].depth_frac, abs=1e-3)
     assert [int(r["score"]) for r in rows] == [r.score for r in sent]
+    # the depth each cycle was judged on, as the report's table shows it (a share of the top height)
+    assert [(r["exercise"], r["depth_by"]) for r in rows] == [(x.exercise, x.depth_by) for x in sent]
+    assert [float(r["depth_value"]) for r in rows] == pytest.approx([x.depth_value for x in sent], abs=1e-3)
+    assert rows[2]["depth_value"] == "0.3" and rows[2]["depth_limit"] == "0.45"  # the no-rep's shallow drop
 
     target = tmp_path / "out" / "s.json"
     code, out, err = run(["export", str(sid), "--format", "json", "--out", str(target), "--data-dir",
@@ -144,6 +148,8 @@ def test_export_csv_and_json(tmp_path, capsys, config):
     assert doc["format"] == "livecoach-session" and doc["session"]["id"] == sid
     assert doc["session"]["status"] == "finished" and doc["session"]["reps"] == 3
     assert [r["faults"] for r in doc["reps"]][1] == ["hip_sag", "elbow_flare"]
+    assert [(r["depth_by"], r["depth_limit"], r["exercise"]) for r in doc["reps"]] == \
+        [(x.depth_by, x.depth_limit, x.exercise) for x in sent]
     assert doc["reps"][1]["fault_details"][0]["joints"] == ["LEFT_HIP"]
     assert len(doc["series"]["t"]) == len(steps) == len(doc["series"]["elbow_angle_deg"])
     assert doc["summary"]["fault_counts"]["hip_sag"] == 1
