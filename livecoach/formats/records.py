@@ -14,6 +14,11 @@ def finite_round(value: Optional[float], digits: int = 3) -> Optional[float]:
     return round(float(value), digits)
 
 
+def depth_digits(depth_by: Optional[str]) -> int:
+    """Decimals a depth judged on ``depth_by`` is given to: 1 for degrees of elbow bend, 3 for a share."""
+    return 1 if depth_by == DEPTH_BY_ELBOWS else 3
+
+
 def rep_record_dict(record: RepRecord) -> Dict[str, Any]:
     """Every field of a rep or no-rep, in the order the events schema lists them.
 
@@ -21,7 +26,7 @@ def rep_record_dict(record: RepRecord) -> Dict[str, Any]:
     unmeasured values are ``None``. Consumers pick the keys they publish (``--events``, CSV/JSON
     export, eval JSON).
     """
-    depth_digits = 1 if record.depth_by == DEPTH_BY_ELBOWS else 3  # degrees, or a share of the top height
+    digits = depth_digits(record.depth_by)
     return {
         "index": record.index,
         "full": record.full,
@@ -30,8 +35,8 @@ def rep_record_dict(record: RepRecord) -> Dict[str, Any]:
         "t_end": finite_round(record.t_end_s),
         "depth": finite_round(record.depth_frac),
         "depth_by": record.depth_by,
-        "depth_value": finite_round(record.depth_value, depth_digits),
-        "depth_limit": finite_round(record.depth_limit, depth_digits),
+        "depth_value": finite_round(record.depth_value, digits),
+        "depth_limit": finite_round(record.depth_limit, digits),
         "min_elbow_deg": finite_round(record.min_elbow_angle_deg, 1),
         "seconds_down": finite_round(record.seconds_down),
         "seconds_up": finite_round(record.seconds_up),

@@ -7,9 +7,9 @@ import json
 import math
 from typing import Any, Dict
 
-from livecoach.formats.records import finite_round, rep_record_dict
+from livecoach.formats.records import depth_digits, finite_round, rep_record_dict
 from livecoach.history.data import SessionData, StoredRep, hold_to_json, set_to_json
-from livecoach.history.summary import summarize
+from livecoach.history.summary import average_judged_depth, summarize
 
 #: CSV columns. ``depth`` is the counter's depth in the person's own range (0 top, 1 their full depth);
 #: ``depth_by``/``depth_value``/``depth_limit`` are what the rep's depth was judged on, as the report's
@@ -52,6 +52,7 @@ def export_json(data: SessionData, config: Any) -> str:
     """The whole session: info, summary, reps with fault details, a plan's sets, holds, cues, the feature series."""
     info = data.info
     summary = summarize(data, config)
+    judged = average_judged_depth([rep.record for rep in data.reps])
     reps = []
     for rep in data.reps:
         row = rep_row(info.id, rep)
@@ -70,7 +71,11 @@ def export_json(data: SessionData, config: Any) -> str:
                     "frames_with_pose": info.frames_with_pose, "fps": _num(info.fps, 2) if info.fps else None,
                     "dropped_frames": info.dropped_frames, "verdict": info.verdict},
         "summary": {"reps": summary.reps, "no_reps": summary.no_reps, "mean_score": _num(summary.mean_score, 1),
-                    "mean_depth": _num(summary.mean_depth), "mean_seconds_down": _num(summary.mean_down_s),
+                    # mean_depth: in the person's own range; the judged one is what the report shows
+                    "mean_depth": _num(summary.mean_depth),
+                    "mean_judged_depth": None if judged is None else {
+                        "by": judged[0], "value": _num(judged[1], depth_digits(judged[0]))},
+                    "mean_seconds_down": _num(summary.mean_down_s),
                     "mean_seconds_up": _num(summary.mean_up_s), "fault_counts": dict(summary.fault_counts),
                     "advice": [{"fault": a.fault, "count": a.count, "judged": a.judged, "text": a.text}
                                for a in summary.advice]},

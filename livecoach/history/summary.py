@@ -74,15 +74,25 @@ def depth_notes(records: Sequence[RepRecord], short: bool = False) -> List[str]:
     return notes
 
 
-def average_depth_text(records: Sequence[RepRecord], short: bool = False) -> str:
-    """The mean depth of the counted reps among ``records`` as it was judged: the shoulders'
-    drop (``52 %``) where it was, else the elbows' bend on a support (``95°``); ``—`` for none."""
+def average_judged_depth(records: Sequence[RepRecord]) -> Optional[Tuple[str, float]]:
+    """The mean depth of the counted reps among ``records`` as it was judged, with what it was judged
+    on: the shoulders' drop (``DEPTH_BY_DROP``, a share of their top height) where it was, else the
+    elbows' bend on a support (``DEPTH_BY_ELBOWS``, degrees); None for none."""
     full = [r for r in records if r.full]
     for by in (DEPTH_BY_DROP, DEPTH_BY_ELBOWS):
         mean = _mean([r.depth_value for r in full if r.depth_by == by])
         if mean is not None:
-            return _percent(mean, "" if short else " ") if by == DEPTH_BY_DROP else f"{mean:.0f}°"
-    return "—"
+            return by, mean
+    return None
+
+
+def average_depth_text(records: Sequence[RepRecord], short: bool = False) -> str:
+    """:func:`average_judged_depth` as text: ``52 %`` (the drop), ``95°`` (the elbows), ``—`` for none."""
+    judged = average_judged_depth(records)
+    if judged is None:
+        return "—"
+    by, mean = judged
+    return _percent(mean, "" if short else " ") if by == DEPTH_BY_DROP else f"{mean:.0f}°"
 
 
 @dataclass(frozen=True)

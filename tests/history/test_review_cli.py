@@ -153,6 +153,9 @@ def test_export_csv_and_json(tmp_path, capsys, config):
     assert doc["reps"][1]["fault_details"][0]["joints"] == ["LEFT_HIP"]
     assert len(doc["series"]["t"]) == len(steps) == len(doc["series"]["elbow_angle_deg"])
     assert doc["summary"]["fault_counts"]["hip_sag"] == 1
+    drops = [x.depth_value for x in sent if x.full]  # the report's "avg depth": the judged drop of the reps
+    assert doc["summary"]["mean_judged_depth"] == {"by": "drop", "value": pytest.approx(sum(drops) / len(drops),
+                                                                                           abs=1e-3)}
     assert doc["cues"][0]["text"] == "cue for hip_sag"
     assert doc["config"]["session"]["thumbnail_width"] == config.session.thumbnail_width
 
