@@ -16,7 +16,7 @@ from livecoach.capture.thread import CaptureThread
 from livecoach.config.schema import CaptureConfig
 from livecoach.types import Frame
 
-__all__ = ["CameraSource", "camera_backend_for", "probe_camera"]
+__all__ = ["CameraSource", "RUN_DOCTOR", "camera_backend_for", "probe_camera"]
 
 
 def camera_backend_for(platform: str = sys.platform) -> int:
@@ -35,8 +35,12 @@ def camera_backend_for(platform: str = sys.platform) -> int:
     return cv2.CAP_ANY
 
 
+#: The end of a camera problem's fix: ``livecoach doctor`` checks the rest (it leaves this out of its own lines).
+RUN_DOCTOR = ", or run `livecoach doctor`"
+
+
 def _no_camera_message(index: int) -> str:
-    hint = "use --video PATH to train with a video file, or run `livecoach doctor`"
+    hint = f"use --video PATH to train with a video file{RUN_DOCTOR}"
     device = f"/dev/video{index}"
     if sys.platform.startswith("linux") and os.path.exists(device):
         return (f"camera at index {index} ({device}) cannot be opened — is another app using it, "
@@ -124,7 +128,7 @@ class CameraSource(FrameSource):
                 self.close()
                 raise CaptureError(f"camera {self._index} opened but sent no frame within "
                                    f"{cfg.camera_open_timeout_s:g} s — is another app using it? "
-                                   f"Or use --video PATH, or run `livecoach doctor`")
+                                   f"Or use --video PATH{RUN_DOCTOR}")
             self._wake.wait(POLL_S)
         reported_fps = cap.get(cv2.CAP_PROP_FPS)
         if math.isfinite(reported_fps) and 0 < reported_fps <= MAX_PLAUSIBLE_FPS:

@@ -146,12 +146,12 @@ def _pose_speed(config: Config) -> CheckResult:
 
 
 def _camera(index: int, config: Config) -> CheckResult:
-    from livecoach.capture.camera import probe_camera  # capture needs cv2
+    from livecoach.capture.camera import RUN_DOCTOR, probe_camera  # capture needs cv2
 
     ok, line = probe_camera(index, config.capture)
     if ok:
         return CheckResult(f"camera {index}", OK, line)
-    problem, _, fix = line.partition(" — ")
+    problem, _, fix = line.replace(RUN_DOCTOR, "").partition(" — ")  # this is the doctor
     return CheckResult(f"camera {index}", WARN, problem,
                        fix or "plug in a webcam or close apps using it; try --camera 1; or train with --video PATH",
                        essential=False)
