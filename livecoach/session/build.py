@@ -308,12 +308,15 @@ def _run_built(config: Config, options: SessionOptions, source_name: str, ticks:
         except Exception as exc:  # noqa: BLE001 - the session was saved by run(); say what ended it
             failure = exc
         out = sys.stdout if options.events != "-" else sys.stderr
+        in_view = session.frames_with_pose / max(1, session.frames)
         if recorder is not None:
             # Still under the session's handler: a SIGTERM or Ctrl-C while the history closes and
             # the summary is written is noted, not obeyed mid-write (a second Ctrl-C is).
-            _after_session(recorder, session.cycles, config, options, out,
-                           in_view=session.frames_with_pose / max(1, session.frames),
+            _after_session(recorder, session.cycles, config, options, out, in_view=in_view,
                            plank_s=session.analyzer.plank_s)
+        elif session.cycles == 0 and session.holds_ended == 0 and plan is None and failure is None:
+            # Without a history there is no summary, but "0 reps" alone does not say why.
+            print(nothing_done_advice(config.advice, in_view, session.analyzer.plank_s), file=out)
     finally:
         stop.restore()
     if failure is not None:

@@ -135,6 +135,7 @@ class CoachSession:
         self._nobody_since: Optional[float] = None
         self._nobody_said = False
         self.cycles = 0  # rep cycles (reps and no-reps) seen, whatever the count was reset to
+        self.holds_ended = 0  # timed holds and pauses at the top that ended (a session without history counts them)
         self._quality = quality  # the lighter pose model to switch to when frames are dropped
         self.lighter_model = False
         self._drops = DroppedFramesWatch(config.session.dropped_frames_notice_share,
@@ -182,6 +183,7 @@ class CoachSession:
             # (a session without a rep cycle, nobody in view or only standing, has its verdict
             # "not judged" from the logic: livecoach.logic.verdict)
             self.cycles += sum(isinstance(event, RepEvent) for event in self.analyzer.closing_events)
+            self.holds_ended += sum(isinstance(event, HoldEnd) for event in self.analyzer.closing_events)
             # The session total ("Session done. Reps: 12"), when [cues] announce_session_end.
             self._closing_cues = list(self._cue_policy.on_events(end.t_s, [end]))
             self._close(end)
@@ -213,6 +215,7 @@ class CoachSession:
         self.frames += 1
         self.frames_with_pose += pose is not None
         self.cycles += sum(isinstance(event, RepEvent) for event in step.events)
+        self.holds_ended += sum(isinstance(event, HoldEnd) for event in step.events)
         if self._drops is not None:
             share = self._drops.update(tick.t_s, self.frames, self._dropped())
             if share is not None:

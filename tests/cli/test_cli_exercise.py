@@ -67,6 +67,18 @@ def test_a_person_in_a_plank_doing_no_push_up_is_told_so_not_to_move_the_camera(
     assert "(replay, exercise: auto, from your posture)" in result.stderr
 
 
+def test_without_a_history_a_session_with_no_push_up_still_says_why(tmp_path: Path) -> None:
+    """--no-history writes no summary; a session that counted nothing said only "0 reps"."""
+    config = load_config()
+    result = run_cli("replay", str(FIXTURES / "landmarks" / "variants__fitnease__mountain_climbers_slow.jsonl.gz"),
+                     "--no-history", "--no-voice")
+    assert result.returncode == 0, result.stderr
+    assert config.advice.nothing_in_plank in result.stdout and "history" not in result.stdout
+    plank = run_cli("replay", str(FIXTURES / "landmarks" / "variants__fitnease__plank.jsonl.gz"), "--no-history",
+                    "--no-voice")  # a timed hold is something: nothing to explain
+    assert plank.returncode == 0 and "No push-up was seen" not in plank.stdout
+
+
 
 def test_a_plank_on_its_own_is_kept_in_the_history_and_summarised_as_a_hold(tmp_path: Path) -> None:
     result = run_cli("replay", str(FIXTURES / "landmarks" / "variants__fitnease__plank.jsonl.gz"),
