@@ -33,6 +33,15 @@ def test_the_session_end_line_says_1_rep_not_1_reps():
     assert "0 reps, 2 no-reps" in describe(SessionEnd(t_s=1.0, reps=0, no_reps=2, frames=3, frames_with_pose=3, fps=30))
 
 
+def test_a_session_end_with_no_rep_cycle_does_not_blame_the_view():
+    nothing = describe(SessionEnd(t_s=9.0, reps=0, no_reps=0, frames=270, frames_with_pose=250, fps=30.0,
+                                  form_verdict="not_judged"))
+    assert nothing.endswith("no rep to judge") and "view" not in nothing  # squats: nothing to judge
+    one = describe(SessionEnd(t_s=9.0, reps=1, no_reps=0, frames=270, frames_with_pose=250, fps=30.0,
+                              form_verdict="not_judged"))
+    assert one.endswith("form not judged from this view")  # a rep the view could not judge
+
+
 def _rep(full: bool, by: str, value: float, limit: float, reason=None) -> RepRecord:
     return RepRecord(index=1, full=full, t_start_s=0.0, t_bottom_s=0.8, t_end_s=1.6, depth_frac=1.04,
                      min_elbow_angle_deg=95.0, seconds_down=0.8, seconds_up=0.8, no_rep_reason=reason,

@@ -148,7 +148,9 @@ def describe(event: Event) -> str:
                 f"last {event.window_s:g} s; reps it cannot see are not counted (more light, or move the camera)")
     if isinstance(event, SessionEnd):
         dropped = f", {event.dropped_frames} dropped" if event.dropped_frames else ""
+        # no rep cycle is no form to judge, whatever the view (not "not judged from this view")
+        form = "no rep to judge" if event.reps + event.no_reps == 0 else f"form {verdict_words(event.form_verdict)}"
         return (f"[{event.t_s:7.2f}s] session end: {counted(event.reps, 'rep')}, {counted(event.no_reps, 'no-rep')}, "
                 f"{event.frames} frames ({event.frames_with_pose} with a person{dropped}), "
-                f"{event.fps:.1f} fps, form {verdict_words(event.form_verdict)}")
+                f"{event.fps:.1f} fps, {form}")
     return repr(event)
