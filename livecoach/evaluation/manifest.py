@@ -165,7 +165,9 @@ def load_manifest(path: Path) -> List[ClipSpec]:
                 rep_exercises=_exercise_list(entry, "rep_exercises", f"{where} ({file})"),
                 holds=_holds(entry, f"{where} ({file})"),
             ))
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except KeyError as exc:
+            raise EvalError(f"{where}: bad entry (missing {exc})") from None
+        except (TypeError, ValueError, IndexError) as exc:
             raise EvalError(f"{where}: bad entry ({type(exc).__name__}: {exc})") from None
         if out[-1].count_min > out[-1].count_max:
             raise EvalError(f"{where}: count_min > count_max")

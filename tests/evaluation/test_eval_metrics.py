@@ -68,7 +68,7 @@ def test_variant_from_text(text, variant):
 
 @pytest.mark.parametrize("content, message", [
     (None, "not found"), ("{not json", "not valid JSON"), ([1, 2], "not a clip manifest"),
-    ({"clips": []}, "no clips"), ({"clips": [{"file": "a.mp4"}]}, "bad entry"),
+    ({"clips": []}, "no clips"), ({"clips": [{"file": "a.mp4"}]}, "bad entry (missing 'count')"),
     ({"pushfit": [{"file": "a.mp4", "label": "meh"}]}, "label must be")])
 def test_bad_manifests_give_one_line_errors(tmp_path, content, message):
     path = tmp_path / "manifest.json" if content is None else write_manifest(tmp_path, content)
