@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from types import FrameType
-from typing import Any, Callable, Deque, Iterator, List, Optional, TextIO, Tuple
+from typing import Any, Callable, Deque, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from livecoach import __version__
 from livecoach.capture.base import CameraLost
@@ -182,8 +182,7 @@ class CoachSession:
             self._finish_plan()
             # (a session without a rep cycle, nobody in view or only standing, has its verdict
             # "not judged" from the logic: livecoach.logic.verdict)
-            self.cycles += sum(isinstance(event, RepEvent) for event in self.analyzer.closing_events)
-            self.holds_ended += sum(isinstance(event, HoldEnd) for event in self.analyzer.closing_events)
+            self._tally(self.analyzer.closing_events)
             # The session total ("Session done. Reps: 12"), when [cues] announce_session_end.
             self._closing_cues = list(self._cue_policy.on_events(end.t_s, [end]))
             self._close(end)
@@ -214,8 +213,7 @@ class CoachSession:
         self._frame_times.append(time.monotonic())
         self.frames += 1
         self.frames_with_pose += pose is not None
-        self.cycles += sum(isinstance(event, RepEvent) for event in step.events)
-        self.holds_ended += sum(isinstance(event, HoldEnd) for event in step.events)
+        self._tally(step.events)
         if self._drops is not None:
             share = self._drops.update(tick.t_s, self.frames, self._dropped())
             if share is not None:
@@ -444,6 +442,14 @@ class CoachSession:
             self._events.close()
         if self._print_lines:
             print(describe(end), file=self._out, flush=True)
+
+    def _tally(self, events: Sequence[object]) -> None:
+        """Count the rep cycles and ended holds among ``events`` (one pass: every frame comes here)."""
+        for event in events:
+            if isinstance(event, RepEvent):
+                self.cycles += 1
+            elif isinstance(event, HoldEnd):
+                self.holds_ended += 1
 
     def _finish_recorder(self, end: SessionEnd) -> None:
         if self._recorder is not None:
