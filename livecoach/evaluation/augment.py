@@ -9,9 +9,12 @@ answers on the transformed clip as on the original:
   counts and fault labels stay; every labelled time (active span, rep bottoms) is divided by
   ``F``. Tempo transforms work on the cached landmark stream: the pose model is not re-run
   (it would see the same images), so they cost a replay only.
-* **frame-rate** ``fps15``: the clip as a 15 fps camera films it: the frames nearest each
-  1/15 s kept with their own times (a clip filmed at 15 fps or less is unchanged). Nothing
-  labelled changes. Like ``tempo`` it works on the cached landmark stream.
+* **frame-rate** ``fps15``, ``fps60``: the clip as a 15 fps camera films it: the frames nearest
+  each 1/15 s kept with their own times; as a 60 fps camera does: a frame every 1/60 s, its
+  landmarks interpolated between the two filmed frames around it plus the clip's own frame-to-frame
+  jitter (:func:`~livecoach.evaluation.stream_transforms.frame_rate_frames`; a clip filmed at the
+  rate, within 1 %, is unchanged). Nothing labelled changes. Like ``tempo`` it works on the cached
+  landmark stream: it tests what the logic assumes about frames, not the pose model at 60 fps.
 * **zoom-drift** ``zoomdrift``: a camera that zooms in and out while the person trains (an
   auto-framing webcam re-framing, a hand-held phone): every frame's landmarks scaled about the
   picture's centre by ``1 + amplitude * sin(2 pi t / period_s)`` (``t`` from the first frame).
@@ -149,6 +152,9 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
     Augmentation("tempo2.5x", TEMPO, 2.5, description="2.5x speed: 2 of every 5 frames kept, same fps"),
     Augmentation("fps15", FRAME_RATE, params=(("fps", 15.0),),
                  description="a 15 fps camera: the frames nearest each 1/15 s kept, with their times"),
+    Augmentation("fps60", FRAME_RATE, params=(("fps", 60.0),),
+                 description="a 60 fps camera: a frame every 1/60 s, its landmarks interpolated between "
+                             "the two filmed frames around it"),
     Augmentation("zoomdrift", ZOOM_DRIFT, params=(("amplitude", 0.15), ("period_s", 8.0)),
                  description="a camera zooming in and out (auto-framing, hand-held): the picture scaled "
                              "1 + 0.15 sin(2 pi t / 8 s) about its centre"),

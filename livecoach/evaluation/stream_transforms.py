@@ -16,12 +16,12 @@ from livecoach.evaluation.augment import (FRAME_DROPS, FRAME_RATE, HANDS_UNSEEN,
                                           ZOOM_DRIFT, Augmentation, tempo_source_indices)
 from livecoach.config.schema import Config
 from livecoach.formats.recording import RecordedFrame
-from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE
+from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE, NUM_LANDMARKS
 from livecoach.logic.elevation import median_elevation_deg
 from livecoach.logic.geometry import camera_tilt
 from livecoach.types import PoseFrame
 
-__all__ = ["tempo_frames", "frame_rate_frames", "dropped_frames", "zoom_drift_frames", "turned_view_frames",
+__all__ = ["tempo_frames", "frame_rate_frames", "same_frame_rate", "interpolated_pose", "landmark_jitter", "dropped_frames", "zoom_drift_frames", "turned_view_frames",
            "raised_view_frames", "HAND_LANDMARKS", "hands_unseen_frames", "hands_flicker_frames",
            "recording_elevation_deg", "landmark_stream", "replay_fps", "transformed_stream"]
 
@@ -48,17 +48,98 @@ def tempo_frames(frames: Sequence[RecordedFrame], speed: float, fps: float) -> L
 
 
 def frame_rate_frames(frames: Sequence[RecordedFrame], fps: float, target_fps: float) -> List[RecordedFrame]:
-    """The landmark stream of a clip filmed at ``fps`` as a ``target_fps`` camera would give it:
-    for each tick ``n / target_fps``, the last frame at or before it (each kept once, with its own
-    time: the motion between two kept frames is the real one), renumbered. ``fps`` at or under
-    ``target_fps``: every frame."""
+    """The landmark stream of a clip filmed at ``fps`` as a ``target_fps`` camera would give it.
+
+    A slower camera (``target_fps`` under ``fps``): for each tick ``n / target_fps``, the last
+    frame at or before it (each kept once, with its own time: the motion between two kept frames
+    is the real one), renumbered. A faster one: a frame every ``1 / target_fps`` s from the first
+    frame's time to the last's, its pose interpolated (:func:`interpolated_pose`) between the two
+    filmed frames around it with the clip's own landmark jitter added (:func:`_upsampled`), or None
+    where either has none (a person the model did not find
+    between two frames is not made up). A clip filmed at the target rate (:func:`same_frame_rate`):
+    every frame."""
     if not (fps > 0 and target_fps > 0):
         raise ValueError("frame_rate_frames needs positive frame rates")
-    if fps <= target_fps:
+    if same_frame_rate(fps, target_fps) or len(frames) < 2:
         picked: Sequence[RecordedFrame] = frames
-    else:  # tick n shows frame floor(n * fps / target), as a tempo of fps / target picks them
+    elif fps > target_fps:  # tick n shows frame floor(n * fps / target), as a tempo of fps / target picks them
         picked = [frames[i] for i in tempo_source_indices(len(frames), fps / target_fps)]
+    else:
+        return _upsampled(frames, target_fps)
     return _renumbered(picked)
+
+
+def same_frame_rate(fps: float, target_fps: float) -> bool:
+    """Whether a clip filmed at ``fps`` is already a ``target_fps`` camera's: within 1 %, as the
+    NTSC rates (14.985, 29.97, 59.94) are the nominal 15, 30 and 60 fps cameras'."""
+    return abs(fps - target_fps) <= 0.01 * target_fps
+
+
+def _upsampled(frames: Sequence[RecordedFrame], target_fps: float) -> List[RecordedFrame]:
+    """``frames`` (in time order) resampled every ``1 / target_fps`` s: a tick at a filmed frame's
+    time keeps its pose; one between two filmed frames gets the pose interpolated between them
+    plus the pose model's own frame-to-frame jitter (:func:`landmark_jitter`, seeded by the clip's
+    length): a straight line between two frames has none, and the counter reads a signal's noise
+    from its frame-to-frame wobble, which a 60 fps camera's frames have as a 30 fps one's do."""
+    times = [rec.t_s for rec in frames]
+    image_sigma, world_sigma = landmark_jitter(frames)
+    rng = np.random.default_rng(len(frames))
+    t0, out, upper, n = times[0], [], 1, 0
+    while True:
+        t = t0 + n / target_fps
+        if t > times[-1] + 1e-9:
+            return out
+        while upper < len(frames) - 1 and times[upper] < t:
+            upper += 1
+        before, after = frames[upper - 1], frames[upper]
+        span = after.t_s - before.t_s
+        share = min(max((t - before.t_s) / span, 0.0), 1.0) if span > 0 else 0.0
+        pose = None
+        if share < 1e-6 or share > 1 - 1e-6:
+            filmed = before if share < 0.5 else after
+            if filmed.pose is not None:
+                pose = dataclasses.replace(filmed.pose, t_s=t, frame_index=n)
+        elif before.pose is not None and after.pose is not None:
+            pose = interpolated_pose(before.pose, after.pose, share, t, n)
+            pose = dataclasses.replace(
+                pose, image_xyz=(pose.image_xyz + rng.normal(0.0, image_sigma)).astype(np.float32),
+                world_xyz=(pose.world_xyz + rng.normal(0.0, world_sigma)).astype(np.float32))
+        out.append(RecordedFrame(frame_index=n, t_s=t, pose=pose))
+        n += 1
+
+
+def interpolated_pose(before: PoseFrame, after: PoseFrame, share: float, t_s: float, frame_index: int) -> PoseFrame:
+    """The pose ``share`` (0..1) of the way from ``before`` to ``after``, stamped ``t_s``/``frame_index``:
+    every landmark's pixel and world position and its visibility moved linearly (a body moves
+    smoothly over the 1/15 to 1/30 s between two frames)."""
+    def mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (a + (b - a) * share).astype(np.float32)
+
+    return PoseFrame(t_s=t_s, frame_index=frame_index, width=before.width, height=before.height,
+                     image_xyz=mix(before.image_xyz, after.image_xyz),
+                     visibility=mix(before.visibility, after.visibility),
+                     world_xyz=mix(before.world_xyz, after.world_xyz))
+
+
+def landmark_jitter(frames: Sequence[RecordedFrame]) -> Tuple[np.ndarray, np.ndarray]:
+    """Each landmark coordinate's frame-to-frame jitter in ``frames`` (pixel and world), (33, 3)
+    each: the robust sigma of its second difference over three consecutive posed frames, divided
+    by sqrt(6) (the second difference of white noise has six times its variance), as the rep
+    counter reads a signal's noise. Zeros when fewer than three frames in a row have a pose."""
+    image_d2, world_d2 = [], []
+    for a, b, c in zip(frames, frames[1:], frames[2:]):
+        if a.pose is not None and b.pose is not None and c.pose is not None:
+            image_d2.append(a.pose.image_xyz - 2.0 * b.pose.image_xyz + c.pose.image_xyz)
+            world_d2.append(a.pose.world_xyz - 2.0 * b.pose.world_xyz + c.pose.world_xyz)
+    if not image_d2:
+        return np.zeros((NUM_LANDMARKS, 3)), np.zeros((NUM_LANDMARKS, 3))
+
+    def sigma(d2: List[np.ndarray]) -> np.ndarray:
+        stacked = np.stack(d2).astype(np.float64)
+        mad = np.median(np.abs(stacked - np.median(stacked, axis=0)), axis=0)
+        return 1.4826 * mad / math.sqrt(6.0)
+
+    return sigma(image_d2), sigma(world_d2)
 
 
 def _renumbered(frames: Sequence[RecordedFrame]) -> List[RecordedFrame]:
@@ -280,7 +361,8 @@ def landmark_stream(frames: Sequence[RecordedFrame], augmentation: Optional[Augm
 def replay_fps(augmentation: Optional[Augmentation], fps: float) -> float:
     """The frame rate a clip filmed at ``fps`` is replayed at after ``augmentation``."""
     if augmentation is not None and augmentation.kind == FRAME_RATE:
-        return min(fps, augmentation.param("fps"))
+        target = augmentation.param("fps")
+        return fps if same_frame_rate(fps, target) else target
     return fps
 
 

@@ -17,7 +17,8 @@ from livecoach.evaluation.augment import (AUGMENTATIONS, FRAME_DROPS, FRAME_RATE
                                           parse_augmentations,
                                           swap_left_right, tempo_copies, tempo_source_indices, transform_clip)
 from livecoach.evaluation.stream_transforms import (HAND_LANDMARKS, dropped_frames, frame_rate_frames,
-                                                    hands_flicker_frames, hands_unseen_frames, landmark_stream,
+                                                    hands_flicker_frames, hands_unseen_frames, landmark_jitter,
+                                                    landmark_stream,
                                                     raised_view_frames,
                                                     replay_fps, tempo_frames, turned_view_frames, zoom_drift_frames)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
@@ -99,7 +100,7 @@ def assert_kept_renumbered(out, frames, sources, missing: int) -> None:
 
 
 @pytest.mark.parametrize("fps, sources", [(30.0, [0, 2, 4, 6, 8]), (25.0, [0, 1, 3, 5, 6, 8]),
-                                          (60.0, [0, 4, 8]), (15.0, list(range(10))), (12.0, list(range(10)))])
+                                          (60.0, [0, 4, 8]), (15.0, list(range(10))), (14.985, list(range(10)))])
 def test_a_15_fps_camera_keeps_the_last_frame_at_each_tick_with_its_own_time(fps, sources):
     frames = stream(10, fps=fps, missing={4})
     out = frame_rate_frames(frames, fps, 15.0)
@@ -107,6 +108,56 @@ def test_a_15_fps_camera_keeps_the_last_frame_at_each_tick_with_its_own_time(fps
     assert_kept_renumbered(out, frames, sources, missing=4)
     assert replay_fps(BY_NAME["fps15"], fps) == min(fps, 15.0)
     assert replay_fps(BY_NAME["tempo2x"], fps) == replay_fps(None, fps) == fps
+
+
+def test_a_60_fps_camera_adds_frames_between_the_filmed_ones():
+    frames = stream(10, fps=30.0, missing={4})
+    out = frame_rate_frames(frames, 30.0, 60.0)
+    assert [r.frame_index for r in out] == list(range(19))  # 0 .. 9/30 s every 1/60 s
+    assert [r.t_s for r in out] == pytest.approx([n / 60.0 for n in range(19)])
+    for n, rec in enumerate(out):
+        if n % 2 == 0:  # a filmed frame's tick: its own pose, re-stamped
+            source = frames[n // 2].pose
+            if source is None:
+                assert rec.pose is None
+                continue
+            np.testing.assert_array_equal(rec.pose.image_xyz, source.image_xyz)
+        elif n // 2 in (3, 4):
+            assert rec.pose is None  # next to a frame without a person: no person made up
+            continue
+        else:  # halfway: the mean of the two around it (the fakes bend along arcs: a wobble of 0.1 px)
+            before, after = frames[n // 2].pose, frames[n // 2 + 1].pose
+            np.testing.assert_allclose(rec.pose.image_xyz, (before.image_xyz + after.image_xyz) / 2, atol=0.2)
+            np.testing.assert_allclose(rec.pose.visibility, (before.visibility + after.visibility) / 2, atol=1e-6)
+        assert rec.pose.t_s == rec.t_s and rec.pose.frame_index == n
+    assert replay_fps(BY_NAME["fps60"], 30.0) == 60.0
+    # a clip filmed at 59.94 fps is a 60 fps camera's already: unchanged
+    filmed_60 = stream(10, fps=59.94)
+    assert [r.pose.image_xyz.tolist() for r in frame_rate_frames(filmed_60, 59.94, 60.0)] == \
+        [r.pose.image_xyz.tolist() for r in filmed_60]
+    assert replay_fps(BY_NAME["fps60"], 59.94) == 59.94
+
+
+def test_the_added_frames_wobble_as_the_filmed_ones_do():
+    """The counter reads a signal's noise from its frame-to-frame wobble: frames interpolated on a
+    straight line would have none, and a 60 fps camera would look cleaner than a 30 fps one."""
+    rng = np.random.default_rng(5)
+    still = plank_pose(0.0, 0, bend=0.3)
+    frames = [RecordedFrame(i, i / 30.0, dataclasses.replace(
+        still, t_s=i / 30.0, frame_index=i, image_xyz=still.image_xyz + rng.normal(0.0, 2.0, (33, 3)).astype(np.float32)))
+        for i in range(600)]
+    image_sigma, world_sigma = landmark_jitter(frames)
+    assert image_sigma.shape == world_sigma.shape == (33, 3)
+    assert float(np.median(image_sigma)) == pytest.approx(2.0, rel=0.1)
+    assert float(np.max(world_sigma)) == 0.0  # the fakes' world landmarks do not move
+    out = frame_rate_frames(frames, 30.0, 60.0)
+    added = np.stack([r.pose.image_xyz for r in out[1::2]])
+    filmed = np.stack([r.pose.image_xyz for r in out[0::2]])
+    # a still body: each added frame's spread about it is the filmed frames' (halfway between two
+    # of them halves their variance; the added jitter brings it back above that)
+    assert float(np.std(added - still.image_xyz)) > 1.1 * float(np.std(filmed - still.image_xyz)) / math.sqrt(2.0)
+    assert float(np.std(added - still.image_xyz)) == pytest.approx(float(np.std(filmed - still.image_xyz)), rel=0.3)
+    assert landmark_jitter(frames[:2])[0].tolist() == np.zeros((33, 3)).tolist()
 
 
 @pytest.mark.parametrize("share, burst", [(0.3, 2.0), (0.5, 2.0), (0.3, 4.0)])
@@ -364,7 +415,8 @@ def test_swap_left_right_keeps_case_and_whole_words_only():
 def test_parse_augmentations_groups_names_and_errors():
     assert [a.name for a in parse_augmentations("tempo")] == ["tempo0.25x", "tempo0.5x", "tempo1.5x", "tempo2x",
                                                               "tempo2.5x"]
-    assert [(a.name, a.kind) for a in parse_augmentations("frame-rate")] == [("fps15", FRAME_RATE)]
+    assert [(a.name, a.kind) for a in parse_augmentations("frame-rate")] == [("fps15", FRAME_RATE),
+                                                                          ("fps60", FRAME_RATE)]
     assert [(a.name, a.kind) for a in parse_augmentations("zoom-drift")] == [("zoomdrift", ZOOM_DRIFT)]
     assert [(a.name, a.kind) for a in parse_augmentations("frame-drops")] == [("drops30", FRAME_DROPS),
                                                                            ("drops50", FRAME_DROPS)]
@@ -629,12 +681,13 @@ def test_run_eval_with_tempo_augmentation_scores_every_transform(tmp_path):
                        jobs=1, seed_dir=seed, log=lines.append, augment=parse_augmentations("tempo,frame-rate,zoom-drift"))
     augment = summary["augment"]
     assert list(augment) == ["original", "tempo0.25x", "tempo0.5x", "tempo1.5x", "tempo2x", "tempo2.5x", "fps15",
-                             "zoomdrift"]
+                             "fps60", "zoomdrift"]
     assert augment["zoomdrift"]["kind"] == ZOOM_DRIFT and "scaled" in augment["zoomdrift"]["landmarks"]
     # within one of the label while the camera zooms (README, "Accuracy": the pixel heights follow the zoom)
     assert [abs(c["cycles"] - n) <= 1 for c, n in zip(augment["zoomdrift"]["clips"], (4, 14))] == [True, True]
     assert augment["fps15"]["kind"] == FRAME_RATE and "not re-run" in augment["fps15"]["landmarks"]
     assert [c["cycles"] for c in augment["fps15"]["clips"]] == [4, 14]  # 30 fps clips at 15: every rep
+    assert [c["cycles"] for c in augment["fps60"]["clips"]] == [4, 14]  # and at 60, frames added between
     assert augment["original"]["counting"]["livecoach"] == summary["counting"]["livecoach"]
     assert augment["original"]["counting"]["baseline"] == summary["counting"]["baseline"]
     for name in ("tempo0.5x", "tempo2x"):
