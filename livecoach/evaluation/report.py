@@ -314,9 +314,10 @@ def _markdown_augment(summary: Dict[str, Any]) -> List[str]:
         return []
     lines = ["## Label-preserving transforms (`--augment`)", "",
              "`tempo*` transforms replay the cached landmark stream resampled at the same fps (the pose model is "
-             "not re-run, so the tracker never sees the faster motion: optimistic), `fps15` / `fps60` the same stream as a "
-             "15 fps camera gives it / a 60 fps one (frames interpolated between the filmed ones, with their jitter), `drops*` with frames lost in bursts; `tempo*-model` and image "
-             "transforms run the pose model on the transformed frames.", "",
+             "not re-run, so the tracker never sees the faster motion: optimistic), `fps15` / `fps60` the same "
+             "stream as a 15 fps camera gives it / a 60 fps one (frames interpolated between the filmed ones, with "
+             "their jitter), `drops*` with frames lost in bursts; `tempo*-model` and image transforms run the pose "
+             "model on the transformed frames.", "",
              "| transform | what | clips | LiveCoach MAE | OBO | exact | naive baseline MAE | OBO | fault precision "
              "| fault recall | spoken corrections right / wrong (unlabelled) | PushFit verdict | frames with a pose "
              "| cycles (baseline) on clips without push-ups | patchy tracking told |",

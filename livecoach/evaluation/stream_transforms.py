@@ -19,10 +19,11 @@ from livecoach.formats.recording import RecordedFrame
 from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE, NUM_LANDMARKS
 from livecoach.logic.elevation import median_elevation_deg
 from livecoach.logic.geometry import camera_tilt
+from livecoach.logic.rolling import per_sample_noise
 from livecoach.types import PoseFrame
 
-__all__ = ["tempo_frames", "frame_rate_frames", "same_frame_rate", "interpolated_pose", "landmark_jitter", "dropped_frames", "zoom_drift_frames", "turned_view_frames",
-           "raised_view_frames", "HAND_LANDMARKS", "hands_unseen_frames", "hands_flicker_frames",
+__all__ = ["tempo_frames", "frame_rate_frames", "same_frame_rate", "interpolated_pose", "landmark_jitter",
+           "dropped_frames", "zoom_drift_frames", "turned_view_frames", "raised_view_frames", "HAND_LANDMARKS", "hands_unseen_frames", "hands_flicker_frames",
            "recording_elevation_deg", "landmark_stream", "replay_fps", "transformed_stream"]
 
 
@@ -55,9 +56,8 @@ def frame_rate_frames(frames: Sequence[RecordedFrame], fps: float, target_fps: f
     is the real one), renumbered. A faster one: a frame every ``1 / target_fps`` s from the first
     frame's time to the last's, its pose interpolated (:func:`interpolated_pose`) between the two
     filmed frames around it with the clip's own landmark jitter added (:func:`_upsampled`), or None
-    where either has none (a person the model did not find
-    between two frames is not made up). A clip filmed at the target rate (:func:`same_frame_rate`):
-    every frame."""
+    where either has none (a person the model did not find between two frames is not made up). A
+    clip filmed at the target rate (:func:`same_frame_rate`): every frame."""
     if not (fps > 0 and target_fps > 0):
         raise ValueError("frame_rate_frames needs positive frame rates")
     if same_frame_rate(fps, target_fps) or len(frames) < 2:
@@ -123,9 +123,9 @@ def interpolated_pose(before: PoseFrame, after: PoseFrame, share: float, t_s: fl
 
 def landmark_jitter(frames: Sequence[RecordedFrame]) -> Tuple[np.ndarray, np.ndarray]:
     """Each landmark coordinate's frame-to-frame jitter in ``frames`` (pixel and world), (33, 3)
-    each: the robust sigma of its second difference over three consecutive posed frames, divided
-    by sqrt(6) (the second difference of white noise has six times its variance), as the rep
-    counter reads a signal's noise. Zeros when fewer than three frames in a row have a pose."""
+    each: :func:`~livecoach.logic.rolling.per_sample_noise` of its second differences over three
+    consecutive posed frames, as the rep counter reads a signal's noise. Zeros when fewer than
+    three frames in a row have a pose."""
     image_d2, world_d2 = [], []
     for a, b, c in zip(frames, frames[1:], frames[2:]):
         if a.pose is not None and b.pose is not None and c.pose is not None:
@@ -136,8 +136,7 @@ def landmark_jitter(frames: Sequence[RecordedFrame]) -> Tuple[np.ndarray, np.nda
 
     def sigma(d2: List[np.ndarray]) -> np.ndarray:
         stacked = np.stack(d2).astype(np.float64)
-        mad = np.median(np.abs(stacked - np.median(stacked, axis=0)), axis=0)
-        return 1.4826 * mad / math.sqrt(6.0)
+        return per_sample_noise(np.median(np.abs(stacked - np.median(stacked, axis=0)), axis=0))
 
     return sigma(image_d2), sigma(world_d2)
 

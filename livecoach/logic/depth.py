@@ -22,7 +22,7 @@ import numpy as np
 from livecoach.config.exercises import ExerciseProfile
 from livecoach.config.schema import Config, RepsConfig
 from livecoach.logic.rep_frames import finite_values, value_range
-from livecoach.logic.rolling import SortedWindow, median_abs_deviation_sorted
+from livecoach.logic.rolling import SortedWindow, median_abs_deviation_sorted, per_sample_noise
 from livecoach.types import Features, View
 
 NAN = math.nan
@@ -86,8 +86,7 @@ class DepthChannel:
                 lo = self._values.percentile(self.config.range_low_percentile)
                 noise = NAN
                 if len(self._values) >= 5:
-                    # robust sigma of the second difference; /sqrt(6) turns it into per-sample noise
-                    noise = float(1.4826 * median_abs_deviation_sorted(self._d2_sorted)) / math.sqrt(6.0)
+                    noise = float(per_sample_noise(median_abs_deviation_sorted(self._d2_sorted)))
                 self._stats = (hi, lo, noise)
         return self._stats
 

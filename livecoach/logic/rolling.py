@@ -62,6 +62,15 @@ def _kth_of_two(a_len: int, a_at: Callable[[int], float], b_len: int, b_at: Call
     return last_a if last_a >= last_b else last_b
 
 
+def per_sample_noise(second_difference_mad):
+    """The per-sample noise sigma of a signal from the median absolute deviation of its second
+    differences (``x[i+1] - 2 x[i] + x[i-1]``; a float or a numpy array of them): 1.4826 x MAD is
+    a normal sigma robust to the signal's own moves, and the second difference of white noise
+    has six times its variance. The rep counter reads its depth signals' noise so; the eval's
+    60 fps camera adds landmark jitter of that size."""
+    return 1.4826 * second_difference_mad / math.sqrt(6.0)
+
+
 def median_abs_deviation_sorted(values: List[float]) -> float:
     """``np.median(np.abs(x - np.median(x)))`` of an ascending, non-empty list ``x``.
 
