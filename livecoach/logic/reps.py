@@ -536,10 +536,14 @@ class RepCounter:
         """The gate came on at ``f``: replay the plank frames it took to decide, then ``f``.
 
         Only a top position arms the counter (a clip that opens at the bottom must not count the
-        half rep that follows): the first plank frame read as the top, or a frame of the lead-in
-        just before the plank's (its arms carried the body at the top's height with the hips still
-        folded: a burpee lands so, and lowers as the hips open). The lead-in only arms: the
-        plank's first frame stays the cycle's top, so the landing is no part of the rep."""
+        half rep that follows): the first plank frame read as the top (within ``top_max_frac`` of
+        the person's learnt top, or on arms straight by the exercise's measure where the elbows
+        read true: a burpee may land short of the learnt top and lower at once), or a frame of the
+        lead-in just before the plank's (its arms carried the body at the top's height with the
+        hips still folded: a burpee lands so, and lowers as the hips open). Straight arms alone do
+        not make a lead-in frame a top: with the hips folded (a pike, a downward dog) they say
+        nothing of the shoulders' height. The lead-in only arms: the plank's first frame stays the
+        cycle's top, so the landing is no part of the rep."""
         c = self.config
         pending = list(self._pending)
         lead = [x for x in self._lead_in if pending and pending[0].t_s - c.top_window_s <= x.t_s < pending[0].t_s]
@@ -548,7 +552,7 @@ class RepCounter:
         replay = [r for r in (self._replayed(p) for p in pending) if r is not None]
         replay.append((t_s, d, f, supported))
         _, first_d, first_f, _ = replay[0]
-        if first_d <= c.top_max_frac:
+        if first_d <= c.top_max_frac or self._arms_straight(first_f):
             top: Optional[Features] = first_f
         else:
             tops = [r[2] for r in map(self._replayed, lead) if r is not None and r[1] <= c.top_max_frac]

@@ -221,13 +221,19 @@ def test_the_shared_burpees_at_every_tempo_are_three_reps(factor: float):
 
 
 @pytest.mark.parametrize("recording", ["variants__fitnease__burpees_dim.jsonl.gz",
-                                       "variants__fitnease__burpees_zoomin.jsonl.gz"])
-def test_the_shared_burpees_darkened_or_zoomed_in_are_three_reps(recording: str):
-    """The pose model's landmarks of the burpee clip darkened and zoomed in (``livecoach eval --augment
-    dim,zoomin``: the model run on the changed frames). Each burpee lands with the hips folded and
-    lowers as they open; there, one (darkened) or two (zoomed in) of the push-ups first held the plank
-    already below the top the person's range had learnt, and went uncounted until the landing's
-    frames armed the counter (test_a_burpee_whose_push_up_starts_as_the_hips_open_...)."""
+                                       "variants__fitnease__burpees_zoomin.jsonl.gz",
+                                       "variants__fitnease__burpees_tempo0.5x-model.jsonl.gz"])
+def test_the_shared_burpees_darkened_zoomed_in_or_slowed_are_three_reps(recording: str):
+    """The pose model's landmarks of the burpee clip darkened, zoomed in and played at half speed
+    (``livecoach eval --augment dim,zoomin,tempo0.5x-model``: the model run on the changed frames).
+    Each burpee lands with the hips folded and lowers as they open; there, one (darkened) or two
+    (zoomed in) of the push-ups first held the plank already below the top the person's range had
+    learnt, and went uncounted until the landing's frames armed the counter
+    (test_a_burpee_whose_push_up_starts_as_the_hips_open_...). At half speed the third landing's
+    frames read the hips folded too far for the arms to carry the body, and its plank's first frame
+    had the elbows at 154 deg, 0.3 of the person's range down: uncounted until straight arms by the
+    exercise's measure armed the counter
+    (test_a_plank_first_held_on_straight_arms_below_the_learnt_top_arms_the_counter)."""
     header, frames = read_recording(FIXTURES / "landmarks" / recording)
     result = replay_frames(frames, CFG, "standard", fps=header.fps)
     assert [(r.full, r.no_rep_reason) for r in result.records] == [(True, None)] * 3

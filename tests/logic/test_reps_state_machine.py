@@ -491,6 +491,37 @@ def test_clip_starting_at_the_bottom_does_not_count_the_half_rep():
     assert counter.reps == 1
 
 
+def _burpee_like_return(view: View, landing_depth: float) -> List[Features]:
+    """Two reps (elbows 170 deg at the top, 110 at the bottom: the person's range), standing, then
+    a plank first held ``landing_depth`` of the way down and lowering at once, as a burpee lands
+    and goes straight into its push-up, and one full rep from there."""
+    def side(t: float, depth: float) -> Features:
+        return plank(t, depth, elbow_angle_deg=170.0 - 60.0 * depth, view=view)
+    t, d = depth_profile(1.6, 2)
+    frames = [side(float(ti), float(di)) for ti, di in zip(t, d)]
+    t0 = frames[-1].t_s + 1.0 / FPS
+    frames += [standing(t0 + i / FPS) for i in range(45)]
+    t, d = depth_profile(1.6, 1, lead_s=0.0, tail_s=0.6)
+    start = int(np.argmax(d >= landing_depth))
+    t0 += 45 / FPS
+    return frames + [side(t0 + float(ti - t[start]), float(di)) for ti, di in zip(t[start:], d[start:])]
+
+
+@pytest.mark.parametrize("view, landing_depth, reps", [
+    (View.SIDE_LEFT, 0.30, 3),  # elbows at 152 deg: straight for the exercise, a top
+    (View.SIDE_LEFT, 0.45, 2),  # 143 deg: bent, the person came into view on the way down
+    (View.FRONT, 0.30, 2),      # head-on the elbow angle says nothing about the top
+])
+def test_a_plank_first_held_on_straight_arms_below_the_learnt_top_arms_the_counter(view, landing_depth, reps):
+    # Only a top arms the counter, so a clip opening mid-rep does not count its half rep. A top was
+    # the first plank frame reading within top_max_frac of the person's learnt top; a burpee landing
+    # on arms straight by the exercise's measure (150 deg) but short of that top (0.3 of their
+    # 170-110 deg range), and lowering at once, lost its push-up (the shared burpees at 0.5x).
+    frames = _burpee_like_return(view, landing_depth)
+    counter, events, _ = run_with(frames, [f.t_s for f in frames], 150.0)
+    assert [c.full for _, c in events] == [True] * reps and counter.reps == reps
+
+
 def test_reset_count_starts_from_zero():
     t, d = depth_profile(1.2, 2)
     counter, _, _ = run([plank(tt, dd) for tt, dd in zip(t, d)])
