@@ -59,10 +59,12 @@ answers on the transformed clip as on the original:
   of the ``F`` source frames it spans (output ``j``: source frames ``floor(j F)`` up to
   ``floor((j + 1) F)``), so a fast movement smears as a camera records it; ``tempo-model`` keeps
   one sharp frame of the span, which no camera gives at that speed in dim light. For ``F > 1``.
-* **image** ``dim``, ``mirror``, ``zoomout``, ``zoomin``, ``rotate``: the frames themselves change, so the
-  pose model runs on the transformed frames (:mod:`livecoach.evaluation.image_transforms`
-  does the pixels; the landmarks are cached per clip and transform). Times and counts stay;
-  ``mirror`` swaps left and right in the labels' words (the ``view`` text).
+* **image** ``dim``, ``mirror``, ``zoomout``, ``zoomin``, ``rotate``, ``washedout`` (low contrast in
+  bright light: a window behind the person), ``lowres`` (a cheap webcam: at most 320 px
+  across, heavy JPEG): the frames themselves change, so the pose model runs on the transformed frames
+  (:mod:`livecoach.evaluation.image_transforms` does the pixels; the landmarks are cached per clip
+  and transform). Times and counts stay; ``mirror`` swaps left and right in the labels' words (the
+  ``view`` text).
 * **hands hidden** ``hidehands`` (an image transform): each hand blurred out, a disc of
   ``radius_forearms`` forearm lengths around its landmarks, placed from the clip's own cached
   landmarks of the same frame: the hands behind a bar or equipment, or hidden by the body from
@@ -194,6 +196,12 @@ AUGMENTATIONS: Tuple[Augmentation, ...] = (
                              "that filled the frame loses its ends at the edges)"),
     Augmentation("rotate", IMAGE, params=(("degrees", 7.0),),
                  description="rotated 7 degrees about the centre (black corners)"),
+    Augmentation("washedout", IMAGE, params=(("contrast", 0.35), ("level", 220.0), ("noise_sigma", 3.0)),
+                 description="washed-out light (a bright window behind, a camera over-exposing): contrast cut "
+                             "to 35 % toward a light grey (220 of 255), sensor noise sigma 3"),
+    Augmentation("lowres", IMAGE, params=(("max_side_px", 320.0), ("jpeg_quality", 30.0)),
+                 description="a cheap webcam: the picture's longer side at most 320 px (QVGA), JPEG "
+                             "quality 30, scaled back up"),
     Augmentation("hidehands", IMAGE, params=(("radius_forearms", 0.6), ("blur_sigma_px", 25.0)),
                  description="the hands hidden (a bar, equipment, the body seen from behind): each hand "
                              "blurred out over 0.6 forearm lengths around its landmarks"),

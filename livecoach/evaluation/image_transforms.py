@@ -17,7 +17,8 @@ from livecoach.evaluation.augment import IMAGE, Augmentation
 from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE, Landmark
 from livecoach.types import Frame, PoseFrame
 
-__all__ = ["apply_image_transform", "dim", "mirror", "zoom_out", "zoom_in", "rotate", "hide_hands", "Exposure"]
+__all__ = ["apply_image_transform", "dim", "washed_out", "low_res", "mirror", "zoom_out", "zoom_in", "rotate", "hide_hands",
+           "Exposure"]
 
 #: Each side's elbow (for the forearm's length) and the landmarks of its hand.
 _HANDS = tuple((Landmark[f"{side.upper()}_ELBOW"], hand) for side, hand in HAND_LANDMARKS_BY_SIDE.items())
@@ -30,6 +31,30 @@ def dim(image: np.ndarray, gamma: float, gain: float, noise_sigma: float, seed: 
     if noise_sigma > 0:
         out = out + np.random.default_rng(seed).normal(0.0, noise_sigma, size=image.shape).astype(np.float32)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def washed_out(image: np.ndarray, contrast: float, level: float, noise_sigma: float, seed: int) -> np.ndarray:
+    """Washed-out light (a bright window behind the person, a camera over-exposing): every value
+    pulled toward ``level``, ``contrast`` of its distance from it kept, plus Gaussian sensor noise."""
+    out = level + contrast * (image.astype(np.float32) - level)
+    if noise_sigma > 0:
+        out = out + np.random.default_rng(seed).normal(0.0, noise_sigma, size=image.shape).astype(np.float32)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def low_res(image: np.ndarray, max_side_px: float, jpeg_quality: float) -> np.ndarray:
+    """A cheap webcam's picture: the frame shrunk until its longer side is at most ``max_side_px``
+    (a smaller frame keeps its size: halving a picture already that small would leave a body no
+    camera anyone trains in front of gives), JPEG-compressed at ``jpeg_quality`` (blocks, smeared
+    edges), and scaled back up to its size."""
+    h, w = image.shape[:2]
+    scale = min(1.0, max_side_px / max(h, w))
+    small = cv2.resize(image, (max(1, int(round(w * scale))), max(1, int(round(h * scale)))),
+                       interpolation=cv2.INTER_AREA) if scale < 1.0 else image
+    ok, encoded = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, int(round(jpeg_quality))])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return cv2.resize(cv2.imdecode(encoded, cv2.IMREAD_COLOR), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def mirror(image: np.ndarray) -> np.ndarray:
@@ -107,6 +132,11 @@ def _apply_step(step: str, augmentation: Augmentation, image: np.ndarray, frame_
     if step == "dim":
         return dim(image, augmentation.param("gamma"), augmentation.param("gain"),
                    augmentation.param("noise_sigma"), seed=frame_index)
+    if step == "washedout":
+        return washed_out(image, augmentation.param("contrast"), augmentation.param("level"),
+                          augmentation.param("noise_sigma"), seed=frame_index)
+    if step == "lowres":
+        return low_res(image, augmentation.param("max_side_px"), augmentation.param("jpeg_quality"))
     if step == "mirror":
         return mirror(image)
     if step == "zoomout":

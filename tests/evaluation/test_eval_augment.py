@@ -23,8 +23,8 @@ from livecoach.evaluation.stream_transforms import (HAND_LANDMARKS, dropped_fram
                                                     replay_fps, tempo_frames, turned_view_frames, zoom_drift_frames)
 from livecoach.evaluation.cache import augmented_cache_key, cache_path, extract_landmarks
 from livecoach.formats.recording import read_recording
-from livecoach.evaluation.image_transforms import (apply_image_transform, dim, hide_hands, mirror, rotate, zoom_in,
-                                                   zoom_out)
+from livecoach.evaluation.image_transforms import (apply_image_transform, dim, hide_hands, low_res, mirror, rotate,
+                                                   washed_out, zoom_in, zoom_out)
 from livecoach.evaluation.manifest import ClipSpec, EvalError
 from livecoach.evaluation.run import run_eval
 from livecoach.formats.recording import RecordedFrame
@@ -426,7 +426,7 @@ def test_parse_augmentations_groups_names_and_errors():
         ("raise30", 30.0), ("raise45", 45.0)]
     assert [(a.name, a.kind) for a in parse_augmentations("hands-unseen")] == [("handsunseen", HANDS_UNSEEN),
                                                                             ("handsflicker", HANDS_UNSEEN)]
-    assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 6
+    assert all(a.kind == IMAGE for a in parse_augmentations("image")) and len(parse_augmentations("image")) == 8
     assert [a.name for a in parse_augmentations("image") if a.guided] == ["hidehands"]
     assert [a.name for a in parse_augmentations("combined")] == ["dim-fast", "far-tilted", "mirror-dim"]
     assert [a.speed for a in parse_augmentations("tempo-model")] == [0.5, 1.5, 2.0, 2.5]
@@ -471,6 +471,34 @@ def test_dim_darkens_adds_seeded_noise_and_keeps_uint8():
     np.testing.assert_array_equal(a, dim(image, 2.2, 0.6, 6.0, seed=3))  # same frame, same noise
     assert not np.array_equal(a, dim(image, 2.2, 0.6, 6.0, seed=4))
     assert dim(image, 2.2, 0.6, 0.0, seed=0).std() == 0
+
+
+def test_washed_out_cuts_the_contrast_toward_a_light_grey_with_seeded_noise():
+    image = np.zeros((40, 60, 3), np.uint8)
+    image[:, 30:] = 200  # a dark and a light half: 200 grey levels apart
+    a = washed_out(image, contrast=0.35, level=220.0, noise_sigma=0.0, seed=0)
+    assert a.dtype == np.uint8 and a.shape == image.shape
+    assert a[0, 0, 0] == 143 and a[0, 59, 0] == 213  # 220 - 0.35 * 220; 220 - 0.35 * 20
+    noisy = washed_out(image, 0.35, 220.0, 3.0, seed=5)
+    assert 1 < float(noisy[:, :30].std()) < 5
+    np.testing.assert_array_equal(noisy, washed_out(image, 0.35, 220.0, 3.0, seed=5))
+    np.testing.assert_array_equal(apply_image_transform(BY_NAME["washedout"], image, 5), noisy)
+
+
+def test_low_res_keeps_the_size_and_loses_fine_detail():
+    image = np.full((120, 160, 3), 100, np.uint8)
+    image[::2, :] = 160  # one-pixel stripes: detail finer than half the resolution
+    image[40:80, 60:100] = 250  # a large block survives
+    out = low_res(image, max_side_px=80.0, jpeg_quality=30.0)  # 160 x 120 -> 80 x 60
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert float(out[:30, :].std()) < 0.2 * float(image[:30, :].std())  # the stripes averaged away
+    assert out[60, 80].min() > 200
+    kept = low_res(image, max_side_px=320.0, jpeg_quality=95.0)  # small enough: only the JPEG
+    assert float(kept[:30, :].std()) > 0.8 * float(image[:30, :].std())
+    big = np.full((480, 640, 3), 100, np.uint8)
+    big[::2, :] = 160  # a 640 x 480 camera: shrunk to 320 x 240, its one-pixel stripes go
+    np.testing.assert_array_equal(apply_image_transform(BY_NAME["lowres"], big, 0), low_res(big, 320.0, 30.0))
+    assert float(low_res(big, 320.0, 30.0).std()) < 0.2 * float(big.std())
 
 
 def test_zoom_out_shrinks_into_a_black_border_and_rotate_keeps_size():
