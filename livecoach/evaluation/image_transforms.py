@@ -17,8 +17,8 @@ from livecoach.evaluation.augment import IMAGE, Augmentation
 from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE, Landmark
 from livecoach.types import Frame, PoseFrame
 
-__all__ = ["apply_image_transform", "dim", "washed_out", "low_res", "mirror", "zoom_out", "zoom_in", "rotate", "hide_hands",
-           "Exposure"]
+__all__ = ["apply_image_transform", "dim", "washed_out", "low_res", "mirror", "zoom_out", "zoom_in", "rotate",
+           "hide_hands", "Exposure"]
 
 #: Each side's elbow (for the forearm's length) and the landmarks of its hand.
 _HANDS = tuple((Landmark[f"{side.upper()}_ELBOW"], hand) for side, hand in HAND_LANDMARKS_BY_SIDE.items())
@@ -27,19 +27,21 @@ _HANDS = tuple((Landmark[f"{side.upper()}_ELBOW"], hand) for side, hand in HAND_
 def dim(image: np.ndarray, gamma: float, gain: float, noise_sigma: float, seed: int) -> np.ndarray:
     """Dim light: ``gain * (x / 255) ** gamma`` (darker mid-tones), plus Gaussian sensor noise."""
     lut = np.clip(255.0 * gain * (np.arange(256) / 255.0) ** gamma, 0, 255).astype(np.float32)
-    out = lut[image]
-    if noise_sigma > 0:
-        out = out + np.random.default_rng(seed).normal(0.0, noise_sigma, size=image.shape).astype(np.float32)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return _with_sensor_noise(lut[image], noise_sigma, seed)
 
 
 def washed_out(image: np.ndarray, contrast: float, level: float, noise_sigma: float, seed: int) -> np.ndarray:
     """Washed-out light (a bright window behind the person, a camera over-exposing): every value
     pulled toward ``level``, ``contrast`` of its distance from it kept, plus Gaussian sensor noise."""
-    out = level + contrast * (image.astype(np.float32) - level)
+    return _with_sensor_noise(level + contrast * (image.astype(np.float32) - level), noise_sigma, seed)
+
+
+def _with_sensor_noise(values: np.ndarray, noise_sigma: float, seed: int) -> np.ndarray:
+    """``values`` (float pixels) plus Gaussian sensor noise of ``noise_sigma``, seeded by ``seed`` (the
+    frame's index: the same frame gets the same noise on every run), as uint8."""
     if noise_sigma > 0:
-        out = out + np.random.default_rng(seed).normal(0.0, noise_sigma, size=image.shape).astype(np.float32)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        values = values + np.random.default_rng(seed).normal(0.0, noise_sigma, size=values.shape).astype(np.float32)
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
 def low_res(image: np.ndarray, max_side_px: float, jpeg_quality: float) -> np.ndarray:
