@@ -30,9 +30,14 @@ small, dark picture (PushFit correct60, 320x240, darkened) the model then found 
 (``[pose] low_light_edge_contrast``: steps above it are kept as edges): count MAE on the
 darkened clips 0.048 → 0.016 (as filmed 0.014), correct60 3 of 3–4 (README, "Accuracy").
 
-Only frames darker than ``[pose] low_light_below_luma`` are changed; every other frame reaches
-the model untouched. The picture drawn and saved is never changed: only the model's copy.
-This module holds the rule (no OpenCV); the pose adapter applies the curve.
+Washed-out light is the other way a picture loses its body (a bright window behind the person, a
+camera over-exposing): every value pulled toward a light grey, the body's edges with them. A lit
+frame whose luminance spread is under ``[pose] low_contrast_below_spread`` is stretched back for
+the model, linearly about mid-grey (:func:`contrast_stretch`; README, "Washed-out light").
+
+Only frames darker than ``[pose] low_light_below_luma`` or washed out are changed; every other
+frame reaches the model untouched. The picture drawn and saved is never changed: only the model's
+copy. This module holds the rules (no OpenCV); the pose adapter applies them.
 """
 from __future__ import annotations
 
@@ -43,7 +48,8 @@ import numpy as np
 
 from livecoach.types import FrameLight
 
-__all__ = ["brightening_gamma", "frame_brightening_gamma", "frame_light", "gamma_table", "picture_mean_luma"]
+__all__ = ["brightening_gamma", "contrast_stretch", "frame_brightening_gamma", "frame_light", "gamma_table",
+           "picture_mean_luma", "stretch_table"]
 
 
 def brightening_gamma(mean_luma: float, below: float, target: float, floor: float) -> Optional[float]:
@@ -124,3 +130,35 @@ def frame_brightening_gamma(gray: np.ndarray, below: float, target: float, floor
 def gamma_table(gamma: float) -> np.ndarray:
     """The 256-entry uint8 lookup table of ``255 * (x / 255) ** gamma``."""
     return np.clip(np.rint(255.0 * (np.arange(256) / 255.0) ** gamma), 0, 255).astype(np.uint8)
+
+
+def contrast_stretch(gray: np.ndarray, below_spread: float, target_spread: float, max_gain: float,
+                     lit_from: float, floor: float, step: int = 4) -> Optional[Tuple[float, float]]:
+    """The gain and offset (``gain * x + offset``) that stretch a washed-out frame for the pose model,
+    or None to leave it as it is. Washed out: its picture (black borders left out, as
+    :func:`picture_mean_luma` leaves them; read on every ``step``-th pixel each way) is lit -- a mean
+    luminance of at least ``lit_from``: a dark frame is brightened instead -- and its luminance
+    spread, the 1st to the 99th percentile, is under ``below_spread`` (0: never). A bright window
+    behind the person or a camera over-exposing pulls every value toward a light grey: the body's
+    edges lose their contrast with it. The stretch is linear about mid-grey, to ``target_spread``,
+    multiplying the contrast by at most ``max_gain`` (it multiplies the sensor noise as much)."""
+    if below_spread <= 0:
+        return None
+    sample = gray[::step, ::step]
+    mean, bounds = _picture_bounds(sample, floor)
+    if bounds is None or mean < lit_from:
+        return None
+    r0, r1, c0, c1 = bounds
+    low, high = np.percentile(sample[r0:r1 + 1, c0:c1 + 1], (1.0, 99.0))
+    spread = float(high - low)
+    if not (0.0 < spread < below_spread):
+        return None
+    gain = min(max_gain, target_spread / spread)
+    if gain <= 1.0:
+        return None
+    return gain, 127.5 - gain * float(low + high) / 2.0
+
+
+def stretch_table(gain: float, offset: float) -> np.ndarray:
+    """The 256-entry uint8 lookup table of ``gain * x + offset``, clipped to 0-255."""
+    return np.clip(np.rint(gain * np.arange(256, dtype=np.float64) + offset), 0, 255).astype(np.uint8)

@@ -17,7 +17,7 @@ import numpy as np
 
 from livecoach.config.schema import PoseConfig
 from livecoach.landmarks import NUM_LANDMARKS
-from livecoach.capture.light import frame_brightening_gamma, gamma_table
+from livecoach.capture.light import contrast_stretch, frame_brightening_gamma, gamma_table, stretch_table
 from livecoach.capture.native import native_stderr_captured, pass_on_non_native_lines
 from livecoach.types import Frame, PoseFrame
 from livecoach.errors import EXIT_POSE_MODEL, LiveCoachError
@@ -104,9 +104,9 @@ def model_installed(model_complexity: int) -> bool:
 class ModelInput:
     """The picture the pose model is given for a frame: downscaled to ``max_width`` (the model's
     input is 256x256, so a 1080p frame at full size only costs time), smoothed (keeping edges) and
-    brightened when darker than ``[pose] low_light_below_luma`` (:mod:`livecoach.capture.light`),
-    in RGB order. The frame's own image is never changed. :attr:`brightened` counts the brightened
-    frames."""
+    brightened when darker than ``[pose] low_light_below_luma``, its contrast stretched when washed out
+    (``[pose] low_contrast_below_spread``; both :mod:`livecoach.capture.light`), in RGB order. The
+    frame's own image is never changed. :attr:`brightened` and :attr:`stretched` count those frames."""
 
     def __init__(self, config: PoseConfig, max_width: int = 640) -> None:
         import cv2
@@ -129,7 +129,10 @@ class ModelInput:
         self.keeps_edges = self._guided is not None
         #: The config asks for edge-keeping smoothing and this cv2 lacks it (the Gaussian stands in).
         self.edge_filter_missing = wanted and guided is None
+        self._contrast = (config.low_contrast_below_spread, config.low_contrast_target_spread,
+                          config.low_contrast_max_gain)
         self.brightened = 0
+        self.stretched = 0
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         cv2 = self._cv2
@@ -138,7 +141,7 @@ class ModelInput:
             scale = self._max_width / width
             image = cv2.resize(image, (self._max_width, max(1, round(height * scale))),
                                interpolation=cv2.INTER_AREA)
-        if self._below > 0:
+        if self._below > 0 or self._contrast[0] > 0:
             gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
             gamma = frame_brightening_gamma(gray, self._below, self._target, self._floor)
             if gamma is not None:
@@ -146,6 +149,11 @@ class ModelInput:
                     image = self._smoothed(image, gray)
                 image = cv2.LUT(image, gamma_table(gamma))
                 self.brightened += 1
+            else:
+                stretch = contrast_stretch(gray, *self._contrast, lit_from=self._below, floor=self._floor)
+                if stretch is not None:
+                    image = cv2.LUT(image, stretch_table(*stretch))
+                    self.stretched += 1
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
     def _smoothed(self, image: np.ndarray, gray: np.ndarray) -> np.ndarray:

@@ -59,6 +59,10 @@ class PoseConfig:
     low_light_blur_px: int = setting(1, 15, doc="a dark frame is smoothed over this window (px; 1 = not) first")
     low_light_edge_contrast: float = setting(0.0, 255.0, doc="that smoothing keeps steps of luma above this as "
                                                                "edges (guided filter); 0 = smooth all (Gaussian)")
+    low_contrast_below_spread: float = setting(0.0, 255.0, doc="a lit frame whose luma spread (1st to 99th "
+                                               "percentile) is under this is stretched for the model; 0 = never")
+    low_contrast_target_spread: float = setting(1.0, 255.0, doc="the spread a washed-out frame is stretched to")
+    low_contrast_max_gain: float = setting(1.0, 10.0, doc="the stretch multiplies the contrast by at most this")
     pipeline_switch_interval_s: float = setting(0.0001, 0.05, doc="sys.setswitchinterval while the pose thread runs")
     model_in_own_process: bool = setting(doc="train/analyze: the pose model runs in a process of its own")
     model_frames_in_flight: int = setting(1, 4, doc="own process: frames handed to the model ahead of their poses")

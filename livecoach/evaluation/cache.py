@@ -55,6 +55,9 @@ def cache_key(video_sha256: str, config: Config) -> str:
         pose.pop("low_light_blur_px", None)
     if pose.get("low_light_blur_px", 1) <= 1:  # no frame is smoothed (popped above: none brightened)
         pose.pop("low_light_edge_contrast", None)
+    if not pose.get("low_contrast_below_spread"):  # no frame is stretched: the key as before the setting
+        for setting in ("low_contrast_below_spread", "low_contrast_target_spread", "low_contrast_max_gain"):
+            pose.pop(setting, None)
     settings = {"pose": pose,
                 "inference_max_width": config.capture.inference_max_width,
                 "recording_schema": SCHEMA_VERSION}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livecoach.capture.light import (brightening_gamma, frame_brightening_gamma, frame_light, gamma_table,
-                                     picture_mean_luma)
+from livecoach.capture.light import (brightening_gamma, contrast_stretch, frame_brightening_gamma, frame_light,
+                                     gamma_table, picture_mean_luma, stretch_table)
 
 
 @pytest.mark.parametrize("mean", [5.0, 30.0, 56.0, 69.9])
@@ -111,3 +111,39 @@ def test_frame_light_finds_the_picture_between_black_bars():
     assert frame_light(letterbox, floor=8.0).picture == pytest.approx((0.0, 40 / 360, 1.0, 320 / 360), abs=4 / 360)
     assert frame_light(np.full((360, 640), 60, np.uint8), floor=8.0).picture == (0.0, 0.0, 1.0, 1.0)
     assert frame_light(np.zeros((360, 640), np.uint8), floor=8.0).picture == (0.0, 0.0, 1.0, 1.0)
+
+
+def washed_out_gray(spread: float = 56.0, level: float = 220.0) -> np.ndarray:
+    """A 360x640 grey frame washed out toward ``level``: a ramp ``spread`` levels wide below it."""
+    return np.tile(np.linspace(level - spread, level, 640), (360, 1)).astype(np.uint8)
+
+
+def test_a_washed_out_frame_is_stretched_about_mid_grey_to_the_target_spread():
+    gain, offset = contrast_stretch(washed_out_gray(), 120.0, 160.0, 3.0, lit_from=70.0, floor=8.0)
+    low, high = np.percentile(washed_out_gray()[::4, ::4], (1, 99))
+    assert gain == pytest.approx(160.0 / (high - low))
+    assert gain * (low + high) / 2 + offset == pytest.approx(127.5)  # its middle tone to mid-grey
+    table = stretch_table(gain, offset)
+    assert table.dtype == np.uint8 and table.shape == (256,) and (np.diff(table.astype(int)) >= 0).all()
+    assert table[int(low)] < 60 and table[int(high)] > 195
+    # a nearly flat frame is stretched by at most max_gain: the sensor noise grows as much
+    gain, _ = contrast_stretch(washed_out_gray(spread=20.0), 120.0, 160.0, 3.0, lit_from=70.0, floor=8.0)
+    assert gain == 3.0
+
+
+@pytest.mark.parametrize("gray, below, why", [
+    (washed_out_gray(spread=150.0), 120.0, "the spread of a lit room as filmed"),
+    (washed_out_gray(level=60.0, spread=40.0), 120.0, "a dark frame: brightened instead"),
+    (washed_out_gray(), 0.0, "off"),
+    (np.full((360, 640), 200, np.uint8), 120.0, "no spread at all: nothing to stretch"),
+    (np.zeros((360, 640), np.uint8), 120.0, "black: no picture"),
+])
+def test_other_frames_keep_their_contrast(gray, below, why):
+    assert contrast_stretch(gray, below, 160.0, 3.0, lit_from=70.0, floor=8.0) is None, why
+
+
+def test_black_borders_are_left_out_of_the_spread():
+    framed = np.zeros((360, 640), np.uint8)
+    framed[54:306, 96:544] = washed_out_gray()[:252, :448]  # a washed-out picture zoomed out onto black
+    assert contrast_stretch(framed, 120.0, 160.0, 3.0, lit_from=70.0, floor=8.0) is not None
+

@@ -108,13 +108,32 @@ def test_a_dark_frame_is_smoothed_before_it_is_brightened() -> None:
 
     for edge_contrast in (pose.low_light_edge_contrast, 0.0):  # edge-preserving (default), Gaussian
         assert noise_after(5, edge_contrast) < 0.5 * noise_after(1, edge_contrast)
-    lit = np.clip(scene + 100 + rng.normal(0, 6, scene.shape), 0, 255).astype(np.uint8)
+    lit = np.clip(scene * 4 + rng.normal(0, 6, scene.shape), 0, 255).astype(np.uint8)  # 80-240: lit, contrasty
     prepare = ModelInput(pose)
     assert (prepare(lit) == lit[:, :, ::-1]).all() and prepare.brightened == 0  # a lit frame: untouched
     framed = np.zeros((96, 128, 3), np.uint8)
     framed[24:72, 32:96] = lit  # the lit frame zoomed out onto black: darker than 70 as a whole
     assert framed.mean() < 70.0
     assert (prepare(framed) == framed[:, :, ::-1]).all() and prepare.brightened == 0
+
+
+def test_a_washed_out_frame_is_stretched_for_the_model_and_a_dark_one_brightened() -> None:
+    """A bright window behind the person pulls every value toward a light grey (``[pose]
+    low_contrast_below_spread``): the model gets the frame's contrast stretched back; a dark frame
+    of as little contrast is brightened (not stretched); with the setting at 0 nothing changes."""
+    rng = np.random.default_rng(3)
+    scene = np.tile(np.linspace(0, 255, 64, dtype=np.float32), (48, 1))[:, :, None].repeat(3, axis=2)
+    washed = np.clip(220 + 0.35 * (scene - 220) + rng.normal(0, 3, scene.shape), 0, 255).astype(np.uint8)
+    prepare = ModelInput(load_config().pose)
+    out = prepare(washed)
+    assert prepare.stretched == 1 and prepare.brightened == 0
+    low, high = np.percentile(out, (1, 99))
+    assert 140 < high - low < 190 and abs(float(out.mean()) - 127.5) < 25
+    dark = np.clip(20 + 0.15 * scene + rng.normal(0, 3, scene.shape), 0, 255).astype(np.uint8)
+    prepare(dark)
+    assert prepare.stretched == 1 and prepare.brightened == 1
+    off = ModelInput(dataclasses.replace(load_config().pose, low_contrast_below_spread=0.0))
+    assert (off(washed) == washed[:, :, ::-1]).all() and off.stretched == 0
 
 
 def test_the_smoothing_of_a_dark_frame_keeps_the_edges_of_the_body() -> None:

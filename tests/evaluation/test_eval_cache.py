@@ -43,6 +43,9 @@ def test_the_low_light_smoothing_keys_the_cache_only_where_a_frame_is_smoothed()
     assert key(low_light_blur_px=1, low_light_edge_contrast=0.0) == key(low_light_blur_px=1)  # not smoothed
     off = dict(low_light_below_luma=0.0)
     assert key(**off, low_light_blur_px=3, low_light_edge_contrast=0.0) == key(**off)  # not brightened
+    stretch_off = dict(low_contrast_below_spread=0.0)
+    assert key(**stretch_off, low_contrast_target_spread=99.0, low_contrast_max_gain=2.0) == key(**stretch_off)
+    assert key(**stretch_off) != key()  # on (the default): washed-out frames reach the model stretched
 
 
 def test_seeded_recording_is_cached_and_reused(tmp_path):
