@@ -129,7 +129,7 @@ def frame_brightening_gamma(gray: np.ndarray, below: float, target: float, floor
 
 def gamma_table(gamma: float) -> np.ndarray:
     """The 256-entry uint8 lookup table of ``255 * (x / 255) ** gamma``."""
-    return np.clip(np.rint(255.0 * (np.arange(256) / 255.0) ** gamma), 0, 255).astype(np.uint8)
+    return _uint8_table(255.0 * (np.arange(256) / 255.0) ** gamma)
 
 
 def contrast_stretch(gray: np.ndarray, below_spread: float, target_spread: float, max_gain: float,
@@ -161,4 +161,9 @@ def contrast_stretch(gray: np.ndarray, below_spread: float, target_spread: float
 
 def stretch_table(gain: float, offset: float) -> np.ndarray:
     """The 256-entry uint8 lookup table of ``gain * x + offset``, clipped to 0-255."""
-    return np.clip(np.rint(gain * np.arange(256, dtype=np.float64) + offset), 0, 255).astype(np.uint8)
+    return _uint8_table(gain * np.arange(256, dtype=np.float64) + offset)
+
+
+def _uint8_table(values: np.ndarray) -> np.ndarray:
+    """A lookup table of the 256 ``values`` (one per input level), rounded and clipped to uint8."""
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)

@@ -23,8 +23,9 @@ from livecoach.logic.rolling import per_sample_noise
 from livecoach.types import PoseFrame
 
 __all__ = ["tempo_frames", "frame_rate_frames", "same_frame_rate", "interpolated_pose", "landmark_jitter",
-           "dropped_frames", "zoom_drift_frames", "turned_view_frames", "raised_view_frames", "HAND_LANDMARKS", "hands_unseen_frames", "hands_flicker_frames",
-           "recording_elevation_deg", "landmark_stream", "replay_fps", "transformed_stream"]
+           "dropped_frames", "zoom_drift_frames", "turned_view_frames", "raised_view_frames", "HAND_LANDMARKS",
+           "hands_unseen_frames", "hands_flicker_frames", "recording_elevation_deg", "landmark_stream", "replay_fps",
+           "transformed_stream"]
 
 
 def tempo_frames(frames: Sequence[RecordedFrame], speed: float, fps: float) -> List[RecordedFrame]:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import bisect
 import collections
 import math
-from typing import Callable, Deque, List, Tuple
+from typing import TYPE_CHECKING, Callable, Deque, List, Tuple, Union
 
-__all__ = ["SortedWindow", "percentile_sorted", "median_sorted", "median_abs_deviation_sorted"]
+if TYPE_CHECKING:  # annotations only: the counter's windows run on plain floats
+    import numpy as np
+
+__all__ = ["SortedWindow", "percentile_sorted", "median_sorted", "median_abs_deviation_sorted", "per_sample_noise"]
 
 
 def percentile_sorted(values: List[float], q: float) -> float:
@@ -62,7 +65,7 @@ def _kth_of_two(a_len: int, a_at: Callable[[int], float], b_len: int, b_at: Call
     return last_a if last_a >= last_b else last_b
 
 
-def per_sample_noise(second_difference_mad):
+def per_sample_noise(second_difference_mad: Union[float, np.ndarray]) -> Union[float, np.ndarray]:
     """The per-sample noise sigma of a signal from the median absolute deviation of its second
     differences (``x[i+1] - 2 x[i] + x[i-1]``; a float or a numpy array of them): 1.4826 x MAD is
     a normal sigma robust to the signal's own moves, and the second difference of white noise
