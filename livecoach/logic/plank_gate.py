@@ -71,7 +71,14 @@ def arms_support(f: Features, config: RepsConfig) -> bool:
 def body_flat(f: Features, config: RepsConfig) -> bool:
     """Whether the body lies flat as in a plank, not folded at the hips (:func:`plank_posture`
     without its hand checks), seen in a picture whose camera is not above the back."""
-    return not camera_above(f, config) and not _folded_at_hips(f, config) and _body_line_flat(f, config)
+    return body_lying(f, config) and not _folded_at_hips(f, config)
+
+
+def body_lying(f: Features, config: RepsConfig) -> bool:
+    """Whether the body line lies as in a plank (the gate's angle to the floor, or a decline), seen
+    in a picture whose camera is not above the back: :func:`body_flat` without its hip check. A
+    person standing up or jumping is not lying; hips read folded may be a misread."""
+    return not camera_above(f, config) and _body_line_flat(f, config)
 
 
 def body_from_above(f: Features, config: RepsConfig) -> bool:

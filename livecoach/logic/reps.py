@@ -52,7 +52,8 @@ import numpy as np
 from livecoach.config.schema import RepsConfig
 from livecoach.logic.depth import ChannelSpec, DepthChannel, ElbowDepth, channel_values
 from livecoach.logic.elevation import ElevationWatch
-from livecoach.logic.plank_gate import PlankGate, arms_support, body_flat, body_from_above, camera_above, plank_posture
+from livecoach.logic.plank_gate import (PlankGate, arms_support, body_flat, body_from_above, body_lying, camera_above,
+                                        plank_posture)
 from livecoach.logic.view import default_view_config
 from livecoach.types import (DEPTH_BY_DROP, DEPTH_BY_ELBOWS, DEPTH_BY_USUAL, DEPTH_NOT_JUDGED, Features, Phase,
                              RepJudgement, RepRecord, RepWindow, View, depth_reached)
@@ -143,6 +144,7 @@ class RepCounter:
         self.no_reps = 0
         #: Whether the last frame's posture held a plank (the gate's input, before its delays).
         self.plank_held = False
+        self._lying_since_held = False  # the body line down on every frame with a pose since one that held the plank
         self._reset_cycle_state()
         self._last_t: Optional[float] = None
         self._last_pose_t: Optional[float] = None
@@ -188,6 +190,7 @@ class RepCounter:
         the person's range is kept)."""
         self._abandon()
         self.gate.reset()
+        self._lying_since_held = False
         self._pending.clear()
         self._lead_in.clear()
         self._upright_votes.clear()
@@ -327,6 +330,7 @@ class RepCounter:
             elif self._plank_kept_without_hands(t_s, features, upright):
                 posture = carried = True
         held = self.plank_held = posture or (self._flat_body_counts() and body_flat(features, c))
+        self._lying_since_held = held or (self._lying_since_held and body_lying(features, c))
         gate_on = self.gate.update(t_s, held)
         if gate_on:
             values = channel_values(features)  # read only in position: out of it no channel is fed or read
@@ -411,8 +415,16 @@ class RepCounter:
         in the picture, the arms foreshorten toward the hips and the hands may leave the picture,
         so the hand checks of :func:`plank_posture` fail there. A pause at the bottom longer than
         ``gate_off_after_s`` (a slow rep) ended the set; bottoms that restarted the gate's on-delay
-        kept a fast set (0.55 s a rep, tops shorter than ``gate_on_after_s``) from ever starting."""
-        return bool(self._pending) or (bool(self._cycle) and self.phase in (Phase.BOTTOM, Phase.ASCENT))
+        kept a fast set (0.55 s a rep, tops shorter than ``gate_on_after_s``) from ever starting.
+        Only while the body line stayed down (:func:`body_lying`) since a frame that held the
+        plank: a flat body carries a plank on, it starts none. Getting up from a burpee seen fast
+        (2.5x) read the body at 59-76 deg to the floor (standing), then, for two frames, the hands
+        above the head and the body at 54-57 deg: with the gate's off-delay still running, those
+        frames kept the gate on (the next landing ended a cycle as a rep) and fed the person's
+        range a height far below the hands. Hips read folded while the body line stays down do
+        not break the run: a washed-out head-end view misreads them so for frames mid-set."""
+        return self._lying_since_held and (
+            bool(self._pending) or (bool(self._cycle) and self.phase in (Phase.BOTTOM, Phase.ASCENT)))
 
     def _no_pose(self, t_s: float) -> RepUpdate:
         gap = t_s - self._last_pose_t if self._last_pose_t is not None else math.inf

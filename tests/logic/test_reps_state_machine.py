@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from livecoach.config.schema import load_config
-from livecoach.logic.plank_gate import arms_support, plank_posture
+from livecoach.logic.plank_gate import arms_support, body_flat, body_lying, plank_posture
 from livecoach.logic.reps import (NO_REP_NO_LOCKOUT, NO_REP_NOT_DEEP, RepCounter, arms_straight_throughout,
                                   elbows_short_of, hips_folded, straight_arms_folded_hips)
 from livecoach.types import DEPTH_NOT_JUDGED, Features, Phase, View
@@ -83,6 +83,10 @@ def test_plank_posture_rules():
     assert not arms_support(standing(0), CFG)
     assert not arms_support(plank(0, 0, wrist_along_torso_frac=1.0), CFG)
     assert not arms_support(plank(0, 0, body_angle_deg=70.0), CFG)
+    # the body line down, whatever the hips and hands read: a flat body needs open hips too
+    assert body_lying(plank(0, 0, hip_angle_deg=90.0, shoulder_above_wrist_px=-60.0), CFG)
+    assert not body_flat(plank(0, 0, hip_angle_deg=90.0), CFG) and body_flat(plank(0, 0), CFG)
+    assert not body_lying(standing(0), CFG) and not body_lying(plank(0, 0, body_angle_deg=70.0), CFG)
 
 
 def test_camera_above_plank_needs_planted_hands():
@@ -420,6 +424,59 @@ def test_a_fast_set_seen_from_the_head_end_starts_on_its_first_rep(hidden):
     assert len(runs) == 11 and max(runs) / FPS < CFG.gate_on_after_s
     counter, events, _ = run(frames)
     assert (counter.reps, counter.no_reps) == (10, 0)
+
+
+def test_a_flat_body_after_frames_that_held_nothing_keeps_no_set_going():
+    """Getting up from a burpee, seen fast (the shared burpees at 2.5x): right after a counted
+    rep the person jumps the feet in and stands (no plank: the shoulders low over the hands, the
+    hips folded), throws the hands over the head (read for a few frames as a body 55 deg to the
+    floor with its hips open: flat, but the hands above the shoulders) and lands back in a plank
+    with the hips still folded. The flat body carries a plank on only while the body line stayed
+    down since a frame that held it: here the person stood up in between, so the gate's
+    off-delay runs out before the landing and the getting up is no second rep."""
+    t, d = depth_profile(1.5, 1, tail_s=0.3)
+    frames = [plank(tt, dd) for tt, dd in zip(t, d)]
+    t0 = float(t[-1]) + 1.0 / FPS
+    spans = [(0.3, dict(body_angle_deg=75.0, hip_angle_deg=100.0, shoulder_above_wrist_px=40.0, elbow_angle_deg=80.0)),
+             (0.15, dict(body_angle_deg=55.0, hip_angle_deg=130.0, shoulder_above_wrist_px=-60.0,
+                         elbow_angle_deg=170.0, wrist_along_torso_frac=-0.5)),
+             (0.3, dict(body_angle_deg=75.0, hip_angle_deg=130.0, shoulder_above_wrist_px=60.0, elbow_angle_deg=170.0)),
+             (0.5, dict(body_angle_deg=30.0, hip_angle_deg=60.0, shoulder_above_wrist_px=200.0, elbow_angle_deg=170.0))]
+    overhead = []
+    for seconds, over in spans:
+        n = int(round(seconds * FPS))
+        frames += [plank(t0 + k / FPS, 0.0, **over) for k in range(n)]
+        t0 += seconds
+        if over["shoulder_above_wrist_px"] < 0:
+            overhead = frames[-n:]
+    assert all(body_flat(f, CFG) and not plank_posture(f, CFG) for f in overhead)
+    counter = RepCounter(CFG)
+    held = {}
+    for f in frames:
+        counter.update(f)
+        held[f.t_s] = counter.plank_held
+    assert not any(held[f.t_s] for f in overhead)
+    assert (counter.reps, counter.no_reps) == (1, 0)
+
+
+def test_hips_misread_folded_on_the_way_down_leave_the_head_end_bottom_in_position():
+    """PushFit correct60 washed out (filmed from above the head end, 320x240): mid-set the hips
+    read folded (65-113 deg) on frames whose body line stays down (4-32 deg to the floor), then the
+    bottom reads flat with the hands past the shoulders. A misread hip is no standing up: the flat
+    bottom still carries the plank on, and a bottom longer than the gate's off-delay keeps the rep."""
+    t, d = depth_profile(4.0, 1)
+    descent = (t < 1.0 + 2.0) & (d > 0.5) & (d < 0.85)
+    frames = [plank(tt, dd, hip_angle_deg=90.0, wrist_along_torso_frac=0.8) if down else head_end(tt, dd)
+              for tt, dd, down in zip(t, d, descent)]
+    bottom = [f for f in frames if f.shoulder_above_wrist_px < 0]
+    assert any(descent) and not any(plank_posture(frames[i], CFG) for i in np.flatnonzero(descent))
+    counter = RepCounter(CFG)
+    held = {}
+    for f in frames:
+        counter.update(f)
+        held[f.t_s] = counter.plank_held
+    assert all(held[f.t_s] for f in bottom[1:])
+    assert (counter.reps, counter.no_reps) == (1, 0)
 
 
 def test_lying_down_from_the_bottom_and_standing_up_counts_nothing():
