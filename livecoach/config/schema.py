@@ -155,6 +155,11 @@ class RepsConfig:
                                                      "this since the highest point between the two bottoms")
     partial_min_drop_frac: float = setting(0.0, 1.0, doc="a no-rep dip must drop the shoulders at least this much")
     lockout_min_rise_frac: float = setting(0.0, 1.0, doc="rise from the bottom that counts as a lockout attempt")
+    top_min_shoulder_rise_share: float = setting(0.0, 1.0, doc="a cycle ends at a top only where the shoulders, in "
+                                                 "the picture, came back up at least this share of their travel from "
+                                                 "the cycle's top to its bottom (0 = off)")
+    top_shoulder_min_travel_torso: float = setting(0.0, 5.0, doc="that travel is read only when at least this many "
+                                                   "torso lengths")
     full_depth_min_frac: float = setting(0.0, 1.0, doc="shoulder drop (share of top height) needed for a full rep")
     top_window_s: float = setting(0.1, 10.0, doc="lockout frames kept before each descent; and how far before "
                                   "the plank's first frame one whose arms carry the body (a burpee's landing) "

@@ -174,6 +174,8 @@ class RepCounter:
         self._t_start = NAN
         self._peak = 0.0
         self._t_peak = NAN
+        self._top_shoulders_y = NAN  # the shoulders' y in the picture at the cycle's top
+        self._low_shoulders: Optional[Features] = None  # the cycle's frame whose shoulders lie lowest in it
         self._trough = NAN
         self._t_trough = NAN
         self._trough_frame: Optional[Features] = None
@@ -458,6 +460,10 @@ class RepCounter:
         self._t_start = t_start
         self._peak = f.depth_frac
         self._t_peak = f.t_s
+        top = self._top_frames[-1] if self._top_frames else f
+        self._top_shoulders_y = top.shoulders_y_px
+        self._low_shoulders = None
+        self._track_shoulders(f)
         self._trough = NAN
         self._t_trough = NAN
         self._trough_frame = None
@@ -470,11 +476,18 @@ class RepCounter:
         self._cycle.append(f)
         if d > self._peak:
             self._peak, self._t_peak = d, f.t_s
+        self._track_shoulders(f)
         if math.isfinite(f.depth_raw_frac) and not (f.depth_raw_frac <= self._peak_raw):
             self._peak_raw = f.depth_raw_frac
         if math.isfinite(f.elbow_angle_deg) and f.view.value in self.elbow_views \
                 and not (f.elbow_angle_deg >= self._min_elbow):
             self._min_elbow = f.elbow_angle_deg  # the record's deepest angle: only where it reads true
+
+    def _track_shoulders(self, f: Features) -> None:
+        """Keep the cycle's frame whose shoulders lie lowest in the picture."""
+        low = self._low_shoulders
+        if math.isfinite(f.shoulders_y_px) and (low is None or f.shoulders_y_px > low.shoulders_y_px):
+            self._low_shoulders = f
 
     def _step(self, t_s: float, d: float, f: Features, supported: bool) -> Optional[FinishedCycle]:
         """One frame of the phase machine; ``supported``: whether ``f`` may end a cycle (:meth:`_supported`)."""
@@ -526,18 +539,19 @@ class RepCounter:
                 self._trough, self._t_trough, self._trough_frame = (d, t_s, f) if supported else (NAN, NAN, None)
             return None
         if self.phase == Phase.ASCENT:
-            if d <= c.top_max_frac and supported and not self._support_arms_bent(f):
+            if d <= c.top_max_frac and supported and not self._support_arms_bent(f) \
+                    and not self._shoulders_still_low(f):
                 return self._finish(t_s, f)
             if supported and not (d >= self._trough):
                 self._trough, self._t_trough, self._trough_frame = d, t_s, f
             if d >= c.bottom_min_frac and d > self._trough + c.ascent_drop_frac \
                     and not self._elbows_opened_since_trough(f):
-                if self._straight_top_at_trough(bottom):
+                if self._straight_top_at_trough(bottom) and not self._shoulders_still_low(self._trough_frame):
                     # the arms straightened between the bottoms: a top, whatever the shoulder
                     # height calibrated on another posture says
                     return self._split_at_trough(t_s, f, locked_out=True)
                 if self._trough <= c.lockout_trough_max_frac and bottom - self._trough >= c.lockout_min_rise_frac \
-                        and self._shoulders_rose_to_trough():
+                        and self._shoulders_rose_to_trough() and not self._shoulders_still_low(self._trough_frame):
                     # went back down without reaching the top: the last rep had no lockout
                     return self._split_at_trough(t_s, f, locked_out=False,
                                                  end_seen=not self._top_passed_unseen(bottom, t_bottom, d))
@@ -607,6 +621,29 @@ class RepCounter:
             and (self._peak if bottom is None else bottom) - self._trough >= self.config.lockout_min_rise_frac \
             and f.view.value in self.elbow_views and f.elbow_angle_deg >= self.straight_elbow_deg \
             and self._shoulders_rose_to_trough()
+
+    def _shoulders_still_low(self, f: Optional[Features]) -> bool:
+        """Whether ``f``'s shoulders, in the picture, are still near the cycle's bottom: back up by
+        less than ``top_min_shoulder_rise_share`` of their travel down the picture from the cycle's
+        top to the cycle's frame where they lie lowest (going down to the floor, they go down the
+        picture from a camera at the body's height or above it).
+        Read without the hands: where the pose model guesses hidden hands (a bar, handles, the body
+        in the way), the shoulders' height above those guesses can read a top mid-rep and split one
+        slow rep into two (the shared clips with the hands blurred out: 10 cycles ended with the
+        shoulders back up 0.20 of the way or less; as filmed the least was 0.61). Not read (False)
+        where their travel is under ``top_shoulder_min_travel_torso`` torso lengths (a camera above,
+        a scapular push-up), on a frame without them, or with the setting 0."""
+        c = self.config
+        if f is None or c.top_min_shoulder_rise_share <= 0.0:
+            return False
+        low = self._low_shoulders
+        if low is None:
+            return False
+        travel = low.shoulders_y_px - self._top_shoulders_y  # down the picture (image y grows downward)
+        if not (math.isfinite(travel) and math.isfinite(f.shoulders_y_px) and low.body_scale_px > 0) \
+                or travel < c.top_shoulder_min_travel_torso * low.body_scale_px:
+            return False
+        return (low.shoulders_y_px - f.shoulders_y_px) / travel < c.top_min_shoulder_rise_share
 
     def _elbows_opened_since_trough(self, f: Features) -> bool:
         """Whether ``f``'s elbows, read at it and at the trough frame, opened by more than
