@@ -16,7 +16,7 @@ from livecoach.evaluation.augment import (FRAME_DROPS, FRAME_RATE, HANDS_UNSEEN,
                                           ZOOM_DRIFT, Augmentation, tempo_source_indices)
 from livecoach.config.schema import Config
 from livecoach.formats.recording import RecordedFrame
-from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE, NUM_LANDMARKS
+from livecoach.landmarks import HAND_LANDMARKS_BY_SIDE, NUM_LANDMARKS, Landmark
 from livecoach.logic.elevation import median_elevation_deg
 from livecoach.logic.geometry import camera_tilt
 from livecoach.logic.rolling import per_sample_noise
@@ -226,14 +226,17 @@ def turned_view_frames(frames: Sequence[RecordedFrame], degrees: float, min_visi
 def raised_view_frames(frames: Sequence[RecordedFrame], degrees: float, depth_window_s: float,
                        min_visibility: float = 0.5) -> List[RecordedFrame]:
     """The landmark stream of the clip filmed by a camera raised ``degrees`` above where it stood,
-    looking down at the person (about the horizontal axis across the picture through their hips):
-    heights shorten by cos(``degrees``) and what lies further from the camera moves up the picture.
-    Projected as :func:`turned_view_frames` projects its turn; times and visibility kept.
+    looking down at the person (about a horizontal axis across the picture): heights shorten by
+    cos(``degrees``) and what lies further from the camera moves up the picture. Projected as
+    :func:`turned_view_frames` projects its turn; times and visibility kept.
 
-    The depth it moves by is each landmark's world depth as a moving median over ``depth_window_s``
-    seconds: the pose model's depth of a landmark jitters by up to 0.3 m within a rep (a planted
-    hand's), which a raised camera would show as the hand moving up and down the picture, while a
-    person's depth changes slowly (from standing to a plank, not within a rep)."""
+    The world landmarks are about the hips, which move with every rep: the heights shorten about a
+    line fixed in the picture (the hips' median height in the clip), so the hips' own drop shortens
+    too and a planted hand stays where it is. The depth each landmark moves by is its world depth as
+    a moving median over ``depth_window_s`` seconds: the pose model's depth of a hand jitters by up
+    to 0.3 m, and on bent arms reads it up to 0.26 m further back for a whole bottom hold (a 3/4
+    view), which a raised camera would show as the hand moving up the picture, while a person's
+    depth changes slowly (from standing to a plank, not within a rep)."""
     if not 0.0 <= degrees < 90.0:
         raise ValueError(f"raised_view_frames needs a raise from 0 up to 90 degrees, not {degrees}")
     if not depth_window_s >= 0.0:
@@ -242,6 +245,8 @@ def raised_view_frames(frames: Sequence[RecordedFrame], degrees: float, depth_wi
     posed = [rec for rec in frames if rec.pose is not None]
     times = np.array([rec.t_s for rec in posed])
     depths = np.array([rec.pose.world_xyz[:, 2] for rec in posed]) if posed else np.zeros((0, 0))
+    hips_y = np.array([_hips_image_y(rec.pose) for rec in posed])
+    level_y = float(np.median(hips_y)) if posed else 0.0
     out: List[RecordedFrame] = []
     for rec in frames:
         pose = rec.pose
@@ -254,8 +259,17 @@ def raised_view_frames(frames: Sequence[RecordedFrame], degrees: float, depth_wi
             raised[:, 1] = c * world[:, 1] - s * depth
             raised[:, 2] = s * world[:, 1] + c * depth
             pose = _reprojected(pose, raised, min_visibility)
+            # the hips' own height, which the world landmarks (about the hips) leave out
+            shift = np.zeros(3)
+            shift[1] = (c - 1.0) * (_hips_image_y(rec.pose) - level_y)
+            pose = dataclasses.replace(pose, image_xyz=(pose.image_xyz + shift).astype("float32"))
         out.append(RecordedFrame(frame_index=rec.frame_index, t_s=rec.t_s, pose=pose))
     return out
+
+
+def _hips_image_y(pose: PoseFrame) -> float:
+    """The height in the picture of the hips' midpoint, the world landmarks' origin."""
+    return float(pose.image_xyz[[int(Landmark.LEFT_HIP), int(Landmark.RIGHT_HIP)], 1].mean())
 
 
 def _reprojected(pose: PoseFrame, moved_world: np.ndarray, min_visibility: float) -> PoseFrame:

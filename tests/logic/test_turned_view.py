@@ -87,7 +87,7 @@ RAISED_FAULTS_NOT_YET = {
 
 def as_filmed_and_raised(clip: str, degrees: float):
     _, frames = read_recording(FIXTURES / "landmarks" / f"{clip}.jsonl.gz")
-    return cycles_and_faults(frames), cycles_and_faults(raised_view_frames(frames, degrees, depth_window_s=3.0))
+    return cycles_and_faults(frames), cycles_and_faults(raised_view_frames(frames, degrees, depth_window_s=10.0))
 
 
 @pytest.mark.parametrize("clip, degrees", [
