@@ -188,9 +188,8 @@ class ExerciseProfile:
 class LookalikeConfig:
     """``[lookalikes]`` of ``_recognition.toml``: thresholds of the look-alike signals."""
 
-    tap_lift_frac: float = setting(0.0, 2.0, doc="shoulder tap: one wrist rises above the other by this "
-                                   "fraction of the arm's length, beyond their usual difference, both in the "
-                                   "picture and in the world landmarks")
+    tap_lift_frac: float = setting(0.0, 2.0, doc="shoulder tap: one wrist rises above the other by this share of "
+                                   "the arm's length, beyond their usual difference, in picture and world landmarks")
     tap_min_s: float = setting(0.0, 5.0, doc="... for at least this long (a landmark's jump is shorter)")
     floor_window_s: float = setting(0.2, 30.0, doc="the wrists' usual height difference is their median over "
                                     "this much recent time on the hands")
@@ -205,6 +204,7 @@ class LookalikeConfig:
     forearms_max_forearm_deg: float = setting(0.0, 90.0, doc="on the forearms: forearms flatter than this "
                                               "(between the two the support is unchanged: hysteresis)")
     support_min_s: float = setting(0.0, 10.0, doc="a new support (hands/forearms) counts once held this long")
+    support_min_wrist_visibility: float = setting(0.0, 1.0, doc="up-down: a change counts on wrists this sure")
     up_down_window_s: float = setting(0.5, 30.0, doc="plank up-down: two support changes within this long")
     kneel_max_frac: float = setting(-2.0, 2.0, doc="bird dog: knees at most this high above the ankles (shins)")
     quadruped_min_s: float = setting(0.0, 5.0, doc="... in that posture for at least this long (a landmark's "
