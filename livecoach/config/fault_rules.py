@@ -110,6 +110,8 @@ class AsymmetryRuleConfig:
     """``[faults.asymmetry]``: left and right arms out of sync."""
 
     max_asymmetry_deg: float = setting(0.0, 180.0, doc="fault when left/right elbow angles differ by more")
+    min_body_px: float = setting(0.0, 4096.0, doc="judged only on a body at least this big in the pose model's "
+                                 "input image (as [faults] min_body_px, which still applies)")
     percentile: float = setting(0.0, 100.0, doc="percentile of the rep's frames compared (50 = median)")
     weight: int = setting(0, 100, doc="score points a rep loses for this fault")
 

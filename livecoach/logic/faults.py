@@ -89,7 +89,8 @@ class FaultRule:
 
     def judge(self, window: RepWindow) -> Verdict:
         """A :class:`Fault`, ``None`` (clean) or :data:`NOT_JUDGED`."""
-        if not rule_applies_to_view(self.name, window.view, self.config) or too_small(window, self.config) \
+        if not rule_applies_to_view(self.name, window.view, self.config) \
+                or too_small(window, self.config, self.min_body_px()) \
                 or (self.name in READS_HANDS and (hands_unseen(window, self.config)
                                                   or hands_unsteady(window, self.config))):
             return NOT_JUDGED
@@ -108,6 +109,10 @@ class FaultRule:
 
     def measure(self, window: RepWindow) -> Optional[Tuple[float, float, float, bool]]:
         raise NotImplementedError
+
+    def min_body_px(self) -> float:
+        """The least body size (px) this rule judges: ``[faults] min_body_px``."""
+        return self.config.faults.min_body_px
 
     @staticmethod
     def _percentile_check(samples: Sequence[Tuple[float, float]], q: float, threshold: float,
@@ -321,6 +326,11 @@ class AsymmetryRule(FaultRule):
 
     name = "asymmetry"
     joints = (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST)
+
+    def min_body_px(self) -> float:
+        """A difference of two elbow angles needs a bigger body than one angle does
+        (``[faults.asymmetry] min_body_px``)."""
+        return max(self.config.faults.min_body_px, self.rule_config.min_body_px)
 
     def measure(self, window: RepWindow):
         samples = self._samples(window.frames, "asymmetry_deg")

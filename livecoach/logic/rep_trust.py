@@ -6,6 +6,7 @@ judged" too: a correction needs a sure yes."""
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -24,9 +25,11 @@ def _rep_median(window: RepWindow, name: str) -> float:
     return float(np.median(values)) if values else math.nan
 
 
-def too_small(window: RepWindow, config: Config) -> bool:
-    """Whether the rep's median ``body_size_px`` is under ``[faults] min_body_px`` (unknown: no)."""
-    return _rep_median(window, "body_size_px") < config.faults.min_body_px
+def too_small(window: RepWindow, config: Config, min_body_px: Optional[float] = None) -> bool:
+    """Whether the rep's median ``body_size_px`` is under ``min_body_px`` (default ``[faults]
+    min_body_px``; unknown: no)."""
+    limit = config.faults.min_body_px if min_body_px is None else min_body_px
+    return _rep_median(window, "body_size_px") < limit
 
 
 def hands_unsteady(window: RepWindow, config: Config) -> bool:

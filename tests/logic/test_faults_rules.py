@@ -471,6 +471,23 @@ def test_the_size_is_the_median_of_the_rep_and_an_unknown_size_judges():
     assert isinstance(HipSagRule(off).judge(window(body_size_px=10.0, hip_offset_frac=0.2)), Fault)
 
 
+def test_push_evenly_needs_a_body_the_model_need_not_enlarge():
+    """Left against right is a difference of two elbow angles: judged only on a body at least
+    [faults.asymmetry] min_body_px (the landmark model's 256-px input), where the other rules judge
+    from [faults] min_body_px (half that)."""
+    own, general = CONFIG.faults.asymmetry.min_body_px, CONFIG.faults.min_body_px
+    assert own == 256.0 > general
+    lopsided = dict(view=View.FRONT, asymmetry_deg=CONFIG.faults.asymmetry.max_asymmetry_deg + 10)
+    assert isinstance(rule(AsymmetryRule).judge(window(body_size_px=own * 1.1, **lopsided)), Fault)
+    big = FaultChecker(CONFIG).judge(window(body_size_px=own * 1.1, **lopsided))
+    between = FaultChecker(CONFIG).judge(window(body_size_px=(own + general) / 2, **lopsided))
+    assert "asymmetry" not in big.not_judged  # the other rules judge the smaller body as the bigger one
+    assert set(between.not_judged) == set(big.not_judged) | {"asymmetry"} and between.faults == ()
+    off = dataclasses.replace(CONFIG, faults=dataclasses.replace(
+        CONFIG.faults, asymmetry=dataclasses.replace(CONFIG.faults.asymmetry, min_body_px=0.0)))
+    assert isinstance(AsymmetryRule(off).judge(window(body_size_px=(own + general) / 2, **lopsided)), Fault)
+
+
 def test_no_lockout_is_not_judged_from_above():
     """Seen from above the back (the torso up the image), straight arms point down at the floor,
     away from the camera: their image angle is noise, so arms short of straight are not judged."""
