@@ -436,7 +436,7 @@ class ExerciseRecognizer:
             # An up-down's change is read only on hands the model is sure of: an unsure hand is its
             # guess, often short of the hand, and guessed wrists under a push-up's bottom read
             # forearms lying flat (an up-down that is not there, and the rep vetoed).
-            if self._support_now is not None and med.wrist_visibility >= lk.support_min_wrist_visibility:
+            if self._support_now is not None and med.hand_visibility >= lk.support_min_wrist_visibility:
                 self._support_changes.append(t_s)
             self._support_now, self._support_new, self._support_new_since = new, None, None
         return self._support_now

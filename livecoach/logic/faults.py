@@ -90,7 +90,7 @@ class FaultRule:
     def judge(self, window: RepWindow) -> Verdict:
         """A :class:`Fault`, ``None`` (clean) or :data:`NOT_JUDGED`."""
         if not rule_applies_to_view(self.name, window.view, self.config) \
-                or too_small(window, self.config, self.min_body_px()) \
+                or too_small(window, self.min_body_px()) \
                 or (self.name in READS_HANDS and (hands_unseen(window, self.config)
                                                   or hands_unsteady(window, self.config))):
             return NOT_JUDGED

@@ -100,6 +100,11 @@ _SMOOTHED: Tuple[str, ...] = (
 )
 
 
+def hand_visibility(pose: PoseFrame) -> float:
+    """The better-seen wrist's visibility: how sure the pose model is of a hand."""
+    return max(pose.vis(Landmark.LEFT_WRIST), pose.vis(Landmark.RIGHT_WRIST))
+
+
 def raw_features(pose: PoseFrame, config: FeaturesConfig, level_deg: float = 0.0,
                  elevation_deg: Optional[float] = None) -> Dict[str, object]:
     """All per-frame measurements of ``pose``, unsmoothed, as a dict of Features fields.
@@ -116,7 +121,7 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig, level_deg: float = 0.0
     visibilities = (side_visibility(pose, "left"), side_visibility(pose, "right"))
     facing = facing_side(pose, config.facing_visibility_margin, visibilities)
     upright = torso_upright_in_image(pose, v, config.upright_torso_min_deg)
-    hand_visibility = max(pose.vis(Landmark.LEFT_WRIST), pose.vis(Landmark.RIGHT_WRIST))  # the better-seen wrist
+    hands_seen = hand_visibility(pose)
     # the body line read as side-on (not for a camera above: its picture is not the body's side)
     turn = body_turn_deg(pose)
     line = pose if upright else square_on_pose(pose, config.body_line_max_turn_deg, turn)
@@ -148,8 +153,8 @@ def raw_features(pose: PoseFrame, config: FeaturesConfig, level_deg: float = 0.0
         wrist_along_torso_frac=wrist_along_torso_frac(pose, config.wrist_min_visibility),
         hip_angle_deg=hip_angle_deg(pose, v),
         body_upright_in_image=upright,
-        hands_unseen=bool(hand_visibility < v),  # neither wrist seen
-        hand_visibility=hand_visibility,
+        hands_unseen=bool(hands_seen < v),  # neither wrist seen
+        hand_visibility=hands_seen,
         camera_elevation_deg=elevation_deg,
         elbows_unseen=int(pose.vis(Landmark.LEFT_ELBOW) < v) + int(pose.vis(Landmark.RIGHT_ELBOW) < v),
         shoulders_x_px=NAN if shoulders is None else float(shoulders[0]),

@@ -17,6 +17,7 @@ import numpy as np
 
 from livecoach.config.exercises import RecognitionConfig
 from livecoach.landmarks import Landmark
+from livecoach.logic.features import hand_visibility
 from livecoach.logic.geometry import vector_length
 from livecoach.types import PoseFrame
 
@@ -62,7 +63,7 @@ class Posture:
     wrist_gap_arm_frac: float = NAN  # image height of the left wrist above the right, in arm lengths
     wrist_gap_world_arm_frac: float = NAN  # the same in the world landmarks
     shoulder_over_wrist_arm_frac: float = NAN  # shoulders above the wrists (world), in arm lengths
-    wrist_visibility: float = NAN  # the better-seen wrist's visibility (how sure the model is of a hand)
+    hand_visibility: float = NAN  # the better-seen wrist's visibility (how sure the model is of a hand)
 
 
 #: Posture fields averaged (median) over the recogniser's window.
@@ -181,7 +182,7 @@ def measure_posture(pose: PoseFrame, config: RecognitionConfig) -> Posture:
     if sh is not None and wrist is not None and arm > 1e-6:
         out["shoulder_over_wrist_arm_frac"] = (_height(sh) - _height(wrist)) / arm
     out["hand_width_ratio"] = _hand_width_ratio(pose, config)
-    out["wrist_visibility"] = float(max(pose.visibility[L.LEFT_WRIST], pose.visibility[L.RIGHT_WRIST]))
+    out["hand_visibility"] = float(hand_visibility(pose))
     out["wrist_gap_arm_frac"], out["wrist_gap_world_arm_frac"] = _wrist_gap(pose, v), _wrist_gap(pose, v, world=True)
     if _looks_along_body(pose, config):
         # Head-on or from above, the pose model's depth along the body is a guess: heights and

@@ -6,7 +6,6 @@ judged" too: a correction needs a sure yes."""
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 
@@ -25,11 +24,10 @@ def _rep_median(window: RepWindow, name: str) -> float:
     return float(np.median(values)) if values else math.nan
 
 
-def too_small(window: RepWindow, config: Config, min_body_px: Optional[float] = None) -> bool:
-    """Whether the rep's median ``body_size_px`` is under ``min_body_px`` (default ``[faults]
-    min_body_px``; unknown: no)."""
-    limit = config.faults.min_body_px if min_body_px is None else min_body_px
-    return _rep_median(window, "body_size_px") < limit
+def too_small(window: RepWindow, min_body_px: float) -> bool:
+    """Whether the rep's median ``body_size_px`` is under ``min_body_px`` (a rule's floor: ``[faults]
+    min_body_px`` or its own; unknown: no)."""
+    return _rep_median(window, "body_size_px") < min_body_px
 
 
 def hands_unsteady(window: RepWindow, config: Config) -> bool:
