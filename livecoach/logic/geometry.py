@@ -55,7 +55,7 @@ def vectors_angle_deg(u: np.ndarray, v: np.ndarray) -> float:
     u = np.asarray(u, dtype=float)
     v = np.asarray(v, dtype=float)
     n = float(vector_length(u) * vector_length(v))
-    if n <= 1e-9:
+    if not n > 1e-9:  # a zero-length or nan vector (min/max below would turn nan into 0 degrees)
         return NAN
     return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / n))))
 

@@ -15,7 +15,8 @@ from livecoach.logic.geometry import (angle_deg, asymmetry_deg, body_angle_deg, 
                                       elbow_abduction_image_deg, elbow_angle_side_deg, elbow_flare_deg,
                                       elbow_spread_frac, facing_side, hip_offset_frac, hip_offset_knee_frac,
                                       knee_angle_deg, neck_angle_deg, shoulder_above_wrist_px,
-                                      shrug_ratio, torso_upright_in_image, wrist_along_torso_frac)
+                                      shrug_ratio, torso_upright_in_image, vectors_angle_deg,
+                                      wrist_along_torso_frac)
 from livecoach.landmarks import Landmark as L
 from livecoach.types import PoseFrame
 from helpers import pose_from_points, side_plank, side_pushup_pose, side_view_points
@@ -46,6 +47,13 @@ def deep_side_on(points) -> PoseFrame:
 def test_angle_deg_right_angle_and_degenerate():
     assert angle_deg(np.array([1, 0]), np.array([0, 0]), np.array([0, 1])) == pytest.approx(90.0)
     assert math.isnan(angle_deg(np.array([0, 0]), np.array([0, 0]), np.array([0, 1])))
+
+
+def test_vectors_angle_is_nan_for_a_nan_or_zero_vector():
+    assert vectors_angle_deg(np.array([1.0, 0.0]), np.array([0.0, 2.0])) == pytest.approx(90.0)
+    assert math.isnan(vectors_angle_deg(np.array([np.nan, 0.0]), np.array([0.0, 2.0])))
+    assert math.isnan(vectors_angle_deg(np.array([1.0, 0.0]), np.array([np.nan, np.nan])))
+    assert math.isnan(vectors_angle_deg(np.array([0.0, 0.0]), np.array([0.0, 2.0])))
 
 
 @pytest.mark.parametrize("elbow", [180.0, 120.0, 90.0, 60.0])
