@@ -17,6 +17,7 @@ import numpy as np
 
 from livecoach.config.schema import PoseConfig
 from livecoach.landmarks import NUM_LANDMARKS
+from livecoach.capture.lost_track import LostTrackCheck
 from livecoach.capture.light import contrast_stretch, frame_brightening_gamma, gamma_table, stretch_table
 from livecoach.capture.native import native_stderr_captured, pass_on_non_native_lines
 from livecoach.types import Frame, PoseFrame
@@ -178,6 +179,8 @@ class MediaPipePoseEstimator:
     def __init__(self, config: PoseConfig, max_width: int = 640) -> None:
         mp = import_mediapipe()
         self._input = ModelInput(config, max_width)
+        self._lost_track = LostTrackCheck(config.retrack_below_torso_share, config.retrack_window_s,
+                                          config.retrack_side_on_width_share)
         # The graph logs a screenful of TFLite/absl warnings while it starts and when its
         # landmark model first runs (the first frame with a person); none of it is actionable.
         self._quiet = True
@@ -215,6 +218,22 @@ class MediaPipePoseEstimator:
                           width: int, height: int) -> Optional[PoseFrame]:
         """The pose in ``rgb``, the picture :class:`ModelInput` made of a ``width`` x ``height``
         frame (landmarks come back in that frame's pixels)."""
+        pose = self._read(rgb, t_s, frame_index, width, height)
+        if self._lost_track.lost(t_s, pose):
+            # the tracked crop lost the body (see livecoach.capture.lost_track): find it afresh
+            self._pose.reset()
+            self._quiet = True  # the restarted graph logs its models' start again (not actionable)
+            pose = self._read(rgb, t_s, frame_index, width, height)
+            self._lost_track.redetected(t_s, pose)
+        return pose
+
+    @property
+    def redetections(self) -> int:
+        """Pictures read again from a fresh detection because the tracking lost the body."""
+        return self._lost_track.redetections
+
+    def _read(self, rgb: np.ndarray, t_s: float, frame_index: int,
+              width: int, height: int) -> Optional[PoseFrame]:
         if self._quiet:
             # fd 2 is redirected until the landmark model first runs (the first frame with a
             # person), and it is process-wide: what the loop's thread printed meanwhile (the

@@ -52,6 +52,11 @@ class PoseConfig:
     min_detection_confidence: float = setting(0.0, 1.0, doc="how sure the detector must be that a person is there")
     min_tracking_confidence: float = setting(0.0, 1.0, doc="below this the person is searched for again")
     smooth_landmarks: bool = setting(doc="MediaPipe's own landmark smoothing across frames")
+    retrack_below_torso_share: float = setting(0.0, 1.0, doc="a tracked torso shorter than this share of its "
+                                               "median over retrack_window_s: the body is found afresh; 0 = never")
+    retrack_window_s: float = setting(0.1, 10.0, doc="the torso's median for that is over this many seconds")
+    retrack_side_on_width_share: float = setting(0.0, 2.0, doc="... read only on a body seen side-on: its "
+                                                 "shoulders' width under this share of its torso's length")
     fallback_model_complexity: int = setting(0, 2, doc="live: the model when too many frames drop (same = never)")
     low_light_below_luma: float = setting(0.0, 255.0, doc="darker frames (mean luma) are brightened; 0 = never")
     low_light_target_luma: float = setting(1.0, 255.0, doc="the mean luminance a dark frame is brought to")

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Tuple
+from typing import List, Tuple
 
 import numpy as np
 import pytest
 
+from livecoach.capture.lost_track import torso_length_px
 from livecoach.capture.video_file import VideoFileSource
 from livecoach.config.schema import load_config
 from livecoach.landmarks import Landmark as L
 from livecoach.capture.pose import MediaPipePoseEstimator, ModelInput
 from livecoach.types import Frame
+from helpers import read_video
 
 pytestmark = pytest.mark.model
 
@@ -196,3 +198,34 @@ def test_mediapipe_is_imported_without_pyplot_which_still_imports_when_used() ->
                          cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0, out.stderr[-500:]
     assert out.stdout.split("\n")[:3] == ["pyplot loaded False", "helpers True", "real True module"]
+
+
+def _burpees_at(shared_videos: Path, speed: float, retrack_share: float) -> Tuple[List[float], int]:
+    """The torso's length in each posed picture of the shared burpee clip played ``speed`` times
+    as fast (every ``speed``-th frame at the same frame rate), and the fresh detections asked for."""
+    fps, frames = read_video(shared_videos / "variants" / "fitnease__burpees.mp4")
+    config = dataclasses.replace(load_config().pose, retrack_below_torso_share=retrack_share)
+    estimator = MediaPipePoseEstimator(config)
+    torsos = []
+    try:
+        j = 0
+        while int(j * speed) < len(frames):
+            pose = estimator.estimate(Frame(index=j, t_s=j / fps, image=frames[int(j * speed)]))
+            if pose is not None:
+                torsos.append(torso_length_px(pose))
+            j += 1
+        return torsos, estimator.redetections
+    finally:
+        estimator.close()
+
+
+def test_a_body_the_tracking_lost_on_a_fast_jump_is_found_afresh(shared_videos: Path) -> None:
+    """The burpee clip (side-on, the torso's median 55-62 px) at 1.5x: the jump back moves the
+    body out of the tracked crop, and without a fresh detection the model draws the torso at
+    9-17 px on eight pictures (a sixth of its median at the least). With it, three pictures are
+    read again and no torso reads under 0.45 of the median (here 0.49)."""
+    lost, asked_lost = _burpees_at(shared_videos, 1.5, retrack_share=0.0)
+    found, asked_found = _burpees_at(shared_videos, 1.5, retrack_share=load_config().pose.retrack_below_torso_share)
+    assert asked_lost == 0 and 1 <= asked_found <= 6
+    assert min(lost) < 0.25 * float(np.median(lost))
+    assert min(found) > 0.45 * float(np.median(found))
