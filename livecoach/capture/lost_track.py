@@ -24,19 +24,13 @@ from typing import Deque, Optional, Tuple
 import numpy as np
 
 from livecoach.landmarks import Landmark
+from livecoach.logic.geometry import body_scale_px, vector_length
 from livecoach.types import PoseFrame
 
 
 def shoulder_width_px(pose: PoseFrame) -> float:
     """Left to right shoulder, in the picture's pixels."""
-    return float(np.hypot(*(pose.xy(Landmark.LEFT_SHOULDER) - pose.xy(Landmark.RIGHT_SHOULDER))))
-
-
-def torso_length_px(pose: PoseFrame) -> float:
-    """Shoulders' midpoint to hips' midpoint, in the picture's pixels."""
-    shoulders = (pose.xy(Landmark.LEFT_SHOULDER) + pose.xy(Landmark.RIGHT_SHOULDER)) / 2.0
-    hips = (pose.xy(Landmark.LEFT_HIP) + pose.xy(Landmark.RIGHT_HIP)) / 2.0
-    return float(np.hypot(*(shoulders - hips)))
+    return float(vector_length(pose.xy(Landmark.LEFT_SHOULDER) - pose.xy(Landmark.RIGHT_SHOULDER)))
 
 
 class LostTrackCheck:
@@ -75,7 +69,7 @@ class LostTrackCheck:
         False the pose is taken into the median; when True the caller detects afresh."""
         if pose is None:
             return False
-        torso = torso_length_px(pose)
+        torso = body_scale_px(pose, 0.0)  # the torso's length in the picture, whatever its visibility
         median = self._median()
         if self.below_share > 0.0 and math.isfinite(median) and torso < self.below_share * median:
             self.redetections += 1
@@ -87,7 +81,7 @@ class LostTrackCheck:
         """The fresh detection's reading of the same picture (None: nobody found)."""
         if pose is None:
             return
-        torso = torso_length_px(pose)
+        torso = body_scale_px(pose, 0.0)  # the torso's length in the picture, whatever its visibility
         median = self._median()
         if math.isfinite(median) and torso < self.below_share * median:
             self._torsos.clear()  # found as short again: the body did shrink in the picture

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from livecoach.capture.lost_track import LostTrackCheck, shoulder_width_px, torso_length_px
+from livecoach.capture.lost_track import LostTrackCheck, shoulder_width_px
 from livecoach.config.schema import load_config
 from livecoach.landmarks import Landmark as L
+from livecoach.logic.geometry import body_scale_px
 from livecoach.types import PoseFrame
 from helpers import pose_from_points
 
@@ -34,7 +35,7 @@ def feed(check: LostTrackCheck, seconds: float, torso_px: float, shoulder_width:
 
 def test_the_measures_read_the_named_landmarks():
     pose = torso_pose(0.0, 60.0, shoulder_width=20.0)
-    assert torso_length_px(pose) == pytest.approx(60.0)
+    assert body_scale_px(pose, 0.0) == pytest.approx(60.0)
     assert shoulder_width_px(pose) == pytest.approx(20.0)
 
 

@@ -8,10 +8,10 @@ from typing import List, Tuple
 import numpy as np
 import pytest
 
-from livecoach.capture.lost_track import torso_length_px
 from livecoach.capture.video_file import VideoFileSource
 from livecoach.config.schema import load_config
 from livecoach.landmarks import Landmark as L
+from livecoach.logic.geometry import body_scale_px
 from livecoach.capture.pose import MediaPipePoseEstimator, ModelInput
 from livecoach.types import Frame
 from helpers import read_video
@@ -212,7 +212,7 @@ def _burpees_at(shared_videos: Path, speed: float, retrack_share: float) -> Tupl
         while int(j * speed) < len(frames):
             pose = estimator.estimate(Frame(index=j, t_s=j / fps, image=frames[int(j * speed)]))
             if pose is not None:
-                torsos.append(torso_length_px(pose))
+                torsos.append(body_scale_px(pose, 0.0))
             j += 1
         return torsos, estimator.redetections
     finally:
