@@ -58,17 +58,22 @@ class LostTrackCheck:
         width = float(np.median([w for _, _, w in self._torsos]))
         return torso if width < self.side_on_width_share * torso else math.nan
 
+    def _forget_before(self, t_s: float) -> None:
+        """Drops the readings older than the window at ``t_s``: after a stretch without a pose the
+        median is of the last second only, not of the body seen before the gap."""
+        while self._torsos and t_s - self._torsos[0][0] > self.window_s:
+            self._torsos.popleft()
+
     def _add(self, t_s: float, torso: float, width: float) -> None:
         if math.isfinite(torso) and math.isfinite(width):
             self._torsos.append((t_s, torso, width))
-        while self._torsos and t_s - self._torsos[0][0] > self.window_s:
-            self._torsos.popleft()
 
     def lost(self, t_s: float, pose: Optional[PoseFrame]) -> bool:
         """Whether ``pose`` (the tracked reading of the picture at ``t_s``) lost the body. When
         False the pose is taken into the median; when True the caller detects afresh."""
         if pose is None:
             return False
+        self._forget_before(t_s)
         torso = body_scale_px(pose, 0.0)  # the torso's length in the picture, whatever its visibility
         median = self._median()
         if self.below_share > 0.0 and math.isfinite(median) and torso < self.below_share * median:
@@ -81,6 +86,7 @@ class LostTrackCheck:
         """The fresh detection's reading of the same picture (None: nobody found)."""
         if pose is None:
             return
+        self._forget_before(t_s)
         torso = body_scale_px(pose, 0.0)  # the torso's length in the picture, whatever its visibility
         median = self._median()
         if math.isfinite(median) and torso < self.below_share * median:

@@ -88,6 +88,16 @@ def test_no_pose_and_too_few_frames_ask_nothing():
     assert not check.lost(0.2, torso_pose(0.2, 5.0))  # two frames are no median yet
 
 
+def test_the_median_is_of_the_last_window_only_after_a_stretch_without_a_pose():
+    """A person who left the picture for two seconds and came back smaller (further away) was found
+    by a fresh detection already: the readings from before the gap say nothing of the body now."""
+    check = check_from_config()
+    feed(check, 1.0, 60.0)
+    assert not check.lost(3.0, torso_pose(3.0, 20.0))
+    assert not any(feed(check, 1.0, 20.0, start_s=3.0 + 1 / FPS))
+    assert check.redetections == 0
+
+
 def test_share_zero_turns_the_check_off():
     check = LostTrackCheck(0.0, 1.0, 0.5)
     feed(check, 1.0, 60.0)
