@@ -23,14 +23,9 @@ from typing import Deque, Optional, Tuple
 
 import numpy as np
 
-from livecoach.landmarks import Landmark
-from livecoach.logic.geometry import body_scale_px, vector_length
+from livecoach.logic.geometry import body_scale_px
+from livecoach.logic.view import shoulder_width_px
 from livecoach.types import PoseFrame
-
-
-def shoulder_width_px(pose: PoseFrame) -> float:
-    """Left to right shoulder, in the picture's pixels."""
-    return float(vector_length(pose.xy(Landmark.LEFT_SHOULDER) - pose.xy(Landmark.RIGHT_SHOULDER)))
 
 
 class LostTrackCheck:

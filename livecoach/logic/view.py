@@ -24,12 +24,17 @@ from livecoach.types import FAULT_NAMES, PoseFrame, View
 L = Landmark
 
 
+def shoulder_width_px(pose: PoseFrame) -> float:
+    """Left to right shoulder, in the picture's pixels."""
+    return float(vector_length(pose.xy(L.LEFT_SHOULDER) - pose.xy(L.RIGHT_SHOULDER)))
+
+
 def shoulder_width_ratio(pose: PoseFrame, min_visibility: float = 0.0) -> float:
     """Image shoulder width over image torso length (nan if shoulders/hips are unseen)."""
     for lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP):
         if pose.vis(lm) < min_visibility:
             return math.nan
-    width = float(vector_length(pose.xy(L.LEFT_SHOULDER) - pose.xy(L.RIGHT_SHOULDER)))
+    width = shoulder_width_px(pose)
     sh = (pose.xy(L.LEFT_SHOULDER) + pose.xy(L.RIGHT_SHOULDER)) / 2.0
     hp = (pose.xy(L.LEFT_HIP) + pose.xy(L.RIGHT_HIP)) / 2.0
     torso = float(vector_length(sh - hp))

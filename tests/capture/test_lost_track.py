@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from livecoach.capture.lost_track import LostTrackCheck, shoulder_width_px
+from livecoach.capture.lost_track import LostTrackCheck
 from livecoach.config.schema import load_config
 from livecoach.landmarks import Landmark as L
 from livecoach.logic.geometry import body_scale_px
+from livecoach.logic.view import shoulder_width_px
 from livecoach.types import PoseFrame
 from helpers import pose_from_points
 
