@@ -59,6 +59,14 @@ class LostTrackCheck:
         while self._torsos and t_s - self._torsos[0][0] > self.window_s:
             self._torsos.popleft()
 
+    def _shrunk(self, torso: float) -> bool:
+        """Whether ``torso`` reads under ``below_share`` of the window's side-on median (never
+        when the check is off: its median is not computed then)."""
+        if self.below_share <= 0.0:
+            return False
+        median = self._median()
+        return math.isfinite(median) and torso < self.below_share * median
+
     def _add(self, t_s: float, torso: float, width: float) -> None:
         if math.isfinite(torso) and math.isfinite(width):
             self._torsos.append((t_s, torso, width))
@@ -70,8 +78,7 @@ class LostTrackCheck:
             return False
         self._forget_before(t_s)
         torso = body_scale_px(pose, 0.0)  # the torso's length in the picture, whatever its visibility
-        median = self._median()
-        if self.below_share > 0.0 and math.isfinite(median) and torso < self.below_share * median:
+        if self._shrunk(torso):
             self.redetections += 1
             return True
         self._add(t_s, torso, shoulder_width_px(pose))
@@ -83,7 +90,6 @@ class LostTrackCheck:
             return
         self._forget_before(t_s)
         torso = body_scale_px(pose, 0.0)  # the torso's length in the picture, whatever its visibility
-        median = self._median()
-        if math.isfinite(median) and torso < self.below_share * median:
+        if self._shrunk(torso):
             self._torsos.clear()  # found as short again: the body did shrink in the picture
         self._add(t_s, torso, shoulder_width_px(pose))

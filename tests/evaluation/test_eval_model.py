@@ -114,7 +114,6 @@ def test_real_clips_played_faster_through_a_shutter_open_the_whole_frame_count_t
             assert labels[clip]["count_min"] <= rows[clip] <= labels[clip]["count_max"], (name, clip, rows[clip])
 
 
-
 @pytest.mark.model
 @pytest.mark.parametrize("speed", ["tempo1.5x-model", "tempo2x-model", pytest.param(
     "tempo2.5x-model", marks=pytest.mark.xfail(strict=True, reason="2 of 3: the third push-up's plank is first "
